@@ -1,0 +1,332 @@
+/*++
+/* NAME
+/*	address 3
+/* SUMMARY
+/*	address normalisation and record ids
+/* SYNOPSIS
+/*	#include "address.h"
+/*
+/*	cm_addr_status cm_addr_normalise(src, len, out, outsz)
+/*	const char *src;
+/*	size_t	len;
+/*	char	*out;
+/*	size_t	outsz;
+/*
+/*	const char *cm_addr_strerror(status)
+/*	cm_addr_status status;
+/*
+/*	cm_addrkey *cm_addrkey_load(path, err, errlen)
+/*	const char *path;
+/*	char	*err;
+/*	size_t	errlen;
+/*
+/*	cm_addrkey *cm_addrkey_from_bytes(key, len)
+/*	const void *key;
+/*	size_t	len;
+/*
+/*	void	cm_addrkey_free(key)
+/*	cm_addrkey *key;
+/*
+/*	void	cm_addr_record_id(key, norm, len, out, outsz)
+/*	const cm_addrkey *key;
+/*	const char *norm;
+/*	size_t	len;
+/*	char	*out;
+/*	size_t	outsz;
+/* DESCRIPTION
+/*	This module implements the address rules of DESIGN.md section 2.
+/*	Every consent lookup, audit record and consentctl command goes
+/*	through it, so that the daemon and the admin tool always agree
+/*	on who a person is.
+/*
+/*	cm_addr_normalise() turns the len bytes at src (which need not
+/*	be NUL-terminated) into the normalised form: surrounding white
+/*	space (space, tab, CR, LF) is removed, then one surrounding
+/*	pair of <>, then white space again; ASCII letters are folded to
+/*	lower case. Bytes 0x80 and up are copied unchanged, so UTF-8
+/*	local parts and domains survive. Nothing else is rewritten: a
+/*	+tag or a dot in the local part is significant to the receiving
+/*	system, and guessing otherwise could merge two people.
+/*	The last '@' separates the local part from the domain, so that
+/*	a quoted local part such as "a@b"@example.org is accepted.
+/*	The result is written to out, always NUL-terminated (the empty
+/*	string when the address is rejected).
+/*
+/*	cm_addr_strerror() returns a short text for a status, suitable
+/*	for a log line or a consentctl error message.
+/*
+/*	cm_addrkey_load() reads an AddressKeyFile. The key is the file
+/*	contents exactly as stored, byte for byte: nothing is trimmed,
+/*	so a trailing newline is part of the key. This keeps the record
+/*	ids identical for every program that reads the same file, at
+/*	the price that editing the file with a different editor
+/*	convention changes every id. The key must hold 1 to 4096 bytes.
+/*
+/*	cm_addrkey_from_bytes() makes a key from memory (tests, tools);
+/*	it returns NULL for an empty or over-long key, or when memory
+/*	runs out. cm_addrkey_free() wipes and frees a key; a NULL key is
+/*	ignored.
+/*
+/*	cm_addr_record_id() computes the record id of a normalised
+/*	address (len bytes at norm). Without a key the id is the address
+/*	itself, cut to fit out; with a key it is the lower-case hex of
+/*	HMAC-SHA256(key, address), 64 characters. out is always
+/*	NUL-terminated when outsz > 0; CM_ID_SIZE bytes hold either form.
+/* DIAGNOSTICS
+/*	cm_addr_normalise() returns CM_ADDR_OK or the first problem
+/*	found, checked in this order: CM_ADDR_EMPTY (nothing left after
+/*	stripping: the null sender <> ends here), CM_ADDR_CONTROL,
+/*	CM_ADDR_TOO_LONG (over CM_ADDR_MAX bytes, or out too small),
+/*	CM_ADDR_NO_AT, CM_ADDR_EMPTY_LOCAL, CM_ADDR_EMPTY_DOMAIN.
+/*
+/*	cm_addrkey_load() returns NULL and writes "path: reason" to err
+/*	when the file cannot be opened or read, is empty or is longer
+/*	than 4096 bytes.
+/*
+/*	Should libcrypto ever fail to compute an HMAC, cm_addr_record_id()
+/*	writes the empty string. No consent record has that id, so the
+/*	recipient is refused (no-consent) rather than let through.
+/*--*/
+
+/* System library. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* OpenSSL library. */
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+/* Application-specific. */
+
+#include "address.h"
+
+#define CM_ADDRKEY_MAX	4096		/* longest acceptable key file */
+
+struct cm_addrkey {
+    size_t  len;
+    unsigned char bytes[];		/* len bytes, not NUL-terminated */
+};
+
+/* Indexed by cm_addr_status; keep in step with the enum in address.h. */
+
+static const char *const cm_addr_messages[CM_ADDR_STATUS_COUNT] = {
+    "ok",
+    "empty address",
+    "no @ in address",
+    "empty local part",
+    "empty domain",
+    "control character in address",
+    "address longer than 320 bytes",
+};
+
+/* cm_addr_is_space - white space that may surround an address */
+
+static int cm_addr_is_space(unsigned char c)
+{
+    return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/* cm_addr_trim - narrow [*start, *end) past surrounding white space */
+
+static void cm_addr_trim(const unsigned char **start, const unsigned char **end)
+{
+    while (*start < *end && cm_addr_is_space(**start))
+	++*start;
+    while (*end > *start && cm_addr_is_space((*end)[-1]))
+	--*end;
+}
+
+/* cm_addr_normalise - normalise an address for lookups */
+
+cm_addr_status cm_addr_normalise(const char *src, size_t len,
+				         char *out, size_t outsz)
+{
+    const unsigned char *start = (const unsigned char *) src;
+    const unsigned char *end;
+    const unsigned char *cp;
+    const unsigned char *at = 0;
+    size_t  n;
+    size_t  i;
+
+    if (out != 0 && outsz > 0)
+	out[0] = 0;
+    if (src == 0)
+	return (CM_ADDR_EMPTY);
+    end = start + len;
+
+    /*
+     * Whitespace, then one bracket pair, then whitespace again: MTAs hand
+     * us "<a@b>", " <a@b> " and "< a@b >" depending on how the address
+     * reached them. A lone '<' or '>' is left alone; it is not ours to
+     * guess which half went missing.
+     */
+    cm_addr_trim(&start, &end);
+    if (end - start >= 2 && start[0] == '<' && end[-1] == '>') {
+	start++;
+	end--;
+	cm_addr_trim(&start, &end);
+    }
+    n = (size_t) (end - start);
+    if (n == 0)
+	return (CM_ADDR_EMPTY);
+
+    /*
+     * Control bytes first: an embedded NUL or CR/LF is a sign of an
+     * injection attempt and must never be mistaken for a merely long or
+     * malformed address. Remember the last '@' on the way.
+     */
+    for (cp = start; cp < end; cp++) {
+	if (*cp < 0x20 || *cp == 0x7f)
+	    return (CM_ADDR_CONTROL);
+	if (*cp == '@')
+	    at = cp;
+    }
+    if (n > CM_ADDR_MAX || out == 0 || outsz < n + 1)
+	return (CM_ADDR_TOO_LONG);
+    if (at == 0)
+	return (CM_ADDR_NO_AT);
+    if (at == start)
+	return (CM_ADDR_EMPTY_LOCAL);
+    if (at == end - 1)
+	return (CM_ADDR_EMPTY_DOMAIN);
+
+    /* Fold ASCII only; locale-dependent tolower() would touch UTF-8. */
+    for (i = 0; i < n; i++) {
+	unsigned char c = start[i];
+
+	out[i] = (char) ((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    }
+    out[n] = 0;
+    return (CM_ADDR_OK);
+}
+
+/* cm_addr_strerror - describe a normalisation status */
+
+const char *cm_addr_strerror(cm_addr_status status)
+{
+    if ((unsigned) status >= CM_ADDR_STATUS_COUNT)
+	return ("unknown address status");
+    return (cm_addr_messages[status]);
+}
+
+/* cm_addrkey_from_bytes - make an HMAC key from memory */
+
+cm_addrkey *cm_addrkey_from_bytes(const void *key, size_t len)
+{
+    cm_addrkey *k;
+
+    if (key == 0 || len == 0 || len > CM_ADDRKEY_MAX)
+	return (0);
+    if ((k = malloc(sizeof(*k) + len)) == 0)
+	return (0);
+    k->len = len;
+    memcpy(k->bytes, key, len);
+    return (k);
+}
+
+/* cm_addrkey_load - read an HMAC key file */
+
+cm_addrkey *cm_addrkey_load(const char *path, char *err, size_t errlen)
+{
+    unsigned char buf[CM_ADDRKEY_MAX + 1];
+    cm_addrkey *k;
+    FILE   *fp;
+    size_t  n;
+    int     saved_errno;
+
+    if (err != 0 && errlen > 0)
+	err[0] = 0;
+    if ((fp = fopen(path, "rb")) == 0) {
+	if (err != 0 && errlen > 0)
+	    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	return (0);
+    }
+
+    /*
+     * Read one byte more than allowed, so that an over-long file is
+     * detected without reading all of it.
+     */
+    n = fread(buf, 1, sizeof(buf), fp);
+    saved_errno = errno;
+    if (ferror(fp)) {
+	(void) fclose(fp);
+	if (err != 0 && errlen > 0)
+	    snprintf(err, errlen, "%s: read error: %s", path,
+		     strerror(saved_errno));
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return (0);
+    }
+    (void) fclose(fp);
+    if (n == 0) {
+	if (err != 0 && errlen > 0)
+	    snprintf(err, errlen, "%s: key file is empty", path);
+	return (0);
+    }
+    if (n > CM_ADDRKEY_MAX) {
+	if (err != 0 && errlen > 0)
+	    snprintf(err, errlen, "%s: key file is longer than %d bytes",
+		     path, CM_ADDRKEY_MAX);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return (0);
+    }
+    k = cm_addrkey_from_bytes(buf, n);
+    OPENSSL_cleanse(buf, sizeof(buf));
+    if (k == 0 && err != 0 && errlen > 0)
+	snprintf(err, errlen, "%s: out of memory", path);
+    return (k);
+}
+
+/* cm_addrkey_free - wipe and release an HMAC key */
+
+void    cm_addrkey_free(cm_addrkey *key)
+{
+    if (key == 0)
+	return;
+    OPENSSL_cleanse(key->bytes, key->len);
+    free(key);
+}
+
+/* cm_addr_record_id - the Redis record id of a normalised address */
+
+void    cm_addr_record_id(const cm_addrkey *key, const char *norm,
+			          size_t len, char *out, size_t outsz)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    size_t  i;
+
+    if (out == 0 || outsz == 0)
+	return;
+    out[0] = 0;
+    if (norm == 0)
+	return;
+
+    /* Plain ids: the address is the id. */
+    if (key == 0) {
+	if (len > outsz - 1)
+	    len = outsz - 1;
+	memcpy(out, norm, len);
+	out[len] = 0;
+	return;
+    }
+
+    /*
+     * HMAC() is the one-shot interface; unlike HMAC_CTX it is not
+     * deprecated in OpenSSL 3 and needs no context management here.
+     */
+    if (HMAC(EVP_sha256(), key->bytes, (int) key->len,
+	     (const unsigned char *) norm, len, mac, &maclen) == 0)
+	return;
+    for (i = 0; i < maclen && 2 * i + 2 < outsz; i++) {
+	out[2 * i] = hex[mac[i] >> 4];
+	out[2 * i + 1] = hex[mac[i] & 0x0f];
+    }
+    out[2 * i] = 0;
+    OPENSSL_cleanse(mac, sizeof(mac));
+}

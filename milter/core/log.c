@@ -1,0 +1,85 @@
+/*++
+/* NAME
+/*	log 3
+/* SUMMARY
+/*	diagnostics to syslog and standard error
+/* SYNOPSIS
+/*	#include "log.h"
+/*
+/*	void	cm_log_init(ident, to_syslog, to_stderr)
+/*	const char *ident;
+/*	int	to_syslog;
+/*	int	to_stderr;
+/*
+/*	void	cm_log(priority, fmt, ...)
+/*	int	priority;
+/*	const char *fmt;
+/* DESCRIPTION
+/*	cm_log() writes one diagnostic line to syslog (facility mail) and,
+/*	when the daemon runs in the foreground, to standard error with a
+/*	UTC time stamp. The format is always a string constant of ours;
+/*	message data reaches it only through "%s" with text that the
+/*	caller made safe (cm_buf_add_safe(), JSON), so no log line can be
+/*	split or forged by what a client sends.
+/*
+/*	Before cm_log_init() is called, lines go to standard error only.
+/* DIAGNOSTICS
+/*	None: logging never fails the caller.
+/*--*/
+
+/* System library. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <pthread.h>
+
+/* Application-specific. */
+
+#include "log.h"
+
+static int log_syslog = 0;
+static int log_stderr = 1;
+static const char *log_ident = "consent-milter";
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* cm_log_init - choose where diagnostics go */
+
+void    cm_log_init(const char *ident, int to_syslog, int to_stderr)
+{
+    log_ident = ident;
+    log_syslog = to_syslog;
+    log_stderr = to_stderr;
+    if (to_syslog)
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* cm_log - write one diagnostic line */
+
+void    cm_log(int priority, const char *fmt,...)
+{
+    char    line[2048];
+    char    stamp[32];
+    struct tm tm;
+    time_t  now;
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void) vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+
+    if (log_syslog)
+	syslog(priority, "%s", line);
+    if (log_stderr) {
+	now = time((time_t *) 0);
+	(void) gmtime_r(&now, &tm);
+	(void) strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* One fputs per line, under a lock: threads never mix lines. */
+	(void) pthread_mutex_lock(&log_lock);
+	(void) fprintf(stderr, "%s %s: %s\n", stamp, log_ident, line);
+	(void) fflush(stderr);
+	(void) pthread_mutex_unlock(&log_lock);
+    }
+}

@@ -1,0 +1,21 @@
+#ifndef CM_LOG_H
+#define CM_LOG_H
+
+/*++
+/* NAME
+/*	log 3h
+/* SUMMARY
+/*	diagnostics to syslog and standard error
+/* SYNOPSIS
+/*	#include "log.h"
+/* DESCRIPTION
+/*	See log.c.
+/*--*/
+
+#include <syslog.h>
+
+extern void cm_log_init(const char *ident, int to_syslog, int to_stderr);
+extern void cm_log(int priority, const char *fmt,...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,205 @@
+/*++
+/* NAME
+/*	callbacks 3
+/* SUMMARY
+/*	libmilter callbacks
+/* SYNOPSIS
+/*	#include "callbacks.h"
+/*
+/*	struct smfiDesc cm_milter_desc;
+/*
+/*	void	cm_callbacks_init(eng)
+/*	const cm_engine *eng;
+/* DESCRIPTION
+/*	The callbacks are deliberately thin: each one takes what libmilter
+/*	hands over, passes it to the engine (engine.c), and turns the
+/*	engine's answer into an SMFIS_* code. All state lives in a session
+/*	attached with smfi_setpriv(): Debian's libmilter runs a worker
+/*	pool, so one connection's callbacks may run on different threads
+/*	(never at the same time).
+/*
+/*	Telling the two Postfix paths apart: mail from Postfix's
+/*	sendmail(1) command reaches non_smtpd_milters through cleanup(8),
+/*	which simulates the SMTP events with the client "localhost",
+/*	address 127.0.0.1 and port 0, and which must not refuse a
+/*	simulated RCPT. A connection whose client address is unknown, or
+/*	whose client port is 0, is treated that way: every decision is
+/*	made at end of message. A real SMTP client always has a port.
+/*
+/*	The body is never needed, so the body callback is left out and
+/*	libmilter asks the MTA not to send it.
+/*
+/*	cm_callbacks_init() names the engine that the callbacks use.
+/* DIAGNOSTICS
+/*	Out of memory: the transaction is tempfailed.
+/*--*/
+
+/* System library. */
+
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+
+/* Utility library. */
+
+#include <libmilter/mfapi.h>
+
+/* Application-specific. */
+
+#include "callbacks.h"
+#include "engine.h"
+#include "log.h"
+
+static const cm_engine *engine;
+
+#define SESSION(ctx)	((cm_session *) smfi_getpriv(ctx))
+
+/* to_sfsistat - the libmilter code for an engine reply */
+
+static sfsistat to_sfsistat(cm_reply reply)
+{
+    switch (reply) {
+    case CM_REPLY_ACCEPT:
+	return (SMFIS_ACCEPT);
+    case CM_REPLY_REJECT:
+	return (SMFIS_REJECT);
+    case CM_REPLY_TEMPFAIL:
+	return (SMFIS_TEMPFAIL);
+    case CM_REPLY_CONTINUE:
+    default:
+	return (SMFIS_CONTINUE);
+    }
+}
+
+/* is_non_smtp - does this connection come from Postfix's cleanup */
+
+static int is_non_smtp(const struct sockaddr *addr)
+{
+    if (addr == 0)
+	return (1);
+    if (addr->sa_family == AF_INET)
+	return (((const struct sockaddr_in *) addr)->sin_port == 0);
+    if (addr->sa_family == AF_INET6)
+	return (((const struct sockaddr_in6 *) addr)->sin6_port == 0);
+    return (1);
+}
+
+/* cb_connect - a new MTA connection */
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
+			           struct sockaddr *hostaddr)
+{
+    cm_session *s;
+
+    (void) hostname;
+    if ((s = cm_session_new(engine, is_non_smtp(hostaddr))) == 0) {
+	cm_log(LOG_ERR, "out of memory");
+	return (SMFIS_TEMPFAIL);
+    }
+    if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
+	cm_session_free(s);
+	return (SMFIS_TEMPFAIL);
+    }
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_envfrom - MAIL FROM */
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s == 0 || argv == 0 || argv[0] == 0)
+	return (SMFIS_TEMPFAIL);
+    return (to_sfsistat(cm_on_mail(s, ctx, argv[0],
+				   smfi_getsymval(ctx, "{auth_authen}"))));
+}
+
+/* cb_envrcpt - RCPT TO */
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s == 0 || argv == 0 || argv[0] == 0)
+	return (SMFIS_TEMPFAIL);
+
+    /*
+     * Never SMFIS_ACCEPT here: that would accept the whole message and
+     * skip every later recipient.
+     */
+    return (to_sfsistat(cm_on_rcpt(s, ctx, argv[0])));
+}
+
+/* cb_header - one header field */
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s != 0 && name != 0 && value != 0)
+	cm_on_header(s, name, value);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_eom - end of message */
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s == 0)
+	return (SMFIS_TEMPFAIL);
+    return (to_sfsistat(cm_on_eom(s, ctx)));
+}
+
+/* cb_abort - the MTA abandoned the message */
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s != 0)
+	cm_session_abort(s);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_close - end of the MTA connection */
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s != 0) {
+	cm_session_free(s);
+	(void) smfi_setpriv(ctx, 0);
+    }
+    return (SMFIS_CONTINUE);
+}
+
+/* cm_callbacks_init - name the engine */
+
+void    cm_callbacks_init(const cm_engine *eng)
+{
+    engine = eng;
+}
+
+struct smfiDesc cm_milter_desc = {
+    "consent-milter",			/* filter name */
+    SMFI_VERSION,			/* version code */
+    SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,	/* flags */
+    cb_connect,				/* connection info */
+    0,					/* SMTP HELO */
+    cb_envfrom,				/* envelope sender */
+    cb_envrcpt,				/* envelope recipient */
+    cb_header,				/* header */
+    0,					/* end of header */
+    0,					/* body block: never needed */
+    cb_eom,				/* end of message */
+    cb_abort,				/* message aborted */
+    cb_close,				/* connection cleanup */
+    0,					/* unknown SMTP command */
+    0,					/* DATA */
+    0,					/* option negotiation */
+};

@@ -1,0 +1,801 @@
+/*++
+/* NAME
+/*	engine 3
+/* SUMMARY
+/*	per-message consent enforcement
+/* SYNOPSIS
+/*	#include "engine.h"
+/*
+/*	cm_session *cm_session_new(eng, non_smtp)
+/*	const cm_engine *eng;
+/*	int	non_smtp;
+/*
+/*	cm_reply cm_on_mail(s, mta, sender, auth)
+/*	cm_reply cm_on_rcpt(s, mta, rcpt)
+/*	void	cm_on_header(s, name, value)
+/*	cm_reply cm_on_eom(s, mta)
+/*	void	cm_session_abort(s)
+/*	void	cm_session_free(s)
+/* DESCRIPTION
+/*	The engine gathers the facts about one message as the MTA hands
+/*	them over, asks the store for the records it needs, asks the
+/*	policy (policy.c) and the action rules (action.c) what to do, does
+/*	it through the MTA operations of mta.h, and writes the audit trail.
+/*	It never calls libmilter itself.
+/*
+/*	A session is one MTA connection; it carries one message at a time.
+/*
+/*	When the envelope sender maps to a campaign (Psender:), every
+/*	recipient is decided at RCPT time and a refused one gets its own
+/*	550 or 451 reply. When the campaign comes from a header, or the
+/*	message comes from Postfix's sendmail command (non_smtp), which
+/*	may not refuse simulated RCPT commands, everything is decided at
+/*	end of message: denied recipients are stripped, or the message is
+/*	rejected, tempfailed or held (DESIGN.md section 6).
+/*
+/*	A header campaign overrides the envelope one (DESIGN.md section 4):
+/*	recipients that passed at RCPT are then decided again under it.
+/*
+/*	The audit records of recipients refused at RCPT are written at
+/*	once; all others at end of message, when the queue id is known,
+/*	in one write. If that write fails, a message that would have been
+/*	delivered is tempfailed instead (unless OnError accept): nothing
+/*	is sent that the trail cannot account for.
+/* DIAGNOSTICS
+/*	Store failures and audit failures are logged to syslog.
+/*--*/
+
+/* System library. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sys/types.h>
+
+/* Application-specific. */
+
+#include "action.h"
+#include "campaign.h"
+#include "engine.h"
+#include "json.h"
+#include "log.h"
+#include "policy.h"
+
+#define HEADER_KEEP_MAX	1024		/* longest header value we keep */
+
+/* One envelope recipient. */
+typedef struct cm_rcpt {
+    char   *raw;			/* as the MTA sent it: for delrcpt */
+    char    norm[CM_ID_SIZE];		/* normalised, "" if it did not parse */
+    cm_verdict verdict;
+    int     decided;			/* verdict is valid */
+    int     refused;			/* refused (or, dry-run, would be) at RCPT */
+} cm_rcpt;
+
+struct cm_session {
+    const cm_engine *eng;
+    int     non_smtp;			/* Postfix sendmail/pickup path */
+
+    /* Per message; cleared by reset_message(). */
+    int     active;			/* between MAIL and end or abort */
+    char   *sender;			/* normalised, or made safe */
+    char   *auth;			/* SASL login, or NULL */
+    int     store_error;		/* lookups at MAIL failed */
+    char    env_campaign[CM_CAMPAIGN_ID_MAX + 1];	/* "" if none */
+    cm_campaign env_record;
+    char   *hdr_campaign;		/* extracted id, or NULL */
+    int     hdr_campaign_count;		/* campaign header fields seen */
+    int     hdr_campaign_conflict;	/* repeated with another value */
+    char   *msgid;
+    char   *from;
+    int     bulk_hint;			/* List-Unsubscribe, Precedence */
+    cm_rcpt *rcpts;			/* envelope recipients, in order */
+    cm_rcpt_lookup *looks;		/* their records: same index */
+    size_t  nrcpt;
+    size_t  rcpt_alloc;
+};
+
+/* reset_message - forget the current message */
+
+static void reset_message(cm_session *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->nrcpt; i++) {
+	free(s->rcpts[i].raw);
+	cm_rcpt_facts_clear(&s->looks[i].facts);
+    }
+    free(s->rcpts);
+    free(s->looks);
+    free(s->sender);
+    free(s->auth);
+    free(s->hdr_campaign);
+    free(s->msgid);
+    free(s->from);
+    cm_campaign_clear(&s->env_record);
+    s->rcpts = 0;
+    s->looks = 0;
+    s->nrcpt = s->rcpt_alloc = 0;
+    s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
+    s->env_campaign[0] = 0;
+    s->store_error = s->bulk_hint = s->active = 0;
+    s->hdr_campaign_count = s->hdr_campaign_conflict = 0;
+}
+
+/* cm_session_new - start a session for one MTA connection */
+
+cm_session *cm_session_new(const cm_engine *eng, int non_smtp)
+{
+    cm_session *s;
+
+    if ((s = calloc(1, sizeof(*s))) == 0)
+	return (0);
+    s->eng = eng;
+    s->non_smtp = non_smtp;
+    return (s);
+}
+
+/* cm_session_abort - the MTA abandoned the message */
+
+void    cm_session_abort(cm_session *s)
+{
+    reset_message(s);
+}
+
+/* cm_session_free - end of the MTA connection */
+
+void    cm_session_free(cm_session *s)
+{
+    if (s == 0)
+	return;
+    reset_message(s);
+    free(s);
+}
+
+/* safe_copy - copy text from the MTA, cut at a sane length */
+
+static char *safe_copy(const char *text, size_t max)
+{
+    size_t  len = strnlen(text, max);
+    char   *copy;
+
+    if ((copy = malloc(len + 1)) != 0) {
+	memcpy(copy, text, len);
+	copy[len] = 0;
+    }
+    return (copy);
+}
+
+/* rcpt_label - the recipient as written to logs and replies */
+
+static const char *rcpt_label(const cm_rcpt *r)
+{
+    return (r->norm[0] ? r->norm : r->raw);
+}
+
+/* effective_campaign - which campaign the message belongs to, if any */
+
+static const char *effective_campaign(const cm_session *s)
+{
+    if (s->hdr_campaign != 0)
+	return (s->hdr_campaign);
+    if (s->env_campaign[0])
+	return (s->env_campaign);
+    return (0);
+}
+
+/* fill_msg_facts - the facts that hold for every recipient */
+
+static void fill_msg_facts(const cm_session *s, const char *campaign,
+			           const cm_campaign *record, cm_msg_facts *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->store_error = s->store_error;
+    m->campaign = campaign;
+    m->record = record;
+    m->sender = s->sender ? s->sender : "";
+    m->auth = s->auth;
+    m->veto = 0;
+    m->campaign_bad = (campaign != 0 && campaign == s->hdr_campaign
+		       && s->hdr_campaign_conflict);
+    m->bulk = s->bulk_hint
+	|| s->nrcpt > (size_t) s->eng->cfg->bulk_threshold;
+    m->now = cm_time_now_ms() / 1000;
+}
+
+/* audit_record - write one recipient's record into a buffer */
+
+static void audit_record(const cm_session *s, cm_buf *out, size_t idx,
+			         const char *campaign, const cm_campaign *record,
+			         const cm_verdict *v, cm_action action,
+			         const char *qid)
+{
+    const cm_config *cfg = s->eng->cfg;
+    cm_audit_record rec;
+    char    id[CM_ID_SIZE];
+    const char *label;
+    const cm_rcpt *r = idx < s->nrcpt ? s->rcpts + idx : 0;
+    const cm_rcpt_facts *f = r ? &s->looks[idx].facts : 0;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.time_ms = cm_time_now_ms();
+    rec.qid = qid;
+    rec.msgid = s->msgid;
+    rec.sender = s->sender;
+    rec.auth = s->auth;
+    rec.campaign = campaign;
+    if (record != 0 && record->found) {
+	rec.purpose = record->purpose;
+	rec.basis = cm_basis_name(record->basis);
+    }
+    if (r != 0) {
+	label = rcpt_label(r);
+	if (cfg->log_addresses == CM_LOGADDR_PSEUDONYMISED) {
+	    if (f->addr_ok)
+		label = s->looks[idx].id;
+	    else {
+		cm_addr_record_id(s->eng->key, r->raw, strlen(r->raw),
+				  id, sizeof(id));
+		label = id;
+	    }
+	    rec.rcpt_pseudonymised = 1;
+	}
+	rec.rcpt = label;
+	rec.consent_at = f->consent_at;
+	rec.consent_src = f->consent_src;
+	rec.suppressed_at = f->suppressed_at;
+    }
+    rec.decision = v->decision;
+    rec.reason = v->reason;
+    rec.action = action;
+    rec.mode = cfg->mode;
+    rec.from = s->from;
+    cm_audit_format(out, &rec);
+}
+
+/* write_audit - append records to the trail */
+
+static int write_audit(const cm_session *s, const cm_buf *buf)
+{
+    if (buf->len == 0)
+	return (0);
+    if (buf->oom)
+	return (-1);
+    return (cm_audit_write(s->eng->audit, buf->data, buf->len));
+}
+
+/* set_reply - ask the MTA for a specific refusal text */
+
+static void set_reply(const cm_session *s, void *mta, cm_decision decision,
+		              const char *addr, const char *reason,
+		              const char *campaign)
+{
+    cm_buf  text = CM_BUF_INIT;
+    int     temp = (decision == CM_DECISION_TEMPFAIL);
+
+    cm_reply_text(&text, addr, reason, campaign);
+    if (s->eng->ops->setreply(mta, temp ? "451" : "550",
+			      temp ? "4.7.1" : "5.7.1",
+			      cm_buf_str(&text)) != 0)
+	cm_log(LOG_WARNING, "cannot set the SMTP reply text");
+    cm_buf_free(&text);
+}
+
+/* cm_on_mail - MAIL FROM: the sender, and maybe an envelope campaign */
+
+cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
+		            const char *auth)
+{
+    const cm_engine *eng = s->eng;
+    char    norm[CM_ID_SIZE];
+    char    err[512];
+    int     found = 0;
+    cm_addr_status status;
+    cm_buf  line = CM_BUF_INIT;
+    cm_verdict v;
+
+    reset_message(s);
+    s->active = 1;
+    status = cm_addr_normalise(sender, strlen(sender), norm, sizeof(norm));
+
+    /* The null sender (bounces) is never marketing. */
+    if (status == CM_ADDR_EMPTY)
+	return (CM_REPLY_ACCEPT);
+    if (status == CM_ADDR_OK) {
+	s->sender = strdup(norm);
+    } else {
+	cm_buf_init(&line);
+	cm_buf_add_safe(&line, sender, strnlen(sender, CM_ADDR_MAX));
+	s->sender = strdup(cm_buf_str(&line));
+	cm_buf_free(&line);
+    }
+    if (auth != 0 && *auth)
+	s->auth = safe_copy(auth, CM_ADDR_MAX);
+    if (s->sender == 0)
+	return (CM_REPLY_TEMPFAIL);
+
+    /*
+     * A sender that does not parse has no Psender: record; a campaign
+     * can still come from the header.
+     */
+    if (status == CM_ADDR_OK) {
+	if (cm_store_sender_campaign(eng->store, norm, s->env_campaign,
+				     sizeof(s->env_campaign), &found,
+				     err, sizeof(err)) != 0) {
+	    s->store_error = 1;
+	} else if (!found) {
+	    s->env_campaign[0] = 0;
+	} else if (cm_campaign_id_valid(s->env_campaign)
+		   && cm_store_fetch(eng->store, s->env_campaign,
+				     &s->env_record, 0, 0,
+				     err, sizeof(err)) != 0) {
+	    s->store_error = 1;
+	}
+    }
+    if (!s->store_error)
+	return (CM_REPLY_CONTINUE);
+
+    /*
+     * Row 1 before any recipient is known. On the SMTP path, with the
+     * default OnError, the whole transaction waits: one audit line with
+     * "rcpt":null says why. The sendmail-command path may not refuse
+     * here, and OnError accept decides per recipient: both go on to the
+     * end of the message with store_error set.
+     */
+    cm_log(LOG_WARNING, "consent store: %s", err);
+    if (s->non_smtp || eng->cfg->on_error == CM_ONERR_ACCEPT
+	|| eng->cfg->mode == CM_MODE_DRY_RUN)
+	return (CM_REPLY_CONTINUE);
+    memset(&v, 0, sizeof(v));
+    v.decision = CM_DECISION_TEMPFAIL;
+    v.reason = "store-error";
+    v.row = 1;
+    audit_record(s, &line, (size_t) -1,
+		 s->env_campaign[0] ? s->env_campaign : 0, 0,
+		 &v, CM_ACTION_TEMPFAIL, 0);
+    (void) write_audit(s, &line);
+    cm_buf_free(&line);
+    (void) eng->ops->setreply(mta, "451", "4.7.1",
+			      "not sent: store-error (consent store "
+			      "unavailable, try again later)");
+    reset_message(s);
+    return (CM_REPLY_TEMPFAIL);
+}
+
+/* add_rcpt - remember one envelope recipient, return its index */
+
+static ssize_t add_rcpt(cm_session *s, const char *raw)
+{
+    cm_rcpt *r;
+    cm_rcpt_lookup *look;
+    void   *grown;
+    size_t  want;
+
+    if (s->nrcpt == s->rcpt_alloc) {
+	want = s->rcpt_alloc ? s->rcpt_alloc * 2 : 8;
+	if ((grown = realloc(s->rcpts, want * sizeof(*s->rcpts))) == 0)
+	    return (-1);
+	s->rcpts = grown;
+	if ((grown = realloc(s->looks, want * sizeof(*s->looks))) == 0)
+	    return (-1);
+	s->looks = grown;
+	s->rcpt_alloc = want;
+    }
+    r = s->rcpts + s->nrcpt;
+    look = s->looks + s->nrcpt;
+    memset(r, 0, sizeof(*r));
+    memset(look, 0, sizeof(*look));
+    if ((r->raw = safe_copy(raw, 4 * CM_ADDR_MAX)) == 0)
+	return (-1);
+    if (cm_addr_normalise(raw, strlen(raw), r->norm, sizeof(r->norm))
+	== CM_ADDR_OK) {
+	look->facts.addr_ok = 1;
+	cm_addr_record_id(s->eng->key, r->norm, strlen(r->norm),
+			  look->id, sizeof(look->id));
+    } else {
+	r->norm[0] = 0;
+    }
+    return ((ssize_t) s->nrcpt++);
+}
+
+/* cm_on_rcpt - RCPT TO: decide now if the campaign is already known */
+
+cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
+{
+    const cm_engine *eng = s->eng;
+    cm_msg_facts m;
+    cm_rcpt *r;
+    cm_rcpt_lookup *look;
+    cm_action action;
+    cm_buf  line = CM_BUF_INIT;
+    char    err[512];
+    ssize_t idx;
+
+    if ((idx = add_rcpt(s, rcpt)) < 0) {
+	cm_log(LOG_ERR, "out of memory");
+	return (CM_REPLY_TEMPFAIL);
+    }
+    r = s->rcpts + idx;
+    look = s->looks + idx;
+
+    /*
+     * Per-recipient refusal needs a campaign from the envelope and an
+     * MTA that may refuse RCPT; everything else waits for the end.
+     */
+    if (s->non_smtp || s->store_error || s->env_campaign[0] == 0)
+	return (CM_REPLY_CONTINUE);
+
+    fill_msg_facts(s, s->env_campaign, &s->env_record, &m);
+    m.bulk = 0;
+    if (!cm_policy_message(eng->cfg, &m, &r->verdict)) {
+	if (look->facts.addr_ok
+	    && cm_store_fetch(eng->store, 0, &s->env_record, look, 1,
+			      err, sizeof(err)) != 0) {
+	    cm_log(LOG_WARNING, "consent store: %s", err);
+	    look->facts.store_error = 1;
+	}
+	cm_policy_decide(eng->cfg, &m, &look->facts, &r->verdict);
+    }
+    r->decided = 1;
+    action = cm_action_rcpt(eng->cfg, &r->verdict);
+    if (action != CM_ACTION_REJECT && action != CM_ACTION_TEMPFAIL)
+	return (CM_REPLY_CONTINUE);
+
+    /*
+     * Refused here. In dry-run mode the recipient stays, and its record
+     * (with the action it would have had) is written at end of message.
+     */
+    r->refused = 1;
+    if (eng->cfg->mode == CM_MODE_DRY_RUN)
+	return (CM_REPLY_CONTINUE);
+    audit_record(s, &line, idx, s->env_campaign, &s->env_record, &r->verdict,
+		 action, eng->ops->getsymval(mta, "i"));
+    (void) write_audit(s, &line);
+    cm_buf_free(&line);
+    set_reply(s, mta, r->verdict.decision, rcpt_label(r), r->verdict.reason,
+	      s->env_campaign);
+    return (action == CM_ACTION_REJECT ? CM_REPLY_REJECT : CM_REPLY_TEMPFAIL);
+}
+
+/* header_value_trim - copy a header value without surrounding space */
+
+static char *header_value_trim(const char *value)
+{
+    const char *end;
+
+    while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
+	value++;
+    end = value + strnlen(value, HEADER_KEEP_MAX);
+    while (end > value && (end[-1] == ' ' || end[-1] == '\t'
+			   || end[-1] == '\r' || end[-1] == '\n'))
+	end--;
+    return (safe_copy(value, end - value));
+}
+
+/* from_address - the address part of a From header value */
+
+static char *from_address(const char *value)
+{
+    const char *lt = strrchr(value, '<');
+    const char *gt;
+
+    if (lt != 0 && (gt = strchr(lt, '>')) != 0)
+	return (safe_copy(lt + 1, gt - lt - 1));
+    return (header_value_trim(value));
+}
+
+/* cm_on_header - one header field: keep what the decision needs */
+
+void    cm_on_header(cm_session *s, const char *name, const char *value)
+{
+    char    id[CM_CAMPAIGN_ID_MAX + 2];
+
+    if (!s->active)
+	return;
+    if (strcasecmp(name, s->eng->cfg->campaign_header) == 0) {
+	/*
+	 * An id longer than the limit is kept cut at one byte over it, so
+	 * that it still fails validation (row 4) and the log shows it.
+	 */
+	(void) cm_campaign_from_header(name, value, id, sizeof(id));
+
+	/*
+	 * A second campaign header with another value is a conflict that
+	 * no one should resolve by guessing: the message is treated as
+	 * carrying a malformed campaign id.
+	 */
+	if (s->hdr_campaign_count++ == 0)
+	    s->hdr_campaign = strdup(id);
+	else if (s->hdr_campaign == 0 || strcmp(s->hdr_campaign, id) != 0)
+	    s->hdr_campaign_conflict = 1;
+    }
+    if (cm_header_is_bulk(name, value))
+	s->bulk_hint = 1;
+    if (s->msgid == 0 && strcasecmp(name, "Message-ID") == 0)
+	s->msgid = header_value_trim(value);
+    if (s->from == 0 && strcasecmp(name, "From") == 0)
+	s->from = from_address(value);
+}
+
+/* add_reasons - list the distinct reasons of one kind of decision */
+
+static void add_reasons(cm_buf *out, const cm_session *s, cm_decision kind)
+{
+    const char *seen[8];
+    size_t  nseen = 0;
+    size_t  i;
+    size_t  j;
+    const char *reason;
+
+    for (i = 0; i < s->nrcpt && nseen < 8; i++) {
+	if (s->rcpts[i].refused || s->rcpts[i].verdict.decision != kind)
+	    continue;
+	reason = s->rcpts[i].verdict.reason;
+	for (j = 0; j < nseen && strcmp(seen[j], reason) != 0; j++)
+	     /* void */ ;
+	if (j < nseen)
+	    continue;
+	if (nseen > 0)
+	    cm_buf_adds(out, ", ");
+	cm_buf_adds(out, reason);
+	seen[nseen++] = reason;
+    }
+}
+
+/* message_reply - the refusal text for a whole message */
+
+static void message_reply(const cm_session *s, void *mta, cm_decision kind,
+			          const char *campaign, size_t live)
+{
+    cm_buf  reasons = CM_BUF_INIT;
+    const char *addr = 0;
+    size_t  i;
+
+    add_reasons(&reasons, s, kind);
+    if (reasons.len == 0)
+	add_reasons(&reasons, s, CM_DECISION_DENY);
+
+    /* With one recipient, the reply has the same shape as at RCPT. */
+    if (live == 1)
+	for (i = 0; i < s->nrcpt; i++)
+	    if (!s->rcpts[i].refused)
+		addr = rcpt_label(s->rcpts + i);
+    set_reply(s, mta, kind, addr, cm_buf_str(&reasons), campaign);
+    cm_buf_free(&reasons);
+}
+
+/* add_safe_header - add a header whose value we composed */
+
+static int add_safe_header(const cm_session *s, void *mta, const char *name,
+			           const cm_buf *value)
+{
+    if (value->oom || s->eng->ops->addheader(mta, name, cm_buf_str(value)) != 0) {
+	cm_log(LOG_ERR, "cannot add header %s", name);
+	return (-1);
+    }
+    return (0);
+}
+
+/* decide_all - decide every recipient that is not decided yet */
+
+static void decide_all(cm_session *s, const char *campaign)
+{
+    const cm_engine *eng = s->eng;
+    cm_campaign hdr_record;
+    const cm_campaign *record = &s->env_record;
+    const char *fetch_id = 0;
+    int     redo = 0;
+    int     fetch = 0;
+    char    err[512];
+    cm_msg_facts m;
+    size_t  i;
+
+    memset(&hdr_record, 0, sizeof(hdr_record));
+    fill_msg_facts(s, campaign, 0, &m);
+
+    /*
+     * A header campaign other than the envelope one needs its own record,
+     * and recipients accepted at RCPT must pass under it too.
+     */
+    if (campaign != 0 && campaign == s->hdr_campaign
+	&& strcmp(campaign, s->env_campaign) != 0) {
+	record = &hdr_record;
+	redo = 1;
+	if (!m.campaign_bad && cm_campaign_id_valid(campaign))
+	    fetch_id = campaign;
+    }
+    for (i = 0; i < s->nrcpt; i++)
+	if (!s->rcpts[i].decided || redo)
+	    fetch = 1;
+
+    /*
+     * One round trip for the campaign and every recipient. Lookups that
+     * the policy turns out not to need are cheaper than a second trip.
+     */
+    if (campaign != 0 && !m.store_error && cm_campaign_id_valid(campaign)
+	&& !m.campaign_bad && (fetch_id != 0 || fetch)) {
+	for (i = 0; i < s->nrcpt; i++) {
+	    int     addr_ok = s->looks[i].facts.addr_ok;
+
+	    cm_rcpt_facts_clear(&s->looks[i].facts);
+	    s->looks[i].facts.addr_ok = addr_ok;
+	}
+	if (cm_store_fetch(eng->store, fetch_id, (cm_campaign *) record,
+			   s->looks, s->nrcpt, err, sizeof(err)) != 0) {
+	    cm_log(LOG_WARNING, "consent store: %s", err);
+	    m.store_error = 1;
+	}
+    }
+    m.record = record;
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused || (s->rcpts[i].decided && !redo))
+	    continue;
+	cm_policy_decide(eng->cfg, &m, &s->looks[i].facts,
+			 &s->rcpts[i].verdict);
+	s->rcpts[i].decided = 1;
+    }
+
+    /* The purpose and basis in the audit trail come from this record. */
+    if (record == &hdr_record) {
+	cm_campaign_clear(&s->env_record);
+	s->env_record = hdr_record;
+    }
+}
+
+/* consent_header - X-Consent-Milter: campaign=...; allowed=...; ... */
+
+static void consent_header(cm_buf *out, const cm_session *s,
+			           const char *campaign)
+{
+    size_t  allowed = 0;
+    size_t  denied = 0;
+    size_t  i;
+
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].verdict.decision == CM_DECISION_ALLOW)
+	    allowed++;
+	else if (s->rcpts[i].verdict.decision == CM_DECISION_DENY)
+	    denied++;
+    }
+    cm_buf_adds(out, "campaign=");
+    if (campaign != 0)
+	cm_buf_add_safe(out, campaign, strlen(campaign));
+    else
+	cm_buf_adds(out, "none");
+    cm_buf_printf(out, "; allowed=%zu; denied=%zu; mode=%s", allowed, denied,
+		  cm_mode_name(s->eng->cfg->mode));
+}
+
+/* cm_on_eom - end of message: decide what is left, act, account */
+
+cm_reply cm_on_eom(cm_session *s, void *mta)
+{
+    const cm_engine *eng = s->eng;
+    const cm_config *cfg = eng->cfg;
+    const char *campaign = effective_campaign(s);
+    const char *qid = eng->ops->getsymval(mta, "i");
+    cm_eom_plan plan;
+    cm_buf  buf = CM_BUF_INIT;
+    size_t  count[4] = {0, 0, 0, 0};	/* indexed by cm_decision */
+    size_t  live = 0;
+    int     tagged = 0;
+    int     enforce = (cfg->mode == CM_MODE_ENFORCE);
+    int     audit_failed;
+    cm_reply reply = CM_REPLY_ACCEPT;
+    cm_action action;
+    size_t  i;
+
+    if (!s->active || s->nrcpt == 0) {
+	reset_message(s);
+	return (CM_REPLY_ACCEPT);
+    }
+    decide_all(s, campaign);
+
+    /* Row 2: ordinary mail passes untouched and unlogged. */
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused)
+	    continue;
+	live++;
+	count[s->rcpts[i].verdict.decision]++;
+	tagged |= s->rcpts[i].verdict.tag;
+    }
+    if (count[CM_DECISION_PASS] == live && live == s->nrcpt) {
+	reset_message(s);
+	return (CM_REPLY_ACCEPT);
+    }
+    cm_action_plan(cfg, count[CM_DECISION_ALLOW], count[CM_DECISION_DENY],
+		   count[CM_DECISION_TEMPFAIL], tagged, &plan);
+
+    /*
+     * Account before acting: one write for every record of the message.
+     * Recipients refused at RCPT were written then, except in dry-run.
+     */
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused && enforce)
+	    continue;
+	action = s->rcpts[i].refused ?
+	    cm_action_rcpt(cfg, &s->rcpts[i].verdict) :
+	    cm_action_for(&plan, &s->rcpts[i].verdict);
+	if (buf.len > 0)
+	    cm_buf_addc(&buf, '\n');
+	audit_record(s, &buf, i, campaign, &s->env_record,
+		     &s->rcpts[i].verdict, action, qid);
+    }
+    audit_failed = (write_audit(s, &buf) != 0);
+    cm_buf_reset(&buf);
+    if (audit_failed && enforce && cfg->on_error != CM_ONERR_ACCEPT
+	&& (plan.message == CM_ACTION_ACCEPT
+	    || plan.message == CM_ACTION_QUARANTINE)) {
+	cm_log(LOG_ERR, "%s: audit trail not written: message deferred",
+	       qid ? qid : "NOQUEUE");
+	(void) eng->ops->setreply(mta, "451", "4.7.1",
+			    "not sent: audit-error (audit trail unavailable, "
+				  "try again later)");
+	plan.message = CM_ACTION_TEMPFAIL;
+	reply = CM_REPLY_TEMPFAIL;
+	enforce = 0;			/* nothing more to do */
+    }
+
+    /* One syslog line per marketing message. */
+    cm_buf_add_safe(&buf, campaign ? campaign : "none",
+		    campaign ? strlen(campaign) : 4);
+    cm_log(LOG_INFO, "%s: campaign=%s allowed=%zu denied=%zu tempfailed=%zu "
+	   "action=%s%s mode=%s", qid ? qid : "NOQUEUE", cm_buf_str(&buf),
+	   count[CM_DECISION_ALLOW], count[CM_DECISION_DENY],
+	   count[CM_DECISION_TEMPFAIL], cm_action_name(plan.message),
+	   plan.strip ? "+strip" : plan.tag ? "+tag" : "", cm_mode_name(cfg->mode));
+    cm_buf_reset(&buf);
+
+    if (enforce) {
+	switch (plan.message) {
+	case CM_ACTION_REJECT:
+	    message_reply(s, mta, CM_DECISION_DENY, campaign, live);
+	    reply = CM_REPLY_REJECT;
+	    break;
+	case CM_ACTION_TEMPFAIL:
+	    message_reply(s, mta, CM_DECISION_TEMPFAIL, campaign, live);
+	    reply = CM_REPLY_TEMPFAIL;
+	    break;
+	case CM_ACTION_QUARANTINE:
+	    cm_buf_adds(&buf, "consent-milter: denied recipients (");
+	    add_reasons(&buf, s, CM_DECISION_DENY);
+	    cm_buf_adds(&buf, ")");
+	    if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
+		cm_log(LOG_ERR, "%s: cannot quarantine", qid ? qid : "NOQUEUE");
+		reply = CM_REPLY_TEMPFAIL;
+	    }
+	    break;
+	default:
+	    break;
+	}
+	for (i = 0; reply == CM_REPLY_ACCEPT && plan.strip && i < s->nrcpt; i++) {
+	    if (s->rcpts[i].refused
+		|| s->rcpts[i].verdict.decision != CM_DECISION_DENY)
+		continue;
+	    if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
+		cm_log(LOG_ERR, "%s: cannot remove a recipient: deferring",
+		       qid ? qid : "NOQUEUE");
+		reply = CM_REPLY_TEMPFAIL;
+	    }
+	}
+	if (reply == CM_REPLY_ACCEPT && plan.tag && count[CM_DECISION_DENY]) {
+	    cm_buf_reset(&buf);
+	    cm_buf_printf(&buf, "%zu recipient(s); reasons=",
+			  count[CM_DECISION_DENY]);
+	    add_reasons(&buf, s, CM_DECISION_DENY);
+	    (void) add_safe_header(s, mta, "X-Consent-Milter-Denied", &buf);
+	}
+    }
+
+    /* Every delivered marketing message says what was decided. */
+    if (reply == CM_REPLY_ACCEPT) {
+	cm_buf_reset(&buf);
+	consent_header(&buf, s, campaign);
+	if (add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0 && enforce)
+	    reply = CM_REPLY_TEMPFAIL;
+    }
+    cm_buf_free(&buf);
+    reset_message(s);
+    return (reply);
+}

@@ -1,0 +1,50 @@
+#ifndef CM_ENGINE_H
+#define CM_ENGINE_H
+
+/*++
+/* NAME
+/*	engine 3h
+/* SUMMARY
+/*	per-message consent enforcement
+/* SYNOPSIS
+/*	#include "engine.h"
+/* DESCRIPTION
+/*	See engine.c.
+/*--*/
+
+#include "address.h"
+#include "audit.h"
+#include "config.h"
+#include "mta.h"
+#include "store.h"
+
+/* What the engine's replies mean; callbacks.c maps them to SMFIS_*. */
+typedef enum cm_reply {
+    CM_REPLY_CONTINUE,
+    CM_REPLY_ACCEPT,
+    CM_REPLY_REJECT,
+    CM_REPLY_TEMPFAIL
+} cm_reply;
+
+/* Process-wide, read-only once the daemon runs. */
+typedef struct cm_engine {
+    const cm_config *cfg;
+    cm_store *store;
+    cm_audit *audit;
+    const cm_addrkey *key;		/* AddressKeyFile, or NULL */
+    const cm_mta_ops *ops;
+} cm_engine;
+
+typedef struct cm_session cm_session;
+
+extern cm_session *cm_session_new(const cm_engine *eng, int non_smtp);
+extern void cm_session_free(cm_session *s);
+extern void cm_session_abort(cm_session *s);
+
+extern cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
+			           const char *auth);
+extern cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt);
+extern void cm_on_header(cm_session *s, const char *name, const char *value);
+extern cm_reply cm_on_eom(cm_session *s, void *mta);
+
+#endif

@@ -1,0 +1,535 @@
+/*++
+/* NAME
+/*	consent-milter 8
+/* SUMMARY
+/*	consent enforcement milter for outbound marketing mail
+/* SYNOPSIS
+/*	consent-milter [-f] [-n] [-V] [-c config_file]
+/* DESCRIPTION
+/*	This is the daemon's start-up and shutdown: options, configuration,
+/*	the listening socket, privileges, the PID file and signals. The
+/*	mail handling itself is in callbacks.c and engine.c.
+/*
+/*	Order of events, and why:
+/* .IP 1.
+/*	Read and check the configuration; refuse to start on any error,
+/*	naming file, line and key.
+/* .IP 2.
+/*	Read the secrets (AddressKeyFile, RedisPasswordFile) while still
+/*	root, so that they can stay readable by root alone.
+/* .IP 3.
+/*	Open the milter socket (a low port or a root-owned directory may
+/*	need root), hand a unix socket to UserID, set TCP_NODELAY on a
+/*	TCP listener (accepted sockets inherit it; without it a reply in
+/*	several packets stalls on Nagle and delayed ACKs).
+/* .IP 4.
+/*	Detach (unless -f), write the PID file, drop privileges to UserID.
+/* .IP 5.
+/*	Open the audit trail as the unprivileged user, so that a reopen
+/*	after log rotation works the same as the first open.
+/* .IP 6.
+/*	Run libmilter in a thread of its own; the main thread owns the
+/*	signals. libmilter's own signal thread stops the milter on SIGHUP,
+/*	but SIGHUP must reopen the audit trail. On Linux a signal sent to
+/*	the process goes to the main thread when that thread does not
+/*	block it; the main thread keeps SIGHUP, SIGTERM and SIGINT
+/*	unblocked and waits on a self-pipe, every other thread blocks
+/*	them. SIGTERM and SIGINT stop the milter cleanly.
+/* .PP
+/*	Options:
+/* .IP "-c config_file"
+/*	Read this file instead of /etc/consent-milter.conf.
+/* .IP -f
+/*	Stay in the foreground and log to standard error as well.
+/* .IP -n
+/*	Check the configuration, the secrets, the audit trail and that
+/*	Redis answers; print what is wrong; exit 0 or 1.
+/* .IP -V
+/*	Print the version and exit.
+/* DIAGNOSTICS
+/*	Problems are logged to syslog (facility mail) and, with -f or -n,
+/*	to standard error. Exit status 0 after a clean stop, 1 for -n
+/*	problems and run-time failures, 64 for bad usage, 78 for a bad
+/*	configuration.
+/*--*/
+
+/* System library. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+/* Utility library. */
+
+#include <libmilter/mfapi.h>
+
+/* Application-specific. */
+
+#include "config.h"
+#include "audit.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "log.h"
+#include "store.h"
+
+#define EX_USAGE	64
+#define EX_CONFIG	78
+
+static int signal_pipe[2] = {-1, -1};
+
+/* usage - explain the command line */
+
+static void usage(void)
+{
+    (void) fprintf(stderr,
+		   "usage: consent-milter [-f] [-n] [-V] [-c config_file]\n"
+		   "  -c FILE  configuration file (default %s)\n"
+		   "  -f       stay in the foreground, log to stderr too\n"
+		   "  -n       check the configuration and Redis, then exit\n"
+		   "  -V       print the version and exit\n",
+		   CM_CONFIG_DEFAULT_FILE);
+    exit(EX_USAGE);
+}
+
+/* on_signal - note a signal for the main loop (async-signal-safe) */
+
+static void on_signal(int sig)
+{
+    char    c = (char) sig;
+    int     saved = errno;
+
+    (void) write(signal_pipe[1], &c, 1);
+    errno = saved;
+}
+
+/* socket_path - the file name of a unix socket spec, or NULL */
+
+static const char *socket_path(const char *spec)
+{
+    if (strncmp(spec, "unix:", 5) == 0)
+	return (spec + 5);
+    if (strncmp(spec, "local:", 6) == 0)
+	return (spec + 6);
+    return (0);
+}
+
+/* set_listener_nodelay - TCP_NODELAY on libmilter's listening socket */
+
+static void set_listener_nodelay(void)
+{
+    DIR    *dir;
+    struct dirent *de;
+    int     fd;
+    int     on = 1;
+    int     listening;
+    struct sockaddr_storage ss;
+    socklen_t len;
+
+    /*
+     * libmilter does not hand out the descriptor it listens on, so look
+     * for it: a listening IPv4 or IPv6 stream socket of this process.
+     */
+    if ((dir = opendir("/proc/self/fd")) == 0)
+	return;
+    while ((de = readdir(dir)) != 0) {
+	if ((fd = atoi(de->d_name)) <= 2 || fd == dirfd(dir))
+	    continue;
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0
+	    || !listening)
+	    continue;
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *) &ss, &len) != 0
+	    || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+	    continue;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0)
+	    cm_log(LOG_WARNING, "TCP_NODELAY: %s", strerror(errno));
+    }
+    (void) closedir(dir);
+}
+
+/* lookup_user - resolve UserID "user[:group]" */
+
+static int lookup_user(const char *spec, uid_t *uid, gid_t *gid,
+		               char **name, char *err, size_t errlen)
+{
+    char   *copy = strdup(spec);
+    char   *group;
+    struct passwd *pw;
+    struct group *gr;
+
+    if (copy == 0)
+	return (-1);
+    if ((group = strchr(copy, ':')) != 0)
+	*group++ = 0;
+    if ((pw = getpwnam(copy)) == 0) {
+	(void) snprintf(err, errlen, "UserID: unknown user \"%s\"", copy);
+	free(copy);
+	return (-1);
+    }
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+    if (group != 0) {
+	if ((gr = getgrnam(group)) == 0) {
+	    (void) snprintf(err, errlen, "UserID: unknown group \"%s\"", group);
+	    free(copy);
+	    return (-1);
+	}
+	*gid = gr->gr_gid;
+    }
+    *name = copy;
+    return (0);
+}
+
+/* drop_privileges - become UserID for good */
+
+static int drop_privileges(const char *name, uid_t uid, gid_t gid)
+{
+    if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+	cm_log(LOG_ERR, "cannot switch to user %s: %s", name, strerror(errno));
+	return (-1);
+    }
+    if (uid != 0 && setuid(0) == 0) {
+	cm_log(LOG_ERR, "privileges could be regained after the switch to %s",
+	       name);
+	return (-1);
+    }
+    return (0);
+}
+
+/* write_pid_file - record the daemon's process id */
+
+static int write_pid_file(const char *path)
+{
+    FILE   *fp;
+
+    if ((fp = fopen(path, "w")) == 0) {
+	cm_log(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    (void) fprintf(fp, "%ld\n", (long) getpid());
+    if (fclose(fp) != 0) {
+	cm_log(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+/* detach - become a daemon */
+
+static int detach(void)
+{
+    pid_t   pid;
+    int     fd;
+
+    if ((pid = fork()) < 0) {
+	cm_log(LOG_ERR, "fork: %s", strerror(errno));
+	return (-1);
+    }
+    if (pid > 0)
+	_exit(0);
+    (void) setsid();
+    if (chdir("/") != 0)
+	return (-1);
+    if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+	(void) dup2(fd, 0);
+	(void) dup2(fd, 1);
+	(void) dup2(fd, 2);
+	if (fd > 2)
+	    (void) close(fd);
+    }
+    return (0);
+}
+
+/* wake_listener - make libmilter's accept loop notice a stop at once */
+
+static void wake_listener(const char *spec)
+{
+    struct sockaddr_un sun;
+    struct addrinfo hints;
+    struct addrinfo *res = 0;
+    const char *path;
+    char    port[16];
+    const char *at;
+    int     fd = -1;
+
+    /* A connection of our own ends the accept loop's poll. */
+    if ((path = socket_path(spec)) != 0) {
+	if (strlen(path) >= sizeof(sun.sun_path)
+	    || (fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+	    return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	(void) connect(fd, (struct sockaddr *) &sun, sizeof(sun));
+    } else if ((at = strchr(spec, '@')) != 0 && strchr(spec, ':') != 0) {
+	(void) snprintf(port, sizeof(port), "%.*s",
+			(int) (at - strchr(spec, ':') - 1), strchr(spec, ':') + 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(at + 1, port, &hints, &res) != 0)
+	    return;
+	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) >= 0)
+	    (void) connect(fd, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+    }
+    if (fd >= 0)
+	(void) close(fd);
+}
+
+/* run_milter - the libmilter thread */
+
+static void *run_milter(void *arg)
+{
+    int    *status = arg;
+    char    c = 'X';
+
+    *status = smfi_main();
+    (void) write(signal_pipe[1], &c, 1);	/* wake the main thread */
+    return (0);
+}
+
+/* stop_milter - ask libmilter to stop */
+
+static void *stop_milter(void *unused)
+{
+    (void) unused;
+
+    /*
+     * smfi_stop() sets the stop flag at once, then waits for the lock
+     * that the accept loop holds while it polls (several seconds). It
+     * runs in a thread of its own while the main thread wakes the loop
+     * with wake_listener(), so that the loop sees the flag and ends.
+     */
+    (void) smfi_stop();
+    return (0);
+}
+
+/* serve - run until told to stop; returns the exit status */
+
+static int serve(const cm_config *cfg, cm_audit *audit)
+{
+    sigset_t sigs;
+    struct sigaction sa;
+    pthread_t tid;
+    pthread_t stopper;
+    struct pollfd pfd;
+    int     milter_status = MI_SUCCESS;
+    int     stopping = 0;
+    char    err[512];
+    char    c;
+    ssize_t n;
+
+    if (pipe(signal_pipe) != 0) {
+	cm_log(LOG_ERR, "pipe: %s", strerror(errno));
+	return (1);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    (void) sigemptyset(&sa.sa_mask);
+    (void) sigaction(SIGHUP, &sa, 0);
+    (void) sigaction(SIGTERM, &sa, 0);
+    (void) sigaction(SIGINT, &sa, 0);
+    (void) signal(SIGPIPE, SIG_IGN);
+
+    /* Every thread but this one blocks the signals (see above). */
+    (void) sigemptyset(&sigs);
+    (void) sigaddset(&sigs, SIGHUP);
+    (void) sigaddset(&sigs, SIGTERM);
+    (void) sigaddset(&sigs, SIGINT);
+    (void) pthread_sigmask(SIG_BLOCK, &sigs, 0);
+    if (pthread_create(&tid, 0, run_milter, &milter_status) != 0) {
+	cm_log(LOG_ERR, "cannot start the milter thread");
+	return (1);
+    }
+    (void) pthread_sigmask(SIG_UNBLOCK, &sigs, 0);
+    cm_log(LOG_INFO, "started");
+
+    for (;;) {
+	pfd.fd = signal_pipe[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, stopping ? 100 : -1) == 0) {
+	    wake_listener(cfg->socket);
+	    continue;
+	}
+	if ((n = read(signal_pipe[0], &c, 1)) < 0 && errno == EINTR)
+	    continue;
+	if (n <= 0 || c == 'X')
+	    break;
+	if (c == SIGHUP) {
+	    if (cm_audit_reopen(audit, err, sizeof(err)) != 0)
+		cm_log(LOG_ERR, "%s", err);
+	    else
+		cm_log(LOG_INFO, "audit trail reopened");
+	} else if (!stopping) {
+	    cm_log(LOG_INFO, "stopping on signal %d", c);
+	    stopping = 1;
+	    if (pthread_create(&stopper, 0, stop_milter, 0) == 0)
+		(void) pthread_detach(stopper);
+	}
+    }
+    (void) pthread_join(tid, 0);
+    cm_log(LOG_INFO, "stopped");
+    return (milter_status == MI_SUCCESS ? 0 : 1);
+}
+
+/* check_plugins - refuse configured plugins this build cannot load */
+
+static int check_plugins(const cm_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->plugins == 0)
+	return (0);
+    (void) snprintf(err, errlen, "%s:%d: Plugin: cannot load \"%s\": "
+		    "plugin support is not built into this version",
+		    cfg->file, cfg->plugins->line, cfg->plugins->name);
+    return (-1);
+}
+
+int     main(int argc, char **argv)
+{
+    const char *config_file = CM_CONFIG_DEFAULT_FILE;
+    int     foreground = 0;
+    int     check_only = 0;
+    int     ch;
+    cm_config cfg;
+    cm_engine eng;
+    cm_addrkey *key = 0;
+    cm_store *store;
+    cm_audit *audit;
+    char    err[1024];
+    const char *path;
+    uid_t   uid = 0;
+    gid_t   gid = 0;
+    char   *user = 0;
+    int     status;
+
+    while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
+	switch (ch) {
+	case 'c':
+	    config_file = optarg;
+	    break;
+	case 'f':
+	    foreground = 1;
+	    break;
+	case 'n':
+	    check_only = 1;
+	    break;
+	case 'V':
+	    (void) printf("consent-milter %s (libmilter %u.%u)\n",
+			  PACKAGE_VERSION, SM_LM_VRS_MAJOR(SMFI_VERSION),
+			  SM_LM_VRS_MINOR(SMFI_VERSION));
+	    return (0);
+	default:
+	    usage();
+	}
+    }
+    if (optind != argc)
+	usage();
+    cm_log_init("consent-milter", !check_only, foreground || check_only);
+
+    /* 1. Configuration. */
+    cm_config_init(&cfg);
+    if (cm_config_load(&cfg, config_file, err, sizeof(err)) != 0
+	|| check_plugins(&cfg, err, sizeof(err)) != 0) {
+	cm_log(LOG_ERR, "%s", err);
+	return (check_only ? 1 : EX_CONFIG);
+    }
+    if (cfg.user_id != 0
+	&& lookup_user(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
+	cm_log(LOG_ERR, "%s: %s", config_file, err);
+	return (check_only ? 1 : EX_CONFIG);
+    }
+
+    /* 2. Secrets, while still root. */
+    if (cfg.address_key_file != 0
+	&& (key = cm_addrkey_load(cfg.address_key_file, err, sizeof(err))) == 0) {
+	cm_log(LOG_ERR, "AddressKeyFile %s", err);
+	return (check_only ? 1 : EX_CONFIG);
+    }
+    if ((store = cm_store_create(&cfg, err, sizeof(err))) == 0) {
+	cm_log(LOG_ERR, "%s", err);
+	return (check_only ? 1 : EX_CONFIG);
+    }
+
+    if (check_only) {
+	status = 0;
+	if ((audit = cm_audit_open(cfg.audit_log, 0, err, sizeof(err))) == 0) {
+	    cm_log(LOG_ERR, "%s", err);
+	    status = 1;
+	}
+	cm_audit_close(audit);
+	if (cm_store_ping(store, err, sizeof(err)) != 0) {
+	    cm_log(LOG_ERR, "%s", err);
+	    status = 1;
+	}
+	if (status == 0)
+	    (void) printf("consent-milter: %s: configuration OK, Redis %s "
+			  "answers\n", config_file, cfg.redis);
+	cm_store_destroy(store);
+	cm_addrkey_free(key);
+	free(user);
+	cm_config_free(&cfg);
+	return (status);
+    }
+
+    /* 3. The milter socket. */
+    if (smfi_setconn(cfg.socket) != MI_SUCCESS
+	|| smfi_register(cm_milter_desc) != MI_SUCCESS
+	|| smfi_opensocket(1) != MI_SUCCESS) {
+	cm_log(LOG_ERR, "Socket %s: cannot open the milter socket", cfg.socket);
+	return (1);
+    }
+    set_listener_nodelay();
+    if (user != 0 && (path = socket_path(cfg.socket)) != 0
+	&& chown(path, uid, gid) != 0)
+	cm_log(LOG_WARNING, "Socket %s: chown: %s", path, strerror(errno));
+
+    /* 4. Detach, PID file, privileges. */
+    if (!foreground && detach() != 0)
+	return (1);
+    if (cfg.pid_file != 0 && write_pid_file(cfg.pid_file) != 0)
+	return (1);
+    if (user != 0 && drop_privileges(user, uid, gid) != 0)
+	return (1);
+
+    /* 5. The audit trail, as the user that will reopen it. */
+    if ((audit = cm_audit_open(cfg.audit_log, cfg.audit_fsync,
+			       err, sizeof(err))) == 0) {
+	cm_log(LOG_ERR, "%s", err);
+	return (1);
+    }
+
+    /* 6. Run. */
+    eng.cfg = &cfg;
+    eng.store = store;
+    eng.audit = audit;
+    eng.key = key;
+    eng.ops = &cm_mta_libmilter;
+    cm_callbacks_init(&eng);
+    status = serve(&cfg, audit);
+
+    if (cfg.pid_file != 0)
+	(void) unlink(cfg.pid_file);
+    cm_audit_close(audit);
+    cm_store_destroy(store);
+    cm_addrkey_free(key);
+    free(user);
+    cm_config_free(&cfg);
+    return (status);
+}

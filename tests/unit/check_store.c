@@ -1,0 +1,1262 @@
+/*
+ * check_store - unit tests for store.c against a real redis-server.
+ *
+ * Run under tests/lib/redis.sh, which starts a private server and sets
+ * CM_TEST_REDIS_SOCK and CM_TEST_TMPDIR. Some tests start further
+ * servers of their own (password, ACL user, restart, DEBUG SLEEP) on
+ * sockets in CM_TEST_TMPDIR, and stop them again.
+ */
+
+/* System library. */
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Utility library. */
+
+#include <check.h>
+#include <hiredis/hiredis.h>
+
+/* Application-specific. */
+
+#include "config.h"
+#include "policy.h"
+#include "store.h"
+
+static const char *redis_sock;		/* the harness's server */
+static const char *tmpdir;
+
+/* A redis-server that a test starts itself. */
+typedef struct server {
+    pid_t   pid;
+    char    sock[200];
+    char    name[32];
+} server;
+
+/* sleep_ms - nap */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	 /* void */ ;
+}
+
+/* set_str - replace an allocated config string */
+
+static void set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = value ? strdup(value) : 0;
+    ck_assert(value == 0 || *field != 0);
+}
+
+/* test_config - defaults, pointed at a unix socket */
+
+static void test_config(cm_config *cfg, const char *sock)
+{
+    cm_config_init(cfg);
+    set_str(&cfg->redis_host, 0);
+    set_str(&cfg->redis_path, sock);
+    cfg->redis_timeout_ms = 2000;
+    cfg->redis_connections = 2;
+}
+
+/* open_store - a store for a socket, or fail the test */
+
+static cm_store *open_store(const char *sock, const char *prefix,
+			            const char *password_file, int timeout_ms)
+{
+    cm_config cfg;
+    cm_store *st;
+    char    err[512] = "";
+
+    test_config(&cfg, sock);
+    if (prefix)
+	set_str(&cfg.key_prefix, prefix);
+    if (password_file)
+	set_str(&cfg.redis_password_file, password_file);
+    if (timeout_ms)
+	cfg.redis_timeout_ms = timeout_ms;
+    st = cm_store_create(&cfg, err, sizeof(err));
+    ck_assert_msg(st != 0, "cm_store_create: %s", err);
+    cm_config_free(&cfg);
+    return (st);
+}
+
+/* db_connect - a plain hiredis connection for seeding */
+
+static redisContext *db_connect(const char *sock)
+{
+    redisContext *c = redisConnectUnix(sock);
+
+    ck_assert_msg(c != 0 && c->err == 0, "connect %s: %s", sock,
+		  c ? c->errstr : "out of memory");
+    return (c);
+}
+
+/* db_argv - run one command given as counted strings; expect no error */
+
+static void db_argv(redisContext *c, int argc, const char **argv,
+		            const size_t *lens)
+{
+    redisReply *r = redisCommandArgv(c, argc, argv, lens);
+
+    ck_assert_msg(r != 0, "redis: %s", c->errstr);
+    ck_assert_msg(r->type != REDIS_REPLY_ERROR, "redis %s: %s", argv[0], r->str);
+    freeReplyObject(r);
+}
+
+/* db - run one command given as null-terminated strings, NULL at the end */
+
+static void db(redisContext *c,...)
+{
+    const char *argv[16];
+    size_t  lens[16];
+    int     argc = 0;
+    va_list ap;
+
+    va_start(ap, c);
+    while (argc < 16 && (argv[argc] = va_arg(ap, const char *)) != 0) {
+	lens[argc] = strlen(argv[argc]);
+	argc++;
+    }
+    va_end(ap);
+    db_argv(c, argc, argv, lens);
+}
+
+/* flush_main - empty the harness's server before each test */
+
+static void flush_main(void)
+{
+    redisContext *c = db_connect(redis_sock);
+
+    db(c, "FLUSHALL", (char *) 0);
+    redisFree(c);
+}
+
+/* server_start - run an extra redis-server, wait until it answers */
+
+static void server_start(server *s, const char *name, const char *const *extra)
+{
+    const char *prog = getenv("REDIS_SERVER");
+    const char *argv[40];
+    char    pidfile[256], logfile[256];
+    redisContext *c;
+    redisReply *r;
+    int     argc = 0;
+    int     tries;
+
+    if (prog == 0 || *prog == 0)
+	prog = "redis-server";
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    snprintf(s->sock, sizeof(s->sock), "%s/%s.sock", tmpdir, name);
+    /* redis.sh stops servers with a pid file here if we cannot. */
+    snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", tmpdir, name);
+    snprintf(logfile, sizeof(logfile), "%s/%s.log", tmpdir, name);
+    argv[argc++] = prog;
+    argv[argc++] = "--port";
+    argv[argc++] = "0";
+    argv[argc++] = "--unixsocket";
+    argv[argc++] = s->sock;
+    argv[argc++] = "--unixsocketperm";
+    argv[argc++] = "700";
+    argv[argc++] = "--save";
+    argv[argc++] = "";
+    argv[argc++] = "--appendonly";
+    argv[argc++] = "no";
+    argv[argc++] = "--daemonize";
+    argv[argc++] = "no";
+    argv[argc++] = "--dir";
+    argv[argc++] = tmpdir;
+    argv[argc++] = "--pidfile";
+    argv[argc++] = pidfile;
+    argv[argc++] = "--logfile";
+    argv[argc++] = logfile;
+    while (extra && *extra && argc < 39)
+	argv[argc++] = *extra++;
+    argv[argc] = 0;
+
+    s->pid = fork();
+    ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
+    if (s->pid == 0) {
+	/* Do not outlive the test, whatever happens to it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	execvp(prog, (char *const *) argv);
+	_exit(127);
+    }
+    for (tries = 0; tries < 100; tries++) {
+	if ((c = redisConnectUnix(s->sock)) != 0 && c->err == 0
+	    && (r = redisCommand(c, "PING")) != 0) {
+	    freeReplyObject(r);			/* PONG or NOAUTH: it is up */
+	    redisFree(c);
+	    return;
+	}
+	if (c)
+	    redisFree(c);
+	sleep_ms(50);
+    }
+    ck_abort_msg("redis-server %s did not start (see %s)", name, logfile);
+}
+
+/* server_stop - stop an extra server and wait for it */
+
+static void server_stop(server *s)
+{
+    if (s->pid > 0) {
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, 0, 0);
+	s->pid = 0;
+    }
+}
+
+/* write_file - a file in the temporary directory */
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[256];
+    FILE   *fp;
+
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    ck_assert((fp = fopen(path, "w")) != 0);
+    fputs(text, fp);
+    ck_assert(fclose(fp) == 0);
+    return (path);
+}
+
+/* lookups - n recipient lookups with ids from a pattern */
+
+static cm_rcpt_lookup *lookups(size_t n)
+{
+    cm_rcpt_lookup *r = calloc(n, sizeof(*r));
+    size_t  i;
+
+    ck_assert(r != 0);
+    for (i = 0; i < n; i++)
+	r[i].facts.addr_ok = 1;
+    return (r);
+}
+
+/* free_lookups - clear and free lookups */
+
+static void free_lookups(cm_rcpt_lookup *r, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++)
+	cm_rcpt_facts_clear(&r[i].facts);
+    free(r);
+}
+
+/* fetch_ok - cm_store_fetch() that must succeed */
+
+static void fetch_ok(cm_store *st, const char *id, cm_campaign *camp,
+		             cm_rcpt_lookup *rcpts, size_t count)
+{
+    char    err[512] = "";
+
+    ck_assert_msg(cm_store_fetch(st, id, camp, rcpts, count,
+				 err, sizeof(err)) == 0, "fetch: %s", err);
+}
+
+START_TEST(test_ping)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    char    err[256];
+
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), 0);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_sender)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    const char *argv[3] = {"SET", "cm:sender:odd \r\x01@example.org", "autumn"};
+    size_t  lens[3] = {3, 0, 6};
+    char    campaign[CM_CAMPAIGN_ID_MAX + 1];
+    char    small[4];
+    char    err[256];
+    int     found = -1;
+
+    db(c, "SET", "cm:sender:news@example.org", "spring", (char *) 0);
+    lens[1] = strlen(argv[1]);
+    db_argv(c, 3, argv, lens);
+    db(c, "HSET", "cm:sender:hash@example.org", "a", "b", (char *) 0);
+
+    ck_assert_int_eq(cm_store_sender_campaign(st, "news@example.org", campaign,
+				sizeof(campaign), &found, err, sizeof(err)), 0);
+    ck_assert_int_eq(found, 1);
+    ck_assert_str_eq(campaign, "spring");
+
+    ck_assert_int_eq(cm_store_sender_campaign(st, "odd \r\x01@example.org",
+		    campaign, sizeof(campaign), &found, err, sizeof(err)), 0);
+    ck_assert_int_eq(found, 1);
+    ck_assert_str_eq(campaign, "autumn");
+
+    ck_assert_int_eq(cm_store_sender_campaign(st, "other@example.org", campaign,
+				sizeof(campaign), &found, err, sizeof(err)), 0);
+    ck_assert_int_eq(found, 0);
+
+    /* "spring" does not fit in 4 bytes: an error, not a truncated id. */
+    ck_assert_int_eq(cm_store_sender_campaign(st, "news@example.org", small,
+				  sizeof(small), &found, err, sizeof(err)), -1);
+    ck_assert_int_eq(found, 0);
+    ck_assert_msg(strstr(err, "cm:sender:news@example.org: ") == err, "%s", err);
+
+    ck_assert_int_eq(cm_store_sender_campaign(st, "hash@example.org", campaign,
+				sizeof(campaign), &found, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "WRONGTYPE") != 0, "%s", err);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_campaign_fields)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_campaign camp;
+
+    db(c, "HSET", "cm:campaign:spring", "purpose", "newsletter", "basis",
+       "service", "status", "paused", "max_age_days", "365", "senders",
+       "news@example.org, alice", "owner", "marketing", "created_at",
+       "1700000000", (char *) 0);
+    db(c, "HSET", "cm:campaign:plain", "purpose", "offers.v2", (char *) 0);
+    db(c, "HSET", "cm:campaign:shut", "purpose", "offers", "status",
+       "closed", "max_age_days", "0", (char *) 0);
+
+    fetch_ok(st, "spring", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 1);
+    ck_assert_str_eq(camp.purpose, "newsletter");
+    ck_assert_int_eq(camp.basis, CM_BASIS_SERVICE);
+    ck_assert_int_eq(camp.status, CM_STATUS_PAUSED);
+    ck_assert_int_eq(camp.max_age_days, 365);
+    ck_assert_str_eq(camp.senders, "news@example.org, alice");
+    cm_campaign_clear(&camp);
+
+    fetch_ok(st, "plain", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 1);
+    ck_assert_str_eq(camp.purpose, "offers.v2");
+    ck_assert_int_eq(camp.basis, CM_BASIS_CONSENT);
+    ck_assert_int_eq(camp.status, CM_STATUS_ACTIVE);
+    ck_assert_int_eq(camp.max_age_days, 0);
+    ck_assert_ptr_null(camp.senders);
+    cm_campaign_clear(&camp);
+
+    fetch_ok(st, "shut", &camp, 0, 0);
+    ck_assert_int_eq(camp.status, CM_STATUS_CLOSED);
+    ck_assert_int_eq(camp.max_age_days, 0);
+    cm_campaign_clear(&camp);
+
+    fetch_ok(st, "nosuch", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 0);
+    cm_campaign_clear(&camp);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+/* Campaign records with one bad field each. */
+static const struct bad_case {
+    const char *field;
+    const char *value;			/* NULL: purpose missing */
+    const char *err;
+} bad_cases[] = {
+    {"status", "open", "cm:campaign:bad: field \"status\" has bad value \"open\""},
+    {"status", "Active", "field \"status\" has bad value \"Active\""},
+    {"basis", "legitimate-interest", "field \"basis\" has bad value \"legitimate-interest\""},
+    {"basis", "", "field \"basis\" has bad value \"\""},
+    {"max_age_days", "-1", "field \"max_age_days\" has bad value \"-1\""},
+    {"max_age_days", "30d", "field \"max_age_days\" has bad value \"30d\""},
+    {"max_age_days", " 30", "field \"max_age_days\" has bad value \" 30\""},
+    {"max_age_days", "99999999999999999999", "field \"max_age_days\" has bad value"},
+    {"purpose", "News", "field \"purpose\" has bad value \"News\""},
+    {"purpose", "a b", "field \"purpose\" has bad value \"a b\""},
+    {"purpose", "", "field \"purpose\" has bad value \"\""},
+    {"purpose", "x\r\n\"y", "field \"purpose\" has bad value \"x\\x0d\\x0a\\x22y\""},
+    {"purpose", 0, "cm:campaign:bad: field \"purpose\" is missing"},
+};
+
+START_TEST(test_campaign_bad)
+{
+    const struct bad_case *bc = bad_cases + _i;
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(1);
+    cm_campaign camp;
+    char    err[512] = "";
+
+    if (strcmp(bc->field, "purpose") != 0)
+	db(c, "HSET", "cm:campaign:bad", "purpose", "offers", (char *) 0);
+    if (bc->value)
+	db(c, "HSET", "cm:campaign:bad", bc->field, bc->value, (char *) 0);
+    db(c, "HSET", "cm:campaign:bad", "senders", "a@example.org", "owner", "x",
+       (char *) 0);
+    snprintf(r[0].id, sizeof(r[0].id), "alice@example.org");
+    db(c, "HSET", "cm:consent:alice@example.org", "offers", "granted",
+       "offers:src", "form", (char *) 0);
+
+    ck_assert_int_eq(cm_store_fetch(st, "bad", &camp, r, 1,
+				    err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, bc->err) != 0, "got '%s', want '%s'", err, bc->err);
+    /* Nothing is left behind that needs freeing. */
+    ck_assert_int_eq(camp.found, 0);
+    ck_assert_ptr_null(camp.senders);
+    ck_assert_ptr_null(r[0].facts.consent_src);
+    ck_assert_int_eq(r[0].facts.addr_ok, 1);
+    free_lookups(r, 1);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_campaign_wrongtype)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_campaign camp;
+    char    err[512];
+
+    db(c, "SET", "cm:campaign:str", "newsletter", (char *) 0);
+    ck_assert_int_eq(cm_store_fetch(st, "str", &camp, 0, 0,
+				    err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "cm:campaign:str: WRONGTYPE") == err, "%s", err);
+    /* The connection is still good. */
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), 0);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+enum {
+    R_GRANTED, R_WITHDRAWN, R_NONE, R_OTHER_PURPOSE, R_SUPPRESSED,
+    R_SUPP_BADTIME, R_BAD_STATE, R_WRONGTYPE_CONSENT, R_WRONGTYPE_SUPPRESS,
+    R_BAD_ADDR, R_BAD_AT, R_TIME_ONLY, R_COUNT
+};
+
+/* seed_rcpts - one recipient per case above, for purpose "offers" */
+
+static void seed_rcpts(redisContext *c, const char *prefix,
+		               cm_rcpt_lookup *r)
+{
+    static const char *ids[R_COUNT] = {
+	"granted@example.org", "withdrawn@example.org", "none@example.org",
+	"other@example.org", "supp@example.org", "badtime@example.org",
+	"badstate@example.org", "wtc@example.org", "wts@example.org",
+	"badaddr@example.org", "badat@example.org", "timeonly@example.org",
+    };
+    char    k[9][128];
+    int     i;
+
+    for (i = 0; i < R_COUNT; i++)
+	snprintf(r[i].id, sizeof(r[i].id), "%s", ids[i]);
+    r[R_BAD_ADDR].facts.addr_ok = 0;
+#define KEY(n, part, id) (snprintf(k[n], sizeof(k[n]), "%s%s%s", prefix, part, id), k[n])
+    db(c, "HSET", KEY(0, "consent:", ids[R_GRANTED]), "offers", "granted",
+       "offers:at", "1700000000", "offers:src", "web form v3, 192.0.2.1",
+       "news", "withdrawn", (char *) 0);
+    db(c, "HSET", KEY(0, "consent:", ids[R_WITHDRAWN]), "offers", "withdrawn",
+       "offers:at", "1700000500", (char *) 0);
+    db(c, "HSET", KEY(0, "consent:", ids[R_OTHER_PURPOSE]), "news", "granted",
+       "offersx", "granted", "offers:atx", "5", (char *) 0);
+    db(c, "HSET", KEY(0, "consent:", ids[R_SUPPRESSED]), "offers", "granted",
+       (char *) 0);
+    db(c, "SET", KEY(0, "suppress:", ids[R_SUPPRESSED]),
+       "1690000000 complaint via abuse desk", (char *) 0);
+    db(c, "SET", KEY(0, "suppress:", ids[R_SUPP_BADTIME]), "yesterday spam",
+       (char *) 0);
+    db(c, "HSET", KEY(0, "consent:", ids[R_BAD_STATE]), "offers", "maybe",
+       (char *) 0);
+    db(c, "SET", KEY(0, "consent:", ids[R_WRONGTYPE_CONSENT]), "granted",
+       (char *) 0);
+    db(c, "HSET", KEY(0, "suppress:", ids[R_WRONGTYPE_SUPPRESS]), "a", "b",
+       (char *) 0);
+    db(c, "HSET", KEY(0, "consent:", ids[R_BAD_ADDR]), "offers", "granted",
+       (char *) 0);
+    db(c, "HSET", KEY(0, "consent:", ids[R_BAD_AT]), "offers", "granted",
+       "offers:at", "soon", (char *) 0);
+    db(c, "SET", KEY(0, "suppress:", ids[R_TIME_ONLY]), "1600000000",
+       (char *) 0);
+#undef KEY
+}
+
+/* check_rcpts - the facts that seed_rcpts() implies */
+
+static void check_rcpts(const cm_rcpt_lookup *r)
+{
+    const cm_rcpt_facts *f;
+
+    f = &r[R_GRANTED].facts;
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
+    ck_assert_int_eq(f->consent_at, 1700000000);
+    ck_assert_str_eq(f->consent_src, "web form v3, 192.0.2.1");
+    ck_assert_int_eq(f->suppressed, 0);
+
+    f = &r[R_WITHDRAWN].facts;
+    ck_assert_int_eq(f->consent, CM_CONSENT_WITHDRAWN);
+    ck_assert_int_eq(f->consent_at, 1700000500);
+    ck_assert_ptr_null(f->consent_src);
+
+    f = &r[R_NONE].facts;
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
+    ck_assert_int_eq(f->consent_at, 0);
+    ck_assert_int_eq(f->suppressed, 0);
+
+    f = &r[R_OTHER_PURPOSE].facts;
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
+    ck_assert_int_eq(f->consent_at, 0);
+
+    f = &r[R_SUPPRESSED].facts;
+    ck_assert_int_eq(f->suppressed, 1);
+    ck_assert_int_eq(f->suppressed_at, 1690000000);
+    ck_assert_str_eq(f->suppressed_reason, "complaint via abuse desk");
+    ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
+
+    f = &r[R_SUPP_BADTIME].facts;
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(f->suppressed, 1);
+    ck_assert_int_eq(f->suppressed_at, 0);
+
+    f = &r[R_BAD_STATE].facts;
+    ck_assert_int_eq(f->store_error, 1);
+
+    ck_assert_int_eq(r[R_WRONGTYPE_CONSENT].facts.store_error, 1);
+    ck_assert_int_eq(r[R_WRONGTYPE_SUPPRESS].facts.store_error, 1);
+
+    /* Not looked up at all: nothing filled in. */
+    f = &r[R_BAD_ADDR].facts;
+    ck_assert_int_eq(f->addr_ok, 0);
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
+
+    f = &r[R_BAD_AT].facts;
+    ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
+    ck_assert_int_eq(f->consent_at, 0);
+
+    f = &r[R_TIME_ONLY].facts;
+    ck_assert_int_eq(f->suppressed, 1);
+    ck_assert_int_eq(f->suppressed_at, 1600000000);
+    ck_assert_ptr_null(f->suppressed_reason);
+
+    /* Only the bad ones are marked. */
+    ck_assert_int_eq(r[R_WITHDRAWN].facts.store_error, 0);
+    ck_assert_int_eq(r[R_SUPPRESSED].facts.store_error, 0);
+    ck_assert_int_eq(r[R_TIME_ONLY].facts.store_error, 0);
+}
+
+START_TEST(test_rcpts)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_campaign camp;
+
+    seed_rcpts(c, "cm:", r);
+    db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
+    fetch_ok(st, "spring", &camp, r, R_COUNT);
+    ck_assert_int_eq(camp.found, 1);
+    check_rcpts(r);
+    cm_campaign_clear(&camp);
+    free_lookups(r, R_COUNT);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_rcpts_given_campaign)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_campaign camp;
+    char    err[256];
+    int     i;
+
+    /* The caller already has the record: only recipients are read. */
+    seed_rcpts(c, "cm:", r);
+    memset(&camp, 0, sizeof(camp));
+    camp.found = 1;
+    strcpy(camp.purpose, "offers");
+    fetch_ok(st, 0, &camp, r, R_COUNT);
+    check_rcpts(r);
+    ck_assert_str_eq(camp.purpose, "offers");
+
+    /* A purpose that is not valid cannot name a field. */
+    for (i = 0; i < R_COUNT; i++) {
+	cm_rcpt_facts_clear(&r[i].facts);
+	r[i].facts.addr_ok = 1;
+    }
+    camp.purpose[0] = 0;
+    ck_assert_int_eq(cm_store_fetch(st, 0, &camp, r, R_COUNT,
+				    err, sizeof(err)), -1);
+    free_lookups(r, R_COUNT);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_unknown_campaign)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_campaign camp;
+    int     i;
+
+    seed_rcpts(c, "cm:", r);
+    fetch_ok(st, "nosuch", &camp, r, R_COUNT);
+    ck_assert_int_eq(camp.found, 0);
+    for (i = 0; i < R_COUNT; i++) {
+	ck_assert_int_eq(r[i].facts.consent, CM_CONSENT_NONE);
+	ck_assert_int_eq(r[i].facts.suppressed, 0);
+	ck_assert_int_eq(r[i].facts.store_error, 0);
+    }
+    free_lookups(r, R_COUNT);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_key_prefix)
+{
+    cm_store *st = open_store(redis_sock, "acme/{eu} ", 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_campaign camp;
+    char    campaign[64];
+    int     found;
+    char    err[256];
+
+    /* Decoys under the default prefix must not be read. */
+    db(c, "HSET", "cm:campaign:spring", "purpose", "news", (char *) 0);
+    db(c, "HSET", "cm:consent:granted@example.org", "offers", "withdrawn",
+       (char *) 0);
+    db(c, "SET", "cm:sender:a@example.org", "wrong", (char *) 0);
+    seed_rcpts(c, "acme/{eu} ", r);
+    db(c, "HSET", "acme/{eu} campaign:spring", "purpose", "offers", (char *) 0);
+    db(c, "SET", "acme/{eu} sender:a@example.org", "spring", (char *) 0);
+
+    fetch_ok(st, "spring", &camp, r, R_COUNT);
+    ck_assert_str_eq(camp.purpose, "offers");
+    check_rcpts(r);
+    ck_assert_int_eq(cm_store_sender_campaign(st, "a@example.org", campaign,
+				sizeof(campaign), &found, err, sizeof(err)), 0);
+    ck_assert_str_eq(campaign, "spring");
+    cm_campaign_clear(&camp);
+    free_lookups(r, R_COUNT);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_binary_ids)
+{
+    static const char id[] = "odd one\r\x01\xc3\xa9@example.org";
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(2);
+    cm_campaign camp;
+    char    key[128];
+    const char *argv[6];
+    size_t  lens[6];
+
+    /* Seed with explicit lengths, so the bytes are exactly these. */
+    snprintf(key, sizeof(key), "cm:consent:%s", id);
+    argv[0] = "HSET";
+    argv[1] = key;
+    argv[2] = "offers";
+    argv[3] = "granted";
+    argv[4] = "offers:src";
+    argv[5] = "line1\r\nline2\x01";
+    lens[0] = 4;
+    lens[1] = strlen(key);
+    lens[2] = 6;
+    lens[3] = 7;
+    lens[4] = 10;
+    lens[5] = strlen(argv[5]);
+    db_argv(c, 6, argv, lens);
+    /* The same address without the odd bytes has no record. */
+    db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
+
+    snprintf(r[0].id, sizeof(r[0].id), "%s", id);
+    snprintf(r[1].id, sizeof(r[1].id), "oddone@example.org");
+    fetch_ok(st, "spring", &camp, r, 2);
+    ck_assert_int_eq(r[0].facts.consent, CM_CONSENT_GRANTED);
+    ck_assert_str_eq(r[0].facts.consent_src, "line1\r\nline2\x01");
+    ck_assert_int_eq(r[1].facts.consent, CM_CONSENT_NONE);
+    cm_campaign_clear(&camp);
+    free_lookups(r, 2);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_error_escaping)
+{
+    cm_store *st = open_store(redis_sock, "\x1b[31m", 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_campaign camp;
+    char    err[512];
+
+    db(c, "HSET", "\x1b[31m" "campaign:c1", "purpose", "offers", "status",
+       "\x7f\xff", (char *) 0);
+    ck_assert_int_eq(cm_store_fetch(st, "c1", &camp, 0, 0,
+				    err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "\\x1b[31mcampaign:c1: field \"status\" has bad "
+		     "value \"\\x7f\\xff\"");
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_many_rcpts)
+{
+    enum {
+	N = 10000
+    };
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt_lookup *r = lookups(N);
+    cm_campaign camp;
+    char    key[CM_ID_SIZE + 32], at[32];
+    redisReply *reply;
+    int     i, pending = 0;
+
+    db(c, "HSET", "cm:campaign:big", "purpose", "offers", (char *) 0);
+    for (i = 0; i < N; i++) {
+	snprintf(r[i].id, sizeof(r[i].id), "user%05d@example.org", i);
+	snprintf(key, sizeof(key), "cm:consent:%s", r[i].id);
+	snprintf(at, sizeof(at), "%d", 1600000000 + i);
+	if (i % 3 != 2) {
+	    redisAppendCommand(c, "HSET %s offers %s offers:at %s", key,
+			       i % 3 == 0 ? "granted" : "withdrawn", at);
+	    pending++;
+	}
+	if (i % 7 == 0) {
+	    snprintf(key, sizeof(key), "cm:suppress:%s", r[i].id);
+	    redisAppendCommand(c, "SET %s %s", key, "1500000000 bounced");
+	    pending++;
+	}
+	if (i % 1000 == 999)
+	    r[i].facts.addr_ok = 0;
+    }
+    while (pending-- > 0) {
+	ck_assert(redisGetReply(c, (void **) &reply) == REDIS_OK);
+	ck_assert(reply->type != REDIS_REPLY_ERROR);
+	freeReplyObject(reply);
+    }
+
+    fetch_ok(st, "big", &camp, r, N);
+    for (i = 0; i < N; i++) {
+	const cm_rcpt_facts *f = &r[i].facts;
+
+	if (i % 1000 == 999) {
+	    ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
+	    ck_assert_int_eq(f->suppressed, 0);
+	    continue;
+	}
+	ck_assert_int_eq(f->store_error, 0);
+	ck_assert_int_eq(f->consent, i % 3 == 0 ? CM_CONSENT_GRANTED :
+			 i % 3 == 1 ? CM_CONSENT_WITHDRAWN : CM_CONSENT_NONE);
+	ck_assert_int_eq(f->consent_at, i % 3 == 2 ? 0 : 1600000000 + i);
+	ck_assert_int_eq(f->suppressed, i % 7 == 0);
+	if (i % 7 == 0)
+	    ck_assert_str_eq(f->suppressed_reason, "bounced");
+    }
+    cm_campaign_clear(&camp);
+
+    /* The connection is in step afterwards. */
+    cm_rcpt_facts_clear(&r[0].facts);
+    r[0].facts.addr_ok = 1;
+    fetch_ok(st, "big", &camp, r, 1);
+    ck_assert_int_eq(r[0].facts.consent, CM_CONSENT_GRANTED);
+    cm_campaign_clear(&camp);
+    free_lookups(r, N);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_password_files)
+{
+    static const struct {
+	const char *text;
+	const char *err;
+    } cases[] = {
+	{"", "file is empty"},
+	{"\n", "expected \"password\" or \"user password\""},
+	{" secret\n", "expected"},
+	{"alice \n", "expected"},
+    };
+    cm_config cfg;
+    cm_store *st;
+    char    err[512];
+    char    name[32];
+    const char *path;
+    size_t  i;
+
+    test_config(&cfg, redis_sock);
+    set_str(&cfg.redis_password_file, "/nonexistent/redis.pass");
+    st = cm_store_create(&cfg, err, sizeof(err));
+    ck_assert_ptr_null(st);
+    ck_assert_str_eq(err, "/nonexistent/redis.pass: No such file or directory");
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	snprintf(name, sizeof(name), "pass%zu", i);
+	path = write_file(name, cases[i].text);
+	set_str(&cfg.redis_password_file, path);
+	st = cm_store_create(&cfg, err, sizeof(err));
+	ck_assert_ptr_null(st);
+	ck_assert_msg(strncmp(err, path, strlen(path)) == 0
+		      && strstr(err, cases[i].err) != 0, "%zu: %s", i, err);
+    }
+    cm_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_auth_password)
+{
+    static const char *const extra[] = {"--requirepass", "s3cret", 0};
+    server  s;
+    cm_store *st;
+    char    err[512];
+
+    server_start(&s, "auth", extra);
+
+    st = open_store(s.sock, 0, write_file("good.pass", "s3cret\r\n"), 0);
+    ck_assert_msg(cm_store_ping(st, err, sizeof(err)) == 0, "%s", err);
+    cm_store_destroy(st);
+
+    /* requirepass is the password of the ACL user "default". */
+    st = open_store(s.sock, 0, write_file("default.pass", "default s3cret"), 0);
+    ck_assert_msg(cm_store_ping(st, err, sizeof(err)) == 0, "%s", err);
+    cm_store_destroy(st);
+
+    st = open_store(s.sock, 0, write_file("bad.pass", "wrong\n"), 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "redis unix:") == err
+		  && strstr(err, ": AUTH failed: WRONGPASS") != 0, "%s", err);
+    cm_store_destroy(st);
+
+    /* Without a password the server refuses the command. */
+    st = open_store(s.sock, 0, 0, 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "NOAUTH") != 0, "%s", err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_auth_acl_user)
+{
+    static const char *const extra[] = {
+	"--user", "milter", "on", ">pw 1", "~cm:*", "+get", "+hgetall",
+	"+ping", "--user", "default", "off", 0,
+    };
+    server  s;
+    cm_store *st;
+    cm_campaign camp;
+    redisContext *c;
+    redisReply *r;
+    char    err[512];
+
+    server_start(&s, "acl", extra);
+    c = db_connect(s.sock);
+    r = redisCommand(c, "AUTH milter %s", "pw 1");
+    ck_assert(r != 0 && r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    redisFree(c);
+
+    st = open_store(s.sock, 0, write_file("acl.pass", "milter pw 1\n"), 0);
+    ck_assert_msg(cm_store_ping(st, err, sizeof(err)) == 0, "%s", err);
+    fetch_ok(st, "spring", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 0);
+    cm_store_destroy(st);
+
+    st = open_store(s.sock, 0, write_file("acl-bad.pass", "milter pw 2\n"), 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "AUTH failed: WRONGPASS") != 0, "%s", err);
+    cm_store_destroy(st);
+
+    st = open_store(s.sock, 0, write_file("acl-nouser.pass", "nobody pw 1\n"), 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "AUTH failed") != 0, "%s", err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
+/* dead_socket - a unix socket that exists but does not listen (yet) */
+
+static int dead_socket(const char *path)
+{
+    struct sockaddr_un sun;
+    int     fd;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    unlink(path);
+    ck_assert((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+    ck_assert(bind(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0);
+    return (fd);
+}
+
+START_TEST(test_connect_refused)
+{
+    char    path[256], want[300], err[512];
+    cm_store *st;
+    cm_campaign camp;
+    int     fd;
+
+    snprintf(path, sizeof(path), "%s/dead.sock", tmpdir);
+    fd = dead_socket(path);
+    st = open_store(path, 0, 0, 0);
+    snprintf(want, sizeof(want), "redis unix:%s: connection refused", path);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, want);
+    sleep_ms(250);
+    ck_assert_int_eq(cm_store_fetch(st, "spring", &camp, 0, 0,
+				    err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, want) == err, "%s", err);
+    ck_assert_int_eq(camp.found, 0);
+    cm_store_destroy(st);
+    close(fd);
+    unlink(path);
+
+    /* No socket file at all. */
+    snprintf(path, sizeof(path), "%s/missing.sock", tmpdir);
+    st = open_store(path, 0, 0, 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "redis unix:") == err
+		  && strstr(err, "no such file or directory") != 0, "%s", err);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_fast_fail)
+{
+    char    path[256], err[512];
+    cm_store *st;
+    int     fd;
+
+    snprintf(path, sizeof(path), "%s/later.sock", tmpdir);
+    fd = dead_socket(path);
+    st = open_store(path, 0, 0, 100);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "connection refused") != 0, "%s", err);
+
+    /*
+     * Now the socket accepts connections (into the backlog) but nothing
+     * ever answers: a real attempt would end in a timeout. Right after
+     * the failure the store does not try: it repeats the last error.
+     */
+    ck_assert(listen(fd, 16) == 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "connection refused") != 0, "%s", err);
+
+    /* After the window it tries again, and times out. */
+    sleep_ms(300);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ": timeout") != 0, "%s", err);
+    cm_store_destroy(st);
+    close(fd);
+    unlink(path);
+}
+END_TEST
+
+/* seed_small - a campaign and one granted recipient */
+
+static void seed_small(const char *sock)
+{
+    redisContext *c = db_connect(sock);
+
+    db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
+    db(c, "HSET", "cm:consent:alice@example.org", "offers", "granted",
+       (char *) 0);
+    redisFree(c);
+}
+
+/* try_small - fetch what seed_small() wrote; 0 if it is all there */
+
+static int try_small(cm_store *st, char *err, size_t errlen)
+{
+    cm_rcpt_lookup r;
+    cm_campaign camp;
+    int     status;
+
+    memset(&r, 0, sizeof(r));
+    r.facts.addr_ok = 1;
+    strcpy(r.id, "alice@example.org");
+    status = cm_store_fetch(st, "spring", &camp, &r, 1, err, errlen);
+    if (status == 0 && (camp.found != 1 || r.facts.consent != CM_CONSENT_GRANTED))
+	status = 1;
+    if (status == 0)
+	cm_campaign_clear(&camp);
+    cm_rcpt_facts_clear(&r.facts);
+    return (status);
+}
+
+START_TEST(test_restart)
+{
+    server  s;
+    cm_store *st;
+    char    err[512];
+    int     i, status;
+
+    server_start(&s, "restart", 0);
+    seed_small(s.sock);
+    st = open_store(s.sock, 0, 0, 500);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+
+    /* A restart between calls: the pooled connection is dead. */
+    server_stop(&s);
+    server_start(&s, "restart", 0);
+    seed_small(s.sock);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+
+    /* Down: every call fails, and fast. */
+    server_stop(&s);
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "redis unix:") == err, "%s", err);
+
+    /* Back: decided normally again well within a second. */
+    server_start(&s, "restart", 0);
+    seed_small(s.sock);
+    for (i = 0, status = -1; i < 50 && status != 0; i++) {
+	if ((status = try_small(st, err, sizeof(err))) != 0)
+	    sleep_ms(20);
+    }
+    ck_assert_msg(status == 0, "%s", err);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_slow_server)
+{
+    static const char *const extra[] = {"--enable-debug-command", "yes", 0};
+    server  s;
+    cm_store *st;
+    redisContext *c;
+    redisReply *r;
+    char    err[512];
+    int     done = 0;
+
+    server_start(&s, "slow", extra);
+    seed_small(s.sock);
+    st = open_store(s.sock, 0, 0, 200);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+
+    /* Send DEBUG SLEEP from another client; read its reply later. */
+    c = db_connect(s.sock);
+    ck_assert(redisAppendCommand(c, "DEBUG SLEEP 1") == REDIS_OK);
+    while (!done)
+	ck_assert(redisBufferWrite(c, &done) == REDIS_OK);
+    sleep_ms(100);
+
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ": timeout") != 0, "%s", err);
+
+    ck_assert(redisGetReply(c, (void **) &r) == REDIS_OK);
+    ck_assert(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    redisFree(c);
+
+    /* The timed-out connection was dropped: no stale replies. */
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
+#define THREADS	8
+#define ROUNDS	200
+#define PER	5
+
+struct worker {
+    cm_store *st;
+    int     n;
+    int     failures;
+    char    err[512];
+};
+
+/* worker - fetch this thread's recipients, compare with what was seeded */
+
+static void *worker(void *arg)
+{
+    struct worker *w = arg;
+    cm_rcpt_lookup r[PER];
+    cm_campaign camp;
+    int     round, k;
+
+    for (round = 0; round < ROUNDS; round++) {
+	memset(r, 0, sizeof(r));
+	for (k = 0; k < PER; k++) {
+	    r[k].facts.addr_ok = 1;
+	    snprintf(r[k].id, sizeof(r[k].id), "t%d-%d@example.org", w->n, k);
+	}
+	if (cm_store_fetch(w->st, w->n % 2 ? "odd" : "even", &camp, r, PER,
+			   w->err, sizeof(w->err)) != 0) {
+	    w->failures++;
+	    continue;
+	}
+	if (camp.found != 1 || strcmp(camp.purpose, w->n % 2 ? "p1" : "p0"))
+	    w->failures++;
+	for (k = 0; k < PER; k++) {
+	    if (r[k].facts.consent != ((w->n + k) % 2 ? CM_CONSENT_GRANTED
+				       : CM_CONSENT_WITHDRAWN)
+		|| r[k].facts.consent_at != w->n * 100 + k
+		|| r[k].facts.store_error)
+		w->failures++;
+	    cm_rcpt_facts_clear(&r[k].facts);
+	}
+	cm_campaign_clear(&camp);
+    }
+    return (0);
+}
+
+START_TEST(test_threads)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    pthread_t tid[THREADS];
+    struct worker w[THREADS];
+    char    key[64], at[16];
+    const char *purpose;
+    int     n, k;
+
+    db(c, "HSET", "cm:campaign:even", "purpose", "p0", (char *) 0);
+    db(c, "HSET", "cm:campaign:odd", "purpose", "p1", (char *) 0);
+    for (n = 0; n < THREADS; n++) {
+	purpose = n % 2 ? "p1" : "p0";
+	for (k = 0; k < PER; k++) {
+	    snprintf(key, sizeof(key), "cm:consent:t%d-%d@example.org", n, k);
+	    snprintf(at, sizeof(at), "%d", n * 100 + k);
+	    db(c, "HSET", key, purpose, (n + k) % 2 ? "granted" : "withdrawn",
+	       (char *) 0);
+	    db(c, "HSET", key, n % 2 ? "p1:at" : "p0:at", at,
+	       n % 2 ? "p0" : "p1", "granted", (char *) 0);
+	}
+    }
+    for (n = 0; n < THREADS; n++) {
+	w[n].st = st;
+	w[n].n = n;
+	w[n].failures = 0;
+	w[n].err[0] = 0;
+	ck_assert(pthread_create(&tid[n], 0, worker, &w[n]) == 0);
+    }
+    for (n = 0; n < THREADS; n++)
+	pthread_join(tid[n], 0);
+    for (n = 0; n < THREADS; n++)
+	ck_assert_msg(w[n].failures == 0, "thread %d: %d failures (%s)",
+		      n, w[n].failures, w[n].err);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_nothing_to_fetch)
+{
+    cm_config cfg;
+    cm_store *st;
+    cm_rcpt_lookup *r = lookups(3);
+    cm_campaign camp;
+    char    err[256];
+
+    /* No campaign lookup and no parsable address: no Redis needed. */
+    test_config(&cfg, "/nonexistent/redis.sock");
+    st = cm_store_create(&cfg, err, sizeof(err));
+    ck_assert_ptr_nonnull(st);
+    cm_config_free(&cfg);
+    r[0].facts.addr_ok = r[1].facts.addr_ok = r[2].facts.addr_ok = 0;
+    memset(&camp, 0, sizeof(camp));
+    strcpy(camp.purpose, "offers");
+    ck_assert_int_eq(cm_store_fetch(st, 0, &camp, r, 3, err, sizeof(err)), 0);
+    free_lookups(r, 3);
+    cm_store_destroy(st);
+}
+END_TEST
+
+/* store_suite - all of the above */
+
+static Suite *store_suite(void)
+{
+    Suite  *s = suite_create("store");
+    TCase  *tc;
+
+    tc = tcase_create("data");
+    tcase_add_checked_fixture(tc, flush_main, 0);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_ping);
+    tcase_add_test(tc, test_sender);
+    tcase_add_test(tc, test_campaign_fields);
+    tcase_add_loop_test(tc, test_campaign_bad, 0,
+			sizeof(bad_cases) / sizeof(bad_cases[0]));
+    tcase_add_test(tc, test_campaign_wrongtype);
+    tcase_add_test(tc, test_rcpts);
+    tcase_add_test(tc, test_rcpts_given_campaign);
+    tcase_add_test(tc, test_unknown_campaign);
+    tcase_add_test(tc, test_key_prefix);
+    tcase_add_test(tc, test_binary_ids);
+    tcase_add_test(tc, test_error_escaping);
+    tcase_add_test(tc, test_many_rcpts);
+    tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_nothing_to_fetch);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("connection");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_password_files);
+    tcase_add_test(tc, test_auth_password);
+    tcase_add_test(tc, test_auth_acl_user);
+    tcase_add_test(tc, test_connect_refused);
+    tcase_add_test(tc, test_fast_fail);
+    tcase_add_test(tc, test_restart);
+    tcase_add_test(tc, test_slow_server);
+    suite_add_tcase(s, tc);
+    return (s);
+}
+
+int     main(void)
+{
+    SRunner *sr;
+    int     failed;
+
+    redis_sock = getenv("CM_TEST_REDIS_SOCK");
+    tmpdir = getenv("CM_TEST_TMPDIR");
+    if (redis_sock == 0 || *redis_sock == 0 || tmpdir == 0 || *tmpdir == 0) {
+	fprintf(stderr, "check_store: CM_TEST_REDIS_SOCK and CM_TEST_TMPDIR"
+		" are not set: run me under tests/lib/redis.sh\n");
+	return (99);
+    }
+    sr = srunner_create(store_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return (failed ? EXIT_FAILURE : EXIT_SUCCESS);
+}
