@@ -89,8 +89,9 @@
 /*	"FILE:LINE: Key: message", where Key is spelled as in the file.
 /*	A problem with the line itself (longer than CM_CONFIG_LINE_MAX
 /*	bytes, or a control character other than tab) is reported as
-/*	"FILE:LINE: message", and a file that cannot be read as
-/*	"FILE: cannot read: reason". Text from the file is shown with
+/*	"FILE:LINE: message", a file that cannot be read as "FILE:
+/*	cannot read: reason", and one over 1 MiB as "FILE: too large
+/*	(over 1048576 bytes)". Text from the file is shown with
 /*	non-printable bytes as \xNN and cut to about 80 bytes.
 /*
 /*	Running out of memory while building the configuration aborts

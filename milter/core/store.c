@@ -39,65 +39,60 @@
 /*	size_t	errlen;
 /* DESCRIPTION
 /*	This module reads the records of DESIGN.md section 3 from Redis.
-/*	It never writes: consentctl and the integrations do that.
+/*	It never writes them.
 /*
-/*	cm_store_create() copies what it needs from cfg (Redis address,
-/*	RedisTimeout, RedisConnections, KeyPrefix) and reads
-/*	RedisPasswordFile, if set. Its first line is "password", or
-/*	"user password" for a Redis ACL user. No connection is made yet:
-/*	connections are opened when a thread first needs one, so that the
-/*	daemon can start while Redis is down.
+/*	cm_store_create() copies what it needs from cfg and reads
+/*	RedisPasswordFile, if set: its first line is "password", or
+/*	"user password" for a Redis ACL user (so a password with a space
+/*	in it is written "default pass word"). It does not connect:
+/*	connections are opened when first needed, so that the daemon can
+/*	start while Redis is down.
 /*
 /*	A handle may be shared by any number of threads. It keeps a pool
 /*	of at most RedisConnections hiredis contexts; a call borrows one
-/*	for its duration, and waits while all are in use. A context that
-/*	saw an I/O error, a protocol error or a timeout is freed instead
-/*	of being returned: a reply may still be on its way, and the next
-/*	caller would read it as the answer to its own command. After a
-/*	failed connect, further connects fail at once for 200 ms, so
-/*	that while Redis is down a message costs one quick error instead
-/*	of a connect timeout. A pooled connection that turns out to be
-/*	dead (Redis was restarted) is replaced and the call repeated
-/*	once; all commands here are reads, so that is harmless.
+/*	and waits while all are in use. A context that saw an I/O error,
+/*	a protocol error or a timeout is freed, not returned: the reply
+/*	may still arrive, and the next caller would take it for the answer
+/*	to its own command. After a failed connect, connects fail at once
+/*	for 200 ms, so that while Redis is down a message costs a quick
+/*	error and not a connect timeout. A pooled connection found dead
+/*	(Redis restarted) is replaced and the call repeated once; every
+/*	command here is a read, so that is harmless.
 /*
-/*	Every command is sent as an argument vector with lengths: keys
-/*	and values may contain any byte, and no command is ever formatted
-/*	from data.
+/*	Commands are sent as argument vectors with lengths: keys and
+/*	values may hold any byte, and no command is formatted from data.
 /*
-/*	cm_store_ping() sends PING (for "consent-milter -n").
+/*	cm_store_ping() sends PING, for "consent-milter -n".
 /*
-/*	cm_store_sender_campaign() reads Psender:<sender>: it stores the
-/*	campaign id in campaign (size bytes, including the null) and sets
-/*	*found, or clears *found when there is no such key.
+/*	cm_store_sender_campaign() reads Psender:<sender> into campaign
+/*	(size bytes with the null) and sets *found, or clears it when
+/*	there is no such key.
 /*
-/*	cm_store_fetch() reads, in one round trip, the campaign record
-/*	Pcampaign:<campaign_id> into *camp and, for each recipient whose
-/*	facts.addr_ok is set, Psuppress:<id> and Pconsent:<id>, into the
-/*	recipient's facts (for the campaign purpose). With a null
-/*	campaign_id, *camp is input: the caller filled it, and its purpose
-/*	is used. Otherwise *camp is overwritten; when the campaign is not
-/*	found, camp->found is 0 and the recipient facts are left empty.
-/*	Output fields are overwritten without being freed: pass cleared
-/*	structures (cm_campaign_clear(), cm_rcpt_facts_clear()), and clear
-/*	them after use. A campaign record with a missing or bad field is
-/*	an error for the whole call. A recipient whose records cannot be
-/*	used (a key of the wrong type, an unknown consent state) gets
-/*	facts.store_error, and the call still succeeds.
+/*	cm_store_fetch() reads, in one round trip, Pcampaign:<campaign_id>
+/*	into *camp and, for each recipient with facts.addr_ok set,
+/*	Psuppress:<id> and Pconsent:<id> (for the campaign's purpose) into
+/*	its facts. With a null campaign_id, *camp is input and only its
+/*	purpose is used. When the campaign is not found, camp->found is 0
+/*	and the facts are left empty. Outputs are overwritten, not freed:
+/*	pass cleared structures and clear them after use
+/*	(cm_campaign_clear(), cm_rcpt_facts_clear()). A campaign record
+/*	with a missing or bad field fails the call. A recipient whose
+/*	records cannot be used (a key of the wrong type, an unknown
+/*	consent state) gets facts.store_error and the call succeeds.
 /*
-/*	cm_store_destroy() closes the connections and frees the handle.
-/*	No call may be in progress.
+/*	cm_store_destroy() closes the connections and frees the handle,
+/*	when no call is in progress.
 /* DIAGNOSTICS
-/*	cm_store_create() returns a null pointer, and the other functions
-/*	return -1, with a one-line reason in err: "redis unix:/path:
-/*	connection refused", "redis 127.0.0.1:6379: timeout", "redis
-/*	unix:/path: AUTH failed: WRONGPASS ...", or a key followed by what
-/*	is wrong with it. Bytes outside printable ASCII in keys and values,
-/*	and the characters " and \e, are shown as \exNN. On error, outputs
-/*	hold nothing that needs freeing.
-/*
-/*	A write to a connection that Redis closed would raise SIGPIPE;
-/*	the calls block that signal in the calling thread while they run
-/*	and discard one that they caused, so callers need not ignore it.
+/*	cm_store_create() returns a null pointer, the other functions -1,
+/*	with a one-line reason in err: "redis unix:/path: connection
+/*	refused", "redis 127.0.0.1:6379: timeout", "redis 127.0.0.1:6379:
+/*	AUTH failed: WRONGPASS ...", or a key and what is wrong with it.
+/*	In keys and values, bytes outside printable ASCII, " and \e are
+/*	shown as \exNN. After an error, outputs own no memory.
+/* BUGS
+/*	A write to a connection that Redis closed raises SIGPIPE. The
+/*	process must ignore that signal: smfi_main() does so for the
+/*	daemon; other programs must do it themselves.
 /* SEE ALSO
 /*	DESIGN.md section 3, the key layout (a contract).
 /*--*/
@@ -107,7 +102,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +119,7 @@
 #include "store.h"
 
 #define CM_STORE_RETRY_MS	200	/* no connect this long after a failure */
-#define CM_STORE_CHUNK		1000	/* commands per write while pipelining */
+#define CM_STORE_CHUNK		1000	/* commands per write when pipelining */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
 #define CM_STORE_SHOWSZ		200	/* an escaped key or value in a message */
 #define CM_STORE_PASSMAX	1024	/* longest password file line */
@@ -137,7 +131,7 @@
 #define EX_OK		0		/* done */
 #define EX_FAIL		(-1)		/* failed, context still usable */
 #define EX_BROKEN	(-2)		/* I/O or protocol error: drop context */
-#define EX_TIMEOUT	(-3)		/* timed out: drop context, no retry */
+#define EX_TIMEOUT	(-3)		/* timed out: drop it, do not repeat */
 
 struct cm_store {
     char   *prefix;			/* KeyPrefix */
@@ -145,27 +139,27 @@ struct cm_store {
     char   *host;			/* TCP host, or NULL */
     int     port;
     char   *path;			/* unix socket, or NULL */
-    char   *where;			/* for messages: escaped address */
-    struct timeval timeout;		/* connect and per command */
+    char    where[CM_STORE_SHOWSZ + 16];	/* address, for messages */
+    struct timeval timeout;		/* connect, and per command */
     char   *user;			/* ACL user, or NULL */
     char   *password;			/* or NULL: no AUTH */
-    pthread_mutex_t lock;		/* protects the fields below */
+    pthread_mutex_t lock;		/* protects what follows */
     pthread_cond_t freed;		/* a context became available */
     redisContext **idle;		/* connected, unused contexts */
     int     idle_count;
     int     available;			/* contexts that may be borrowed */
-    struct timespec retry_at;		/* no connect attempt before this */
+    long long retry_at;			/* no connect before (ms, monotonic) */
     char    down_err[CM_STORE_ERRSZ];	/* why the last connect failed */
 };
 
-/* A growing buffer for keys, reused for every command of a call. */
+/* A growing buffer for keys. */
 typedef struct keybuf {
     char   *data;
     size_t  len;
     size_t  size;
 } keybuf;
 
-/* One exchange with Redis: see store_run(). */
+/* One exchange with Redis on a borrowed context: see store_run(). */
 typedef int (*exchange_fn) (cm_store *, redisContext *, void *,
 			            char *, size_t);
 
@@ -183,14 +177,13 @@ set_err(char *err, size_t errlen, const char *fmt,...)
     va_end(ap);
 }
 
-/* escape - render bytes for a message: \xNN outside printable ASCII */
+/* escape - bytes for a message, \xNN outside printable ASCII */
 
 static const char *escape(char *buf, size_t bufsz, const char *data,
 			          size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t  in;
-    size_t  out = 0;
+    size_t  in, out = 0;
     unsigned char c;
 
     for (in = 0; in < len; in++) {
@@ -213,7 +206,7 @@ static const char *escape(char *buf, size_t bufsz, const char *data,
     return (buf);
 }
 
-/* parse_uint - strict decimal number, no sign, no blanks */
+/* parse_uint - strict decimal: digits only, at most max */
 
 static int parse_uint(const char *s, size_t len, long long max,
 		              long long *out)
@@ -221,36 +214,22 @@ static int parse_uint(const char *s, size_t len, long long max,
     long long val = 0;
     size_t  n;
 
-    if (len == 0)
-	return (-1);
     for (n = 0; n < len; n++) {
 	if (s[n] < '0' || s[n] > '9' || val > (max - (s[n] - '0')) / 10)
 	    return (-1);
 	val = val * 10 + (s[n] - '0');
     }
     *out = val;
-    return (0);
+    return (len > 0 ? 0 : -1);
 }
 
-/* memdup_str - copy counted bytes to a null-terminated string */
-
-static char *memdup_str(const char *data, size_t len)
-{
-    char   *s;
-
-    if ((s = malloc(len + 1)) != 0) {
-	memcpy(s, data, len);
-	s[len] = 0;
-    }
-    return (s);
-}
-
-/* key_build - compose prefix, part and name, e.g. "cm:" "consent:" id */
+/* key_build - compose prefix, part and name: "cm:" "consent:" id */
 
 static int key_build(const cm_store *st, keybuf *kb, const char *part,
-		             const char *name, size_t name_len)
+		             const char *name)
 {
     size_t  part_len = strlen(part);
+    size_t  name_len = strlen(name);
     size_t  need = st->prefix_len + part_len + name_len + 1;
     char   *p;
 
@@ -262,9 +241,8 @@ static int key_build(const cm_store *st, keybuf *kb, const char *part,
     }
     memcpy(kb->data, st->prefix, st->prefix_len);
     memcpy(kb->data + st->prefix_len, part, part_len);
-    memcpy(kb->data + st->prefix_len + part_len, name, name_len);
+    memcpy(kb->data + st->prefix_len + part_len, name, name_len + 1);
     kb->len = need - 1;
-    kb->data[kb->len] = 0;
     return (0);
 }
 
@@ -273,6 +251,33 @@ static int key_build(const cm_store *st, keybuf *kb, const char *part,
 static int reply_is(const redisReply *r, const char *lit)
 {
     return (r->len == strlen(lit) && memcmp(r->str, lit, r->len) == 0);
+}
+
+/* reply_show - an unwanted reply, for a message */
+
+static const char *reply_show(char *buf, size_t bufsz, const redisReply *r)
+{
+    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
+	return (escape(buf, bufsz, r->str, r->len));
+    snprintf(buf, bufsz, "unexpected reply type %d", r->type);
+    return (buf);
+}
+
+/* key_error - a message about one key */
+
+static int __attribute__((format(printf, 4, 5)))
+key_error(const keybuf *kb, char *err, size_t errlen, const char *fmt,...)
+{
+    char    show[CM_STORE_SHOWSZ];
+    char    what[CM_STORE_ERRSZ];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    set_err(err, errlen, "%s: %s",
+	    escape(show, sizeof(show), kb->data, kb->len), what);
+    return (EX_FAIL);
 }
 
 /* context_error - describe a failed context; tell timeouts apart */
@@ -286,11 +291,7 @@ static int context_error(const cm_store *st, const redisContext *c,
 	set_err(err, errlen, "redis %s: out of memory", st->where);
 	return (EX_BROKEN);
     }
-
-    /*
-     * hiredis reports an expired SO_RCVTIMEO/SO_SNDTIMEO as an I/O error
-     * with errno EAGAIN, and a connect timeout as ETIMEDOUT.
-     */
+    /* hiredis: SO_RCVTIMEO expiry is EAGAIN; a connect timeout ETIMEDOUT. */
     if (c->err == REDIS_ERR_IO
 	&& (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK
 	    || saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS)) {
@@ -298,74 +299,64 @@ static int context_error(const cm_store *st, const redisContext *c,
 	return (EX_TIMEOUT);
     }
     escape(show, sizeof(show), c->errstr, strlen(c->errstr));
-    /* "Connection refused" reads better as "connection refused". */
+    /* strerror() says "Connection refused"; mid-sentence, lower case. */
     if (show[0] >= 'A' && show[0] <= 'Z' && show[1] >= 'a' && show[1] <= 'z')
 	show[0] += 'a' - 'A';
     set_err(err, errlen, "redis %s: %s", st->where, show[0] ? show : "error");
     return (EX_BROKEN);
 }
 
-/* key_error - a message about one key */
+/* now_ms - monotonic milliseconds: immune to clock changes */
 
-static int __attribute__((format(printf, 5, 6)))
-key_error(const keybuf *kb, int status, char *err, size_t errlen,
-	          const char *fmt,...)
-{
-    char    show[CM_STORE_SHOWSZ];
-    char    what[CM_STORE_ERRSZ];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    set_err(err, errlen, "%s: %s",
-	    escape(show, sizeof(show), kb->data, kb->len), what);
-    return (status);
-}
-
-/* reply_error - a message for an unwanted reply to a command on a key */
-
-static int reply_error(const keybuf *kb, const redisReply *r,
-		               char *err, size_t errlen)
-{
-    char    show[CM_STORE_SHOWSZ];
-
-    if (r->type == REDIS_REPLY_ERROR)
-	return (key_error(kb, EX_FAIL, err, errlen, "%s",
-			  escape(show, sizeof(show), r->str, r->len)));
-    return (key_error(kb, EX_FAIL, err, errlen,
-		      "unexpected reply type %d", r->type));
-}
-
-/* now_mono - monotonic clock, for the connect back-off */
-
-static struct timespec now_mono(void)
+static long long now_ms(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (ts);
+    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+}
+
+/* store_auth - AUTH [user] password on a new context */
+
+static int store_auth(cm_store *st, redisContext *c, char *err, size_t errlen)
+{
+    const char *argv[3];
+    size_t  lens[3];
+    int     argc = 0;
+    char    show[CM_STORE_SHOWSZ];
+    redisReply *r;
+    int     status = EX_OK;
+
+    argv[argc] = "AUTH";
+    lens[argc++] = 4;
+    if (st->user) {
+	argv[argc] = st->user;
+	lens[argc++] = strlen(st->user);
+    }
+    argv[argc] = st->password;
+    lens[argc++] = strlen(st->password);
+    if ((r = redisCommandArgv(c, argc, argv, lens)) == 0)
+	return (context_error(st, c, errno, err, errlen));
+    if (r->type != REDIS_REPLY_STATUS) {
+	set_err(err, errlen, "redis %s: AUTH failed: %s", st->where,
+		reply_show(show, sizeof(show), r));
+	status = EX_FAIL;
+    }
+    freeReplyObject(r);
+    return (status);
 }
 
 /* store_connect - open and prepare one context, or fail fast */
 
 static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
 {
-    struct timespec now = now_mono();
     redisContext *c;
-    redisReply *r;
-    const char *argv[3];
-    size_t  lens[3];
-    int     argc = 0;
-    int     saved_errno;
     char    why[CM_STORE_ERRSZ];
-    char    show[CM_STORE_SHOWSZ];
+    int     status;
 
     pthread_mutex_lock(&st->lock);
-    if (now.tv_sec < st->retry_at.tv_sec
-	|| (now.tv_sec == st->retry_at.tv_sec
-	    && now.tv_nsec < st->retry_at.tv_nsec)) {
-	set_err(err, errlen, "%s (not retried within %d ms of a failure)",
+    if (now_ms() < st->retry_at) {
+	set_err(err, errlen, "%s (not retried within %d ms)",
 		st->down_err, CM_STORE_RETRY_MS);
 	pthread_mutex_unlock(&st->lock);
 	return (0);
@@ -376,64 +367,32 @@ static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
 	c = redisConnectUnixWithTimeout(st->path, st->timeout);
     else
 	c = redisConnectWithTimeout(st->host, st->port, st->timeout);
-    saved_errno = errno;
-    if (c == 0 || c->err) {
-	context_error(st, c, saved_errno, why, sizeof(why));
-	goto fail;
-    }
-    /* The connect timeout does not cover commands: set that separately. */
-    if (redisSetTimeout(c, st->timeout) != REDIS_OK) {
-	context_error(st, c, errno, why, sizeof(why));
-	goto fail;
-    }
-    if (st->password) {
-	argv[argc] = "AUTH";
-	lens[argc++] = 4;
-	if (st->user) {
-	    argv[argc] = st->user;
-	    lens[argc++] = strlen(st->user);
-	}
-	argv[argc] = st->password;
-	lens[argc++] = strlen(st->password);
-	r = redisCommandArgv(c, argc, argv, lens);
-	saved_errno = errno;
-	if (r == 0) {
-	    context_error(st, c, saved_errno, why, sizeof(why));
-	    goto fail;
-	}
-	if (r->type != REDIS_REPLY_STATUS) {
-	    if (r->type == REDIS_REPLY_ERROR)
-		escape(show, sizeof(show), r->str, r->len);
-	    else
-		snprintf(show, sizeof(show), "reply type %d", r->type);
-	    snprintf(why, sizeof(why), "redis %s: AUTH failed: %s",
-		     st->where, show);
-	    freeReplyObject(r);
-	    goto fail;
-	}
-	freeReplyObject(r);
-    }
+    if (c == 0 || c->err)
+	status = context_error(st, c, errno, why, sizeof(why));
+    /* The connect timeout does not cover commands: set that too. */
+    else if (redisSetTimeout(c, st->timeout) != REDIS_OK)
+	status = context_error(st, c, errno, why, sizeof(why));
+    else if (st->password)
+	status = store_auth(st, c, why, sizeof(why));
+    else
+	status = EX_OK;
+
     pthread_mutex_lock(&st->lock);
-    st->retry_at.tv_sec = st->retry_at.tv_nsec = 0;
+    if (status == EX_OK) {
+	st->retry_at = 0;
+    } else {
+	st->retry_at = now_ms() + CM_STORE_RETRY_MS;
+	snprintf(st->down_err, sizeof(st->down_err), "%s", why);
+	set_err(err, errlen, "%s", why);
+	if (c)
+	    redisFree(c);
+	c = 0;
+    }
     pthread_mutex_unlock(&st->lock);
     return (c);
-
-fail:
-    if (c)
-	redisFree(c);
-    now = now_mono();
-    now.tv_nsec += CM_STORE_RETRY_MS * 1000000L;
-    now.tv_sec += now.tv_nsec / 1000000000L;
-    now.tv_nsec %= 1000000000L;
-    pthread_mutex_lock(&st->lock);
-    st->retry_at = now;
-    snprintf(st->down_err, sizeof(st->down_err), "%s", why);
-    pthread_mutex_unlock(&st->lock);
-    set_err(err, errlen, "%s", why);
-    return (0);
 }
 
-/* pool_give - return a context, or only its slot when it was dropped */
+/* pool_give - return a context, or only its slot if it was dropped */
 
 static void pool_give(cm_store *st, redisContext *c)
 {
@@ -445,7 +404,7 @@ static void pool_give(cm_store *st, redisContext *c)
     pthread_mutex_unlock(&st->lock);
 }
 
-/* pool_take - borrow a context; connect a new one when none is idle */
+/* pool_take - borrow a context; connect one when none is idle */
 
 static redisContext *pool_take(cm_store *st, int *reused,
 			               char *err, size_t errlen)
@@ -466,145 +425,65 @@ static redisContext *pool_take(cm_store *st, int *reused,
     return (c);
 }
 
-/* store_run - run one exchange on a pooled context */
+/* store_run - run one exchange on a borrowed context */
 
 static int store_run(cm_store *st, exchange_fn fn, void *arg,
 		             char *err, size_t errlen)
 {
     redisContext *c;
-    sigset_t pipe_set;
-    sigset_t saved_mask;
-    sigset_t pending;
-    struct timespec zero = {0, 0};
-    int     was_pending;
     int     reused;
-    int     status = EX_FAIL;
+    int     status;
+
+    if ((c = pool_take(st, &reused, err, errlen)) == 0)
+	return (-1);
+    status = fn(st, c, arg, err, errlen);
 
     /*
-     * Writing to a connection that Redis closed raises SIGPIPE, which
-     * would kill the daemon. SIGPIPE from write() goes to the writing
-     * thread, so block it here and discard one that we caused.
+     * A connection that sat in the pool may have died (Redis was
+     * restarted): repeat once on a new one, instead of failing a message
+     * for each stale context. Not after a timeout: that would double the
+     * wait.
      */
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &saved_mask);
-    sigpending(&pending);
-    was_pending = sigismember(&pending, SIGPIPE);
-
-    if ((c = pool_take(st, &reused, err, errlen)) != 0) {
-	status = fn(st, c, arg, err, errlen);
-
-	/*
-	 * An idle pooled connection may have died under us (Redis was
-	 * restarted). Repeat the call once on a fresh one, rather than
-	 * failing one message for each stale context in the pool. Not
-	 * after a timeout: that would double the wait.
-	 */
-	if (status == EX_BROKEN && reused) {
-	    redisFree(c);
-	    if ((c = store_connect(st, err, errlen)) != 0)
-		status = fn(st, c, arg, err, errlen);
-	    else
-		status = EX_FAIL;
-	}
-	/* A dead or timed-out context may deliver a stale reply later. */
-	if (c && (status == EX_BROKEN || status == EX_TIMEOUT)) {
-	    redisFree(c);
-	    c = 0;
-	}
-	pool_give(st, c);
+    if (status == EX_BROKEN && reused) {
+	redisFree(c);
+	if ((c = store_connect(st, err, errlen)) != 0)
+	    status = fn(st, c, arg, err, errlen);
+	else
+	    status = EX_FAIL;
     }
-
-    if (!was_pending) {
-	sigpending(&pending);
-	if (sigismember(&pending, SIGPIPE))
-	    while (sigtimedwait(&pipe_set, 0, &zero) < 0 && errno == EINTR)
-		 /* void */ ;
+    if (c && (status == EX_BROKEN || status == EX_TIMEOUT)) {
+	redisFree(c);
+	c = 0;
     }
-    pthread_sigmask(SIG_SETMASK, &saved_mask, 0);
+    pool_give(st, c);
     return (status == EX_OK ? 0 : -1);
 }
 
-/* ping_exchange - PING */
-
-static int ping_exchange(cm_store *st, redisContext *c, void *arg,
-			         char *err, size_t errlen)
-{
-    static const char *argv[] = {"PING"};
-    static const size_t lens[] = {4};
-    redisReply *r;
-    char    show[CM_STORE_SHOWSZ];
-    int     status = EX_OK;
-
-    (void) arg;
-    if ((r = redisCommandArgv(c, 1, argv, lens)) == 0)
-	return (context_error(st, c, errno, err, errlen));
-    if (r->type != REDIS_REPLY_STATUS || !reply_is(r, "PONG")) {
-	if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
-	    escape(show, sizeof(show), r->str, r->len);
-	else
-	    snprintf(show, sizeof(show), "reply type %d", r->type);
-	set_err(err, errlen, "redis %s: PING: %s", st->where, show);
-	status = EX_FAIL;
-    }
-    freeReplyObject(r);
-    return (status);
-}
-
-struct sender_req {
-    const char *sender;
-    char   *campaign;
-    size_t  size;
-    int    *found;
+/* One command, its reply handed back: see command_exchange(). */
+struct command {
+    int     argc;
+    const char **argv;
+    size_t *lens;
+    redisReply *reply;
 };
 
-/* sender_exchange - GET Psender:<sender> */
+/* command_exchange - send one command, keep its reply */
 
-static int sender_exchange(cm_store *st, redisContext *c, void *arg,
-			           char *err, size_t errlen)
+static int command_exchange(cm_store *st, redisContext *c, void *arg,
+			            char *err, size_t errlen)
 {
-    struct sender_req *req = arg;
-    keybuf  kb = {0, 0, 0};
-    const char *argv[2];
-    size_t  lens[2];
-    redisReply *r;
-    int     status = EX_OK;
+    struct command *cmd = arg;
 
-    *req->found = 0;
-    if (key_build(st, &kb, "sender:", req->sender, strlen(req->sender)) < 0) {
-	set_err(err, errlen, "redis: out of memory");
-	return (EX_FAIL);
-    }
-    argv[0] = "GET";
-    lens[0] = 3;
-    argv[1] = kb.data;
-    lens[1] = kb.len;
-    if ((r = redisCommandArgv(c, 2, argv, lens)) == 0) {
-	status = context_error(st, c, errno, err, errlen);
-    } else if (r->type == REDIS_REPLY_STRING) {
-	if (r->len >= req->size)
-	    status = key_error(&kb, EX_FAIL, err, errlen,
-			       "campaign id too long (%zu bytes)", r->len);
-	else if (memchr(r->str, 0, r->len) != 0)
-	    status = key_error(&kb, EX_FAIL, err, errlen,
-			       "campaign id contains a null byte");
-	else {
-	    memcpy(req->campaign, r->str, r->len + 1);
-	    *req->found = 1;
-	}
-    } else if (r->type != REDIS_REPLY_NIL) {
-	status = reply_error(&kb, r, err, errlen);
-    }
-    if (r)
-	freeReplyObject(r);
-    free(kb.data);
-    return (status);
+    if ((cmd->reply = redisCommandArgv(c, cmd->argc, cmd->argv,
+				       cmd->lens)) == 0)
+	return (context_error(st, c, errno, err, errlen));
+    return (EX_OK);
 }
 
  /*
-  * A fetch is a list of commands at numbered positions: 0 is the campaign
+  * The commands of a fetch have numbered positions: 0 is the campaign
   * record, 1 + 2i and 2 + 2i are recipient i's suppress and consent keys.
-  * Positions that are not sent are skipped by fetch_next().
+  * fetch_next() skips the positions that are not sent.
   */
 struct fetch_req {
     const char *campaign_id;		/* or NULL: camp is input */
@@ -631,17 +510,13 @@ static size_t fetch_next(const struct fetch_req *req, size_t pos)
 static int fetch_key(const cm_store *st, const struct fetch_req *req,
 		             size_t pos, keybuf *kb)
 {
-    const char *id;
-
     if (pos == 0)
-	return (key_build(st, kb, "campaign:", req->campaign_id,
-			  strlen(req->campaign_id)));
-    id = req->rcpts[(pos - 1) / 2].id;
+	return (key_build(st, kb, "campaign:", req->campaign_id));
     return (key_build(st, kb, pos % 2 ? "suppress:" : "consent:",
-		      id, strlen(id)));
+		      req->rcpts[(pos - 1) / 2].id));
 }
 
-/* fetch_reset - empty the outputs; free what an earlier attempt set */
+/* fetch_reset - empty the outputs; free what an earlier try set */
 
 static void fetch_reset(struct fetch_req *req, int free_old)
 {
@@ -668,7 +543,7 @@ static void fetch_reset(struct fetch_req *req, int free_old)
     req->fill = (req->campaign_id == 0);
 }
 
-/* bad_field - a message about one field of the campaign record */
+/* bad_field - a missing or bad field of a campaign record */
 
 static int bad_field(const keybuf *kb, char *err, size_t errlen,
 		             const char *field, const redisReply *value)
@@ -676,11 +551,9 @@ static int bad_field(const keybuf *kb, char *err, size_t errlen,
     char    show[CM_STORE_SHOWSZ];
 
     if (value == 0)
-	return (key_error(kb, EX_FAIL, err, errlen,
-			  "field \"%s\" is missing", field));
-    return (key_error(kb, EX_FAIL, err, errlen,
-		      "field \"%s\" has bad value \"%s\"", field,
-		      escape(show, sizeof(show), value->str, value->len)));
+	return (key_error(kb, err, errlen, "field \"%s\" is missing", field));
+    return (key_error(kb, err, errlen, "field \"%s\" has bad value \"%s\"",
+	       field, escape(show, sizeof(show), value->str, value->len)));
 }
 
 /* campaign_parse - HGETALL Pcampaign:<id> into a campaign record */
@@ -688,82 +561,73 @@ static int bad_field(const keybuf *kb, char *err, size_t errlen,
 static int campaign_parse(struct fetch_req *req, const redisReply *r,
 			          const keybuf *kb, char *err, size_t errlen)
 {
+    static const char *names[] = {
+	"purpose", "basis", "status", "max_age_days", "senders",
+    };
+    const redisReply *field[5] = {0, 0, 0, 0, 0};
+    const redisReply *v;
     cm_campaign *camp = req->camp;
-    const redisReply *purpose = 0, *basis = 0, *status = 0;
-    const redisReply *max_age = 0, *senders = 0;
-    const redisReply *name, *value;
+    char    show[CM_STORE_SHOWSZ];
     long long days;
-    size_t  i;
+    size_t  i, n;
 
     if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
-	return (reply_error(kb, r, err, errlen));
+	return (key_error(kb, err, errlen, "%s",
+			  reply_show(show, sizeof(show), r)));
     if (r->elements == 0)			/* Redis has no empty hashes */
 	return (EX_OK);
     for (i = 0; i < r->elements; i += 2) {
-	name = r->element[i];
-	value = r->element[i + 1];
-	if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
-	    return (reply_error(kb, value, err, errlen));
-	if (reply_is(name, "purpose"))
-	    purpose = value;
-	else if (reply_is(name, "basis"))
-	    basis = value;
-	else if (reply_is(name, "status"))
-	    status = value;
-	else if (reply_is(name, "max_age_days"))
-	    max_age = value;
-	else if (reply_is(name, "senders"))
-	    senders = value;
-	/* owner, created_at and anything newer are not needed here. */
+	if (r->element[i]->type != REDIS_REPLY_STRING
+	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
+	    return (key_error(kb, err, errlen, "unexpected reply"));
+	for (n = 0; n < 5; n++)
+	    if (reply_is(r->element[i], names[n]))
+		field[n] = r->element[i + 1];
+	/* Others (owner, created_at...) are not needed here. */
     }
 
-    /* Test the length first: cm_purpose_valid() stops at a null byte. */
-    if (purpose == 0 || purpose->len > CM_PURPOSE_MAX
-	|| strlen(purpose->str) != purpose->len
-	|| !cm_purpose_valid(purpose->str))
-	return (bad_field(kb, err, errlen, "purpose", purpose));
-    memcpy(camp->purpose, purpose->str, purpose->len + 1);
+    /* Check the length first: cm_purpose_valid() stops at a null byte. */
+    if ((v = field[0]) == 0 || v->len > CM_PURPOSE_MAX
+	|| strlen(v->str) != v->len || !cm_purpose_valid(v->str))
+	return (bad_field(kb, err, errlen, names[0], v));
+    memcpy(camp->purpose, v->str, v->len + 1);
 
-    if (basis == 0 || reply_is(basis, "consent"))
+    if ((v = field[1]) == 0 || reply_is(v, "consent"))
 	camp->basis = CM_BASIS_CONSENT;
-    else if (reply_is(basis, "service"))
+    else if (reply_is(v, "service"))
 	camp->basis = CM_BASIS_SERVICE;
     else
-	return (bad_field(kb, err, errlen, "basis", basis));
+	return (bad_field(kb, err, errlen, names[1], v));
 
-    if (status == 0 || reply_is(status, "active"))
+    if ((v = field[2]) == 0 || reply_is(v, "active"))
 	camp->status = CM_STATUS_ACTIVE;
-    else if (reply_is(status, "paused"))
+    else if (reply_is(v, "paused"))
 	camp->status = CM_STATUS_PAUSED;
-    else if (reply_is(status, "closed"))
+    else if (reply_is(v, "closed"))
 	camp->status = CM_STATUS_CLOSED;
     else
-	return (bad_field(kb, err, errlen, "status", status));
+	return (bad_field(kb, err, errlen, names[2], v));
 
-    /* Bounded so that days * 86400 cannot overflow anywhere. */
-    if (max_age && parse_uint(max_age->str, max_age->len, INT_MAX, &days) < 0)
-	return (bad_field(kb, err, errlen, "max_age_days", max_age));
-    camp->max_age_days = max_age ? (long) days : 0;
+    /* Bounded, so that days * 86400 cannot overflow anywhere. */
+    if ((v = field[3]) != 0 && parse_uint(v->str, v->len, INT_MAX, &days) < 0)
+	return (bad_field(kb, err, errlen, names[3], v));
+    camp->max_age_days = v ? (long) days : 0;
 
-    if (senders) {
-	/* A null byte would silently shorten the list of who may send. */
-	if (strlen(senders->str) != senders->len)
-	    return (bad_field(kb, err, errlen, "senders", senders));
-	if ((camp->senders = memdup_str(senders->str, senders->len)) == 0)
-	    return (key_error(kb, EX_FAIL, err, errlen, "out of memory"));
-    }
-    camp->found = 1;
-    req->fill = 1;
+    /* A null byte would silently shorten the list of who may send. */
+    if ((v = field[4]) != 0 && strlen(v->str) != v->len)
+	return (bad_field(kb, err, errlen, names[4], v));
+    if (v && (camp->senders = strndup(v->str, v->len)) == 0)
+	return (key_error(kb, err, errlen, "out of memory"));
+    camp->found = req->fill = 1;
     return (EX_OK);
 }
 
-/* suppress_parse - GET Psuppress:<id>: "<time> <reason>" */
+/* suppress_parse - GET Psuppress:<id>, "<time> <reason>" */
 
 static void suppress_parse(const redisReply *r, cm_rcpt_facts *f)
 {
     const char *space;
     size_t  time_len;
-    size_t  rest;
     long long at;
 
     if (r->type == REDIS_REPLY_NIL)
@@ -777,12 +641,12 @@ static void suppress_parse(const redisReply *r, cm_rcpt_facts *f)
     time_len = space ? (size_t) (space - r->str) : r->len;
     if (parse_uint(r->str, time_len, LLONG_MAX, &at) == 0) {
 	f->suppressed_at = at;
-	rest = space ? r->len - time_len - 1 : 0;
-	if (rest > 0 && (f->suppressed_reason = memdup_str(space + 1, rest)) == 0)
+	if (time_len + 1 < r->len && (f->suppressed_reason =
+		strndup(space + 1, r->len - time_len - 1)) == 0)
 	    f->store_error = 1;
     } else if (r->len > 0) {
-	/* No usable time: keep the whole value as the reason. */
-	if ((f->suppressed_reason = memdup_str(r->str, r->len)) == 0)
+	/* No usable time: the whole value is the best reason we have. */
+	if ((f->suppressed_reason = strndup(r->str, r->len)) == 0)
 	    f->store_error = 1;
     }
 }
@@ -815,15 +679,13 @@ static void consent_parse(const redisReply *r, const char *purpose,
 		f->consent = CM_CONSENT_GRANTED;
 	    else if (reply_is(value, "withdrawn"))
 		f->consent = CM_CONSENT_WITHDRAWN;
-	    else
-		/* A state we do not understand must not read as "none". */
+	    else			/* unknown must not read as "none" */
 		f->store_error = 1;
 	} else if (name->len == plen + 3 && memcmp(name->str + plen, ":at", 3) == 0) {
 	    if (parse_uint(value->str, value->len, LLONG_MAX, &at) == 0)
 		f->consent_at = at;
 	} else if (name->len == plen + 4 && memcmp(name->str + plen, ":src", 4) == 0) {
-	    free(f->consent_src);
-	    if ((f->consent_src = memdup_str(value->str, value->len)) == 0)
+	    if ((f->consent_src = strndup(value->str, value->len)) == 0)
 		f->store_error = 1;
 	}
     }
@@ -835,26 +697,27 @@ static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
 		               const redisReply *r, keybuf *kb,
 		               char *err, size_t errlen)
 {
-    cm_rcpt_facts *f;
+    cm_rcpt_facts *f = &req->rcpts[pos ? (pos - 1) / 2 : 0].facts;
+    char    show[CM_STORE_SHOWSZ];
 
     if (pos > 0 && !req->fill)			/* unknown campaign */
 	return (EX_OK);
-    if (fetch_key(st, req, pos, kb) < 0) {
-	set_err(err, errlen, "redis: out of memory");
-	return (EX_FAIL);
+    /* A key of the wrong type spoils one recipient, not the message. */
+    if (pos > 0 && r->type == REDIS_REPLY_ERROR
+	&& r->len >= 9 && memcmp(r->str, "WRONGTYPE", 9) == 0) {
+	f->store_error = 1;
+	return (EX_OK);
     }
-    if (pos == 0)
-	return (campaign_parse(req, r, kb, err, errlen));
-
-    f = &req->rcpts[(pos - 1) / 2].facts;
-    if (r->type == REDIS_REPLY_ERROR) {
-	/* One key of the wrong type spoils one recipient, not the message. */
-	if (r->len >= 9 && memcmp(r->str, "WRONGTYPE", 9) == 0) {
-	    f->store_error = 1;
-	    return (EX_OK);
+    if (pos == 0 || r->type == REDIS_REPLY_ERROR) {
+	if (fetch_key(st, req, pos, kb) < 0) {
+	    set_err(err, errlen, "redis: out of memory");
+	    return (EX_FAIL);
 	}
-	/* Anything else (LOADING, NOAUTH, OOM...) concerns every key. */
-	return (reply_error(kb, r, err, errlen));
+	if (pos == 0)
+	    return (campaign_parse(req, r, kb, err, errlen));
+	/* Other errors (LOADING, NOAUTH...) concern every key. */
+	return (key_error(kb, err, errlen, "%s",
+			  reply_show(show, sizeof(show), r)));
     }
     if (pos % 2)
 	suppress_parse(r, f);
@@ -863,7 +726,7 @@ static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
     return (EX_OK);
 }
 
-/* fetch_exchange - send every command of a fetch, then read the replies */
+/* fetch_exchange - send the commands of a fetch, read the replies */
 
 static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
 			          char *err, size_t errlen)
@@ -872,32 +735,29 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
     keybuf  kb = {0, 0, 0};
     const char *argv[2];
     size_t  lens[2];
-    size_t  wpos, rpos;
-    size_t  batch;
-    size_t  in_flight = 0;
+    size_t  wpos, rpos, batch, in_flight = 0;
     void   *reply;
     int     status = EX_OK;
     int     done;
 
-    /* This may be a repeat after a dead connection: start clean. */
+    /* This may be a repeat on a new connection: start clean. */
     fetch_reset(req, 1);
     wpos = rpos = fetch_next(req, 0);
 
     /*
-     * Write the commands in chunks, and read a chunk's replies only after
-     * the next chunk is written: the server never waits for us, so this
-     * costs one round trip, while neither our output buffer nor the
-     * server's reply buffer grows with the number of recipients.
+     * Write the commands in chunks, and read the replies to a chunk after
+     * the next one is written. Redis never waits for us, so this is one
+     * round trip, yet neither side buffers more than two chunks.
      */
     while (rpos < req->end) {
 	for (batch = 0; wpos < req->end && batch < CM_STORE_CHUNK; batch++) {
-	    argv[0] = wpos % 2 ? "GET" : "HGETALL";
-	    lens[0] = strlen(argv[0]);
 	    if (fetch_key(st, req, wpos, &kb) < 0) {
 		set_err(err, errlen, "redis: out of memory");
-		status = EX_BROKEN;		/* commands half appended */
+		status = EX_BROKEN;		/* commands half sent */
 		goto out;
 	    }
+	    argv[0] = wpos % 2 ? "GET" : "HGETALL";
+	    lens[0] = strlen(argv[0]);
 	    argv[1] = kb.data;
 	    lens[1] = kb.len;
 	    if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK) {
@@ -918,7 +778,7 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
 		status = context_error(st, c, errno, err, errlen);
 		goto out;
 	    }
-	    /* After an error keep reading, so the connection stays in step. */
+	    /* After an error, read on: the connection stays in step. */
 	    if (fetch_reply(st, req, rpos, reply, &kb,
 			    status == EX_OK ? err : 0, errlen) != EX_OK)
 		status = EX_FAIL;
@@ -935,17 +795,17 @@ out:
     return (status);
 }
 
-/* read_password - read RedisPasswordFile: "password" or "user password" */
+/* read_password - RedisPasswordFile: "password" or "user password" */
 
 static int read_password(cm_store *st, const char *path,
 			         char *err, size_t errlen)
 {
     char    line[CM_STORE_PASSMAX + 2];
     char    show[CM_STORE_SHOWSZ];
+    const char *why = 0;
     char   *space;
     size_t  len;
     FILE   *fp;
-    int     status = -1;
 
     escape(show, sizeof(show), path, strlen(path));
     if ((fp = fopen(path, "r")) == 0) {
@@ -953,42 +813,26 @@ static int read_password(cm_store *st, const char *path,
 	return (-1);
     }
     if (fgets(line, sizeof(line), fp) == 0) {
-	set_err(err, errlen, "%s: %s", show,
-		ferror(fp) ? strerror(errno) : "file is empty");
-	goto out;
-    }
-    len = strlen(line);
-    if (len > CM_STORE_PASSMAX) {
-	set_err(err, errlen, "%s: first line is longer than %d bytes",
-		show, CM_STORE_PASSMAX);
-	goto out;
-    }
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-	line[--len] = 0;
-    space = strchr(line, ' ');
-    if (len == 0 || space == line || (space && space[1] == 0)) {
-	set_err(err, errlen, "%s: expected \"password\" or \"user password\""
-		" on the first line", show);
-	goto out;
-    }
-    if (space) {
-	*space = 0;
-	st->user = strdup(line);
-	st->password = strdup(space + 1);
+	why = ferror(fp) ? strerror(errno) : "file is empty";
+    } else if ((len = strlen(line)) > CM_STORE_PASSMAX) {
+	why = "the first line is too long";
     } else {
-	st->password = strdup(line);
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+	    line[--len] = 0;
+	if ((space = strchr(line, ' ')) != 0)
+	    *space++ = 0;
+	if (*line == 0 || (space && *space == 0))
+	    why = "expected \"password\" or \"user password\" on the first line";
+	else if ((st->password = strdup(space ? space : line)) == 0
+		 || (space && (st->user = strdup(line)) == 0))
+	    why = "out of memory";
     }
-    if (st->password == 0 || (space && st->user == 0)) {
-	set_err(err, errlen, "%s: out of memory", show);
-	goto out;
-    }
-    status = 0;
-
-out:
-    /* Do not leave the secret lying around in freed stack or stdio memory. */
+    /* Leave no copy of the secret in freed stack or stdio memory. */
     explicit_bzero(line, sizeof(line));
     fclose(fp);
-    return (status);
+    if (why)
+	set_err(err, errlen, "%s: %s", show, why);
+    return (why ? -1 : 0);
 }
 
 /* store_free - free a handle's memory */
@@ -998,7 +842,6 @@ static void store_free(cm_store *st)
     free(st->prefix);
     free(st->host);
     free(st->path);
-    free(st->where);
     free(st->idle);
     if (st->password)
 	explicit_bzero(st->password, strlen(st->password));
@@ -1007,43 +850,37 @@ static void store_free(cm_store *st)
     free(st);
 }
 
-/* cm_store_create - set up a connection pool; connect later */
+/* cm_store_create - set up the connection pool; connect later */
 
 cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
 {
-    cm_store *st;
+    const char *host = cfg->redis_host ? cfg->redis_host : "127.0.0.1";
     char    show[CM_STORE_SHOWSZ];
-    size_t  size;
+    cm_store *st;
     int     ms;
 
     if ((st = calloc(1, sizeof(*st))) == 0) {
 	set_err(err, errlen, "redis: out of memory");
 	return (0);
     }
-    st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix : "cm:");
     if (cfg->redis_path) {
 	st->path = strdup(cfg->redis_path);
-	escape(show, sizeof(show), cfg->redis_path, strlen(cfg->redis_path));
-	size = strlen(show) + sizeof("unix:");
-	if ((st->where = malloc(size)) != 0)
-	    snprintf(st->where, size, "unix:%s", show);
+	snprintf(st->where, sizeof(st->where), "unix:%s", escape(show,
+			sizeof(show), cfg->redis_path, strlen(cfg->redis_path)));
     } else {
-	st->host = strdup(cfg->redis_host ? cfg->redis_host : "127.0.0.1");
+	st->host = strdup(host);
 	st->port = cfg->redis_port;
-	escape(show, sizeof(show), st->host ? st->host : "", st->host ?
-	       strlen(st->host) : 0);
-	size = strlen(show) + sizeof("[]:65535");
-	if ((st->where = malloc(size)) != 0)
-	    snprintf(st->where, size, strchr(show, ':') ? "[%s]:%d" : "%s:%d",
-		     show, st->port);
+	escape(show, sizeof(show), host, strlen(host));
+	snprintf(st->where, sizeof(st->where), strchr(show, ':') ?
+		 "[%s]:%d" : "%s:%d", show, st->port);
     }
+    st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix : "cm:");
     ms = cfg->redis_timeout_ms > 0 ? cfg->redis_timeout_ms : 2000;
     st->timeout.tv_sec = ms / 1000;
     st->timeout.tv_usec = (ms % 1000) * 1000;
     st->available = cfg->redis_connections > 0 ? cfg->redis_connections : 1;
     st->idle = calloc(st->available, sizeof(*st->idle));
-    if (st->prefix == 0 || st->where == 0 || st->idle == 0
-	|| (cfg->redis_path ? st->path == 0 : st->host == 0)) {
+    if (st->prefix == 0 || st->idle == 0 || (st->path == 0 && st->host == 0)) {
 	set_err(err, errlen, "redis: out of memory");
 	goto fail;
     }
@@ -1084,27 +921,65 @@ void    cm_store_destroy(cm_store *st)
 
 int     cm_store_ping(cm_store *st, char *err, size_t errlen)
 {
-    return (store_run(st, ping_exchange, 0, err, errlen));
+    const char *argv[1] = {"PING"};
+    size_t  lens[1] = {4};
+    struct command cmd = {1, argv, lens, 0};
+    char    show[CM_STORE_SHOWSZ];
+    int     status = 0;
+
+    if (store_run(st, command_exchange, &cmd, err, errlen) < 0)
+	return (-1);
+    if (cmd.reply->type != REDIS_REPLY_STATUS || !reply_is(cmd.reply, "PONG")) {
+	set_err(err, errlen, "redis %s: PING: %s", st->where,
+		reply_show(show, sizeof(show), cmd.reply));
+	status = -1;
+    }
+    freeReplyObject(cmd.reply);
+    return (status);
 }
 
-/* cm_store_sender_campaign - campaign of an envelope sender, if any */
+/* cm_store_sender_campaign - the campaign of an envelope sender, if any */
 
 int     cm_store_sender_campaign(cm_store *st, const char *sender,
 				         char *campaign, size_t size,
 				         int *found, char *err, size_t errlen)
 {
-    struct sender_req req;
+    keybuf  kb = {0, 0, 0};
+    const char *argv[2] = {"GET", 0};
+    size_t  lens[2] = {3, 0};
+    struct command cmd = {2, argv, lens, 0};
+    char    show[CM_STORE_SHOWSZ];
+    redisReply *r;
+    int     status = -1;
 
     *found = 0;
-    if (size == 0) {
-	set_err(err, errlen, "redis: no room for a campaign id");
+    if (key_build(st, &kb, "sender:", sender) < 0) {
+	set_err(err, errlen, "redis: out of memory");
 	return (-1);
     }
-    req.sender = sender;
-    req.campaign = campaign;
-    req.size = size;
-    req.found = found;
-    return (store_run(st, sender_exchange, &req, err, errlen));
+    argv[1] = kb.data;
+    lens[1] = kb.len;
+    if (store_run(st, command_exchange, &cmd, err, errlen) < 0) {
+	free(kb.data);
+	return (-1);
+    }
+    r = cmd.reply;
+    if (r->type == REDIS_REPLY_NIL) {
+	status = 0;
+    } else if (r->type != REDIS_REPLY_STRING) {
+	key_error(&kb, err, errlen, "%s", reply_show(show, sizeof(show), r));
+    } else if (r->len >= size) {
+	key_error(&kb, err, errlen, "campaign id too long (%zu bytes)", r->len);
+    } else if (memchr(r->str, 0, r->len) != 0) {
+	key_error(&kb, err, errlen, "campaign id contains a null byte");
+    } else {
+	memcpy(campaign, r->str, r->len + 1);
+	*found = 1;
+	status = 0;
+    }
+    freeReplyObject(r);
+    free(kb.data);
+    return (status);
 }
 
 /* cm_store_fetch - campaign record and recipient facts, one round trip */
@@ -1113,15 +988,9 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 		               cm_campaign *camp, cm_rcpt_lookup *rcpts,
 		               size_t count, char *err, size_t errlen)
 {
-    struct fetch_req req;
+    struct fetch_req req = {campaign_id, camp, rcpts, count, 1 + 2 * count, 0};
 
-    req.campaign_id = campaign_id;
-    req.camp = camp;
-    req.rcpts = rcpts;
-    req.count = count;
-    req.end = 1 + 2 * count;
     fetch_reset(&req, 0);
-
     /* Without a campaign lookup, the caller's purpose names the field. */
     if (campaign_id == 0 && !cm_purpose_valid(camp->purpose)) {
 	set_err(err, errlen, "redis: fetch without a valid purpose");

@@ -267,13 +267,13 @@ static int write_audit(const cm_session *s, const cm_buf *buf)
 
 /* set_reply - ask the MTA for a specific refusal text */
 
-static void set_reply(const cm_session *s, void *mta, cm_decision decision,
+static void set_reply(const cm_session *s, void *mta, int temp,
 		              const char *addr, const char *reason,
 		              const char *campaign)
 {
     cm_buf  text = CM_BUF_INIT;
-    int     temp = (decision == CM_DECISION_TEMPFAIL);
 
+    /* The code class must match the SMFIS_* return, or it is ignored. */
     cm_reply_text(&text, addr, reason, campaign);
     if (s->eng->ops->setreply(mta, temp ? "451" : "550",
 			      temp ? "4.7.1" : "5.7.1",
@@ -453,8 +453,8 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
 		 action, eng->ops->getsymval(mta, "i"));
     (void) write_audit(s, &line);
     cm_buf_free(&line);
-    set_reply(s, mta, r->verdict.decision, rcpt_label(r), r->verdict.reason,
-	      s->env_campaign);
+    set_reply(s, mta, action == CM_ACTION_TEMPFAIL, rcpt_label(r),
+	      r->verdict.reason, s->env_campaign);
     return (action == CM_ACTION_REJECT ? CM_REPLY_REJECT : CM_REPLY_TEMPFAIL);
 }
 
@@ -561,7 +561,8 @@ static void message_reply(const cm_session *s, void *mta, cm_decision kind,
 	for (i = 0; i < s->nrcpt; i++)
 	    if (!s->rcpts[i].refused)
 		addr = rcpt_label(s->rcpts + i);
-    set_reply(s, mta, kind, addr, cm_buf_str(&reasons), campaign);
+    set_reply(s, mta, kind == CM_DECISION_TEMPFAIL, addr,
+	      cm_buf_str(&reasons), campaign);
     cm_buf_free(&reasons);
 }
 
@@ -677,7 +678,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     const char *qid = eng->ops->getsymval(mta, "i");
     cm_eom_plan plan;
     cm_buf  buf = CM_BUF_INIT;
-    size_t  count[4] = {0, 0, 0, 0};	/* indexed by cm_decision */
+    size_t  count[4] = {0, 0, 0, 0};	/* live recipients, by decision */
+    size_t  total[4] = {0, 0, 0, 0};	/* refused at RCPT, by decision */
     size_t  live = 0;
     int     tagged = 0;
     int     enforce = (cfg->mode == CM_MODE_ENFORCE);
@@ -737,13 +739,18 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	enforce = 0;			/* nothing more to do */
     }
 
-    /* One syslog line per marketing message. */
+    /* One syslog line per marketing message, counting every recipient. */
+    for (i = 0; i < s->nrcpt; i++)
+	if (s->rcpts[i].refused)
+	    total[s->rcpts[i].verdict.decision]++;
     cm_buf_add_safe(&buf, campaign ? campaign : "none",
 		    campaign ? strlen(campaign) : 4);
     cm_log(LOG_INFO, "%s: campaign=%s allowed=%zu denied=%zu tempfailed=%zu "
 	   "action=%s%s mode=%s", qid ? qid : "NOQUEUE", cm_buf_str(&buf),
-	   count[CM_DECISION_ALLOW], count[CM_DECISION_DENY],
-	   count[CM_DECISION_TEMPFAIL], cm_action_name(plan.message),
+	   total[CM_DECISION_ALLOW] + count[CM_DECISION_ALLOW],
+	   total[CM_DECISION_DENY] + count[CM_DECISION_DENY],
+	   total[CM_DECISION_TEMPFAIL] + count[CM_DECISION_TEMPFAIL],
+	   cm_action_name(plan.message),
 	   plan.strip ? "+strip" : plan.tag ? "+tag" : "", cm_mode_name(cfg->mode));
     cm_buf_reset(&buf);
 

@@ -1,0 +1,19 @@
+-- bulk-tag.lua - UnidentifiedBulk tag: deliver bulk without campaign, marked
+
+-- conf: UnidentifiedBulk tag
+
+local t = dofile(os.getenv("CM_TESTLIB"))
+
+t.main(function()
+t.seed()
+local conn = t.connect()
+t.mail(conn, "<someone@org.example>")
+t.rcpt(conn, "<carol@example.org>")
+t.eq(t.message(conn, { { "List-Unsubscribe", "<https://org.example/u>" } }, "QG1"),
+     SMFIR_ACCEPT, "delivered")
+t.check(mt.eom_check(conn, MT_HDRADD, "X-Consent-Milter",
+        "campaign=none; allowed=1; denied=0; mode=enforce"), "marked")
+mt.disconnect(conn)
+t.record(t.last_for("carol@example.org"), { decision = "allow",
+         reason = "unidentified-bulk", action = "tag", campaign = t.NULL }, "carol")
+end)

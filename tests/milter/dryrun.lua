@@ -1,0 +1,58 @@
+-- dryrun.lua - Mode dry-run: act on nothing, log everything
+--
+-- Every record says what would have been done ("action" as in enforce
+-- mode) with "mode":"dry-run"; the MTA sees no refusal and no removed
+-- recipient; the header says mode=dry-run.
+
+-- conf: Mode dry-run
+
+local t = dofile(os.getenv("CM_TESTLIB"))
+
+t.main(function()
+t.seed()
+
+-- Envelope campaign: bob would have been refused at RCPT.
+local conn = t.connect()
+t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "envelope: MAIL")
+t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "envelope: alice")
+t.eq(t.rcpt(conn, "<bob@example.org>"), SMFIR_CONTINUE,
+     "envelope: bob not refused in dry-run")
+t.eq(t.message(conn, { { "From", "news@org.example" } }, "QD1"), SMFIR_ACCEPT,
+     "envelope: message accepted")
+t.check(mt.eom_check(conn, MT_HDRADD, "X-Consent-Milter",
+        "campaign=spring; allowed=1; denied=1; mode=dry-run"),
+        "envelope: header says dry-run")
+t.check(not mt.eom_check(conn, MT_RCPTDELETE, "<bob@example.org>"),
+        "envelope: bob not removed")
+mt.disconnect(conn)
+t.record(t.last_for("bob@example.org"), { decision = "deny",
+         reason = "withdrawn", action = "reject", mode = "dry-run",
+         qid = "QD1" }, "envelope: bob")
+t.record(t.last_for("alice@example.org"), { decision = "allow",
+         reason = "consent", action = "accept", mode = "dry-run" },
+         "envelope: alice")
+
+-- Header campaign: carol would have been stripped.
+conn = t.connect()
+t.mail(conn, "<campaigns@org.example>")
+t.rcpt(conn, "<alice@example.org>")
+t.rcpt(conn, "<carol@example.org>")
+t.eq(t.message(conn, { { "X-Campaign-ID", "spring" } }, "QD2"), SMFIR_ACCEPT,
+     "header: accepted")
+t.check(not mt.eom_check(conn, MT_RCPTDELETE, "<carol@example.org>"),
+        "header: carol not removed")
+mt.disconnect(conn)
+t.record(t.last_for("carol@example.org"), { decision = "deny",
+         reason = "no-consent", action = "strip", mode = "dry-run" },
+         "header: carol")
+
+-- Everyone denied: would have been rejected, is delivered.
+conn = t.connect()
+t.mail(conn, "<campaigns@org.example>")
+t.rcpt(conn, "<carol@example.org>")
+t.eq(t.message(conn, { { "X-Campaign-ID", "spring" } }, "QD3"), SMFIR_ACCEPT,
+     "all denied: still accepted")
+mt.disconnect(conn)
+t.record(t.last_for("carol@example.org"), { action = "reject",
+         mode = "dry-run", qid = "QD3" }, "all denied: carol")
+end)

@@ -1,0 +1,47 @@
+-- nonsmtp.lua - Postfix's sendmail command (non_smtpd_milters)
+--
+-- Postfix may not refuse the simulated RCPT commands of local
+-- submissions; the daemon recognises the path (no client address, or
+-- port 0) and decides everything at end of message, even for an
+-- envelope campaign. miltertest's "unspec" address plays that path.
+
+local t = dofile(os.getenv("CM_TESTLIB"))
+
+t.main(function()
+t.seed()
+
+local conn = t.connect("unspec")
+t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "MAIL")
+t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "alice not decided at RCPT")
+t.eq(t.rcpt(conn, "<bob@example.org>"), SMFIR_CONTINUE, "bob not refused at RCPT")
+t.eq(t.message(conn, { { "From", "news@org.example" } }, "QN1"), SMFIR_ACCEPT,
+     "accepted for alice")
+t.check(mt.eom_check(conn, MT_RCPTDELETE, "<bob@example.org>"), "bob stripped")
+t.check(mt.eom_check(conn, MT_HDRADD, "X-Consent-Milter",
+        "campaign=spring; allowed=1; denied=1; mode=enforce"), "header")
+mt.disconnect(conn)
+t.record(t.last_for("bob@example.org"), { decision = "deny",
+         reason = "withdrawn", action = "strip", qid = "QN1" }, "bob")
+
+-- Every recipient denied: the message is rejected at end of message.
+conn = t.connect("unspec")
+t.mail(conn, "<news@org.example>")
+t.rcpt(conn, "<bob@example.org>")
+t.eq(t.message(conn, {}, "QN2"), SMFIR_REPLYCODE, "all denied: rejected")
+t.check(mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1",
+        "<bob@example.org>: not sent: withdrawn (campaign spring)"), "550 text")
+mt.disconnect(conn)
+
+-- Redis down at MAIL: no refusal at MAIL, the message waits at the end.
+t.redis("SHUTDOWN", "NOSAVE")
+conn = t.connect("unspec")
+t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "down: MAIL goes on")
+t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "down: RCPT goes on")
+t.eq(t.message(conn, {}, "QN3"), SMFIR_REPLYCODE, "down: tempfailed at the end")
+t.check(mt.eom_check(conn, MT_SMTPREPLY, "451", "4.7.1",
+        "<alice@example.org>: not sent: store-error (no campaign)"),
+        "down: 451 4.7.1 store-error")
+mt.disconnect(conn)
+t.record(t.last_for("alice@example.org"), { decision = "tempfail",
+         reason = "store-error", action = "tempfail", qid = "QN3" }, "down: alice")
+end)

@@ -1,0 +1,269 @@
+/*++
+/* NAME
+/*	check_engine 1
+/* SUMMARY
+/*	engine tests: SMTP replies and actions, with a real Redis
+/* DESCRIPTION
+/*	The engine is driven as libmilter would drive it, with a recording
+/*	MTA (mta_record.c) instead of libmilter, against the redis-server
+/*	that tests/lib/redis.sh started ($CM_TEST_REDIS_SOCK). This is
+/*	where the exact RCPT-stage reply texts are checked: miltertest
+/*	cannot read them (DESIGN.md section 13).
+/*--*/
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "engine.h"
+#include "mta_record.h"
+
+static cm_config cfg;
+static cm_engine eng;
+static mta_record mta;
+static char audit_path[256];
+
+/* redis_do - run one seeding command */
+
+static void redis_do(redisContext *c, const char *fmt, const char *a,
+		             const char *b, const char *d)
+{
+    redisReply *r = redisCommand(c, fmt, a, b, d);
+
+    ck_assert_ptr_nonnull(r);
+    freeReplyObject(r);
+}
+
+/* setup - configuration, store, audit file, sample records */
+
+static void setup(void)
+{
+    const char *sock = getenv("CM_TEST_REDIS_SOCK");
+    const char *tmp = getenv("CM_TEST_TMPDIR");
+    char    text[512];
+    char    err[512];
+    char    now[32];
+    redisContext *c;
+
+    ck_assert_msg(sock != 0 && tmp != 0, "run me under tests/lib/redis.sh");
+    (void) snprintf(audit_path, sizeof(audit_path), "%s/engine-audit.log", tmp);
+    (void) unlink(audit_path);
+    (void) snprintf(text, sizeof(text), "Redis unix:%s\nAuditLog %s\n",
+		    sock, audit_path);
+    cm_config_init(&cfg);
+    ck_assert_int_eq(cm_config_parse(&cfg, "test.conf", text, err,
+				     sizeof(err)), 0);
+    memset(&eng, 0, sizeof(eng));
+    eng.cfg = &cfg;
+    eng.ops = &mta_record_ops;
+    eng.store = cm_store_create(&cfg, err, sizeof(err));
+    ck_assert_ptr_nonnull(eng.store);
+    eng.audit = cm_audit_open(cfg.audit_log, 0, err, sizeof(err));
+    ck_assert_ptr_nonnull(eng.audit);
+    memset(&mta, 0, sizeof(mta));
+
+    c = redisConnectUnix(sock);
+    ck_assert(c != 0 && c->err == 0);
+    redis_do(c, "FLUSHALL%s%s%s", "", "", "");
+    redis_do(c, "HSET cm:campaign:spring purpose %s status %s%s",
+	     "newsletter", "active", "");
+    redis_do(c, "HSET cm:campaign:paused1 purpose %s status %s%s",
+	     "newsletter", "paused", "");
+    redis_do(c, "SET cm:sender:news@org.example %s%s%s", "spring", "", "");
+    redis_do(c, "SET cm:sender:paused@org.example %s%s%s", "paused1", "", "");
+    (void) snprintf(now, sizeof(now), "%ld", (long) time(0));
+    redis_do(c, "HSET cm:consent:alice@example.org newsletter %s "
+	     "newsletter:at %s newsletter:src %s", "granted", now, "form");
+    redis_do(c, "HSET cm:consent:bob@example.org newsletter %s "
+	     "newsletter:at %s newsletter:src %s", "withdrawn", now, "link");
+    redis_do(c, "HSET cm:consent:100%%@example.org newsletter %s%s%s",
+	     "withdrawn", "", "");
+    redisFree(c);
+}
+
+static void teardown(void)
+{
+    cm_audit_close(eng.audit);
+    cm_store_destroy(eng.store);
+    cm_config_free(&cfg);
+    mta_record_reset(&mta);
+}
+
+/* audit_text - the whole audit file */
+
+static char *audit_text(void)
+{
+    static char buf[65536];
+    FILE   *fp = fopen(audit_path, "r");
+    size_t  n = 0;
+
+    if (fp != 0) {
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	(void) fclose(fp);
+    }
+    buf[n] = 0;
+    return (buf);
+}
+
+START_TEST(rcpt_withdrawn_550)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    ck_assert_int_eq(cm_on_mail(s, &mta, "<news@org.example>", 0),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+		     CM_REPLY_CONTINUE);
+    ck_assert_str_eq(mta.rcode, "");
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<Bob@Example.ORG>"),
+		     CM_REPLY_REJECT);
+    ck_assert_str_eq(mta.rcode, "550");
+    ck_assert_str_eq(mta.xcode, "5.7.1");
+    ck_assert_str_eq(mta.text,
+		     "<bob@example.org>: not sent: withdrawn (campaign spring)");
+    ck_assert_ptr_nonnull(strstr(audit_text(),
+				 "\"rcpt\":\"bob@example.org\",\"decision\":"
+			       "\"deny\",\"reason\":\"withdrawn\",\"action\":"
+				 "\"reject\",\"mode\":\"enforce\""));
+    mta.qid = "Q1";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.nheaders, 1);
+    ck_assert_str_eq(mta.headers[0], "X-Consent-Milter: campaign=spring; "
+		     "allowed=1; denied=1; mode=enforce");
+    ck_assert_int_eq(mta.ndeleted, 0);
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(rcpt_percent_doubled)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<100%@example.org>"),
+		     CM_REPLY_REJECT);
+    ck_assert_str_eq(mta.text,
+		 "<100%%@example.org>: not sent: withdrawn (campaign spring)");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(rcpt_paused_451)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    (void) cm_on_mail(s, &mta, "<paused@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+		     CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "451");
+    ck_assert_str_eq(mta.xcode, "4.7.1");
+    ck_assert_str_eq(mta.text, "<alice@example.org>: not sent: "
+		     "campaign-paused (campaign paused1)");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(rcpt_deny_tempfail_451)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    cfg.deny_action = CM_DENY_TEMPFAIL;
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<bob@example.org>"),
+		     CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "451");
+    ck_assert_str_eq(mta.text,
+		     "<bob@example.org>: not sent: withdrawn (campaign spring)");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(store_down_at_mail)
+{
+    cm_session *s;
+    char    err[256];
+
+    /* A store that points nowhere: every lookup fails. */
+    cm_store_destroy(eng.store);
+    free(cfg.redis_path);
+    cfg.redis_path = strdup("/nonexistent/redis.sock");
+    eng.store = cm_store_create(&cfg, err, sizeof(err));
+    s = cm_session_new(&eng, 0);
+    ck_assert_int_eq(cm_on_mail(s, &mta, "<news@org.example>", 0),
+		     CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "451");
+    ck_assert_str_eq(mta.xcode, "4.7.1");
+    ck_assert_str_eq(mta.text, "not sent: store-error (consent store "
+		     "unavailable, try again later)");
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"rcpt\":null,\"decision\":"
+				 "\"tempfail\",\"reason\":\"store-error\""));
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(header_strip_exact_raw)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    (void) cm_on_mail(s, &mta, "<campaigns@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<BOB@example.org>"),
+		     CM_REPLY_CONTINUE);
+    cm_on_header(s, "X-Campaign-ID", "spring");
+    mta.qid = "Q2";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.ndeleted, 1);
+    ck_assert_str_eq(mta.deleted[0], "<BOB@example.org>");
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"qid\":\"Q2\""));
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(session_reuse_no_stale_state)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /* A campaign message, then an ordinary one on the same connection. */
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    cm_on_header(s, "X-Campaign-ID", "spring");
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    mta_record_reset(&mta);
+    ck_assert_int_eq(cm_on_mail(s, &mta, "<someone@org.example>", 0),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<bob@example.org>"),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.nheaders, 0);
+    cm_session_abort(s);
+    cm_session_free(s);
+}
+END_TEST
+
+int     main(void)
+{
+    Suite  *suite = suite_create("engine");
+    TCase  *tc = tcase_create("replies");
+    SRunner *sr;
+    int     failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, rcpt_withdrawn_550);
+    tcase_add_test(tc, rcpt_percent_doubled);
+    tcase_add_test(tc, rcpt_paused_451);
+    tcase_add_test(tc, rcpt_deny_tempfail_451);
+    tcase_add_test(tc, store_down_at_mail);
+    tcase_add_test(tc, header_strip_exact_raw);
+    tcase_add_test(tc, session_reuse_no_stale_state);
+    suite_add_tcase(suite, tc);
+    sr = srunner_create(suite);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return (failed == 0 ? 0 : 1);
+}
