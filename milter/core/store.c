@@ -29,7 +29,8 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
-/*	int	cm_store_fetch(st, campaign_id, camp, rcpts, count, err, errlen)
+/*	int	cm_store_fetch(st, campaign_id, camp, rcpts, count,
+/*				err, errlen)
 /*	cm_store *st;
 /*	const char *campaign_id;
 /*	cm_campaign *camp;
@@ -118,10 +119,10 @@
 #include "campaign.h"
 #include "store.h"
 
-#define CM_STORE_RETRY_MS	200	/* no connect this long after a failure */
-#define CM_STORE_CHUNK		1000	/* commands per write when pipelining */
+#define CM_STORE_RETRY_MS	200	/* no connect soon after a failure */
+#define CM_STORE_CHUNK		1000	/* commands per write */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
-#define CM_STORE_SHOWSZ		200	/* an escaped key or value in a message */
+#define CM_STORE_SHOWSZ		200	/* escaped key or value in a message */
 #define CM_STORE_PASSMAX	1024	/* longest password file line */
 
  /*
@@ -130,7 +131,7 @@
   */
 #define EX_OK		0		/* done */
 #define EX_FAIL		(-1)		/* failed, context still usable */
-#define EX_BROKEN	(-2)		/* I/O or protocol error: drop context */
+#define EX_BROKEN	(-2)		/* I/O or protocol error: drop it */
 #define EX_TIMEOUT	(-3)		/* timed out: drop it, do not repeat */
 
 struct cm_store {
@@ -383,12 +384,14 @@ static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
     } else {
 	st->retry_at = now_ms() + CM_STORE_RETRY_MS;
 	snprintf(st->down_err, sizeof(st->down_err), "%s", why);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (status != EX_OK) {
 	set_err(err, errlen, "%s", why);
 	if (c)
 	    redisFree(c);
 	c = 0;
     }
-    pthread_mutex_unlock(&st->lock);
     return (c);
 }
 
@@ -500,7 +503,8 @@ static size_t fetch_next(const struct fetch_req *req, size_t pos)
 {
     if (pos == 0 && req->campaign_id == 0)
 	pos = 1;
-    while (pos > 0 && pos < req->end && !req->rcpts[(pos - 1) / 2].facts.addr_ok)
+    while (pos > 0 && pos < req->end
+	   && !req->rcpts[(pos - 1) / 2].facts.addr_ok)
 	pos++;
     return (pos);
 }
@@ -564,7 +568,7 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
     static const char *names[] = {
 	"purpose", "basis", "status", "max_age_days", "senders",
     };
-    const redisReply *field[5] = {0, 0, 0, 0, 0};
+    const redisReply *field[sizeof(names) / sizeof(names[0])] = {0};
     const redisReply *v;
     cm_campaign *camp = req->camp;
     char    show[CM_STORE_SHOWSZ];
@@ -580,7 +584,7 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
 	if (r->element[i]->type != REDIS_REPLY_STRING
 	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
 	    return (key_error(kb, err, errlen, "unexpected reply"));
-	for (n = 0; n < 5; n++)
+	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
 	    if (reply_is(r->element[i], names[n]))
 		field[n] = r->element[i + 1];
 	/* Others (owner, created_at...) are not needed here. */
@@ -668,7 +672,8 @@ static void consent_parse(const redisReply *r, const char *purpose,
     for (i = 0; i < r->elements; i += 2) {
 	name = r->element[i];
 	value = r->element[i + 1];
-	if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) {
+	if (name->type != REDIS_REPLY_STRING
+	    || value->type != REDIS_REPLY_STRING) {
 	    f->store_error = 1;
 	    return;
 	}
@@ -681,10 +686,12 @@ static void consent_parse(const redisReply *r, const char *purpose,
 		f->consent = CM_CONSENT_WITHDRAWN;
 	    else			/* unknown must not read as "none" */
 		f->store_error = 1;
-	} else if (name->len == plen + 3 && memcmp(name->str + plen, ":at", 3) == 0) {
+	} else if (name->len == plen + 3
+		   && memcmp(name->str + plen, ":at", 3) == 0) {
 	    if (parse_uint(value->str, value->len, LLONG_MAX, &at) == 0)
 		f->consent_at = at;
-	} else if (name->len == plen + 4 && memcmp(name->str + plen, ":src", 4) == 0) {
+	} else if (name->len == plen + 4
+		   && memcmp(name->str + plen, ":src", 4) == 0) {
 	    if ((f->consent_src = strndup(value->str, value->len)) == 0)
 		f->store_error = 1;
 	}
@@ -697,13 +704,15 @@ static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
 		               const redisReply *r, keybuf *kb,
 		               char *err, size_t errlen)
 {
-    cm_rcpt_facts *f = &req->rcpts[pos ? (pos - 1) / 2 : 0].facts;
+    cm_rcpt_facts *f = 0;
     char    show[CM_STORE_SHOWSZ];
 
     if (pos > 0 && !req->fill)			/* unknown campaign */
 	return (EX_OK);
+    if (pos > 0)
+	f = &req->rcpts[(pos - 1) / 2].facts;
     /* A key of the wrong type spoils one recipient, not the message. */
-    if (pos > 0 && r->type == REDIS_REPLY_ERROR
+    if (f && r->type == REDIS_REPLY_ERROR
 	&& r->len >= 9 && memcmp(r->str, "WRONGTYPE", 9) == 0) {
 	f->store_error = 1;
 	return (EX_OK);
@@ -822,7 +831,7 @@ static int read_password(cm_store *st, const char *path,
 	if ((space = strchr(line, ' ')) != 0)
 	    *space++ = 0;
 	if (*line == 0 || (space && *space == 0))
-	    why = "expected \"password\" or \"user password\" on the first line";
+	    why = "expected \"password\" or \"user password\"";
 	else if ((st->password = strdup(space ? space : line)) == 0
 		 || (space && (st->user = strdup(line)) == 0))
 	    why = "out of memory";
@@ -865,8 +874,8 @@ cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
     }
     if (cfg->redis_path) {
 	st->path = strdup(cfg->redis_path);
-	snprintf(st->where, sizeof(st->where), "unix:%s", escape(show,
-			sizeof(show), cfg->redis_path, strlen(cfg->redis_path)));
+	escape(show, sizeof(show), cfg->redis_path, strlen(cfg->redis_path));
+	snprintf(st->where, sizeof(st->where), "unix:%s", show);
     } else {
 	st->host = strdup(host);
 	st->port = cfg->redis_port;
@@ -929,7 +938,8 @@ int     cm_store_ping(cm_store *st, char *err, size_t errlen)
 
     if (store_run(st, command_exchange, &cmd, err, errlen) < 0)
 	return (-1);
-    if (cmd.reply->type != REDIS_REPLY_STATUS || !reply_is(cmd.reply, "PONG")) {
+    if (cmd.reply->type != REDIS_REPLY_STATUS
+	|| !reply_is(cmd.reply, "PONG")) {
 	set_err(err, errlen, "redis %s: PING: %s", st->where,
 		reply_show(show, sizeof(show), cmd.reply));
 	status = -1;
@@ -969,7 +979,8 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     } else if (r->type != REDIS_REPLY_STRING) {
 	key_error(&kb, err, errlen, "%s", reply_show(show, sizeof(show), r));
     } else if (r->len >= size) {
-	key_error(&kb, err, errlen, "campaign id too long (%zu bytes)", r->len);
+	key_error(&kb, err, errlen, "campaign id too long (%zu bytes)",
+		  r->len);
     } else if (memchr(r->str, 0, r->len) != 0) {
 	key_error(&kb, err, errlen, "campaign id contains a null byte");
     } else {

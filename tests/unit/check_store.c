@@ -1254,6 +1254,8 @@ int     main(void)
 		" are not set: run me under tests/lib/redis.sh\n");
 	return (99);
     }
+    /* As smfi_main() does in the daemon: see store(3), BUGS. */
+    signal(SIGPIPE, SIG_IGN);
     sr = srunner_create(store_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -1,0 +1,127 @@
+#!/bin/sh
+# quickstart.sh - install what consent-milter needs, build it, run it
+#
+# Usage:
+#	contrib/quickstart.sh		install, build, run the demo
+#	contrib/quickstart.sh check	install, build, run every test
+#
+# For a fresh Debian 12 machine, as root: installs the Debian packages
+# that the build and the tests need (apt-get update first; postfix is
+# preseeded to "No configuration", so nothing is configured or started),
+# builds in _build/ with warnings as errors, then runs the demo
+# (contrib/demo.sh) or the whole test suite: make check in the normal
+# build, make check again in an AddressSanitizer+UndefinedBehaviorSanitizer
+# build (_build-san/), and make distcheck. The last line of "check" is
+# the total count of test cases: "tests: N passed, M failed".
+#
+# Not root: nothing is installed; the script says which packages are
+# missing and stops.
+
+set -eu
+
+mode=${1:-demo}
+case $mode in
+demo|check) ;;
+*) echo "usage: $0 [check]" >&2; exit 64 ;;
+esac
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+# Build tools and libraries, then what the tests and the demo run.
+PACKAGES="build-essential autoconf automake libtool pkg-config
+	libmilter-dev libhiredis-dev libopendkim-dev check libssl-dev zlib1g-dev
+	redis-server redis-tools miltertest opendkim-tools postfix swaks
+	openssl jq procps groff-base"
+
+missing=
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+	echo "quickstart: missing Debian packages:$missing" >&2
+	echo "quickstart: run as root, or: apt-get install$missing" >&2
+	exit 1
+    fi
+    echo "quickstart: installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# build DIR [configure options] - configure and build out of tree
+build() {
+    dir=$1
+    shift
+    mkdir -p "$dir"
+    (cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out 2>&1) || {
+	cat "$dir/configure.out" >&2; exit 1; }
+    make -C "$dir" -j"$jobs" >"$dir/make.out" 2>&1 || {
+	tail -50 "$dir/make.out" >&2; exit 1; }
+}
+
+echo "quickstart: building in _build/"
+[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
+    autoreconf -fi >/dev/null 2>&1
+build _build
+
+if [ "$mode" = demo ]; then
+    exec sh contrib/demo.sh "$top/_build"
+fi
+
+# count_results DIR... - add up the test cases in the test logs
+count_results() {
+    cat "$@" 2>/dev/null | awk '
+	/^[0-9]+%: Checks: / {
+	    gsub(",", ""); n = $3; f = $5 + $7; pass += n - f; fail += f }
+	/^[0-9]+ passed, [0-9]+ failed$/ { pass += $1; fail += $3 }
+	END { printf "%d %d\n", pass, fail }'
+}
+
+status=0
+echo "quickstart: make check (normal build)"
+make -C _build -j"$jobs" check >_build/check.out 2>&1 || status=1
+grep -E '^(PASS|FAIL|ERROR|XPASS|# )' _build/check.out || true
+set -- $(count_results _build/tests/unit/*.log _build/tests/milter/*.log)
+pass=$1 fail=$2
+if [ $status -ne 0 ]; then
+    for log in _build/tests/*/*.log; do
+	grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && {
+	    echo "--- $log"; tail -40 "$log"; }
+    done
+fi
+
+echo "quickstart: make check (sanitizer build in _build-san/)"
+build _build-san --enable-sanitizers
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    make -C _build-san -j"$jobs" check >_build-san/check.out 2>&1 || {
+	status=1; grep -E '^(FAIL|ERROR)' _build-san/check.out || true
+	for log in _build-san/tests/*/*.log; do
+	    grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && {
+		echo "--- $log"; tail -40 "$log"; }
+	done; }
+grep -E '^# (TOTAL|PASS|FAIL|ERROR)' _build-san/check.out || true
+set -- $(count_results _build-san/tests/unit/*.log _build-san/tests/milter/*.log)
+pass=$((pass + $1)) fail=$((fail + $2))
+
+echo "quickstart: make distcheck"
+make -C _build -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
+    >_build/distcheck.out 2>&1 || {
+	status=1; tail -40 _build/distcheck.out; }
+grep -E '^(=+|consent-milter-.* archives ready)' _build/distcheck.out | tail -3 || true
+
+if [ "$pass" -eq 0 ]; then
+    echo "quickstart: no test ran" >&2
+    status=1
+fi
+[ $status -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+echo "tests: $pass passed, $fail failed"
+exit $status
