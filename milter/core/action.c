@@ -191,13 +191,20 @@ static void add_reply_safe(cm_buf *out, const char *s, size_t max)
     const unsigned char *cp;
     size_t  n;
 
-    for (cp = (const unsigned char *) s, n = 0; *cp && n < max; cp++, n++) {
-	if (*cp == '%')
+    /*
+     * max counts output bytes ('%' becomes two), so that the three parts
+     * of a reply always fit libmilter's limit of 980 bytes.
+     */
+    for (cp = (const unsigned char *) s, n = 0; *cp; cp++) {
+	if (n + (*cp == '%' ? 2 : 1) > max)
+	    break;
+	if (*cp == '%') {
 	    cm_buf_add(out, "%%", 2);
-	else if (*cp < 0x20 || *cp > 0x7e)
-	    cm_buf_addc(out, '?');
-	else
-	    cm_buf_addc(out, (char) *cp);
+	    n += 2;
+	} else {
+	    cm_buf_addc(out, (*cp < 0x20 || *cp > 0x7e) ? '?' : (char) *cp);
+	    n += 1;
+	}
     }
     if (*cp)
 	cm_buf_adds(out, "...");
