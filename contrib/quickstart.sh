@@ -89,7 +89,7 @@ status=0
 echo "quickstart: make check (normal build)"
 make -C _build -j"$jobs" check >_build/check.out 2>&1 || status=1
 grep -E '^(PASS|FAIL|ERROR|XPASS|# )' _build/check.out || true
-set -- $(count_results _build/tests/unit/*.log _build/tests/milter/*.log)
+set -- $(count_results _build/tests/*/*.log)
 pass=$1 fail=$2
 if [ $status -ne 0 ]; then
     for log in _build/tests/*/*.log; do
@@ -109,7 +109,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		echo "--- $log"; tail -40 "$log"; }
 	done; }
 grep -E '^# (TOTAL|PASS|FAIL|ERROR)' _build-san/check.out || true
-set -- $(count_results _build-san/tests/unit/*.log _build-san/tests/milter/*.log)
+set -- $(count_results _build-san/tests/*/*.log)
 pass=$((pass + $1)) fail=$((fail + $2))
 
 echo "quickstart: make distcheck"

@@ -1,0 +1,708 @@
+/*++
+/* NAME
+/*	writer 3
+/* SUMMARY
+/*	consent changes, applied atomically in Redis
+/* SYNOPSIS
+/*	#include "writer.h"
+/*
+/*	int	cm_write_events(c, prefix, events, count, results, err, errlen)
+/*	redisContext *c;
+/*	const char *prefix;
+/*	const cm_event *events;
+/*	size_t	count;
+/*	cm_write_result *results;
+/*	char	*err;
+/*	size_t	errlen;
+/*
+/*	const char *cm_write_result_name(result)
+/*	cm_write_result result;
+/*
+/*	redisContext *cm_redis_connect(cfg, err, errlen)
+/*	const cm_config *cfg;
+/*	char	*err;
+/*	size_t	errlen;
+/* DESCRIPTION
+/*	Every change to a consent record goes through this module, so
+/*	that the writer rules of DESIGN.md section 3 hold whoever writes.
+/*	The rules run inside Redis, in one Lua script per event: two
+/*	writers (consentctl and an integration, or two imports) can then
+/*	never interleave between reading the stored time and writing the
+/*	new state. The keys of record id <id> under prefix P are
+/*	Pconsent:<id>, Psuppress:<id> and Phistory:<id>.
+/*
+/*	cm_write_events() applies count events in order and stores the
+/*	outcome of events[i] in results[i]:
+/* .IP "CM_EVENT_GRANT, CM_EVENT_WITHDRAW"
+/*	Sets <purpose> to granted or withdrawn, with <purpose>:at and
+/*	<purpose>:src, when the event is newer than the stored
+/*	<purpose>:at, or equally old and a withdrawal replacing a grant
+/*	(ties: withdrawn wins); else CM_WRITE_STALE. A grant for a
+/*	suppressed id gives CM_WRITE_SUPPRESSED and changes nothing,
+/*	unless renew is set and the grant is newer than the suppression:
+/*	then the suppression is deleted (history "unsuppressed") and the
+/*	grant applied. Staleness is decided first, so a stale grant never
+/*	lifts a suppression.
+/* .IP CM_EVENT_WITHDRAW_ALL
+/*	Withdraws every purpose in the record, each under the same time
+/*	rule, and sets the suppression "<at> <src>" unless one exists.
+/*	CM_WRITE_APPLIED when anything changed, else CM_WRITE_UNCHANGED.
+/* .IP CM_EVENT_SUPPRESS
+/*	Sets the suppression "<at> <src>" unless one exists (the first
+/*	suppression time is the evidence of when the opt-out arrived),
+/*	else CM_WRITE_UNCHANGED.
+/* .IP CM_EVENT_UNSUPPRESS
+/*	Deletes the suppression when the event is newer than it;
+/*	CM_WRITE_STALE when it is not; CM_WRITE_UNCHANGED when there
+/*	is none.
+/* .IP CM_EVENT_ERASE
+/*	Deletes the consent record and the history, keeps the
+/*	suppression (setting "<at> erased" when there is none), and
+/*	starts a new history with one entry: purpose "*", state erased,
+/*	src = the reason. The erasure itself stays evidenced, with no
+/*	personal data beyond the id.
+/* .PP
+/*	Every applied change appends an entry to the history stream
+/*	(XADD *): purpose ("*" for suppressions and erasure), state
+/*	(granted, withdrawn, suppressed, unsuppressed, erased), at, src
+/*	and actor. A null src or actor is written as the empty string.
+/*
+/*	A stored time that cannot be read is treated so that, in doubt,
+/*	the opt-out wins: as older than any event for a granted purpose,
+/*	as newer than any event for a withdrawn purpose (or an unknown
+/*	state) and for a suppression.
+/*
+/*	The script is sent with EVALSHA. It is loaded (SCRIPT LOAD) on
+/*	the first call for a connection; when Redis answers NOSCRIPT
+/*	anyway (SCRIPT FLUSH, a restarted or different server), the
+/*	event is sent again with EVAL. Events are pipelined in chunks of
+/*	CM_WRITE_CHUNK: all the calls of a chunk are written, then all
+/*	the replies read, so an import of a million events costs a
+/*	thousand round trips, not a million. Keys and values are sent
+/*	as argument vectors with lengths: ids and texts may hold any
+/*	byte.
+/*
+/*	cm_write_result_name() returns "applied", "stale",
+/*	"suppressed-kept" or "unchanged".
+/*
+/*	cm_redis_connect() opens one connection as configured: Redis
+/*	(tcp:host:port or unix:/path), RedisTimeout for the connect and
+/*	for every command, and AUTH from RedisPasswordFile, whose first
+/*	line is "password" or "user password" (an ACL user).
+/* DIAGNOSTICS
+/*	cm_write_events() returns 0 when every event got a result, and
+/*	-1 with a one-line reason in err otherwise: an invalid event
+/*	(nothing is sent then: every event is checked first), an I/O or
+/*	protocol error or a timeout ("redis unix:/path: timeout"; the
+/*	context must then be freed), or an error reply to an event, such
+/*	as WRONGTYPE for a damaged record ("redis unix:/path: event 3
+/*	(id x): WRONGTYPE ..."). After an error reply, the rest of that
+/*	chunk has been applied (and results[] filled for it and for the
+/*	chunks before); the later chunks have not been sent.
+/*
+/*	cm_redis_connect() returns a null pointer with the reason in err:
+/*	"redis unix:/path: connection refused", "redis 127.0.0.1:6379:
+/*	AUTH failed: WRONGPASS ...", or a problem with the password file.
+/* BUGS
+/*	A write to a connection that Redis closed raises SIGPIPE: the
+/*	program must ignore that signal.
+/* SEE ALSO
+/*	DESIGN.md section 3, the key layout and the writer rules.
+/*	store(3), the daemon's reading side.
+/*--*/
+
+/* System library. */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+/* Utility library. */
+
+#include <hiredis/hiredis.h>
+
+/* Application-specific. */
+
+#include "campaign.h"
+#include "json.h"
+#include "timeparse.h"
+#include "writer.h"
+
+#define CM_WRITE_CHUNK		1000	/* events per pipelined write */
+#define CM_WRITE_SHOWSZ		200	/* escaped key or reply in a message */
+#define CM_WRITE_PASSMAX	1024	/* longest password file line */
+#define CM_WRITE_NARGS		12	/* EVALSHA sha 3, 3 keys, 6 args */
+
+ /*
+  * The rules. KEYS: consent hash, suppress string, history stream. ARGV:
+  * kind, purpose, at (decimal seconds), src, actor, renew ("1" or "0").
+  * Returns the cm_write_result value. Stored times are kept as the
+  * decimal strings they were written as; only comparisons use numbers
+  * (exact: times are below 2^53).
+  */
+static const char script[] =
+"local ck, sk, hk = KEYS[1], KEYS[2], KEYS[3]\n"
+"local kind, purpose, atstr, src, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+"local at = tonumber(atstr)\n"
+"local function hist(p, state, text)\n"
+"  redis.call('XADD', hk, '*', 'purpose', p, 'state', state, 'at', atstr,\n"
+"             'src', text, 'actor', actor)\n"
+"end\n"
+"-- A stored time that cannot be read: in doubt, the opt-out wins.\n"
+"local function when(v, optin)\n"
+"  if v and string.match(v, '^%d+$') then return tonumber(v) end\n"
+"  if optin then return -1 end\n"
+"  return math.huge\n"
+"end\n"
+"local function since(v)\n"
+"  return when(string.match(v, '^(%d+) ') or string.match(v, '^(%d+)$'), false)\n"
+"end\n"
+"local function newer(p, new)\n"
+"  local cur = redis.call('HMGET', ck, p, p .. ':at')\n"
+"  if not cur[1] then return true end\n"
+"  local t = when(cur[2], cur[1] == 'granted')\n"
+"  return at > t or (at == t and new == 'withdrawn' and cur[1] == 'granted')\n"
+"end\n"
+"local function put(p, state)\n"
+"  redis.call('HSET', ck, p, state, p .. ':at', atstr, p .. ':src', src)\n"
+"  hist(p, state, src)\n"
+"end\n"
+"local function suppress()\n"
+"  local v = atstr\n"
+"  if src ~= '' then v = atstr .. ' ' .. src end\n"
+"  if redis.call('SET', sk, v, 'NX') then\n"
+"    hist('*', 'suppressed', src)\n"
+"    return true\n"
+"  end\n"
+"  return false\n"
+"end\n"
+"if kind == 'grant' or kind == 'withdraw' then\n"
+"  local new = 'withdrawn'\n"
+"  if kind == 'grant' then new = 'granted' end\n"
+"  if not newer(purpose, new) then return 1 end\n"
+"  if kind == 'grant' then\n"
+"    local s = redis.call('GET', sk)\n"
+"    if s then\n"
+"      if ARGV[6] ~= '1' or at <= since(s) then return 2 end\n"
+"      redis.call('DEL', sk)\n"
+"      hist('*', 'unsuppressed', src)\n"
+"    end\n"
+"  end\n"
+"  put(purpose, new)\n"
+"  return 0\n"
+"elseif kind == 'withdraw-all' then\n"
+"  local changed = false\n"
+"  for _, f in ipairs(redis.call('HKEYS', ck)) do\n"
+"    if not string.find(f, ':', 1, true) and newer(f, 'withdrawn') then\n"
+"      put(f, 'withdrawn')\n"
+"      changed = true\n"
+"    end\n"
+"  end\n"
+"  if suppress() then changed = true end\n"
+"  if changed then return 0 end\n"
+"  return 3\n"
+"elseif kind == 'suppress' then\n"
+"  if suppress() then return 0 end\n"
+"  return 3\n"
+"elseif kind == 'unsuppress' then\n"
+"  local s = redis.call('GET', sk)\n"
+"  if not s then return 3 end\n"
+"  if at <= since(s) then return 1 end\n"
+"  redis.call('DEL', sk)\n"
+"  hist('*', 'unsuppressed', src)\n"
+"  return 0\n"
+"elseif kind == 'erase' then\n"
+"  redis.call('DEL', ck, hk)\n"
+"  redis.call('SET', sk, atstr .. ' erased', 'NX')\n"
+"  hist('*', 'erased', src)\n"
+"  return 0\n"
+"end\n"
+"return redis.error_reply('consent writer: unknown event kind ' .. kind)\n";
+
+/* Indexed by cm_event_kind: the script's names. */
+static const char *const kind_names[] = {
+    "grant", "withdraw", "withdraw-all", "suppress", "unsuppress", "erase",
+};
+
+ /*
+  * The last connection known to hold the script, and its SHA1. A stale
+  * pointer (a new context at a freed one's address) costs no more than
+  * a NOSCRIPT reply and an EVAL.
+  */
+static pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
+static const redisContext *loaded_ctx;
+static char loaded_sha[41];
+
+/* Keys of one event: prefix + part + id, built in place. */
+typedef struct keyset {
+    char   *data;			/* the three keys, back to back */
+    size_t  size;
+    size_t  len[3];			/* consent, suppress, history */
+} keyset;
+
+/* set_err - format a message, if the caller wants one */
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt,...)
+{
+    va_list ap;
+
+    if (err == 0 || errlen == 0)
+	return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* escape - bytes for a message, cut to fit (see cm_buf_add_safe()) */
+
+static const char *escape(char *buf, size_t bufsz, const char *data,
+			          size_t len)
+{
+    cm_buf  b = CM_BUF_INIT;
+
+    cm_buf_add_safe(&b, data, len < bufsz ? len : bufsz);
+    snprintf(buf, bufsz, "%s", cm_buf_str(&b));
+    cm_buf_free(&b);
+    return (buf);
+}
+
+/* where_addr - "unix:/path" or "host:port", for messages */
+
+static const char *where_addr(char *buf, size_t bufsz, const char *path,
+			              const char *host, int port)
+{
+    char    show[CM_WRITE_SHOWSZ];
+
+    if (path) {
+	snprintf(buf, bufsz, "unix:%s",
+		 escape(show, sizeof(show), path, strlen(path)));
+    } else {
+	escape(show, sizeof(show), host ? host : "?", strlen(host ? host : "?"));
+	snprintf(buf, bufsz, strchr(show, ':') ? "[%s]:%d" : "%s:%d",
+		 show, port);
+    }
+    return (buf);
+}
+
+/* io_error - describe a failed context; name timeouts as such */
+
+static void io_error(const char *where, const redisContext *c,
+		             int saved_errno, char *err, size_t errlen)
+{
+    char    show[CM_WRITE_SHOWSZ];
+
+    if (c == 0) {
+	set_err(err, errlen, "redis %s: out of memory", where);
+	return;
+    }
+    /* hiredis: a read timeout is EAGAIN, a connect timeout ETIMEDOUT. */
+    if (c->err == REDIS_ERR_IO
+	&& (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK
+	    || saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS)) {
+	set_err(err, errlen, "redis %s: timeout", where);
+	return;
+    }
+    escape(show, sizeof(show), c->errstr, strlen(c->errstr));
+    /* "Connection refused" reads better lower case after a colon. */
+    if (show[0] >= 'A' && show[0] <= 'Z' && show[1] >= 'a' && show[1] <= 'z')
+	show[0] += 'a' - 'A';
+    set_err(err, errlen, "redis %s: %s", where, show[0] ? show : "error");
+}
+
+/* reply_show - an unwanted reply, for a message */
+
+static const char *reply_show(char *buf, size_t bufsz, const redisReply *r)
+{
+    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
+	return (escape(buf, bufsz, r->str, r->len));
+    snprintf(buf, bufsz, "unexpected reply type %d", r->type);
+    return (buf);
+}
+
+/* keys_build - the three keys of one record id */
+
+static int keys_build(keyset *ks, const char *prefix, const char *id)
+{
+    static const char *parts[3] = {"consent:", "suppress:", "history:"};
+    size_t  plen = strlen(prefix), idlen = strlen(id);
+    size_t  need = 3 * (plen + idlen) + strlen("consent:suppress:history:");
+    char   *p;
+    int     n;
+
+    if (need > ks->size) {
+	if ((p = realloc(ks->data, need)) == 0)
+	    return (-1);
+	ks->data = p;
+	ks->size = need;
+    }
+    for (p = ks->data, n = 0; n < 3; n++) {
+	ks->len[n] = plen + strlen(parts[n]) + idlen;
+	memcpy(p, prefix, plen);
+	memcpy(p + plen, parts[n], strlen(parts[n]));
+	memcpy(p + plen + strlen(parts[n]), id, idlen);
+	p += ks->len[n];
+    }
+    return (0);
+}
+
+/* event_check - one event is complete and within the contract */
+
+static const char *event_check(const cm_event *ev)
+{
+    if ((unsigned) ev->kind >= sizeof(kind_names) / sizeof(kind_names[0]))
+	return ("unknown event kind");
+    if (ev->id == 0 || *ev->id == 0)
+	return ("empty record id");
+    if ((ev->kind == CM_EVENT_GRANT || ev->kind == CM_EVENT_WITHDRAW)
+	&& !cm_purpose_valid(ev->purpose))
+	return ("bad purpose");
+    /* Readers parse stored times as unsigned decimal. */
+    if (ev->at < 0 || ev->at > CM_TIME_MAX)
+	return ("event time out of range");
+    return (0);
+}
+
+/* script_load - SCRIPT LOAD, once per connection */
+
+static int script_load(redisContext *c, const char *where,
+		               char *err, size_t errlen)
+{
+    const char *argv[3] = {"SCRIPT", "LOAD", script};
+    size_t  lens[3] = {6, 4, sizeof(script) - 1};
+    char    show[CM_WRITE_SHOWSZ];
+    redisReply *r;
+    int     status = 0;
+
+    pthread_mutex_lock(&loaded_lock);
+    if (loaded_ctx == c) {
+	pthread_mutex_unlock(&loaded_lock);
+	return (0);
+    }
+    pthread_mutex_unlock(&loaded_lock);
+
+    if ((r = redisCommandArgv(c, 3, argv, lens)) == 0) {
+	io_error(where, c, errno, err, errlen);
+	return (-1);
+    }
+    if (r->type != REDIS_REPLY_STRING || r->len != 40) {
+	set_err(err, errlen, "redis %s: SCRIPT LOAD: %s", where,
+		reply_show(show, sizeof(show), r));
+	status = -1;
+    } else {
+	pthread_mutex_lock(&loaded_lock);
+	memcpy(loaded_sha, r->str, 40);
+	loaded_sha[40] = 0;
+	loaded_ctx = c;
+	pthread_mutex_unlock(&loaded_lock);
+    }
+    freeReplyObject(r);
+    return (status);
+}
+
+/* append_event - queue one EVALSHA (or EVAL) without sending it */
+
+static int append_event(redisContext *c, const char *prefix,
+			        const cm_event *ev, const char *sha,
+			        keyset *ks)
+{
+    const char *argv[CM_WRITE_NARGS];
+    size_t  lens[CM_WRITE_NARGS];
+    char    at[32];
+    int     n;
+
+    if (keys_build(ks, prefix, ev->id) < 0)
+	return (-1);
+    snprintf(at, sizeof(at), "%lld", ev->at);
+    argv[0] = sha ? "EVALSHA" : "EVAL";
+    argv[1] = sha ? sha : script;
+    argv[2] = "3";
+    argv[3] = ks->data;
+    argv[4] = ks->data + ks->len[0];
+    argv[5] = argv[4] + ks->len[1];
+    argv[6] = kind_names[ev->kind];
+    argv[7] = ev->purpose ? ev->purpose : "*";
+    argv[8] = at;
+    argv[9] = ev->src ? ev->src : "";
+    argv[10] = ev->actor ? ev->actor : "";
+    argv[11] = ev->renew ? "1" : "0";
+    /* The keys are not null-terminated: they lie back to back. */
+    for (n = 0; n < CM_WRITE_NARGS; n++)
+	lens[n] = (n >= 3 && n <= 5) ? ks->len[n - 3] : strlen(argv[n]);
+    return (redisAppendCommandArgv(c, CM_WRITE_NARGS, argv, lens)
+	    == REDIS_OK ? 0 : -1);
+}
+
+ /*
+  * Outcome of reading one reply: a result, "send it again with EVAL", an
+  * error reply (the connection is still in step) or a broken connection.
+  */
+#define RD_RESULT	0
+#define RD_NOSCRIPT	1
+#define RD_REFUSED	2
+#define RD_BROKEN	3
+
+/* read_result - the reply to one event */
+
+static int read_result(redisContext *c, const char *where, size_t index,
+		               const cm_event *ev, cm_write_result *result,
+		               char *err, size_t errlen)
+{
+    char    show[CM_WRITE_SHOWSZ];
+    char    id[CM_WRITE_SHOWSZ];
+    void   *reply;
+    redisReply *r;
+    int     status = RD_RESULT;
+
+    if (redisGetReply(c, &reply) != REDIS_OK) {
+	io_error(where, c, errno, err, errlen);
+	return (RD_BROKEN);
+    }
+    r = reply;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer >= CM_WRITE_APPLIED
+	&& r->integer <= CM_WRITE_UNCHANGED) {
+	*result = (cm_write_result) r->integer;
+    } else {
+	/* Name the event and its record: a damaged key, most likely. */
+	set_err(err, errlen, "redis %s: event %zu (id %s): %s", where,
+		index + 1, escape(id, sizeof(id), ev->id, strlen(ev->id)),
+		reply_show(show, sizeof(show), r));
+	status = (r->type == REDIS_REPLY_ERROR && r->len >= 8
+		  && memcmp(r->str, "NOSCRIPT", 8) == 0) ? RD_NOSCRIPT :
+	    RD_REFUSED;
+    }
+    freeReplyObject(r);
+    return (status);
+}
+
+/* write_chunk - pipeline the events of one chunk, read all replies */
+
+static int write_chunk(redisContext *c, const char *where, const char *prefix,
+		               const cm_event *events, size_t first, size_t n,
+		               cm_write_result *results, keyset *ks,
+		               char *err, size_t errlen)
+{
+    unsigned char again[CM_WRITE_CHUNK];
+    char    sha[41];
+    size_t  i, retries = 1;
+    int     pass, rd, refused = 0;
+
+    if (script_load(c, where, err, errlen) < 0)
+	return (-1);
+    pthread_mutex_lock(&loaded_lock);
+    memcpy(sha, loaded_sha, sizeof(sha));
+    pthread_mutex_unlock(&loaded_lock);
+    memset(again, 1, n);
+
+    /*
+     * Pass 0 sends every event with EVALSHA. Should the server have lost
+     * the script meanwhile (SCRIPT FLUSH, a failover), pass 1 sends the
+     * events that got NOSCRIPT again, in their order, with EVAL: the rules
+     * depend on event times, not on arrival order, so the few that ran
+     * before them make no difference.
+     */
+    for (pass = 0; pass < 2 && retries > 0 && !refused; pass++) {
+	for (i = 0; i < n; i++)
+	    if (again[i] && append_event(c, prefix, events + i,
+					 pass ? 0 : sha, ks) < 0) {
+		io_error(where, c, errno, err, errlen);
+		return (-1);
+	    }
+	/* After an error reply, read on: the connection must stay in step. */
+	for (retries = i = 0; i < n; i++) {
+	    if (!again[i])
+		continue;
+	    rd = read_result(c, where, first + i, events + i, results + i,
+			     refused ? 0 : err, errlen);
+	    if (rd == RD_BROKEN)
+		return (-1);
+	    if (rd == RD_REFUSED || (pass > 0 && rd == RD_NOSCRIPT))
+		refused = 1;
+	    retries += (again[i] = (rd == RD_NOSCRIPT));
+	}
+	if (retries > 0) {
+	    pthread_mutex_lock(&loaded_lock);
+	    if (loaded_ctx == c)		/* load it again next time */
+		loaded_ctx = 0;
+	    pthread_mutex_unlock(&loaded_lock);
+	}
+    }
+    return (refused ? -1 : 0);
+}
+
+/* cm_write_events - apply consent events under the writer rules */
+
+int     cm_write_events(redisContext *c, const char *prefix,
+			        const cm_event *events, size_t count,
+			        cm_write_result *results,
+			        char *err, size_t errlen)
+{
+    char    where[CM_WRITE_SHOWSZ + 16];
+    keyset  ks = {0, 0, {0, 0, 0}};
+    const char *why;
+    size_t  i, n;
+    int     status = 0;
+
+    if (c == 0 || c->err) {
+	set_err(err, errlen, "redis: not connected");
+	return (-1);
+    }
+    if (c->connection_type == REDIS_CONN_UNIX)
+	where_addr(where, sizeof(where), c->unix_sock.path, 0, 0);
+    else
+	where_addr(where, sizeof(where), 0, c->tcp.host, c->tcp.port);
+    if (prefix == 0)
+	prefix = "cm:";
+
+    /* All or nothing for bad input: check every event before sending. */
+    for (i = 0; i < count; i++) {
+	if ((why = event_check(events + i)) != 0) {
+	    set_err(err, errlen, "consent event %zu: %s", i + 1, why);
+	    return (-1);
+	}
+    }
+    for (i = 0; i < count && status == 0; i += n) {
+	n = count - i < CM_WRITE_CHUNK ? count - i : CM_WRITE_CHUNK;
+	status = write_chunk(c, where, prefix, events + i, i, n, results + i,
+			     &ks, err, errlen);
+    }
+    free(ks.data);
+    return (status);
+}
+
+/* cm_write_result_name - a result, as consentctl and logs name it */
+
+const char *cm_write_result_name(cm_write_result result)
+{
+    switch (result) {
+    case CM_WRITE_APPLIED:
+	return ("applied");
+    case CM_WRITE_STALE:
+	return ("stale");
+    case CM_WRITE_SUPPRESSED:
+	return ("suppressed-kept");
+    case CM_WRITE_UNCHANGED:
+	return ("unchanged");
+    }
+    return ("unknown");
+}
+
+/* read_password - first line: "password" or "user password" */
+
+static const char *read_password(const char *path, char *line, size_t size,
+				         char **user, char **password)
+{
+    const char *why = 0;
+    char   *space;
+    size_t  len;
+    FILE   *fp;
+
+    if ((fp = fopen(path, "r")) == 0)
+	return (strerror(errno));
+    if (fgets(line, (int) size, fp) == 0) {
+	why = ferror(fp) ? strerror(errno) : "file is empty";
+    } else if ((len = strlen(line)) >= size - 1 && line[len - 1] != '\n') {
+	why = "the first line is too long";
+    } else {
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+	    line[--len] = 0;
+	*user = 0;
+	*password = line;
+	/* A password may hold spaces only after an explicit user name. */
+	if ((space = strchr(line, ' ')) != 0) {
+	    *space = 0;
+	    *user = line;
+	    *password = space + 1;
+	}
+	if (*line == 0 || **password == 0)
+	    why = "expected \"password\" or \"user password\"";
+    }
+    fclose(fp);
+    return (why);
+}
+
+/* redis_auth - AUTH [user] password */
+
+static int redis_auth(redisContext *c, const char *where, const char *path,
+		              char *err, size_t errlen)
+{
+    char    line[CM_WRITE_PASSMAX + 2];
+    char    show[CM_WRITE_SHOWSZ];
+    const char *argv[3];
+    size_t  lens[3];
+    char   *user = 0, *password = 0;
+    const char *why;
+    redisReply *r;
+    int     argc = 0;
+    int     status = -1;
+
+    if ((why = read_password(path, line, sizeof(line), &user, &password)) != 0) {
+	set_err(err, errlen, "RedisPasswordFile %s: %s",
+		escape(show, sizeof(show), path, strlen(path)), why);
+	explicit_bzero(line, sizeof(line));
+	return (-1);
+    }
+    argv[argc] = "AUTH";
+    lens[argc++] = 4;
+    if (user) {
+	argv[argc] = user;
+	lens[argc++] = strlen(user);
+    }
+    argv[argc] = password;
+    lens[argc++] = strlen(password);
+    r = redisCommandArgv(c, argc, argv, lens);
+    /* Leave no copy of the secret in freed stack memory. */
+    explicit_bzero(line, sizeof(line));
+    if (r == 0) {
+	io_error(where, c, errno, err, errlen);
+	return (-1);
+    }
+    if (r->type == REDIS_REPLY_STATUS)
+	status = 0;
+    else
+	set_err(err, errlen, "redis %s: AUTH failed: %s", where,
+		reply_show(show, sizeof(show), r));
+    freeReplyObject(r);
+    return (status);
+}
+
+/* cm_redis_connect - one connection, timeouts and AUTH as configured */
+
+redisContext *cm_redis_connect(const cm_config *cfg, char *err, size_t errlen)
+{
+    const char *host = cfg->redis_host ? cfg->redis_host : "127.0.0.1";
+    char    where[CM_WRITE_SHOWSZ + 16];
+    struct timeval tv;
+    redisContext *c;
+    int     ms = cfg->redis_timeout_ms > 0 ? cfg->redis_timeout_ms : 2000;
+
+    where_addr(where, sizeof(where), cfg->redis_path, host, cfg->redis_port);
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    if (cfg->redis_path)
+	c = redisConnectUnixWithTimeout(cfg->redis_path, tv);
+    else
+	c = redisConnectWithTimeout(host, cfg->redis_port, tv);
+    if (c == 0 || c->err) {
+	io_error(where, c, errno, err, errlen);
+	goto fail;
+    }
+    /* The connect timeout does not cover commands: set that too. */
+    if (redisSetTimeout(c, tv) != REDIS_OK) {
+	io_error(where, c, errno, err, errlen);
+	goto fail;
+    }
+    if (cfg->redis_password_file
+	&& redis_auth(c, where, cfg->redis_password_file, err, errlen) < 0)
+	goto fail;
+    return (c);
+
+fail:
+    if (c)
+	redisFree(c);
+    return (0);
+}

@@ -1,0 +1,231 @@
+/*++
+/* NAME
+/*	consentctl 8
+/* SUMMARY
+/*	consent records, campaigns and complaints: the admin tool
+/* SYNOPSIS
+/*	consentctl [-c config_file] [--actor NAME] verb [arguments]
+/*	consentctl --help | verb --help
+/* DESCRIPTION
+/*	The one tool through which people put consent in, take it out and
+/*	answer complaints. It reads the daemon's configuration (Redis,
+/*	KeyPrefix, AddressKeyFile, AuditLog), so that addresses are
+/*	normalised and pseudonymised exactly as the daemon does.
+/*
+/*	This file is the dispatcher and the services the verbs share:
+/*	the Redis connection (ctl_redis()), address handling
+/*	(ctl_record_id()) and diagnostics. The verbs live in ctl_*.c.
+/*
+/*	The actor recorded in consent history is --actor, or else the
+/*	Unix login of the user running the tool.
+/* DIAGNOSTICS
+/*	Exit status (a contract, DESIGN.md section 10): 0 success, 1 "no"
+/*	(check: deny or tempfail), 64 usage, 65 bad input data, 69 the
+/*	store is unavailable.
+/*--*/
+
+/* System library. */
+
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Application-specific. */
+
+#include "address.h"
+#include "config.h"
+#include "ctl.h"
+#include "json.h"
+#include "writer.h"
+
+/* The verbs, in the order --help lists them. */
+static const struct verb {
+    const char *name;
+    ctl_verb_fn fn;
+    const char *usage;
+} verbs[] = {
+    {"grant", ctl_grant, "grant ADDR PURPOSE [--at TIME] [--source TEXT] [--renew]"},
+    {"withdraw", ctl_withdraw, "withdraw ADDR (PURPOSE | --all) [--at TIME] [--source TEXT]"},
+    {"suppress", ctl_suppress, "suppress ADDR [--reason TEXT]"},
+    {"unsuppress", ctl_unsuppress, "unsuppress ADDR --source TEXT"},
+    {"erase", ctl_erase, "erase ADDR"},
+    {"show", ctl_show, "show ADDR"},
+    {"import", ctl_import, "import FILE [--skip-invalid] [--dry-run] [--actor NAME]"},
+    {"export", ctl_export, "export [--purpose P]"},
+    {"campaign", ctl_campaign, "campaign add ID --purpose P [...] | list | show ID | pause ID | resume ID | close ID"},
+    {"sender", ctl_sender, "sender set ADDR CAMPAIGN"},
+    {"check", ctl_check, "check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"},
+    {"trace", ctl_trace, "trace ADDR [--audit-log FILE...] [--json]"},
+    {"report", ctl_report, "report CAMPAIGN [--audit-log FILE...]"},
+    {0, 0, 0},
+};
+
+/* ctl_error - one diagnostic line on stderr */
+
+void    ctl_error(ctl *c, const char *fmt,...)
+{
+    va_list ap;
+
+    (void) fprintf(stderr, "%s: ", c->progname);
+    va_start(ap, fmt);
+    (void) vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    (void) fputc('\n', stderr);
+}
+
+/* ctl_usage - complain about the command line of a verb */
+
+int     ctl_usage(ctl *c, const char *verb_usage)
+{
+    (void) fprintf(stderr, "usage: %s [-c config_file] %s\n",
+		   c->progname, verb_usage);
+    return (CTL_EX_USAGE);
+}
+
+/* ctl_want_help - does the command line ask for help */
+
+int     ctl_want_help(int argc, char **argv)
+{
+    int     i;
+
+    for (i = 1; i < argc; i++)
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+	    return (1);
+    return (0);
+}
+
+/* ctl_redis - the connection to Redis; exit 69 when there is none */
+
+redisContext *ctl_redis(ctl *c)
+{
+    char    err[512];
+
+    if (c->redis == 0
+	&& (c->redis = cm_redis_connect(&c->cfg, err, sizeof(err))) == 0) {
+	ctl_error(c, "consent store unavailable: %s", err);
+	exit(CTL_EX_UNAVAILABLE);
+    }
+    return (c->redis);
+}
+
+/* ctl_record_id - normalise an address and compute its record id */
+
+int     ctl_record_id(ctl *c, const char *addr, char *norm, size_t normsize,
+		              char *id, size_t idsize)
+{
+    cm_addr_status status;
+    cm_buf  safe = CM_BUF_INIT;
+
+    status = cm_addr_normalise(addr, strlen(addr), norm, normsize);
+    if (status != CM_ADDR_OK) {
+	cm_buf_add_safe(&safe, addr, strlen(addr));
+	ctl_error(c, "address \"%s\": %s", cm_buf_str(&safe),
+		  cm_addr_strerror(status));
+	cm_buf_free(&safe);
+	return (CTL_EX_DATAERR);
+    }
+    cm_addr_record_id(c->key, norm, strlen(norm), id, idsize);
+    return (0);
+}
+
+/* help - the tool's usage */
+
+static int help(ctl *c, FILE *fp, int status)
+{
+    const struct verb *v;
+
+    (void) fprintf(fp, "usage: %s [-c config_file] [--actor NAME] VERB ...\n\n"
+		   "verbs:\n", c->progname);
+    for (v = verbs; v->name; v++)
+	(void) fprintf(fp, "  %s\n", v->usage);
+    (void) fprintf(fp, "\n'%s VERB --help' describes one verb. Exit status: "
+		   "0 ok, 1 no (check), 64 usage,\n65 bad input data, "
+		   "69 consent store unavailable. See consentctl(8).\n",
+		   c->progname);
+    return (status);
+}
+
+/* default_actor - the Unix login running the tool */
+
+static const char *default_actor(void)
+{
+    struct passwd *pw = getpwuid(getuid());
+    const char *name = getenv("SUDO_USER");
+
+    if (name != 0 && *name)
+	return (name);
+    return (pw != 0 ? pw->pw_name : "unknown");
+}
+
+int     main(int argc, char **argv)
+{
+    ctl     c;
+    const struct verb *v;
+    char    err[1024];
+    int     i = 1;
+    int     status;
+
+    memset(&c, 0, sizeof(c));
+    c.progname = "consentctl";
+    c.config_file = CM_CONFIG_DEFAULT_FILE;
+
+    /* A write to a connection that Redis closed must not kill us. */
+    (void) signal(SIGPIPE, SIG_IGN);
+
+    /* Global options come before the verb. */
+    while (i < argc && argv[i][0] == '-') {
+	if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+	    c.config_file = argv[i + 1];
+	    i += 2;
+	} else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc) {
+	    c.actor = argv[i + 1];
+	    i += 2;
+	} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+	    return (help(&c, stdout, CTL_EX_OK));
+	} else {
+	    ctl_error(&c, "unknown option \"%s\"", argv[i]);
+	    return (help(&c, stderr, CTL_EX_USAGE));
+	}
+    }
+    if (i >= argc)
+	return (help(&c, stderr, CTL_EX_USAGE));
+    for (v = verbs; v->name && strcmp(v->name, argv[i]) != 0; v++)
+	 /* void */ ;
+    if (v->name == 0) {
+	ctl_error(&c, "unknown verb \"%s\"", argv[i]);
+	return (help(&c, stderr, CTL_EX_USAGE));
+    }
+
+    /*
+     * A verb's --help works without a configuration; everything else
+     * needs it, as the daemon does.
+     */
+    if (!ctl_want_help(argc - i, argv + i)) {
+	cm_config_init(&c.cfg);
+	if (cm_config_load(&c.cfg, c.config_file, err, sizeof(err)) != 0) {
+	    ctl_error(&c, "%s", err);
+	    return (CTL_EX_USAGE);
+	}
+	if (c.cfg.address_key_file != 0
+	    && (c.key = cm_addrkey_load(c.cfg.address_key_file, err,
+					sizeof(err))) == 0) {
+	    ctl_error(&c, "AddressKeyFile %s", err);
+	    cm_config_free(&c.cfg);
+	    return (CTL_EX_USAGE);
+	}
+    }
+    if (c.actor == 0)
+	c.actor = default_actor();
+
+    status = v->fn(&c, argc - i, argv + i);
+
+    if (c.redis != 0)
+	redisFree(c.redis);
+    cm_addrkey_free(c.key);
+    cm_config_free(&c.cfg);
+    return (status);
+}

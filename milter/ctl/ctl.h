@@ -1,0 +1,73 @@
+#ifndef CM_CTL_H
+#define CM_CTL_H
+
+/*++
+/* NAME
+/*	ctl 3h
+/* SUMMARY
+/*	consentctl: shared state of the admin tool
+/* SYNOPSIS
+/*	#include "ctl.h"
+/* DESCRIPTION
+/*	consentctl.c parses the command line, reads the configuration
+/*	and calls one verb function; the verbs live in ctl_*.c, one file
+/*	per family. Exit codes are a contract (DESIGN.md section 10).
+/*--*/
+
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+#include "address.h"
+#include "config.h"
+
+#define CTL_EX_OK		0	/* success / allow */
+#define CTL_EX_NO		1	/* check: deny or tempfail */
+#define CTL_EX_USAGE		64	/* bad command line */
+#define CTL_EX_DATAERR		65	/* bad input data */
+#define CTL_EX_UNAVAILABLE	69	/* store unavailable */
+#define CTL_EX_SOFTWARE		70	/* internal error */
+
+typedef struct ctl {
+    const char *progname;		/* "consentctl" */
+    const char *config_file;		/* -c, or the default */
+    cm_config cfg;			/* as read from config_file */
+    cm_addrkey *key;			/* AddressKeyFile, or NULL */
+    redisContext *redis;		/* see ctl_redis() */
+    const char *actor;			/* --actor, or the Unix user */
+} ctl;
+
+/* consentctl.c: services for the verbs. */
+extern redisContext *ctl_redis(ctl *c);		/* exits 69 on failure */
+extern int ctl_record_id(ctl *c, const char *addr, char *norm,
+			         size_t normsize, char *id, size_t idsize);
+extern void ctl_error(ctl *c, const char *fmt,...)
+	    __attribute__((format(printf, 2, 3)));
+extern int ctl_usage(ctl *c, const char *verb_usage);	/* returns 64 */
+extern int ctl_want_help(int argc, char **argv);
+
+/* One verb: argv[0] is the verb name. Returns the exit status. */
+typedef int (*ctl_verb_fn) (ctl *c, int argc, char **argv);
+
+/* ctl_consent.c */
+extern int ctl_grant(ctl *c, int argc, char **argv);
+extern int ctl_withdraw(ctl *c, int argc, char **argv);
+extern int ctl_suppress(ctl *c, int argc, char **argv);
+extern int ctl_unsuppress(ctl *c, int argc, char **argv);
+extern int ctl_erase(ctl *c, int argc, char **argv);
+extern int ctl_show(ctl *c, int argc, char **argv);
+
+/* ctl_import.c */
+extern int ctl_import(ctl *c, int argc, char **argv);
+extern int ctl_export(ctl *c, int argc, char **argv);
+
+/* ctl_campaign.c */
+extern int ctl_campaign(ctl *c, int argc, char **argv);
+extern int ctl_sender(ctl *c, int argc, char **argv);
+extern int ctl_check(ctl *c, int argc, char **argv);
+
+/* ctl_trace.c */
+extern int ctl_trace(ctl *c, int argc, char **argv);
+extern int ctl_report(ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,1154 @@
+/*++
+/* NAME
+/*	ctl_trace 3
+/* SUMMARY
+/*	consentctl: the complaint view and campaign reports
+/* SYNOPSIS
+/*	#include "ctl.h"
+/*
+/*	int	ctl_trace(c, argc, argv)
+/*	ctl	*c;
+/*	int	argc;
+/*	char	**argv;
+/*
+/*	int	ctl_report(c, argc, argv)
+/* DESCRIPTION
+/*	ctl_trace() answers a complaint about one address, for whoever
+/*	must answer it months later: one timeline, oldest first, of the
+/*	consent events in Redis (Phistory:<id>, plus the current consent
+/*	record and suppression when history lacks them) and of every
+/*	audit record for the address, then the three questions that a
+/*	regulator asks: on what consent was the person emailed, what was
+/*	sent or refused and when, and when the opt-out arrived and what
+/*	it stopped. A marketing message delivered while the person was
+/*	opted out (withdrawn for that purpose, or suppressed) is flagged
+/*	"WARNING: sent after opt-out" in both places.
+/*
+/*	Audit records match on "rcpt" (the normalised address) or on
+/*	"rcpt_id" (the record id), so plain and pseudonymised logs both
+/*	work. The logs are the --audit-log files (each option takes one
+/*	or more files, up to the next option; "-" is standard input), or
+/*	else AuditLog with its rotated siblings AuditLog.N[.gz] and
+/*	AuditLog-DATE[.gz]. Compressed and plain files are read alike
+/*	(zlib). A line that cannot mention the address is not parsed; a
+/*	malformed line that might is skipped with a warning naming the
+/*	file and line.
+/*
+/*	ctl_report() counts the audit records of one campaign by decision,
+/*	reason and action, the distinct messages (queue ids) and the time
+/*	range. It reads only logs, never Redis.
+/* DIAGNOSTICS
+/*	Exit status 0; 64 usage; 65 a bad address or campaign id; 69 when
+/*	Redis cannot be read (trace). Unreadable logs are warnings.
+/*--*/
+
+/* System library. */
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Utility library. */
+
+#include <hiredis/hiredis.h>
+#include <zlib.h>
+
+/* Application-specific. */
+
+#include "campaign.h"
+#include "ctl.h"
+#include "json.h"
+#include "jsonread.h"
+#include "timeparse.h"
+
+#define USAGE_TRACE	"trace ADDR [--audit-log FILE...] [--json]"
+#define USAGE_REPORT	"report CAMPAIGN [--audit-log FILE...]"
+#define LINE_MAX_BYTES	(1024 * 1024)	/* longer lines are skipped */
+#define LIST_MAX	10		/* stopped sends listed by name */
+
+/* Fields of an event; message events use the audit key names. */
+enum {
+    F_PURPOSE, F_STATE, F_SRC, F_ACTOR, F_CAMPAIGN, F_BASIS, F_QID,
+    F_MSGID, F_SENDER, F_AUTH, F_DECISION, F_REASON, F_ACTION, F_MODE,
+    F_CONSENT_AT, F_CONSENT_SRC, F_SUPPRESSED_AT, F_WHERE, NFIELD
+};
+static const char *fname[NFIELD] = {
+    "purpose", "state", "src", "actor", "campaign", "basis", "qid",
+    "msgid", "sender", "auth", "decision", "reason", "action", "mode",
+    "consent_at", "consent_src", "suppressed_at", "where",
+};
+
+enum { EV_CONSENT, EV_MESSAGE };
+enum { OUT_SENT, OUT_REFUSED, OUT_DEFERRED, OUT_HELD, NOUT };
+static const char *out_name[NOUT] = {"sent", "refused", "deferred", "held"};
+
+typedef struct event {
+    long long ms;			/* event time: the sort key */
+    long long recorded_ms;		/* consent: history entry id time */
+    size_t  seq;			/* input order, for equal times */
+    int     kind;			/* EV_CONSENT or EV_MESSAGE */
+    int     current;			/* consent: current record, no history */
+    int     outcome;			/* message: OUT_* */
+    size_t  optout;			/* message sent after opt-out: index+1 */
+    char   *f[NFIELD];
+} event;
+
+typedef struct trace {
+    ctl    *c;
+    char    norm[CM_ID_SIZE];
+    char    id[CM_ID_SIZE];
+    event  *ev;
+    size_t  nev;
+    size_t  aev;
+} trace;
+
+/* Called for each parsed audit line that passed the prefilter. */
+typedef void (*record_fn) (void *arg, const cm_jobject *obj,
+			           const char *where);
+
+/* add_text - untrusted text for the terminal: UTF-8 kept, rest \xNN */
+
+static void add_text(cm_buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *) (s ? s : "");
+    size_t  n, k;
+
+    while (*p) {
+	n = (*p >= 0x20 && *p < 0x7f && *p != '\\') ? 1 :
+	    (*p >= 0xc2 && *p <= 0xdf) ? 2 : (*p >= 0xe0 && *p <= 0xef) ? 3 :
+	    (*p >= 0xf0 && *p <= 0xf4) ? 4 : 0;
+	for (k = 1; k < n; k++)
+	    if ((p[k] & 0xc0) != 0x80)
+		n = 0;
+	/* No overlong forms, surrogates, C1 controls or > U+10FFFF. */
+	if ((n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+	    || (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0)
+			   || (p[0] == 0xed && p[1] >= 0xa0)))
+	    || (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90)
+			   || (p[0] == 0xf4 && p[1] >= 0x90))))
+	    n = 0;
+	if (n > 0) {
+	    cm_buf_add(b, (const char *) p, n);
+	    p += n;
+	} else {
+	    cm_buf_printf(b, "\\x%02x", *p++);
+	}
+    }
+}
+
+/* when - milliseconds as "2026-11-23 09:41:31Z" */
+
+static const char *when(char *buf, size_t size, long long ms)
+{
+    char   *t;
+
+    cm_time_format(ms / 1000, buf, size);
+    if ((t = strchr(buf, 'T')) != 0)
+	*t = ' ';
+    return (buf);
+}
+
+/* parse_ms - an audit "time": RFC 3339, maybe with a fraction */
+
+static int parse_ms(const char *s, long long *ms)
+{
+    const char *p;
+    long long sec;
+    int     frac = 0;
+    int     n;
+
+    if (s == 0 || cm_time_parse(s, &sec) < 0)
+	return (-1);
+    /* cm_time_parse() drops the fraction; the trail has milliseconds. */
+    if (strlen(s) > 20 && s[19] == '.')
+	for (n = 0, p = s + 20; n < 3; n++)
+	    frac = frac * 10 + ((*p >= '0' && *p <= '9') ? *p++ - '0' : 0);
+    *ms = sec * 1000 + frac;
+    return (0);
+}
+
+/* new_event - append an empty event */
+
+static event *new_event(trace *t, int kind, long long ms)
+{
+    event  *e;
+    void   *grown;
+
+    if (t->nev == t->aev) {
+	t->aev = t->aev ? 2 * t->aev : 64;
+	if ((grown = realloc(t->ev, t->aev * sizeof(*t->ev))) == 0) {
+	    ctl_error(t->c, "out of memory");
+	    exit(CTL_EX_SOFTWARE);
+	}
+	t->ev = grown;
+    }
+    e = t->ev + t->nev;
+    memset(e, 0, sizeof(*e));
+    e->kind = kind;
+    e->ms = ms;
+    e->seq = t->nev++;
+    return (e);
+}
+
+/* set - one field, copied; len < 0: a C string */
+
+static void set(event *e, int field, const char *s, long len)
+{
+    free(e->f[field]);
+    e->f[field] = s ? strndup(s, len < 0 ? strlen(s) : (size_t) len) : 0;
+}
+
+/* scan_line - one line of a log: prefilter, parse, hand over */
+
+static void scan_line(ctl *c, const char *where, cm_buf *line, int toolong,
+		              const char *const *needles, record_fn fn, void *arg)
+{
+    static cm_jobject obj = CM_JOBJECT_INIT;
+    const char *text = cm_buf_str(line);
+    size_t  len = line->len;
+    const char *nul;
+    char    err[256];
+    size_t  i;
+
+    if (toolong) {
+	ctl_error(c, "warning: %s: line longer than %d bytes: skipped",
+		  where, LINE_MAX_BYTES);
+	return;
+    }
+    if (len > 0 && text[len - 1] == '\r')
+	len--;
+
+    /*
+     * A crash can leave NUL bytes where a line was being written, and
+     * the next record is then appended after them: keep that record.
+     */
+    for (nul = text + len; nul > text && nul[-1] != 0; nul--)
+	 /* void */ ;
+    if (nul > text) {
+	ctl_error(c, "warning: %s: %zu bytes up to a NUL byte skipped",
+		  where, (size_t) (nul - text));
+	len -= nul - text;
+	text = nul;
+    }
+    for (i = 0; needles && needles[i]; i++)
+	if (strstr(text, needles[i]) != 0)
+	    break;
+    if (len == 0 || (needles && needles[i] == 0))
+	return;					/* not ours */
+    if (cm_jobject_parse(&obj, text, len, err, sizeof(err)) < 0)
+	ctl_error(c, "warning: %s: malformed audit record skipped: %s",
+		  where, err);
+    else
+	fn(arg, &obj, where);
+}
+
+/* scan_file - read one log, plain or gzip, one JSON object per line */
+
+static void scan_file(ctl *c, const char *path, const char *const *needles,
+		              record_fn fn, void *arg)
+{
+    cm_buf  line = CM_BUF_INIT;
+    char    buf[65536];
+    char    where[4200];
+    const char *msg, *nl, *colon;
+    size_t  pos = 0, have = 0, n;
+    long    lineno = 0;
+    int     got = 1, errnum, toolong = 0;
+    gzFile  gz;
+
+    errno = 0;
+    if ((gz = strcmp(path, "-") == 0 ? gzdopen(dup(0), "rb")
+	 : gzopen(path, "rb")) == 0) {
+	ctl_error(c, "warning: %s: %s", path,
+		  errno ? strerror(errno) : "cannot open");
+	return;
+    }
+
+    /* gzread, not gzgets: a NUL byte must not hide the rest of a line. */
+    while (got > 0 || pos < have || line.len > 0 || toolong) {
+	if (pos == have && got > 0) {
+	    pos = 0;
+	    have = (got = gzread(gz, buf, sizeof(buf))) > 0 ? (size_t) got : 0;
+	    continue;
+	}
+	nl = memchr(buf + pos, '\n', have - pos);
+	n = (nl ? (size_t) (nl - buf) : have) - pos;
+	if (!toolong && line.len + n <= LINE_MAX_BYTES)
+	    cm_buf_add(&line, buf + pos, n);
+	else
+	    toolong = 1;
+	pos += n + (nl != 0);
+	if (nl == 0 && got > 0)
+	    continue;				/* the line goes on */
+	snprintf(where, sizeof(where), "%s:%ld", path, ++lineno);
+	scan_line(c, where, &line, toolong, needles, fn, arg);
+	cm_buf_reset(&line);
+	toolong = 0;
+    }
+    msg = gzerror(gz, &errnum);
+    if (errnum != Z_OK && errnum != Z_STREAM_END) {
+	/* zlib's text starts with the path; keep only the reason. */
+	if ((colon = strrchr(msg, ':')) != 0 && colon[1] == ' ')
+	    msg = colon + 2;
+	ctl_error(c, "warning: %s: %s", path,
+		  errnum == Z_ERRNO ? strerror(errno) : msg);
+    }
+    gzclose(gz);
+    cm_buf_free(&line);
+}
+
+/* glob_quote - a path as a glob(3) pattern that matches only itself */
+
+static void glob_quote(cm_buf *b, const char *path)
+{
+    for (; *path; path++) {
+	if (strchr("*?[]\\", *path))
+	    cm_buf_addc(b, '\\');
+	cm_buf_addc(b, *path);
+    }
+}
+
+/* scan_logs - the given logs, or AuditLog and its rotated siblings */
+
+static void scan_logs(ctl *c, char **files, int nfiles,
+		              const char *const *needles, record_fn fn, void *arg)
+{
+    static const char *rotated[] = {".[0-9]*", "-[0-9]*"};
+    cm_buf  pat = CM_BUF_INIT;
+    glob_t  g;
+    size_t  i;
+    int     k;
+
+    for (k = 0; k < nfiles; k++)
+	scan_file(c, files[k], needles, fn, arg);
+    if (nfiles > 0)
+	return;
+    if (c->cfg.audit_log == 0) {
+	ctl_error(c, "warning: AuditLog is none and no --audit-log given: "
+		  "no audit records read");
+	return;
+    }
+    scan_file(c, c->cfg.audit_log, needles, fn, arg);
+    memset(&g, 0, sizeof(g));
+    for (k = 0; k < 2; k++) {
+	cm_buf_reset(&pat);
+	glob_quote(&pat, c->cfg.audit_log);
+	cm_buf_adds(&pat, rotated[k]);
+	(void) glob(cm_buf_str(&pat), k ? GLOB_APPEND : 0, 0, &g);
+    }
+    for (i = 0; i < g.gl_pathc; i++)
+	scan_file(c, g.gl_pathv[i], needles, fn, arg);
+    globfree(&g);
+    cm_buf_free(&pat);
+}
+
+/* parse_args - one positional argument, --audit-log FILE..., --json */
+
+static int parse_args(ctl *c, int argc, char **argv, const char *usage,
+		              const char **pos, char ***files, int *nfiles,
+		              int *json)
+{
+    int     i;
+    int     in_logs = 0;
+
+    *pos = 0;
+    *nfiles = 0;
+    if ((*files = calloc(argc, sizeof(**files))) == 0)
+	return (CTL_EX_SOFTWARE);
+    for (i = 1; i < argc; i++) {
+	if (strcmp(argv[i], "--audit-log") == 0) {
+	    in_logs = 1;
+	    if (i + 1 >= argc)
+		break;
+	    (*files)[(*nfiles)++] = argv[++i];
+	} else if (strncmp(argv[i], "--audit-log=", 12) == 0) {
+	    in_logs = 1;
+	    (*files)[(*nfiles)++] = argv[i] + 12;
+	} else if (json && strcmp(argv[i], "--json") == 0) {
+	    *json = 1;
+	    in_logs = 0;
+	} else if (argv[i][0] == '-' && argv[i][1] != 0) {
+	    ctl_error(c, "unknown option \"%s\"", argv[i]);
+	    return (ctl_usage(c, usage));
+	} else if (in_logs) {
+	    (*files)[(*nfiles)++] = argv[i];
+	} else if (*pos == 0) {
+	    *pos = argv[i];
+	} else {
+	    ctl_error(c, "unexpected argument \"%s\"", argv[i]);
+	    return (ctl_usage(c, usage));
+	}
+    }
+    if (i < argc || (in_logs && *nfiles == 0)) {
+	ctl_error(c, "--audit-log needs a file");
+	return (ctl_usage(c, usage));
+    }
+    if (*pos == 0)
+	return (ctl_usage(c, usage));
+    return (0);
+}
+
+/* trace_record - an audit line: keep it if it is about our address */
+
+static void trace_record(void *arg, const cm_jobject *obj, const char *where)
+{
+    trace  *t = arg;
+    const cm_jmember *m;
+    const char *action, *mode;
+    long long ms;
+    event  *e;
+    int     k;
+
+    if (!(((m = cm_jobject_get(obj, "rcpt")) != 0 && m->type == CM_JTYPE_STRING
+	   && m->val_len == strlen(t->norm) && strcmp(m->val, t->norm) == 0)
+	  || ((m = cm_jobject_get(obj, "rcpt_id")) != 0
+	      && m->type == CM_JTYPE_STRING && m->val_len == strlen(t->id)
+	      && strcmp(m->val, t->id) == 0)))
+	return;
+    if (parse_ms(cm_jobject_string(obj, "time"), &ms) < 0) {
+	ctl_error(t->c, "warning: %s: audit record without a valid time "
+		  "skipped", where);
+	return;
+    }
+    e = new_event(t, EV_MESSAGE, ms);
+    for (k = F_CAMPAIGN; k < F_WHERE; k++)
+	set(e, k, cm_jobject_string(obj, fname[k]), -1);
+    set(e, F_PURPOSE, cm_jobject_string(obj, "purpose"), -1);
+    set(e, F_WHERE, where, -1);
+
+    /*
+     * What reached the person: dry-run acts on nothing; "accept" and
+     * "tag" deliver, even a denied recipient (DenyAction tag).
+     */
+    action = e->f[F_ACTION] ? e->f[F_ACTION] : "";
+    mode = e->f[F_MODE] ? e->f[F_MODE] : "";
+    if (strcmp(mode, "dry-run") == 0 || strcmp(action, "accept") == 0
+	|| strcmp(action, "tag") == 0)
+	e->outcome = OUT_SENT;
+    else if (strcmp(action, "tempfail") == 0)
+	e->outcome = OUT_DEFERRED;
+    else if (strcmp(action, "quarantine") == 0)
+	e->outcome = OUT_HELD;
+    else
+	e->outcome = OUT_REFUSED;
+}
+
+/* command - one Redis command on one of our keys; -1: unavailable */
+
+static int command(trace *t, const char *cmd, const char *part,
+		           redisReply **reply)
+{
+    const char *prefix = t->c->cfg.key_prefix ? t->c->cfg.key_prefix : "cm:";
+    const char *argv[4] = {cmd, 0, "-", "+"};
+    size_t  lens[4] = {strlen(cmd), 0, 1, 1};
+    cm_buf  key = CM_BUF_INIT;
+    redisReply *r;
+
+    cm_buf_printf(&key, "%s%s%s", prefix, part, t->id);
+    argv[1] = cm_buf_str(&key);
+    lens[1] = key.len;
+    r = redisCommandArgv(ctl_redis(t->c), strcmp(cmd, "XRANGE") ? 2 : 4,
+			 argv, lens);
+    if (r == 0) {
+	ctl_error(t->c, "consent store unavailable: %s",
+		  ctl_redis(t->c)->errstr);
+    } else if (r->type == REDIS_REPLY_ERROR) {
+	/* A damaged key (WRONGTYPE) spoils that part, not the trace. */
+	ctl_error(t->c, "warning: %s: %.*s", cm_buf_str(&key), (int) r->len,
+		  r->str);
+	freeReplyObject(r);
+	r = 0;
+    }
+    cm_buf_free(&key);
+    *reply = r;
+    return (r == 0 && ctl_redis(t->c)->err ? -1 : 0);
+}
+
+/* hfield - a field of a flat [name, value, ...] array reply */
+
+static const char *hfield(const redisReply *r, const char *name, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+	if (r->element[i]->type == REDIS_REPLY_STRING
+	    && r->element[i + 1]->type == REDIS_REPLY_STRING
+	    && r->element[i]->len == len
+	    && memcmp(r->element[i]->str, name, len) == 0)
+	    return (r->element[i + 1]->str);
+    return (0);
+}
+
+/* in_history - is this state already a history entry */
+
+static int in_history(const trace *t, const char *purpose, const char *state,
+		              long long ms)
+{
+    size_t  i;
+
+    for (i = 0; i < t->nev; i++)
+	if (t->ev[i].kind == EV_CONSENT && !t->ev[i].current
+	    && t->ev[i].ms == ms && strcmp(t->ev[i].f[F_STATE], state) == 0
+	    && strcmp(t->ev[i].f[F_PURPOSE], purpose) == 0)
+	    return (1);
+    return (0);
+}
+
+/* current_event - a state of the current record that history lacks */
+
+static void current_event(trace *t, const char *purpose, const char *state,
+			          const char *at, const char *src)
+{
+    long long sec = 0;
+    event  *e;
+
+    if (at == 0 || cm_time_parse(at, &sec) < 0)
+	sec = 0;
+    if (in_history(t, purpose, state, sec * 1000))
+	return;
+    e = new_event(t, EV_CONSENT, sec * 1000);
+    e->current = 1;
+    set(e, F_PURPOSE, purpose, -1);
+    set(e, F_STATE, state, -1);
+    set(e, F_SRC, src, -1);
+}
+
+/* gather_consent - history, current record and suppression from Redis */
+
+static int gather_consent(trace *t)
+{
+    redisReply *r, *h;
+    const char *at, *sp;
+    char    name[CM_PURPOSE_MAX + 8];
+    long long sec;
+    size_t  i;
+    event  *e;
+    int     k;
+
+    if (command(t, "XRANGE", "history:", &r) < 0)
+	return (CTL_EX_UNAVAILABLE);
+    for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+	if (r->element[i]->type != REDIS_REPLY_ARRAY
+	    || r->element[i]->elements != 2
+	    || r->element[i]->element[0]->type != REDIS_REPLY_STRING)
+	    continue;
+	h = r->element[i]->element[1];
+	e = new_event(t, EV_CONSENT, 0);
+	e->recorded_ms = atoll(r->element[i]->element[0]->str);
+	for (k = F_PURPOSE; k <= F_ACTOR; k++)
+	    set(e, k, hfield(h, fname[k], strlen(fname[k])), -1);
+	at = hfield(h, "at", 2);
+	e->ms = at && cm_time_parse(at, &sec) == 0 ? sec * 1000 : e->recorded_ms;
+	if (e->f[F_PURPOSE] == 0)
+	    set(e, F_PURPOSE, "*", -1);
+	if (e->f[F_STATE] == 0)
+	    set(e, F_STATE, "unknown", -1);
+    }
+    if (r)
+	freeReplyObject(r);
+
+    /* Records loaded without history (or before it) still count. */
+    if (command(t, "HGETALL", "consent:", &r) < 0)
+	return (CTL_EX_UNAVAILABLE);
+    for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	 i += 2) {
+	h = r->element[i];
+	if (h->type != REDIS_REPLY_STRING || memchr(h->str, ':', h->len)
+	    || h->len > CM_PURPOSE_MAX || r->element[i + 1]->type
+	    != REDIS_REPLY_STRING)
+	    continue;
+	snprintf(name, sizeof(name), "%s:at", h->str);
+	at = hfield(r, name, strlen(name));
+	snprintf(name, sizeof(name), "%s:src", h->str);
+	current_event(t, h->str, r->element[i + 1]->str, at,
+		      hfield(r, name, strlen(name)));
+    }
+    if (r)
+	freeReplyObject(r);
+    if (command(t, "GET", "suppress:", &r) < 0)
+	return (CTL_EX_UNAVAILABLE);
+    if (r && r->type == REDIS_REPLY_STRING) {
+	sp = strchr(r->str, ' ');
+	snprintf(name, sizeof(name), "%.*s", sp ? (int) (sp - r->str) : 20,
+		 r->str);
+	current_event(t, "*", "suppressed", name, sp ? sp + 1 : 0);
+    }
+    if (r)
+	freeReplyObject(r);
+    return (0);
+}
+
+/* cmp_event - qsort: by time; consent before mail at the same time */
+
+static int cmp_event(const void *a, const void *b)
+{
+    const event *x = a, *y = b;
+
+    if (x->ms != y->ms)
+	return (x->ms < y->ms ? -1 : 1);
+    if (x->kind != y->kind)
+	return (x->kind == EV_CONSENT ? -1 : 1);
+    return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* is_state - a consent event of this state */
+
+static int is_state(const event *e, const char *state)
+{
+    return (e->kind == EV_CONSENT && strcmp(e->f[F_STATE], state) == 0);
+}
+
+/* opted_out - the opt-out in force before event i for a purpose: index+1 */
+
+static size_t opted_out(const trace *t, size_t i, const char *purpose)
+{
+    int     supp_known = 0, purpose_known = (purpose == 0);
+    const event *e;
+
+    /* The latest word on the suppression and on the purpose counts. */
+    while (i-- > 0 && !(supp_known && purpose_known)) {
+	e = t->ev + i;
+	if (!supp_known && (is_state(e, "suppressed")
+			    || is_state(e, "unsuppressed"))) {
+	    supp_known = 1;
+	    if (is_state(e, "suppressed"))
+		return (i + 1);
+	}
+	if (!purpose_known && strcmp(e->f[F_PURPOSE] ? e->f[F_PURPOSE] : "",
+				     purpose) == 0
+	    && (is_state(e, "granted") || is_state(e, "withdrawn"))) {
+	    purpose_known = 1;
+	    if (is_state(e, "withdrawn"))
+		return (i + 1);
+	}
+    }
+    return (0);
+}
+
+/* print_event - one line of the timeline */
+
+static void print_event(const trace *t, const event *e)
+{
+    static const char *verb[NOUT] = {"SENT", "REFUSED", "DEFERRED", "HELD"};
+    char    ts[40], ts2[40];
+    const char *st = e->f[F_STATE];
+    cm_buf  b = CM_BUF_INIT;
+
+#define TXT(s)	add_text(&b, (s) ? (s) : "none")
+
+    cm_buf_printf(&b, "%s  ", when(ts, sizeof(ts), e->ms));
+    if (e->kind == EV_CONSENT) {
+	if (strcmp(st, "granted") == 0 || strcmp(st, "withdrawn") == 0) {
+	    cm_buf_printf(&b, "consent %s for ", st);
+	    TXT(e->f[F_PURPOSE]);
+	    cm_buf_adds(&b, " (source: ");
+	} else if (strcmp(st, "suppressed") == 0) {
+	    cm_buf_adds(&b, "suppressed: no marketing of any kind (reason: ");
+	} else if (strcmp(st, "unsuppressed") == 0) {
+	    cm_buf_adds(&b, "suppression lifted (source: ");
+	} else {
+	    cm_buf_adds(&b, "consent record ");
+	    TXT(st);
+	    cm_buf_adds(&b, " (");
+	}
+	TXT(e->f[F_SRC] && *e->f[F_SRC] ? e->f[F_SRC] : 0);
+	cm_buf_adds(&b, ")");
+	if (e->f[F_ACTOR] && *e->f[F_ACTOR]) {
+	    cm_buf_adds(&b, " by ");
+	    TXT(e->f[F_ACTOR]);
+	}
+	if (e->current)
+	    cm_buf_adds(&b, " [current record; no history entry]");
+	else if (e->recorded_ms - e->ms > 60000 || e->ms - e->recorded_ms > 60000)
+	    cm_buf_printf(&b, " [recorded %s]",
+			  when(ts, sizeof(ts), e->recorded_ms));
+    } else {
+	cm_buf_printf(&b, "%s ", verb[e->outcome]);
+	add_text(&b, e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "(no campaign)");
+	if (e->outcome == OUT_SENT) {
+	    cm_buf_adds(&b, " (queue id ");
+	    TXT(e->f[F_QID]);
+	    cm_buf_adds(&b, ", Message-ID ");
+	    TXT(e->f[F_MSGID]);
+	    cm_buf_adds(&b, "): ");
+	    TXT(e->f[F_DECISION]);
+	    cm_buf_adds(&b, ", ");
+	    TXT(e->f[F_REASON]);
+	    if (e->f[F_ACTION] && strcmp(e->f[F_ACTION], "accept") != 0) {
+		cm_buf_adds(&b, " (action ");
+		TXT(e->f[F_ACTION]);
+		cm_buf_adds(&b, ")");
+	    }
+	    if (e->f[F_MODE] && strcmp(e->f[F_MODE], "dry-run") == 0)
+		cm_buf_adds(&b, " [Mode dry-run: delivered whatever the "
+			    "decision]");
+	} else {
+	    cm_buf_adds(&b, ": ");
+	    TXT(e->f[F_REASON]);
+	    cm_buf_adds(&b, " (action ");
+	    TXT(e->f[F_ACTION]);
+	    cm_buf_adds(&b, ")");
+	}
+	if (e->optout) {
+	    const event *o = t->ev + e->optout - 1;
+
+	    cm_buf_printf(&b, "\n    WARNING: sent after opt-out (%s at %s",
+			  o->f[F_STATE], when(ts2, sizeof(ts2), o->ms));
+	    if (o->recorded_ms > e->ms)
+		cm_buf_printf(&b, ", recorded only at %s",
+			      when(ts, sizeof(ts), o->recorded_ms));
+	    cm_buf_adds(&b, ")");
+	}
+    }
+    printf("%s\n", cm_buf_str(&b));
+    cm_buf_free(&b);
+#undef TXT
+}
+
+/* Counts for the summary. */
+typedef struct summary {
+    long    count[NOUT];
+    long long first[NOUT], last[NOUT];
+    size_t  optout;			/* first opt-out event: index+1 */
+    long    stopped;			/* refused etc. after it */
+    long    warnings;			/* sent after opt-out */
+} summary;
+
+/* analyse - outcomes, opt-out, what it stopped, what slipped through */
+
+static void analyse(trace *t, summary *s)
+{
+    event  *e;
+    size_t  i;
+
+    memset(s, 0, sizeof(*s));
+    for (i = 0; i < t->nev; i++) {
+	e = t->ev + i;
+	if (e->kind == EV_CONSENT) {
+	    if (s->optout == 0 && (is_state(e, "withdrawn")
+				   || is_state(e, "suppressed")))
+		s->optout = i + 1;
+	    continue;
+	}
+	if (s->count[e->outcome]++ == 0)
+	    s->first[e->outcome] = e->ms;
+	s->last[e->outcome] = e->ms;
+	if (e->outcome != OUT_SENT && s->optout)
+	    s->stopped++;
+	/* Service mail is not marketing: it may follow an opt-out. */
+	if (e->outcome == OUT_SENT && !(e->f[F_BASIS]
+				       && strcmp(e->f[F_BASIS], "service") == 0)
+	    && (e->optout = opted_out(t, i, e->f[F_PURPOSE])) != 0)
+	    s->warnings++;
+    }
+}
+
+/* print_summary - the three questions */
+
+static void print_summary(const trace *t, const summary *s)
+{
+    char    ts[40], ts2[40];
+    const event *e, *o;
+    cm_buf  b = CM_BUF_INIT;
+    size_t  i, j;
+    long    n;
+    int     k;
+
+    printf("\n1. On what consent was this person emailed?\n");
+    for (i = 0, n = 0; i < t->nev; i++) {
+	e = t->ev + i;
+	if (e->kind != EV_MESSAGE || e->outcome != OUT_SENT)
+	    continue;
+	/* One line per campaign, reason and evidence; count the repeats. */
+	for (j = 0; j < i; j++) {
+	    o = t->ev + j;
+	    if (o->kind == EV_MESSAGE && o->outcome == OUT_SENT
+		&& !strcmp(o->f[F_CAMPAIGN] ? o->f[F_CAMPAIGN] : "",
+			   e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "")
+		&& !strcmp(o->f[F_REASON] ? o->f[F_REASON] : "",
+			   e->f[F_REASON] ? e->f[F_REASON] : "")
+		&& !strcmp(o->f[F_CONSENT_AT] ? o->f[F_CONSENT_AT] : "",
+			   e->f[F_CONSENT_AT] ? e->f[F_CONSENT_AT] : ""))
+		break;
+	}
+	if (j < i)
+	    continue;
+	n++;
+	cm_buf_reset(&b);
+	add_text(&b, e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "(no campaign)");
+	cm_buf_adds(&b, " (purpose ");
+	add_text(&b, e->f[F_PURPOSE] ? e->f[F_PURPOSE] : "none");
+	cm_buf_adds(&b, "): ");
+	if (e->f[F_REASON] && strcmp(e->f[F_REASON], "service") == 0)
+	    cm_buf_adds(&b, "service mail, no marketing consent needed");
+	else if (e->f[F_REASON] && strcmp(e->f[F_REASON], "consent") == 0
+		 && e->f[F_DECISION] && !strcmp(e->f[F_DECISION], "allow")) {
+	    cm_buf_adds(&b, "consent given ");
+	    add_text(&b, e->f[F_CONSENT_AT] ? e->f[F_CONSENT_AT] : "(time unknown)");
+	    cm_buf_adds(&b, ", source: ");
+	    add_text(&b, e->f[F_CONSENT_SRC] ? e->f[F_CONSENT_SRC] : "none recorded");
+	} else {
+	    cm_buf_adds(&b, "NO CONSENT: decision ");
+	    add_text(&b, e->f[F_DECISION] ? e->f[F_DECISION] : "none");
+	    cm_buf_adds(&b, " (");
+	    add_text(&b, e->f[F_REASON] ? e->f[F_REASON] : "none");
+	    cm_buf_adds(&b, "), delivered by mode or action");
+	}
+	printf("   %s\n", cm_buf_str(&b));
+    }
+    if (n == 0)
+	printf("   no marketing message was delivered to this address\n");
+
+    printf("2. What was sent or refused, and when?\n");
+    for (k = 0; k < NOUT; k++) {
+	if (s->count[k] == 0 && k >= OUT_DEFERRED)
+	    continue;
+	printf("   %-8s %ld", out_name[k], s->count[k]);
+	if (s->count[k] > 0)
+	    printf(" (first %s, last %s)", when(ts, sizeof(ts), s->first[k]),
+		   when(ts2, sizeof(ts2), s->last[k]));
+	printf("\n");
+    }
+
+    printf("3. When did the opt-out arrive, and what did it stop?\n");
+    if (s->optout == 0) {
+	printf("   no withdrawal or suppression on record\n");
+    } else {
+	o = t->ev + s->optout - 1;
+	cm_buf_reset(&b);
+	if (strcmp(o->f[F_PURPOSE], "*") == 0)
+	    cm_buf_adds(&b, "all marketing");
+	else
+	    add_text(&b, o->f[F_PURPOSE]);
+	cm_buf_printf(&b, " %s at %s, source: ", o->f[F_STATE],
+		      when(ts, sizeof(ts), o->ms));
+	add_text(&b, o->f[F_SRC] && *o->f[F_SRC] ? o->f[F_SRC] : "none");
+	printf("   first opt-out: %s\n", cm_buf_str(&b));
+	printf("   refused after it: %ld\n", s->stopped);
+	for (i = s->optout, n = 0; i < t->nev; i++) {
+	    e = t->ev + i;
+	    if (e->kind != EV_MESSAGE || e->outcome == OUT_SENT)
+		continue;
+	    if (n++ == LIST_MAX) {
+		printf("     ...\n");
+		break;
+	    }
+	    cm_buf_reset(&b);
+	    add_text(&b, e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "(no campaign)");
+	    cm_buf_adds(&b, ": ");
+	    add_text(&b, e->f[F_REASON] ? e->f[F_REASON] : "none");
+	    printf("     %s  %s\n", when(ts, sizeof(ts), e->ms), cm_buf_str(&b));
+	}
+    }
+    if (s->warnings > 0)
+	printf("   WARNING: %ld marketing message(s) sent after opt-out\n",
+	       s->warnings);
+    else
+	printf("   sent after opt-out: none\n");
+    cm_buf_free(&b);
+}
+
+/* json_time - a time member: RFC 3339, with milliseconds when given */
+
+static void json_time(cm_buf *b, const char *key, long long ms, int millis)
+{
+    char    ts[40];
+
+    cm_time_format(ms / 1000, ts, sizeof(ts));
+    if (millis && strlen(ts) == 20)
+	snprintf(ts + 19, sizeof(ts) - 19, ".%03dZ", (int) (ms % 1000));
+    cm_json_kv_str(b, key, ts);
+}
+
+/* print_json - the same, for machines */
+
+static void print_json(const trace *t, const summary *s)
+{
+    cm_buf  b = CM_BUF_INIT;
+    const event *e;
+    size_t  i;
+    int     k;
+
+    cm_json_open(&b);
+    cm_json_kv_str(&b, "address", t->norm);
+    cm_json_kv_str(&b, "id", t->id);
+    cm_json_key(&b, "events");
+    cm_buf_addc(&b, '[');
+    for (i = 0; i < t->nev; i++) {
+	e = t->ev + i;
+	if (i > 0)
+	    cm_buf_addc(&b, ',');
+	cm_json_open(&b);
+	json_time(&b, "time", e->ms, e->kind == EV_MESSAGE);
+	cm_json_kv_str(&b, "type", e->kind == EV_CONSENT ? "consent" : "message");
+	if (e->kind == EV_MESSAGE)
+	    cm_json_kv_str(&b, "outcome", out_name[e->outcome]);
+	for (k = 0; k < NFIELD; k++)
+	    if (e->f[k] != 0)
+		cm_json_kv_str(&b, fname[k], e->f[k]);
+	if (e->kind == EV_CONSENT && e->current)
+	    cm_json_kv_raw(&b, "current_record", "true");
+	else if (e->kind == EV_CONSENT)
+	    json_time(&b, "recorded", e->recorded_ms, 1);
+	else
+	    cm_json_kv_raw(&b, "sent_after_opt_out", e->optout ? "true" : "false");
+	cm_json_close(&b);
+    }
+    cm_buf_addc(&b, ']');
+    cm_json_key(&b, "summary");
+    cm_json_open(&b);
+    for (k = 0; k < NOUT; k++) {
+	cm_json_key(&b, out_name[k]);
+	cm_json_open(&b);
+	cm_json_kv_int(&b, "count", s->count[k]);
+	if (s->count[k] > 0) {
+	    json_time(&b, "first", s->first[k], 1);
+	    json_time(&b, "last", s->last[k], 1);
+	}
+	cm_json_close(&b);
+    }
+    if (s->optout) {
+	e = t->ev + s->optout - 1;
+	cm_json_key(&b, "opt_out");
+	cm_json_open(&b);
+	json_time(&b, "time", e->ms, 0);
+	cm_json_kv_str(&b, "purpose", e->f[F_PURPOSE]);
+	cm_json_kv_str(&b, "state", e->f[F_STATE]);
+	cm_json_kv_str(&b, "src", e->f[F_SRC]);
+	cm_json_close(&b);
+    } else {
+	cm_json_kv_raw(&b, "opt_out", "null");
+    }
+    cm_json_kv_int(&b, "refused_after_opt_out", s->stopped);
+    cm_json_kv_int(&b, "sent_after_opt_out", s->warnings);
+    cm_json_close(&b);
+    cm_json_close(&b);
+    printf("%s\n", cm_buf_str(&b));
+    cm_buf_free(&b);
+}
+
+/* ctl_trace - the complaint view for one address */
+
+int     ctl_trace(ctl *c, int argc, char **argv)
+{
+    trace   t;
+    summary s;
+    const char *addr;
+    const char *needles[3] = {0, 0, 0};
+    char  **files = 0;
+    int     nfiles, json = 0;
+    int     status;
+    size_t  i;
+    int     k;
+
+    if (ctl_want_help(argc, argv)) {
+	printf("usage: consentctl %s\n", USAGE_TRACE);
+	return (CTL_EX_OK);
+    }
+    memset(&t, 0, sizeof(t));
+    t.c = c;
+    if ((status = parse_args(c, argc, argv, USAGE_TRACE, &addr, &files,
+			     &nfiles, &json)) != 0
+	|| (status = ctl_record_id(c, addr, t.norm, sizeof(t.norm), t.id,
+				   sizeof(t.id))) != 0
+	|| (status = gather_consent(&t)) != 0) {
+	free(files);
+	return (status);
+    }
+
+    /*
+     * Parse only lines that can be about this person. The prefilter is
+     * sound only for text that JSON writes as it is: printable ASCII
+     * without quote, backslash or slash. Otherwise parse every line.
+     */
+    needles[0] = t.norm;
+    needles[1] = t.id;
+    for (i = 0; t.norm[i]; i++)
+	if (t.norm[i] < 0x20 || t.norm[i] >= 0x7f || strchr("\"\\/", t.norm[i]))
+	    needles[0] = 0;
+    scan_logs(c, files, nfiles, needles[0] ? needles : 0, trace_record, &t);
+
+    qsort(t.ev, t.nev, sizeof(*t.ev), cmp_event);
+    analyse(&t, &s);
+    if (json) {
+	print_json(&t, &s);
+    } else {
+	printf("trace %s", t.norm);
+	if (strcmp(t.norm, t.id) != 0)
+	    printf(" (record id %s)", t.id);
+	printf(": %zu event(s)\n\n", t.nev);
+	for (i = 0; i < t.nev; i++)
+	    print_event(&t, t.ev + i);
+	print_summary(&t, &s);
+    }
+    for (i = 0; i < t.nev; i++)
+	for (k = 0; k < NFIELD; k++)
+	    free(t.ev[i].f[k]);
+    free(t.ev);
+    free(files);
+    return (CTL_EX_OK);
+}
+
+/* Report state: one row per decision, reason and action. */
+typedef struct report {
+    ctl    *c;
+    const char *campaign;
+    struct row {
+	char   *key[3];			/* decision, reason, action */
+	long    count;
+    }      *rows;
+    size_t  nrows;
+    char  **qids;			/* queue ids, repeats next to each other */
+    size_t  nqids;
+    long    total, dryrun;
+    long long first, last;
+} report;
+
+/* report_record - count one audit line of the campaign */
+
+static void report_record(void *arg, const cm_jobject *obj, const char *where)
+{
+    static const char *keys[3] = {"decision", "reason", "action"};
+    report *r = arg;
+    const char *v[3], *qid, *mode;
+    long long ms;
+    size_t  i;
+    int     k;
+    void   *grown;
+
+    if ((v[0] = cm_jobject_string(obj, "campaign")) == 0
+	|| strcmp(v[0], r->campaign) != 0)
+	return;
+    if (parse_ms(cm_jobject_string(obj, "time"), &ms) < 0) {
+	ctl_error(r->c, "warning: %s: audit record without a valid time "
+		  "skipped", where);
+	return;
+    }
+    for (k = 0; k < 3; k++)
+	if ((v[k] = cm_jobject_string(obj, keys[k])) == 0)
+	    v[k] = "-";
+    for (i = 0; i < r->nrows; i++)
+	if (!strcmp(r->rows[i].key[0], v[0]) && !strcmp(r->rows[i].key[1], v[1])
+	    && !strcmp(r->rows[i].key[2], v[2]))
+	    break;
+    if (i == r->nrows) {
+	if ((grown = realloc(r->rows, (i + 1) * sizeof(*r->rows))) == 0)
+	    return;
+	r->rows = grown;
+	for (k = 0; k < 3; k++)
+	    r->rows[i].key[k] = strdup(v[k]);
+	r->rows[i].count = 0;
+	r->nrows++;
+    }
+    r->rows[i].count++;
+    if (r->total++ == 0 || ms < r->first)
+	r->first = ms;
+    if (ms > r->last)
+	r->last = ms;
+    if ((mode = cm_jobject_string(obj, "mode")) && !strcmp(mode, "dry-run"))
+	r->dryrun++;
+    /* A message's lines are written together: keep only a change. */
+    if ((qid = cm_jobject_string(obj, "qid")) != 0 && (r->nqids == 0
+		  || strcmp(r->qids[r->nqids - 1], qid) != 0)
+	&& (grown = realloc(r->qids, (r->nqids + 1) * sizeof(char *))) != 0) {
+	r->qids = grown;
+	r->qids[r->nqids++] = strdup(qid);
+    }
+}
+
+/* cmp_row - qsort: decision, then most frequent first */
+
+static int cmp_row(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    int     d = strcmp(x->key[0], y->key[0]);
+
+    if (d != 0)
+	return (d);
+    if (x->count != y->count)
+	return (x->count > y->count ? -1 : 1);
+    return (strcmp(x->key[1], y->key[1]));
+}
+
+/* cmp_qid - qsort: C strings */
+
+static int cmp_qid(const void *a, const void *b)
+{
+    return (strcmp(*(char *const *) a, *(char *const *) b));
+}
+
+/* ctl_report - counts for one campaign across the logs */
+
+int     ctl_report(ctl *c, int argc, char **argv)
+{
+    report  r;
+    const char *needles[2] = {0, 0};
+    char  **files = 0;
+    char    ts[40], ts2[40];
+    cm_buf  b = CM_BUF_INIT;
+    size_t  i, msgs = 0, w[3] = {8, 6, 6};
+    int     nfiles, status, k;
+
+    if (ctl_want_help(argc, argv)) {
+	printf("usage: consentctl %s\n", USAGE_REPORT);
+	return (CTL_EX_OK);
+    }
+    memset(&r, 0, sizeof(r));
+    r.c = c;
+    if ((status = parse_args(c, argc, argv, USAGE_REPORT, &r.campaign,
+			     &files, &nfiles, 0)) != 0)
+	return (status);
+    if (!cm_campaign_id_valid(r.campaign)) {
+	cm_buf_add_safe(&b, r.campaign, strlen(r.campaign));
+	ctl_error(c, "campaign id \"%s\": must be 1 to %d of A-Z a-z 0-9 . _ : -",
+		  cm_buf_str(&b), CM_CAMPAIGN_ID_MAX);
+	cm_buf_free(&b);
+	free(files);
+	return (CTL_EX_DATAERR);
+    }
+    /* Campaign ids are plain ASCII: JSON writes them as they are. */
+    needles[0] = r.campaign;
+    scan_logs(c, files, nfiles, needles, report_record, &r);
+
+    qsort(r.qids, r.nqids, sizeof(*r.qids), cmp_qid);
+    for (i = 0; i < r.nqids; i++)
+	msgs += (i == 0 || strcmp(r.qids[i], r.qids[i - 1]) != 0);
+    qsort(r.rows, r.nrows, sizeof(*r.rows), cmp_row);
+    printf("campaign %s: %ld recipient decision(s), %zu message(s) "
+	   "(distinct queue ids)\n", r.campaign, r.total, msgs);
+    if (r.total > 0)
+	printf("from %s to %s\n", when(ts, sizeof(ts), r.first),
+	       when(ts2, sizeof(ts2), r.last));
+    if (r.dryrun > 0)
+	printf("%ld of them in Mode dry-run (logged, not enforced)\n", r.dryrun);
+    for (i = 0; i < r.nrows; i++)
+	for (k = 0; k < 3; k++) {
+	    cm_buf_reset(&b);
+	    add_text(&b, r.rows[i].key[k]);
+	    if (b.len > w[k])
+		w[k] = b.len;
+	}
+    if (r.nrows > 0)
+	printf("\n%-*s  %-*s  %-*s  %s\n", (int) w[0], "decision", (int) w[1],
+	       "reason", (int) w[2], "action", "count");
+    for (i = 0; i < r.nrows; i++) {
+	for (k = 0; k < 3; k++) {
+	    cm_buf_reset(&b);
+	    add_text(&b, r.rows[i].key[k]);
+	    printf("%-*s  ", (int) w[k], cm_buf_str(&b));
+	    free(r.rows[i].key[k]);
+	}
+	printf("%5ld\n", r.rows[i].count);
+    }
+    for (i = 0; i < r.nqids; i++)
+	free(r.qids[i]);
+    free(r.qids);
+    free(r.rows);
+    free(files);
+    cm_buf_free(&b);
+    return (CTL_EX_OK);
+}

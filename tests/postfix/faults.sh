@@ -1,0 +1,142 @@
+#!/bin/sh
+# faults.sh - nothing is lost when the consent store or the milter is down
+#
+# Usage: tests/lib/redis.sh sh tests/postfix/faults.sh   (or just sh faults.sh)
+#
+# With the private Postfix of lib.sh (milter_default_action = tempfail):
+#   1. Redis stopped: an SMTP client gets 451 4.7.1 at MAIL FROM and keeps
+#      its message; a message from the sendmail command is deferred at end
+#      of message and stays in Postfix's maildrop queue;
+#   2. Redis started again (same socket, data loaded again) and the queue
+#      flushed: the waiting message is delivered to the consented
+#      recipient only; the SMTP client's retry is decided as usual;
+#   3. the milter killed: SMTP gets 4xx, the sendmail message waits in the
+#      queue; the milter started again and the queue flushed: delivered,
+#      decided (stripped, with the header) as if nothing had happened.
+
+CM_SRCDIR=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$CM_SRCDIR/tests/postfix/lib.sh"
+pf_need_redis "$0" "$@"
+. "$CM_SRCDIR/tests/ctl/lib.sh"
+
+pf_up
+pf_seed
+
+# --- 1. the consent store goes down -----------------------------------
+pf_redis_stop
+t_true "Redis is down" _pf_redis_down
+
+pf_swaks --from news@org.example --to alice@example.org,bob@example.org \
+    --header "Message-Id: <f-1@cmtest.invalid>"
+t_eq "$(pf_swaks_reply 'MAIL FROM:<news@org.example>')" \
+    "451 4.7.1 not sent: store-error (consent store unavailable, try again later)" \
+    "Redis down, SMTP: 451 4.7.1 at MAIL FROM"
+t_true "Redis down, SMTP: swaks reports the failure" [ "$swaks_rc" -ne 0 ]
+t_eq "$(jq -r 'select(.rcpt == null) | [.sender, .decision, .reason, .action] | join(" ")' "$PF_AUDIT")" \
+    "news@org.example tempfail store-error tempfail" \
+    "Redis down, SMTP: one audit line with rcpt null"
+
+# Ordinary mail is deferred too: the sender's campaign cannot be looked up.
+pf_swaks --from office@org.example --to carol@example.org \
+    --header "Message-Id: <f-2@cmtest.invalid>"
+t_eq "$(pf_swaks_reply 'MAIL FROM:<office@org.example>')" \
+    "451 4.7.1 not sent: store-error (consent store unavailable, try again later)" \
+    "Redis down, SMTP, ordinary mail: 451 4.7.1 at MAIL FROM"
+
+# Bounces are never marketing: accepted while Redis is down.
+pf_swaks --from '<>' --to alice@example.org \
+    --header "Message-Id: <f-3@cmtest.invalid>"
+t_eq "$(pf_swaks_reply .)" "250 2.0.0 Ok: queued as $(pf_swaks_qid)" \
+    "Redis down, SMTP, null sender: accepted"
+pf_wait_sink "<f-3@cmtest.invalid>"
+
+pf_msg "<f-4@cmtest.invalid>" "Party News <news@org.example>" "Spring news" |
+    pf_sendmail -f news@org.example alice@example.org bob@example.org
+pf_wait_log "milter-reject: END-OF-MESSAGE from localhost[127.0.0.1]: 4.7.1 not sent: store-error"
+t_true "Redis down, sendmail: deferred at end of message, 4.7.1 store-error" grep -qF \
+    "milter-reject: END-OF-MESSAGE from localhost[127.0.0.1]: 4.7.1 not sent: store-error" \
+    "$PF_MAILLOG"
+t_eq "$(pf_queue_ids maildrop | wc -l)" 1 \
+    "Redis down, sendmail: the message waits in Postfix's maildrop queue"
+t_eq "$(pf_sink_file "<f-4@cmtest.invalid>")" "" "Redis down, sendmail: not delivered"
+t_eq "$(pf_sink_count)" 1 "Redis down: only the bounce went out"
+
+# --- 2. the consent store is back ---------------------------------------
+pf_redis_start
+pf_seed
+pf_flush
+pf_wait_sink "<f-4@cmtest.invalid>"
+f=$(pf_sink_file "<f-4@cmtest.invalid>")
+t_eq "$(pf_sink_rcpts "$f" | tr '\n' ' ')" "alice@example.org " \
+    "Redis back, postqueue -f: the waiting message went to alice only"
+t_eq "$(pf_header "$f" X-Consent-Milter)" \
+    "campaign=spring; allowed=1; denied=1; mode=enforce" \
+    "Redis back: X-Consent-Milter header"
+t_eq "$(pf_audit_msg "<f-4@cmtest.invalid>" bob@example.org decision reason action)" \
+    "deny withdrawn strip" "Redis back: bob refused (stripped), audited"
+t_eq "$(pf_queue_count)" 0 "Redis back: nothing left in the queue"
+
+pf_swaks --from news@org.example --to alice@example.org,bob@example.org \
+    --header "Message-Id: <f-1@cmtest.invalid>"
+t_eq "$(pf_swaks_reply 'RCPT TO:<bob@example.org>')" \
+    "550 5.7.1 <bob@example.org>: not sent: withdrawn (campaign spring)" \
+    "Redis back, SMTP retry: bob refused at RCPT"
+pf_wait_sink "<f-1@cmtest.invalid>"
+f=$(pf_sink_file "<f-1@cmtest.invalid>")
+t_eq "$(pf_sink_rcpts "$f" | tr '\n' ' ')" "alice@example.org " \
+    "Redis back, SMTP retry: delivered to alice"
+
+# --- 3. the milter goes down -------------------------------------------
+kill -KILL "$pf_milter_pid"
+wait "$pf_milter_pid" 2>/dev/null
+pf_milter_pid=
+t_true "the milter's socket file is left behind" [ -S "$PF_MILTER_SOCK" ]
+
+n0=$(pf_sink_count)
+pf_swaks --from news@org.example --to alice@example.org \
+    --header "Message-Id: <f-5@cmtest.invalid>"
+r=$(pf_swaks_reply 'MAIL FROM:<news@org.example>')
+t_eq "$r" "451 4.7.1 Service unavailable - try again later" \
+    "milter down, SMTP: 451 4.7.1 (milter_default_action = tempfail)"
+t_eq "$(pf_swaks_qid)" "" "milter down, SMTP: nothing queued"
+
+pf_msg "<f-6@cmtest.invalid>" "Party News <news@org.example>" "Spring news" |
+    pf_sendmail -f news@org.example alice@example.org bob@example.org
+pf_wait_log "milter-reject: CONNECT from localhost[127.0.0.1]: 4.7.1 Service unavailable - try again later; from=<news@org.example>"
+_pf_maildrop_waits() { [ "$(pf_queue_ids maildrop | wc -l)" = 1 ]; }
+cm_wait 10 "the message to wait in the maildrop" _pf_maildrop_waits
+t_true "milter down, sendmail: the message waits in the maildrop queue" _pf_maildrop_waits
+sleep 0.5
+t_eq "$(pf_sink_count)" "$n0" "milter down: nothing delivered"
+t_true "milter down: Postfix logs the failed milter connection" grep -qF \
+    "connect to Milter service $PF_MILTER_SPEC: Connection refused" "$PF_MAILLOG"
+
+pf_milter_start
+t_true "the milter is back (stale socket replaced)" _pf_milter_ready
+pf_flush
+pf_wait_sink "<f-6@cmtest.invalid>"
+f=$(pf_sink_file "<f-6@cmtest.invalid>")
+t_eq "$(pf_sink_rcpts "$f" | tr '\n' ' ')" "alice@example.org " \
+    "milter back, postqueue -f: the waiting message went to alice only"
+t_eq "$(pf_header "$f" X-Consent-Milter)" \
+    "campaign=spring; allowed=1; denied=1; mode=enforce" \
+    "milter back: X-Consent-Milter header"
+t_eq "$(pf_audit_msg "<f-6@cmtest.invalid>" bob@example.org decision reason action)" \
+    "deny withdrawn strip" "milter back: bob stripped, audited"
+
+pf_swaks --from news@org.example --to alice@example.org \
+    --header "Message-Id: <f-5@cmtest.invalid>"
+pf_wait_sink "<f-5@cmtest.invalid>"
+f=$(pf_sink_file "<f-5@cmtest.invalid>")
+t_eq "$(pf_sink_rcpts "$f" | tr '\n' ' ')" "alice@example.org " \
+    "milter back, SMTP retry: delivered to alice"
+t_eq "$(pf_header "$f" X-Consent-Milter)" \
+    "campaign=spring; allowed=1; denied=0; mode=enforce" \
+    "milter back, SMTP retry: X-Consent-Milter header"
+t_eq "$(pf_queue_count)" 0 "nothing left in the queue"
+t_eq "$(grep -c 'milter configuration error' "$PF_MAILLOG")" 0 \
+    "no \"milter configuration error\" in the maillog"
+pf_milter_stop
+t_eq "$?" 0 "consent-milter exits 0 on SIGTERM"
+
+t_done
