@@ -43,7 +43,6 @@
 /* System library. */
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -109,7 +108,7 @@ static const verbdef unsuppress_def = {CM_EVENT_UNSUPPRESS,
 "unsuppress ADDR --source TEXT [--at TIME] [--actor NAME]", 0};
 static const verbdef erase_def = {CM_EVENT_ERASE, OPT_REASON | OPT_ACTOR, 1,
 "erase ADDR [--reason TEXT] [--actor NAME]", "erasure request"};
-static const verbdef show_def = {CM_EVENT_ERASE, OPT_JSON, 1,
+static const verbdef show_def = {CM_EVENT_GRANT /* unused */, OPT_JSON, 1,
 "show ADDR [--json]", 0};
 
 /* One verb's command line, parsed. */
@@ -275,27 +274,6 @@ static void add_time(cm_buf *b, long long t)
 
     cm_buf_adds(b, t < 0 ? "an unreadable time" :
 		cm_time_format(t, buf, sizeof(buf)));
-}
-
-/* history_last - the id of the newest history entry, "" for none */
-
-static int history_last(ctl *c, redisContext *rc, const target *t,
-			        char *last)
-{
-    const char *argv[6] = {"XREVRANGE", t->key[2], "+", "-", "COUNT", "1"};
-    size_t  lens[6] = {9, t->klen[2], 1, 1, 5, 1};
-    redisReply *r, *e;
-
-    if ((r = command(c, rc, 6, argv, lens)) == 0)
-	return (-1);
-    last[0] = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1
-	&& (e = r->element[0])->type == REDIS_REPLY_ARRAY && e->elements == 2
-	&& e->element[0]->type == REDIS_REPLY_STRING
-	&& e->element[0]->len < STREAM_ID_MAX)
-	memcpy(last, e->element[0]->str, e->element[0]->len + 1);
-    freeReplyObject(r);
-    return (0);
 }
 
 /* show_time - JSON "at" and "at_unix", or "T (raw)" */
@@ -493,12 +471,22 @@ static int explain(ctl *c, redisContext *rc, const target *t,
 static int apply(ctl *c, const target *t, cm_event *ev, cm_buf *out)
 {
     redisContext *rc = ctl_redis(c);
-    char    last[STREAM_ID_MAX];
+    const char *argv[6] = {"XREVRANGE", t->key[2], "+", "-", "COUNT", "1"};
+    size_t  lens[6] = {9, t->klen[2], 1, 1, 5, 1};
+    char    last[STREAM_ID_MAX] = "";
     char    err[512];
     cm_write_result res;
+    redisReply *r, *e;
 
-    if (history_last(c, rc, t, last) < 0)
+    /* The newest history entry: what the change appends comes after it. */
+    if ((r = command(c, rc, 6, argv, lens)) == 0)
 	return (CTL_EX_UNAVAILABLE);
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1
+	&& (e = r->element[0])->type == REDIS_REPLY_ARRAY && e->elements == 2
+	&& e->element[0]->type == REDIS_REPLY_STRING
+	&& e->element[0]->len < STREAM_ID_MAX)
+	memcpy(last, e->element[0]->str, e->element[0]->len + 1);
+    freeReplyObject(r);
     if (cm_write_events(rc, c->cfg.key_prefix, ev, 1, &res,
 			err, sizeof(err)) < 0) {
 	ctl_error(c, "%s", err);

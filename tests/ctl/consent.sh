@@ -19,6 +19,8 @@ T3=1720000000			# 2024-07-03T09:46:40Z
 T1_TEXT=2023-11-14T22:13:20Z
 T2_TEXT=2024-03-09T16:00:00Z
 T3_TEXT=2024-07-03T09:46:40Z
+# The default actor: as consentctl finds it (sudo: the invoking user).
+ME=${SUDO_USER:-$(id -un)}
 # HMAC-SHA256("test-key", "alice@example.org"), as in check_address.c.
 ALICE_ID=5b13e8116d5b702404872d5c6e7277660349ddb67dfb2eb9ab6935a97e4c7c88
 
@@ -189,7 +191,7 @@ t_has "carol@example.org is not suppressed" "unsuppress when not suppressed: sai
 t_run grant dan@example.org newsletter --at $T1 --source f --actor dpo
 t_run --actor ops withdraw dan@example.org newsletter --at $T2
 t_run suppress dan@example.org --at $T2
-t_eq "$(hist dan@example.org actor)" "dpo|ops|$(id -un)" \
+t_eq "$(hist dan@example.org actor)" "dpo|ops|$ME" \
     "history: --actor, global --actor, else the Unix user"
 t_eq "$(hist dan@example.org state)" "granted|withdrawn|suppressed" \
     "history: one entry per change"
@@ -231,7 +233,7 @@ t_has "events: withdrawn at $T2_TEXT ($T2), source \"line1\\x0aline2\"" \
     "show: stored text escaped"
 t_has "suppressed: no" "show: no suppression"
 t_has "history (oldest first):
-  granted newsletter (at $T1_TEXT = $T1), source \"web form v3\", actor \"$(id -un)\"" \
+  granted newsletter (at $T1_TEXT = $T1), source \"web form v3\", actor \"$ME\"" \
     "show: history, oldest first, with actor"
 t_run show erin@example.org
 t_has "consent: none" "show after erasure: no record"

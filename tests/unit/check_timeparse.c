@@ -46,6 +46,8 @@
 	ck_assert_msg(got_ == -12345, "%s: output changed", (src)); \
     } while (0)
 
+/* test_seconds - Unix seconds, leading zeros, the upper bound */
+
 START_TEST(test_seconds)
 {
     expect_time("0", 0);
@@ -55,6 +57,8 @@ START_TEST(test_seconds)
     expect_time("253402300799", CM_TIME_MAX);
 }
 END_TEST
+
+/* test_rfc3339_utc - RFC 3339 in UTC, leap days, past 32 bits */
 
 START_TEST(test_rfc3339_utc)
 {
@@ -69,6 +73,8 @@ START_TEST(test_rfc3339_utc)
     expect_time("9999-12-31T23:59:59Z", CM_TIME_MAX);
 }
 END_TEST
+
+/* test_offsets - offsets move the time, across days and years */
 
 START_TEST(test_offsets)
 {
@@ -85,6 +91,8 @@ START_TEST(test_offsets)
 }
 END_TEST
 
+/* test_fraction_and_leap_second - fractions are dropped, second 60 rolls over */
+
 START_TEST(test_fraction_and_leap_second)
 {
     expect_time("2026-03-01T12:00:00.5Z", 1772366400LL);
@@ -93,6 +101,8 @@ START_TEST(test_fraction_and_leap_second)
     expect_time("2016-12-31T23:59:60Z", 1483228800LL);
 }
 END_TEST
+
+/* test_bad_forms - anything but the two forms is refused */
 
 START_TEST(test_bad_forms)
 {
@@ -125,6 +135,8 @@ START_TEST(test_bad_forms)
 }
 END_TEST
 
+/* test_bad_fields - fields out of range: month 13, February 30 */
+
 START_TEST(test_bad_fields)
 {
     expect_bad("2026-13-01T12:00:00Z");
@@ -142,6 +154,8 @@ START_TEST(test_bad_fields)
 }
 END_TEST
 
+/* test_range - before 1970, after 9999, overflow */
+
 START_TEST(test_range)
 {
     expect_bad("1969-12-31T23:59:59Z");
@@ -155,6 +169,8 @@ START_TEST(test_range)
     expect_bad("9999-12-31T23:59:59-00:01");
 }
 END_TEST
+
+/* test_format - RFC 3339 output, and parse(format(t)) == t */
 
 START_TEST(test_format)
 {
@@ -207,6 +223,8 @@ static Suite *timeparse_suite(void)
     suite_add_tcase(s, tc);
     return (s);
 }
+
+/* main - run the suite */
 
 int     main(void)
 {
