@@ -5,7 +5,8 @@
 #
 # Starts a throwaway redis-server and consent-milter on unix sockets in
 # a temporary directory, loads the sample consent records of
-# conf/sample-data.redis, sends the sample messages of
+# conf/sample-consent.csv with consentctl (and registers the campaigns),
+# sends the sample messages of
 # conf/sample-messages/ through the milter with miltertest (which plays
 # the MTA), stops Redis and sends one more, then shows the decisions,
 # the audit trail and the milter's log. Everything is removed at the end.
@@ -16,11 +17,12 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/_build}
 daemon=$build/consent-milter
+consentctl=$build/consentctl
 for tool in redis-server redis-cli miltertest; do
     command -v "$tool" >/dev/null 2>&1 || {
 	echo "demo: $tool not found (run contrib/quickstart.sh)" >&2; exit 1; }
 done
-[ -x "$daemon" ] || { echo "demo: $daemon not built (run contrib/quickstart.sh)" >&2; exit 1; }
+[ -x "$daemon" ] && [ -x "$consentctl" ] || { echo "demo: $daemon not built (run contrib/quickstart.sh)" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/consent-demo.XXXXXX")
 redis_pid=
@@ -43,31 +45,27 @@ until redis-cli -s "$tmp/redis.sock" ping >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -lt 100 ] || { echo "demo: redis did not start" >&2; exit 1; }
     sleep 0.05
 done
-now=$(date +%s)
-sed -e '/^#/d' -e '/^$/d' \
-    -e "s/NOW-\([0-9]*\)D/\$((now - \1 * 86400))/g" "$top/conf/sample-data.redis" |
-while IFS= read -r line; do
-    eval "set -- $line"
-    redis-cli -s "$tmp/redis.sock" "$@" >/dev/null
-done
-
-section "Consent records loaded into a throwaway Redis (conf/sample-data.redis):"
-for who in alice bob carol dave; do
-    printf '  %-18s ' "$who@example.org"
-    state=$(redis-cli -s "$tmp/redis.sock" hget "cm:consent:$who@example.org" newsletter)
-    supp=$(redis-cli -s "$tmp/redis.sock" get "cm:suppress:$who@example.org")
-    printf 'newsletter=%s' "${state:-<none>}"
-    [ -n "$supp" ] && printf '  suppressed since %s' "$(date -u -d "@${supp%% *}" +%F) (${supp#* })"
-    echo
-done
-
-# 2. The milter, in the foreground, on a unix socket next to Redis.
-cat > "$tmp/consent-milter.conf" <<CONF
+conf=$tmp/consent-milter.conf
+cat > "$conf" <<CONF
 Socket unix:$tmp/milter.sock
 Redis unix:$tmp/redis.sock
 AuditLog $tmp/audit.log
 CONF
-"$daemon" -f -c "$tmp/consent-milter.conf" 2> "$tmp/milter.log" &
+ctl() { "$consentctl" -c "$conf" --actor demo "$@"; }
+
+section "Loading consent with consentctl (conf/sample-consent.csv, a CRM export):"
+sed 's/^/  | /' "$top/conf/sample-consent.csv"
+ctl import "$top/conf/sample-consent.csv" | sed 's/^/  /'
+ctl campaign add spring-newsletter --purpose newsletter --owner membership-team | sed 's/^/  /'
+ctl campaign add membership-receipts --purpose receipts --basis service --owner finance | sed 's/^/  /'
+ctl sender set news@party.example spring-newsletter | sed 's/^/  /'
+for who in alice bob carol dave; do
+    printf '  check %-18s ' "$who@example.org:"
+    ctl check "$who@example.org" spring-newsletter | head -1
+done
+
+# 2. The milter, in the foreground, on a unix socket next to Redis.
+"$daemon" -f -c "$conf" 2> "$tmp/milter.log" &
 milter_pid=$!
 i=0
 until [ -S "$tmp/milter.sock" ]; do
@@ -79,6 +77,9 @@ done
 section "Sending the sample messages (conf/sample-messages/) through the milter:"
 CM_MILTER_SOCK="unix:$tmp/milter.sock" CM_SAMPLES="$top/conf/sample-messages" \
     miltertest -s "$top/contrib/demo.lua"
+
+section "A complaint arrives from bob@example.org: consentctl trace answers it:"
+ctl trace bob@example.org | sed 's/^/  /'
 
 section "The consent store goes down; the newsletter stream sends again:"
 redis-cli -s "$tmp/redis.sock" shutdown nosave >/dev/null 2>&1 || true

@@ -38,6 +38,11 @@
 /*	void	cm_json_kv_raw(b, key, raw)
 /*
 /*	void	cm_buf_add_safe(b, s, len)
+/*
+/*	void	cm_buf_add_text(b, s, len)
+/*	cm_buf	*b;
+/*	const char *s;
+/*	size_t	len;
 /* DESCRIPTION
 /*	A cm_buf is a byte buffer that grows as text is appended. It
 /*	starts empty (CM_BUF_INIT or cm_buf_init()); cm_buf_reset()
@@ -72,6 +77,15 @@
 /*	and every other byte is written as \xNN in lower-case hex. Thus
 /*	no message data can split a log line or forge a second one, and
 /*	the original bytes can still be recovered.
+/*
+/*	cm_buf_add_text() appends untrusted text for a terminal: like
+/*	cm_buf_add_safe(), but valid UTF-8 is kept so that names stay
+/*	readable. Printable ASCII except the backslash is copied, and so
+/*	is every well-formed UTF-8 sequence of two to four bytes that is
+/*	not an overlong form, a surrogate, a C1 control (U+0080-U+009F)
+/*	or above U+10FFFF; every other byte, including a cut-off
+/*	sequence at the end of the len bytes, is written as \xNN in
+/*	lower-case hex. A NULL s appends nothing.
 /* DIAGNOSTICS
 /*	Nothing here aborts. When memory runs out, the buffer keeps what
 /*	fits in the memory it already has and sets its oom flag; a
@@ -425,5 +439,41 @@ void    cm_buf_add_safe(cm_buf *b, const char *s, size_t len)
 	esc[3] = hex[*p & 0x0f];
 	cm_buf_add(b, esc, 4);
 	p++;
+    }
+}
+
+/* cm_buf_add_text - append text for a terminal: UTF-8 kept, rest \xNN */
+
+void    cm_buf_add_text(cm_buf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    const unsigned char *end;
+    size_t  n;
+
+    if (s == 0)
+	return;
+    end = p + len;
+    while (p < end) {
+	n = 0;
+	if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+	    n = 1;
+	else if (*p >= 0xc2 && *p <= 0xdf && end - p >= 2
+		 && (p[1] & 0xc0) == 0x80 && (*p > 0xc2 || p[1] >= 0xa0))
+	    n = 2;				/* not a C1 control */
+	else if (*p >= 0xe0 && *p <= 0xef && end - p >= 3
+		 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80
+		 && (*p != 0xe0 || p[1] >= 0xa0) && (*p != 0xed || p[1] < 0xa0))
+	    n = 3;				/* not overlong, no surrogate */
+	else if (*p >= 0xf0 && *p <= 0xf4 && end - p >= 4
+		 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80
+		 && (p[3] & 0xc0) == 0x80 && (*p != 0xf0 || p[1] >= 0x90)
+		 && (*p != 0xf4 || p[1] < 0x90))
+	    n = 4;				/* not overlong, <= U+10FFFF */
+	if (n > 0) {
+	    cm_buf_add(b, (const char *) p, n);
+	    p += n;
+	} else {
+	    cm_buf_printf(b, "\\x%02x", *p++);
+	}
     }
 }

@@ -59,4 +59,10 @@ extern void cm_json_kv_raw(cm_buf *b, const char *key, const char *raw);
  */
 extern void cm_buf_add_safe(cm_buf *b, const char *s, size_t len);
 
+/*
+ * Text for a terminal: as cm_buf_add_safe(), but valid UTF-8 (without
+ * C1 controls) is kept readable.
+ */
+extern void cm_buf_add_text(cm_buf *b, const char *s, size_t len);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "address.h"
 #include "config.h"
+#include "json.h"
 
 #define CTL_EX_OK		0	/* success / allow */
 #define CTL_EX_NO		1	/* check: deny or tempfail */
@@ -61,13 +62,29 @@ extern int ctl_show(ctl *c, int argc, char **argv);
 extern int ctl_import(ctl *c, int argc, char **argv);
 extern int ctl_export(ctl *c, int argc, char **argv);
 
+/* One "--name value" option of a verb. */
+typedef struct ctl_opt {
+    const char *name;			/* "--purpose" */
+    const char *value;			/* NULL: not given */
+} ctl_opt;
+
 /* ctl_campaign.c */
 extern int ctl_campaign(ctl *c, int argc, char **argv);
 extern int ctl_sender(ctl *c, int argc, char **argv);
+extern const char *ctl_text(cm_buf *b, const char *s);
+extern int ctl_parse_opts(ctl *c, int argc, char **argv, int first,
+			          const char **pos, int npos, ctl_opt *opts,
+			          const char *usage);
+
+/* ctl_check.c */
 extern int ctl_check(ctl *c, int argc, char **argv);
 
 /* ctl_trace.c */
 extern int ctl_trace(ctl *c, int argc, char **argv);
+
+/* ctl_report.c */
 extern int ctl_report(ctl *c, int argc, char **argv);
+
+/* ctl_auditlog.c: see auditlog.h. */
 
 #endif

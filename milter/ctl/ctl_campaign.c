@@ -2,7 +2,7 @@
 /* NAME
 /*	ctl_campaign 3
 /* SUMMARY
-/*	consentctl: campaigns, senders and the daemon's decision
+/*	consentctl: campaigns and senders
 /* SYNOPSIS
 /*	#include "ctl.h"
 /*
@@ -13,7 +13,19 @@
 /*
 /*	int	ctl_sender(c, argc, argv)
 /*
-/*	int	ctl_check(c, argc, argv)
+/*	const char *ctl_text(b, s)
+/*	cm_buf	*b;
+/*	const char *s;
+/*
+/*	int	ctl_parse_opts(c, argc, argv, first, pos, npos, opts, usage)
+/*	ctl	*c;
+/*	int	argc;
+/*	char	**argv;
+/*	int	first;
+/*	const char **pos;
+/*	int	npos;
+/*	ctl_opt	*opts;
+/*	const char *usage;
 /* DESCRIPTION
 /*	ctl_campaign() is "campaign add|list|show|pause|resume|close":
 /*	the Pcampaign:<id> records of DESIGN.md section 3. "add" never
@@ -26,18 +38,17 @@
 /*	keyed by the normalised envelope sender, never by a pseudonym:
 /*	the daemon looks it up before it knows any recipient.
 /*
-/*	ctl_check() is "check ADDR CAMPAIGN": the answer the daemon would
-/*	give at RCPT time for an envelope campaign, reached through the
-/*	daemon's own code: cm_store_fetch() reads the campaign and the
-/*	recipient in one round trip, the message facts are filled in as
-/*	engine.c does, and cm_policy_decide() decides. Plugins (row 9)
-/*	are not run. The evidence behind the decision is printed under
-/*	it.
+/*	ctl_text() and ctl_parse_opts() are shared with ctl_check.c.
+/*	ctl_text() makes one untrusted string (NULL: empty) safe for the
+/*	terminal with cm_buf_add_text(), in the caller's buffer b, and
+/*	returns the text. ctl_parse_opts() takes exactly npos positional
+/*	arguments from argv[first] on into pos, and "--name value" or
+/*	"--name=value" options into the value of the matching entry of
+/*	opts (terminated by a NULL name). It returns 0, or the usage
+/*	exit status (64) after a message.
 /* DIAGNOSTICS
 /*	Exit status as in ctl.h: 64 usage, 65 bad input or unknown
-/*	campaign, 69 Redis unavailable; check exits 0 for allow, 1 for
-/*	deny or tempfail, 69 when the store could not be read (after
-/*	printing the decision the daemon would then give).
+/*	campaign, 69 Redis unavailable.
 /*--*/
 
 /* System library. */
@@ -57,7 +68,6 @@
 #include "campaign.h"
 #include "ctl.h"
 #include "json.h"
-#include "policy.h"
 #include "store.h"
 
 #define USAGE_ADD	"campaign add ID --purpose P [--basis consent|service] " \
@@ -65,70 +75,30 @@
 #define USAGE_CAMPAIGN	USAGE_ADD "\n       consentctl campaign list" \
 			"\n       consentctl campaign show|pause|resume|close ID"
 #define USAGE_SENDER	"sender set ADDR CAMPAIGN"
-#define USAGE_CHECK	"check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"
 
 #define SCAN_COUNT	"1000"		/* keys per SCAN step */
 #define CMD_ARGS_MAX	20		/* longest command: campaign add */
 
-/* One "--name value" option of a verb. */
-typedef struct opt {
-    const char *name;			/* "--purpose" */
-    const char *value;			/* NULL: not given */
-} opt;
+/* ctl_text - one untrusted string, made safe, in a caller's buffer */
 
-/* add_text - untrusted text for the terminal: UTF-8 kept, rest \xNN */
-
-static void add_text(cm_buf *b, const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *) s;
-    const unsigned char *end = p + len;
-    size_t  n;
-
-    while (p < end) {
-	n = 0;
-	if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-	    n = 1;
-	else if (*p >= 0xc2 && *p <= 0xdf && end - p >= 2
-		 && (p[1] & 0xc0) == 0x80 && (*p > 0xc2 || p[1] >= 0xa0))
-	    n = 2;				/* not a C1 control */
-	else if (*p >= 0xe0 && *p <= 0xef && end - p >= 3
-		 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80
-		 && (*p != 0xe0 || p[1] >= 0xa0) && (*p != 0xed || p[1] < 0xa0))
-	    n = 3;
-	else if (*p >= 0xf0 && *p <= 0xf4 && end - p >= 4
-		 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80
-		 && (p[3] & 0xc0) == 0x80 && (*p != 0xf0 || p[1] >= 0x90)
-		 && (*p != 0xf4 || p[1] < 0x90))
-	    n = 4;
-	if (n > 0) {
-	    cm_buf_add(b, (const char *) p, n);
-	    p += n;
-	} else {
-	    cm_buf_printf(b, "\\x%02x", *p++);
-	}
-    }
-}
-
-/* text - one untrusted string, made safe, in a caller's buffer */
-
-static const char *text(cm_buf *b, const char *s)
+const char *ctl_text(cm_buf *b, const char *s)
 {
     cm_buf_reset(b);
-    add_text(b, s ? s : "", s ? strlen(s) : 0);
+    cm_buf_add_text(b, s, s ? strlen(s) : 0);
     return (cm_buf_str(b));
 }
 
-/* parse_opts - positional arguments and --name value options */
+/* ctl_parse_opts - positional arguments and --name value options */
 
-static int parse_opts(ctl *c, int argc, char **argv, int first,
-		              const char **pos, int npos, opt *opts,
-		              const char *usage)
+int     ctl_parse_opts(ctl *c, int argc, char **argv, int first,
+		               const char **pos, int npos, ctl_opt *opts,
+		               const char *usage)
 {
     const char *eq;
     size_t  len;
     int     got = 0;
     int     i;
-    opt    *o;
+    ctl_opt *o;
 
     for (i = first; i < argc; i++) {
 	if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == 0) {
@@ -229,7 +199,7 @@ static int check_id(ctl *c, const char *id)
     if (cm_campaign_id_valid(id))
 	return (0);
     ctl_error(c, "campaign id \"%s\": must be 1 to %d of A-Z a-z 0-9 . _ : -",
-	      text(&b, id), CM_CAMPAIGN_ID_MAX);
+	      ctl_text(&b, id), CM_CAMPAIGN_ID_MAX);
     cm_buf_free(&b);
     return (CTL_EX_DATAERR);
 }
@@ -281,7 +251,7 @@ static int exec_watched(ctl *c, int argc, const char **argv)
 
 static int campaign_add(ctl *c, int argc, char **argv)
 {
-    opt     opts[] = {{"--purpose", 0}, {"--basis", 0}, {"--max-age-days", 0},
+    ctl_opt opts[] = {{"--purpose", 0}, {"--basis", 0}, {"--max-age-days", 0},
     {"--senders", 0}, {"--owner", 0}, {0, 0}};
     const char *id = 0;
     const char *hset[CMD_ARGS_MAX];
@@ -296,7 +266,8 @@ static int campaign_add(ctl *c, int argc, char **argv)
     int     n = 0;
     int     status;
 
-    if ((status = parse_opts(c, argc, argv, 2, &id, 1, opts, USAGE_ADD)) != 0)
+    if ((status = ctl_parse_opts(c, argc, argv, 2, &id, 1, opts,
+				 USAGE_ADD)) != 0)
 	return (status);
     if (opts[0].value == 0) {
 	ctl_error(c, "campaign add: --purpose is required");
@@ -306,7 +277,7 @@ static int campaign_add(ctl *c, int argc, char **argv)
 	return (status);
     if (!cm_purpose_valid(opts[0].value)) {
 	ctl_error(c, "purpose \"%s\": must be 1 to %d of a-z 0-9 . _ -",
-		  text(&key, opts[0].value), CM_PURPOSE_MAX);
+		  ctl_text(&key, opts[0].value), CM_PURPOSE_MAX);
 	cm_buf_free(&key);
 	return (CTL_EX_DATAERR);
     }
@@ -482,7 +453,7 @@ static int campaign_show(ctl *c, const char *id)
 	    continue;
 	}
 	cm_buf_reset(&t);
-	add_text(&t, v->str, v->len);
+	cm_buf_add_text(&t, v->str, v->len);
 	printf("%s:%*s%s", known[k], (int) (13 - strlen(known[k])), "",
 	       cm_buf_str(&t));
 	if (k == 6 && v->len < 20) {
@@ -498,9 +469,9 @@ static int campaign_show(ctl *c, const char *id)
 	if (k < sizeof(known) / sizeof(known[0]))
 	    continue;
 	cm_buf_reset(&t);
-	add_text(&t, r->element[i]->str, r->element[i]->len);
+	cm_buf_add_text(&t, r->element[i]->str, r->element[i]->len);
 	cm_buf_adds(&t, ": ");
-	add_text(&t, r->element[i + 1]->str, r->element[i + 1]->len);
+	cm_buf_add_text(&t, r->element[i + 1]->str, r->element[i + 1]->len);
 	printf("%s\n", cm_buf_str(&t));
     }
     freeReplyObject(r);
@@ -511,7 +482,7 @@ static int campaign_show(ctl *c, const char *id)
     if ((st = cm_store_create(&c->cfg, err, sizeof(err))) == 0
 	|| cm_store_fetch(st, id, &camp, 0, 0, err, sizeof(err)) != 0) {
 	printf("problem:      the daemon cannot use this record: %s\n",
-	       text(&t, err));
+	       ctl_text(&t, err));
 	status = CTL_EX_DATAERR;
     }
     cm_campaign_clear(&camp);
@@ -620,7 +591,7 @@ static int campaign_list(ctl *c)
 	    break;
 	}
 	cm_buf_reset(&t);
-	add_text(&t, ids[i] + plen, strlen(ids[i] + plen));
+	cm_buf_add_text(&t, ids[i] + plen, strlen(ids[i] + plen));
 	printf("%-*s", (int) width, cm_buf_str(&t));
 	for (k = 0; k < 4; k++) {
 	    const redisReply *e = r->type == REDIS_REPLY_ARRAY
@@ -628,7 +599,7 @@ static int campaign_list(ctl *c)
 
 	    cm_buf_reset(&t);
 	    if (e && e->type == REDIS_REPLY_STRING)
-		add_text(&t, e->str, e->len);
+		cm_buf_add_text(&t, e->str, e->len);
 	    else
 		cm_buf_adds(&t, r->type == REDIS_REPLY_ERROR ? "(not a hash)" :
 			    k == 1 ? "consent" : k == 2 ? "active" : "-");
@@ -703,7 +674,8 @@ int     ctl_sender(ctl *c, int argc, char **argv)
 	return (CTL_EX_DATAERR);
     }
     if (st != CM_ADDR_OK) {
-	ctl_error(c, "sender \"%s\": %s", text(&t, argv[2]), cm_addr_strerror(st));
+	ctl_error(c, "sender \"%s\": %s", ctl_text(&t, argv[2]),
+		  cm_addr_strerror(st));
 	cm_buf_free(&t);
 	return (CTL_EX_DATAERR);
     }
@@ -721,188 +693,7 @@ int     ctl_sender(ctl *c, int argc, char **argv)
     if (r == 0)
 	return (CTL_EX_UNAVAILABLE);
     freeReplyObject(r);
-    printf("sender %s: campaign %s\n", text(&t, norm), argv[3]);
+    printf("sender %s: campaign %s\n", ctl_text(&t, norm), argv[3]);
     cm_buf_free(&t);
     return (CTL_EX_OK);
-}
-
-/* print_consent - the recipient's records behind a decision */
-
-static void print_consent(const cm_campaign *camp, const cm_rcpt_facts *f,
-			          const cm_verdict *v, long long now, cm_buf *t)
-{
-    char    stamp[40];
-
-    if (f->suppressed) {
-	cm_time_rfc3339(stamp, sizeof(stamp), f->suppressed_at, -1);
-	printf("  suppressed at %s, reason: %s\n",
-	       f->suppressed_at > 0 ? stamp : "an unknown time",
-	       f->suppressed_reason ? text(t, f->suppressed_reason) : "none given");
-    }
-    if (f->consent == CM_CONSENT_NONE) {
-	printf("  no %s consent on record\n", camp->purpose);
-	return;
-    }
-    cm_time_rfc3339(stamp, sizeof(stamp), f->consent_at, -1);
-    printf("  %s %s at %s, source: %s\n", camp->purpose,
-	   f->consent == CM_CONSENT_GRANTED ? "granted" : "withdrawn",
-	   f->consent_at > 0 ? stamp : "an unknown time",
-	   f->consent_src ? text(t, f->consent_src) : "none recorded");
-    if (v->row == 15 && f->consent_at > 0)
-	printf("  the campaign accepts consent up to %ld days old; "
-	       "this is %lld days old\n", camp->max_age_days,
-	       (now - f->consent_at) / 86400);
-    else if (v->row == 15)
-	printf("  the campaign accepts consent up to %ld days old; "
-	       "this has no time\n", camp->max_age_days);
-}
-
-/* print_verdict - the decision line and the evidence under it */
-
-static void print_verdict(ctl *c, const cm_msg_facts *m,
-			          const cm_campaign *camp, const char *addr,
-			          const cm_rcpt_lookup *look, const cm_verdict *v)
-{
-    cm_buf  t = CM_BUF_INIT;
-    cm_buf  a = CM_BUF_INIT;
-    char    norm[CM_ID_SIZE];
-
-    printf("%s: %s (campaign %s", cm_decision_name(v->decision),
-	   v->reason ? v->reason : "not marketing", text(&t, m->campaign));
-    if (camp->found)
-	printf(", purpose %s", camp->purpose);
-    printf(")\n");
-    switch (v->row) {
-    case 1:
-	printf("  %s\n", m->store_error ? "the consent store could not be read"
-	       : "this address's records cannot be read (wrong key type or "
-	       "unknown consent state)");
-	break;
-    case 4:
-	printf("  campaign ids are 1 to %d of A-Z a-z 0-9 . _ : -\n",
-	       CM_CAMPAIGN_ID_MAX);
-	break;
-    case 5:
-	printf("  no such campaign: register it with "
-	       "\"consentctl campaign add\"\n");
-	break;
-    case 6:
-    case 7:
-	printf("  campaign status: %s\n", v->row == 6 ? "closed" : "paused");
-	break;
-    case 8:
-	printf("  campaign senders: %s\n", text(&t, camp->senders));
-	printf("  envelope sender: %s, SASL login: %s\n",
-	       *m->sender ? text(&t, m->sender) : "none",
-	       m->auth ? text(&a, m->auth) : "none");
-	break;
-    case 10:
-	printf("  basis service: not marketing, no consent needed\n");
-	break;
-    case 11:
-	printf("  address \"%s\": %s\n", text(&t, addr), cm_addr_strerror(
-		cm_addr_normalise(addr, strlen(addr), norm, sizeof(norm))));
-	break;
-    default:
-	if (v->row >= 12)
-	    print_consent(camp, &look->facts, v, m->now, &t);
-	break;
-    }
-    if (c->key != 0 && look->facts.addr_ok && v->row >= 11)
-	printf("  record id: %s\n", look->id);
-    if (c->cfg.mode == CM_MODE_DRY_RUN)
-	printf("  Mode dry-run: the daemon logs this decision, "
-	       "and delivers anyway\n");
-    cm_buf_free(&t);
-    cm_buf_free(&a);
-}
-
-/* ctl_check - the daemon's decision for one recipient of a campaign */
-
-int     ctl_check(ctl *c, int argc, char **argv)
-{
-    opt     opts[] = {{"--sender", 0}, {"--auth", 0}, {0, 0}};
-    const char *pos[2];
-    char    sender[CM_ID_SIZE];
-    char    norm[CM_ID_SIZE];
-    char    err[512] = "";
-    cm_buf  safe = CM_BUF_INIT;
-    cm_rcpt_lookup look;
-    cm_campaign camp;
-    cm_msg_facts m;
-    cm_verdict v;
-    cm_store *st;
-    cm_addr_status as;
-    int     status;
-
-    if (ctl_want_help(argc, argv)) {
-	printf("usage: consentctl %s\n", USAGE_CHECK);
-	return (CTL_EX_OK);
-    }
-    if ((status = parse_opts(c, argc, argv, 1, pos, 2, opts, USAGE_CHECK)) != 0)
-	return (status);
-
-    /*
-     * The sender as cm_on_mail() keeps it: normalised, or made safe when
-     * it does not parse. The null sender is never marketing: the daemon
-     * accepts the message at MAIL without looking further.
-     */
-    sender[0] = 0;
-    if (opts[0].value != 0) {
-	as = cm_addr_normalise(opts[0].value, strlen(opts[0].value),
-			       sender, sizeof(sender));
-	if (as == CM_ADDR_EMPTY) {
-	    printf("pass: null sender (bounces are never marketing)\n");
-	    return (CTL_EX_OK);
-	}
-	if (as != CM_ADDR_OK) {
-	    cm_buf_add_safe(&safe, opts[0].value,
-			    strnlen(opts[0].value, CM_ADDR_MAX));
-	    snprintf(sender, sizeof(sender), "%s", cm_buf_str(&safe));
-	}
-    }
-
-    /* The recipient as add_rcpt() sees it. */
-    memset(&look, 0, sizeof(look));
-    memset(&camp, 0, sizeof(camp));
-    if (cm_addr_normalise(pos[0], strlen(pos[0]), norm, sizeof(norm))
-	== CM_ADDR_OK) {
-	look.facts.addr_ok = 1;
-	cm_addr_record_id(c->key, norm, strlen(norm), look.id, sizeof(look.id));
-    }
-
-    /*
-     * One round trip for the campaign and the recipient, as decide_all()
-     * does; a malformed id is never looked up (row 4).
-     */
-    memset(&m, 0, sizeof(m));
-    if (cm_campaign_id_valid(pos[1])) {
-	if ((st = cm_store_create(&c->cfg, err, sizeof(err))) == 0
-	    || cm_store_fetch(st, pos[1], &camp, &look, 1, err,
-			      sizeof(err)) != 0)
-	    m.store_error = 1;
-	cm_store_destroy(st);
-    }
-
-    /* fill_msg_facts() for an envelope campaign at RCPT time. */
-    m.campaign = pos[1];
-    m.record = &camp;
-    m.sender = sender;
-    m.auth = opts[1].value && *opts[1].value ? opts[1].value : 0;
-    m.veto = 0;
-    m.campaign_bad = 0;
-    m.bulk = 0;
-    m.now = cm_time_now_ms() / 1000;
-    cm_policy_decide(&c->cfg, &m, &look.facts, &v);
-
-    print_verdict(c, &m, &camp, pos[0], &look, &v);
-    cm_campaign_clear(&camp);
-    cm_rcpt_facts_clear(&look.facts);
-    cm_buf_free(&safe);
-    if (m.store_error) {
-	ctl_error(c, "consent store unavailable: %s", err);
-	return (CTL_EX_UNAVAILABLE);
-    }
-    return (v.decision == CM_DECISION_ALLOW || v.decision == CM_DECISION_PASS ?
-	    CTL_EX_OK : CTL_EX_NO);
 }

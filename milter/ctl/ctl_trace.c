@@ -2,7 +2,7 @@
 /* NAME
 /*	ctl_trace 3
 /* SUMMARY
-/*	consentctl: the complaint view and campaign reports
+/*	consentctl: the complaint view
 /* SYNOPSIS
 /*	#include "ctl.h"
 /*
@@ -10,8 +10,6 @@
 /*	ctl	*c;
 /*	int	argc;
 /*	char	**argv;
-/*
-/*	int	ctl_report(c, argc, argv)
 /* DESCRIPTION
 /*	ctl_trace() answers a complaint about one address, for whoever
 /*	must answer it months later: one timeline, oldest first, of the
@@ -33,32 +31,24 @@
 /*	(zlib). A line that cannot mention the address is not parsed; a
 /*	malformed line that might is skipped with a warning naming the
 /*	file and line.
-/*
-/*	ctl_report() counts the audit records of one campaign by decision,
-/*	reason and action, the distinct messages (queue ids) and the time
-/*	range. It reads only logs, never Redis.
 /* DIAGNOSTICS
-/*	Exit status 0; 64 usage; 65 a bad address or campaign id; 69 when
-/*	Redis cannot be read (trace). Unreadable logs are warnings.
+/*	Exit status 0; 64 usage; 65 a bad address; 69 when Redis cannot
+/*	be read. Unreadable logs are warnings.
 /*--*/
 
 /* System library. */
 
-#include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* Utility library. */
 
 #include <hiredis/hiredis.h>
-#include <zlib.h>
 
 /* Application-specific. */
 
+#include "auditlog.h"
 #include "campaign.h"
 #include "ctl.h"
 #include "json.h"
@@ -66,8 +56,6 @@
 #include "timeparse.h"
 
 #define USAGE_TRACE	"trace ADDR [--audit-log FILE...] [--json]"
-#define USAGE_REPORT	"report CAMPAIGN [--audit-log FILE...]"
-#define LINE_MAX_BYTES	(1024 * 1024)	/* longer lines are skipped */
 #define LIST_MAX	10		/* stopped sends listed by name */
 
 /* Fields of an event; message events use the audit key names. */
@@ -106,69 +94,12 @@ typedef struct trace {
     size_t  aev;
 } trace;
 
-/* Called for each parsed audit line that passed the prefilter. */
-typedef void (*record_fn) (void *arg, const cm_jobject *obj,
-			           const char *where);
-
-/* add_text - untrusted text for the terminal: UTF-8 kept, rest \xNN */
+/* add_text - untrusted C string for the terminal (NULL: empty) */
 
 static void add_text(cm_buf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *) (s ? s : "");
-    size_t  n, k;
-
-    while (*p) {
-	n = (*p >= 0x20 && *p < 0x7f && *p != '\\') ? 1 :
-	    (*p >= 0xc2 && *p <= 0xdf) ? 2 : (*p >= 0xe0 && *p <= 0xef) ? 3 :
-	    (*p >= 0xf0 && *p <= 0xf4) ? 4 : 0;
-	for (k = 1; k < n; k++)
-	    if ((p[k] & 0xc0) != 0x80)
-		n = 0;
-	/* No overlong forms, surrogates, C1 controls or > U+10FFFF. */
-	if ((n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-	    || (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0)
-			   || (p[0] == 0xed && p[1] >= 0xa0)))
-	    || (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90)
-			   || (p[0] == 0xf4 && p[1] >= 0x90))))
-	    n = 0;
-	if (n > 0) {
-	    cm_buf_add(b, (const char *) p, n);
-	    p += n;
-	} else {
-	    cm_buf_printf(b, "\\x%02x", *p++);
-	}
-    }
-}
-
-/* when - milliseconds as "2026-11-23 09:41:31Z" */
-
-static const char *when(char *buf, size_t size, long long ms)
-{
-    char   *t;
-
-    cm_time_format(ms / 1000, buf, size);
-    if ((t = strchr(buf, 'T')) != 0)
-	*t = ' ';
-    return (buf);
-}
-
-/* parse_ms - an audit "time": RFC 3339, maybe with a fraction */
-
-static int parse_ms(const char *s, long long *ms)
-{
-    const char *p;
-    long long sec;
-    int     frac = 0;
-    int     n;
-
-    if (s == 0 || cm_time_parse(s, &sec) < 0)
-	return (-1);
-    /* cm_time_parse() drops the fraction; the trail has milliseconds. */
-    if (strlen(s) > 20 && s[19] == '.')
-	for (n = 0, p = s + 20; n < 3; n++)
-	    frac = frac * 10 + ((*p >= '0' && *p <= '9') ? *p++ - '0' : 0);
-    *ms = sec * 1000 + frac;
-    return (0);
+    s = s ? s : "";
+    cm_buf_add_text(b, s, strlen(s));
 }
 
 /* new_event - append an empty event */
@@ -201,197 +132,6 @@ static void set(event *e, int field, const char *s, long len)
     free(e->f[field]);
     e->f[field] = s ? strndup(s, len < 0 ? strlen(s) : (size_t) len) : 0;
 }
-
-/* scan_line - one line of a log: prefilter, parse, hand over */
-
-static void scan_line(ctl *c, const char *where, cm_buf *line, int toolong,
-		              const char *const *needles, record_fn fn, void *arg)
-{
-    static cm_jobject obj = CM_JOBJECT_INIT;
-    const char *text = cm_buf_str(line);
-    size_t  len = line->len;
-    const char *nul;
-    char    err[256];
-    size_t  i;
-
-    if (toolong) {
-	ctl_error(c, "warning: %s: line longer than %d bytes: skipped",
-		  where, LINE_MAX_BYTES);
-	return;
-    }
-    if (len > 0 && text[len - 1] == '\r')
-	len--;
-
-    /*
-     * A crash can leave NUL bytes where a line was being written, and
-     * the next record is then appended after them: keep that record.
-     */
-    for (nul = text + len; nul > text && nul[-1] != 0; nul--)
-	 /* void */ ;
-    if (nul > text) {
-	ctl_error(c, "warning: %s: %zu bytes up to a NUL byte skipped",
-		  where, (size_t) (nul - text));
-	len -= nul - text;
-	text = nul;
-    }
-    for (i = 0; needles && needles[i]; i++)
-	if (strstr(text, needles[i]) != 0)
-	    break;
-    if (len == 0 || (needles && needles[i] == 0))
-	return;					/* not ours */
-    if (cm_jobject_parse(&obj, text, len, err, sizeof(err)) < 0)
-	ctl_error(c, "warning: %s: malformed audit record skipped: %s",
-		  where, err);
-    else
-	fn(arg, &obj, where);
-}
-
-/* scan_file - read one log, plain or gzip, one JSON object per line */
-
-static void scan_file(ctl *c, const char *path, const char *const *needles,
-		              record_fn fn, void *arg)
-{
-    cm_buf  line = CM_BUF_INIT;
-    char    buf[65536];
-    char    where[4200];
-    const char *msg, *nl, *colon;
-    size_t  pos = 0, have = 0, n;
-    long    lineno = 0;
-    int     got = 1, errnum, toolong = 0;
-    gzFile  gz;
-
-    errno = 0;
-    if ((gz = strcmp(path, "-") == 0 ? gzdopen(dup(0), "rb")
-	 : gzopen(path, "rb")) == 0) {
-	ctl_error(c, "warning: %s: %s", path,
-		  errno ? strerror(errno) : "cannot open");
-	return;
-    }
-
-    /* gzread, not gzgets: a NUL byte must not hide the rest of a line. */
-    while (got > 0 || pos < have || line.len > 0 || toolong) {
-	if (pos == have && got > 0) {
-	    pos = 0;
-	    have = (got = gzread(gz, buf, sizeof(buf))) > 0 ? (size_t) got : 0;
-	    continue;
-	}
-	nl = memchr(buf + pos, '\n', have - pos);
-	n = (nl ? (size_t) (nl - buf) : have) - pos;
-	if (!toolong && line.len + n <= LINE_MAX_BYTES)
-	    cm_buf_add(&line, buf + pos, n);
-	else
-	    toolong = 1;
-	pos += n + (nl != 0);
-	if (nl == 0 && got > 0)
-	    continue;				/* the line goes on */
-	snprintf(where, sizeof(where), "%s:%ld", path, ++lineno);
-	scan_line(c, where, &line, toolong, needles, fn, arg);
-	cm_buf_reset(&line);
-	toolong = 0;
-    }
-    msg = gzerror(gz, &errnum);
-    if (errnum != Z_OK && errnum != Z_STREAM_END) {
-	/* zlib's text starts with the path; keep only the reason. */
-	if ((colon = strrchr(msg, ':')) != 0 && colon[1] == ' ')
-	    msg = colon + 2;
-	ctl_error(c, "warning: %s: %s", path,
-		  errnum == Z_ERRNO ? strerror(errno) : msg);
-    }
-    gzclose(gz);
-    cm_buf_free(&line);
-}
-
-/* glob_quote - a path as a glob(3) pattern that matches only itself */
-
-static void glob_quote(cm_buf *b, const char *path)
-{
-    for (; *path; path++) {
-	if (strchr("*?[]\\", *path))
-	    cm_buf_addc(b, '\\');
-	cm_buf_addc(b, *path);
-    }
-}
-
-/* scan_logs - the given logs, or AuditLog and its rotated siblings */
-
-static void scan_logs(ctl *c, char **files, int nfiles,
-		              const char *const *needles, record_fn fn, void *arg)
-{
-    static const char *rotated[] = {".[0-9]*", "-[0-9]*"};
-    cm_buf  pat = CM_BUF_INIT;
-    glob_t  g;
-    size_t  i;
-    int     k;
-
-    for (k = 0; k < nfiles; k++)
-	scan_file(c, files[k], needles, fn, arg);
-    if (nfiles > 0)
-	return;
-    if (c->cfg.audit_log == 0) {
-	ctl_error(c, "warning: AuditLog is none and no --audit-log given: "
-		  "no audit records read");
-	return;
-    }
-    scan_file(c, c->cfg.audit_log, needles, fn, arg);
-    memset(&g, 0, sizeof(g));
-    for (k = 0; k < 2; k++) {
-	cm_buf_reset(&pat);
-	glob_quote(&pat, c->cfg.audit_log);
-	cm_buf_adds(&pat, rotated[k]);
-	(void) glob(cm_buf_str(&pat), k ? GLOB_APPEND : 0, 0, &g);
-    }
-    for (i = 0; i < g.gl_pathc; i++)
-	scan_file(c, g.gl_pathv[i], needles, fn, arg);
-    globfree(&g);
-    cm_buf_free(&pat);
-}
-
-/* parse_args - one positional argument, --audit-log FILE..., --json */
-
-static int parse_args(ctl *c, int argc, char **argv, const char *usage,
-		              const char **pos, char ***files, int *nfiles,
-		              int *json)
-{
-    int     i;
-    int     in_logs = 0;
-
-    *pos = 0;
-    *nfiles = 0;
-    if ((*files = calloc(argc, sizeof(**files))) == 0)
-	return (CTL_EX_SOFTWARE);
-    for (i = 1; i < argc; i++) {
-	if (strcmp(argv[i], "--audit-log") == 0) {
-	    in_logs = 1;
-	    if (i + 1 >= argc)
-		break;
-	    (*files)[(*nfiles)++] = argv[++i];
-	} else if (strncmp(argv[i], "--audit-log=", 12) == 0) {
-	    in_logs = 1;
-	    (*files)[(*nfiles)++] = argv[i] + 12;
-	} else if (json && strcmp(argv[i], "--json") == 0) {
-	    *json = 1;
-	    in_logs = 0;
-	} else if (argv[i][0] == '-' && argv[i][1] != 0) {
-	    ctl_error(c, "unknown option \"%s\"", argv[i]);
-	    return (ctl_usage(c, usage));
-	} else if (in_logs) {
-	    (*files)[(*nfiles)++] = argv[i];
-	} else if (*pos == 0) {
-	    *pos = argv[i];
-	} else {
-	    ctl_error(c, "unexpected argument \"%s\"", argv[i]);
-	    return (ctl_usage(c, usage));
-	}
-    }
-    if (i < argc || (in_logs && *nfiles == 0)) {
-	ctl_error(c, "--audit-log needs a file");
-	return (ctl_usage(c, usage));
-    }
-    if (*pos == 0)
-	return (ctl_usage(c, usage));
-    return (0);
-}
-
 /* trace_record - an audit line: keep it if it is about our address */
 
 static void trace_record(void *arg, const cm_jobject *obj, const char *where)
@@ -409,7 +149,7 @@ static void trace_record(void *arg, const cm_jobject *obj, const char *where)
 	      && m->type == CM_JTYPE_STRING && m->val_len == strlen(t->id)
 	      && strcmp(m->val, t->id) == 0)))
 	return;
-    if (parse_ms(cm_jobject_string(obj, "time"), &ms) < 0) {
+    if (ctl_audit_time(cm_jobject_string(obj, "time"), &ms) < 0) {
 	ctl_error(t->c, "warning: %s: audit record without a valid time "
 		  "skipped", where);
 	return;
@@ -640,7 +380,7 @@ static void print_event(const trace *t, const event *e)
 
 #define TXT(s)	add_text(&b, (s) ? (s) : "none")
 
-    cm_buf_printf(&b, "%s  ", when(ts, sizeof(ts), e->ms));
+    cm_buf_printf(&b, "%s  ", ctl_audit_when(ts, sizeof(ts), e->ms));
     if (e->kind == EV_CONSENT) {
 	if (strcmp(st, "granted") == 0 || strcmp(st, "withdrawn") == 0) {
 	    cm_buf_printf(&b, "consent %s for ", st);
@@ -665,7 +405,7 @@ static void print_event(const trace *t, const event *e)
 	    cm_buf_adds(&b, " [current record; no history entry]");
 	else if (e->recorded_ms - e->ms > 60000 || e->ms - e->recorded_ms > 60000)
 	    cm_buf_printf(&b, " [recorded %s]",
-			  when(ts, sizeof(ts), e->recorded_ms));
+			  ctl_audit_when(ts, sizeof(ts), e->recorded_ms));
     } else {
 	cm_buf_printf(&b, "%s ", verb[e->outcome]);
 	add_text(&b, e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "(no campaign)");
@@ -697,10 +437,11 @@ static void print_event(const trace *t, const event *e)
 	    const event *o = t->ev + e->optout - 1;
 
 	    cm_buf_printf(&b, "\n    WARNING: sent after opt-out (%s at %s",
-			  o->f[F_STATE], when(ts2, sizeof(ts2), o->ms));
+			  o->f[F_STATE],
+			  ctl_audit_when(ts2, sizeof(ts2), o->ms));
 	    if (o->recorded_ms > e->ms)
 		cm_buf_printf(&b, ", recorded only at %s",
-			      when(ts, sizeof(ts), o->recorded_ms));
+			      ctl_audit_when(ts, sizeof(ts), o->recorded_ms));
 	    cm_buf_adds(&b, ")");
 	}
     }
@@ -809,8 +550,9 @@ static void print_summary(const trace *t, const summary *s)
 	    continue;
 	printf("   %-8s %ld", out_name[k], s->count[k]);
 	if (s->count[k] > 0)
-	    printf(" (first %s, last %s)", when(ts, sizeof(ts), s->first[k]),
-		   when(ts2, sizeof(ts2), s->last[k]));
+	    printf(" (first %s, last %s)",
+		   ctl_audit_when(ts, sizeof(ts), s->first[k]),
+		   ctl_audit_when(ts2, sizeof(ts2), s->last[k]));
 	printf("\n");
     }
 
@@ -825,7 +567,7 @@ static void print_summary(const trace *t, const summary *s)
 	else
 	    add_text(&b, o->f[F_PURPOSE]);
 	cm_buf_printf(&b, " %s at %s, source: ", o->f[F_STATE],
-		      when(ts, sizeof(ts), o->ms));
+		      ctl_audit_when(ts, sizeof(ts), o->ms));
 	add_text(&b, o->f[F_SRC] && *o->f[F_SRC] ? o->f[F_SRC] : "none");
 	printf("   first opt-out: %s\n", cm_buf_str(&b));
 	printf("   refused after it: %ld\n", s->stopped);
@@ -841,7 +583,8 @@ static void print_summary(const trace *t, const summary *s)
 	    add_text(&b, e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "(no campaign)");
 	    cm_buf_adds(&b, ": ");
 	    add_text(&b, e->f[F_REASON] ? e->f[F_REASON] : "none");
-	    printf("     %s  %s\n", when(ts, sizeof(ts), e->ms), cm_buf_str(&b));
+	    printf("     %s  %s\n", ctl_audit_when(ts, sizeof(ts), e->ms),
+		   cm_buf_str(&b));
 	}
     }
     if (s->warnings > 0)
@@ -951,8 +694,8 @@ int     ctl_trace(ctl *c, int argc, char **argv)
     }
     memset(&t, 0, sizeof(t));
     t.c = c;
-    if ((status = parse_args(c, argc, argv, USAGE_TRACE, &addr, &files,
-			     &nfiles, &json)) != 0
+    if ((status = ctl_audit_args(c, argc, argv, USAGE_TRACE, &addr, &files,
+				 &nfiles, &json)) != 0
 	|| (status = ctl_record_id(c, addr, t.norm, sizeof(t.norm), t.id,
 				   sizeof(t.id))) != 0
 	|| (status = gather_consent(&t)) != 0) {
@@ -970,7 +713,8 @@ int     ctl_trace(ctl *c, int argc, char **argv)
     for (i = 0; t.norm[i]; i++)
 	if (t.norm[i] < 0x20 || t.norm[i] >= 0x7f || strchr("\"\\/", t.norm[i]))
 	    needles[0] = 0;
-    scan_logs(c, files, nfiles, needles[0] ? needles : 0, trace_record, &t);
+    ctl_audit_scan(c, files, nfiles, needles[0] ? needles : 0, trace_record,
+		   &t);
 
     qsort(t.ev, t.nev, sizeof(*t.ev), cmp_event);
     analyse(&t, &s);
@@ -990,165 +734,5 @@ int     ctl_trace(ctl *c, int argc, char **argv)
 	    free(t.ev[i].f[k]);
     free(t.ev);
     free(files);
-    return (CTL_EX_OK);
-}
-
-/* Report state: one row per decision, reason and action. */
-typedef struct report {
-    ctl    *c;
-    const char *campaign;
-    struct row {
-	char   *key[3];			/* decision, reason, action */
-	long    count;
-    }      *rows;
-    size_t  nrows;
-    char  **qids;			/* queue ids, repeats next to each other */
-    size_t  nqids;
-    long    total, dryrun;
-    long long first, last;
-} report;
-
-/* report_record - count one audit line of the campaign */
-
-static void report_record(void *arg, const cm_jobject *obj, const char *where)
-{
-    static const char *keys[3] = {"decision", "reason", "action"};
-    report *r = arg;
-    const char *v[3], *qid, *mode;
-    long long ms;
-    size_t  i;
-    int     k;
-    void   *grown;
-
-    if ((v[0] = cm_jobject_string(obj, "campaign")) == 0
-	|| strcmp(v[0], r->campaign) != 0)
-	return;
-    if (parse_ms(cm_jobject_string(obj, "time"), &ms) < 0) {
-	ctl_error(r->c, "warning: %s: audit record without a valid time "
-		  "skipped", where);
-	return;
-    }
-    for (k = 0; k < 3; k++)
-	if ((v[k] = cm_jobject_string(obj, keys[k])) == 0)
-	    v[k] = "-";
-    for (i = 0; i < r->nrows; i++)
-	if (!strcmp(r->rows[i].key[0], v[0]) && !strcmp(r->rows[i].key[1], v[1])
-	    && !strcmp(r->rows[i].key[2], v[2]))
-	    break;
-    if (i == r->nrows) {
-	if ((grown = realloc(r->rows, (i + 1) * sizeof(*r->rows))) == 0)
-	    return;
-	r->rows = grown;
-	for (k = 0; k < 3; k++)
-	    r->rows[i].key[k] = strdup(v[k]);
-	r->rows[i].count = 0;
-	r->nrows++;
-    }
-    r->rows[i].count++;
-    if (r->total++ == 0 || ms < r->first)
-	r->first = ms;
-    if (ms > r->last)
-	r->last = ms;
-    if ((mode = cm_jobject_string(obj, "mode")) && !strcmp(mode, "dry-run"))
-	r->dryrun++;
-    /* A message's lines are written together: keep only a change. */
-    if ((qid = cm_jobject_string(obj, "qid")) != 0 && (r->nqids == 0
-		  || strcmp(r->qids[r->nqids - 1], qid) != 0)
-	&& (grown = realloc(r->qids, (r->nqids + 1) * sizeof(char *))) != 0) {
-	r->qids = grown;
-	r->qids[r->nqids++] = strdup(qid);
-    }
-}
-
-/* cmp_row - qsort: decision, then most frequent first */
-
-static int cmp_row(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    int     d = strcmp(x->key[0], y->key[0]);
-
-    if (d != 0)
-	return (d);
-    if (x->count != y->count)
-	return (x->count > y->count ? -1 : 1);
-    return (strcmp(x->key[1], y->key[1]));
-}
-
-/* cmp_qid - qsort: C strings */
-
-static int cmp_qid(const void *a, const void *b)
-{
-    return (strcmp(*(char *const *) a, *(char *const *) b));
-}
-
-/* ctl_report - counts for one campaign across the logs */
-
-int     ctl_report(ctl *c, int argc, char **argv)
-{
-    report  r;
-    const char *needles[2] = {0, 0};
-    char  **files = 0;
-    char    ts[40], ts2[40];
-    cm_buf  b = CM_BUF_INIT;
-    size_t  i, msgs = 0, w[3] = {8, 6, 6};
-    int     nfiles, status, k;
-
-    if (ctl_want_help(argc, argv)) {
-	printf("usage: consentctl %s\n", USAGE_REPORT);
-	return (CTL_EX_OK);
-    }
-    memset(&r, 0, sizeof(r));
-    r.c = c;
-    if ((status = parse_args(c, argc, argv, USAGE_REPORT, &r.campaign,
-			     &files, &nfiles, 0)) != 0)
-	return (status);
-    if (!cm_campaign_id_valid(r.campaign)) {
-	cm_buf_add_safe(&b, r.campaign, strlen(r.campaign));
-	ctl_error(c, "campaign id \"%s\": must be 1 to %d of A-Z a-z 0-9 . _ : -",
-		  cm_buf_str(&b), CM_CAMPAIGN_ID_MAX);
-	cm_buf_free(&b);
-	free(files);
-	return (CTL_EX_DATAERR);
-    }
-    /* Campaign ids are plain ASCII: JSON writes them as they are. */
-    needles[0] = r.campaign;
-    scan_logs(c, files, nfiles, needles, report_record, &r);
-
-    qsort(r.qids, r.nqids, sizeof(*r.qids), cmp_qid);
-    for (i = 0; i < r.nqids; i++)
-	msgs += (i == 0 || strcmp(r.qids[i], r.qids[i - 1]) != 0);
-    qsort(r.rows, r.nrows, sizeof(*r.rows), cmp_row);
-    printf("campaign %s: %ld recipient decision(s), %zu message(s) "
-	   "(distinct queue ids)\n", r.campaign, r.total, msgs);
-    if (r.total > 0)
-	printf("from %s to %s\n", when(ts, sizeof(ts), r.first),
-	       when(ts2, sizeof(ts2), r.last));
-    if (r.dryrun > 0)
-	printf("%ld of them in Mode dry-run (logged, not enforced)\n", r.dryrun);
-    for (i = 0; i < r.nrows; i++)
-	for (k = 0; k < 3; k++) {
-	    cm_buf_reset(&b);
-	    add_text(&b, r.rows[i].key[k]);
-	    if (b.len > w[k])
-		w[k] = b.len;
-	}
-    if (r.nrows > 0)
-	printf("\n%-*s  %-*s  %-*s  %s\n", (int) w[0], "decision", (int) w[1],
-	       "reason", (int) w[2], "action", "count");
-    for (i = 0; i < r.nrows; i++) {
-	for (k = 0; k < 3; k++) {
-	    cm_buf_reset(&b);
-	    add_text(&b, r.rows[i].key[k]);
-	    printf("%-*s  ", (int) w[k], cm_buf_str(&b));
-	    free(r.rows[i].key[k]);
-	}
-	printf("%5ld\n", r.rows[i].count);
-    }
-    for (i = 0; i < r.nqids; i++)
-	free(r.qids[i]);
-    free(r.qids);
-    free(r.rows);
-    free(files);
-    cm_buf_free(&b);
     return (CTL_EX_OK);
 }

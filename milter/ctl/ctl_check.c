@@ -1,0 +1,226 @@
+/*++
+/* NAME
+/*	ctl_check 3
+/* SUMMARY
+/*	consentctl: the daemon's decision for one recipient
+/* SYNOPSIS
+/*	#include "ctl.h"
+/*
+/*	int	ctl_check(c, argc, argv)
+/*	ctl	*c;
+/*	int	argc;
+/*	char	**argv;
+/* DESCRIPTION
+/*	ctl_check() is "check ADDR CAMPAIGN": the answer the daemon would
+/*	give at RCPT time for an envelope campaign, reached through the
+/*	daemon's own code: cm_store_fetch() reads the campaign and the
+/*	recipient in one round trip, the message facts are filled in as
+/*	engine.c does, and cm_policy_decide() decides. Plugins (row 9)
+/*	are not run. The evidence behind the decision is printed under
+/*	it.
+/* DIAGNOSTICS
+/*	Exit status 0 for allow (or pass), 1 for deny or tempfail, 64
+/*	usage, 69 when the store could not be read (after printing the
+/*	decision the daemon would then give).
+/*--*/
+
+/* System library. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+
+#include "audit.h"
+#include "campaign.h"
+#include "ctl.h"
+#include "json.h"
+#include "policy.h"
+#include "store.h"
+
+#define USAGE_CHECK	"check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"
+
+/* print_consent - the recipient's records behind a decision */
+
+static void print_consent(const cm_campaign *camp, const cm_rcpt_facts *f,
+			          const cm_verdict *v, long long now, cm_buf *t)
+{
+    char    stamp[40];
+
+    if (f->suppressed) {
+	cm_time_rfc3339(stamp, sizeof(stamp), f->suppressed_at, -1);
+	printf("  suppressed at %s, reason: %s\n",
+	       f->suppressed_at > 0 ? stamp : "an unknown time",
+	       f->suppressed_reason ? ctl_text(t, f->suppressed_reason)
+	       : "none given");
+    }
+    if (f->consent == CM_CONSENT_NONE) {
+	printf("  no %s consent on record\n", camp->purpose);
+	return;
+    }
+    cm_time_rfc3339(stamp, sizeof(stamp), f->consent_at, -1);
+    printf("  %s %s at %s, source: %s\n", camp->purpose,
+	   f->consent == CM_CONSENT_GRANTED ? "granted" : "withdrawn",
+	   f->consent_at > 0 ? stamp : "an unknown time",
+	   f->consent_src ? ctl_text(t, f->consent_src) : "none recorded");
+    if (v->row == 15 && f->consent_at > 0)
+	printf("  the campaign accepts consent up to %ld days old; "
+	       "this is %lld days old\n", camp->max_age_days,
+	       (now - f->consent_at) / 86400);
+    else if (v->row == 15)
+	printf("  the campaign accepts consent up to %ld days old; "
+	       "this has no time\n", camp->max_age_days);
+}
+
+/* print_verdict - the decision line and the evidence under it */
+
+static void print_verdict(ctl *c, const cm_msg_facts *m,
+			          const cm_campaign *camp, const char *addr,
+			          const cm_rcpt_lookup *look, const cm_verdict *v)
+{
+    cm_buf  t = CM_BUF_INIT;
+    cm_buf  a = CM_BUF_INIT;
+    char    norm[CM_ID_SIZE];
+
+    printf("%s: %s (campaign %s", cm_decision_name(v->decision),
+	   v->reason ? v->reason : "not marketing", ctl_text(&t, m->campaign));
+    if (camp->found)
+	printf(", purpose %s", camp->purpose);
+    printf(")\n");
+    switch (v->row) {
+    case 1:
+	printf("  %s\n", m->store_error ? "the consent store could not be read"
+	       : "this address's records cannot be read (wrong key type or "
+	       "unknown consent state)");
+	break;
+    case 4:
+	printf("  campaign ids are 1 to %d of A-Z a-z 0-9 . _ : -\n",
+	       CM_CAMPAIGN_ID_MAX);
+	break;
+    case 5:
+	printf("  no such campaign: register it with "
+	       "\"consentctl campaign add\"\n");
+	break;
+    case 6:
+    case 7:
+	printf("  campaign status: %s\n", v->row == 6 ? "closed" : "paused");
+	break;
+    case 8:
+	printf("  campaign senders: %s\n", ctl_text(&t, camp->senders));
+	printf("  envelope sender: %s, SASL login: %s\n",
+	       *m->sender ? ctl_text(&t, m->sender) : "none",
+	       m->auth ? ctl_text(&a, m->auth) : "none");
+	break;
+    case 10:
+	printf("  basis service: not marketing, no consent needed\n");
+	break;
+    case 11:
+	printf("  address \"%s\": %s\n", ctl_text(&t, addr), cm_addr_strerror(
+		cm_addr_normalise(addr, strlen(addr), norm, sizeof(norm))));
+	break;
+    default:
+	if (v->row >= 12)
+	    print_consent(camp, &look->facts, v, m->now, &t);
+	break;
+    }
+    if (c->key != 0 && look->facts.addr_ok && v->row >= 11)
+	printf("  record id: %s\n", look->id);
+    if (c->cfg.mode == CM_MODE_DRY_RUN)
+	printf("  Mode dry-run: the daemon logs this decision, "
+	       "and delivers anyway\n");
+    cm_buf_free(&t);
+    cm_buf_free(&a);
+}
+
+/* ctl_check - the daemon's decision for one recipient of a campaign */
+
+int     ctl_check(ctl *c, int argc, char **argv)
+{
+    ctl_opt opts[] = {{"--sender", 0}, {"--auth", 0}, {0, 0}};
+    const char *pos[2];
+    char    sender[CM_ID_SIZE];
+    char    norm[CM_ID_SIZE];
+    char    err[512] = "";
+    cm_buf  safe = CM_BUF_INIT;
+    cm_rcpt_lookup look;
+    cm_campaign camp;
+    cm_msg_facts m;
+    cm_verdict v;
+    cm_store *st;
+    cm_addr_status as;
+    int     status;
+
+    if (ctl_want_help(argc, argv)) {
+	printf("usage: consentctl %s\n", USAGE_CHECK);
+	return (CTL_EX_OK);
+    }
+    if ((status = ctl_parse_opts(c, argc, argv, 1, pos, 2, opts,
+				 USAGE_CHECK)) != 0)
+	return (status);
+
+    /*
+     * The sender as cm_on_mail() keeps it: normalised, or made safe when
+     * it does not parse. The null sender is never marketing: the daemon
+     * accepts the message at MAIL without looking further.
+     */
+    sender[0] = 0;
+    if (opts[0].value != 0) {
+	as = cm_addr_normalise(opts[0].value, strlen(opts[0].value),
+			       sender, sizeof(sender));
+	if (as == CM_ADDR_EMPTY) {
+	    printf("pass: null sender (bounces are never marketing)\n");
+	    return (CTL_EX_OK);
+	}
+	if (as != CM_ADDR_OK) {
+	    cm_buf_add_safe(&safe, opts[0].value,
+			    strnlen(opts[0].value, CM_ADDR_MAX));
+	    snprintf(sender, sizeof(sender), "%s", cm_buf_str(&safe));
+	}
+    }
+
+    /* The recipient as add_rcpt() sees it. */
+    memset(&look, 0, sizeof(look));
+    memset(&camp, 0, sizeof(camp));
+    if (cm_addr_normalise(pos[0], strlen(pos[0]), norm, sizeof(norm))
+	== CM_ADDR_OK) {
+	look.facts.addr_ok = 1;
+	cm_addr_record_id(c->key, norm, strlen(norm), look.id, sizeof(look.id));
+    }
+
+    /*
+     * One round trip for the campaign and the recipient, as decide_all()
+     * does; a malformed id is never looked up (row 4).
+     */
+    memset(&m, 0, sizeof(m));
+    if (cm_campaign_id_valid(pos[1])) {
+	if ((st = cm_store_create(&c->cfg, err, sizeof(err))) == 0
+	    || cm_store_fetch(st, pos[1], &camp, &look, 1, err,
+			      sizeof(err)) != 0)
+	    m.store_error = 1;
+	cm_store_destroy(st);
+    }
+
+    /* fill_msg_facts() for an envelope campaign at RCPT time. */
+    m.campaign = pos[1];
+    m.record = &camp;
+    m.sender = sender;
+    m.auth = opts[1].value && *opts[1].value ? opts[1].value : 0;
+    m.veto = 0;
+    m.campaign_bad = 0;
+    m.bulk = 0;
+    m.now = cm_time_now_ms() / 1000;
+    cm_policy_decide(&c->cfg, &m, &look.facts, &v);
+
+    print_verdict(c, &m, &camp, pos[0], &look, &v);
+    cm_campaign_clear(&camp);
+    cm_rcpt_facts_clear(&look.facts);
+    cm_buf_free(&safe);
+    if (m.store_error) {
+	ctl_error(c, "consent store unavailable: %s", err);
+	return (CTL_EX_UNAVAILABLE);
+    }
+    return (v.decision == CM_DECISION_ALLOW || v.decision == CM_DECISION_PASS ?
+	    CTL_EX_OK : CTL_EX_NO);
+}
