@@ -90,7 +90,9 @@ t_eq "$(pf_sink_rcpts "$f" | tr '\n' ' ')" "alice@example.org " \
 kill -KILL "$pf_milter_pid"
 wait "$pf_milter_pid" 2>/dev/null
 pf_milter_pid=
-t_true "the milter's socket file is left behind" [ -S "$PF_MILTER_SOCK" ]
+if [ -z "$PF_MILTER_PORT" ]; then
+    t_true "the milter's socket file is left behind" [ -S "$PF_MILTER_SOCK" ]
+fi
 
 n0=$(pf_sink_count)
 pf_swaks --from news@org.example --to alice@example.org \
