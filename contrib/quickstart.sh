@@ -9,7 +9,8 @@
 # that the build and the tests need (apt-get update first; postfix is
 # preseeded to "No configuration", so nothing is configured or started),
 # builds in _build/ with warnings as errors, then runs the demo
-# (contrib/demo.sh) or the whole test suite: make check in the normal
+# (contrib/demo-postfix.sh through a private Postfix; contrib/demo.sh,
+# with miltertest as the MTA, when not root) or the whole test suite: make check in the normal
 # build, make check again in an AddressSanitizer+UndefinedBehaviorSanitizer
 # build (_build-san/), and make distcheck. The last line of "check" is
 # the total count of test cases: "tests: N passed, M failed".
@@ -72,7 +73,12 @@ echo "quickstart: building in _build/"
     autoreconf -fi >/dev/null 2>&1
 build _build
 
+# The demo goes through a real private Postfix when it can (root);
+# otherwise miltertest plays the MTA.
 if [ "$mode" = demo ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+	exec sh contrib/demo-postfix.sh "$top/_build"
+    fi
     exec sh contrib/demo.sh "$top/_build"
 fi
 

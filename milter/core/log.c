@@ -31,6 +31,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -52,6 +53,13 @@ void    cm_log_init(const char *ident, int to_syslog, int to_stderr)
     log_ident = ident;
     log_syslog = to_syslog;
     log_stderr = to_stderr;
+
+    /*
+     * Under systemd, standard error goes to the journal, and so does
+     * syslog: one copy is enough.
+     */
+    if (to_syslog && to_stderr && getenv("JOURNAL_STREAM") != 0)
+	log_stderr = 0;
     if (to_syslog)
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }

@@ -132,6 +132,22 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     return (to_sfsistat(cm_on_rcpt(s, ctx, argv[0])));
 }
 
+/* cb_data - DATA: nothing to do, but the step must not be skipped */
+
+static sfsistat cb_data(SMFICTX *ctx)
+{
+    (void) ctx;
+
+    /*
+     * Without a DATA callback libmilter asks the MTA to skip the step,
+     * and Postfix then sends the DATA macros without waiting for a
+     * reply; over TCP its next packet stalls ~40 ms on Nagle and
+     * delayed ACKs, every message. Answering DATA costs a round trip
+     * on a unix socket and saves 40 ms on TCP.
+     */
+    return (SMFIS_CONTINUE);
+}
+
 /* cb_header - one header field */
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -200,6 +216,6 @@ struct smfiDesc cm_milter_desc = {
     cb_abort,				/* message aborted */
     cb_close,				/* connection cleanup */
     0,					/* unknown SMTP command */
-    0,					/* DATA */
+    cb_data,				/* DATA */
     0,					/* option negotiation */
 };

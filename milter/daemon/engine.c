@@ -552,6 +552,13 @@ static void message_reply(const cm_session *s, void *mta, cm_decision kind,
     const char *addr = 0;
     size_t  i;
 
+    /* No campaign because its lookup failed: say what is wrong. */
+    if (kind == CM_DECISION_TEMPFAIL && s->store_error && campaign == 0) {
+	(void) s->eng->ops->setreply(mta, "451", "4.7.1",
+				     "not sent: store-error (consent store "
+				     "unavailable, try again later)");
+	return;
+    }
     add_reasons(&reasons, s, kind);
     if (reasons.len == 0)
 	add_reasons(&reasons, s, CM_DECISION_DENY);

@@ -39,7 +39,7 @@ t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "down: MAIL goes on")
 t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "down: RCPT goes on")
 t.eq(t.message(conn, {}, "QN3"), SMFIR_REPLYCODE, "down: tempfailed at the end")
 t.check(mt.eom_check(conn, MT_SMTPREPLY, "451", "4.7.1",
-        "<alice@example.org>: not sent: store-error (no campaign)"),
+        "not sent: store-error (consent store unavailable, try again later)"),
         "down: 451 4.7.1 store-error")
 mt.disconnect(conn)
 t.record(t.last_for("alice@example.org"), { decision = "tempfail",

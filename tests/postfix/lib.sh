@@ -449,6 +449,9 @@ pf_cleanup() {
 	echo "# --- audit log:"; sed 's/^/#   /' "$PF_AUDIT" 2>/dev/null
     fi
     pf_stop
+    # A test may have stopped redis.sh's server (SIGSTOP): a stopped
+    # process would never act on redis.sh's SIGTERM.
+    kill -CONT "$(cat "$CM_TEST_TMPDIR/redis.pid" 2>/dev/null)" 2>/dev/null
     for _pid in ${pf_milter_pid:-} ${pf_sink_pid:-} ${pf_redis_pid:-}; do
 	_pf_kill "$_pid"
     done

@@ -1,7 +1,8 @@
 #!/bin/sh
 # sendmail.sh - consent-milter on Postfix's non_smtpd_milters path
 #
-# Usage: tests/lib/redis.sh sh tests/postfix/sendmail.sh   (or just sh sendmail.sh)
+# Usage: CM_DAEMON=_build/consent-milter sh tests/postfix/sendmail.sh
+#        (as root; it runs itself under tests/lib/redis.sh; make check runs it)
 #
 # Mail submitted with Postfix's local sendmail command goes through
 # pickup and cleanup, which simulate the SMTP events with client

@@ -1,7 +1,8 @@
 #!/bin/sh
 # smtp.sh - consent-milter behind a real Postfix smtpd (smtpd_milters)
 #
-# Usage: tests/lib/redis.sh sh tests/postfix/smtp.sh   (or just sh smtp.sh)
+# Usage: CM_DAEMON=_build/consent-milter sh tests/postfix/smtp.sh
+#        (as root; it runs itself under tests/lib/redis.sh; make check runs it)
 #
 # Through SMTP (swaks) to a private Postfix that relays to smtp-sink:
 #   1. envelope campaign: the unconsented recipients are refused at RCPT
