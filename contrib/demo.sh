@@ -50,6 +50,7 @@ cat > "$conf" <<CONF
 Socket unix:$tmp/milter.sock
 Redis unix:$tmp/redis.sock
 AuditLog $tmp/audit.log
+AllowRoot yes
 CONF
 ctl() { "$consentctl" -c "$conf" --actor demo "$@"; }
 

@@ -434,6 +434,7 @@ static const char *check_header(const char *value)
 static const cm_key keys[] = {
     STR("Socket", socket, "inet:8891@127.0.0.1", check_socket),
     STR("UserID", user_id, 0, check_user),
+    ENUM("AllowRoot", allow_root, "no", bool_names),
     PATH("PidFile", pid_file),
     {"Redis", KT_STR, OFF(redis), "tcp:127.0.0.1:6379", 0, 0, 0,
     check_redis, derive_redis},

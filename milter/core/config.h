@@ -64,6 +64,7 @@ typedef struct cm_config {
 
     char   *socket;			/* Socket */
     char   *user_id;			/* UserID, or NULL */
+    int     allow_root;			/* AllowRoot: tests only */
     char   *pid_file;			/* PidFile, or NULL */
 
     char   *redis;			/* Redis, as written */

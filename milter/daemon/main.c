@@ -389,6 +389,28 @@ static int serve(const cm_config *cfg, cm_audit *audit)
     return (milter_status == MI_SUCCESS ? 0 : 1);
 }
 
+/* check_secret - refuse a secret that others may read or change */
+
+static int check_secret(const char *key, const char *path, char *err,
+			        size_t errlen)
+{
+    struct stat st;
+
+    if (path == 0)
+	return (0);
+    if (stat(path, &st) != 0) {
+	(void) snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
+	return (-1);
+    }
+    if (st.st_mode & (S_IROTH | S_IWOTH)) {
+	(void) snprintf(err, errlen, "%s %s: readable or writable by others "
+			"(mode %04o): run chmod o-rwx on it", key, path,
+			(unsigned) (st.st_mode & 07777));
+	return (-1);
+    }
+    return (0);
+}
+
 /* check_plugins - refuse configured plugins this build cannot load */
 
 static int check_plugins(const cm_config *cfg, char *err, size_t errlen)
@@ -456,7 +478,24 @@ int     main(int argc, char **argv)
 	return (check_only ? 1 : EX_CONFIG);
     }
 
+    /*
+     * A compliance filter that keeps running as root is one bug away
+     * from owning the relay: root needs UserID, or AllowRoot for tests.
+     */
+    if (getuid() == 0 && cfg.user_id == 0 && !cfg.allow_root) {
+	cm_log(LOG_ERR, "%s: refusing to run as root: set UserID (or "
+	       "AllowRoot yes, for tests only)", config_file);
+	return (check_only ? 1 : EX_CONFIG);
+    }
+
     /* 2. Secrets, while still root. */
+    if (check_secret("AddressKeyFile", cfg.address_key_file, err,
+		     sizeof(err)) != 0
+	|| check_secret("RedisPasswordFile", cfg.redis_password_file, err,
+			sizeof(err)) != 0) {
+	cm_log(LOG_ERR, "%s", err);
+	return (check_only ? 1 : EX_CONFIG);
+    }
     if (cfg.address_key_file != 0
 	&& (key = cm_addrkey_load(cfg.address_key_file, err, sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "AddressKeyFile %s", err);

@@ -47,6 +47,7 @@ cat > "$conf" <<CONF
 Socket unix:$sock
 Redis unix:$CM_TEST_REDIS_SOCK
 AuditLog $tmp/audit.log
+AllowRoot yes
 CONF
 sed -n 's/^-- conf: //p' "$script" >> "$conf"
 keytext=$(sed -n 's/^-- keyfile: //p' "$script")

@@ -343,6 +343,7 @@ pf_milter_conf() {
 	echo "Socket $PF_MILTER_SOCKET"
 	echo "Redis unix:$CM_TEST_REDIS_SOCK"
 	echo "AuditLog $PF_AUDIT"
+	echo "AllowRoot yes"		# tests run as root, with no UserID
 	for _line in "$@"; do echo "$_line"; done
     } > "$PF_MILTER_CONF"
 }
