@@ -470,12 +470,12 @@ int     main(int argc, char **argv)
     if (cm_config_load(&cfg, config_file, err, sizeof(err)) != 0
 	|| check_plugins(&cfg, err, sizeof(err)) != 0) {
 	cm_log(LOG_ERR, "%s", err);
-	return (check_only ? 1 : EX_CONFIG);
+	goto config_error;
     }
     if (cfg.user_id != 0
 	&& lookup_user(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
 	cm_log(LOG_ERR, "%s: %s", config_file, err);
-	return (check_only ? 1 : EX_CONFIG);
+	goto config_error;
     }
 
     /*
@@ -485,7 +485,7 @@ int     main(int argc, char **argv)
     if (getuid() == 0 && cfg.user_id == 0 && !cfg.allow_root) {
 	cm_log(LOG_ERR, "%s: refusing to run as root: set UserID (or "
 	       "AllowRoot yes, for tests only)", config_file);
-	return (check_only ? 1 : EX_CONFIG);
+	goto config_error;
     }
 
     /* 2. Secrets, while still root. */
@@ -494,16 +494,16 @@ int     main(int argc, char **argv)
 	|| check_secret("RedisPasswordFile", cfg.redis_password_file, err,
 			sizeof(err)) != 0) {
 	cm_log(LOG_ERR, "%s", err);
-	return (check_only ? 1 : EX_CONFIG);
+	goto config_error;
     }
     if (cfg.address_key_file != 0
 	&& (key = cm_addrkey_load(cfg.address_key_file, err, sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "AddressKeyFile %s", err);
-	return (check_only ? 1 : EX_CONFIG);
+	goto config_error;
     }
     if ((store = cm_store_create(&cfg, err, sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "%s", err);
-	return (check_only ? 1 : EX_CONFIG);
+	goto config_error;
     }
 
     if (check_only) {
@@ -571,4 +571,11 @@ int     main(int argc, char **argv)
     free(user);
     cm_config_free(&cfg);
     return (status);
+
+    /* Refuse to start; free what was read, for the leak checkers. */
+config_error:
+    cm_addrkey_free(key);
+    free(user);
+    cm_config_free(&cfg);
+    return (check_only ? 1 : EX_CONFIG);
 }

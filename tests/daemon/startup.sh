@@ -15,6 +15,7 @@ d_run() {
     timeout 10 "$DAEMON" "$@" > "$TMP/dout" 2>&1
     rc=$?
     out=$(cat "$TMP/dout")
+    err=
 }
 
 t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes"
