@@ -96,6 +96,7 @@
 /*	daemon; other programs must do it themselves.
 /* SEE ALSO
 /*	DESIGN.md section 3, the key layout (a contract).
+/*	redisconn(3), connect and AUTH.
 /*--*/
 
 /* System library. */
@@ -107,7 +108,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
 /* Utility library. */
@@ -117,13 +117,13 @@
 /* Application-specific. */
 
 #include "campaign.h"
+#include "redisconn.h"
 #include "store.h"
 
 #define CM_STORE_RETRY_MS	200	/* no connect soon after a failure */
 #define CM_STORE_CHUNK		1000	/* commands per write */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
-#define CM_STORE_SHOWSZ		200	/* escaped key or value in a message */
-#define CM_STORE_PASSMAX	1024	/* longest password file line */
+#define CM_STORE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or value */
 
  /*
   * Outcome of one exchange with Redis. Only EX_OK and EX_FAIL leave the
@@ -137,13 +137,7 @@
 struct cm_store {
     char   *prefix;			/* KeyPrefix */
     size_t  prefix_len;
-    char   *host;			/* TCP host, or NULL */
-    int     port;
-    char   *path;			/* unix socket, or NULL */
-    char    where[CM_STORE_SHOWSZ + 16];	/* address, for messages */
-    struct timeval timeout;		/* connect, and per command */
-    char   *user;			/* ACL user, or NULL */
-    char   *password;			/* or NULL: no AUTH */
+    cm_redis_target target;		/* address, timeout, password */
     pthread_mutex_t lock;		/* protects what follows */
     pthread_cond_t freed;		/* a context became available */
     redisContext **idle;		/* connected, unused contexts */
@@ -163,49 +157,6 @@ typedef struct keybuf {
 /* One exchange with Redis on a borrowed context: see store_run(). */
 typedef int (*exchange_fn) (cm_store *, redisContext *, void *,
 			            char *, size_t);
-
-/* set_err - format a message, if the caller wants one */
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt,...)
-{
-    va_list ap;
-
-    if (err == 0 || errlen == 0)
-	return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* escape - bytes for a message, \xNN outside printable ASCII */
-
-static const char *escape(char *buf, size_t bufsz, const char *data,
-			          size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t  in, out = 0;
-    unsigned char c;
-
-    for (in = 0; in < len; in++) {
-	if (out + 4 + 3 + 1 > bufsz) {
-	    memcpy(buf + out, "...", 3);
-	    out += 3;
-	    break;
-	}
-	c = (unsigned char) data[in];
-	if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-	    buf[out++] = c;
-	} else {
-	    buf[out++] = '\\';
-	    buf[out++] = 'x';
-	    buf[out++] = hex[c >> 4];
-	    buf[out++] = hex[c & 15];
-	}
-    }
-    buf[out] = 0;
-    return (buf);
-}
 
 /* parse_uint - strict decimal: digits only, at most max */
 
@@ -254,16 +205,6 @@ static int reply_is(const redisReply *r, const char *lit)
     return (r->len == strlen(lit) && memcmp(r->str, lit, r->len) == 0);
 }
 
-/* reply_show - an unwanted reply, for a message */
-
-static const char *reply_show(char *buf, size_t bufsz, const redisReply *r)
-{
-    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
-	return (escape(buf, bufsz, r->str, r->len));
-    snprintf(buf, bufsz, "unexpected reply type %d", r->type);
-    return (buf);
-}
-
 /* key_error - a message about one key */
 
 static int __attribute__((format(printf, 4, 5)))
@@ -276,8 +217,8 @@ key_error(const keybuf *kb, char *err, size_t errlen, const char *fmt,...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    set_err(err, errlen, "%s: %s",
-	    escape(show, sizeof(show), kb->data, kb->len), what);
+    cm_redis_err(err, errlen, "%s: %s",
+		 cm_redis_escape(show, sizeof(show), kb->data, kb->len), what);
     return (EX_FAIL);
 }
 
@@ -286,25 +227,8 @@ key_error(const keybuf *kb, char *err, size_t errlen, const char *fmt,...)
 static int context_error(const cm_store *st, const redisContext *c,
 			         int saved_errno, char *err, size_t errlen)
 {
-    char    show[CM_STORE_SHOWSZ];
-
-    if (c == 0) {
-	set_err(err, errlen, "redis %s: out of memory", st->where);
-	return (EX_BROKEN);
-    }
-    /* hiredis: SO_RCVTIMEO expiry is EAGAIN; a connect timeout ETIMEDOUT. */
-    if (c->err == REDIS_ERR_IO
-	&& (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK
-	    || saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS)) {
-	set_err(err, errlen, "redis %s: timeout", st->where);
-	return (EX_TIMEOUT);
-    }
-    escape(show, sizeof(show), c->errstr, strlen(c->errstr));
-    /* strerror() says "Connection refused"; mid-sentence, lower case. */
-    if (show[0] >= 'A' && show[0] <= 'Z' && show[1] >= 'a' && show[1] <= 'z')
-	show[0] += 'a' - 'A';
-    set_err(err, errlen, "redis %s: %s", st->where, show[0] ? show : "error");
-    return (EX_BROKEN);
+    return (cm_redis_io_error(st->target.where, c, saved_errno, err, errlen)
+	    ? EX_TIMEOUT : EX_BROKEN);
 }
 
 /* now_ms - monotonic milliseconds: immune to clock changes */
@@ -317,36 +241,6 @@ static long long now_ms(void)
     return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
 }
 
-/* store_auth - AUTH [user] password on a new context */
-
-static int store_auth(cm_store *st, redisContext *c, char *err, size_t errlen)
-{
-    const char *argv[3];
-    size_t  lens[3];
-    int     argc = 0;
-    char    show[CM_STORE_SHOWSZ];
-    redisReply *r;
-    int     status = EX_OK;
-
-    argv[argc] = "AUTH";
-    lens[argc++] = 4;
-    if (st->user) {
-	argv[argc] = st->user;
-	lens[argc++] = strlen(st->user);
-    }
-    argv[argc] = st->password;
-    lens[argc++] = strlen(st->password);
-    if ((r = redisCommandArgv(c, argc, argv, lens)) == 0)
-	return (context_error(st, c, errno, err, errlen));
-    if (r->type != REDIS_REPLY_STATUS) {
-	set_err(err, errlen, "redis %s: AUTH failed: %s", st->where,
-		reply_show(show, sizeof(show), r));
-	status = EX_FAIL;
-    }
-    freeReplyObject(r);
-    return (status);
-}
-
 /* store_connect - open and prepare one context, or fail fast */
 
 static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
@@ -357,26 +251,15 @@ static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
 
     pthread_mutex_lock(&st->lock);
     if (now_ms() < st->retry_at) {
-	set_err(err, errlen, "%s (not retried within %d ms)",
-		st->down_err, CM_STORE_RETRY_MS);
+	cm_redis_err(err, errlen, "%s (not retried within %d ms)",
+		     st->down_err, CM_STORE_RETRY_MS);
 	pthread_mutex_unlock(&st->lock);
 	return (0);
     }
     pthread_mutex_unlock(&st->lock);
 
-    if (st->path)
-	c = redisConnectUnixWithTimeout(st->path, st->timeout);
-    else
-	c = redisConnectWithTimeout(st->host, st->port, st->timeout);
-    if (c == 0 || c->err)
-	status = context_error(st, c, errno, why, sizeof(why));
-    /* The connect timeout does not cover commands: set that too. */
-    else if (redisSetTimeout(c, st->timeout) != REDIS_OK)
-	status = context_error(st, c, errno, why, sizeof(why));
-    else if (st->password)
-	status = store_auth(st, c, why, sizeof(why));
-    else
-	status = EX_OK;
+    c = cm_redis_open(&st->target, why, sizeof(why));
+    status = c ? EX_OK : EX_FAIL;
 
     pthread_mutex_lock(&st->lock);
     if (status == EX_OK) {
@@ -386,12 +269,8 @@ static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
 	snprintf(st->down_err, sizeof(st->down_err), "%s", why);
     }
     pthread_mutex_unlock(&st->lock);
-    if (status != EX_OK) {
-	set_err(err, errlen, "%s", why);
-	if (c)
-	    redisFree(c);
-	c = 0;
-    }
+    if (status != EX_OK)
+	cm_redis_err(err, errlen, "%s", why);
     return (c);
 }
 
@@ -556,8 +435,9 @@ static int bad_field(const keybuf *kb, char *err, size_t errlen,
 
     if (value == 0)
 	return (key_error(kb, err, errlen, "field \"%s\" is missing", field));
+    cm_redis_escape(show, sizeof(show), value->str, value->len);
     return (key_error(kb, err, errlen, "field \"%s\" has bad value \"%s\"",
-	       field, escape(show, sizeof(show), value->str, value->len)));
+		      field, show));
 }
 
 /* campaign_parse - HGETALL Pcampaign:<id> into a campaign record */
@@ -577,7 +457,7 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
 
     if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
 	return (key_error(kb, err, errlen, "%s",
-			  reply_show(show, sizeof(show), r)));
+			  cm_redis_reply_show(show, sizeof(show), r)));
     if (r->elements == 0)			/* Redis has no empty hashes */
 	return (EX_OK);
     for (i = 0; i < r->elements; i += 2) {
@@ -719,14 +599,14 @@ static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
     }
     if (pos == 0 || r->type == REDIS_REPLY_ERROR) {
 	if (fetch_key(st, req, pos, kb) < 0) {
-	    set_err(err, errlen, "redis: out of memory");
+	    cm_redis_err(err, errlen, "redis: out of memory");
 	    return (EX_FAIL);
 	}
 	if (pos == 0)
 	    return (campaign_parse(req, r, kb, err, errlen));
 	/* Other errors (LOADING, NOAUTH...) concern every key. */
 	return (key_error(kb, err, errlen, "%s",
-			  reply_show(show, sizeof(show), r)));
+			  cm_redis_reply_show(show, sizeof(show), r)));
     }
     if (pos % 2)
 	suppress_parse(r, f);
@@ -761,7 +641,7 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
     while (rpos < req->end) {
 	for (batch = 0; wpos < req->end && batch < CM_STORE_CHUNK; batch++) {
 	    if (fetch_key(st, req, wpos, &kb) < 0) {
-		set_err(err, errlen, "redis: out of memory");
+		cm_redis_err(err, errlen, "redis: out of memory");
 		status = EX_BROKEN;		/* commands half sent */
 		goto out;
 	    }
@@ -804,58 +684,13 @@ out:
     return (status);
 }
 
-/* read_password - RedisPasswordFile: "password" or "user password" */
-
-static int read_password(cm_store *st, const char *path,
-			         char *err, size_t errlen)
-{
-    char    line[CM_STORE_PASSMAX + 2];
-    char    show[CM_STORE_SHOWSZ];
-    const char *why = 0;
-    char   *space;
-    size_t  len;
-    FILE   *fp;
-
-    escape(show, sizeof(show), path, strlen(path));
-    if ((fp = fopen(path, "r")) == 0) {
-	set_err(err, errlen, "%s: %s", show, strerror(errno));
-	return (-1);
-    }
-    if (fgets(line, sizeof(line), fp) == 0) {
-	why = ferror(fp) ? strerror(errno) : "file is empty";
-    } else if ((len = strlen(line)) > CM_STORE_PASSMAX) {
-	why = "the first line is too long";
-    } else {
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-	    line[--len] = 0;
-	if ((space = strchr(line, ' ')) != 0)
-	    *space++ = 0;
-	if (*line == 0 || (space && *space == 0))
-	    why = "expected \"password\" or \"user password\"";
-	else if ((st->password = strdup(space ? space : line)) == 0
-		 || (space && (st->user = strdup(line)) == 0))
-	    why = "out of memory";
-    }
-    /* Leave no copy of the secret in freed stack or stdio memory. */
-    explicit_bzero(line, sizeof(line));
-    fclose(fp);
-    if (why)
-	set_err(err, errlen, "%s: %s", show, why);
-    return (why ? -1 : 0);
-}
-
 /* store_free - free a handle's memory */
 
 static void store_free(cm_store *st)
 {
     free(st->prefix);
-    free(st->host);
-    free(st->path);
     free(st->idle);
-    if (st->password)
-	explicit_bzero(st->password, strlen(st->password));
-    free(st->password);
-    free(st->user);
+    cm_redis_target_free(&st->target);
     free(st);
 }
 
@@ -863,47 +698,29 @@ static void store_free(cm_store *st)
 
 cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
 {
-    const char *host = cfg->redis_host ? cfg->redis_host : "127.0.0.1";
-    char    show[CM_STORE_SHOWSZ];
     cm_store *st;
-    int     ms;
 
     if ((st = calloc(1, sizeof(*st))) == 0) {
-	set_err(err, errlen, "redis: out of memory");
+	cm_redis_err(err, errlen, "redis: out of memory");
 	return (0);
     }
-    if (cfg->redis_path) {
-	st->path = strdup(cfg->redis_path);
-	escape(show, sizeof(show), cfg->redis_path, strlen(cfg->redis_path));
-	snprintf(st->where, sizeof(st->where), "unix:%s", show);
-    } else {
-	st->host = strdup(host);
-	st->port = cfg->redis_port;
-	escape(show, sizeof(show), host, strlen(host));
-	snprintf(st->where, sizeof(st->where), strchr(show, ':') ?
-		 "[%s]:%d" : "%s:%d", show, st->port);
-    }
     st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix : "cm:");
-    ms = cfg->redis_timeout_ms > 0 ? cfg->redis_timeout_ms : 2000;
-    st->timeout.tv_sec = ms / 1000;
-    st->timeout.tv_usec = (ms % 1000) * 1000;
     st->available = cfg->redis_connections > 0 ? cfg->redis_connections : 1;
     st->idle = calloc(st->available, sizeof(*st->idle));
-    if (st->prefix == 0 || st->idle == 0 || (st->path == 0 && st->host == 0)) {
-	set_err(err, errlen, "redis: out of memory");
+    if (st->prefix == 0 || st->idle == 0) {
+	cm_redis_err(err, errlen, "redis: out of memory");
 	goto fail;
     }
     st->prefix_len = strlen(st->prefix);
-    if (cfg->redis_password_file
-	&& read_password(st, cfg->redis_password_file, err, errlen) < 0)
+    if (cm_redis_target_init(&st->target, cfg, err, errlen) < 0)
 	goto fail;
     if (pthread_mutex_init(&st->lock, 0) != 0) {
-	set_err(err, errlen, "redis: cannot create a mutex");
+	cm_redis_err(err, errlen, "redis: cannot create a mutex");
 	goto fail;
     }
     if (pthread_cond_init(&st->freed, 0) != 0) {
 	pthread_mutex_destroy(&st->lock);
-	set_err(err, errlen, "redis: cannot create a condition variable");
+	cm_redis_err(err, errlen, "redis: cannot create a condition variable");
 	goto fail;
     }
     return (st);
@@ -940,8 +757,8 @@ int     cm_store_ping(cm_store *st, char *err, size_t errlen)
 	return (-1);
     if (cmd.reply->type != REDIS_REPLY_STATUS
 	|| !reply_is(cmd.reply, "PONG")) {
-	set_err(err, errlen, "redis %s: PING: %s", st->where,
-		reply_show(show, sizeof(show), cmd.reply));
+	cm_redis_err(err, errlen, "redis %s: PING: %s", st->target.where,
+		     cm_redis_reply_show(show, sizeof(show), cmd.reply));
 	status = -1;
     }
     freeReplyObject(cmd.reply);
@@ -964,7 +781,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 
     *found = 0;
     if (key_build(st, &kb, "sender:", sender) < 0) {
-	set_err(err, errlen, "redis: out of memory");
+	cm_redis_err(err, errlen, "redis: out of memory");
 	return (-1);
     }
     argv[1] = kb.data;
@@ -977,7 +794,8 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     if (r->type == REDIS_REPLY_NIL) {
 	status = 0;
     } else if (r->type != REDIS_REPLY_STRING) {
-	key_error(&kb, err, errlen, "%s", reply_show(show, sizeof(show), r));
+	key_error(&kb, err, errlen, "%s",
+		  cm_redis_reply_show(show, sizeof(show), r));
     } else if (r->len >= size) {
 	key_error(&kb, err, errlen, "campaign id too long (%zu bytes)",
 		  r->len);
@@ -1004,7 +822,7 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
     fetch_reset(&req, 0);
     /* Without a campaign lookup, the caller's purpose names the field. */
     if (campaign_id == 0 && !cm_purpose_valid(camp->purpose)) {
-	set_err(err, errlen, "redis: fetch without a valid purpose");
+	cm_redis_err(err, errlen, "redis: fetch without a valid purpose");
 	return (-1);
     }
     if (fetch_next(&req, 0) >= req.end)		/* nothing to look up */

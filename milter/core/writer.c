@@ -17,11 +17,6 @@
 /*
 /*	const char *cm_write_result_name(result)
 /*	cm_write_result result;
-/*
-/*	redisContext *cm_redis_connect(cfg, err, errlen)
-/*	const cm_config *cfg;
-/*	char	*err;
-/*	size_t	errlen;
 /* DESCRIPTION
 /*	Every change to a consent record goes through this module, so
 /*	that the writer rules of DESIGN.md section 3 hold whoever writes.
@@ -84,11 +79,6 @@
 /*
 /*	cm_write_result_name() returns "applied", "stale",
 /*	"suppressed-kept" or "unchanged".
-/*
-/*	cm_redis_connect() opens one connection as configured: Redis
-/*	(tcp:host:port or unix:/path), RedisTimeout for the connect and
-/*	for every command, and AUTH from RedisPasswordFile, whose first
-/*	line is "password" or "user password" (an ACL user).
 /* DIAGNOSTICS
 /*	cm_write_events() returns 0 when every event got a result, and
 /*	-1 with a one-line reason in err otherwise: an invalid event
@@ -99,27 +89,22 @@
 /*	(id x): WRONGTYPE ..."). After an error reply, the rest of that
 /*	chunk has been applied (and results[] filled for it and for the
 /*	chunks before); the later chunks have not been sent.
-/*
-/*	cm_redis_connect() returns a null pointer with the reason in err:
-/*	"redis unix:/path: connection refused", "redis 127.0.0.1:6379:
-/*	AUTH failed: WRONGPASS ...", or a problem with the password file.
 /* BUGS
 /*	A write to a connection that Redis closed raises SIGPIPE: the
 /*	program must ignore that signal.
 /* SEE ALSO
 /*	DESIGN.md section 3, the key layout and the writer rules.
 /*	store(3), the daemon's reading side.
+/*	redisconn(3), cm_redis_connect().
 /*--*/
 
 /* System library. */
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 /* Utility library. */
 
@@ -128,13 +113,12 @@
 /* Application-specific. */
 
 #include "campaign.h"
-#include "json.h"
+#include "redisconn.h"
 #include "timeparse.h"
 #include "writer.h"
 
 #define CM_WRITE_CHUNK		1000	/* events per pipelined write */
-#define CM_WRITE_SHOWSZ		200	/* escaped key or reply in a message */
-#define CM_WRITE_PASSMAX	1024	/* longest password file line */
+#define CM_WRITE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or reply */
 #define CM_WRITE_NARGS		12	/* EVALSHA sha 3, 3 keys, 6 args */
 
  /*
@@ -244,86 +228,6 @@ typedef struct keyset {
     size_t  len[3];			/* consent, suppress, history */
 } keyset;
 
-/* set_err - format a message, if the caller wants one */
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt,...)
-{
-    va_list ap;
-
-    if (err == 0 || errlen == 0)
-	return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* escape - bytes for a message, cut to fit (see cm_buf_add_safe()) */
-
-static const char *escape(char *buf, size_t bufsz, const char *data,
-			          size_t len)
-{
-    cm_buf  b = CM_BUF_INIT;
-
-    cm_buf_add_safe(&b, data, len < bufsz ? len : bufsz);
-    snprintf(buf, bufsz, "%s", cm_buf_str(&b));
-    cm_buf_free(&b);
-    return (buf);
-}
-
-/* where_addr - "unix:/path" or "host:port", for messages */
-
-static const char *where_addr(char *buf, size_t bufsz, const char *path,
-			              const char *host, int port)
-{
-    char    show[CM_WRITE_SHOWSZ];
-
-    if (path) {
-	snprintf(buf, bufsz, "unix:%s",
-		 escape(show, sizeof(show), path, strlen(path)));
-    } else {
-	escape(show, sizeof(show), host ? host : "?", strlen(host ? host : "?"));
-	snprintf(buf, bufsz, strchr(show, ':') ? "[%s]:%d" : "%s:%d",
-		 show, port);
-    }
-    return (buf);
-}
-
-/* io_error - describe a failed context; name timeouts as such */
-
-static void io_error(const char *where, const redisContext *c,
-		             int saved_errno, char *err, size_t errlen)
-{
-    char    show[CM_WRITE_SHOWSZ];
-
-    if (c == 0) {
-	set_err(err, errlen, "redis %s: out of memory", where);
-	return;
-    }
-    /* hiredis: a read timeout is EAGAIN, a connect timeout ETIMEDOUT. */
-    if (c->err == REDIS_ERR_IO
-	&& (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK
-	    || saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS)) {
-	set_err(err, errlen, "redis %s: timeout", where);
-	return;
-    }
-    escape(show, sizeof(show), c->errstr, strlen(c->errstr));
-    /* "Connection refused" reads better lower case after a colon. */
-    if (show[0] >= 'A' && show[0] <= 'Z' && show[1] >= 'a' && show[1] <= 'z')
-	show[0] += 'a' - 'A';
-    set_err(err, errlen, "redis %s: %s", where, show[0] ? show : "error");
-}
-
-/* reply_show - an unwanted reply, for a message */
-
-static const char *reply_show(char *buf, size_t bufsz, const redisReply *r)
-{
-    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
-	return (escape(buf, bufsz, r->str, r->len));
-    snprintf(buf, bufsz, "unexpected reply type %d", r->type);
-    return (buf);
-}
-
 /* keys_build - the three keys of one record id */
 
 static int keys_build(keyset *ks, const char *prefix, const char *id)
@@ -386,12 +290,12 @@ static int script_load(redisContext *c, const char *where,
     pthread_mutex_unlock(&loaded_lock);
 
     if ((r = redisCommandArgv(c, 3, argv, lens)) == 0) {
-	io_error(where, c, errno, err, errlen);
+	cm_redis_io_error(where, c, errno, err, errlen);
 	return (-1);
     }
     if (r->type != REDIS_REPLY_STRING || r->len != 40) {
-	set_err(err, errlen, "redis %s: SCRIPT LOAD: %s", where,
-		reply_show(show, sizeof(show), r));
+	cm_redis_err(err, errlen, "redis %s: SCRIPT LOAD: %s", where,
+		     cm_redis_reply_show(show, sizeof(show), r));
 	status = -1;
     } else {
 	pthread_mutex_lock(&loaded_lock);
@@ -459,7 +363,7 @@ static int read_result(redisContext *c, const char *where, size_t index,
     int     status = RD_RESULT;
 
     if (redisGetReply(c, &reply) != REDIS_OK) {
-	io_error(where, c, errno, err, errlen);
+	cm_redis_io_error(where, c, errno, err, errlen);
 	return (RD_BROKEN);
     }
     r = reply;
@@ -468,9 +372,10 @@ static int read_result(redisContext *c, const char *where, size_t index,
 	*result = (cm_write_result) r->integer;
     } else {
 	/* Name the event and its record: a damaged key, most likely. */
-	set_err(err, errlen, "redis %s: event %zu (id %s): %s", where,
-		index + 1, escape(id, sizeof(id), ev->id, strlen(ev->id)),
-		reply_show(show, sizeof(show), r));
+	cm_redis_escape(id, sizeof(id), ev->id, strlen(ev->id));
+	cm_redis_err(err, errlen, "redis %s: event %zu (id %s): %s", where,
+		     index + 1, id,
+		     cm_redis_reply_show(show, sizeof(show), r));
 	status = (r->type == REDIS_REPLY_ERROR && r->len >= 8
 		  && memcmp(r->str, "NOSCRIPT", 8) == 0) ? RD_NOSCRIPT :
 	    RD_REFUSED;
@@ -509,7 +414,7 @@ static int write_chunk(redisContext *c, const char *where, const char *prefix,
 	for (i = 0; i < n; i++)
 	    if (again[i] && append_event(c, prefix, events + i,
 					 pass ? 0 : sha, ks) < 0) {
-		io_error(where, c, errno, err, errlen);
+		cm_redis_io_error(where, c, errno, err, errlen);
 		return (-1);
 	    }
 	/* After an error reply, read on: the connection must stay in step. */
@@ -541,27 +446,27 @@ int     cm_write_events(redisContext *c, const char *prefix,
 			        cm_write_result *results,
 			        char *err, size_t errlen)
 {
-    char    where[CM_WRITE_SHOWSZ + 16];
+    char    where[CM_REDIS_WHERESZ];
     keyset  ks = {0, 0, {0, 0, 0}};
     const char *why;
     size_t  i, n;
     int     status = 0;
 
     if (c == 0 || c->err) {
-	set_err(err, errlen, "redis: not connected");
+	cm_redis_err(err, errlen, "redis: not connected");
 	return (-1);
     }
     if (c->connection_type == REDIS_CONN_UNIX)
-	where_addr(where, sizeof(where), c->unix_sock.path, 0, 0);
+	cm_redis_where(where, sizeof(where), c->unix_sock.path, 0, 0);
     else
-	where_addr(where, sizeof(where), 0, c->tcp.host, c->tcp.port);
+	cm_redis_where(where, sizeof(where), 0, c->tcp.host, c->tcp.port);
     if (prefix == 0)
 	prefix = "cm:";
 
     /* All or nothing for bad input: check every event before sending. */
     for (i = 0; i < count; i++) {
 	if ((why = event_check(events + i)) != 0) {
-	    set_err(err, errlen, "consent event %zu: %s", i + 1, why);
+	    cm_redis_err(err, errlen, "consent event %zu: %s", i + 1, why);
 	    return (-1);
 	}
     }
@@ -589,120 +494,4 @@ const char *cm_write_result_name(cm_write_result result)
 	return ("unchanged");
     }
     return ("unknown");
-}
-
-/* read_password - first line: "password" or "user password" */
-
-static const char *read_password(const char *path, char *line, size_t size,
-				         char **user, char **password)
-{
-    const char *why = 0;
-    char   *space;
-    size_t  len;
-    FILE   *fp;
-
-    if ((fp = fopen(path, "r")) == 0)
-	return (strerror(errno));
-    if (fgets(line, (int) size, fp) == 0) {
-	why = ferror(fp) ? strerror(errno) : "file is empty";
-    } else if ((len = strlen(line)) >= size - 1 && line[len - 1] != '\n') {
-	why = "the first line is too long";
-    } else {
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-	    line[--len] = 0;
-	*user = 0;
-	*password = line;
-	/* A password may hold spaces only after an explicit user name. */
-	if ((space = strchr(line, ' ')) != 0) {
-	    *space = 0;
-	    *user = line;
-	    *password = space + 1;
-	}
-	if (*line == 0 || **password == 0)
-	    why = "expected \"password\" or \"user password\"";
-    }
-    fclose(fp);
-    return (why);
-}
-
-/* redis_auth - AUTH [user] password */
-
-static int redis_auth(redisContext *c, const char *where, const char *path,
-		              char *err, size_t errlen)
-{
-    char    line[CM_WRITE_PASSMAX + 2];
-    char    show[CM_WRITE_SHOWSZ];
-    const char *argv[3];
-    size_t  lens[3];
-    char   *user = 0, *password = 0;
-    const char *why;
-    redisReply *r;
-    int     argc = 0;
-    int     status = -1;
-
-    if ((why = read_password(path, line, sizeof(line), &user, &password)) != 0) {
-	set_err(err, errlen, "RedisPasswordFile %s: %s",
-		escape(show, sizeof(show), path, strlen(path)), why);
-	explicit_bzero(line, sizeof(line));
-	return (-1);
-    }
-    argv[argc] = "AUTH";
-    lens[argc++] = 4;
-    if (user) {
-	argv[argc] = user;
-	lens[argc++] = strlen(user);
-    }
-    argv[argc] = password;
-    lens[argc++] = strlen(password);
-    r = redisCommandArgv(c, argc, argv, lens);
-    /* Leave no copy of the secret in freed stack memory. */
-    explicit_bzero(line, sizeof(line));
-    if (r == 0) {
-	io_error(where, c, errno, err, errlen);
-	return (-1);
-    }
-    if (r->type == REDIS_REPLY_STATUS)
-	status = 0;
-    else
-	set_err(err, errlen, "redis %s: AUTH failed: %s", where,
-		reply_show(show, sizeof(show), r));
-    freeReplyObject(r);
-    return (status);
-}
-
-/* cm_redis_connect - one connection, timeouts and AUTH as configured */
-
-redisContext *cm_redis_connect(const cm_config *cfg, char *err, size_t errlen)
-{
-    const char *host = cfg->redis_host ? cfg->redis_host : "127.0.0.1";
-    char    where[CM_WRITE_SHOWSZ + 16];
-    struct timeval tv;
-    redisContext *c;
-    int     ms = cfg->redis_timeout_ms > 0 ? cfg->redis_timeout_ms : 2000;
-
-    where_addr(where, sizeof(where), cfg->redis_path, host, cfg->redis_port);
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
-    if (cfg->redis_path)
-	c = redisConnectUnixWithTimeout(cfg->redis_path, tv);
-    else
-	c = redisConnectWithTimeout(host, cfg->redis_port, tv);
-    if (c == 0 || c->err) {
-	io_error(where, c, errno, err, errlen);
-	goto fail;
-    }
-    /* The connect timeout does not cover commands: set that too. */
-    if (redisSetTimeout(c, tv) != REDIS_OK) {
-	io_error(where, c, errno, err, errlen);
-	goto fail;
-    }
-    if (cfg->redis_password_file
-	&& redis_auth(c, where, cfg->redis_password_file, err, errlen) < 0)
-	goto fail;
-    return (c);
-
-fail:
-    if (c)
-	redisFree(c);
-    return (0);
 }

@@ -55,8 +55,4 @@ extern int cm_write_events(redisContext *c, const char *prefix,
 			           char *err, size_t errlen);
 extern const char *cm_write_result_name(cm_write_result result);
 
-/* One plain connection (not the daemon's pool: see store.c). */
-extern redisContext *cm_redis_connect(const cm_config *cfg,
-				              char *err, size_t errlen);
-
 #endif

@@ -40,7 +40,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "json.h"
-#include "writer.h"
+#include "redisconn.h"
 
 /* The verbs, in the order --help lists them. */
 static const struct verb {

@@ -1,0 +1,60 @@
+#ifndef CM_REDISCONN_H
+#define CM_REDISCONN_H
+
+/*++
+/* NAME
+/*	redisconn 3h
+/* SUMMARY
+/*	Redis connections as configured
+/* SYNOPSIS
+/*	#include "redisconn.h"
+/* DESCRIPTION
+/*	See redisconn.c. One way to connect and authenticate, for the
+/*	daemon's pool (store.c) and for consentctl (writer.c users).
+/*--*/
+
+#include <stddef.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+
+#define CM_REDIS_SHOWSZ		200	/* escaped text in a message */
+#define CM_REDIS_WHERESZ	(CM_REDIS_SHOWSZ + 16)	/* address label */
+
+/* Where and how to connect: see cm_redis_target_init(). */
+typedef struct cm_redis_target {
+    char   *host;			/* TCP host, or NULL */
+    int     port;
+    char   *path;			/* unix socket, or NULL */
+    struct timeval timeout;		/* connect, and per command */
+    char   *user;			/* ACL user, or NULL */
+    char   *password;			/* or NULL: no AUTH */
+    char    where[CM_REDIS_WHERESZ];	/* address, for messages */
+} cm_redis_target;
+
+extern int cm_redis_target_init(cm_redis_target *t, const cm_config *cfg,
+				        char *err, size_t errlen);
+extern void cm_redis_target_free(cm_redis_target *t);
+extern redisContext *cm_redis_open(const cm_redis_target *t,
+				           char *err, size_t errlen);
+
+/* One plain connection (not the daemon's pool: see store.c). */
+extern redisContext *cm_redis_connect(const cm_config *cfg,
+				              char *err, size_t errlen);
+
+/* Messages. */
+extern void __attribute__((format(printf, 3, 4)))
+        cm_redis_err(char *err, size_t errlen, const char *fmt,...);
+extern const char *cm_redis_escape(char *buf, size_t bufsz,
+				           const char *data, size_t len);
+extern const char *cm_redis_where(char *buf, size_t bufsz, const char *path,
+				          const char *host, int port);
+extern int cm_redis_io_error(const char *where, const redisContext *c,
+			             int saved_errno, char *err,
+			             size_t errlen);
+extern const char *cm_redis_reply_show(char *buf, size_t bufsz,
+				               const redisReply *r);
+
+#endif
