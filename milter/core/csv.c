@@ -200,6 +200,25 @@ static inline int csv_peek(cm_csv *r)
     return (r->in[r->pos]);
 }
 
+/* csv_delim - is c a delimiter outside quotes; takes the LF of a CRLF */
+
+#define CSV_FIELD_END	(-1)		/* ',' */
+#define CSV_NOT_DELIM	0		/* data */
+
+static int csv_delim(cm_csv *r, int c)
+{
+    /* A record ends in LF (1 byte) or CRLF (2); a lone CR is data. */
+    if (c == ',')
+	return (CSV_FIELD_END);
+    if (c == '\n')
+	return (1);
+    if (c == '\r' && csv_peek(r) == '\n') {
+	(void) csv_getc(r);
+	return (2);
+    }
+    return (CSV_NOT_DELIM);
+}
+
 /* csv_skip_bom - skip a UTF-8 byte order mark at the start */
 
 static void csv_skip_bom(cm_csv *r)
@@ -275,6 +294,7 @@ int     cm_csv_next(cm_csv *r, char ***fields, size_t *nfields,
     size_t  fstart = 0;
     size_t  raw = 0;
     size_t  term = 0;			/* bytes of the line end */
+    int     delim;
     int     state = S_FIELD;
     int     bad = 0;
     int     c;
@@ -336,19 +356,14 @@ int     cm_csv_next(cm_csv *r, char ***fields, size_t *nfields,
 	    state = S_UNQUOTED;
 	    /* FALLTHROUGH */
 	case S_UNQUOTED:
-	    if (c == ',') {
+	    if ((delim = csv_delim(r, c)) == CSV_FIELD_END) {
 		if (!bad && !csv_field_end(r, &fstart))
 		    goto oom;
 		state = S_FIELD;
 		continue;
 	    }
-	    if (c == '\n') {
-		term = 1;
-		goto done;
-	    }
-	    if (c == '\r' && csv_peek(r) == '\n') {
-		(void) csv_getc(r);
-		term = 2;
+	    if (delim > 0) {
+		term = (size_t) delim;
 		goto done;
 	    }
 	    if (c == '"')
@@ -366,19 +381,14 @@ int     cm_csv_next(cm_csv *r, char ***fields, size_t *nfields,
 		state = S_QUOTED;
 		break;				/* "" is one quote */
 	    }
-	    if (c == ',') {
+	    if ((delim = csv_delim(r, c)) == CSV_FIELD_END) {
 		if (!bad && !csv_field_end(r, &fstart))
 		    goto oom;
 		state = S_FIELD;
 		continue;
 	    }
-	    if (c == '\n') {
-		term = 1;
-		goto done;
-	    }
-	    if (c == '\r' && csv_peek(r) == '\n') {
-		(void) csv_getc(r);
-		term = 2;
+	    if (delim > 0) {
+		term = (size_t) delim;
 		goto done;
 	    }
 	    csv_problem(&bad, start, r->line, &why,
