@@ -603,9 +603,11 @@ static int add_plugin(cm_parse *ps, int line, const char *key,
 	return (report(ps, line, key, "bad value \"%s\" (expected a plugin"
 		       " name of 1 to 32 characters from a-z, 0-9, _ and -,"
 		       " then a path)", show(value, shown)));
-    if (*path != '/')
+    /* A bare file name is looked up where "make install" puts plugins. */
+    if (*path == 0 || (*path != '/' && strchr(path, '/') != 0))
 	return (report(ps, line, key, "bad value \"%s\" (expected a plugin"
-		       " name, then an absolute path)", show(value, shown)));
+		       " name, then an absolute path or a file name in the"
+		       " plugin directory)", show(value, shown)));
     for (pp = &ps->cfg->plugins; *pp; pp = &(*pp)->next)
 	if (strlen((*pp)->name) == nlen
 	    && strncmp((*pp)->name, value, nlen) == 0)

@@ -32,6 +32,12 @@
 /*	decides for every recipient; it returns 0 when the recipient's
 /*	own records are needed. Callers use it to skip recipient lookups.
 /*
+/*	Row 1 also covers a plugin that could not do its check
+/*	(plugin_error): like an unreadable store, it gets OnError, with
+/*	the reason "plugin-error". Row 9 is a plugin's veto; a veto with
+/*	veto_marketing_only set (the optout plugin) spares campaigns
+/*	with basis service, which row 10 then allows.
+/*
 /*	cm_policy_decide() evaluates the whole table for one recipient.
 /*	rcpt may be NULL when cm_policy_message() already decided.
 /*
@@ -89,10 +95,11 @@ static int bulk_verdict(const cm_config *cfg, cm_verdict *out)
 
 /* store_error_verdict - apply OnError (row 1) */
 
-static int store_error_verdict(const cm_config *cfg, cm_verdict *out)
+static int store_error_verdict(const cm_config *cfg, cm_verdict *out,
+			               const char *reason)
 {
     return (verdict(out, 1, cfg->on_error == CM_ONERR_ACCEPT ?
-		    CM_DECISION_ALLOW : CM_DECISION_TEMPFAIL, "store-error"));
+		    CM_DECISION_ALLOW : CM_DECISION_TEMPFAIL, reason));
 }
 
 /* cm_policy_sender_listed - is who in a comma list of senders */
@@ -134,7 +141,9 @@ int     cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
      * section 5: the first row that matches decides.
      */
     if (msg->store_error)
-	return (store_error_verdict(cfg, out));		/* row 1 */
+	return (store_error_verdict(cfg, out, "store-error"));	/* row 1 */
+    if (msg->plugin_error)
+	return (store_error_verdict(cfg, out, "plugin-error"));	/* row 1 */
     if (msg->campaign == 0) {
 	if (!msg->bulk)
 	    return (verdict(out, 2, CM_DECISION_PASS, 0));	/* row 2 */
@@ -152,7 +161,8 @@ int     cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
 	&& !cm_policy_sender_listed(camp->senders, msg->sender)
 	&& !cm_policy_sender_listed(camp->senders, msg->auth))
 	return (verdict(out, 8, CM_DECISION_DENY, "campaign-not-authorised"));
-    if (msg->veto != 0)
+    if (msg->veto != 0
+	&& !(msg->veto_marketing_only && camp->basis == CM_BASIS_SERVICE))
 	return (verdict(out, 9, CM_DECISION_DENY, msg->veto));
     if (camp->basis == CM_BASIS_SERVICE)
 	return (verdict(out, 10, CM_DECISION_ALLOW, "service"));
@@ -180,7 +190,7 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
 	return;
     }
     if (rcpt->store_error) {
-	(void) store_error_verdict(cfg, out);
+	(void) store_error_verdict(cfg, out, "store-error");
 	return;
     }
     if (rcpt->suppressed) {

@@ -69,7 +69,9 @@ typedef struct cm_msg_facts {
     const cm_campaign *record;		/* the campaign's record */
     const char *sender;			/* normalised; "" is the null sender */
     const char *auth;			/* SASL login, or NULL */
+    int     plugin_error;		/* a plugin could not check (row 1) */
     const char *veto;			/* a plugin's veto reason, or NULL */
+    int     veto_marketing_only;	/* the veto spares service mail */
     long long now;			/* Unix seconds */
 } cm_msg_facts;
 

@@ -26,16 +26,19 @@
 /*	whose client port is 0, is treated that way: every decision is
 /*	made at end of message. A real SMTP client always has a port.
 /*
-/*	The body is never needed, so the body callback is left out and
-/*	libmilter asks the MTA not to send it.
-/*
-/*	cm_callbacks_init() names the engine that the callbacks use.
+/*	The engine itself never needs the body or the end of the header.
+/*	cm_callbacks_init() names the engine that the callbacks use, and
+/*	registers the end-of-header callback only when plugins are loaded
+/*	and the body callback only when one of them wants the body: a
+/*	step without a callback is one that libmilter asks the MTA to
+/*	skip. It must be called before smfi_register().
 /* DIAGNOSTICS
 /*	Out of memory: the transaction is tempfailed.
 /*--*/
 
 /* System library. */
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -50,6 +53,7 @@
 #include "callbacks.h"
 #include "engine.h"
 #include "log.h"
+#include "plugin.h"
 
 static const cm_engine *engine;
 
@@ -85,14 +89,30 @@ static int is_non_smtp(const struct sockaddr *addr)
     return (1);
 }
 
+/* addr_text - the client address as text, "" if unknown */
+
+static void addr_text(const struct sockaddr *addr, char *buf, size_t len)
+{
+    buf[0] = 0;
+    if (addr == 0)
+	return;
+    if (addr->sa_family == AF_INET)
+	(void) inet_ntop(AF_INET, &((const struct sockaddr_in *) addr)->sin_addr,
+			 buf, len);
+    else if (addr->sa_family == AF_INET6)
+	(void) inet_ntop(AF_INET6,
+			 &((const struct sockaddr_in6 *) addr)->sin6_addr,
+			 buf, len);
+}
+
 /* cb_connect - a new MTA connection */
 
 static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
 			           struct sockaddr *hostaddr)
 {
     cm_session *s;
+    char    addr[INET6_ADDRSTRLEN];
 
-    (void) hostname;
     if ((s = cm_session_new(engine, is_non_smtp(hostaddr))) == 0) {
 	cm_log(LOG_ERR, "out of memory");
 	return (SMFIS_TEMPFAIL);
@@ -101,6 +121,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
 	cm_session_free(s);
 	return (SMFIS_TEMPFAIL);
     }
+    addr_text(hostaddr, addr, sizeof(addr));
+    cm_on_connect(s, ctx, hostname, addr);
     return (SMFIS_CONTINUE);
 }
 
@@ -155,7 +177,29 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     cm_session *s = SESSION(ctx);
 
     if (s != 0 && name != 0 && value != 0)
-	cm_on_header(s, name, value);
+	cm_on_header(s, ctx, name, value);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_eoh - end of the header (registered only with plugins) */
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s != 0)
+	cm_on_eoh(s, ctx);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_body - a body chunk (registered only for plugins that want it) */
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    cm_session *s = SESSION(ctx);
+
+    if (s != 0 && chunk != 0)
+	cm_on_body(s, ctx, chunk, len);
     return (SMFIS_CONTINUE);
 }
 
@@ -199,6 +243,10 @@ static sfsistat cb_close(SMFICTX *ctx)
 void    cm_callbacks_init(const cm_engine *eng)
 {
     engine = eng;
+    if (eng->plugins != 0 && eng->plugins->count > 0)
+	cm_milter_desc.xxfi_eoh = cb_eoh;
+    if (eng->plugins != 0 && (eng->plugins->flags & CM_PLUGIN_WANT_BODY))
+	cm_milter_desc.xxfi_body = cb_body;
 }
 
 struct smfiDesc cm_milter_desc = {
@@ -210,8 +258,8 @@ struct smfiDesc cm_milter_desc = {
     cb_envfrom,				/* envelope sender */
     cb_envrcpt,				/* envelope recipient */
     cb_header,				/* header */
-    0,					/* end of header */
-    0,					/* body block: never needed */
+    0,					/* end of header: plugins only */
+    0,					/* body block: plugins only */
     cb_eom,				/* end of message */
     cb_abort,				/* message aborted */
     cb_close,				/* connection cleanup */

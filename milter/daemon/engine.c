@@ -10,9 +10,12 @@
 /*	const cm_engine *eng;
 /*	int	non_smtp;
 /*
+/*	void	cm_on_connect(s, mta, name, addr)
 /*	cm_reply cm_on_mail(s, mta, sender, auth)
 /*	cm_reply cm_on_rcpt(s, mta, rcpt)
-/*	void	cm_on_header(s, name, value)
+/*	void	cm_on_header(s, mta, name, value)
+/*	void	cm_on_eoh(s, mta)
+/*	void	cm_on_body(s, mta, chunk, len)
 /*	cm_reply cm_on_eom(s, mta)
 /*	void	cm_session_abort(s)
 /*	void	cm_session_free(s)
@@ -24,6 +27,8 @@
 /*	It never calls libmilter itself.
 /*
 /*	A session is one MTA connection; it carries one message at a time.
+/*	Each stage is also handed to the plugins (plugin_host.c); what
+/*	they decide is read at end of message (engine_eom.c).
 /*
 /*	When the envelope sender maps to a campaign (Psender:), every
 /*	recipient is decided at RCPT time and a refused one gets its own
@@ -57,48 +62,14 @@
 
 #include "action.h"
 #include "campaign.h"
-#include "engine.h"
-#include "json.h"
 #include "log.h"
-#include "policy.h"
+#include "session.h"
 
 #define HEADER_KEEP_MAX	1024		/* longest header value we keep */
 
-/* One envelope recipient. */
-typedef struct cm_rcpt {
-    char   *raw;			/* as the MTA sent it: for delrcpt */
-    char    norm[CM_ID_SIZE];		/* normalised, "" if it did not parse */
-    cm_verdict verdict;
-    int     decided;			/* verdict is valid */
-    int     refused;			/* refused (or, dry-run, would be) at RCPT */
-} cm_rcpt;
+/* cm_session_reset - forget the current message */
 
-struct cm_session {
-    const cm_engine *eng;
-    int     non_smtp;			/* Postfix sendmail/pickup path */
-
-    /* Per message; cleared by reset_message(). */
-    int     active;			/* between MAIL and end or abort */
-    char   *sender;			/* normalised, or made safe */
-    char   *auth;			/* SASL login, or NULL */
-    int     store_error;		/* lookups at MAIL failed */
-    char    env_campaign[CM_CAMPAIGN_ID_MAX + 1];	/* "" if none */
-    cm_campaign env_record;
-    char   *hdr_campaign;		/* extracted id, or NULL */
-    int     hdr_campaign_count;		/* campaign header fields seen */
-    int     hdr_campaign_conflict;	/* repeated with another value */
-    char   *msgid;
-    char   *from;
-    int     bulk_hint;			/* List-Unsubscribe, Precedence */
-    cm_rcpt *rcpts;			/* envelope recipients, in order */
-    cm_rcpt_lookup *looks;		/* their records: same index */
-    size_t  nrcpt;
-    size_t  rcpt_alloc;
-};
-
-/* reset_message - forget the current message */
-
-static void reset_message(cm_session *s)
+void cm_session_reset(cm_session *s)
 {
     size_t  i;
 
@@ -113,6 +84,7 @@ static void reset_message(cm_session *s)
     free(s->hdr_campaign);
     free(s->msgid);
     free(s->from);
+    cm_pmsg_reset(s->pm);
     cm_campaign_clear(&s->env_record);
     s->rcpts = 0;
     s->looks = 0;
@@ -120,7 +92,7 @@ static void reset_message(cm_session *s)
     s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
     s->env_campaign[0] = 0;
     s->store_error = s->bulk_hint = s->active = 0;
-    s->hdr_campaign_count = s->hdr_campaign_conflict = 0;
+    s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
 }
 
 /* cm_session_new - start a session for one MTA connection */
@@ -133,6 +105,11 @@ cm_session *cm_session_new(const cm_engine *eng, int non_smtp)
 	return (0);
     s->eng = eng;
     s->non_smtp = non_smtp;
+    if (eng->plugins != 0 && eng->plugins->count > 0
+	&& (s->pm = cm_pmsg_new(eng->plugins, eng->ops)) == 0) {
+	free(s);
+	return (0);
+    }
     return (s);
 }
 
@@ -140,7 +117,7 @@ cm_session *cm_session_new(const cm_engine *eng, int non_smtp)
 
 void    cm_session_abort(cm_session *s)
 {
-    reset_message(s);
+    cm_session_reset(s);
 }
 
 /* cm_session_free - end of the MTA connection */
@@ -149,8 +126,17 @@ void    cm_session_free(cm_session *s)
 {
     if (s == 0)
 	return;
-    reset_message(s);
+    cm_session_reset(s);
+    cm_pmsg_free(s->pm);
     free(s);
+}
+
+/* cm_on_connect - the MTA's client, for the plugins */
+
+void    cm_on_connect(cm_session *s, void *mta, const char *name,
+		              const char *addr)
+{
+    cm_pmsg_connect(s->pm, mta, name, addr);
 }
 
 /* safe_copy - copy text from the MTA, cut at a sane length */
@@ -167,27 +153,16 @@ static char *safe_copy(const char *text, size_t max)
     return (copy);
 }
 
-/* rcpt_label - the recipient as written to logs and replies */
+/* cm_rcpt_label - the recipient as written to logs and replies */
 
-static const char *rcpt_label(const cm_rcpt *r)
+const char *cm_rcpt_label(const cm_rcpt *r)
 {
     return (r->norm[0] ? r->norm : r->raw);
 }
 
-/* effective_campaign - which campaign the message belongs to, if any */
+/* cm_session_facts - the facts that hold for every recipient */
 
-static const char *effective_campaign(const cm_session *s)
-{
-    if (s->hdr_campaign != 0)
-	return (s->hdr_campaign);
-    if (s->env_campaign[0])
-	return (s->env_campaign);
-    return (0);
-}
-
-/* fill_msg_facts - the facts that hold for every recipient */
-
-static void fill_msg_facts(const cm_session *s, const char *campaign,
+void cm_session_facts(const cm_session *s, const char *campaign,
 			           const cm_campaign *record, cm_msg_facts *m)
 {
     memset(m, 0, sizeof(*m));
@@ -204,9 +179,9 @@ static void fill_msg_facts(const cm_session *s, const char *campaign,
     m->now = cm_time_now_ms() / 1000;
 }
 
-/* audit_record - write one recipient's record into a buffer */
+/* cm_session_audit - write one recipient's record into a buffer */
 
-static void audit_record(const cm_session *s, cm_buf *out, size_t idx,
+void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
 			         const char *campaign, const cm_campaign *record,
 			         const cm_verdict *v, cm_action action,
 			         const char *qid)
@@ -230,7 +205,7 @@ static void audit_record(const cm_session *s, cm_buf *out, size_t idx,
 	rec.basis = cm_basis_name(record->basis);
     }
     if (r != 0) {
-	label = rcpt_label(r);
+	label = cm_rcpt_label(r);
 	if (cfg->log_addresses == CM_LOGADDR_PSEUDONYMISED) {
 	    if (f->addr_ok)
 		label = s->looks[idx].id;
@@ -251,12 +226,13 @@ static void audit_record(const cm_session *s, cm_buf *out, size_t idx,
     rec.action = action;
     rec.mode = cfg->mode;
     rec.from = s->from;
+    rec.plugins = cm_pmsg_audit_json(s->pm);
     cm_audit_format(out, &rec);
 }
 
-/* write_audit - append records to the trail */
+/* cm_session_write_audit - append records to the trail */
 
-static int write_audit(const cm_session *s, const cm_buf *buf)
+int cm_session_write_audit(const cm_session *s, const cm_buf *buf)
 {
     if (buf->len == 0)
 	return (0);
@@ -265,9 +241,9 @@ static int write_audit(const cm_session *s, const cm_buf *buf)
     return (cm_audit_write(s->eng->audit, buf->data, buf->len));
 }
 
-/* set_reply - ask the MTA for a specific refusal text */
+/* cm_session_reply - ask the MTA for a specific refusal text */
 
-static void set_reply(const cm_session *s, void *mta, int temp,
+void cm_session_reply(const cm_session *s, void *mta, int temp,
 		              const char *addr, const char *reason,
 		              const char *campaign)
 {
@@ -295,7 +271,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     cm_buf  line = CM_BUF_INIT;
     cm_verdict v;
 
-    reset_message(s);
+    cm_session_reset(s);
     s->active = 1;
     status = cm_addr_normalise(sender, strlen(sender), norm, sizeof(norm));
 
@@ -314,6 +290,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 	s->auth = safe_copy(auth, CM_ADDR_MAX);
     if (s->sender == 0)
 	return (CM_REPLY_TEMPFAIL);
+    cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
 
     /*
      * A sender that does not parse has no Psender: record; a campaign
@@ -351,15 +328,15 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.decision = CM_DECISION_TEMPFAIL;
     v.reason = "store-error";
     v.row = 1;
-    audit_record(s, &line, (size_t) -1,
+    cm_session_audit(s, &line, (size_t) -1,
 		 s->env_campaign[0] ? s->env_campaign : 0, 0,
 		 &v, CM_ACTION_TEMPFAIL, 0);
-    (void) write_audit(s, &line);
+    (void) cm_session_write_audit(s, &line);
     cm_buf_free(&line);
     (void) eng->ops->setreply(mta, "451", "4.7.1",
 			      "not sent: store-error (consent store "
 			      "unavailable, try again later)");
-    reset_message(s);
+    cm_session_reset(s);
     return (CM_REPLY_TEMPFAIL);
 }
 
@@ -418,6 +395,7 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     }
     r = s->rcpts + idx;
     look = s->looks + idx;
+    cm_pmsg_envrcpt(s->pm, mta, r->raw);
 
     /*
      * Per-recipient refusal needs a campaign from the envelope and an
@@ -426,7 +404,7 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     if (s->non_smtp || s->store_error || s->env_campaign[0] == 0)
 	return (CM_REPLY_CONTINUE);
 
-    fill_msg_facts(s, s->env_campaign, &s->env_record, &m);
+    cm_session_facts(s, s->env_campaign, &s->env_record, &m);
     m.bulk = 0;
     if (!cm_policy_message(eng->cfg, &m, &r->verdict)) {
 	if (look->facts.addr_ok
@@ -449,11 +427,11 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     r->refused = 1;
     if (eng->cfg->mode == CM_MODE_DRY_RUN)
 	return (CM_REPLY_CONTINUE);
-    audit_record(s, &line, idx, s->env_campaign, &s->env_record, &r->verdict,
+    cm_session_audit(s, &line, idx, s->env_campaign, &s->env_record, &r->verdict,
 		 action, eng->ops->getsymval(mta, "i"));
-    (void) write_audit(s, &line);
+    (void) cm_session_write_audit(s, &line);
     cm_buf_free(&line);
-    set_reply(s, mta, action == CM_ACTION_TEMPFAIL, rcpt_label(r),
+    cm_session_reply(s, mta, action == CM_ACTION_TEMPFAIL, cm_rcpt_label(r),
 	      r->verdict.reason, s->env_campaign);
     return (action == CM_ACTION_REJECT ? CM_REPLY_REJECT : CM_REPLY_TEMPFAIL);
 }
@@ -487,12 +465,14 @@ static char *from_address(const char *value)
 
 /* cm_on_header - one header field: keep what the decision needs */
 
-void    cm_on_header(cm_session *s, const char *name, const char *value)
+void    cm_on_header(cm_session *s, void *mta, const char *name,
+		             const char *value)
 {
     char    id[CM_CAMPAIGN_ID_MAX + 2];
 
     if (!s->active)
 	return;
+    cm_pmsg_header(s->pm, mta, name, value);
     if (strcasecmp(name, s->eng->cfg->campaign_header) == 0) {
 	/*
 	 * An id longer than the limit is kept cut at one byte over it, so
@@ -518,298 +498,21 @@ void    cm_on_header(cm_session *s, const char *name, const char *value)
 	s->from = from_address(value);
 }
 
-/* add_reasons - list the distinct reasons of one kind of decision */
+/* cm_on_eoh - end of the header: the plugins learn the campaign header */
 
-static void add_reasons(cm_buf *out, const cm_session *s, cm_decision kind)
+void    cm_on_eoh(cm_session *s, void *mta)
 {
-    const char *seen[8];
-    size_t  nseen = 0;
-    size_t  i;
-    size_t  j;
-    const char *reason;
-
-    for (i = 0; i < s->nrcpt && nseen < 8; i++) {
-	if (s->rcpts[i].refused || s->rcpts[i].verdict.decision != kind)
-	    continue;
-	reason = s->rcpts[i].verdict.reason;
-	for (j = 0; j < nseen && strcmp(seen[j], reason) != 0; j++)
-	     /* void */ ;
-	if (j < nseen)
-	    continue;
-	if (nseen > 0)
-	    cm_buf_adds(out, ", ");
-	cm_buf_adds(out, reason);
-	seen[nseen++] = reason;
-    }
-}
-
-/* message_reply - the refusal text for a whole message */
-
-static void message_reply(const cm_session *s, void *mta, cm_decision kind,
-			          const char *campaign, size_t live)
-{
-    cm_buf  reasons = CM_BUF_INIT;
-    const char *addr = 0;
-    size_t  i;
-
-    /* No campaign because its lookup failed: say what is wrong. */
-    if (kind == CM_DECISION_TEMPFAIL && s->store_error && campaign == 0) {
-	(void) s->eng->ops->setreply(mta, "451", "4.7.1",
-				     "not sent: store-error (consent store "
-				     "unavailable, try again later)");
+    if (!s->active || s->eoh_seen)
 	return;
-    }
-    add_reasons(&reasons, s, kind);
-    if (reasons.len == 0)
-	add_reasons(&reasons, s, CM_DECISION_DENY);
-
-    /* With one recipient, the reply has the same shape as at RCPT. */
-    if (live == 1)
-	for (i = 0; i < s->nrcpt; i++)
-	    if (!s->rcpts[i].refused)
-		addr = rcpt_label(s->rcpts + i);
-    set_reply(s, mta, kind == CM_DECISION_TEMPFAIL, addr,
-	      cm_buf_str(&reasons), campaign);
-    cm_buf_free(&reasons);
+    s->eoh_seen = 1;
+    cm_pmsg_eoh(s->pm, mta, s->hdr_campaign_conflict ? 0 : s->hdr_campaign);
 }
 
-/* add_safe_header - add a header whose value we composed */
+/* cm_on_body - a chunk of the body, for the plugins that want it */
 
-static int add_safe_header(const cm_session *s, void *mta, const char *name,
-			           const cm_buf *value)
+void    cm_on_body(cm_session *s, void *mta, const unsigned char *chunk,
+		           size_t len)
 {
-    if (value->oom || s->eng->ops->addheader(mta, name, cm_buf_str(value)) != 0) {
-	cm_log(LOG_ERR, "cannot add header %s", name);
-	return (-1);
-    }
-    return (0);
-}
-
-/* decide_all - decide every recipient that is not decided yet */
-
-static void decide_all(cm_session *s, const char *campaign)
-{
-    const cm_engine *eng = s->eng;
-    cm_campaign hdr_record;
-    const cm_campaign *record = &s->env_record;
-    const char *fetch_id = 0;
-    int     redo = 0;
-    int     fetch = 0;
-    char    err[512];
-    cm_msg_facts m;
-    size_t  i;
-
-    memset(&hdr_record, 0, sizeof(hdr_record));
-    fill_msg_facts(s, campaign, 0, &m);
-
-    /*
-     * A header campaign other than the envelope one needs its own record,
-     * and recipients accepted at RCPT must pass under it too.
-     */
-    if (campaign != 0 && campaign == s->hdr_campaign
-	&& strcmp(campaign, s->env_campaign) != 0) {
-	record = &hdr_record;
-	redo = 1;
-	if (!m.campaign_bad && cm_campaign_id_valid(campaign))
-	    fetch_id = campaign;
-    }
-    for (i = 0; i < s->nrcpt; i++)
-	if (!s->rcpts[i].decided || redo)
-	    fetch = 1;
-
-    /*
-     * One round trip for the campaign and every recipient. Lookups that
-     * the policy turns out not to need are cheaper than a second trip.
-     */
-    if (campaign != 0 && !m.store_error && cm_campaign_id_valid(campaign)
-	&& !m.campaign_bad && (fetch_id != 0 || fetch)) {
-	for (i = 0; i < s->nrcpt; i++) {
-	    int     addr_ok = s->looks[i].facts.addr_ok;
-
-	    cm_rcpt_facts_clear(&s->looks[i].facts);
-	    s->looks[i].facts.addr_ok = addr_ok;
-	}
-	if (cm_store_fetch(eng->store, fetch_id, (cm_campaign *) record,
-			   s->looks, s->nrcpt, err, sizeof(err)) != 0) {
-	    cm_log(LOG_WARNING, "consent store: %s", err);
-	    m.store_error = 1;
-	}
-    }
-    m.record = record;
-    for (i = 0; i < s->nrcpt; i++) {
-	if (s->rcpts[i].refused || (s->rcpts[i].decided && !redo))
-	    continue;
-	cm_policy_decide(eng->cfg, &m, &s->looks[i].facts,
-			 &s->rcpts[i].verdict);
-	s->rcpts[i].decided = 1;
-    }
-
-    /* The purpose and basis in the audit trail come from this record. */
-    if (record == &hdr_record) {
-	cm_campaign_clear(&s->env_record);
-	s->env_record = hdr_record;
-    }
-}
-
-/* consent_header - X-Consent-Milter: campaign=...; allowed=...; ... */
-
-static void consent_header(cm_buf *out, const cm_session *s,
-			           const char *campaign)
-{
-    size_t  allowed = 0;
-    size_t  denied = 0;
-    size_t  i;
-
-    for (i = 0; i < s->nrcpt; i++) {
-	if (s->rcpts[i].verdict.decision == CM_DECISION_ALLOW)
-	    allowed++;
-	else if (s->rcpts[i].verdict.decision == CM_DECISION_DENY)
-	    denied++;
-    }
-    cm_buf_adds(out, "campaign=");
-    if (campaign != 0)
-	cm_buf_add_safe(out, campaign, strlen(campaign));
-    else
-	cm_buf_adds(out, "none");
-    cm_buf_printf(out, "; allowed=%zu; denied=%zu; mode=%s", allowed, denied,
-		  cm_mode_name(s->eng->cfg->mode));
-}
-
-/* cm_on_eom - end of message: decide what is left, act, account */
-
-cm_reply cm_on_eom(cm_session *s, void *mta)
-{
-    const cm_engine *eng = s->eng;
-    const cm_config *cfg = eng->cfg;
-    const char *campaign = effective_campaign(s);
-    const char *qid = eng->ops->getsymval(mta, "i");
-    cm_eom_plan plan;
-    cm_buf  buf = CM_BUF_INIT;
-    size_t  count[4] = {0, 0, 0, 0};	/* live recipients, by decision */
-    size_t  total[4] = {0, 0, 0, 0};	/* refused at RCPT, by decision */
-    size_t  live = 0;
-    int     tagged = 0;
-    int     enforce = (cfg->mode == CM_MODE_ENFORCE);
-    int     audit_failed;
-    cm_reply reply = CM_REPLY_ACCEPT;
-    cm_action action;
-    size_t  i;
-
-    if (!s->active || s->nrcpt == 0) {
-	reset_message(s);
-	return (CM_REPLY_ACCEPT);
-    }
-    decide_all(s, campaign);
-
-    /* Row 2: ordinary mail passes untouched and unlogged. */
-    for (i = 0; i < s->nrcpt; i++) {
-	if (s->rcpts[i].refused)
-	    continue;
-	live++;
-	count[s->rcpts[i].verdict.decision]++;
-	tagged |= s->rcpts[i].verdict.tag;
-    }
-    if (count[CM_DECISION_PASS] == live && live == s->nrcpt) {
-	reset_message(s);
-	return (CM_REPLY_ACCEPT);
-    }
-    cm_action_plan(cfg, count[CM_DECISION_ALLOW], count[CM_DECISION_DENY],
-		   count[CM_DECISION_TEMPFAIL], tagged, &plan);
-
-    /*
-     * Account before acting: one write for every record of the message.
-     * Recipients refused at RCPT were written then, except in dry-run.
-     */
-    for (i = 0; i < s->nrcpt; i++) {
-	if (s->rcpts[i].refused && enforce)
-	    continue;
-	action = s->rcpts[i].refused ?
-	    cm_action_rcpt(cfg, &s->rcpts[i].verdict) :
-	    cm_action_for(&plan, &s->rcpts[i].verdict);
-	if (buf.len > 0)
-	    cm_buf_addc(&buf, '\n');
-	audit_record(s, &buf, i, campaign, &s->env_record,
-		     &s->rcpts[i].verdict, action, qid);
-    }
-    audit_failed = (write_audit(s, &buf) != 0);
-    cm_buf_reset(&buf);
-    if (audit_failed && enforce && cfg->on_error != CM_ONERR_ACCEPT
-	&& (plan.message == CM_ACTION_ACCEPT
-	    || plan.message == CM_ACTION_QUARANTINE)) {
-	cm_log(LOG_ERR, "%s: audit trail not written: message deferred",
-	       qid ? qid : "NOQUEUE");
-	(void) eng->ops->setreply(mta, "451", "4.7.1",
-			    "not sent: audit-error (audit trail unavailable, "
-				  "try again later)");
-	plan.message = CM_ACTION_TEMPFAIL;
-	reply = CM_REPLY_TEMPFAIL;
-	enforce = 0;			/* nothing more to do */
-    }
-
-    /* One syslog line per marketing message, counting every recipient. */
-    for (i = 0; i < s->nrcpt; i++)
-	if (s->rcpts[i].refused)
-	    total[s->rcpts[i].verdict.decision]++;
-    cm_buf_add_safe(&buf, campaign ? campaign : "none",
-		    campaign ? strlen(campaign) : 4);
-    cm_log(LOG_INFO, "%s: campaign=%s allowed=%zu denied=%zu tempfailed=%zu "
-	   "action=%s%s mode=%s", qid ? qid : "NOQUEUE", cm_buf_str(&buf),
-	   total[CM_DECISION_ALLOW] + count[CM_DECISION_ALLOW],
-	   total[CM_DECISION_DENY] + count[CM_DECISION_DENY],
-	   total[CM_DECISION_TEMPFAIL] + count[CM_DECISION_TEMPFAIL],
-	   cm_action_name(plan.message),
-	   plan.strip ? "+strip" : plan.tag ? "+tag" : "", cm_mode_name(cfg->mode));
-    cm_buf_reset(&buf);
-
-    if (enforce) {
-	switch (plan.message) {
-	case CM_ACTION_REJECT:
-	    message_reply(s, mta, CM_DECISION_DENY, campaign, live);
-	    reply = CM_REPLY_REJECT;
-	    break;
-	case CM_ACTION_TEMPFAIL:
-	    message_reply(s, mta, CM_DECISION_TEMPFAIL, campaign, live);
-	    reply = CM_REPLY_TEMPFAIL;
-	    break;
-	case CM_ACTION_QUARANTINE:
-	    cm_buf_adds(&buf, "consent-milter: denied recipients (");
-	    add_reasons(&buf, s, CM_DECISION_DENY);
-	    cm_buf_adds(&buf, ")");
-	    if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
-		cm_log(LOG_ERR, "%s: cannot quarantine", qid ? qid : "NOQUEUE");
-		reply = CM_REPLY_TEMPFAIL;
-	    }
-	    break;
-	default:
-	    break;
-	}
-	for (i = 0; reply == CM_REPLY_ACCEPT && plan.strip && i < s->nrcpt; i++) {
-	    if (s->rcpts[i].refused
-		|| s->rcpts[i].verdict.decision != CM_DECISION_DENY)
-		continue;
-	    if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
-		cm_log(LOG_ERR, "%s: cannot remove a recipient: deferring",
-		       qid ? qid : "NOQUEUE");
-		reply = CM_REPLY_TEMPFAIL;
-	    }
-	}
-	if (reply == CM_REPLY_ACCEPT && plan.tag && count[CM_DECISION_DENY]) {
-	    cm_buf_reset(&buf);
-	    cm_buf_printf(&buf, "%zu recipient(s); reasons=",
-			  count[CM_DECISION_DENY]);
-	    add_reasons(&buf, s, CM_DECISION_DENY);
-	    (void) add_safe_header(s, mta, "X-Consent-Milter-Denied", &buf);
-	}
-    }
-
-    /* Every delivered marketing message says what was decided. */
-    if (reply == CM_REPLY_ACCEPT) {
-	cm_buf_reset(&buf);
-	consent_header(&buf, s, campaign);
-	if (add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0 && enforce)
-	    reply = CM_REPLY_TEMPFAIL;
-    }
-    cm_buf_free(&buf);
-    reset_message(s);
-    return (reply);
+    if (s->active)
+	cm_pmsg_body(s->pm, mta, chunk, len);
 }

@@ -18,6 +18,8 @@
 #include "mta.h"
 #include "store.h"
 
+struct cm_plugins;
+
 /* What the engine's replies mean; callbacks.c maps them to SMFIS_*. */
 typedef enum cm_reply {
     CM_REPLY_CONTINUE,
@@ -33,6 +35,7 @@ typedef struct cm_engine {
     cm_audit *audit;
     const cm_addrkey *key;		/* AddressKeyFile, or NULL */
     const cm_mta_ops *ops;
+    const struct cm_plugins *plugins;	/* loaded plugins, or NULL */
 } cm_engine;
 
 typedef struct cm_session cm_session;
@@ -41,10 +44,16 @@ extern cm_session *cm_session_new(const cm_engine *eng, int non_smtp);
 extern void cm_session_free(cm_session *s);
 extern void cm_session_abort(cm_session *s);
 
+extern void cm_on_connect(cm_session *s, void *mta, const char *name,
+			          const char *addr);
 extern cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 			           const char *auth);
 extern cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt);
-extern void cm_on_header(cm_session *s, const char *name, const char *value);
+extern void cm_on_header(cm_session *s, void *mta, const char *name,
+			         const char *value);
+extern void cm_on_eoh(cm_session *s, void *mta);
+extern void cm_on_body(cm_session *s, void *mta, const unsigned char *chunk,
+		               size_t len);
 extern cm_reply cm_on_eom(cm_session *s, void *mta);
 
 #endif

@@ -18,16 +18,20 @@
 /*	Read the secrets (AddressKeyFile, RedisPasswordFile) while still
 /*	root, so that they can stay readable by root alone.
 /* .IP 3.
+/*	Load the plugins (plugin_load.c) and run their init, also still
+/*	as root: a plugin's key files may be root's alone. A plugin that
+/*	cannot be loaded or started stops the daemon, like a bad key.
+/* .IP 4.
 /*	Open the milter socket (a low port or a root-owned directory may
 /*	need root), hand a unix socket to UserID, set TCP_NODELAY on a
 /*	TCP listener (accepted sockets inherit it; without it a reply in
 /*	several packets stalls on Nagle and delayed ACKs).
-/* .IP 4.
-/*	Detach (unless -f), write the PID file, drop privileges to UserID.
 /* .IP 5.
+/*	Detach (unless -f), write the PID file, drop privileges to UserID.
+/* .IP 6.
 /*	Open the audit trail as the unprivileged user, so that a reopen
 /*	after log rotation works the same as the first open.
-/* .IP 6.
+/* .IP 7.
 /*	Run libmilter in a thread of its own; the main thread owns the
 /*	signals. libmilter's own signal thread stops the milter on SIGHUP,
 /*	but SIGHUP must reopen the audit trail. On Linux a signal sent to
@@ -42,8 +46,8 @@
 /* .IP -f
 /*	Stay in the foreground and log to standard error as well.
 /* .IP -n
-/*	Check the configuration, the secrets, the audit trail and that
-/*	Redis answers; print what is wrong; exit 0 or 1.
+/*	Check the configuration, the secrets, the plugins, the audit
+/*	trail and that Redis answers; print what is wrong; exit 0 or 1.
 /* .IP -V
 /*	Print the version and exit.
 /* DIAGNOSTICS
@@ -86,6 +90,7 @@
 #include "callbacks.h"
 #include "engine.h"
 #include "log.h"
+#include "plugin.h"
 #include "store.h"
 
 #define EX_USAGE	64
@@ -411,18 +416,6 @@ static int check_secret(const char *key, const char *path, char *err,
     return (0);
 }
 
-/* check_plugins - refuse configured plugins this build cannot load */
-
-static int check_plugins(const cm_config *cfg, char *err, size_t errlen)
-{
-    if (cfg->plugins == 0)
-	return (0);
-    (void) snprintf(err, errlen, "%s:%d: Plugin: cannot load \"%s\": "
-		    "plugin support is not built into this version",
-		    cfg->file, cfg->plugins->line, cfg->plugins->name);
-    return (-1);
-}
-
 int     main(int argc, char **argv)
 {
     const char *config_file = CM_CONFIG_DEFAULT_FILE;
@@ -432,6 +425,7 @@ int     main(int argc, char **argv)
     cm_config cfg;
     cm_engine eng;
     cm_addrkey *key = 0;
+    cm_plugins *plugins = 0;
     cm_store *store;
     cm_audit *audit;
     char    err[1024];
@@ -453,9 +447,11 @@ int     main(int argc, char **argv)
 	    check_only = 1;
 	    break;
 	case 'V':
-	    (void) printf("consent-milter %s (libmilter %u.%u)\n",
-			  PACKAGE_VERSION, SM_LM_VRS_MAJOR(SMFI_VERSION),
-			  SM_LM_VRS_MINOR(SMFI_VERSION));
+	    (void) printf("consent-milter %s (libmilter %u.%u, plugin API %u, "
+			  "plugins in %s)\n", PACKAGE_VERSION,
+			  SM_LM_VRS_MAJOR(SMFI_VERSION),
+			  SM_LM_VRS_MINOR(SMFI_VERSION),
+			  (unsigned) CM_PLUGIN_API_VERSION, PLUGINDIR);
 	    return (0);
 	default:
 	    usage();
@@ -467,8 +463,7 @@ int     main(int argc, char **argv)
 
     /* 1. Configuration. */
     cm_config_init(&cfg);
-    if (cm_config_load(&cfg, config_file, err, sizeof(err)) != 0
-	|| check_plugins(&cfg, err, sizeof(err)) != 0) {
+    if (cm_config_load(&cfg, config_file, err, sizeof(err)) != 0) {
 	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
     }
@@ -501,6 +496,12 @@ int     main(int argc, char **argv)
 	cm_log(LOG_ERR, "AddressKeyFile %s", err);
 	goto config_error;
     }
+
+    /* 3. Plugins: their init may read files that only root can read. */
+    if ((plugins = cm_plugins_load(&cfg, PLUGINDIR, err, sizeof(err))) == 0) {
+	cm_log(LOG_ERR, "%s", err);
+	goto config_error;
+    }
     if ((store = cm_store_create(&cfg, err, sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
@@ -521,13 +522,21 @@ int     main(int argc, char **argv)
 	    (void) printf("consent-milter: %s: configuration OK, Redis %s "
 			  "answers\n", config_file, cfg.redis);
 	cm_store_destroy(store);
+	cm_plugins_unload(plugins);
 	cm_addrkey_free(key);
 	free(user);
 	cm_config_free(&cfg);
 	return (status);
     }
 
-    /* 3. The milter socket. */
+    /* 4. The milter socket; the callbacks depend on the plugins. */
+    memset(&eng, 0, sizeof(eng));
+    eng.cfg = &cfg;
+    eng.store = store;
+    eng.key = key;
+    eng.ops = &cm_mta_libmilter;
+    eng.plugins = plugins;
+    cm_callbacks_init(&eng);
     if (smfi_setconn(cfg.socket) != MI_SUCCESS
 	|| smfi_register(cm_milter_desc) != MI_SUCCESS
 	|| smfi_opensocket(1) != MI_SUCCESS) {
@@ -539,7 +548,7 @@ int     main(int argc, char **argv)
 	&& chown(path, uid, gid) != 0)
 	cm_log(LOG_WARNING, "Socket %s: chown: %s", path, strerror(errno));
 
-    /* 4. Detach, PID file, privileges. */
+    /* 5. Detach, PID file, privileges. */
     if (!foreground && detach() != 0)
 	return (1);
     if (cfg.pid_file != 0 && write_pid_file(cfg.pid_file) != 0)
@@ -547,26 +556,22 @@ int     main(int argc, char **argv)
     if (user != 0 && drop_privileges(user, uid, gid) != 0)
 	return (1);
 
-    /* 5. The audit trail, as the user that will reopen it. */
+    /* 6. The audit trail, as the user that will reopen it. */
     if ((audit = cm_audit_open(cfg.audit_log, cfg.audit_fsync,
 			       err, sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "%s", err);
 	return (1);
     }
 
-    /* 6. Run. */
-    eng.cfg = &cfg;
-    eng.store = store;
+    /* 7. Run. */
     eng.audit = audit;
-    eng.key = key;
-    eng.ops = &cm_mta_libmilter;
-    cm_callbacks_init(&eng);
     status = serve(&cfg, audit);
 
     if (cfg.pid_file != 0)
 	(void) unlink(cfg.pid_file);
     cm_audit_close(audit);
     cm_store_destroy(store);
+    cm_plugins_unload(plugins);
     cm_addrkey_free(key);
     free(user);
     cm_config_free(&cfg);
@@ -574,6 +579,7 @@ int     main(int argc, char **argv)
 
     /* Refuse to start; free what was read, for the leak checkers. */
 config_error:
+    cm_plugins_unload(plugins);
     cm_addrkey_free(key);
     free(user);
     cm_config_free(&cfg);

@@ -67,8 +67,31 @@ t_has "RedisPasswordFile $TMP/pw: readable or writable by others (mode 0604)" \
 
 t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" "Plugin dkim /nonexistent/dkim.so"
 d_run -f -c "$CONF"
-t_rc 78 "Plugin lines are refused by this version"
-t_has "$CONF:4: Plugin: cannot load \"dkim\"" "the plugin line is named"
+t_rc 78 "a missing plugin file stops the daemon"
+t_has "$CONF:4: Plugin: plugin \"dkim\": /nonexistent/dkim.so: No such file or directory" \
+    "the plugin, its line and its file are named"
+d_run -n -c "$CONF"
+t_rc 1 "-n checks the plugins too"
+
+if [ -n "${CM_PLUGINDIR:-}" ]; then
+    t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" \
+	"Plugin optout $CM_PLUGINDIR/optout.so" "optout.RequireOneClick maybe"
+    d_run -f -c "$CONF"
+    t_rc 78 "a plugin whose init fails stops the daemon"
+    t_has "$CONF:4: Plugin: plugin \"optout\": cannot start: optout.RequireOneClick: expected yes or no, not \"maybe\"" \
+	"with the plugin's own reason"
+    t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" \
+	"Plugin dkim $CM_PLUGINDIR/dkim.so" "dkim.Require campaign-header"
+    d_run -f -c "$CONF"
+    t_rc 78 "dkim without TrustedDomains"
+    t_has "dkim.TrustedDomains: required" "says which option is missing"
+    t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" \
+	"Plugin optout $CM_PLUGINDIR/optout.so" "optout.OneClick yes"
+    d_run -n -c "$CONF"
+    t_rc 1 "an option the plugin does not know"
+    t_has "$CONF:5: optout.OneClick: unknown option of plugin \"optout\" (it knows: RequireOneClick)" \
+	"is named with the options it knows"
+fi
 
 printf 'Redis unix:%s/none.sock\nAllowRoot yes\nSocket unix:%s/m.sock\n' "$TMP" "$TMP" > "$CONF"
 d_run -n -c "$CONF"

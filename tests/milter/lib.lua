@@ -280,9 +280,10 @@ function t.rcpt(conn, rcpt)
     return mt.getreply(conn)
 end
 
--- Headers, end of headers, a body line and end of message; qid is the
--- queue id macro sent at DATA and end of message.
-function t.message(conn, headers, qid)
+-- Headers, end of headers, the body (if given, and if the milter wants
+-- it) and end of message; qid is the queue id macro sent at DATA and
+-- end of message.
+function t.message(conn, headers, qid, body)
     if qid then
         mt.macro(conn, SMFIC_RCPT, "i", qid)
     end
@@ -292,8 +293,36 @@ function t.message(conn, headers, qid)
     if not mt.test_option(conn, SMFIP_NOEOH) then
         assert(mt.eoh(conn) == nil, "eoh failed")
     end
+    if body and not mt.test_option(conn, SMFIP_NOBODY) then
+        assert(mt.bodystring(conn, body) == nil, "body failed")
+    end
     assert(mt.eom(conn) == nil, "eom failed")
     return mt.getreply(conn)
+end
+
+-- A message file (LF line ends, as a queue file keeps it): its header
+-- fields as { name, value } pairs, as an MTA hands them to a milter
+-- (no space after the colon; folded lines joined with LF), and its body
+-- with CRLF line ends, as on the wire.
+function t.read_message(path)
+    local f = assert(io.open(path, "rb"), "cannot read " .. path)
+    local text = f:read("*a")
+    f:close()
+    local head, body = string.match(text, "^(.-)\n\n(.*)$")
+    assert(head, path .. ": no empty line after the header")
+    local headers = {}
+    for line in string.gmatch(head .. "\n", "(.-)\n") do
+        if string.match(line, "^[ \t]") and #headers > 0 then
+            local h = headers[#headers]
+            h[2] = h[2] .. "\n" .. line
+        else
+            local name, value = string.match(line, "^([^:]+):[ ]?(.*)$")
+            assert(name, path .. ": bad header line: " .. line)
+            table.insert(headers, { name, value })
+        end
+    end
+    body = string.gsub(body, "\r?\n", "\r\n")
+    return headers, body
 end
 
 return t

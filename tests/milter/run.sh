@@ -12,9 +12,15 @@
 # Configuration: the daemon gets Socket, Redis and AuditLog pointing
 # into the temporary directory; every line of the script of the form
 #	-- conf: Key value
-# is appended, so a script states the settings it tests. A line
+# is appended, so a script states the settings it tests; in them, @TMP@
+# is the temporary directory and @PLUGINDIR@ where the build keeps the
+# plugins. A line
 #	-- keyfile: TEXT
-# writes TEXT to a file and sets AddressKeyFile to it.
+# writes TEXT to a file and sets AddressKeyFile to it. A line
+#	-- setup: tests/some/script.sh
+# runs that script (relative to the source tree) before the daemon
+# starts, with CM_TMP, CM_SRCDIR and CM_BUILDDIR set: for keys and
+# messages the configuration refers to.
 #
 # The script sees, in its environment: CM_MILTER_SOCK (the milter socket
 # spec), CM_REDIS_SOCK, CM_AUDIT_LOG, CM_TMP, CM_DAEMON_PID and
@@ -49,7 +55,16 @@ Redis unix:$CM_TEST_REDIS_SOCK
 AuditLog $tmp/audit.log
 AllowRoot yes
 CONF
-sed -n 's/^-- conf: //p' "$script" >> "$conf"
+setup=$(sed -n 's/^-- setup: //p' "$script")
+if [ -n "$setup" ]; then
+    if ! CM_TMP=$tmp CM_SRCDIR=$srcdir sh "$srcdir/$setup" > "$tmp/setup.log" 2>&1; then
+	echo "$0: $setup failed:" >&2
+	cat "$tmp/setup.log" >&2
+	exit 1
+    fi
+fi
+sed -n 's/^-- conf: //p' "$script" | \
+    sed -e "s|@TMP@|$tmp|g" -e "s|@PLUGINDIR@|${CM_PLUGINDIR:-}|g" >> "$conf"
 keytext=$(sed -n 's/^-- keyfile: //p' "$script")
 if [ -n "$keytext" ]; then
     printf '%s' "$keytext" > "$tmp/address.key"

@@ -412,9 +412,11 @@ static const struct {
     {"LogAddresses hashed", "t.conf:1: LogAddresses: bad value \"hashed\""
     " (expected plain or pseudonymised)"},
     {"Plugin dkim", "t.conf:1: Plugin: bad value \"dkim\" (expected a"
-    " plugin name, then an absolute path)"},
-    {"Plugin dkim dkim.so", "t.conf:1: Plugin: bad value \"dkim dkim.so\""
-    " (expected a plugin name, then an absolute path)"},
+    " plugin name, then an absolute path or a file name in the plugin"
+    " directory)"},
+    {"Plugin dkim lib/dkim.so", "t.conf:1: Plugin: bad value"
+    " \"dkim lib/dkim.so\" (expected a plugin name, then an absolute path"
+    " or a file name in the plugin directory)"},
     {"Plugin DKIM /usr/lib/dkim.so", "t.conf:1: Plugin: bad value"
     " \"DKIM /usr/lib/dkim.so\" (expected a plugin name of 1 to 32"
     " characters from a-z, 0-9, _ and -, then a path)"},

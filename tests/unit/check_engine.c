@@ -214,7 +214,7 @@ START_TEST(header_strip_exact_raw)
 		     CM_REPLY_CONTINUE);
     ck_assert_int_eq(cm_on_rcpt(s, &mta, "<BOB@example.org>"),
 		     CM_REPLY_CONTINUE);
-    cm_on_header(s, "X-Campaign-ID", "spring");
+    cm_on_header(s, &mta, "X-Campaign-ID", "spring");
     mta.qid = "Q2";
     ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
     ck_assert_int_eq(mta.ndeleted, 1);
@@ -231,7 +231,7 @@ START_TEST(session_reuse_no_stale_state)
     /* A campaign message, then an ordinary one on the same connection. */
     (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
     (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
-    cm_on_header(s, "X-Campaign-ID", "spring");
+    cm_on_header(s, &mta, "X-Campaign-ID", "spring");
     ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
     mta_record_reset(&mta);
     ck_assert_int_eq(cm_on_mail(s, &mta, "<someone@org.example>", 0),

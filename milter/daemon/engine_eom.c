@@ -1,0 +1,368 @@
+/*++
+/* NAME
+/*	engine_eom 3
+/* SUMMARY
+/*	end of message: decide, act, account
+/* SYNOPSIS
+/*	#include "engine.h"
+/*
+/*	cm_reply cm_on_eom(s, mta)
+/*	cm_session *s;
+/*	void	*mta;
+/* DESCRIPTION
+/*	cm_on_eom() runs the plugins' last hooks, decides every recipient
+/*	that is not decided yet (all of them for a header campaign, a
+/*	plugin's campaign or the sendmail-command path), writes their
+/*	audit records in one write, then acts: rejects, tempfails, holds
+/*	or tags the message, strips denied recipients, and adds the
+/*	X-Consent-Milter header (DESIGN.md section 6).
+/*
+/*	Recipients accepted at RCPT are decided again when the message's
+/*	campaign turns out to be another one (a header or plugin
+/*	campaign), or when a plugin vetoed the message or failed.
+/* DIAGNOSTICS
+/*	Store, audit and MTA failures are logged to syslog; each one
+/*	defers the message rather than letting it through unchecked.
+/*--*/
+
+/* System library. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+/* Application-specific. */
+
+#include "action.h"
+#include "campaign.h"
+#include "log.h"
+#include "session.h"
+
+/* effective_campaign - which campaign the message belongs to, if any */
+
+static const char *effective_campaign(const cm_session *s,
+				               const cm_pmsg_result *pr)
+{
+    if (pr->campaign != 0)
+	return (pr->campaign);
+    if (s->hdr_campaign != 0)
+	return (s->hdr_campaign);
+    if (s->env_campaign[0])
+	return (s->env_campaign);
+    return (0);
+}
+
+/* add_reasons - list the distinct reasons of one kind of decision */
+
+static void add_reasons(cm_buf *out, const cm_session *s, cm_decision kind)
+{
+    const char *seen[8];
+    size_t  nseen = 0;
+    size_t  i;
+    size_t  j;
+    const char *reason;
+
+    for (i = 0; i < s->nrcpt && nseen < 8; i++) {
+	if (s->rcpts[i].refused || s->rcpts[i].verdict.decision != kind)
+	    continue;
+	reason = s->rcpts[i].verdict.reason;
+	for (j = 0; j < nseen && strcmp(seen[j], reason) != 0; j++)
+	     /* void */ ;
+	if (j < nseen)
+	    continue;
+	if (nseen > 0)
+	    cm_buf_adds(out, ", ");
+	cm_buf_adds(out, reason);
+	seen[nseen++] = reason;
+    }
+}
+
+/* message_reply - the refusal text for a whole message */
+
+static void message_reply(const cm_session *s, void *mta, cm_decision kind,
+			          const char *campaign, size_t live)
+{
+    cm_buf  reasons = CM_BUF_INIT;
+    const char *addr = 0;
+    size_t  i;
+
+    /* No campaign because its lookup failed: say what is wrong. */
+    if (kind == CM_DECISION_TEMPFAIL && s->store_error && campaign == 0) {
+	(void) s->eng->ops->setreply(mta, "451", "4.7.1",
+				     "not sent: store-error (consent store "
+				     "unavailable, try again later)");
+	return;
+    }
+    add_reasons(&reasons, s, kind);
+    if (reasons.len == 0)
+	add_reasons(&reasons, s, CM_DECISION_DENY);
+
+    /* With one recipient, the reply has the same shape as at RCPT. */
+    if (live == 1)
+	for (i = 0; i < s->nrcpt; i++)
+	    if (!s->rcpts[i].refused)
+		addr = cm_rcpt_label(s->rcpts + i);
+    cm_session_reply(s, mta, kind == CM_DECISION_TEMPFAIL, addr,
+	      cm_buf_str(&reasons), campaign);
+    cm_buf_free(&reasons);
+}
+
+/* add_safe_header - add a header whose value we composed */
+
+static int add_safe_header(const cm_session *s, void *mta, const char *name,
+			           const cm_buf *value)
+{
+    if (value->oom || s->eng->ops->addheader(mta, name, cm_buf_str(value)) != 0) {
+	cm_log(LOG_ERR, "cannot add header %s", name);
+	return (-1);
+    }
+    return (0);
+}
+
+/* decide_all - decide every recipient that is not decided yet */
+
+static void decide_all(cm_session *s, const char *campaign,
+		               const cm_pmsg_result *pr)
+{
+    const cm_engine *eng = s->eng;
+    cm_campaign hdr_record;
+    const cm_campaign *record = &s->env_record;
+    const char *fetch_id = 0;
+    int     redo = 0;
+    int     fetch = 0;
+    char    err[512];
+    cm_msg_facts m;
+    size_t  i;
+
+    memset(&hdr_record, 0, sizeof(hdr_record));
+    cm_session_facts(s, campaign, 0, &m);
+    m.bulk |= pr->bulk;
+    m.veto = pr->veto;
+    m.veto_marketing_only = pr->veto_marketing_only;
+    m.plugin_error = (pr->failed != 0);
+    redo = (pr->veto != 0 || pr->failed != 0);
+
+    /*
+     * A header (or plugin) campaign other than the envelope one needs
+     * its own record, and recipients accepted at RCPT must pass under
+     * it too.
+     */
+    if (campaign != 0 && campaign != s->env_campaign
+	&& strcmp(campaign, s->env_campaign) != 0) {
+	record = &hdr_record;
+	redo = 1;
+	if (!m.campaign_bad && cm_campaign_id_valid(campaign))
+	    fetch_id = campaign;
+    }
+    for (i = 0; i < s->nrcpt; i++)
+	if (!s->rcpts[i].decided || redo)
+	    fetch = 1;
+
+    /*
+     * One round trip for the campaign and every recipient. Lookups that
+     * the policy turns out not to need are cheaper than a second trip.
+     */
+    if (campaign != 0 && !m.store_error && cm_campaign_id_valid(campaign)
+	&& !m.campaign_bad && (fetch_id != 0 || fetch)) {
+	for (i = 0; i < s->nrcpt; i++) {
+	    int     addr_ok = s->looks[i].facts.addr_ok;
+
+	    cm_rcpt_facts_clear(&s->looks[i].facts);
+	    s->looks[i].facts.addr_ok = addr_ok;
+	}
+	if (cm_store_fetch(eng->store, fetch_id, (cm_campaign *) record,
+			   s->looks, s->nrcpt, err, sizeof(err)) != 0) {
+	    cm_log(LOG_WARNING, "consent store: %s", err);
+	    m.store_error = 1;
+	}
+    }
+    m.record = record;
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused || (s->rcpts[i].decided && !redo))
+	    continue;
+	cm_policy_decide(eng->cfg, &m, &s->looks[i].facts,
+			 &s->rcpts[i].verdict);
+	s->rcpts[i].decided = 1;
+    }
+
+    /* The purpose and basis in the audit trail come from this record. */
+    if (record == &hdr_record) {
+	cm_campaign_clear(&s->env_record);
+	s->env_record = hdr_record;
+    }
+}
+
+/* consent_header - X-Consent-Milter: campaign=...; allowed=...; ... */
+
+static void consent_header(cm_buf *out, const cm_session *s,
+			           const char *campaign)
+{
+    size_t  allowed = 0;
+    size_t  denied = 0;
+    size_t  i;
+
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].verdict.decision == CM_DECISION_ALLOW)
+	    allowed++;
+	else if (s->rcpts[i].verdict.decision == CM_DECISION_DENY)
+	    denied++;
+    }
+    cm_buf_adds(out, "campaign=");
+    if (campaign != 0)
+	cm_buf_add_safe(out, campaign, strlen(campaign));
+    else
+	cm_buf_adds(out, "none");
+    cm_buf_printf(out, "; allowed=%zu; denied=%zu; mode=%s", allowed, denied,
+		  cm_mode_name(s->eng->cfg->mode));
+}
+
+/* cm_on_eom - end of message: decide what is left, act, account */
+
+cm_reply cm_on_eom(cm_session *s, void *mta)
+{
+    const cm_engine *eng = s->eng;
+    const cm_config *cfg = eng->cfg;
+    const char *campaign;
+    const char *qid = eng->ops->getsymval(mta, "i");
+    cm_pmsg_result pr;
+    cm_eom_plan plan;
+    cm_buf  buf = CM_BUF_INIT;
+    size_t  count[4] = {0, 0, 0, 0};	/* live recipients, by decision */
+    size_t  total[4] = {0, 0, 0, 0};	/* refused at RCPT, by decision */
+    size_t  live = 0;
+    int     tagged = 0;
+    int     enforce = (cfg->mode == CM_MODE_ENFORCE);
+    int     audit_failed;
+    cm_reply reply = CM_REPLY_ACCEPT;
+    cm_action action;
+    size_t  i;
+
+    if (!s->active || s->nrcpt == 0) {
+	cm_session_reset(s);
+	return (CM_REPLY_ACCEPT);
+    }
+
+    /* The plugins have their last word before anything is decided. */
+    cm_on_eoh(s, mta);
+    cm_pmsg_eom(s->pm, mta);
+    cm_pmsg_result_get(s->pm, &pr);
+    campaign = effective_campaign(s, &pr);
+    decide_all(s, campaign, &pr);
+
+    /* Row 2: ordinary mail passes untouched and unlogged. */
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused)
+	    continue;
+	live++;
+	count[s->rcpts[i].verdict.decision]++;
+	tagged |= s->rcpts[i].verdict.tag;
+    }
+    if (count[CM_DECISION_PASS] == live && live == s->nrcpt) {
+	if (cm_pmsg_add_headers(s->pm, mta) != 0)
+	    cm_log(LOG_WARNING, "%s: cannot add a plugin's header",
+		   qid ? qid : "NOQUEUE");
+	cm_session_reset(s);
+	return (CM_REPLY_ACCEPT);
+    }
+    cm_action_plan(cfg, count[CM_DECISION_ALLOW], count[CM_DECISION_DENY],
+		   count[CM_DECISION_TEMPFAIL], tagged, &plan);
+
+    /*
+     * Account before acting: one write for every record of the message.
+     * Recipients refused at RCPT were written then, except in dry-run.
+     */
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused && enforce)
+	    continue;
+	action = s->rcpts[i].refused ?
+	    cm_action_rcpt(cfg, &s->rcpts[i].verdict) :
+	    cm_action_for(&plan, &s->rcpts[i].verdict);
+	if (buf.len > 0)
+	    cm_buf_addc(&buf, '\n');
+	cm_session_audit(s, &buf, i, campaign, &s->env_record,
+		     &s->rcpts[i].verdict, action, qid);
+    }
+    audit_failed = (cm_session_write_audit(s, &buf) != 0);
+    cm_buf_reset(&buf);
+    if (audit_failed && enforce && cfg->on_error != CM_ONERR_ACCEPT
+	&& (plan.message == CM_ACTION_ACCEPT
+	    || plan.message == CM_ACTION_QUARANTINE)) {
+	cm_log(LOG_ERR, "%s: audit trail not written: message deferred",
+	       qid ? qid : "NOQUEUE");
+	(void) eng->ops->setreply(mta, "451", "4.7.1",
+			    "not sent: audit-error (audit trail unavailable, "
+				  "try again later)");
+	plan.message = CM_ACTION_TEMPFAIL;
+	reply = CM_REPLY_TEMPFAIL;
+	enforce = 0;			/* nothing more to do */
+    }
+
+    /* One syslog line per marketing message, counting every recipient. */
+    for (i = 0; i < s->nrcpt; i++)
+	if (s->rcpts[i].refused)
+	    total[s->rcpts[i].verdict.decision]++;
+    cm_buf_add_safe(&buf, campaign ? campaign : "none",
+		    campaign ? strlen(campaign) : 4);
+    cm_log(LOG_INFO, "%s: campaign=%s allowed=%zu denied=%zu tempfailed=%zu "
+	   "action=%s%s mode=%s", qid ? qid : "NOQUEUE", cm_buf_str(&buf),
+	   total[CM_DECISION_ALLOW] + count[CM_DECISION_ALLOW],
+	   total[CM_DECISION_DENY] + count[CM_DECISION_DENY],
+	   total[CM_DECISION_TEMPFAIL] + count[CM_DECISION_TEMPFAIL],
+	   cm_action_name(plan.message),
+	   plan.strip ? "+strip" : plan.tag ? "+tag" : "", cm_mode_name(cfg->mode));
+    cm_buf_reset(&buf);
+
+    if (enforce) {
+	switch (plan.message) {
+	case CM_ACTION_REJECT:
+	    message_reply(s, mta, CM_DECISION_DENY, campaign, live);
+	    reply = CM_REPLY_REJECT;
+	    break;
+	case CM_ACTION_TEMPFAIL:
+	    message_reply(s, mta, CM_DECISION_TEMPFAIL, campaign, live);
+	    reply = CM_REPLY_TEMPFAIL;
+	    break;
+	case CM_ACTION_QUARANTINE:
+	    cm_buf_adds(&buf, "consent-milter: denied recipients (");
+	    add_reasons(&buf, s, CM_DECISION_DENY);
+	    cm_buf_adds(&buf, ")");
+	    if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
+		cm_log(LOG_ERR, "%s: cannot quarantine", qid ? qid : "NOQUEUE");
+		reply = CM_REPLY_TEMPFAIL;
+	    }
+	    break;
+	default:
+	    break;
+	}
+	for (i = 0; reply == CM_REPLY_ACCEPT && plan.strip && i < s->nrcpt; i++) {
+	    if (s->rcpts[i].refused
+		|| s->rcpts[i].verdict.decision != CM_DECISION_DENY)
+		continue;
+	    if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
+		cm_log(LOG_ERR, "%s: cannot remove a recipient: deferring",
+		       qid ? qid : "NOQUEUE");
+		reply = CM_REPLY_TEMPFAIL;
+	    }
+	}
+	if (reply == CM_REPLY_ACCEPT && plan.tag && count[CM_DECISION_DENY]) {
+	    cm_buf_reset(&buf);
+	    cm_buf_printf(&buf, "%zu recipient(s); reasons=",
+			  count[CM_DECISION_DENY]);
+	    add_reasons(&buf, s, CM_DECISION_DENY);
+	    (void) add_safe_header(s, mta, "X-Consent-Milter-Denied", &buf);
+	}
+    }
+
+    /* Every delivered marketing message says what was decided. */
+    if (reply == CM_REPLY_ACCEPT) {
+	cm_buf_reset(&buf);
+	consent_header(&buf, s, campaign);
+	if (add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0 && enforce)
+	    reply = CM_REPLY_TEMPFAIL;
+	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)
+	    reply = CM_REPLY_TEMPFAIL;
+    }
+    cm_buf_free(&buf);
+    cm_session_reset(s);
+    return (reply);
+}

@@ -1,0 +1,70 @@
+#ifndef CM_SESSION_H
+#define CM_SESSION_H
+
+/*++
+/* NAME
+/*	session 3h
+/* SUMMARY
+/*	the engine's per-connection state (private to the engine)
+/* SYNOPSIS
+/*	#include "session.h"
+/* DESCRIPTION
+/*	Shared by engine.c (the envelope and header stages) and
+/*	engine_eom.c (end of message). Nothing else looks inside a
+/*	session.
+/*--*/
+
+#include "engine.h"
+#include "json.h"
+#include "plugin.h"
+#include "policy.h"
+
+/* One envelope recipient. */
+typedef struct cm_rcpt {
+    char   *raw;			/* as the MTA sent it: for delrcpt */
+    char    norm[CM_ID_SIZE];		/* normalised, "" if it did not parse */
+    cm_verdict verdict;
+    int     decided;			/* verdict is valid */
+    int     refused;			/* refused (or, dry-run, would be) at RCPT */
+} cm_rcpt;
+
+struct cm_session {
+    const cm_engine *eng;
+    int     non_smtp;			/* Postfix sendmail/pickup path */
+    cm_plugin_msg *pm;			/* the plugins' view, or NULL */
+
+    /* Per message; cleared by cm_session_reset(). */
+    int     active;			/* between MAIL and end or abort */
+    char   *sender;			/* normalised, or made safe */
+    char   *auth;			/* SASL login, or NULL */
+    int     store_error;		/* lookups at MAIL failed */
+    char    env_campaign[CM_CAMPAIGN_ID_MAX + 1];	/* "" if none */
+    cm_campaign env_record;
+    char   *hdr_campaign;		/* extracted id, or NULL */
+    int     hdr_campaign_count;		/* campaign header fields seen */
+    int     hdr_campaign_conflict;	/* repeated with another value */
+    int     eoh_seen;			/* plugins were told */
+    char   *msgid;
+    char   *from;
+    int     bulk_hint;			/* List-Unsubscribe, Precedence */
+    cm_rcpt *rcpts;			/* envelope recipients, in order */
+    cm_rcpt_lookup *looks;		/* their records: same index */
+    size_t  nrcpt;
+    size_t  rcpt_alloc;
+};
+
+extern void cm_session_reset(cm_session *s);
+extern const char *cm_rcpt_label(const cm_rcpt *r);
+extern void cm_session_facts(const cm_session *s, const char *campaign,
+			             const cm_campaign *record, cm_msg_facts *m);
+extern void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
+			             const char *campaign,
+			             const cm_campaign *record,
+			             const cm_verdict *v, cm_action action,
+			             const char *qid);
+extern int cm_session_write_audit(const cm_session *s, const cm_buf *buf);
+extern void cm_session_reply(const cm_session *s, void *mta, int temp,
+			             const char *addr, const char *reason,
+			             const char *campaign);
+
+#endif

@@ -1,0 +1,486 @@
+/*++
+/* NAME
+/*	dkim 8
+/* SUMMARY
+/*	consent-milter plugin: only a signed campaign header counts
+/* SYNOPSIS
+/*	Plugin dkim dkim.so
+/*	dkim.TrustedDomains example.org, news.example.org
+/*	dkim.Require campaign-header
+/*	dkim.KeyFile /etc/consent-milter/dkim-keys
+/* DESCRIPTION
+/*	A campaign header is only a claim: anyone who can submit mail can
+/*	write "X-Campaign-ID: membership-receipts" (a service campaign)
+/*	on a fundraising blast. This plugin verifies every DKIM signature
+/*	of the message with libopendkim and lets a campaign taken from
+/*	the header count only when a passing signature of a trusted
+/*	domain covers that header field.
+/* .IP "dkim.TrustedDomains LIST"
+/*	Signing domains (d=) whose signatures count, separated by commas
+/*	or spaces; matched exactly, case-insensitive. Required unless
+/*	Require is none.
+/* .IP "dkim.Require campaign-header|marketing|none"
+/*	campaign-header (default): when the message has a campaign
+/*	header field, a passing signature of a trusted domain must cover
+/*	every field of that name in the message, else every recipient is
+/*	denied with "campaign-unauthenticated" (any campaign basis: the
+/*	forged claim is usually "service"). A second, unsigned copy of
+/*	the field, above or below the signed one, fails the check.
+/*	marketing: the above, and also every marketing message (basis
+/*	consent) needs a passing signature of a trusted domain, however
+/*	its campaign was found. none: verify and log, never veto.
+/* .IP "dkim.KeyFile PATH"
+/*	Public keys from a file instead of DNS (air-gapped relays,
+/*	tests): lines "selector._domainkey.domain v=DKIM1; k=rsa; p=...".
+/*	Unset: keys come from DNS.
+/* .PP
+/*	Audit keys: "result" (pass, fail or none: the best signature),
+/*	"domain", "selector" (of that signature), "campaign_signed" (yes,
+/*	no; only when there is a campaign header), and "error" with
+/*	libopendkim's reason for a failed signature.
+/*
+/*	The header value that libmilter hands over lacks the space after
+/*	the colon and may use bare LF in folded lines; the plugin puts
+/*	back one space and CRLF, which restores the header as almost
+/*	every signer wrote it. Relaxed header canonicalisation (the
+/*	common choice) does not depend on either.
+/* DIAGNOSTICS
+/*	init fails on a bad Require value, a missing TrustedDomains, or
+/*	a KeyFile that cannot be read. A message whose keys cannot be
+/*	fetched (DNS failure) or that libopendkim cannot process for
+/*	lack of resources fails the hook: the message is retried later.
+/*--*/
+
+/* System library. */
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Utility library. */
+
+#include <opendkim/dkim.h>
+
+/* The plugin interface. */
+
+#include "consent-milter-plugin.h"
+
+#define SIGNED_HDR_MAX	64		/* header fields one signature covers */
+
+typedef enum dkim_require {
+    REQUIRE_CAMPAIGN_HEADER, REQUIRE_MARKETING, REQUIRE_NONE
+} dkim_require;
+
+/* Read-only after init. */
+typedef struct dkim_state {
+    const cm_plugin_host *host;
+    DKIM_LIB *lib;
+    char   *trusted;			/* ",dom1,dom2," lower case */
+    char   *campaign_header;		/* CampaignHeader */
+    dkim_require require;
+} dkim_state;
+
+/* Per message. */
+typedef struct dkim_msg {
+    DKIM   *dkim;			/* NULL after a syntax error */
+    int     campaign_fields;		/* campaign header fields seen */
+    int     nosig;			/* no DKIM-Signature at all */
+} dkim_msg;
+
+/* add_trusted - parse TrustedDomains into ",a,b," */
+
+static int add_trusted(dkim_state *st, const char *list)
+{
+    size_t  len = strlen(list);
+    char   *out;
+    char   *op;
+    const char *cp;
+
+    if ((out = malloc(len + 3)) == 0)
+	return (-1);
+    op = out;
+    *op++ = ',';
+    for (cp = list; *cp; cp++) {
+	if (*cp == ',' || *cp == ' ' || *cp == '\t') {
+	    if (op[-1] != ',')
+		*op++ = ',';
+	} else {
+	    *op++ = (*cp >= 'A' && *cp <= 'Z') ? *cp - 'A' + 'a' : *cp;
+	}
+    }
+    if (op[-1] != ',')
+	*op++ = ',';
+    *op = 0;
+    st->trusted = out;
+    return (0);
+}
+
+/* is_trusted - is this signing domain in TrustedDomains */
+
+static int is_trusted(const dkim_state *st, const char *domain)
+{
+    size_t  len = strlen(domain);
+    const char *cp;
+
+    if (st->trusted == 0 || len == 0)
+	return (0);
+    for (cp = strchr(st->trusted, ','); cp && cp[1]; cp = strchr(cp + 1, ','))
+	if (strncasecmp(cp + 1, domain, len) == 0 && cp[1 + len] == ',')
+	    return (1);
+    return (0);
+}
+
+/* dp_init - options, and the libopendkim handle */
+
+static int dp_init(const cm_plugin_host *host,
+			            const cm_plugin_init *init, void **state,
+			            char *err, size_t errlen)
+{
+    dkim_state *st;
+    const char *v;
+    const char *keyfile;
+    int     method = DKIM_QUERY_FILE;
+
+    if ((st = calloc(1, sizeof(*st))) == 0) {
+	(void) snprintf(err, errlen, "out of memory");
+	return (CM_PLUGIN_FAIL);
+    }
+    *state = st;
+    st->host = host;
+    if ((st->campaign_header = strdup(init->campaign_header)) == 0) {
+	(void) snprintf(err, errlen, "out of memory");
+	return (CM_PLUGIN_FAIL);
+    }
+    if ((v = host->option(init, "Require")) == 0
+	|| strcasecmp(v, "campaign-header") == 0)
+	st->require = REQUIRE_CAMPAIGN_HEADER;
+    else if (strcasecmp(v, "marketing") == 0)
+	st->require = REQUIRE_MARKETING;
+    else if (strcasecmp(v, "none") == 0)
+	st->require = REQUIRE_NONE;
+    else {
+	(void) snprintf(err, errlen, "%s.Require: expected campaign-header, "
+			"marketing or none, not \"%.64s\"", init->name, v);
+	return (CM_PLUGIN_FAIL);
+    }
+    if ((v = host->option(init, "TrustedDomains")) != 0
+	&& add_trusted(st, v) != 0) {
+	(void) snprintf(err, errlen, "out of memory");
+	return (CM_PLUGIN_FAIL);
+    }
+    if (st->require != REQUIRE_NONE
+	&& (st->trusted == 0 || strlen(st->trusted) < 3)) {
+	(void) snprintf(err, errlen, "%s.TrustedDomains: required with "
+			"%s.Require campaign-header or marketing", init->name,
+			init->name);
+	return (CM_PLUGIN_FAIL);
+    }
+    keyfile = host->option(init, "KeyFile");
+    if (keyfile != 0 && access(keyfile, R_OK) != 0) {
+	(void) snprintf(err, errlen, "%s.KeyFile %.200s: cannot read it",
+			init->name, keyfile);
+	return (CM_PLUGIN_FAIL);
+    }
+    if ((st->lib = dkim_init(0, 0)) == 0) {
+	(void) snprintf(err, errlen, "libopendkim: cannot initialise");
+	return (CM_PLUGIN_FAIL);
+    }
+    if (keyfile != 0
+	&& (dkim_options(st->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD,
+			 &method, sizeof(method)) != DKIM_STAT_OK
+	    || dkim_options(st->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO,
+			    (void *) keyfile, strlen(keyfile)) != DKIM_STAT_OK)) {
+	(void) snprintf(err, errlen, "%s.KeyFile: libopendkim refused it",
+			init->name);
+	return (CM_PLUGIN_FAIL);
+    }
+    return (CM_PLUGIN_OK);
+}
+
+/* dp_fini - close the library */
+
+static void dp_fini(void *state)
+{
+    dkim_state *st = state;
+
+    if (st == 0)
+	return;
+    if (st->lib != 0)
+	dkim_close(st->lib);
+    free(st->trusted);
+    free(st->campaign_header);
+    free(st);
+}
+
+/* msg_get - this message's state, with a verifying handle */
+
+static dkim_msg *msg_get(const dkim_state *st, cm_plugin_msg *m)
+{
+    void  **slot = st->host->data(m);
+    dkim_msg *dm;
+    DKIM_STAT status;
+    const char *qid;
+
+    if (*slot != 0)
+	return (*slot);
+    if ((dm = calloc(1, sizeof(*dm))) == 0)
+	return (0);
+    qid = st->host->queue_id(m);
+    dm->dkim = dkim_verify(st->lib, (const unsigned char *)
+			   (qid ? qid : "consent-milter"), 0, &status);
+    if (dm->dkim == 0) {
+	free(dm);
+	return (0);
+    }
+    *slot = dm;
+    return (dm);
+}
+
+/* dp_header - hand one header field to libopendkim */
+
+static int dp_header(void *state, cm_plugin_msg *m, const char *name,
+			            const char *value)
+{
+    dkim_state *st = state;
+    dkim_msg *dm;
+    size_t  nlen = strlen(name);
+    size_t  vlen = strlen(value);
+    char   *field;
+    char   *op;
+    const char *cp;
+
+    if ((dm = msg_get(st, m)) == 0)
+	return (CM_PLUGIN_FAIL);
+    if (strcasecmp(name, st->campaign_header) == 0)
+	dm->campaign_fields++;
+    if (dm->dkim == 0)
+	return (CM_PLUGIN_OK);
+
+    /* "Name: value", with CRLF in folded lines (see DESCRIPTION). */
+    if ((field = malloc(nlen + 2 + 2 * vlen + 1)) == 0)
+	return (CM_PLUGIN_FAIL);
+    memcpy(field, name, nlen);
+    op = field + nlen;
+    *op++ = ':';
+    *op++ = ' ';
+    for (cp = value; *cp; cp++) {
+	if (*cp == '\n' && (cp == value || cp[-1] != '\r'))
+	    *op++ = '\r';
+	*op++ = *cp;
+    }
+    if (dkim_header(dm->dkim, (unsigned char *) field, op - field)
+	!= DKIM_STAT_OK) {
+	/* A header libopendkim cannot parse: no signature can pass. */
+	dkim_free(dm->dkim);
+	dm->dkim = 0;
+    }
+    free(field);
+    return (CM_PLUGIN_OK);
+}
+
+/* dp_eoh - end of the header */
+
+static int dp_eoh(void *state, cm_plugin_msg *m)
+{
+    dkim_state *st = state;
+    dkim_msg *dm;
+    DKIM_STAT status;
+
+    if ((dm = msg_get(st, m)) == 0)
+	return (CM_PLUGIN_FAIL);
+    if (dm->dkim == 0)
+	return (CM_PLUGIN_OK);
+    status = dkim_eoh(dm->dkim);
+    if (status == DKIM_STAT_NOSIG)
+	dm->nosig = 1;
+    else if (status == DKIM_STAT_NORESOURCE || status == DKIM_STAT_INTERNAL)
+	return (CM_PLUGIN_FAIL);
+    return (CM_PLUGIN_OK);
+}
+
+/* dp_body - hash the body */
+
+static int dp_body(void *state, cm_plugin_msg *m,
+			          const unsigned char *chunk, size_t len)
+{
+    dkim_state *st = state;
+    dkim_msg *dm = *st->host->data(m);
+
+    if (dm == 0 || dm->dkim == 0 || dm->nosig)
+	return (CM_PLUGIN_OK);
+    if (dkim_body(dm->dkim, (unsigned char *) chunk, len)
+	== DKIM_STAT_NORESOURCE)
+	return (CM_PLUGIN_FAIL);
+    return (CM_PLUGIN_OK);
+}
+
+/* covers_campaign - do this signature's covered fields include them all */
+
+static int covers_campaign(const dkim_state *st, DKIM *dkim, DKIM_SIGINFO *sig,
+			           int fields)
+{
+    size_t  hdrlen = 1024;
+    unsigned nhdrs;
+    unsigned char *hdrs = 0;
+    unsigned char *grown;
+    size_t  clen = strlen(st->campaign_header);
+    const char *h;
+    int     covered = 0;
+    DKIM_STAT status;
+    unsigned i;
+
+    /*
+     * dkim_sig_getsignedhdrs() returns the fields a *passing* signature
+     * covers (dkim_sig_hdrsigned() would say yes for a failed one), in
+     * a rectangular array; a field longer than a row asks for more.
+     */
+    for (;;) {
+	nhdrs = SIGNED_HDR_MAX;
+	if ((grown = realloc(hdrs, hdrlen * SIGNED_HDR_MAX)) == 0) {
+	    free(hdrs);
+	    return (-1);
+	}
+	hdrs = grown;
+	memset(hdrs, 0, hdrlen * SIGNED_HDR_MAX);
+	status = dkim_sig_getsignedhdrs(dkim, sig, hdrs, hdrlen, &nhdrs);
+	if (status != DKIM_STAT_NORESOURCE || hdrlen >= 256 * 1024)
+	    break;
+	hdrlen *= 4;
+    }
+    if (status == DKIM_STAT_OK) {
+	for (i = 0; i < nhdrs && i < SIGNED_HDR_MAX; i++) {
+	    h = (const char *) hdrs + i * hdrlen;
+	    if (strncasecmp(h, st->campaign_header, clen) == 0
+		&& (h[clen] == ':' || h[clen] == ' ' || h[clen] == '\t'))
+		covered++;
+	}
+    }
+    free(hdrs);
+    return (covered >= fields && fields > 0);
+}
+
+/* dp_eom - verify, judge, and account */
+
+static int dp_eom(void *state, cm_plugin_msg *m)
+{
+    dkim_state *st = state;
+    const cm_plugin_host *host = st->host;
+    dkim_msg *dm;
+    DKIM_SIGINFO **sigs = 0;
+    DKIM_SIGINFO *best = 0;
+    int     nsigs = 0;
+    int     best_rank = -1;
+    int     trusted_pass = 0;
+    int     campaign_signed = 0;
+    int     rank;
+    int     pass;
+    int     covered;
+    int     i;
+    DKIM_STAT status;
+    const char *domain;
+
+    if ((dm = msg_get(st, m)) == 0)
+	return (CM_PLUGIN_FAIL);
+    if (dm->dkim != 0 && !dm->nosig) {
+	status = dkim_eom(dm->dkim, 0);
+	if (status == DKIM_STAT_NORESOURCE || status == DKIM_STAT_INTERNAL
+	    || (status == DKIM_STAT_KEYFAIL && st->require != REQUIRE_NONE)) {
+	    host->log(m, CM_PLUGIN_LOG_WARNING, "cannot verify: %s",
+		      dkim_getresultstr(status));
+	    return (CM_PLUGIN_FAIL);
+	}
+	if (dkim_getsiglist(dm->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+	    nsigs = 0;
+    }
+
+    /*
+     * The best signature is reported: a trusted one that covers the
+     * campaign header, then any trusted pass, any pass, any at all.
+     */
+    for (i = 0; i < nsigs; i++) {
+	pass = DKIM_SIG_CHECK(sigs[i]);
+	domain = (const char *) dkim_sig_getdomain(sigs[i]);
+	rank = pass ? 1 : 0;
+	if (pass && domain != 0 && is_trusted(st, domain)) {
+	    trusted_pass = 1;
+	    rank = 2;
+	    if (dm->campaign_fields > 0) {
+		if ((covered = covers_campaign(st, dm->dkim, sigs[i],
+					       dm->campaign_fields)) < 0)
+		    return (CM_PLUGIN_FAIL);
+		if (covered) {
+		    campaign_signed = 1;
+		    rank = 3;
+		}
+	    }
+	}
+	if (rank > best_rank) {
+	    best_rank = rank;
+	    best = sigs[i];
+	}
+    }
+    if (host->audit(m, "result", best == 0 ? "none" :
+		    DKIM_SIG_CHECK(best) ? "pass" : "fail") != 0
+	|| (best != 0
+	    && (host->audit(m, "domain",
+			  (const char *) dkim_sig_getdomain(best)) != 0
+		|| host->audit(m, "selector",
+			     (const char *) dkim_sig_getselector(best)) != 0))
+	|| (best != 0 && !DKIM_SIG_CHECK(best)
+	    && host->audit(m, "error",
+		      dkim_sig_geterrorstr(dkim_sig_geterror(best))) != 0)
+	|| (dm->campaign_fields > 0
+	    && host->audit(m, "campaign_signed",
+			   campaign_signed ? "yes" : "no") != 0))
+	return (CM_PLUGIN_FAIL);
+
+    /* Row 9: the campaign claim is not backed by a trusted signature. */
+    if (st->require != REQUIRE_NONE && dm->campaign_fields > 0
+	&& !campaign_signed
+	&& host->veto(m, CM_VETO_ANY, "campaign-unauthenticated") != 0)
+	return (CM_PLUGIN_FAIL);
+    if (st->require == REQUIRE_MARKETING && !trusted_pass
+	&& host->veto(m, CM_VETO_MARKETING, "campaign-unauthenticated") != 0)
+	return (CM_PLUGIN_FAIL);
+    return (CM_PLUGIN_OK);
+}
+
+/* dp_reset - the message is over */
+
+static void dp_reset(void *state, cm_plugin_msg *m)
+{
+    dkim_state *st = state;
+    void  **slot = st->host->data(m);
+    dkim_msg *dm = *slot;
+
+    if (dm == 0)
+	return;
+    if (dm->dkim != 0)
+	dkim_free(dm->dkim);
+    free(dm);
+}
+
+static const char *const dp_options[] = {
+    "TrustedDomains", "Require", "KeyFile", 0
+};
+
+const cm_plugin consent_milter_plugin = {
+    CM_PLUGIN_API_VERSION,
+    "dkim",
+    "1.0",
+    dp_options,
+    CM_PLUGIN_WANT_BODY,
+    dp_init,
+    dp_fini,
+    0,					/* connect */
+    0,					/* envfrom */
+    0,					/* envrcpt */
+    dp_header,
+    dp_eoh,
+    dp_body,
+    dp_eom,
+    dp_reset,
+};

@@ -1,0 +1,72 @@
+#!/bin/sh
+# dkim-setup.sh - keys and signed messages for the dkim plugin tests
+#
+# Run by tests/milter/run.sh (a "-- setup:" line) in the test's temporary
+# directory $CM_TMP, before the daemon starts. Generates two RSA keys
+# (org.example, trusted by the tests' configuration, and evil.example,
+# not trusted), the key file that dkim.KeyFile names, and the messages
+# of tests/plugins/dkim.lua under $CM_TMP/msg/, signed with
+# tests/plugins/dkimsign (libopendkim's signing API). Nothing here is
+# committed: each run makes its own keys.
+
+set -eu
+: "${CM_TMP:?}" "${CM_BUILDDIR:?}"
+SIGN=$CM_BUILDDIR/tests/plugins/dkimsign
+cd "$CM_TMP"
+mkdir -p msg
+
+# key DOMAIN SELECTOR - a private key, and its line in keys.txt
+key() {
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	-out "$1.key" 2>/dev/null
+    chmod 600 "$1.key"
+    pub=$(openssl pkey -in "$1.key" -pubout -outform DER | base64 -w0)
+    echo "$2._domainkey.$1 v=DKIM1; k=rsa; p=$pub" >> keys.txt
+}
+: > keys.txt
+key org.example s1
+key evil.example s1
+
+# base CAMPAIGN - an unsigned campaign message on stdout
+base() {
+    cat <<MSG
+From: Membership <news@org.example>
+To: alice@example.org
+Subject: Spring
+ newsletter
+X-Campaign-ID: $1
+List-Unsubscribe: <mailto:unsubscribe@org.example>
+Message-ID: <dkim-test@org.example>
+
+Hello,
+
+the spring newsletter.
+MSG
+}
+
+base spring > msg/unsigned.eml
+base receipts > msg/forged-service.eml
+base spring | "$SIGN" -d org.example -s s1 -k org.example.key > msg/good.eml
+base spring | "$SIGN" -d org.example -s s1 -k org.example.key -c simple \
+    > msg/good-simple.eml
+base spring | "$SIGN" -d org.example -s s1 -k org.example.key \
+    -h from:subject > msg/uncovered.eml
+base spring | "$SIGN" -d evil.example -s s1 -k evil.example.key \
+    > msg/untrusted.eml
+sed 's/the spring newsletter\./the summer newsletter./' msg/good.eml \
+    > msg/tampered-body.eml
+sed 's/^X-Campaign-ID: spring$/X-Campaign-ID: receipts/' msg/good.eml \
+    > msg/tampered-header.eml
+
+# A second copy of the signed field, below it and above it.
+sed '/^Message-ID:/a X-Campaign-ID: spring' msg/good.eml > msg/added-below.eml
+sed '1i X-Campaign-ID: spring' msg/good.eml > msg/added-above.eml
+
+# Each variant differs from good.eml where it should (a sed that
+# matched nothing would make a test pass for the wrong reason).
+for f in tampered-body tampered-header added-below added-above; do
+    if cmp -s msg/good.eml "msg/$f.eml"; then
+	echo "dkim-setup: msg/$f.eml is not changed" >&2
+	exit 1
+    fi
+done
