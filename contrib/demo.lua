@@ -89,7 +89,7 @@ local function send(file, sender, rcpts)
 end
 
 if os.getenv("CM_DEMO_PHASE") == "down" then
-    qid_serial = 4
+    qid_serial = 5
     send("02-envelope-campaign.eml", "<news@party.example>",
          { "<alice@example.org>" })
     return
@@ -107,3 +107,9 @@ send("03-ordinary.eml", "<office@party.example>", { "<carol@example.org>" })
 -- Bulk mail that names no campaign: refused (UnidentifiedBulk reject).
 send("04-bulk-without-campaign.eml", "<volunteer@party.example>",
      { "<alice@example.org>", "<bob@example.org>" })
+-- Marketing without List-Unsubscribe: the optout plugin refuses it,
+-- even for alice, who consented (reason no-opt-out-address).
+if os.getenv("CM_DEMO_OPTOUT") then
+    send("05-no-unsubscribe.eml", "<campaigns@party.example>",
+         { "<alice@example.org>" })
+end

@@ -52,6 +52,11 @@ Redis unix:$tmp/redis.sock
 AuditLog $tmp/audit.log
 AllowRoot yes
 CONF
+# The optout plugin (PECR regulation 23: marketing must carry an opt-out).
+if [ -f "$build/plugins/.libs/optout.so" ]; then
+    printf 'Plugin optout %s\n' "$build/plugins/.libs/optout.so" >> "$conf"
+    CM_DEMO_OPTOUT=1; export CM_DEMO_OPTOUT
+fi
 ctl() { "$consentctl" -c "$conf" --actor demo "$@"; }
 
 section "Loading consent with consentctl (conf/sample-consent.csv, a CRM export):"
