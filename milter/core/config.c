@@ -63,7 +63,8 @@
 /*	repeated, once per plugin. "name.Key value" is an option for
 /*	that plugin, which must be declared somewhere in the same file;
 /*	options are kept in file order, and the plugin decides what a
-/*	repeated option means.
+/*	repeated option means. RedisSentinel and Redis exclude each
+/*	other: a file with both is refused, at the RedisSentinel line.
 /*
 /*	cm_config_init() fills in every default. Strings are allocated,
 /*	so that cm_config_free() can free everything it finds.
@@ -332,61 +333,72 @@ static const char *check_user(const char *value)
     return (0);
 }
 
-/* redis_split - check a Redis address, and optionally store its parts */
+/* hostport_split - check "host:port", and optionally store its parts */
 
-static const char *redis_split(const char *value, cm_config *cfg)
+static const char *hostport_split(const char *s, size_t len,
+			               const char *usage, char **hostp,
+				          int *portp)
 {
-    const char *rest;
     const char *colon;
     const char *host;
     size_t  hlen;
     int     port;
 
-    if (strncasecmp(value, "unix:", 5) == 0) {
-	rest = value + 5;
-	if (*rest != '/' || has_space(rest))
-	    return ("the unix socket path must be absolute");
-	if (cfg) {
-	    cfg->redis_path = xstrdup(rest);
-	    cfg->redis_port = 0;
-	}
-	return (0);
-    }
-    if (strncasecmp(value, "tcp:", 4) != 0)
-	return ("expected tcp:host:port or unix:/path");
-
     /*
      * The port follows the last colon, so that an IPv6 address may be
-     * written as it is or in brackets: tcp:::1:6379, tcp:[::1]:6379.
+     * written as it is or in brackets: ::1:6379, [::1]:6379.
      */
-    rest = value + 4;
-    if ((colon = strrchr(rest, ':')) == 0 || colon == rest
-	|| has_space(rest))
-	return ("expected tcp:host:port or unix:/path");
-    if (parse_int(colon + 1, strlen(colon + 1), 1, 65535,
-		  &port) < 0)
+    for (colon = s + len; colon > s && colon[-1] != ':'; colon--)
+	 /* void */ ;
+    if (colon <= s + 1)
+	return (usage);
+    if (parse_int(colon, s + len - colon, 1, 65535, &port) < 0)
 	return ("the port must be a number from 1 to 65535");
-    host = rest;
-    hlen = colon - rest;
+    host = s;
+    hlen = colon - 1 - s;
     if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
 	host++;
 	hlen -= 2;
     }
     if (hlen == 0)
-	return ("expected tcp:host:port or unix:/path");
-    if (cfg) {
-	cfg->redis_host = xcalloc(hlen + 1);
-	memcpy(cfg->redis_host, host, hlen);
-	cfg->redis_port = port;
+	return (usage);
+    if (hostp) {
+	*hostp = xcalloc(hlen + 1);
+	memcpy(*hostp, host, hlen);
+	*portp = port;
     }
     return (0);
 }
 
-/* check_redis - Redis address */
+/* redis_split - check a Redis address, and optionally store its parts */
+
+static const char *redis_split(const char *value, char **hostp, int *portp,
+			               char **pathp)
+{
+    static const char usage[] = "expected tcp:host:port or unix:/path";
+    const char *rest;
+
+    if (strncasecmp(value, "unix:", 5) == 0) {
+	rest = value + 5;
+	if (*rest != '/' || has_space(rest))
+	    return ("the unix socket path must be absolute");
+	if (pathp) {
+	    *pathp = xstrdup(rest);
+	    *portp = 0;
+	}
+	return (0);
+    }
+    if (strncasecmp(value, "tcp:", 4) != 0 || has_space(value))
+	return (usage);
+    rest = value + 4;
+    return (hostport_split(rest, strlen(rest), usage, hostp, portp));
+}
+
+/* check_redis - Redis or RedisReplica address */
 
 static const char *check_redis(const char *value)
 {
-    return (redis_split(value, 0));
+    return (redis_split(value, 0, 0, 0));
 }
 
 /* derive_redis - split the Redis address into host/port or path */
@@ -396,7 +408,92 @@ static void derive_redis(cm_config *cfg)
     free(cfg->redis_host);
     free(cfg->redis_path);
     cfg->redis_host = cfg->redis_path = 0;
-    (void) redis_split(cfg->redis, cfg);
+    (void) redis_split(cfg->redis, &cfg->redis_host, &cfg->redis_port,
+		       &cfg->redis_path);
+}
+
+/* derive_replica - the same for RedisReplica */
+
+static void derive_replica(cm_config *cfg)
+{
+    free(cfg->redis_replica_host);
+    free(cfg->redis_replica_path);
+    cfg->redis_replica_host = cfg->redis_replica_path = 0;
+    (void) redis_split(cfg->redis_replica, &cfg->redis_replica_host,
+		       &cfg->redis_replica_port, &cfg->redis_replica_path);
+}
+
+/* free_sentinels - forget the parsed RedisSentinel */
+
+static void free_sentinels(cm_config *cfg)
+{
+    int     i;
+
+    for (i = 0; i < cfg->redis_sentinel_count; i++)
+	free(cfg->redis_sentinels[i].host);
+    free(cfg->redis_sentinels);
+    free(cfg->redis_sentinel_master);
+    cfg->redis_sentinels = 0;
+    cfg->redis_sentinel_count = 0;
+    cfg->redis_sentinel_master = 0;
+}
+
+/* sentinel_split - check "host:port[,host:port...] name", maybe store it */
+
+static const char *sentinel_split(const char *value, cm_config *cfg)
+{
+    static const char usage[] =
+    "expected host:port[,host:port...] and the master name";
+    size_t  list_len = strcspn(value, " \t");
+    const char *name = value + list_len + strspn(value + list_len, " \t");
+    const char *end = value + list_len;
+    const char *item;
+    const char *comma;
+    const char *bad;
+    cm_hostport *hp = 0;
+    int     count;
+
+    /* The line parser has removed white space at either end. */
+    if (list_len == 0 || *name == 0 || has_space(name))
+	return (usage);
+    if (strlen(name) > CM_SENTINEL_NAME_MAX)
+	return ("the master name must be at most 128 bytes");
+    if (cfg) {
+	free_sentinels(cfg);
+	cfg->redis_sentinels = xcalloc(CM_SENTINEL_MAX * sizeof(*hp));
+	cfg->redis_sentinel_master = xstrdup(name);
+    }
+    for (item = value, count = 0; /* void */ ; item = comma + 1, count++) {
+	if ((comma = memchr(item, ',', end - item)) == 0)
+	    comma = end;
+	if (count == CM_SENTINEL_MAX)
+	    return ("at most 16 sentinels");
+	/* Sentinel speaks TCP only; "tcp:" would pass as part of a host. */
+	if (comma - item > 4 && strncasecmp(item, "tcp:", 4) == 0)
+	    return ("a sentinel is written host:port, without tcp:");
+	hp = cfg ? cfg->redis_sentinels + count : 0;
+	if ((bad = hostport_split(item, comma - item, usage,
+			       hp ? &hp->host : 0, hp ? &hp->port : 0)) != 0)
+	    return (bad);
+	if (cfg)
+	    cfg->redis_sentinel_count = count + 1;
+	if (comma == end)
+	    return (0);
+    }
+}
+
+/* check_sentinel - RedisSentinel */
+
+static const char *check_sentinel(const char *value)
+{
+    return (sentinel_split(value, 0));
+}
+
+/* derive_sentinel - the sentinels and the master name of RedisSentinel */
+
+static void derive_sentinel(cm_config *cfg)
+{
+    (void) sentinel_split(cfg->redis_sentinel, cfg);
 }
 
 /* check_prefix - Redis key prefix */
@@ -428,8 +525,9 @@ static const char *check_header(const char *value)
 #define ENUM(n, f, d, names)	{ n, KT_ENUM, OFF(f), d, 0, 0, names, 0, 0 }
 
  /*
-  * The keys of DESIGN.md section 9, and RedisConnections. Defaults are
-  * written as they would be in the file.
+  * The keys of DESIGN.md section 9, RedisConnections, and RedisSentinel
+  * and RedisReplica of section 12. Defaults are written as they would
+  * be in the file.
   */
 static const cm_key keys[] = {
     STR("Socket", socket, "inet:8891@127.0.0.1", check_socket),
@@ -438,6 +536,10 @@ static const cm_key keys[] = {
     PATH("PidFile", pid_file),
     {"Redis", KT_STR, OFF(redis), "tcp:127.0.0.1:6379", 0, 0, 0,
     check_redis, derive_redis},
+    {"RedisSentinel", KT_STR, OFF(redis_sentinel), 0, 0, 0, 0,
+    check_sentinel, derive_sentinel},
+    {"RedisReplica", KT_STR, OFF(redis_replica), 0, 0, 0, 0,
+    check_redis, derive_replica},
     PATH("RedisPasswordFile", redis_password_file),
     INT("RedisTimeout", redis_timeout_ms, "2000", 1, 600000),
     INT("RedisConnections", redis_connections, "8", 1, 256),
@@ -721,6 +823,18 @@ static int parse_line(cm_parse *ps, int line, char *buf)
     return (0);
 }
 
+/* key_index - the row of a key in the table */
+
+static size_t key_index(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < NKEYS; i++)
+	if (strcmp(keys[i].name, name) == 0)
+	    return (i);
+    abort();
+}
+
 /* check_all - checks that need the whole file */
 
 static int check_all(cm_parse *ps)
@@ -729,7 +843,7 @@ static int check_all(cm_parse *ps)
     cm_plugin_opt *po;
     cm_plugin_conf *pc;
     char    key[PLUGIN_NAME_MAX + PLUGIN_KEY_MAX + 2];
-    size_t  i;
+    size_t  i, j;
 
     for (po = cfg->plugin_opts; po; po = po->next) {
 	for (pc = cfg->plugins; pc; pc = pc->next)
@@ -741,9 +855,7 @@ static int check_all(cm_parse *ps)
 			   " \"%s\"", po->plugin));
 	}
     }
-    for (i = 0; i < NKEYS; i++)
-	if (strcmp(keys[i].name, "LogAddresses") == 0)
-	    break;
+    i = key_index("LogAddresses");
 
     /*
      * Without a key there is nothing to pseudonymise with; logging plain
@@ -754,6 +866,18 @@ static int check_all(cm_parse *ps)
 	return (report(ps, ps->seen[i],
 		       ps->seen[i] ? ps->spelled[i] : keys[i].name,
 		       "pseudonymised needs AddressKeyFile"));
+
+    /*
+     * With Sentinel, the sentinels say where the primary is: a Redis
+     * line as well would be a second answer, and silently ignoring one
+     * of the two would leave the administrator guessing which is used.
+     */
+    i = key_index("RedisSentinel");
+    j = key_index("Redis");
+    if (ps->seen[i] && ps->seen[j])
+	return (report(ps, ps->seen[i], ps->spelled[i], "cannot be used"
+		       " together with %s (line %d): remove one of them",
+		       ps->spelled[j], ps->seen[j]));
     return (0);
 }
 
@@ -914,6 +1038,9 @@ void    cm_config_free(cm_config *cfg)
     }
     free(cfg->redis_host);
     free(cfg->redis_path);
+    free(cfg->redis_replica_host);
+    free(cfg->redis_replica_path);
+    free_sentinels(cfg);
     free(cfg->file);
     memset(cfg, 0, sizeof(*cfg));
 }

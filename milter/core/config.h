@@ -42,6 +42,15 @@ typedef enum cm_log_addresses {
     CM_LOGADDR_PLAIN, CM_LOGADDR_PSEUDONYMISED
 } cm_log_addresses;
 
+/* One sentinel of RedisSentinel. */
+typedef struct cm_hostport {
+    char   *host;
+    int     port;
+} cm_hostport;
+
+#define CM_SENTINEL_MAX		16	/* sentinels in RedisSentinel */
+#define CM_SENTINEL_NAME_MAX	128	/* bytes in a master name */
+
 /* One "Plugin name path" line. */
 typedef struct cm_plugin_conf {
     char   *name;
@@ -71,6 +80,14 @@ typedef struct cm_config {
     char   *redis_host;			/* parsed: tcp host, or NULL */
     int     redis_port;			/* parsed: tcp port */
     char   *redis_path;			/* parsed: unix socket path, or NULL */
+    char   *redis_replica;		/* RedisReplica, as written, or NULL */
+    char   *redis_replica_host;	/* parsed: tcp host, or NULL */
+    int     redis_replica_port;		/* parsed: tcp port */
+    char   *redis_replica_path;	/* parsed: unix socket path, or NULL */
+    char   *redis_sentinel;		/* RedisSentinel, as written, or NULL */
+    cm_hostport *redis_sentinels;	/* parsed: the sentinels, in order */
+    int     redis_sentinel_count;	/* parsed: 0 without RedisSentinel */
+    char   *redis_sentinel_master;	/* parsed: the master's name */
     char   *redis_password_file;	/* RedisPasswordFile, or NULL */
     int     redis_timeout_ms;		/* RedisTimeout */
     int     redis_connections;		/* RedisConnections: pool size */

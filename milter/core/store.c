@@ -49,16 +49,19 @@
 /*	connections are opened when first needed, so that the daemon can
 /*	start while Redis is down.
 /*
-/*	A handle may be shared by any number of threads. It keeps a pool
-/*	of at most RedisConnections hiredis contexts; a call borrows one
-/*	and waits while all are in use. A context that saw an I/O error,
-/*	a protocol error or a timeout is freed, not returned: the reply
-/*	may still arrive, and the next caller would take it for the answer
-/*	to its own command. After a failed connect, connects fail at once
-/*	for 200 ms, so that while Redis is down a message costs a quick
-/*	error and not a connect timeout. A pooled connection found dead
-/*	(Redis restarted) is replaced and the call repeated once; every
-/*	command here is a read, so that is harmless.
+/*	A handle may be shared by any number of threads. Its connections
+/*	are a redispool(3): at most RedisConnections hiredis contexts, to
+/*	RedisReplica when configured, else to the primary (Redis, or the
+/*	one that RedisSentinel names, asked again on every new connection).
+/*	A call borrows a context and waits while all are in use. A context
+/*	that saw an I/O error, a protocol error, a timeout or a reply that
+/*	says the server cannot serve now (LOADING, MASTERDOWN, READONLY)
+/*	is freed, not returned. After a failed connect, connects fail at
+/*	once for 200 ms, so that while Redis is down a message costs a
+/*	quick error and not a connect timeout. A pooled connection found
+/*	dead (Redis restarted, a Sentinel failover) is replaced and the
+/*	call repeated once; every command here is a read, so that is
+/*	harmless.
 /*
 /*	Commands are sent as argument vectors with lengths: keys and
 /*	values may hold any byte, and no command is formatted from data.
@@ -96,19 +99,18 @@
 /*	daemon; other programs must do it themselves.
 /* SEE ALSO
 /*	DESIGN.md section 3, the key layout (a contract).
-/*	redisconn(3), connect and AUTH.
+/*	redispool(3), the connection pool.
+/*	redisconn(3), connect, AUTH and Sentinel.
 /*--*/
 
 /* System library. */
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Utility library. */
 
@@ -118,33 +120,17 @@
 
 #include "campaign.h"
 #include "redisconn.h"
+#include "redispool.h"
 #include "store.h"
 
-#define CM_STORE_RETRY_MS	200	/* no connect soon after a failure */
 #define CM_STORE_CHUNK		1000	/* commands per write */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
 #define CM_STORE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or value */
 
- /*
-  * Outcome of one exchange with Redis. Only EX_OK and EX_FAIL leave the
-  * context in step with the server.
-  */
-#define EX_OK		0		/* done */
-#define EX_FAIL		(-1)		/* failed, context still usable */
-#define EX_BROKEN	(-2)		/* I/O or protocol error: drop it */
-#define EX_TIMEOUT	(-3)		/* timed out: drop it, do not repeat */
-
 struct cm_store {
     char   *prefix;			/* KeyPrefix */
     size_t  prefix_len;
-    cm_redis_target target;		/* address, timeout, password */
-    pthread_mutex_t lock;		/* protects what follows */
-    pthread_cond_t freed;		/* a context became available */
-    redisContext **idle;		/* connected, unused contexts */
-    int     idle_count;
-    int     available;			/* contexts that may be borrowed */
-    long long retry_at;			/* no connect before (ms, monotonic) */
-    char    down_err[CM_STORE_ERRSZ];	/* why the last connect failed */
+    cm_redis_pool *pool;		/* connections */
 };
 
 /* A growing buffer for keys. */
@@ -153,10 +139,6 @@ typedef struct keybuf {
     size_t  len;
     size_t  size;
 } keybuf;
-
-/* One exchange with Redis on a borrowed context: see store_run(). */
-typedef int (*exchange_fn) (cm_store *, redisContext *, void *,
-			            char *, size_t);
 
 /* parse_uint - strict decimal: digits only, at most max */
 
@@ -219,126 +201,7 @@ key_error(const keybuf *kb, char *err, size_t errlen, const char *fmt,...)
     va_end(ap);
     cm_redis_err(err, errlen, "%s: %s",
 		 cm_redis_escape(show, sizeof(show), kb->data, kb->len), what);
-    return (EX_FAIL);
-}
-
-/* context_error - describe a failed context; tell timeouts apart */
-
-static int context_error(const cm_store *st, const redisContext *c,
-			         int saved_errno, char *err, size_t errlen)
-{
-    return (cm_redis_io_error(st->target.where, c, saved_errno, err, errlen)
-	    ? EX_TIMEOUT : EX_BROKEN);
-}
-
-/* now_ms - monotonic milliseconds: immune to clock changes */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
-}
-
-/* store_connect - open and prepare one context, or fail fast */
-
-static redisContext *store_connect(cm_store *st, char *err, size_t errlen)
-{
-    redisContext *c;
-    char    why[CM_STORE_ERRSZ];
-    int     status;
-
-    pthread_mutex_lock(&st->lock);
-    if (now_ms() < st->retry_at) {
-	cm_redis_err(err, errlen, "%s (not retried within %d ms)",
-		     st->down_err, CM_STORE_RETRY_MS);
-	pthread_mutex_unlock(&st->lock);
-	return (0);
-    }
-    pthread_mutex_unlock(&st->lock);
-
-    c = cm_redis_open(&st->target, why, sizeof(why));
-    status = c ? EX_OK : EX_FAIL;
-
-    pthread_mutex_lock(&st->lock);
-    if (status == EX_OK) {
-	st->retry_at = 0;
-    } else {
-	st->retry_at = now_ms() + CM_STORE_RETRY_MS;
-	snprintf(st->down_err, sizeof(st->down_err), "%s", why);
-    }
-    pthread_mutex_unlock(&st->lock);
-    if (status != EX_OK)
-	cm_redis_err(err, errlen, "%s", why);
-    return (c);
-}
-
-/* pool_give - return a context, or only its slot if it was dropped */
-
-static void pool_give(cm_store *st, redisContext *c)
-{
-    pthread_mutex_lock(&st->lock);
-    if (c)
-	st->idle[st->idle_count++] = c;
-    st->available++;
-    pthread_cond_signal(&st->freed);
-    pthread_mutex_unlock(&st->lock);
-}
-
-/* pool_take - borrow a context; connect one when none is idle */
-
-static redisContext *pool_take(cm_store *st, int *reused,
-			               char *err, size_t errlen)
-{
-    redisContext *c = 0;
-
-    pthread_mutex_lock(&st->lock);
-    while (st->available == 0)
-	pthread_cond_wait(&st->freed, &st->lock);
-    st->available--;
-    if (st->idle_count > 0)
-	c = st->idle[--st->idle_count];
-    pthread_mutex_unlock(&st->lock);
-
-    /* Connect outside the lock: other threads keep using the pool. */
-    if ((*reused = (c != 0)) == 0 && (c = store_connect(st, err, errlen)) == 0)
-	pool_give(st, 0);
-    return (c);
-}
-
-/* store_run - run one exchange on a borrowed context */
-
-static int store_run(cm_store *st, exchange_fn fn, void *arg,
-		             char *err, size_t errlen)
-{
-    redisContext *c;
-    int     reused;
-    int     status;
-
-    if ((c = pool_take(st, &reused, err, errlen)) == 0)
-	return (-1);
-    status = fn(st, c, arg, err, errlen);
-
-    /*
-     * A connection that sat in the pool may have died (Redis was
-     * restarted): repeat once on a new one, instead of failing a message
-     * for each stale context. Not after a timeout: that would double the
-     * wait.
-     */
-    if (status == EX_BROKEN && reused) {
-	redisFree(c);
-	if ((c = store_connect(st, err, errlen)) != 0)
-	    status = fn(st, c, arg, err, errlen);
-	else
-	    status = EX_FAIL;
-    }
-    if (c && (status == EX_BROKEN || status == EX_TIMEOUT)) {
-	redisFree(c);
-	c = 0;
-    }
-    pool_give(st, c);
-    return (status == EX_OK ? 0 : -1);
+    return (CM_EX_FAIL);
 }
 
 /* One command, its reply handed back: see command_exchange(). */
@@ -349,17 +212,64 @@ struct command {
     redisReply *reply;
 };
 
+/* stale_reply - an error that another server might not give */
+
+static int stale_reply(redisContext *c, redisReply *r, char *err,
+		               size_t errlen)
+{
+    char    where[CM_REDIS_WHERESZ];
+    char    show[CM_STORE_SHOWSZ];
+
+    cm_redis_err(err, errlen, "redis %s: %s",
+		 cm_redis_context_where(where, sizeof(where), c),
+		 cm_redis_reply_show(show, sizeof(show), r));
+    freeReplyObject(r);
+    return (CM_EX_STALE);
+}
+
 /* command_exchange - send one command, keep its reply */
 
-static int command_exchange(cm_store *st, redisContext *c, void *arg,
+static int command_exchange(redisContext *c, void *arg,
 			            char *err, size_t errlen)
 {
     struct command *cmd = arg;
 
     if ((cmd->reply = redisCommandArgv(c, cmd->argc, cmd->argv,
 				       cmd->lens)) == 0)
-	return (context_error(st, c, errno, err, errlen));
-    return (EX_OK);
+	return (cm_redis_pool_error(c, errno, err, errlen));
+    if (cm_redis_reply_stale(cmd->reply)) {
+	(void) stale_reply(c, cmd->reply, err, errlen);
+	cmd->reply = 0;
+	return (CM_EX_STALE);
+    }
+    return (CM_EX_OK);
+}
+
+/* ping_exchange - PING, expect PONG */
+
+static int ping_exchange(redisContext *c, void *arg, char *err,
+			         size_t errlen)
+{
+    const char *argv[1] = {"PING"};
+    size_t  lens[1] = {4};
+    char    where[CM_REDIS_WHERESZ];
+    char    show[CM_STORE_SHOWSZ];
+    redisReply *r;
+    int     status = CM_EX_OK;
+
+    (void) arg;
+    if ((r = redisCommandArgv(c, 1, argv, lens)) == 0)
+	return (cm_redis_pool_error(c, errno, err, errlen));
+    if (cm_redis_reply_stale(r))
+	return (stale_reply(c, r, err, errlen));
+    if (r->type != REDIS_REPLY_STATUS || !reply_is(r, "PONG")) {
+	cm_redis_err(err, errlen, "redis %s: PING: %s",
+		     cm_redis_context_where(where, sizeof(where), c),
+		     cm_redis_reply_show(show, sizeof(show), r));
+	status = CM_EX_FAIL;
+    }
+    freeReplyObject(r);
+    return (status);
 }
 
  /*
@@ -368,6 +278,7 @@ static int command_exchange(cm_store *st, redisContext *c, void *arg,
   * fetch_next() skips the positions that are not sent.
   */
 struct fetch_req {
+    const cm_store *st;
     const char *campaign_id;		/* or NULL: camp is input */
     cm_campaign *camp;
     cm_rcpt_lookup *rcpts;
@@ -459,7 +370,7 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
 	return (key_error(kb, err, errlen, "%s",
 			  cm_redis_reply_show(show, sizeof(show), r)));
     if (r->elements == 0)			/* Redis has no empty hashes */
-	return (EX_OK);
+	return (CM_EX_OK);
     for (i = 0; i < r->elements; i += 2) {
 	if (r->element[i]->type != REDIS_REPLY_STRING
 	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
@@ -503,7 +414,7 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
     if (v && (camp->senders = strndup(v->str, v->len)) == 0)
 	return (key_error(kb, err, errlen, "out of memory"));
     camp->found = req->fill = 1;
-    return (EX_OK);
+    return (CM_EX_OK);
 }
 
 /* suppress_parse - GET Psuppress:<id>, "<time> <reason>" */
@@ -580,7 +491,7 @@ static void consent_parse(const redisReply *r, const char *purpose,
 
 /* fetch_reply - take in the reply to the command at a position */
 
-static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
+static int fetch_reply(struct fetch_req *req, size_t pos,
 		               const redisReply *r, keybuf *kb,
 		               char *err, size_t errlen)
 {
@@ -588,19 +499,19 @@ static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
     char    show[CM_STORE_SHOWSZ];
 
     if (pos > 0 && !req->fill)			/* unknown campaign */
-	return (EX_OK);
+	return (CM_EX_OK);
     if (pos > 0)
 	f = &req->rcpts[(pos - 1) / 2].facts;
     /* A key of the wrong type spoils one recipient, not the message. */
     if (f && r->type == REDIS_REPLY_ERROR
 	&& r->len >= 9 && memcmp(r->str, "WRONGTYPE", 9) == 0) {
 	f->store_error = 1;
-	return (EX_OK);
+	return (CM_EX_OK);
     }
     if (pos == 0 || r->type == REDIS_REPLY_ERROR) {
-	if (fetch_key(st, req, pos, kb) < 0) {
+	if (fetch_key(req->st, req, pos, kb) < 0) {
 	    cm_redis_err(err, errlen, "redis: out of memory");
-	    return (EX_FAIL);
+	    return (CM_EX_FAIL);
 	}
 	if (pos == 0)
 	    return (campaign_parse(req, r, kb, err, errlen));
@@ -612,12 +523,12 @@ static int fetch_reply(cm_store *st, struct fetch_req *req, size_t pos,
 	suppress_parse(r, f);
     else
 	consent_parse(r, req->camp->purpose, f);
-    return (EX_OK);
+    return (CM_EX_OK);
 }
 
 /* fetch_exchange - send the commands of a fetch, read the replies */
 
-static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
+static int fetch_exchange(redisContext *c, void *arg,
 			          char *err, size_t errlen)
 {
     struct fetch_req *req = arg;
@@ -626,7 +537,8 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
     size_t  lens[2];
     size_t  wpos, rpos, batch, in_flight = 0;
     void   *reply;
-    int     status = EX_OK;
+    int     status = CM_EX_OK;
+    int     stale = 0;
     int     done;
 
     /* This may be a repeat on a new connection: start clean. */
@@ -640,9 +552,9 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
      */
     while (rpos < req->end) {
 	for (batch = 0; wpos < req->end && batch < CM_STORE_CHUNK; batch++) {
-	    if (fetch_key(st, req, wpos, &kb) < 0) {
+	    if (fetch_key(req->st, req, wpos, &kb) < 0) {
 		cm_redis_err(err, errlen, "redis: out of memory");
-		status = EX_BROKEN;		/* commands half sent */
+		status = CM_EX_BROKEN;		/* commands half sent */
 		goto out;
 	    }
 	    argv[0] = wpos % 2 ? "GET" : "HGETALL";
@@ -650,7 +562,7 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
 	    argv[1] = kb.data;
 	    lens[1] = kb.len;
 	    if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK) {
-		status = context_error(st, c, errno, err, errlen);
+		status = cm_redis_pool_error(c, errno, err, errlen);
 		goto out;
 	    }
 	    wpos = fetch_next(req, wpos + 1);
@@ -658,40 +570,35 @@ static int fetch_exchange(cm_store *st, redisContext *c, void *arg,
 	in_flight += batch;
 	do {
 	    if (redisBufferWrite(c, &done) != REDIS_OK) {
-		status = context_error(st, c, errno, err, errlen);
+		status = cm_redis_pool_error(c, errno, err, errlen);
 		goto out;
 	    }
 	} while (!done);
 	while (in_flight > (wpos < req->end ? batch : 0)) {
 	    if (redisGetReply(c, &reply) != REDIS_OK) {
-		status = context_error(st, c, errno, err, errlen);
+		status = cm_redis_pool_error(c, errno, err, errlen);
 		goto out;
 	    }
 	    /* After an error, read on: the connection stays in step. */
-	    if (fetch_reply(st, req, rpos, reply, &kb,
-			    status == EX_OK ? err : 0, errlen) != EX_OK)
-		status = EX_FAIL;
+	    if (fetch_reply(req, rpos, reply, &kb,
+			    status == CM_EX_OK ? err : 0, errlen) != CM_EX_OK)
+		status = CM_EX_FAIL;
+	    stale |= cm_redis_reply_stale(reply);
 	    freeReplyObject(reply);
 	    rpos = fetch_next(req, rpos + 1);
 	    in_flight--;
 	}
     }
 
+    /* LOADING, MASTERDOWN...: the next connection may do better. */
+    if (status == CM_EX_FAIL && stale)
+	status = CM_EX_STALE;
+
 out:
     free(kb.data);
-    if (status != EX_OK)
+    if (status != CM_EX_OK)
 	fetch_reset(req, 1);
     return (status);
-}
-
-/* store_free - free a handle's memory */
-
-static void store_free(cm_store *st)
-{
-    free(st->prefix);
-    free(st->idle);
-    cm_redis_target_free(&st->target);
-    free(st);
 }
 
 /* cm_store_create - set up the connection pool; connect later */
@@ -700,34 +607,20 @@ cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
 {
     cm_store *st;
 
-    if ((st = calloc(1, sizeof(*st))) == 0) {
+    if ((st = calloc(1, sizeof(*st))) == 0
+	|| (st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix
+				: "cm:")) == 0) {
+	free(st);
 	cm_redis_err(err, errlen, "redis: out of memory");
 	return (0);
     }
-    st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix : "cm:");
-    st->available = cfg->redis_connections > 0 ? cfg->redis_connections : 1;
-    st->idle = calloc(st->available, sizeof(*st->idle));
-    if (st->prefix == 0 || st->idle == 0) {
-	cm_redis_err(err, errlen, "redis: out of memory");
-	goto fail;
-    }
     st->prefix_len = strlen(st->prefix);
-    if (cm_redis_target_init(&st->target, cfg, err, errlen) < 0)
-	goto fail;
-    if (pthread_mutex_init(&st->lock, 0) != 0) {
-	cm_redis_err(err, errlen, "redis: cannot create a mutex");
-	goto fail;
-    }
-    if (pthread_cond_init(&st->freed, 0) != 0) {
-	pthread_mutex_destroy(&st->lock);
-	cm_redis_err(err, errlen, "redis: cannot create a condition variable");
-	goto fail;
+    if ((st->pool = cm_redis_pool_create(cfg, err, errlen)) == 0) {
+	free(st->prefix);
+	free(st);
+	return (0);
     }
     return (st);
-
-fail:
-    store_free(st);
-    return (0);
 }
 
 /* cm_store_destroy - close all connections, free the handle */
@@ -736,33 +629,16 @@ void    cm_store_destroy(cm_store *st)
 {
     if (st == 0)
 	return;
-    while (st->idle_count > 0)
-	redisFree(st->idle[--st->idle_count]);
-    pthread_cond_destroy(&st->freed);
-    pthread_mutex_destroy(&st->lock);
-    store_free(st);
+    cm_redis_pool_destroy(st->pool);
+    free(st->prefix);
+    free(st);
 }
 
 /* cm_store_ping - check that Redis answers */
 
 int     cm_store_ping(cm_store *st, char *err, size_t errlen)
 {
-    const char *argv[1] = {"PING"};
-    size_t  lens[1] = {4};
-    struct command cmd = {1, argv, lens, 0};
-    char    show[CM_STORE_SHOWSZ];
-    int     status = 0;
-
-    if (store_run(st, command_exchange, &cmd, err, errlen) < 0)
-	return (-1);
-    if (cmd.reply->type != REDIS_REPLY_STATUS
-	|| !reply_is(cmd.reply, "PONG")) {
-	cm_redis_err(err, errlen, "redis %s: PING: %s", st->target.where,
-		     cm_redis_reply_show(show, sizeof(show), cmd.reply));
-	status = -1;
-    }
-    freeReplyObject(cmd.reply);
-    return (status);
+    return (cm_redis_pool_run(st->pool, ping_exchange, 0, err, errlen));
 }
 
 /* cm_store_sender_campaign - the campaign of an envelope sender, if any */
@@ -786,7 +662,8 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     }
     argv[1] = kb.data;
     lens[1] = kb.len;
-    if (store_run(st, command_exchange, &cmd, err, errlen) < 0) {
+    if (cm_redis_pool_run(st->pool, command_exchange, &cmd, err,
+			  errlen) < 0) {
 	free(kb.data);
 	return (-1);
     }
@@ -817,7 +694,8 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 		               cm_campaign *camp, cm_rcpt_lookup *rcpts,
 		               size_t count, char *err, size_t errlen)
 {
-    struct fetch_req req = {campaign_id, camp, rcpts, count, 1 + 2 * count, 0};
+    struct fetch_req req = {st, campaign_id, camp, rcpts, count,
+    1 + 2 * count, 0};
 
     fetch_reset(&req, 0);
     /* Without a campaign lookup, the caller's purpose names the field. */
@@ -827,5 +705,5 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
     }
     if (fetch_next(&req, 0) >= req.end)		/* nothing to look up */
 	return (0);
-    return (store_run(st, fetch_exchange, &req, err, errlen));
+    return (cm_redis_pool_run(st->pool, fetch_exchange, &req, err, errlen));
 }

@@ -82,6 +82,13 @@ START_TEST(test_defaults)
     ck_assert_str_eq(cfg.redis_host, "127.0.0.1");
     ck_assert_int_eq(cfg.redis_port, 6379);
     ck_assert_ptr_null(cfg.redis_path);
+    ck_assert_ptr_null(cfg.redis_sentinel);
+    ck_assert_int_eq(cfg.redis_sentinel_count, 0);
+    ck_assert_ptr_null(cfg.redis_sentinels);
+    ck_assert_ptr_null(cfg.redis_sentinel_master);
+    ck_assert_ptr_null(cfg.redis_replica);
+    ck_assert_ptr_null(cfg.redis_replica_host);
+    ck_assert_ptr_null(cfg.redis_replica_path);
     ck_assert_ptr_null(cfg.redis_password_file);
     ck_assert_int_eq(cfg.redis_timeout_ms, 2000);
     ck_assert_int_eq(cfg.redis_connections, 8);
@@ -296,6 +303,89 @@ START_TEST(test_redis_unix)
 }
 END_TEST
 
+START_TEST(test_redis_sentinel)
+{
+    ck_parses("RedisSentinel 10.0.0.1:26379,[::1]:26380,"
+	      "sentinel.example.org:1 mymaster");
+    ck_assert_str_eq(cfg.redis_sentinel, "10.0.0.1:26379,[::1]:26380,"
+		     "sentinel.example.org:1 mymaster");
+    ck_assert_int_eq(cfg.redis_sentinel_count, 3);
+    ck_assert_str_eq(cfg.redis_sentinels[0].host, "10.0.0.1");
+    ck_assert_int_eq(cfg.redis_sentinels[0].port, 26379);
+    ck_assert_str_eq(cfg.redis_sentinels[1].host, "::1");
+    ck_assert_int_eq(cfg.redis_sentinels[1].port, 26380);
+    ck_assert_str_eq(cfg.redis_sentinels[2].host, "sentinel.example.org");
+    ck_assert_int_eq(cfg.redis_sentinels[2].port, 1);
+    ck_assert_str_eq(cfg.redis_sentinel_master, "mymaster");
+    /* Redis keeps its default, unused. */
+    ck_assert_str_eq(cfg.redis, "tcp:127.0.0.1:6379");
+    cm_config_free(&cfg);
+    cm_config_init(&cfg);
+    ck_parses("redissentinel \t 127.0.0.1:26379 \t cm.primary-1 # one\n");
+    ck_assert_int_eq(cfg.redis_sentinel_count, 1);
+    ck_assert_str_eq(cfg.redis_sentinels[0].host, "127.0.0.1");
+    ck_assert_str_eq(cfg.redis_sentinel_master, "cm.primary-1");
+}
+END_TEST
+
+START_TEST(test_redis_sentinel_max)
+{
+    char    text[600];
+    char    want[200];
+    size_t  n = 0;
+    int     i;
+
+    n = snprintf(text, sizeof(text), "RedisSentinel ");
+    for (i = 0; i < CM_SENTINEL_MAX; i++)
+	n += snprintf(text + n, sizeof(text) - n, "%sh%d:%d", i ? "," : "",
+		      i, 26379 + i);
+    snprintf(text + n, sizeof(text) - n, " m");
+    ck_parses(text);
+    ck_assert_int_eq(cfg.redis_sentinel_count, CM_SENTINEL_MAX);
+    ck_assert_str_eq(cfg.redis_sentinels[CM_SENTINEL_MAX - 1].host, "h15");
+    cm_config_free(&cfg);
+    cm_config_init(&cfg);
+    snprintf(text + n, sizeof(text) - n, ",h16:1 m");
+    ck_assert_int_eq(parse(text), -1);
+    snprintf(want, sizeof(want), "(at most %d sentinels)", CM_SENTINEL_MAX);
+    ck_assert_msg(strstr(err, "t.conf:1: RedisSentinel: bad value") == err
+		  && strstr(err, want) != 0, "%s", err);
+}
+END_TEST
+
+START_TEST(test_redis_replica)
+{
+    ck_parses("RedisReplica tcp:10.0.0.2:6380");
+    ck_assert_str_eq(cfg.redis_replica, "tcp:10.0.0.2:6380");
+    ck_assert_str_eq(cfg.redis_replica_host, "10.0.0.2");
+    ck_assert_int_eq(cfg.redis_replica_port, 6380);
+    ck_assert_ptr_null(cfg.redis_replica_path);
+    /* The primary is unchanged. */
+    ck_assert_str_eq(cfg.redis_host, "127.0.0.1");
+    cm_config_free(&cfg);
+    cm_config_init(&cfg);
+    ck_parses("RedisSentinel 127.0.0.1:26379 m\n"
+	      "RedisReplica unix:/run/redis/replica.sock\n");
+    ck_assert_ptr_null(cfg.redis_replica_host);
+    ck_assert_str_eq(cfg.redis_replica_path, "/run/redis/replica.sock");
+}
+END_TEST
+
+START_TEST(test_redis_and_sentinel)
+{
+    ck_fails("Redis tcp:127.0.0.1:6379\n"
+	     "RedisSentinel 127.0.0.1:26379 mymaster\n",
+	     "t.conf:2: RedisSentinel: cannot be used together with Redis"
+	     " (line 1): remove one of them");
+    cm_config_free(&cfg);
+    cm_config_init(&cfg);
+    ck_fails("REDISSENTINEL 127.0.0.1:26379 mymaster\n# comment\n"
+	     "redis unix:/run/redis.sock\n",
+	     "t.conf:1: REDISSENTINEL: cannot be used together with redis"
+	     " (line 3): remove one of them");
+}
+END_TEST
+
  /*
   * Bad values: every key, each message in full.
   */
@@ -348,6 +438,43 @@ static const struct {
     " \"tcp:localhost:70000\" (the port must be a number from 1 to 65535)"},
     {"Redis tcp:localhost:-1", "t.conf:1: Redis: bad value"
     " \"tcp:localhost:-1\" (the port must be a number from 1 to 65535)"},
+    {"RedisSentinel 127.0.0.1:26379", "t.conf:1: RedisSentinel: bad value"
+    " \"127.0.0.1:26379\" (expected host:port[,host:port...] and the"
+    " master name)"},
+    {"RedisSentinel mymaster", "t.conf:1: RedisSentinel: bad value"
+    " \"mymaster\" (expected host:port[,host:port...] and the"
+    " master name)"},
+    {"RedisSentinel a:1 b:2 m", "t.conf:1: RedisSentinel: bad value"
+    " \"a:1 b:2 m\" (expected host:port[,host:port...] and the"
+    " master name)"},
+    {"RedisSentinel a:1, m", "t.conf:1: RedisSentinel: bad value"
+    " \"a:1, m\" (expected host:port[,host:port...] and the master name)"},
+    {"RedisSentinel a:1,,b:2 m", "t.conf:1: RedisSentinel: bad value"
+    " \"a:1,,b:2 m\" (expected host:port[,host:port...] and the"
+    " master name)"},
+    {"RedisSentinel :26379 m", "t.conf:1: RedisSentinel: bad value"
+    " \":26379 m\" (expected host:port[,host:port...] and the"
+    " master name)"},
+    {"RedisSentinel tcp:a:1 m", "t.conf:1: RedisSentinel: bad value"
+    " \"tcp:a:1 m\" (a sentinel is written host:port, without tcp:)"},
+    {"RedisSentinel a:1,TCP:b:2 m", "t.conf:1: RedisSentinel: bad value"
+    " \"a:1,TCP:b:2 m\" (a sentinel is written host:port, without tcp:)"},
+    {"RedisSentinel a:0 m", "t.conf:1: RedisSentinel: bad value"
+    " \"a:0 m\" (the port must be a number from 1 to 65535)"},
+    {"RedisSentinel a:1,b:x m", "t.conf:1: RedisSentinel: bad value"
+    " \"a:1,b:x m\" (the port must be a number from 1 to 65535)"},
+    {"RedisSentinel a:1 " "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+    "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm",
+    "t.conf:1: RedisSentinel: bad value \"a:1 "
+    "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+    "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm...\" (the master name"
+    " must be at most 128 bytes)"},
+    {"RedisReplica 10.0.0.2:6379", "t.conf:1: RedisReplica: bad value"
+    " \"10.0.0.2:6379\" (expected tcp:host:port or unix:/path)"},
+    {"RedisReplica tcp:10.0.0.2:99999", "t.conf:1: RedisReplica: bad value"
+    " \"tcp:10.0.0.2:99999\" (the port must be a number from 1 to 65535)"},
+    {"RedisReplica unix:replica.sock", "t.conf:1: RedisReplica: bad value"
+    " \"unix:replica.sock\" (the unix socket path must be absolute)"},
     {"Redis unix:redis.sock", "t.conf:1: Redis: bad value"
     " \"unix:redis.sock\" (the unix socket path must be absolute)"},
     {"Redis unix:", "t.conf:1: Redis: bad value"
@@ -447,7 +574,8 @@ END_TEST
   * Every key without a value.
   */
 static const char *const all_keys[] = {
-    "Socket", "UserID", "PidFile", "Redis", "RedisPasswordFile",
+    "Socket", "UserID", "PidFile", "Redis", "RedisSentinel", "RedisReplica",
+    "RedisPasswordFile",
     "RedisTimeout", "RedisConnections", "KeyPrefix", "AddressKeyFile",
     "CampaignHeader", "Mode", "DenyAction", "PartialAction", "OnError",
     "UnidentifiedBulk", "BulkThreshold", "AuditLog", "AuditFsync",
@@ -791,10 +919,16 @@ START_TEST(test_free_and_reuse)
 {
     ck_parses("Socket unix:/a\nUserID cm\nPidFile /p\nRedis unix:/r\n"
 	      "RedisPasswordFile /pw\nAddressKeyFile /k\nAuditLog /a\n"
-	      "Plugin a /a.so\na.X 1\n");
+	      "Plugin a /a.so\na.X 1\nRedisReplica tcp:r:1\n");
     cm_config_free(&cfg);
     ck_assert_ptr_null(cfg.socket);
     ck_assert_ptr_null(cfg.plugins);
+    ck_assert_ptr_null(cfg.redis_replica_host);
+    cm_config_init(&cfg);
+    ck_parses("RedisSentinel a:1,b:2 m\nRedisReplica unix:/r\n");
+    cm_config_free(&cfg);
+    ck_assert_ptr_null(cfg.redis_sentinels);
+    ck_assert_int_eq(cfg.redis_sentinel_count, 0);
     cm_config_free(&cfg);			/* twice is harmless */
     cm_config_init(&cfg);
     ck_assert_str_eq(cfg.redis_host, "127.0.0.1");
@@ -865,6 +999,10 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_redis_tcp);
     tcase_add_test(tc, test_redis_ipv6);
     tcase_add_test(tc, test_redis_unix);
+    tcase_add_test(tc, test_redis_sentinel);
+    tcase_add_test(tc, test_redis_sentinel_max);
+    tcase_add_test(tc, test_redis_replica);
+    tcase_add_test(tc, test_redis_and_sentinel);
     tcase_add_loop_test(tc, test_bad_value, 0, sizeof(bad) / sizeof(bad[0]));
     tcase_add_loop_test(tc, test_missing_value, 0,
 			sizeof(all_keys) / sizeof(all_keys[0]));

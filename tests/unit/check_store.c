@@ -1094,6 +1094,40 @@ START_TEST(test_slow_server)
 }
 END_TEST
 
+START_TEST(test_stale_server)
+{
+    static const char *const extra[] = {
+	"--replicaof", "127.0.0.1", "1", "--replica-serve-stale-data", "no", 0,
+    };
+    server  s;
+    cm_store *st;
+    redisContext *c;
+    char    err[512], want[300];
+
+    /*
+     * A replica without its primary answers MASTERDOWN. The call fails
+     * (after one repeat on a new connection) with Redis's words, and the
+     * connections are dropped: once the server serves, the next call
+     * works.
+     */
+    server_start(&s, "stale", extra);
+    st = open_store(s.sock, 0, 0, 0);
+    ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "redis unix:%s: MASTERDOWN ", s.sock);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "cm:campaign:spring: MASTERDOWN ") == err,
+		  "%s", err);
+    c = db_connect(s.sock);
+    db(c, "REPLICAOF", "NO", "ONE", (char *) 0);
+    redisFree(c);
+    seed_small(s.sock);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
 #define THREADS	8
 #define ROUNDS	200
 #define PER	5
@@ -1238,6 +1272,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_fast_fail);
     tcase_add_test(tc, test_restart);
     tcase_add_test(tc, test_slow_server);
+    tcase_add_test(tc, test_stale_server);
     suite_add_tcase(s, tc);
     return (s);
 }

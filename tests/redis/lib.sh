@@ -1,0 +1,238 @@
+# lib.sh - shell helpers for the Redis deployment tests (sourced)
+#
+# Usage: . "$CM_SRCDIR/tests/redis/lib.sh"
+#
+# The tests here start their own Redis servers on loopback TCP ports
+# (Sentinel speaks TCP only), not the harness's unix-socket server. This
+# file gives them:
+#
+#	tmp		a directory for files: CM_TEST_TMPDIR under
+#			tests/lib/redis.sh, else a new one removed on exit
+#	fail MSG	print "FAIL: MSG" and exit 1
+#	free_port	print a loopback TCP port that nothing listens on
+#	start_redis NAME ARGS...
+#			start redis-server on a free port (retried when
+#			another process takes the port first), with a unix
+#			socket $tmp/NAME.sock for the test's own checks;
+#			wait until it answers; set NAME_port and NAME_pid
+#	start_sentinel NAME MASTER_PORT
+#			the same for a sentinel watching the master "cmtest"
+#			at 127.0.0.1:MASTER_PORT (quorum 2, fast failover)
+#	rcli NAME ARGS...
+#			redis-cli on NAME's unix socket
+#	wait_until SECONDS DESC CMD...
+#			run CMD every 0.1 s until it succeeds; fail after
+#			SECONDS with DESC
+#	start_daemon CONF
+#			start consent-milter -f on CONF, wait for its socket
+#			($tmp/milter.sock); set daemon_pid
+#	stop_daemon	SIGTERM; fail unless it exits 0
+#	run_sessions PHASE
+#			miltertest on tests/redis/sessions.lua with
+#			CM_PHASE=PHASE (and CM_KILL_MS=$kill_ms)
+#	now_ms		milliseconds since the epoch
+#
+# Every process started here is killed on exit, whatever happens.
+# Environment: REDIS_SERVER, REDIS_CLI, MILTERTEST, CM_DAEMON,
+# CM_CONSENTCTL, CM_SRCDIR (set by make check).
+
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+MILTERTEST=${MILTERTEST:-miltertest}
+CM_DAEMON=${CM_DAEMON:-consent-milter}
+CM_CONSENTCTL=${CM_CONSENTCTL:-consentctl}
+srcdir=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+
+for prog in "$REDIS_SERVER" "$REDIS_CLI" "$MILTERTEST" "$CM_DAEMON" \
+	    "$CM_CONSENTCTL"; do
+    if ! command -v "$prog" >/dev/null 2>&1; then
+	echo "$0: $prog not found" >&2
+	exit 99
+    fi
+done
+
+if [ -n "${CM_TEST_TMPDIR:-}" ]; then
+    tmp=$CM_TEST_TMPDIR
+    own_tmp=
+else
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/cm-redis-deploy.XXXXXX") || exit 99
+    own_tmp=$tmp
+fi
+pids=
+daemon_pid=
+
+# cleanup - kill what we started, remove what we own
+cleanup() {
+    for _pid in $daemon_pid $pids; do
+	kill -TERM "$_pid" 2>/dev/null
+    done
+    for _pid in $daemon_pid $pids; do
+	# Up to 2 s for each to go, then SIGKILL.
+	_n=0
+	while kill -0 "$_pid" 2>/dev/null && [ $_n -lt 20 ]; do
+	    sleep 0.1
+	    _n=$((_n + 1))
+	done
+	kill -KILL "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
+    done
+    [ -n "$own_tmp" ] && rm -rf "$own_tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
+free_port() {
+    _n=0
+    while [ $_n -lt 50 ]; do
+	_n=$((_n + 1))
+	_p=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	_p=$((_p % 30000 + 20000))
+	if command -v ss >/dev/null 2>&1 \
+	   && ss -Hltn "sport = :$_p" 2>/dev/null | grep -q .; then
+	    continue
+	fi
+	echo "$_p"
+	return 0
+    done
+    return 1
+}
+
+rcli() {
+    _name=$1
+    shift
+    "$REDIS_CLI" -s "$tmp/$_name.sock" "$@"
+}
+
+wait_until() {
+    _limit=$(($1 * 10))
+    _desc=$2
+    shift 2
+    _n=0
+    until "$@" >/dev/null 2>&1; do
+	_n=$((_n + 1))
+	[ $_n -ge $_limit ] && fail "timed out waiting for $_desc"
+	sleep 0.1
+    done
+}
+
+# answers NAME PID - the server on NAME's socket is up, and is ours
+answers() {
+    kill -0 "$2" 2>/dev/null || return 2
+    case $(rcli "$1" ping 2>&1) in
+    PONG|*NOAUTH*) return 0 ;;
+    esac
+    return 1
+}
+
+# launch NAME PORT ARGS... - one try at starting a server; 0 when it answers
+launch() {
+    _name=$1
+    _port=$2
+    shift 2
+    rm -f "$tmp/$_name.sock"
+    "$REDIS_SERVER" "$@" &
+    _pid=$!
+    pids="$pids $_pid"
+    # A port taken meanwhile makes the server exit: try another one.
+    _n=0
+    while [ $_n -lt 100 ]; do
+	answers "$_name" "$_pid"
+	case $? in
+	0) eval "${_name}_port=$_port ${_name}_pid=$_pid"; return 0 ;;
+	2) wait "$_pid" 2>/dev/null; return 1 ;;
+	esac
+	sleep 0.05
+	_n=$((_n + 1))
+    done
+    fail "redis $_name did not answer within 5 s: $(tail -3 "$tmp/$_name.log")"
+}
+
+start_redis() {
+    _name=$1
+    shift
+    _tries=0
+    while [ $_tries -lt 5 ]; do
+	_tries=$((_tries + 1))
+	_port=$(free_port) || fail "no free TCP port"
+	launch "$_name" "$_port" --port "$_port" --bind 127.0.0.1 \
+	    --unixsocket "$tmp/$_name.sock" --unixsocketperm 700 \
+	    --save '' --appendonly no --repl-diskless-sync-delay 0 \
+	    --daemonize no --dir "$tmp" \
+	    --pidfile "$tmp/$_name.pid" --logfile "$tmp/$_name.log" "$@" \
+	    && return 0
+    done
+    fail "redis $_name did not start: $(tail -3 "$tmp/$_name.log")"
+}
+
+start_sentinel() {
+    _name=$1
+    _master_port=$2
+    _tries=0
+    while [ $_tries -lt 5 ]; do
+	_tries=$((_tries + 1))
+	_port=$(free_port) || fail "no free TCP port"
+	# Sentinel rewrites its configuration file: it must be its own.
+	cat > "$tmp/$_name.conf" <<EOF
+port $_port
+bind 127.0.0.1
+unixsocket $tmp/$_name.sock
+protected-mode no
+daemonize no
+dir $tmp
+pidfile $tmp/$_name.pid
+logfile $tmp/$_name.log
+sentinel monitor cmtest 127.0.0.1 $_master_port 2
+sentinel down-after-milliseconds cmtest 500
+sentinel failover-timeout cmtest 3000
+sentinel parallel-syncs cmtest 1
+EOF
+	launch "$_name" "$_port" "$tmp/$_name.conf" --sentinel && return 0
+    done
+    fail "sentinel $_name did not start: $(tail -3 "$tmp/$_name.log")"
+}
+
+start_daemon() {
+    rm -f "$tmp/milter.sock"
+    "$CM_DAEMON" -f -c "$1" 2>> "$tmp/milter.log" &
+    daemon_pid=$!
+    _n=0
+    while [ ! -S "$tmp/milter.sock" ]; do
+	_n=$((_n + 1))
+	if [ $_n -gt 100 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
+	    cat "$tmp/milter.log"
+	    fail "consent-milter did not start"
+	fi
+	sleep 0.05
+    done
+}
+
+stop_daemon() {
+    kill -TERM "$daemon_pid" 2>/dev/null
+    _n=0
+    while kill -0 "$daemon_pid" 2>/dev/null && [ $_n -lt 100 ]; do
+	sleep 0.1
+	_n=$((_n + 1))
+    done
+    wait "$daemon_pid"
+    _status=$?
+    daemon_pid=
+    [ "$_status" -eq 0 ] || fail "consent-milter exited with status $_status"
+}
+
+run_sessions() {
+    CM_PHASE=$1 CM_MILTER_SOCK=unix:$tmp/milter.sock \
+    CM_AUDIT_LOG=$tmp/audit.log CM_TESTLIB=$srcdir/tests/milter/lib.lua \
+    CM_KILL_MS=${kill_ms:-0} CM_FAILOVER_TIMEOUT=30 \
+	"$MILTERTEST" -s "$srcdir/tests/redis/sessions.lua"
+}
