@@ -9,7 +9,8 @@
 # address), starts a private redis-server on a unix socket in a
 # temporary directory (no TCP port, no persistence), times
 # "consentctl import" into the empty store and prints rows/s.
-# DESIGN.md section 10 asks for a million rows in well under a minute.
+# DESIGN.md section 10 asks for a million rows in well under a minute;
+# issue 6 for at most 20 s.
 #
 # Environment: CM_CONSENTCTL (default: ./consentctl), REDIS_SERVER
 # (default redis-server), REDIS_CLI (default redis-cli), TMPDIR.
@@ -88,7 +89,10 @@ fi
 echo "keys in Redis: $("$REDIS_CLI" -s "$sock" DBSIZE)," \
     "$("$REDIS_CLI" -s "$sock" INFO memory | tr -d '\r' |
 	sed -n 's/^used_memory_human:/memory used: /p')"
+# Issue 6's target: a million rows in 20 s or less (50,000 rows/s).
 awk -v s="$start" -v e="$end" -v n="$ROWS" 'BEGIN {
     t = e - s
-    printf "import: %d rows in %.2f s: %.0f rows/s\n", n, t, (t > 0 ? n / t : 0)
+    r = (t > 0) ? n / t : 0
+    printf "import: %d rows in %.2f s: %.0f rows/s (target >= 50000 rows/s, ", n, t, r
+    printf "a million in <= 20 s: %s)\n", (r >= 50000) ? "PASS" : "BELOW"
 }'

@@ -1,0 +1,415 @@
+#!/bin/sh
+# bench.sh - consent-milter against a do-nothing milter, same load, same run
+#
+# Usage: bench.sh            (make bench runs it with the build's paths)
+#
+# A benchmark, not a test: it prints a table and fails only when
+# something breaks (a milter answered what it should not have, a
+# process did not start), or, with BENCH_STRICT=1, when a ratio misses
+# its target. What it does, all in a temporary directory:
+#
+#  1. starts a private redis-server on a unix socket and seeds it with
+#     BENCH_RECORDS addresses user<k>@example.org through redis-cli
+#     --pipe: k mod 4 = 0, 1 granted (newsletter), 2 withdrawn, 3
+#     suppressed (k mod 8 = 3) or no record at all (k mod 8 = 7); the
+#     scheme miltergen(1) expects. Registers the campaigns bench-env
+#     (sender news@bench.example, Psender:) and bench-hdr (header).
+#  2. starts consent-milter (AllowRoot yes, AuditLog in the directory)
+#     and the null milter, each on a unix socket and on TCP; the null
+#     milter negotiates exactly what consent-milter negotiates (probed
+#     with miltergen -Q), so both ask the MTA for the same steps.
+#  3. for every load (recipients x connections: 1x20, 100x20, 1000x4,
+#     1x1), campaign kind (envelope, header) and socket (unix, tcp),
+#     runs miltergen BENCH_REPS times against each milter, alternating
+#     null and consent-milter, BENCH_SECONDS each, and prints the
+#     medians: messages/s, recipient decisions/s, p50 and p99 latency
+#     per message (ms), the ratio consent/null with the target of
+#     issue 6, PASS or BELOW; the p99 ratio (target <= 1.5); then
+#     TCP/unix at 1x1 (target >= 0.8) and consent-milter's peak RSS
+#     (VmHWM) after BENCH_RSS_CONNS concurrent connections (<= 32 MB).
+#
+# Rows with more than one recipient draw a share BENCH_SHARE of them
+# from the refused half (stripped or refused at RCPT); one-recipient
+# rows use BENCH_SHARE1 (default 0): a message whose only recipient is
+# refused at RCPT never reaches DATA, which would flatter the ratio.
+# miltergen checks every answer (550 at RCPT for an envelope campaign,
+# SMFIR_DELRCPT or a 5xx at end of message for a header campaign, the
+# X-Consent-Milter counts); against the null milter it expects plain
+# acceptance.
+#
+# Reading it: on this machine (2 shared vCPUs, haltpoll idle governor)
+# the generator, the milter and Redis share the cores, so a ratio is
+# mostly CPU per message; libmilter's worker pool serves connections
+# unevenly (miltergen prints messages per connection), so single runs
+# vary by tens of per cent: use the medians. The 1x1 rows measure round
+# trips, which on a VM depend on how deeply the idle CPU sleeps: a
+# milter that keeps the CPUs busier can look faster there. A Nagle
+# stall would show as about 40 ms per message (p50, p99 columns).
+#
+# Knobs (environment):
+#   BENCH_QUICK=1        smoke run: 100000 records, 0.5 s, 1 repetition
+#   BENCH_RECORDS        addresses seeded (default 1000000)
+#   BENCH_SECONDS        length of one measurement (default 2)
+#   BENCH_REPS           repetitions per milter and row (default 3)
+#   BENCH_LOADS          rows, RCPTSxCONNS (default "1x20 100x20 1000x4 1x1")
+#   BENCH_CAMPAIGNS      default "envelope header"
+#   BENCH_SOCKETS        default "unix tcp"
+#   BENCH_SHARE          refused share, rows with several recipients (0.25)
+#   BENCH_SHARE1         refused share, one-recipient rows (0)
+#   BENCH_RSS_CONNS      connections for the RSS measurement (100)
+#   BENCH_CONF_EXTRA     more consent-milter.conf lines ("RedisConnections 16")
+#   BENCH_STRICT=1       exit 1 when a ratio misses its target
+#   BENCH_KEEP=1         keep the temporary directory (logs, results)
+# Paths: CM_DAEMON (./consent-milter), CM_CONSENTCTL (./consentctl),
+#   BENCH_MILTERGEN (./tests/bench/miltergen), BENCH_NULLMILTER
+#   (./tests/bench/nullmilter), REDIS_SERVER, REDIS_CLI, TMPDIR.
+#
+# Exit status: 0 done, 1 a wrong answer or BELOW with BENCH_STRICT=1,
+# 69 a missing program or a process that did not start.
+
+set -u
+
+CM_DAEMON=${CM_DAEMON:-./consent-milter}
+CM_CONSENTCTL=${CM_CONSENTCTL:-./consentctl}
+MILTERGEN=${BENCH_MILTERGEN:-./tests/bench/miltergen}
+NULLMILTER=${BENCH_NULLMILTER:-./tests/bench/nullmilter}
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+
+if [ -n "${BENCH_QUICK:-}" ]; then
+    : "${BENCH_RECORDS:=100000}" "${BENCH_SECONDS:=0.5}" "${BENCH_REPS:=1}"
+fi
+RECORDS=${BENCH_RECORDS:-1000000}
+SECS=${BENCH_SECONDS:-2}
+REPS=${BENCH_REPS:-3}
+LOADS=${BENCH_LOADS:-1x20 100x20 1000x4 1x1}
+CAMPAIGNS=${BENCH_CAMPAIGNS:-envelope header}
+SOCKETS=${BENCH_SOCKETS:-unix tcp}
+SHARE=${BENCH_SHARE:-0.25}
+SHARE1=${BENCH_SHARE1:-0}
+RSS_CONNS=${BENCH_RSS_CONNS:-100}
+
+for prog in "$CM_DAEMON" "$CM_CONSENTCTL" "$MILTERGEN" "$NULLMILTER"; do
+    if [ ! -x "$prog" ]; then
+	echo "$0: $prog is not executable: run make bench, or set the paths" >&2
+	exit 69
+    fi
+done
+for prog in "$REDIS_SERVER" "$REDIS_CLI"; do
+    command -v "$prog" >/dev/null 2>&1 || {
+	echo "$0: $prog not found (Debian: redis-server, redis-tools)" >&2
+	exit 69
+    }
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/cm-bench.XXXXXX") || exit 70
+chmod 0755 "$dir"
+pids=
+failed=0
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
+    if [ -n "${BENCH_KEEP:-}" ]; then
+	echo "kept: $dir"
+    else
+	rm -rf "$dir"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers --------------------------------------------------------------
+
+# free_port VAR: a TCP port no socket uses, below the ephemeral range.
+taken=
+free_port() {
+    while :; do
+	p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
+	case " $taken " in *" $p "*) continue ;; esac
+	if ! awk -v port="$(printf '%04X' "$p")" 'FNR > 1 {
+		n = split($2, a, ":"); if (a[n] == port) found = 1 }
+		END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+	    taken="$taken $p"
+	    eval "$1=\$p"
+	    return 0
+	fi
+    done
+}
+
+# wait_milter SPEC PID: until miltergen -Q gets an answer (5 s).
+wait_milter() {
+    n=0
+    until "$MILTERGEN" -s "$1" -Q > /dev/null 2>&1; do
+	n=$((n + 1))
+	if [ $n -ge 50 ] || ! kill -0 "$2" 2>/dev/null; then
+	    echo "$0: milter on $1 did not start" >&2
+	    cat "$dir"/*.log >&2 2>/dev/null
+	    exit 69
+	fi
+	sleep 0.1
+    done
+}
+
+# start_consent NAME SPEC: consent-milter in the foreground; pid in $last
+start_consent() {
+    {
+	echo "Socket $2"
+	echo "Redis unix:$dir/redis.sock"
+	echo "AuditLog $dir/audit.log"
+	echo "AllowRoot yes"
+	[ -z "${BENCH_CONF_EXTRA:-}" ] || printf '%s\n' "$BENCH_CONF_EXTRA"
+    } > "$dir/$1.conf"
+    ( umask 000; exec "$CM_DAEMON" -f -c "$dir/$1.conf" ) >> "$dir/$1.log" 2>&1 &
+    last=$!
+    pids="$pids $last"
+    wait_milter "$2" "$last"
+}
+
+# start_null NAME SPEC: the null milter, negotiating $nego_args
+start_null() {
+    # shellcheck disable=SC2086
+    ( umask 000; exec "$NULLMILTER" -p "$2" $nego_args ) >> "$dir/$1.log" 2>&1 &
+    last=$!
+    pids="$pids $last"
+    wait_milter "$2" "$last"
+}
+
+# --- Redis and the data ---------------------------------------------------
+
+"$REDIS_SERVER" --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 \
+    --save '' --appendonly no --daemonize no --dir "$dir" \
+    --logfile "$dir/redis.log" &
+pids="$pids $!"
+n=0
+until [ "$("$REDIS_CLI" -s "$dir/redis.sock" ping 2>/dev/null)" = PONG ]; do
+    n=$((n + 1))
+    [ $n -lt 50 ] || { echo "$0: redis-server did not start" >&2; exit 69; }
+    sleep 0.1
+done
+rcli() { "$REDIS_CLI" -s "$dir/redis.sock" "$@"; }
+
+echo "seeding $RECORDS addresses (Redis protocol through redis-cli --pipe)..."
+start=$(date +%s.%N)
+awk -v n="$RECORDS" -v t="$(date +%s)" '
+function out(argc,   i, s) {
+    s = "*" argc "\r\n"
+    for (i = 1; i <= argc; i++)
+	s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
+    printf "%s", s
+}
+BEGIN {
+    for (k = 0; k < n; k++) {
+	addr = "user" k "@example.org"
+	if (k % 8 == 7)
+	    continue			# no record at all
+	if (k % 8 == 3) {
+	    a[1] = "SET"; a[2] = "cm:suppress:" addr
+	    a[3] = (t - 3600 - k % 86400) " hard bounce"
+	    out(3)
+	    continue
+	}
+	a[1] = "HSET"; a[2] = "cm:consent:" addr; a[3] = "newsletter"
+	a[4] = (k % 4 == 2) ? "withdrawn" : "granted"
+	a[5] = "newsletter:at"; a[6] = t - 86400 - k % 86400
+	a[7] = "newsletter:src"; a[8] = "signup form v3 (bench)"
+	out(8)
+    }
+}' | rcli --pipe > "$dir/seed.out" 2>&1 || {
+    cat "$dir/seed.out" >&2; exit 69; }
+end=$(date +%s.%N)
+keys=$(rcli DBSIZE)
+awk -v s="$start" -v e="$end" -v n="$RECORDS" -v k="$keys" 'BEGIN {
+    printf "seed: %d addresses (%d keys) in %.2f s: %.0f addresses/s\n",
+	n, k, e - s, (e > s ? n / (e - s) : 0) }'
+echo "Redis unix:$dir/redis.sock" > "$dir/ctl.conf"
+ctl() { "$CM_CONSENTCTL" -c "$dir/ctl.conf" --actor bench "$@" > /dev/null; }
+ctl campaign add bench-env --purpose newsletter --owner bench &&
+ctl campaign add bench-hdr --purpose newsletter --owner bench &&
+ctl sender set news@bench.example bench-env || {
+    echo "$0: consentctl could not register the campaigns" >&2; exit 69; }
+for k in 0:0 1:0 2:1 3:1 7:1; do
+    ctl check "user${k%:*}@example.org" bench-env
+    if [ $? -ne "${k#*:}" ]; then
+	echo "$0: consentctl check user${k%:*}@example.org disagrees with" \
+	    "the seeding scheme" >&2
+	exit 1
+    fi
+done
+
+# --- the milters ------------------------------------------------------------
+
+free_port cm_port
+free_port null_port
+CM_UNIX=unix:$dir/consent.sock
+CM_TCP=inet:$cm_port@127.0.0.1
+NULL_UNIX=unix:$dir/null.sock
+NULL_TCP=inet:$null_port@127.0.0.1
+start_consent consent-unix "$CM_UNIX"
+start_consent consent-tcp "$CM_TCP"
+nego=$("$MILTERGEN" -s "$CM_UNIX" -Q)
+# "actions=0x29 protocol=0x152" -> "-A 29 -P 152"
+nego_args=$(echo "$nego" | sed 's/actions=0x\([0-9a-f]*\) protocol=0x\([0-9a-f]*\)/-A \1 -P \2/')
+start_null null-unix "$NULL_UNIX"
+start_null null-tcp "$NULL_TCP"
+null_nego=$("$MILTERGEN" -s "$NULL_UNIX" -Q)
+echo "consent-milter negotiates: $nego; null milter: $null_nego"
+if [ "$nego" != "$null_nego" ]; then
+    echo "$0: the null milter does not negotiate as consent-milter does" >&2
+    exit 1
+fi
+
+# --- measurements -------------------------------------------------------------
+
+# run MILTER LOAD CAMPAIGN SOCK REP: one miltergen run into results
+run() {
+    r=${2%x*}; c=${2#*x}
+    share=$SHARE; [ "$r" -gt 1 ] || share=$SHARE1
+    case $1:$4 in
+    null:unix) spec=$NULL_UNIX ;; null:tcp) spec=$NULL_TCP ;;
+    consent:unix) spec=$CM_UNIX ;; consent:tcp) spec=$CM_TCP ;;
+    esac
+    expect=consent; [ "$1" = consent ] || expect=none
+    : > "$dir/audit.log"
+    "$MILTERGEN" -s "$spec" -c "$c" -r "$r" -m "$3" -x "$expect" -u "$share" \
+	-N "$RECORDS" -d "$SECS" > "$dir/run.out" 2> "$dir/run.err"
+    st=$?
+    line=$(grep '^RESULT ' "$dir/run.out")
+    if [ $st -ne 0 ] || [ -z "$line" ]; then
+	echo "$0: $1 $2 $3 $4: miltergen exit $st" >&2
+	sed 's/^/  /' "$dir/run.err" "$dir/run.out" >&2
+	failed=1
+    fi
+    echo "$2 $3 $4 $1 $5 $line" >> "$dir/results"
+}
+
+# Warm up (page cache, Redis, libmilter's worker threads): not recorded.
+for spec in "$NULL_UNIX:none" "$CM_UNIX:consent"; do
+    "$MILTERGEN" -s "${spec%:*}" -x "${spec##*:}" -c 20 -r 10 -u "$SHARE" \
+	-N "$RECORDS" -d 1 > /dev/null 2>&1
+done
+: > "$dir/audit.log"
+
+: > "$dir/results"
+for load in $LOADS; do
+    for camp in $CAMPAIGNS; do
+	for sock in $SOCKETS; do
+	    printf '  %s %s %s:' "$load" "$camp" "$sock"
+	    rep=1
+	    while [ $rep -le "$REPS" ]; do
+		run null "$load" "$camp" "$sock" $rep
+		run consent "$load" "$camp" "$sock" $rep
+		printf ' %s' "$rep"
+		rep=$((rep + 1))
+	    done
+	    echo
+	done
+    done
+done
+
+# Peak RSS: a fresh consent-milter, BENCH_RSS_CONNS connections at once.
+start_consent consent-rss "unix:$dir/rss.sock"
+rss_pid=$last
+"$MILTERGEN" -s "unix:$dir/rss.sock" -c "$RSS_CONNS" -r 10 -m envelope \
+    -u "$SHARE" -N "$RECORDS" -d "$SECS" > "$dir/rss.out" 2>&1 || failed=1
+"$MILTERGEN" -s "unix:$dir/rss.sock" -c "$RSS_CONNS" -r 10 -m header \
+    -u "$SHARE" -N "$RECORDS" -d "$SECS" >> "$dir/rss.out" 2>&1 || failed=1
+rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$rss_pid/status")
+rss_now=$(awk '/^VmRSS:/ { print $2 }' "/proc/$rss_pid/status")
+threads=$(awk '/^Threads:/ { print $2 }' "/proc/$rss_pid/status")
+
+# --- the table ------------------------------------------------------------------
+
+echo
+echo "consent-milter vs null milter, medians of $REPS x ${SECS}s, $(date -u +%Y-%m-%d)," \
+    "$(nproc) CPU(s); refused share $SHARE (1-recipient rows $SHARE1)"
+awk -v strict="${BENCH_STRICT:-}" -v rss="$rss" -v rss_now="$rss_now" \
+    -v threads="$threads" -v rss_conns="$RSS_CONNS" '
+function kv(line, key,   re) {
+    re = " " key "="
+    if (!match(line, re "[^ ]*")) return ""
+    return substr(line, RSTART + length(re), RLENGTH - length(re))
+}
+function median(key,   n, i, j, t, v) {
+    n = split(vals[key], v, " ")
+    for (i = 2; i <= n; i++)
+	for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+	    t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+	}
+    if (n == 0) return 0
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function target(load, camp) {
+    if (load == "1x20") return 0.85
+    if (load == "100x20") return camp == "header" ? 0.9 : 0.75
+    if (load == "1000x4" && camp == "header") return 0.9
+    return 0
+}
+{
+    id = $1 " " $2 " " $3
+    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
+    line = $0
+    for (m = 1; m <= 4; m++) {
+	k = (m == 1 ? "msgs_per_s" : m == 2 ? "rcpts_per_s" : m == 3 ? "p50_ms" : "p99_ms")
+	vals[id " " $4 " " k] = vals[id " " $4 " " k] " " kv(line, k)
+    }
+}
+END {
+    printf "%-7s %-8s %-4s | %9s %9s %7s %7s | %9s %9s %7s %7s | %5s %6s %-5s | %5s %-5s\n",
+	"load", "campaign", "sock", "null m/s", "rcpt/s", "p50ms", "p99ms",
+	"cm m/s", "rcpt/s", "p50ms", "p99ms", "ratio", "target", "", "p99x", "<=1.5"
+    below = 0
+    for (i = 1; i <= nrows; i++) {
+	id = order[i]; split(id, f, " ")
+	for (m = 1; m <= 2; m++) {
+	    w = (m == 1 ? "null" : "consent")
+	    mps[w] = median(id " " w " msgs_per_s"); rps[w] = median(id " " w " rcpts_per_s")
+	    p50[w] = median(id " " w " p50_ms"); p99[w] = median(id " " w " p99_ms")
+	}
+	ratio = (mps["null"] > 0) ? mps["consent"] / mps["null"] : 0
+	p99x = (p99["null"] > 0) ? p99["consent"] / p99["null"] : 0
+	t = target(f[1], f[2])
+	verdict = (t == 0) ? "" : (ratio >= t) ? "PASS" : "BELOW"
+	pverdict = (p99x <= 1.5) ? "PASS" : "BELOW"
+	tt = t ? sprintf(">=%.2f", t) : "-"
+	below += (verdict == "BELOW") + (pverdict == "BELOW")
+	printf "%-7s %-8s %-4s | %9.1f %9.1f %7.3f %7.3f | %9.1f %9.1f %7.3f %7.3f | %5.2f %6s %-5s | %5.2f %-5s\n",
+	    f[1], f[2], f[3], mps["null"], rps["null"], p50["null"], p99["null"],
+	    mps["consent"], rps["consent"], p50["consent"], p99["consent"],
+	    ratio, tt, verdict, p99x, pverdict
+	cm[f[1] " " f[2] " " f[3]] = mps["consent"]
+	nl[f[1] " " f[2] " " f[3]] = mps["null"]
+	rows = rows sprintf("ROW load=%s campaign=%s sock=%s null_msgs_per_s=%.1f consent_msgs_per_s=%.1f ratio=%.3f target=%s verdict=%s p99_ratio=%.3f p99_verdict=%s\n",
+	    f[1], f[2], f[3], mps["null"], mps["consent"], ratio, (t ? t : "-"),
+	    (verdict != "" ? verdict : "-"), p99x, pverdict)
+    }
+    for (c = 1; c <= 2; c++) {
+	camp = c == 1 ? "envelope" : "header"
+	u = cm["1x1 " camp " unix"]; tc = cm["1x1 " camp " tcp"]
+	if (u > 0 && tc > 0) {
+	    x = tc / u
+	    v = (x >= 0.8) ? "PASS" : "BELOW"
+	    nx = (nl["1x1 " camp " unix"] > 0) ? nl["1x1 " camp " tcp"] / nl["1x1 " camp " unix"] : 0
+	    printf "TCP/unix at 1 rcpt x 1 conn, %s: consent-milter %.2f (target >= 0.80: %s), null milter %.2f\n",
+		camp, x, v, nx
+	    below += (v == "BELOW")
+	}
+    }
+    if (rss != "") {
+	v = (rss / 1024 <= 32) ? "PASS" : "BELOW"
+	printf "consent-milter peak RSS (VmHWM) after %d concurrent connections: %.1f MB (target <= 32 MB: %s); now %.1f MB, %d threads\n",
+	    rss_conns, rss / 1024, v, rss_now / 1024, threads
+	below += (v == "BELOW")
+    }
+    printf "%d result(s) below target\n", below
+    printf "%s", rows
+    if (strict != "" && below > 0)
+	exit 3
+}' "$dir/results"
+st=$?
+[ $st -eq 0 ] || failed=1
+if [ $failed -ne 0 ]; then
+    echo "$0: FAILED (see above)" >&2
+    exit 1
+fi
+exit 0
