@@ -518,6 +518,26 @@ static const char *check_header(const char *value)
     return (0);
 }
 
+/* check_mode - SocketMode: octal permission bits */
+
+static const char *check_mode(const char *value)
+{
+    if (*value == 0 || strlen(value) > 4 || strspn(value, "01234567")
+	!= strlen(value))
+	return ("expected octal permission bits, like 0660");
+    return (0);
+}
+
+/* check_group - SocketGroup: a group name or number */
+
+static const char *check_group(const char *value)
+{
+    if (*value == 0 || strlen(value) > 64 || has_space(value)
+	|| strchr(value, ':') != 0)
+	return ("expected a group name or number");
+    return (0);
+}
+
 #define OFF(f)	offsetof(cm_config, f)
 #define STR(n, f, d, chk)	{ n, KT_STR, OFF(f), d, 0, 0, 0, chk, 0 }
 #define PATH(n, f)		{ n, KT_PATH, OFF(f), 0, 0, 0, 0, 0, 0 }
@@ -525,12 +545,15 @@ static const char *check_header(const char *value)
 #define ENUM(n, f, d, names)	{ n, KT_ENUM, OFF(f), d, 0, 0, names, 0, 0 }
 
  /*
-  * The keys of DESIGN.md section 9, RedisConnections, and RedisSentinel
-  * and RedisReplica of section 12. Defaults are written as they would
+  * The keys of DESIGN.md section 9, RedisConnections, RedisSentinel and
+  * RedisReplica of section 12, and the hardening keys SocketMode,
+  * SocketGroup, MaxRecipients and MaxHeaderBytes. Defaults are written as they would
   * be in the file.
   */
 static const cm_key keys[] = {
     STR("Socket", socket, "inet:8891@127.0.0.1", check_socket),
+    STR("SocketMode", socket_mode, 0, check_mode),
+    STR("SocketGroup", socket_group, 0, check_group),
     STR("UserID", user_id, 0, check_user),
     ENUM("AllowRoot", allow_root, "no", bool_names),
     PATH("PidFile", pid_file),
@@ -552,6 +575,8 @@ static const cm_key keys[] = {
     ENUM("OnError", on_error, "tempfail", onerr_names),
     ENUM("UnidentifiedBulk", unidentified_bulk, "reject", bulk_names),
     INT("BulkThreshold", bulk_threshold, "50", 1, 1000000),
+    INT("MaxRecipients", max_recipients, "10000", 1, 1000000),
+    INT("MaxHeaderBytes", max_header_bytes, "262144", 1024, 67108864),
     {"AuditLog", KT_PATH_NONE, OFF(audit_log), 0, 0, 0, 0, 0, 0},
     ENUM("AuditFsync", audit_fsync, "no", bool_names),
     ENUM("LogAddresses", log_addresses, "plain", logaddr_names),

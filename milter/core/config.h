@@ -72,6 +72,8 @@ typedef struct cm_config {
     char   *file;			/* where it was read from, or NULL */
 
     char   *socket;			/* Socket */
+    char   *socket_mode;		/* SocketMode, octal text, or NULL */
+    char   *socket_group;		/* SocketGroup, or NULL */
     char   *user_id;			/* UserID, or NULL */
     int     allow_root;			/* AllowRoot: tests only */
     char   *pid_file;			/* PidFile, or NULL */
@@ -101,6 +103,8 @@ typedef struct cm_config {
     cm_on_error on_error;		/* OnError */
     cm_bulk_action unidentified_bulk;	/* UnidentifiedBulk */
     int     bulk_threshold;		/* BulkThreshold */
+    int     max_recipients;		/* MaxRecipients per message */
+    int     max_header_bytes;		/* MaxHeaderBytes per message */
 
     char   *audit_log;			/* AuditLog, or NULL: syslog only */
     int     audit_fsync;		/* AuditFsync */

@@ -159,10 +159,13 @@ int     ctl_report(ctl *c, int argc, char **argv)
     needles[0] = r.campaign;
     ctl_audit_scan(c, files, nfiles, needles, report_record, &r);
 
-    qsort(r.qids, r.nqids, sizeof(*r.qids), cmp_qid);
+    /* qsort() of an empty (NULL) array is undefined: skip it. */
+    if (r.nqids > 0)
+	qsort(r.qids, r.nqids, sizeof(*r.qids), cmp_qid);
     for (i = 0; i < r.nqids; i++)
 	msgs += (i == 0 || strcmp(r.qids[i], r.qids[i - 1]) != 0);
-    qsort(r.rows, r.nrows, sizeof(*r.rows), cmp_row);
+    if (r.nrows > 0)
+	qsort(r.rows, r.nrows, sizeof(*r.rows), cmp_row);
     printf("campaign %s: %ld recipient decision(s), %zu message(s) "
 	   "(distinct queue ids)\n", r.campaign, r.total, msgs);
     if (r.total > 0)

@@ -41,6 +41,14 @@
 /*	A header campaign overrides the envelope one (DESIGN.md section 4):
 /*	recipients that passed at RCPT are then decided again under it.
 /*
+/*	Limits, before the decision table: a recipient beyond
+/*	MaxRecipients is refused at RCPT with 452 4.5.3 (the client sends
+/*	it again in another transaction; on the sendmail-command path the
+/*	message is tempfailed at the end), reason too-many-recipients; a
+/*	header block larger than MaxHeaderBytes is not examined further
+/*	(a campaign header after it could not be seen) and the message is
+/*	refused at the end, reason header-too-large. Both are logged.
+/*
 /*	The audit records of recipients refused at RCPT are written at
 /*	once; all others at end of message, when the queue id is known,
 /*	in one write. If that write fails, a message that would have been
@@ -93,6 +101,8 @@ void cm_session_reset(cm_session *s)
     s->env_campaign[0] = 0;
     s->store_error = s->bulk_hint = s->active = 0;
     s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
+    s->rcpt_overflow = s->header_overflow = 0;
+    s->header_bytes = 0;
 }
 
 /* cm_session_new - start a session for one MTA connection */
@@ -376,6 +386,66 @@ static ssize_t add_rcpt(cm_session *s, const char *raw)
     return ((ssize_t) s->nrcpt++);
 }
 
+/* rcpt_safe_label - the normalised address, or the raw one cut short */
+
+static const char *rcpt_safe_label(const char *rcpt, cm_buf *buf)
+{
+    char    norm[CM_ID_SIZE];
+
+    cm_buf_reset(buf);
+    if (cm_addr_normalise(rcpt, strlen(rcpt), norm, sizeof(norm)) == CM_ADDR_OK)
+	cm_buf_adds(buf, norm);
+    else
+	cm_buf_add(buf, rcpt, strnlen(rcpt, CM_ADDR_MAX));
+    return (cm_buf_str(buf));
+}
+
+/* too_many_recipients - one recipient over MaxRecipients */
+
+static cm_reply too_many_recipients(cm_session *s, void *mta,
+				            const char *rcpt)
+{
+    const cm_engine *eng = s->eng;
+    cm_buf  text = CM_BUF_INIT;
+    cm_buf  line = CM_BUF_INIT;
+    cm_verdict v;
+    ssize_t idx;
+
+    /*
+     * The sendmail-command path may not refuse a recipient: the whole
+     * message waits instead (engine_eom.c). Nothing is kept of the
+     * recipient, so a flood costs no memory.
+     */
+    if (s->rcpt_overflow++ == 0)
+	cm_log(LOG_WARNING, "message from %s: more than %d recipients",
+	       s->sender ? s->sender : "<>", eng->cfg->max_recipients);
+    if (s->non_smtp)
+	return (CM_REPLY_CONTINUE);
+
+    /* One audit line, with the recipient, then forget it again. */
+    memset(&v, 0, sizeof(v));
+    v.decision = CM_DECISION_TEMPFAIL;
+    v.reason = "too-many-recipients";
+    if ((idx = add_rcpt(s, rcpt)) >= 0) {
+	cm_session_audit(s, &line, idx, s->env_campaign[0] ? s->env_campaign
+			 : 0, s->env_campaign[0] ? &s->env_record : 0, &v,
+			 CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"));
+	(void) cm_session_write_audit(s, &line);
+	free(s->rcpts[idx].raw);
+	cm_rcpt_facts_clear(&s->looks[idx].facts);
+	s->nrcpt--;
+    }
+    cm_buf_free(&line);
+
+    /* The contract's reply shape; cm_reply_text() makes it safe. */
+    cm_reply_text(&text, rcpt_safe_label(rcpt, &line), v.reason,
+		  s->env_campaign[0] ? s->env_campaign : 0);
+    (void) eng->ops->setreply(mta, "452", "4.5.3", cm_buf_str(&text));
+    cm_buf_free(&text);
+    cm_buf_free(&line);
+    return (CM_REPLY_TEMPFAIL);
+}
+
 /* cm_on_rcpt - RCPT TO: decide now if the campaign is already known */
 
 cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
@@ -389,6 +459,8 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     char    err[512];
     ssize_t idx;
 
+    if (s->nrcpt >= (size_t) eng->cfg->max_recipients)
+	return (too_many_recipients(s, mta, rcpt));
     if ((idx = add_rcpt(s, rcpt)) < 0) {
 	cm_log(LOG_ERR, "out of memory");
 	return (CM_REPLY_TEMPFAIL);
@@ -470,8 +542,21 @@ void    cm_on_header(cm_session *s, void *mta, const char *name,
 {
     char    id[CM_CAMPAIGN_ID_MAX + 2];
 
-    if (!s->active)
+    if (!s->active || s->header_overflow)
 	return;
+
+    /*
+     * Past MaxHeaderBytes nothing more is examined (CPU and memory stay
+     * bounded), so the message cannot be checked: it is refused at the
+     * end. Name, ": " and CRLF count as they would on the wire.
+     */
+    s->header_bytes += strlen(name) + strlen(value) + 4;
+    if (s->header_bytes > (size_t) s->eng->cfg->max_header_bytes) {
+	s->header_overflow = 1;
+	cm_log(LOG_WARNING, "message from %s: header larger than %d bytes",
+	       s->sender ? s->sender : "<>", s->eng->cfg->max_header_bytes);
+	return;
+    }
     cm_pmsg_header(s->pm, mta, name, value);
     if (strcasecmp(name, s->eng->cfg->campaign_header) == 0) {
 	/*

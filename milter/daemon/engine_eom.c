@@ -192,6 +192,23 @@ static void decide_all(cm_session *s, const char *campaign,
     }
 }
 
+/* decide_limit - a message over a limit: no recipient is looked up */
+
+static void decide_limit(cm_session *s, cm_decision decision,
+			         const char *reason)
+{
+    size_t  i;
+
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused)
+	    continue;
+	memset(&s->rcpts[i].verdict, 0, sizeof(s->rcpts[i].verdict));
+	s->rcpts[i].verdict.decision = decision;
+	s->rcpts[i].verdict.reason = reason;
+	s->rcpts[i].decided = 1;
+    }
+}
+
 /* consent_header - X-Consent-Milter: campaign=...; allowed=...; ... */
 
 static void consent_header(cm_buf *out, const cm_session *s,
@@ -247,7 +264,12 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_pmsg_eom(s->pm, mta);
     cm_pmsg_result_get(s->pm, &pr);
     campaign = effective_campaign(s, &pr);
-    decide_all(s, campaign, &pr);
+    if (s->header_overflow)
+	decide_limit(s, CM_DECISION_DENY, "header-too-large");
+    else if (s->rcpt_overflow && s->non_smtp)
+	decide_limit(s, CM_DECISION_TEMPFAIL, "too-many-recipients");
+    else
+	decide_all(s, campaign, &pr);
 
     /* Row 2: ordinary mail passes untouched and unlogged. */
     for (i = 0; i < s->nrcpt; i++) {

@@ -134,6 +134,39 @@ static const char *socket_path(const char *spec)
     return (0);
 }
 
+/* socket_access - SocketMode and SocketGroup: check and resolve */
+
+static int socket_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
+			         char *err, size_t errlen)
+{
+    struct group *gr;
+    char   *end;
+    unsigned long n;
+
+    if ((cfg->socket_mode || cfg->socket_group) && socket_path(cfg->socket) == 0) {
+	(void) snprintf(err, errlen, "%s: %s: only for a unix socket (Socket "
+			"%s)", cfg->file, cfg->socket_mode ? "SocketMode" :
+			"SocketGroup", cfg->socket);
+	return (-1);
+    }
+    if (cfg->socket_mode != 0)
+	*mode = (mode_t) strtoul(cfg->socket_mode, 0, 8);
+    if (cfg->socket_group != 0) {
+	if ((gr = getgrnam(cfg->socket_group)) != 0) {
+	    *gid = gr->gr_gid;
+	} else {
+	    n = strtoul(cfg->socket_group, &end, 10);
+	    if (*end != 0 || end == cfg->socket_group) {
+		(void) snprintf(err, errlen, "%s: SocketGroup: no such group "
+				"\"%s\"", cfg->file, cfg->socket_group);
+		return (-1);
+	    }
+	    *gid = (gid_t) n;
+	}
+    }
+    return (0);
+}
+
 /* set_listener_nodelay - TCP_NODELAY on libmilter's listening socket */
 
 static void set_listener_nodelay(void)
@@ -426,6 +459,9 @@ int     main(int argc, char **argv)
     cm_engine eng;
     cm_addrkey *key = 0;
     cm_plugins *plugins = 0;
+    mode_t  sock_mode = (mode_t) -1;
+    mode_t  old_umask = 0;
+    gid_t   sock_gid = (gid_t) -1;
     cm_store *store;
     cm_audit *audit;
     char    err[1024];
@@ -470,6 +506,11 @@ int     main(int argc, char **argv)
     if (cfg.user_id != 0
 	&& lookup_user(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
 	cm_log(LOG_ERR, "%s: %s", config_file, err);
+	goto config_error;
+    }
+
+    if (socket_access(&cfg, &sock_mode, &sock_gid, err, sizeof(err)) != 0) {
+	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
     }
 
@@ -520,7 +561,8 @@ int     main(int argc, char **argv)
 	}
 	if (status == 0)
 	    (void) printf("consent-milter: %s: configuration OK, Redis %s "
-			  "answers\n", config_file, cfg.redis);
+			  "answers\n", config_file, cfg.redis_sentinel ?
+			  cfg.redis_sentinel : cfg.redis);
 	cm_store_destroy(store);
 	cm_plugins_unload(plugins);
 	cm_addrkey_free(key);
@@ -537,16 +579,35 @@ int     main(int argc, char **argv)
     eng.ops = &cm_mta_libmilter;
     eng.plugins = plugins;
     cm_callbacks_init(&eng);
+
+    /*
+     * A unix socket is created with SocketMode already (through the
+     * umask), so that there is no moment in which others may connect;
+     * then it is handed to UserID and SocketGroup.
+     */
+    if (sock_mode != (mode_t) -1)
+	old_umask = umask(~sock_mode & 0777);
     if (smfi_setconn(cfg.socket) != MI_SUCCESS
 	|| smfi_register(cm_milter_desc) != MI_SUCCESS
 	|| smfi_opensocket(1) != MI_SUCCESS) {
 	cm_log(LOG_ERR, "Socket %s: cannot open the milter socket", cfg.socket);
 	return (1);
     }
+    if (sock_mode != (mode_t) -1)
+	(void) umask(old_umask);
     set_listener_nodelay();
-    if (user != 0 && (path = socket_path(cfg.socket)) != 0
-	&& chown(path, uid, gid) != 0)
-	cm_log(LOG_WARNING, "Socket %s: chown: %s", path, strerror(errno));
+    if ((path = socket_path(cfg.socket)) != 0) {
+	if ((user != 0 || sock_gid != (gid_t) -1)
+	    && chown(path, user ? uid : (uid_t) -1,
+		     sock_gid != (gid_t) -1 ? sock_gid : user ? gid :
+		     (gid_t) -1) != 0)
+	    cm_log(LOG_WARNING, "Socket %s: chown: %s", path, strerror(errno));
+	if (sock_mode != (mode_t) -1 && chmod(path, sock_mode) != 0) {
+	    cm_log(LOG_ERR, "Socket %s: chmod %04o: %s", path,
+		   (unsigned) sock_mode, strerror(errno));
+	    return (1);
+	}
+    }
 
     /* 5. Detach, PID file, privileges. */
     if (!foreground && detach() != 0)

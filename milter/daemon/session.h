@@ -44,6 +44,9 @@ struct cm_session {
     int     hdr_campaign_count;		/* campaign header fields seen */
     int     hdr_campaign_conflict;	/* repeated with another value */
     int     eoh_seen;			/* plugins were told */
+    int     rcpt_overflow;		/* more than MaxRecipients */
+    size_t  header_bytes;		/* header block so far */
+    int     header_overflow;		/* more than MaxHeaderBytes */
     char   *msgid;
     char   *from;
     int     bulk_hint;			/* List-Unsubscribe, Precedence */

@@ -208,6 +208,10 @@ t_run report receipts --audit-log "$LOGS/audit.log"
 t_has "campaign receipts: 1 recipient decision(s), 1 message(s)" "report: one log"
 t_run report 'bad id!'
 t_rc 65 "report: malformed campaign id"
+t_run report nosuchcampaign
+t_rc 0 "report: a campaign with no records"
+t_has "campaign nosuchcampaign: 0 recipient decision(s), 0 message(s)" \
+    "report: says there is nothing"
 
 # --- pseudonymised -------------------------------------------------------
 printf 'trace-test-key' > "$TMP/addr.key"

@@ -93,6 +93,31 @@ if [ -n "${CM_PLUGINDIR:-}" ]; then
 	"is named with the options it knows"
 fi
 
+# SocketMode and SocketGroup: the socket is created with them.
+grp=$(id -gn nobody 2>/dev/null || echo nogroup)
+t_conf "Socket unix:$TMP/s.sock" "AllowRoot yes" "SocketMode 0660" \
+    "SocketGroup $grp"
+"$DAEMON" -f -c "$CONF" > "$TMP/sout" 2>&1 &
+dpid=$!
+i=0
+while [ ! -S "$TMP/s.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t_eq "$(stat -c %a "$TMP/s.sock" 2>/dev/null)" 660 "SocketMode 0660 on the socket"
+t_eq "$(stat -c %G "$TMP/s.sock" 2>/dev/null)" "$grp" "SocketGroup on the socket"
+kill -TERM $dpid 2>/dev/null; wait $dpid
+t_conf "Socket inet:8891@127.0.0.1" "AllowRoot yes" "SocketMode 0660"
+d_run -f -c "$CONF"
+t_rc 78 "SocketMode with a TCP socket"
+t_has "SocketMode: only for a unix socket" "says why"
+t_conf "Socket unix:$TMP/s.sock" "AllowRoot yes" "SocketGroup no-such-group-here"
+d_run -f -c "$CONF"
+t_rc 78 "SocketGroup naming no group"
+t_has "SocketGroup: no such group \"no-such-group-here\"" "names the group"
+t_conf "Socket unix:$TMP/s.sock" "AllowRoot yes" "SocketMode rw-rw----"
+d_run -n -c "$CONF"
+t_rc 1 "SocketMode that is not octal"
+t_has "$CONF:4: SocketMode: bad value \"rw-rw----\" (expected octal permission bits, like 0660)" \
+    "names the line"
+
 printf 'Redis unix:%s/none.sock\nAllowRoot yes\nSocket unix:%s/m.sock\n' "$TMP" "$TMP" > "$CONF"
 d_run -n -c "$CONF"
 t_rc 1 "-n when Redis does not answer"

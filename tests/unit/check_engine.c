@@ -245,6 +245,102 @@ START_TEST(session_reuse_no_stale_state)
 }
 END_TEST
 
+START_TEST(header_64k_campaign)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+    char   *big = malloc(65536 + 1);
+
+    /* A 64 KiB campaign header: malformed, cut in the log, no crash. */
+    memset(big, 's', 65536);
+    big[65536] = 0;
+    (void) cm_on_mail(s, &mta, "<campaigns@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    cm_on_header(s, &mta, "X-Campaign-ID", big);
+    mta.qid = "Q64";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_REJECT);
+    ck_assert_str_eq(mta.rcode, "550");
+    ck_assert_ptr_nonnull(strstr(mta.text, ": not sent: bad-campaign-id"));
+    ck_assert_uint_lt(strlen(mta.text), 400);
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"reason\":\"bad-campaign-id\""));
+    free(big);
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(header_block_1mib)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+    char    line[1025];
+    int     i;
+
+    /*
+     * 1 MiB of header (default MaxHeaderBytes 256 KiB), the campaign
+     * header last, where nobody looks any more: refused, not passed.
+     */
+    memset(line, 'x', 1024);
+    line[1024] = 0;
+    (void) cm_on_mail(s, &mta, "<campaigns@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    for (i = 0; i < 1024; i++)
+	cm_on_header(s, &mta, "X-Filler", line);
+    cm_on_header(s, &mta, "X-Campaign-ID", "spring");
+    mta.qid = "Q1M";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_REJECT);
+    ck_assert_str_eq(mta.rcode, "550");
+    ck_assert_str_eq(mta.text, "<alice@example.org>: not sent: "
+		     "header-too-large (no campaign)");
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"qid\":\"Q1M\""));
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"reason\":\"header-too-large\""));
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(too_many_recipients_452)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    cfg.max_recipients = 2;
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<carol@example.org>"),
+		     CM_REPLY_REJECT);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<dave@example.org>"),
+		     CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "452");
+    ck_assert_str_eq(mta.xcode, "4.5.3");
+    ck_assert_str_eq(mta.text, "<dave@example.org>: not sent: "
+		     "too-many-recipients (campaign spring)");
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"rcpt\":\"dave@example.org\","
+				 "\"decision\":\"tempfail\",\"reason\":"
+				 "\"too-many-recipients\""));
+    mta.qid = "Q2";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_str_eq(mta.headers[0], "X-Consent-Milter: campaign=spring; "
+		     "allowed=1; denied=1; mode=enforce");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(too_many_recipients_non_smtp)
+{
+    cm_session *s = cm_session_new(&eng, 1);
+
+    /* The sendmail-command path may not refuse RCPT: the message waits. */
+    cfg.max_recipients = 1;
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<carol@example.org>"),
+		     CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "451");
+    ck_assert_str_eq(mta.text, "<alice@example.org>: not sent: "
+		     "too-many-recipients (campaign spring)");
+    cm_session_free(s);
+}
+END_TEST
+
 int     main(void)
 {
     Suite  *suite = suite_create("engine");
@@ -260,6 +356,10 @@ int     main(void)
     tcase_add_test(tc, store_down_at_mail);
     tcase_add_test(tc, header_strip_exact_raw);
     tcase_add_test(tc, session_reuse_no_stale_state);
+    tcase_add_test(tc, header_64k_campaign);
+    tcase_add_test(tc, header_block_1mib);
+    tcase_add_test(tc, too_many_recipients_452);
+    tcase_add_test(tc, too_many_recipients_non_smtp);
     suite_add_tcase(suite, tc);
     sr = srunner_create(suite);
     srunner_run_all(sr, CK_NORMAL);
