@@ -20,8 +20,10 @@
 /*	The plumbing of miltergen(1): packets of the milter protocol
 /*	(4-byte length, command byte, data) on one connection.
 /*
-/*	mg_connect() opens "unix:/path" or "inet:port@host" (60 s read
-/*	timeout). mg_negotiate() offers protocol version 6, every action
+/*	mg_connect() opens "unix:/path" or "inet:port@host" with a read
+/*	timeout of mg_timeout_ms (default 60 s), the MTA's command
+/*	timeout: a reply that does not come in time counts in
+/*	c->timedout and sets c->error. mg_negotiate() offers protocol version 6, every action
 /*	and every protocol flag an MTA can honour, and keeps the milter's
 /*	answer in c->actions and c->proto.
 /*
@@ -35,7 +37,7 @@
 /*
 /*	mg_read() reads one reply packet; its data is null-terminated.
 /*	mg_await() reads the answer to one step, past SMFIR_PROGRESS,
-/*	and counts the wait. mg_step_end() ends a step's packet and
+/*	and counts the wait (the longest one in c->max_wait). mg_step_end() ends a step's packet and
 /*	waits for its answer, unless the milter negotiated no reply for
 /*	it (nr_bit): then it returns MG_ANS_NONE.
 /* DIAGNOSTICS
@@ -77,6 +79,7 @@
 
 int     mg_verbose;
 int     mg_split_writes;
+int     mg_timeout_ms = 60000;
 
 /* mg_now - monotonic seconds */
 
@@ -114,7 +117,7 @@ int     mg_connect(const char *spec)
 {
     struct sockaddr_un sun;
     struct addrinfo hints, *res, *ai;
-    struct timeval tv = {60, 0};
+    struct timeval tv;
     char    port[32];
     const char *at, *path;
     int     fd = -1;
@@ -150,6 +153,8 @@ int     mg_connect(const char *spec)
     } else {
 	mg_die(64, "bad socket (unix:/path or inet:port@host)", spec);
     }
+    tv.tv_sec = mg_timeout_ms / 1000;
+    tv.tv_usec = (mg_timeout_ms % 1000) * 1000;
     if (fd >= 0)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return (fd);
@@ -265,6 +270,11 @@ static int fill(mg_conn *c, size_t want)
 	n = read(c->fd, c->in + c->inlen, MG_MAX_PKT + 8 - c->inlen);
 	if (n < 0 && errno == EINTR)
 	    continue;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	    fprintf(stderr, "miltergen: conn %d: no answer within %d ms "
+		    "(the MTA's timeout)\n", c->id, mg_timeout_ms);
+	    c->timedout++;
+	}
 	if (n <= 0) {
 	    c->error = 1;
 	    return (-1);
@@ -311,12 +321,15 @@ int     mg_await(mg_conn *c, char *text, size_t textlen)
     int     cmd;
     char   *data;
     size_t  len;
+    double  t0 = mg_now();
 
     c->st.waits++;
     do {
 	if (mg_read(c, &cmd, &data, &len) != 0)
 	    return (-1);
     } while (cmd == SMFIR_PROGRESS);
+    if (mg_now() - t0 > c->max_wait)
+	c->max_wait = mg_now() - t0;
     snprintf(text, textlen, "%.*s", (int) len, data);
     return (cmd);
 }

@@ -26,10 +26,13 @@ typedef struct mg_stats {
     unsigned long msgs, m_accept, m_reject, m_tempfail, m_abort;
     unsigned long rcpts, r_accept, r_refuse, r_strip, r_tempfail;
     unsigned long waits, mismatches, quarantined;
+    unsigned long m_cut_close, m_cut_abort;	/* broken off (-D) */
 } mg_stats;
 
 typedef struct mg_conn {
     int     id, fd, error;
+    int     timedout;			/* replies not within mg_timeout_ms */
+    double  max_wait;			/* longest wait for one reply, s */
     unsigned long actions, proto;	/* as negotiated */
     unsigned char *out;
     size_t  outlen, outsize;
@@ -46,6 +49,7 @@ typedef struct mg_conn {
 
 extern int mg_verbose;			/* trace packets on stderr */
 extern int mg_split_writes;		/* one write per packet */
+extern int mg_timeout_ms;		/* read timeout (MTA side) */
 
 extern double mg_now(void);
 extern void mg_die(int, const char *, const char *);

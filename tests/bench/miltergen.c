@@ -8,7 +8,7 @@
 /*		[-r rcpts] [-m envelope|header] [-x consent|none] [-u share]
 /*		[-N addresses] [-t pattern] [-f sender] [-C campaign]
 /*		[-A login] [-a client_addr] [-P port] [-b body_bytes]
-/*		[-W] [-Q] [-v]
+/*		[-W] [-Q] [-v] [-T] [-D cut[,cut...]] [-L file] [-R ms]
 /* DESCRIPTION
 /*	miltergen plays the MTA (as Postfix does, protocol version 6)
 /*	towards a milter on "unix:/path" or "inet:port@host", on -c
@@ -53,14 +53,56 @@
 /*	seconds (whichever comes first; default -n 1000). -Q only
 /*	negotiates, prints "actions=0x... protocol=0x..." and exits.
 /*	-v traces every packet on standard error.
+/*
+/*	Fault tests (tests/faults):
+/* .IP -T
+/*	A temporary failure is a valid outcome: a "451 4.7.1 ..." reply
+/*	at MAIL, at RCPT or at end of message is counted as tempfailed,
+/*	not as a mismatch (any other 4xx text is one). Whatever was not
+/*	tempfailed must still be decided as expected: a recipient that
+/*	should be refused is never accepted, and the X-Consent-Milter
+/*	counts are those of the recipients that were decided.
+/* .IP "-D cut[,cut...]"
+/*	Break messages off: message number n (over all connections) gets
+/*	cut n modulo the number of cuts. "full" is a whole message;
+/*	"close:STAGE" closes the connection abruptly (no QUIT) right
+/*	after STAGE, and the next message opens a new one; "abort:STAGE"
+/*	sends SMFIC_ABORT after STAGE (as an MTA does after RSET or a
+/*	lost client) and the next message reuses the connection. STAGE
+/*	is optneg, connect or helo (close only: the connection's start),
+/*	mail, rcpt (after the first RCPT), data, header (after half of
+/*	the headers), eoh, body (after half of the body), eom (all but
+/*	end of message), or reply (close only: end of message sent, its
+/*	answer not read). A full message after an aborted one on the same
+/*	connection shows stale state: its recipients and counts must be
+/*	its own.
+/* .IP "-L file"
+/*	Write one line per message to file, in the order they started:
+/*	"start_ms end_ms class qid k1,k2,..." with wall-clock
+/*	milliseconds since the epoch, the queue id that the message was
+/*	given, its address numbers, and class one of decided (every
+/*	recipient as expected), tempfail (every recipient tempfailed),
+/*	mixed (some tempfailed, the rest as expected), mismatch,
+/*	closed:STAGE or aborted:STAGE (-D), timeout (-R), error (the
+/*	connection was lost).
+/* .IP "-R ms"
+/*	The MTA's command timeout (default 60000): a reply that takes
+/*	longer is reported and counted (timeouts=), and, as Postfix does,
+/*	the connection is dropped and the next message opens a new one;
+/*	the message is logged (-L) as timeout.
 /* DIAGNOSTICS
 /*	Prints messages/s, recipient decisions/s, latency per message
 /*	(from MAIL to the final reply) p50 and p99, counts, and replies
 /*	waited for per message; then one line for scripts:
-/*	"RESULT key=value ...". The first ten answers that differ from
+/*	"RESULT key=value ...", which ends with tempfailed_msgs, cut_close,
+/*	cut_abort, timeouts, max_ms (the slowest message, ms) and
+/*	max_wait_ms (the longest wait for one reply: what an MTA's command
+/*	timeout sees). The
+/*	first ten answers that differ from
 /*	the expected ones are shown on standard error.
 /*	Exit status 0 when every answer was the expected one, 1 when one
-/*	was not, 2 on a connection or protocol error, 64 on bad usage.
+/*	was not, 2 on a connection or protocol error or an MTA-side
+/*	timeout (-R), 64 on bad usage.
 /*--*/
 
 /* System library. */
@@ -89,7 +131,7 @@
 /* Options, shared read-only by the threads. */
 static const char *opt_socket;
 static int opt_conns = 1, opt_rcpts = 1, opt_port = 1025, opt_header;
-static int opt_expect_none;
+static int opt_expect_none, opt_tempok;
 static long opt_total = -1, opt_per_conn;
 static double opt_seconds, opt_share;
 static unsigned long opt_addrs = 1000000;
@@ -98,6 +140,45 @@ static const char *opt_client = "192.0.2.1";
 static size_t opt_body = 1024;
 static char pat_pre[256], pat_post[256];
 static char *body;			/* opt_body bytes of text */
+static const char *opt_log;		/* -L: one line per message */
+
+/* Where a message is broken off (-D). */
+#define ST_NONE		0		/* nowhere: a full message */
+#define ST_OPTNEG	1
+#define ST_CONNECT	2
+#define ST_HELO		3
+#define ST_MAIL		4
+#define ST_RCPT		5
+#define ST_DATA		6
+#define ST_HEADER	7
+#define ST_EOH		8
+#define ST_BODY		9
+#define ST_EOM		10
+#define ST_REPLY	11
+static const char *stage_names[] = {"full", "optneg", "connect", "helo",
+    "mail", "rcpt", "data", "header", "eoh", "body", "eom", "reply", 0};
+
+typedef struct cut {
+    int     abort;			/* SMFIC_ABORT, else close */
+    int     stage;			/* ST_* */
+} cut;
+static cut *opt_cuts;
+static int opt_ncuts;
+static const cut no_cut = {0, ST_NONE};
+
+/* Per-message records (-L), one array per connection. */
+typedef struct rec {
+    long long t0, t1;			/* wall clock, ms */
+    char    cls;			/* see rec_class */
+    char    stage;			/* where it was cut, ST_* */
+    char    qid[24];
+    char   *ks;				/* "k1,k2,..." */
+} rec;
+typedef struct reclog {
+    rec    *r;
+    size_t  n, size;
+} reclog;
+static reclog *logs;			/* opt_conns of them */
 
 /* Shared run state. */
 static long claimed;			/* messages started, all threads */
@@ -111,6 +192,7 @@ typedef struct msg {
     char    qid[24];
     int     n;
     char   *addrs;			/* n slots: "<userK@example.org>" */
+    unsigned long *k;			/* n address numbers */
     int    *bad;			/* expected to be refused */
     int    *fate;			/* F_* */
     int     hdr_seen, hdr_allowed, hdr_denied;
@@ -123,6 +205,45 @@ typedef struct msg {
 #define F_REFUSED	1		/* 5xx at RCPT */
 #define F_TEMP		2		/* 4xx at RCPT */
 #define F_STRIPPED	3		/* SMFIR_DELRCPT */
+
+/* real_ms - wall-clock milliseconds, to compare with the test's events */
+
+static long long real_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+}
+
+/* log_msg - remember one message for -L */
+
+static void log_msg(mg_conn *c, const msg *m, int cls, int stage,
+		            long long t0)
+{
+    reclog *l;
+    rec    *r;
+    size_t  len = 0;
+    int     i;
+
+    if (opt_log == 0)
+	return;
+    l = logs + c->id;
+    if (l->n == l->size) {
+	l->size = l->size ? 2 * l->size : 256;
+	l->r = mg_alloc(l->r, l->size * sizeof(*l->r));
+    }
+    r = l->r + l->n++;
+    r->t0 = t0;
+    r->t1 = real_ms();
+    r->cls = (char) cls;
+    r->stage = (char) stage;
+    snprintf(r->qid, sizeof(r->qid), "%s", m->qid);
+    r->ks = mg_alloc(0, (size_t) m->n * 21 + 1);
+    r->ks[0] = 0;
+    for (i = 0; i < m->n; i++)
+	len += sprintf(r->ks + len, "%s%lu", i ? "," : "", m->k[i]);
+}
 
 /* mismatch - count an unexpected answer, show the first few */
 
@@ -141,9 +262,9 @@ static void mismatch(mg_conn *c, const msg *m, const char *fmt, const char *arg)
     pthread_mutex_unlock(&show_lock);
 }
 
-/* session_open - connect, negotiate, CONNECT and HELO */
+/* session_open - connect, negotiate, CONNECT and HELO; 1: cut at stop */
 
-static int session_open(mg_conn *c)
+static int session_open(mg_conn *c, int stop)
 {
     char    text[512], host[64], portbuf[2], helo[64];
     const char *nv_conn[] = {"j", "relay.bench.invalid", "{daemon_name}",
@@ -157,11 +278,14 @@ static int session_open(mg_conn *c)
     if ((c->fd = mg_connect(opt_socket)) < 0) {
 	fprintf(stderr, "miltergen: connect %s: %s\n", opt_socket,
 		strerror(errno));
+	c->error = 1;
 	return (-1);
     }
     c->outlen = c->inpos = c->inlen = 0;
     if (mg_negotiate(c) != 0)
 	return (-1);
+    if (stop == ST_OPTNEG)
+	goto cut;
     snprintf(host, sizeof(host), "client%d.bench.invalid [%s]", c->id,
 	     opt_client);
     snprintf(helo, sizeof(helo), "client%d.bench.invalid", c->id);
@@ -182,6 +306,8 @@ static int session_open(mg_conn *c)
 	    return (-1);
 	}
     }
+    if (stop == ST_CONNECT)
+	goto cut;
     mg_macros(c, SMFIC_HELO, nv_none);
     if (!(c->proto & SMFIP_NOHELO)) {
 	at = mg_pkt_begin(c, SMFIC_HELO);
@@ -189,7 +315,17 @@ static int session_open(mg_conn *c)
 	if (mg_step_end(c, at, SMFIP_NR_HELO, text, sizeof(text)) < 0)
 	    return (-1);
     }
+    if (stop == ST_HELO)
+	goto cut;
     return (0);
+
+cut:
+    /* Abruptly: what is buffered goes out, then no QUIT. */
+    if (mg_flush(c) != 0)
+	return (-1);
+    close(c->fd);
+    c->fd = -1;
+    return (1);
 }
 
 /* session_close - QUIT and close */
@@ -227,6 +363,7 @@ static void make_msg(mg_conn *c, msg *m, long seq)
 	    k = 4 * j + (j & 1);
 	}
 	snprintf(ADDR(m, i), ADDR_SIZE, "<%s%lu%s>", pat_pre, k, pat_post);
+	m->k[i] = k;
 	m->fate[i] = F_PENDING;
     }
     m->hdr_seen = 0;
@@ -239,11 +376,14 @@ static int eom_answers(mg_conn *c, msg *m, char *text, size_t textlen)
     int     cmd, i, hint = 0;
     char   *data, *value;
     size_t  len;
+    double  t0 = mg_now();
 
     c->st.waits++;
     for (;;) {
 	if (mg_read(c, &cmd, &data, &len) != 0)
 	    return (-1);
+	if (mg_now() - t0 > c->max_wait)
+	    c->max_wait = mg_now() - t0;
 	switch (cmd) {
 	case SMFIR_DELRCPT:
 	    if (!(c->actions & SMFIF_DELRCPT))
@@ -296,6 +436,13 @@ static int eom_answers(mg_conn *c, msg *m, char *text, size_t textlen)
     }
 }
 
+/* temp_text_ok - a tempfail says what DESIGN.md section 6 says */
+
+static int temp_text_ok(int verdict, const char *text)
+{
+    return (verdict != SMFIR_REPLYCODE || strncmp(text, "451 4.7.1 ", 10) == 0);
+}
+
 /* finish - account one message and check it against the expectation */
 
 static void finish(mg_conn *c, msg *m, int verdict, const char *text,
@@ -306,6 +453,7 @@ static void finish(mg_conn *c, msg *m, int verdict, const char *text,
 			|| (verdict == SMFIR_REPLYCODE && text[0] == '5'));
     int     tempfailed = (verdict == SMFIR_TEMPFAIL
 			  || (verdict == SMFIR_REPLYCODE && text[0] == '4'));
+    int     n_eff = 0, bad_eff = 0;	/* recipients decided (-T) */
     char    why[160];
 
     for (i = 0; i < m->n; i++) {
@@ -337,10 +485,38 @@ static void finish(mg_conn *c, msg *m, int verdict, const char *text,
 		     : (verdict == SMFIR_REJECT ? "reject" : "a refusal"));
 	return;
     }
+
+    /*
+     * With -T a tempfailed message, or recipient, is fine, as long as
+     * nobody who should be refused got through before it.
+     */
+    if (opt_tempok && tempfailed) {
+	if (!temp_text_ok(verdict, text))
+	    mismatch(c, m, "expected 451 4.7.1, got", text);
+	for (i = 0; i < m->n; i++)
+	    if ((m->fate[i] == F_REFUSED || m->fate[i] == F_STRIPPED)
+		&& !m->bad[i]) {
+		snprintf(why, sizeof(why), "recipient %s refused, expected "
+			 "accepted or tempfailed", ADDR(m, i));
+		mismatch(c, m, why, 0);
+		return;
+	    }
+	return;
+    }
+    for (i = 0; i < m->n; i++) {
+	if (opt_tempok && m->fate[i] == F_TEMP)
+	    continue;
+	n_eff++;
+	bad_eff += m->bad[i];
+    }
+    if (n_eff == 0)			/* all tempfailed at RCPT (-T) */
+	return;
     for (i = 0; i < m->n; i++) {
 	int     want = !m->bad[i] ? F_PENDING : at_rcpt ? F_REFUSED
-	: (bad == m->n ? F_PENDING : F_STRIPPED);
+	: (bad_eff == n_eff ? F_PENDING : F_STRIPPED);
 
+	if (opt_tempok && m->fate[i] == F_TEMP)
+	    continue;
 	if (m->fate[i] != want) {
 	    snprintf(why, sizeof(why), "recipient %s: fate %d, expected %d",
 		     ADDR(m, i), m->fate[i], want);
@@ -348,20 +524,84 @@ static void finish(mg_conn *c, msg *m, int verdict, const char *text,
 	    return;
 	}
     }
-    if (bad == m->n) {
+    if (bad_eff == n_eff) {
 	if (at_rcpt ? reached_eom : !rejected)
 	    mismatch(c, m, "expected the message refused, got", text);
 	return;
     }
     if (!(verdict == SMFIR_ACCEPT || verdict == SMFIR_CONTINUE)) {
 	mismatch(c, m, "expected the message accepted, got", text);
-    } else if (!m->hdr_seen || m->hdr_allowed != m->n - bad
-	       || m->hdr_denied != bad) {
+    } else if (!m->hdr_seen || m->hdr_allowed != n_eff - bad_eff
+	       || m->hdr_denied != bad_eff) {
 	snprintf(why, sizeof(why), "X-Consent-Milter: seen %d allowed=%d "
 		 "denied=%d, expected allowed=%d denied=%d", m->hdr_seen,
-		 m->hdr_allowed, m->hdr_denied, m->n - bad, bad);
+		 m->hdr_allowed, m->hdr_denied, n_eff - bad_eff, bad_eff);
 	mismatch(c, m, why, 0);
     }
+}
+
+/* rec_class - what became of a finished message, for -L */
+
+static int rec_class(const msg *m, int verdict, const char *text,
+		             unsigned long mismatches_before, const mg_conn *c)
+{
+    int     i, temp = 0;
+    int     tempfailed = (verdict == SMFIR_TEMPFAIL
+			  || (verdict == SMFIR_REPLYCODE && text[0] == '4'));
+
+    if (c->st.mismatches != mismatches_before)
+	return ('X');
+    for (i = 0; i < m->n; i++)
+	temp += (m->fate[i] == F_TEMP || (tempfailed
+					 && m->fate[i] == F_PENDING));
+    return (temp == 0 ? 'D' : temp == m->n ? 'T' : 'M');
+}
+
+/* finish_cut - account a message that was broken off (-D) */
+
+static void finish_cut(mg_conn *c, msg *m, const cut *k)
+{
+    int     i, refused = 0, temp = 0;
+    char    why[160];
+
+    for (i = 0; i < m->n; i++) {
+	refused += (m->fate[i] == F_REFUSED);
+	temp += (m->fate[i] == F_TEMP);
+	if (m->fate[i] == F_REFUSED && !m->bad[i]) {
+	    snprintf(why, sizeof(why), "recipient %s refused, expected "
+		     "accepted", ADDR(m, i));
+	    mismatch(c, m, why, 0);
+	}
+	if (m->fate[i] == F_TEMP && !opt_tempok) {
+	    snprintf(why, sizeof(why), "recipient %s tempfailed",
+		     ADDR(m, i));
+	    mismatch(c, m, why, 0);
+	}
+    }
+    /* The decisions seen before the cut count; the rest were never made. */
+    c->st.rcpts += refused + temp;
+    c->st.r_refuse += refused;
+    c->st.r_tempfail += temp;
+    if (k->abort)
+	c->st.m_cut_abort++;
+    else
+	c->st.m_cut_close++;
+}
+
+/* cut_now - break the message off: SMFIC_ABORT, or close abruptly */
+
+static int cut_now(mg_conn *c, const cut *k)
+{
+    if (k->abort) {
+	/* No reply is due: it goes out with the next packet. */
+	mg_pkt_end(c, mg_pkt_begin(c, SMFIC_ABORT));
+	return (0);
+    }
+    if (mg_flush(c) != 0)
+	return (-1);
+    close(c->fd);
+    c->fd = -1;
+    return (0);
 }
 
 /* header - one SMFIC_HEADER step */
@@ -392,7 +632,7 @@ static int final(int ans)
 
 /* send_message - one mail transaction; -1 on a connection error */
 
-static int send_message(mg_conn *c, msg *m, long seq)
+static int send_message(mg_conn *c, msg *m, long seq, const cut *k)
 {
     char    text[1024], buf[1024], sender[512], msgid[128];
     const char *nv_mail[] = {"{mail_addr}", sender, "{mail_mailer}", "smtp",
@@ -401,6 +641,9 @@ static int send_message(mg_conn *c, msg *m, long seq)
     const char *nv_qid[] = {"i", m->qid, 0};
     const char *hdrs[12][2];
     double  t0 = mg_now();
+    long long t0_real = real_ms();
+    unsigned long mm0 = c->st.mismatches;
+    int     timeouts0 = c->timedout;
     int     at_rcpt = !opt_header && opt_port != 0 && !opt_expect_none;
     int     ans = MG_ANS_NONE, i, nh = 0, live = 0;
     size_t  at, off, chunk;
@@ -418,10 +661,12 @@ static int send_message(mg_conn *c, msg *m, long seq)
 	mg_putstr(c, buf);
 	mg_putstr(c, "BODY=8BITMIME");
 	if ((ans = mg_step_end(c, at, SMFIP_NR_MAIL, text, sizeof(text))) < 0)
-	    return (-1);
+	    goto lost;
 	if (final(ans))
 	    goto done;
     }
+    if (k->stage == ST_MAIL)
+	goto cut;
 
     /* RCPT */
     for (i = 0; i < m->n; i++) {
@@ -435,7 +680,7 @@ static int send_message(mg_conn *c, msg *m, long seq)
 	at = mg_pkt_begin(c, SMFIC_RCPT);
 	mg_putstr(c, ADDR(m, i));
 	if ((ans = mg_step_end(c, at, SMFIP_NR_RCPT, text, sizeof(text))) < 0)
-	    return (-1);
+	    goto lost;
 	if (ans == SMFIR_ACCEPT || ans == SMFIR_DISCARD)
 	    goto done;
 	if (ans == SMFIR_REJECT || (ans == SMFIR_REPLYCODE && text[0] == '5'))
@@ -447,6 +692,10 @@ static int send_message(mg_conn *c, msg *m, long seq)
 	if (m->fate[i] == F_REFUSED && ans == SMFIR_REPLYCODE
 	    && strncmp(text, "550 5.7.1 ", 10) != 0)
 	    mismatch(c, m, "RCPT reply text", text);
+	if (m->fate[i] == F_TEMP && opt_tempok && !temp_text_ok(ans, text))
+	    mismatch(c, m, "RCPT reply text", text);
+	if (i == 0 && k->stage == ST_RCPT)
+	    goto cut;
     }
     ans = MG_ANS_NONE;
     if (live == 0) {			/* nobody left: the MTA aborts */
@@ -459,10 +708,12 @@ static int send_message(mg_conn *c, msg *m, long seq)
     if (!(c->proto & SMFIP_NODATA)) {
 	at = mg_pkt_begin(c, SMFIC_DATA);
 	if ((ans = mg_step_end(c, at, SMFIP_NR_DATA, text, sizeof(text))) < 0)
-	    return (-1);
+	    goto lost;
 	if (final(ans))
 	    goto done;
     }
+    if (k->stage == ST_DATA)
+	goto cut;
     snprintf(buf, sizeof(buf), "from client%d.bench.invalid (client%d "
 	     "[%s])\r\n\tby relay.bench.invalid (Postfix) with ESMTP id %s",
 	     c->id, c->id, opt_client, m->qid);
@@ -481,47 +732,77 @@ static int send_message(mg_conn *c, msg *m, long seq)
     snprintf(msgid, sizeof(msgid), "<%s.%d@bench.example>", m->qid, c->id);
     for (i = 0; i < nh; i++) {
 	if ((ans = header(c, hdrs[i][0], hdrs[i][1], text, sizeof(text))) < 0)
-	    return (-1);
+	    goto lost;
 	if (ans == SMFIR_SKIP)
 	    c->skip_hdr = 1;
 	else if (final(ans))
 	    goto done;
+	if (i == nh / 2 && k->stage == ST_HEADER)
+	    goto cut;
     }
     mg_macros(c, SMFIC_EOH, nv_qid);
     if (!(c->proto & SMFIP_NOEOH)) {
 	at = mg_pkt_begin(c, SMFIC_EOH);
 	if ((ans = mg_step_end(c, at, SMFIP_NR_EOH, text, sizeof(text))) < 0)
-	    return (-1);
+	    goto lost;
 	if (final(ans))
 	    goto done;
     }
+    if (k->stage == ST_EOH)
+	goto cut;
     for (off = 0; off < opt_body && !(c->proto & SMFIP_NOBODY)
 	 && !c->skip_body; off += chunk) {
 	chunk = opt_body - off > MILTER_CHUNK_SIZE ? MILTER_CHUNK_SIZE
 	    : opt_body - off;
+	if (k->stage == ST_BODY && off == 0 && opt_body > 1)
+	    chunk = opt_body / 2 < chunk ? opt_body / 2 : chunk;
 	at = mg_pkt_begin(c, SMFIC_BODY);
 	mg_put(c, body + off, chunk);
 	if ((ans = mg_step_end(c, at, SMFIP_NR_BODY, text, sizeof(text))) < 0)
-	    return (-1);
+	    goto lost;
 	if (ans == SMFIR_SKIP)
 	    c->skip_body = 1;
 	else if (final(ans))
 	    goto done;
+	if (k->stage == ST_BODY)
+	    goto cut;
     }
+    if (k->stage == ST_BODY || k->stage == ST_EOM)
+	goto cut;
 
     /* End of message: modifications, then the verdict. */
     mg_macros(c, SMFIC_BODYEOB, nv_qid);
     mg_pkt_end(c, mg_pkt_begin(c, SMFIC_BODYEOB));
+    if (k->stage == ST_REPLY)
+	goto cut;
     if ((ans = eom_answers(c, m, text, sizeof(text))) < 0)
-	return (-1);
+	goto lost;
     finish(c, m, ans, text, at_rcpt, 1);
+    log_msg(c, m, rec_class(m, ans, text, mm0, c), ST_NONE, t0_real);
     goto timed;
 
 done:
     /* Ended early: an MTA tells the milter the transaction is over. */
     if (ans != MG_ANS_NONE)
 	mg_pkt_end(c, mg_pkt_begin(c, SMFIC_ABORT));
-    finish(c, m, ans == MG_ANS_NONE ? SMFIR_CONTINUE : ans, text, at_rcpt, 0);
+    ans = (ans == MG_ANS_NONE ? SMFIR_CONTINUE : ans);
+    finish(c, m, ans, text, at_rcpt, 0);
+    log_msg(c, m, rec_class(m, ans, text, mm0, c), ST_NONE, t0_real);
+    goto timed;
+
+cut:
+    /* Broken off on purpose (-D): not timed. */
+    if (cut_now(c, k) != 0)
+	goto lost;
+    finish_cut(c, m, k);
+    log_msg(c, m, c->st.mismatches != mm0 ? 'X' : k->abort ? 'A' : 'C',
+	    k->stage, t0_real);
+    return (0);
+
+lost:
+    log_msg(c, m, c->timedout > timeouts0 ? 'O' : 'E', ST_NONE, t0_real);
+    return (-1);
+
 timed:
     if (c->nlat == c->latsize) {
 	c->latsize = c->latsize ? 2 * c->latsize : 1024;
@@ -538,10 +819,14 @@ static void *worker(void *arg)
     mg_conn *c = arg;
     msg     m;
     long    seq, in_conn = 0;
+    const cut *k;
+    long long t0;
+    int     st;
 
     memset(&m, 0, sizeof(m));
     m.n = opt_rcpts;
     m.addrs = mg_alloc(0, (size_t) m.n * ADDR_SIZE);
+    m.k = mg_alloc(0, m.n * sizeof(*m.k));
     m.bad = mg_alloc(0, m.n * sizeof(*m.bad));
     m.fate = mg_alloc(0, m.n * sizeof(*m.fate));
     c->in = mg_alloc(0, MG_MAX_PKT + 16);
@@ -555,7 +840,7 @@ static void *worker(void *arg)
      * pool can leave a new session waiting until busy ones pause: the
      * wait lets it catch up, and no connection starts late.
      */
-    if (session_open(c) != 0) {
+    if (session_open(c, ST_NONE) != 0) {
 	c->error = 1;
 	session_close(c);
     }
@@ -566,10 +851,41 @@ static void *worker(void *arg)
 	if ((opt_total >= 0 && seq >= opt_total)
 	    || (deadline > 0 && mg_now() >= deadline))
 	    break;
-	if (c->fd < 0 && (c->error || session_open(c) != 0))
+	k = opt_ncuts ? opt_cuts + seq % opt_ncuts : &no_cut;
+
+	/* A cut at the connection's start: a new connection for it. */
+	if (k->stage != ST_NONE && k->stage <= ST_HELO) {
+	    session_close(c);
+	    in_conn = 0;
+	    if (c->error)
+		break;
+	    t0 = real_ms();
+	    make_msg(c, &m, seq);
+	    if ((st = session_open(c, k->stage)) < 0) {
+		log_msg(c, &m, 'E', ST_NONE, t0);
+		break;
+	    }
+	    c->st.m_cut_close++;
+	    log_msg(c, &m, 'C', k->stage, t0);
+	    continue;
+	}
+	if (c->fd < 0 && (c->error || session_open(c, ST_NONE) != 0))
 	    break;
-	if (send_message(c, &m, seq) != 0)
-	    break;
+	st = c->timedout;
+	if (send_message(c, &m, seq, k) != 0) {
+	    if (c->timedout == st)
+		break;
+	    /* The MTA's timeout: it drops the connection, and goes on. */
+	    close(c->fd);
+	    c->fd = -1;
+	    c->error = 0;
+	    in_conn = 0;
+	    continue;
+	}
+	if (c->fd < 0) {		/* closed on purpose (-D) */
+	    in_conn = 0;
+	    continue;
+	}
 	if (opt_per_conn > 0 && ++in_conn >= opt_per_conn) {
 	    session_close(c);
 	    in_conn = 0;
@@ -580,6 +896,7 @@ static void *worker(void *arg)
 		"error\n", c->id);
     session_close(c);
     free(m.addrs);
+    free(m.k);
     free(m.bad);
     free(m.fate);
     free(c->in);
@@ -608,8 +925,94 @@ static void usage(void)
 	    "  [-N addresses] [-t user%%u@example.org] [-f sender] "
 	    "[-C campaign] [-A login]\n"
 	    "  [-a client_addr] [-P client_port] [-b body_bytes] [-W] [-Q] "
-	    "[-v]\n");
+	    "[-v]\n"
+	    "  [-T] [-D full|close:STAGE|abort:STAGE,...] [-L file] "
+	    "[-R timeout_ms]\n");
     exit(64);
+}
+
+/* parse_cuts - the -D list */
+
+static void parse_cuts(const char *arg)
+{
+    char   *copy = strdup(arg), *item, *save = 0, *colon;
+    int     i;
+
+    if (copy == 0)
+	mg_die(2, "out of memory", 0);
+    for (item = strtok_r(copy, ",", &save); item;
+	 item = strtok_r(0, ",", &save)) {
+	opt_cuts = mg_alloc(opt_cuts, (opt_ncuts + 1) * sizeof(*opt_cuts));
+	opt_cuts[opt_ncuts].abort = 0;
+	opt_cuts[opt_ncuts].stage = ST_NONE;
+	if (strcmp(item, "full") != 0) {
+	    if ((colon = strchr(item, ':')) == 0)
+		mg_die(64, "-D: expected full, close:STAGE or abort:STAGE",
+		       item);
+	    *colon++ = 0;
+	    if (strcmp(item, "abort") == 0)
+		opt_cuts[opt_ncuts].abort = 1;
+	    else if (strcmp(item, "close") != 0)
+		mg_die(64, "-D: expected close or abort", item);
+	    for (i = 1; stage_names[i] && strcmp(stage_names[i], colon); i++)
+		 /* void */ ;
+	    if (stage_names[i] == 0)
+		mg_die(64, "-D: unknown stage", colon);
+	    if (opt_cuts[opt_ncuts].abort && (i < ST_MAIL || i > ST_EOM))
+		mg_die(64, "-D: abort only from mail to eom", colon);
+	    opt_cuts[opt_ncuts].stage = i;
+	}
+	opt_ncuts++;
+    }
+    free(copy);
+    if (opt_ncuts == 0)
+	mg_die(64, "-D: empty list", arg);
+}
+
+/* write_log - the -L file, messages in the order they started */
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = *(rec *const *) a, *y = *(rec *const *) b;
+
+    return (x->t0 < y->t0 ? -1 : x->t0 > y->t0);
+}
+
+static void write_log(void)
+{
+    static const char *cls_names[] = {"Ddecided", "Ttempfail", "Mmixed",
+	"Xmismatch", "Cclosed", "Aaborted", "Otimeout", "Eerror", 0};
+    const char **np;
+    rec   **all;
+    size_t  n = 0, i, j;
+    FILE   *fp;
+    int     c;
+
+    for (c = 0; c < opt_conns; c++)
+	n += logs[c].n;
+    all = mg_alloc(0, n * sizeof(*all));
+    for (n = 0, c = 0; c < opt_conns; c++)
+	for (j = 0; j < logs[c].n; j++)
+	    all[n++] = logs[c].r + j;
+    qsort(all, n, sizeof(*all), cmp_rec);
+    if ((fp = fopen(opt_log, "w")) == 0)
+	mg_die(2, "cannot write -L file", opt_log);
+    for (i = 0; i < n; i++) {
+	for (np = cls_names; *np && **np != all[i]->cls; np++)
+	     /* void */ ;
+	fprintf(fp, "%lld %lld %s%s%s %s %s\n", all[i]->t0, all[i]->t1,
+		*np ? *np + 1 : "?", all[i]->stage ? ":" : "",
+		all[i]->stage ? stage_names[(int) all[i]->stage] : "",
+		all[i]->qid, all[i]->ks);
+    }
+    if (fclose(fp) != 0)
+	mg_die(2, "cannot write -L file", opt_log);
+    for (c = 0; c < opt_conns; c++) {
+	for (j = 0; j < logs[c].n; j++)
+	    free(logs[c].r[j].ks);
+	free(logs[c].r);
+    }
+    free(all);
 }
 
 /* probe - negotiate only and print what the milter asked for */
@@ -635,16 +1038,16 @@ static int probe(void)
 
 int     main(int argc, char **argv)
 {
-    int     ch, i, probe_only = 0, errors = 0;
+    int     ch, i, probe_only = 0, errors = 0, timeouts = 0;
     const char *pattern = "user%u@example.org", *pct;
     mg_conn   *conns;
     pthread_t *tids;
     mg_stats   t;
-    double  t0, secs, *lat, p50 = 0, p99 = 0;
+    double  t0, secs, *lat, p50 = 0, p99 = 0, pmax = 0, max_wait = 0;
     size_t  nlat = 0, k;
     unsigned long cmin = 0, cmax = 0;
 
-    while ((ch = getopt(argc, argv, "s:c:n:d:k:r:m:x:u:N:t:f:C:A:a:P:b:WQvh"))
+    while ((ch = getopt(argc, argv, "s:c:n:d:k:r:m:x:u:N:t:f:C:A:a:P:b:WQvhTD:L:R:"))
 	   != -1) {
 	switch (ch) {
 	case 's': opt_socket = optarg; break;
@@ -675,11 +1078,16 @@ int     main(int argc, char **argv)
 	case 'W': mg_split_writes = 1; break;
 	case 'Q': probe_only = 1; break;
 	case 'v': mg_verbose = 1; break;
+	case 'T': opt_tempok = 1; break;
+	case 'D': parse_cuts(optarg); break;
+	case 'L': opt_log = optarg; break;
+	case 'R': mg_timeout_ms = atoi(optarg); break;
 	default: usage();
 	}
     }
     if (opt_socket == 0 || optind != argc || opt_conns < 1 || opt_rcpts < 1
-	|| opt_share < 0 || opt_share > 1 || opt_port < 0 || opt_port > 65535)
+	|| opt_share < 0 || opt_share > 1 || opt_port < 0 || opt_port > 65535
+	|| mg_timeout_ms < 1)
 	usage();
     signal(SIGPIPE, SIG_IGN);
     if (probe_only)
@@ -703,6 +1111,8 @@ int     main(int argc, char **argv)
     conns = mg_alloc(0, opt_conns * sizeof(*conns));
     tids = mg_alloc(0, opt_conns * sizeof(*tids));
     memset(conns, 0, opt_conns * sizeof(*conns));
+    logs = mg_alloc(0, opt_conns * sizeof(*logs));
+    memset(logs, 0, opt_conns * sizeof(*logs));
     if (pthread_barrier_init(&ready, 0, opt_conns + 1) != 0
 	|| pthread_barrier_init(&go, 0, opt_conns + 1) != 0)
 	mg_die(2, "cannot make a barrier", 0);
@@ -736,6 +1146,9 @@ int     main(int argc, char **argv)
 	nlat += conns[i].nlat;
 	free(conns[i].lat);
 	errors += conns[i].error;
+	timeouts += conns[i].timedout;
+	if (conns[i].max_wait > max_wait)
+	    max_wait = conns[i].max_wait;
 	t.msgs += s->msgs, t.m_accept += s->m_accept;
 	t.m_reject += s->m_reject, t.m_tempfail += s->m_tempfail;
 	t.m_abort += s->m_abort, t.rcpts += s->rcpts;
@@ -743,6 +1156,7 @@ int     main(int argc, char **argv)
 	t.r_strip += s->r_strip, t.r_tempfail += s->r_tempfail;
 	t.waits += s->waits, t.mismatches += s->mismatches;
 	t.quarantined += s->quarantined;
+	t.m_cut_close += s->m_cut_close, t.m_cut_abort += s->m_cut_abort;
     }
     if (nlat > 0) {
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
@@ -750,6 +1164,7 @@ int     main(int argc, char **argv)
 	p50 = lat[k];
 	k = (size_t) (0.99 * (nlat - 1) + 0.5);
 	p99 = lat[k];
+	pmax = lat[nlat - 1];
     }
     printf("miltergen: %s, %s campaign, expect %s: %d connection(s), "
 	   "%d recipient(s)/message, %lu messages in %.2f s\n", opt_socket,
@@ -769,20 +1184,31 @@ int     main(int argc, char **argv)
 	   "%lu to %lu; %lu unexpected answer(s)%s\n",
 	   t.msgs ? (double) t.waits / t.msgs : 0.0, cmin, cmax,
 	   t.mismatches, errors ? "; CONNECTION ERRORS" : "");
+    if (opt_tempok || opt_ncuts || opt_log)
+	printf("  latency max %.3f ms, longest wait for one reply %.3f ms; "
+	       "%lu message(s) tempfailed; %lu closed abruptly, %lu aborted "
+	       "(-D); %d MTA-side timeout(s)\n", pmax, max_wait * 1000.0,
+	       t.m_tempfail, t.m_cut_close, t.m_cut_abort, timeouts);
     printf("RESULT mode=%s expect=%s conns=%d rcpts=%d msgs=%lu secs=%.3f "
 	   "msgs_per_s=%.1f rcpts_per_s=%.1f p50_ms=%.3f p99_ms=%.3f "
 	   "accepted=%lu refused=%lu stripped=%lu tempfailed=%lu "
 	   "rejected_msgs=%lu waits_per_msg=%.2f conn_min=%lu conn_max=%lu "
-	   "mismatches=%lu errors=%d\n",
+	   "mismatches=%lu errors=%d tempfailed_msgs=%lu cut_close=%lu "
+	   "cut_abort=%lu timeouts=%d max_ms=%.3f max_wait_ms=%.3f\n",
 	   opt_header ? "header" : "envelope",
 	   opt_expect_none ? "none" : "consent", opt_conns, opt_rcpts, t.msgs,
 	   secs, t.msgs / secs, t.rcpts / secs, p50, p99, t.r_accept,
 	   t.r_refuse, t.r_strip, t.r_tempfail, t.m_reject,
 	   t.msgs ? (double) t.waits / t.msgs : 0.0, cmin, cmax,
-	   t.mismatches, errors);
+	   t.mismatches, errors, t.m_tempfail, t.m_cut_close, t.m_cut_abort,
+	   timeouts, pmax, max_wait * 1000.0);
+    if (opt_log)
+	write_log();
     free(lat);
+    free(logs);
+    free(opt_cuts);
     free(body);
     free(conns);
     free(tids);
-    return (errors ? 2 : t.mismatches ? 1 : 0);
+    return (errors || timeouts ? 2 : t.mismatches ? 1 : 0);
 }

@@ -1,0 +1,165 @@
+#!/bin/sh
+# redis-slow.sh - Redis that stops answering: RedisTimeout holds under load
+#
+# RedisTimeout 300 ms, the default pool (RedisConnections 8), and 24
+# concurrent sessions (envelope and header campaigns, 3 recipients a
+# message; miltergen -T) whose MTA gives every milter reply 3 s
+# (miltergen -R 3000: Postfix's milter_command_timeout, scaled as
+# RedisTimeout is: 10 x). Redis is frozen (SIGSTOP) for 4 s, longer
+# than that MTA timeout, then resumed; later DEBUG SLEEP 1 blocks it.
+# Proves:
+#   - nothing is accepted unchecked: every message that started after
+#     the freeze and ended before Redis was resumed was tempfailed
+#     (451 4.7.1) or, where the MTA gave up on the milter, left to the
+#     MTA's default action (tempfail); the same during DEBUG SLEEP;
+#     every other answer is the expected decision;
+#   - from 1 s after Redis answers again, messages are decided again;
+#   - the daemon logs the timeouts, holds no more Redis connections
+#     than its pool, and exits 0 on SIGTERM with no sanitizer report;
+#   - RedisTimeout bounds what an MTA waits: no reply to one milter
+#     command, and no whole message, takes more than 5 x RedisTimeout
+#     (a functional bound with a wide margin, not a performance
+#     figure), so the MTA's command timeout is never hit. (Known daemon
+#     bug, marked TODO: see F_BUG below.)
+# Prints the counts and the latencies it saw.
+
+. "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/faults/lib.sh"
+
+TIMEOUT_MS=300
+BOUND_MS=$((5 * TIMEOUT_MS))
+MTA_TIMEOUT_MS=3000
+POOL=8
+F_BUG="a stalled Redis blocks sessions beyond RedisTimeout: lookups queue for the pool's connections without a deadline"
+
+f_redis_start
+f_seed
+f_daemon_start "RedisTimeout $TIMEOUT_MS" "RedisConnections $POOL"
+
+f_gen warm -c 16 -r 3 -u 0.25 -N "$F_RECORDS" -d 1 -R 10000
+t_eq "$gen_rc:$(kv "$gen_result" mismatches)" "0:0" \
+    "warm-up: every answer as expected"
+
+: > "$F_AUDIT"
+f_gen_bg env -T -c 16 -r 3 -u 0.25 -N "$F_RECORDS" -d 11 \
+    -R $MTA_TIMEOUT_MS -L "$F_TMP/env.log"
+env_pid=$gen_pid
+f_gen_bg hdr -T -m header -c 8 -r 3 -u 0.25 -N "$F_RECORDS" -d 11 \
+    -R $MTA_TIMEOUT_MS -L "$F_TMP/hdr.log"
+hdr_pid=$gen_pid
+
+# A redis-cli connected beforehand, fed through a FIFO: DEBUG SLEEP
+# starts as soon as it is written, not after a redis-cli start-up.
+mkfifo "$F_TMP/cli.fifo" || f_fatal "mkfifo"
+timeout 60 "$REDIS_CLI" -s "$FR_SOCK" < "$F_TMP/cli.fifo" \
+    > "$F_TMP/cli.out" 2>&1 &
+_bg_pids="$_bg_pids $!"
+exec 3> "$F_TMP/cli.fifo"
+
+# Each time is taken on the safe side: after the stop, before the resume.
+sleep 1.5
+kill -STOP "$redis_pid"
+t_stop=$(now_ms)
+sleep 4
+t_cont=$(now_ms)
+kill -CONT "$redis_pid"
+sleep 1.5
+t_sleep=$(now_ms)
+echo "DEBUG SLEEP 1" >&3
+slept() { grep -q '^OK' "$F_TMP/cli.out"; }
+wait_for 10 "DEBUG SLEEP" slept
+t_awake=$(now_ms)
+exec 3>&-
+echo "# Redis frozen (SIGSTOP) for $((t_cont - t_stop)) ms; DEBUG SLEEP 1" \
+    "answered after $((t_awake - t_sleep)) ms: $(cat "$F_TMP/cli.out")"
+echo "stop $t_stop cont $t_cont sleep $t_sleep awake $t_awake" > "$F_TMP/events"
+t_eq "$(cat "$F_TMP/cli.out")" OK "DEBUG SLEEP ran"
+
+gen_pid=$env_pid
+f_gen_wait env
+env_result=$gen_result
+gen_pid=$hdr_pid
+f_gen_wait hdr
+hdr_result=$gen_result
+t_true "the generators ran (RESULT lines)" \
+    test -n "$env_result" -a -n "$hdr_result"
+for g in env hdr; do
+    eval "r=\$${g}_result"
+    t_eq "$(kv "$r" mismatches):$(kv "$r" errors)" "0:0" \
+	"$g: no unexpected answer, no connection lost but to the MTA's timeout"
+done
+
+# DEBUG SLEEP 1 began within 100 ms of t_sleep (on a busy machine)
+# and lasted 1000 ms: a message that started after that and ended
+# before t_sleep + 1000 can have had no answer from Redis.
+cat "$F_TMP/env.log" "$F_TMP/hdr.log" > "$F_TMP/all.log"
+awk -v stop="$t_stop" -v cont="$t_cont" -v sleep_="$t_sleep" \
+    -v awake="$t_awake" -v tmo="$TIMEOUT_MS" '
+function unchecked(c) { return c != "tempfail" && c != "timeout" }
+{ total++; cls[$3]++; d = $2 - $1; if (d > max) max = d }
+$1 >= stop && $2 <= cont { frozen++; if (unchecked($3)) bad_frozen++ }
+$1 >= sleep_ + 100 && $2 <= sleep_ + 1000 {
+    asleep++; if (unchecked($3)) bad_asleep++ }
+$2 >= sleep_ + 100 && $2 <= sleep_ + 1000 && $3 == "tempfail" { asleep_temp++ }
+$1 >= cont + 1000 && $2 < sleep_ { after++; if ($3 != "decided") bad_after++ }
+$1 >= awake + 1000 { after2++; if ($3 != "decided") bad_after2++ }
+END {
+    printf "total=%d decided=%d tempfail=%d mixed=%d timeout=%d other=%d " \
+	"frozen=%d bad_frozen=%d asleep=%d bad_asleep=%d asleep_temp=%d " \
+	"after=%d " \
+	"bad_after=%d after2=%d bad_after2=%d max_ms=%d\n", total,
+	cls["decided"], cls["tempfail"], cls["mixed"], cls["timeout"],
+	total - cls["decided"] - cls["tempfail"] - cls["mixed"] - cls["timeout"],
+	frozen, bad_frozen, asleep, bad_asleep, asleep_temp, after, bad_after,
+	after2,
+	bad_after2, max
+}' "$F_TMP/all.log" > "$F_TMP/timeline"
+tl=$(cat "$F_TMP/timeline")
+echo "# timeline: $tl"
+t_eq "$(kv "$tl" other)" 0 "every message decided, tempfailed or both (no mismatch, no error)"
+t_true "frozen (SIGSTOP): some messages, none accepted unchecked" \
+    test "$(kv "$tl" frozen)" -gt 0 -a "$(kv "$tl" bad_frozen)" -eq 0
+t_true "DEBUG SLEEP: tempfails while it lasted, none accepted unchecked" \
+    test "$(kv "$tl" asleep_temp)" -gt 0 -a "$(kv "$tl" bad_asleep)" -eq 0
+t_true "from 1 s after SIGCONT: decided again" \
+    test "$(kv "$tl" after)" -gt 0 -a "$(kv "$tl" bad_after)" -eq 0
+t_true "from 1 s after DEBUG SLEEP: decided again" \
+    test "$(kv "$tl" after2)" -gt 0 -a "$(kv "$tl" bad_after2)" -eq 0
+t_true "the daemon logged Redis timeouts" \
+    grep -q 'consent store: redis unix:.*: timeout' "$F_DLOG"
+t_true "every audit line is one JSON object" f_json_lines "$F_AUDIT"
+t_eq "$(jq -r 'select(.decision == "allow" and .reason != "consent") | .rcpt' \
+    "$F_AUDIT" | wc -l)" 0 "every allow line has reason consent"
+t_le "$(f_clients)" $POOL "Redis clients after the run"
+
+# What an MTA waits for (functional bounds, generous margins).
+wait_ms=0
+timeouts=0
+for r in "$env_result" "$hdr_result"; do
+    w=$(kv "$r" max_wait_ms)
+    w=${w%.*}
+    [ "$w" -gt $wait_ms ] && wait_ms=$w
+    timeouts=$((timeouts + $(kv "$r" timeouts)))
+done
+max=$(kv "$tl" max_ms)
+echo "# longest wait for one milter reply: $wait_ms ms; slowest message:" \
+    "$max ms; MTA-side timeouts ($MTA_TIMEOUT_MS ms): $timeouts;" \
+    "bound $BOUND_MS ms"
+t_todo "$F_BUG" "no milter reply took more than 5 x RedisTimeout ($wait_ms ms)" \
+    test "$wait_ms" -le $BOUND_MS
+t_todo "$F_BUG" "no message took more than 5 x RedisTimeout ($max ms)" \
+    test "$max" -le $BOUND_MS
+t_todo "$F_BUG" "the MTA's command timeout was never hit ($timeouts times)" \
+    test "$timeouts" -eq 0
+
+for g in env hdr; do
+    eval "r=\$${g}_result"
+    echo "COUNTS $g: messages=$(kv "$r" msgs)" \
+	"tempfailed_msgs=$(kv "$r" tempfailed_msgs)" \
+	"recipients: accepted=$(kv "$r" accepted) refused=$(kv "$r" refused)" \
+	"stripped=$(kv "$r" stripped) tempfailed=$(kv "$r" tempfailed);" \
+	"MTA timeouts=$(kv "$r" timeouts); latency p50=$(kv "$r" p50_ms)" \
+	"p99=$(kv "$r" p99_ms) max=$(kv "$r" max_ms)" \
+	"longest reply=$(kv "$r" max_wait_ms) ms"
+done
+f_daemon_stop
+t_done
