@@ -23,19 +23,26 @@
 /*	split or forged by what a client sends.
 /*
 /*	Before cm_log_init() is called, lines go to standard error only.
+/*
+/*	When the syslog socket (_PATH_LOG) does not exist, syslog(3)
+/*	would try to connect again for every line, and lose it anyway:
+/*	lines are then not offered to syslog, and the socket is looked
+/*	for again at most once a second.
 /* DIAGNOSTICS
 /*	None: logging never fails the caller.
 /*--*/
 
 /* System library. */
 
+#include <paths.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <pthread.h>
+#include <unistd.h>
 
 /* Application-specific. */
 
@@ -45,6 +52,25 @@ static int log_syslog = 0;
 static int log_stderr = 1;
 static const char *log_ident = "consent-milter";
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long syslog_next_check;	/* monotonic ms; atomic */
+static int syslog_present;		/* atomic */
+
+/* syslog_ready - is there a syslog socket (looked for once a second) */
+
+static int syslog_ready(void)
+{
+    struct timespec ts;
+    long long now;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    if (now >= __atomic_load_n(&syslog_next_check, __ATOMIC_RELAXED)) {
+	__atomic_store_n(&syslog_next_check, now + 1000, __ATOMIC_RELAXED);
+	__atomic_store_n(&syslog_present, access(_PATH_LOG, F_OK) == 0,
+			 __ATOMIC_RELAXED);
+    }
+    return (__atomic_load_n(&syslog_present, __ATOMIC_RELAXED));
+}
 
 /* cm_log_init - choose where diagnostics go */
 
@@ -78,7 +104,7 @@ void    cm_log(int priority, const char *fmt,...)
     (void) vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
 
-    if (log_syslog)
+    if (log_syslog && syslog_ready())
 	syslog(priority, "%s", line);
     if (log_stderr) {
 	now = time((time_t *) 0);

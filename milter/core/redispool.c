@@ -21,6 +21,9 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
+/*	int	cm_redis_pool_healthy(pool)
+/*	cm_redis_pool *pool;
+/*
 /*	int	cm_redis_pool_error(c, saved_errno, err, errlen)
 /*	const redisContext *c;
 /*	int	saved_errno;
@@ -74,6 +77,14 @@
 /*	back to the replica when it is back. The switch is logged once
 /*	each way.
 /*
+/*	cm_redis_pool_healthy() returns 0 when there is a sign that Redis
+/*	went away: the last connect failed (and none succeeded since), or
+/*	Redis closed an idle pooled connection (it shut down or restarted;
+/*	such connections are dropped on the spot), else 1. It costs one
+/*	poll(2) of the idle connections and does not talk to Redis, so
+/*	1 is no promise: store(3) uses it to decide whether answers that
+/*	it cached may still be used.
+/*
 /*	cm_redis_pool_error() describes a failed context, with its address,
 /*	and returns CM_EX_TIMEOUT or CM_EX_BROKEN, for fn to return.
 /*
@@ -95,6 +106,7 @@
 
 /* System library. */
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +127,7 @@
 #define CM_POOL_RETRY_MS	200	/* no connect soon after a failure */
 #define CM_POOL_REPLICA_MS	1000	/* replica down: primary this long */
 #define CM_POOL_ERRSZ		512	/* internal message buffers */
+#define CM_POOL_PROBE_MAX	16	/* idle connections looked at */
 
 /* One borrowed or idle connection. */
 typedef struct pool_conn {
@@ -131,6 +144,8 @@ struct cm_redis_pool {
     int     idle_count;
     int     available;			/* contexts that may be borrowed */
     long long retry_at;			/* no connect before (ms, monotonic) */
+    long long stalled_until;		/* a command timed out: fail fast */
+    char    stall_err[CM_POOL_ERRSZ];	/* that timeout */
     char    down_err[CM_POOL_ERRSZ];	/* why the last connect failed */
     long long replica_retry_at;		/* primary only, until then */
     int     replica_down;		/* the replica failed last time */
@@ -271,10 +286,41 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
 {
     redisContext *expired = 0;
 
+    struct timespec deadline;
+    long long wait_ms;
+
     memset(pc, 0, sizeof(*pc));
+
+    /*
+     * A session never waits for a slot longer than one RedisTimeout, and
+     * not at all just after a command timed out: a stalled Redis would
+     * otherwise hold every session for (sessions / pool size) timeouts,
+     * until the MTA's own milter timeouts fire.
+     */
+    wait_ms = pool->target.timeout.tv_sec * 1000LL
+	+ pool->target.timeout.tv_usec / 1000;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += wait_ms / 1000;
+    deadline.tv_nsec += (wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+	deadline.tv_sec++;
+	deadline.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&pool->lock);
-    while (pool->available == 0)
-	pthread_cond_wait(&pool->freed, &pool->lock);
+    while (pool->available == 0 && now_ms() >= pool->stalled_until)
+	if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) != 0
+	    && pool->available == 0) {
+	    pthread_mutex_unlock(&pool->lock);
+	    cm_redis_err(err, errlen, "redis: no connection free within %lld ms"
+			 " (Redis slow or stalled)", wait_ms);
+	    return (-1);
+	}
+    if (now_ms() < pool->stalled_until) {
+	cm_redis_err(err, errlen, "%s (failing fast for %d ms)",
+		     pool->stall_err, CM_POOL_RETRY_MS);
+	pthread_mutex_unlock(&pool->lock);
+	return (-1);
+    }
     pool->available--;
     if (pool->idle_count > 0) {
 	*pc = pool->idle[--pool->idle_count];
@@ -331,6 +377,14 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 	else
 	    status = CM_EX_FAIL;
     }
+    if (status == CM_EX_TIMEOUT) {
+	pthread_mutex_lock(&pool->lock);
+	pool->stalled_until = now_ms() + CM_POOL_RETRY_MS;
+	snprintf(pool->stall_err, sizeof(pool->stall_err), "%s",
+		 err && *err ? err : "redis: timeout");
+	pthread_cond_broadcast(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+    }
     if (pc.c && (status == CM_EX_BROKEN || status == CM_EX_TIMEOUT
 		 || status == CM_EX_STALE)) {
 	redisFree(pc.c);
@@ -338,6 +392,50 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
     }
     pool_give(pool, &pc);
     return (status == CM_EX_OK ? 0 : -1);
+}
+
+/* cm_redis_pool_healthy - no sign that Redis went away */
+
+int     cm_redis_pool_healthy(cm_redis_pool *pool)
+{
+    struct pollfd pfd[CM_POOL_PROBE_MAX];
+    redisContext *dead[CM_POOL_PROBE_MAX];
+    int     ndead = 0;
+    int     n, i, top;
+
+    /*
+     * An idle connection in step with the server has nothing to read:
+     * readable means the server closed it (shut down, restarted, a
+     * client timeout). Look under the lock, so that no other thread is
+     * using the connections looked at; drop the dead ones at once, so
+     * that they do not spoil the next look.
+     */
+    pthread_mutex_lock(&pool->lock);
+    if (pool->retry_at != 0) {			/* the last connect failed */
+	pthread_mutex_unlock(&pool->lock);
+	return (0);
+    }
+    n = pool->idle_count < CM_POOL_PROBE_MAX ? pool->idle_count
+	: CM_POOL_PROBE_MAX;
+    for (i = 0; i < n; i++) {
+	pfd[i].fd = pool->idle[pool->idle_count - 1 - i].c->fd;
+	pfd[i].events = POLLIN;
+	pfd[i].revents = 0;
+    }
+    top = pool->idle_count - 1;
+    if (n > 0 && poll(pfd, n, 0) > 0) {
+	/* Highest slot first: the last one fills the hole, and is done. */
+	for (i = 0; i < n; i++) {
+	    if (pfd[i].revents == 0)
+		continue;
+	    dead[ndead++] = pool->idle[top - i].c;
+	    pool->idle[top - i] = pool->idle[--pool->idle_count];
+	}
+    }
+    pthread_mutex_unlock(&pool->lock);
+    for (i = 0; i < ndead; i++)
+	redisFree(dead[i]);
+    return (ndead == 0);
 }
 
 /* pool_free - free a pool's memory */

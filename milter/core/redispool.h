@@ -39,6 +39,7 @@ extern cm_redis_pool *cm_redis_pool_create(const cm_config *cfg,
 extern void cm_redis_pool_destroy(cm_redis_pool *pool);
 extern int cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 			             void *arg, char *err, size_t errlen);
+extern int cm_redis_pool_healthy(cm_redis_pool *pool);
 extern int cm_redis_pool_error(const redisContext *c, int saved_errno,
 			               char *err, size_t errlen);
 

@@ -11,6 +11,12 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
+/*	cm_store *cm_store_create_flags(cfg, flags, err, errlen)
+/*	const cm_config *cfg;
+/*	int	flags;
+/*	char	*err;
+/*	size_t	errlen;
+/*
 /*	void	cm_store_destroy(st)
 /*	cm_store *st;
 /*
@@ -49,6 +55,20 @@
 /*	connections are opened when first needed, so that the daemon can
 /*	start while Redis is down.
 /*
+/*	cm_store_create_flags() does the same; with CM_STORE_CACHE in
+/*	flags the handle keeps answers that every message of a campaign
+/*	needs for at most a second (cache(3)): sender mappings (Psender:,
+/*	found or not) and the records of active campaigns (Pcampaign:).
+/*	So pausing or closing a campaign, or changing a sender mapping,
+/*	takes up to a second to reach a daemon; resuming or registering
+/*	a campaign takes effect at once, as paused, closed and unknown
+/*	campaigns are not cached. Consent and suppression records are
+/*	never cached, nor is a failed lookup. While there is a sign that
+/*	Redis went away (the last connect failed, or Redis closed an idle
+/*	connection) the cache is not used, so that an outage shows at
+/*	once, as without it. The daemon sets the flag; consentctl does
+/*	not, so that "consentctl check" right after a change is exact.
+/*
 /*	A handle may be shared by any number of threads. Its connections
 /*	are a redispool(3): at most RedisConnections hiredis contexts, to
 /*	RedisReplica when configured, else to the primary (Redis, or the
@@ -62,6 +82,11 @@
 /*	dead (Redis restarted, a Sentinel failover) is replaced and the
 /*	call repeated once; every command here is a read, so that is
 /*	harmless.
+/*
+/*	Lookups of one recipient whose campaign record is known (the
+/*	RCPT-time lookups of an envelope campaign) are coalesced: the
+/*	requests that threads make at the same time share pipelined
+/*	writes (redisbatch(3)), with the same timeout and error rules.
 /*
 /*	Commands are sent as argument vectors with lengths: keys and
 /*	values may hold any byte, and no command is formatted from data.
@@ -100,13 +125,15 @@
 /* SEE ALSO
 /*	DESIGN.md section 3, the key layout (a contract).
 /*	redispool(3), the connection pool.
+/*	redisbatch(3), shared pipelined writes.
 /*	redisconn(3), connect, AUTH and Sentinel.
+/*	record(3), the replies.
+/*	cache(3), the daemon's cache.
 /*--*/
 
 /* System library. */
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,7 +145,10 @@
 
 /* Application-specific. */
 
+#include "cache.h"
 #include "campaign.h"
+#include "record.h"
+#include "redisbatch.h"
 #include "redisconn.h"
 #include "redispool.h"
 #include "store.h"
@@ -126,11 +156,17 @@
 #define CM_STORE_CHUNK		1000	/* commands per write */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
 #define CM_STORE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or value */
+#define CM_STORE_CACHE_MS	1000	/* campaign/sender answers live this long */
+#define CM_STORE_CACHE_SLOTS	256	/* per cache table */
+#define CM_STORE_BATCH_RCPTS	1	/* fetches this small are coalesced */
+#define CM_STORE_BATCH_LEADERS	1	/* coalesced batches in flight */
 
 struct cm_store {
     char   *prefix;			/* KeyPrefix */
     size_t  prefix_len;
     cm_redis_pool *pool;		/* connections */
+    cm_cache *cache;			/* or NULL: CM_STORE_CACHE not set */
+    cm_redis_batch *batch;		/* coalesces small fetches */
 };
 
 /* A growing buffer for keys. */
@@ -139,23 +175,6 @@ typedef struct keybuf {
     size_t  len;
     size_t  size;
 } keybuf;
-
-/* parse_uint - strict decimal: digits only, at most max */
-
-static int parse_uint(const char *s, size_t len, long long max,
-		              long long *out)
-{
-    long long val = 0;
-    size_t  n;
-
-    for (n = 0; n < len; n++) {
-	if (s[n] < '0' || s[n] > '9' || val > (max - (s[n] - '0')) / 10)
-	    return (-1);
-	val = val * 10 + (s[n] - '0');
-    }
-    *out = val;
-    return (len > 0 ? 0 : -1);
-}
 
 /* key_build - compose prefix, part and name: "cm:" "consent:" id */
 
@@ -337,156 +356,17 @@ static void fetch_reset(struct fetch_req *req, int free_old)
     req->fill = (req->campaign_id == 0);
 }
 
-/* bad_field - a missing or bad field of a campaign record */
-
-static int bad_field(const keybuf *kb, char *err, size_t errlen,
-		             const char *field, const redisReply *value)
-{
-    char    show[CM_STORE_SHOWSZ];
-
-    if (value == 0)
-	return (key_error(kb, err, errlen, "field \"%s\" is missing", field));
-    cm_redis_escape(show, sizeof(show), value->str, value->len);
-    return (key_error(kb, err, errlen, "field \"%s\" has bad value \"%s\"",
-		      field, show));
-}
-
 /* campaign_parse - HGETALL Pcampaign:<id> into a campaign record */
 
 static int campaign_parse(struct fetch_req *req, const redisReply *r,
 			          const keybuf *kb, char *err, size_t errlen)
 {
-    static const char *names[] = {
-	"purpose", "basis", "status", "max_age_days", "senders",
-    };
-    const redisReply *field[sizeof(names) / sizeof(names[0])] = {0};
-    const redisReply *v;
-    cm_campaign *camp = req->camp;
-    char    show[CM_STORE_SHOWSZ];
-    long long days;
-    size_t  i, n;
+    char    why[CM_STORE_ERRSZ];
 
-    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
-	return (key_error(kb, err, errlen, "%s",
-			  cm_redis_reply_show(show, sizeof(show), r)));
-    if (r->elements == 0)			/* Redis has no empty hashes */
-	return (CM_EX_OK);
-    for (i = 0; i < r->elements; i += 2) {
-	if (r->element[i]->type != REDIS_REPLY_STRING
-	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
-	    return (key_error(kb, err, errlen, "unexpected reply"));
-	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
-	    if (reply_is(r->element[i], names[n]))
-		field[n] = r->element[i + 1];
-	/* Others (owner, created_at...) are not needed here. */
-    }
-
-    /* Check the length first: cm_purpose_valid() stops at a null byte. */
-    if ((v = field[0]) == 0 || v->len > CM_PURPOSE_MAX
-	|| strlen(v->str) != v->len || !cm_purpose_valid(v->str))
-	return (bad_field(kb, err, errlen, names[0], v));
-    memcpy(camp->purpose, v->str, v->len + 1);
-
-    if ((v = field[1]) == 0 || reply_is(v, "consent"))
-	camp->basis = CM_BASIS_CONSENT;
-    else if (reply_is(v, "service"))
-	camp->basis = CM_BASIS_SERVICE;
-    else
-	return (bad_field(kb, err, errlen, names[1], v));
-
-    if ((v = field[2]) == 0 || reply_is(v, "active"))
-	camp->status = CM_STATUS_ACTIVE;
-    else if (reply_is(v, "paused"))
-	camp->status = CM_STATUS_PAUSED;
-    else if (reply_is(v, "closed"))
-	camp->status = CM_STATUS_CLOSED;
-    else
-	return (bad_field(kb, err, errlen, names[2], v));
-
-    /* Bounded, so that days * 86400 cannot overflow anywhere. */
-    if ((v = field[3]) != 0 && parse_uint(v->str, v->len, INT_MAX, &days) < 0)
-	return (bad_field(kb, err, errlen, names[3], v));
-    camp->max_age_days = v ? (long) days : 0;
-
-    /* A null byte would silently shorten the list of who may send. */
-    if ((v = field[4]) != 0 && strlen(v->str) != v->len)
-	return (bad_field(kb, err, errlen, names[4], v));
-    if (v && (camp->senders = strndup(v->str, v->len)) == 0)
-	return (key_error(kb, err, errlen, "out of memory"));
-    camp->found = req->fill = 1;
+    if (cm_record_campaign(r, req->camp, why, sizeof(why)) < 0)
+	return (key_error(kb, err, errlen, "%s", why));
+    req->fill = req->camp->found;
     return (CM_EX_OK);
-}
-
-/* suppress_parse - GET Psuppress:<id>, "<time> <reason>" */
-
-static void suppress_parse(const redisReply *r, cm_rcpt_facts *f)
-{
-    const char *space;
-    size_t  time_len;
-    long long at;
-
-    if (r->type == REDIS_REPLY_NIL)
-	return;
-    if (r->type != REDIS_REPLY_STRING) {
-	f->store_error = 1;
-	return;
-    }
-    f->suppressed = 1;
-    space = memchr(r->str, ' ', r->len);
-    time_len = space ? (size_t) (space - r->str) : r->len;
-    if (parse_uint(r->str, time_len, LLONG_MAX, &at) == 0) {
-	f->suppressed_at = at;
-	if (time_len + 1 < r->len && (f->suppressed_reason =
-		strndup(space + 1, r->len - time_len - 1)) == 0)
-	    f->store_error = 1;
-    } else if (r->len > 0) {
-	/* No usable time: the whole value is the best reason we have. */
-	if ((f->suppressed_reason = strndup(r->str, r->len)) == 0)
-	    f->store_error = 1;
-    }
-}
-
-/* consent_parse - HGETALL Pconsent:<id>, for one purpose */
-
-static void consent_parse(const redisReply *r, const char *purpose,
-			          cm_rcpt_facts *f)
-{
-    size_t  plen = strlen(purpose);
-    const redisReply *name, *value;
-    long long at;
-    size_t  i;
-
-    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
-	f->store_error = 1;
-	return;
-    }
-    for (i = 0; i < r->elements; i += 2) {
-	name = r->element[i];
-	value = r->element[i + 1];
-	if (name->type != REDIS_REPLY_STRING
-	    || value->type != REDIS_REPLY_STRING) {
-	    f->store_error = 1;
-	    return;
-	}
-	if (name->len < plen || memcmp(name->str, purpose, plen) != 0)
-	    continue;
-	if (name->len == plen) {
-	    if (reply_is(value, "granted"))
-		f->consent = CM_CONSENT_GRANTED;
-	    else if (reply_is(value, "withdrawn"))
-		f->consent = CM_CONSENT_WITHDRAWN;
-	    else			/* unknown must not read as "none" */
-		f->store_error = 1;
-	} else if (name->len == plen + 3
-		   && memcmp(name->str + plen, ":at", 3) == 0) {
-	    if (parse_uint(value->str, value->len, LLONG_MAX, &at) == 0)
-		f->consent_at = at;
-	} else if (name->len == plen + 4
-		   && memcmp(name->str + plen, ":src", 4) == 0) {
-	    if ((f->consent_src = strndup(value->str, value->len)) == 0)
-		f->store_error = 1;
-	}
-    }
 }
 
 /* fetch_reply - take in the reply to the command at a position */
@@ -520,9 +400,9 @@ static int fetch_reply(struct fetch_req *req, size_t pos,
 			  cm_redis_reply_show(show, sizeof(show), r)));
     }
     if (pos % 2)
-	suppress_parse(r, f);
+	cm_record_suppress(r, f);
     else
-	consent_parse(r, req->camp->purpose, f);
+	cm_record_consent(r, req->camp->purpose, f);
     return (CM_EX_OK);
 }
 
@@ -601,26 +481,108 @@ out:
     return (status);
 }
 
-/* cm_store_create - set up the connection pool; connect later */
+/* fetch_append - queue the commands of a small fetch (redisbatch(3)) */
 
-cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
+static int fetch_append(redisContext *c, void *arg, char *err,
+			        size_t errlen)
+{
+    struct fetch_req *req = arg;
+    keybuf  kb = {0, 0, 0};
+    const char *argv[2];
+    size_t  lens[2];
+    size_t  pos;
+    int     status = CM_EX_OK;
+
+    /* This may be a repeat on a new connection: start clean. */
+    fetch_reset(req, 1);
+    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1)) {
+	if (fetch_key(req->st, req, pos, &kb) < 0) {
+	    cm_redis_err(err, errlen, "redis: out of memory");
+	    status = CM_EX_BROKEN;
+	    break;
+	}
+	argv[0] = pos % 2 ? "GET" : "HGETALL";
+	lens[0] = strlen(argv[0]);
+	argv[1] = kb.data;
+	lens[1] = kb.len;
+	if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK) {
+	    status = cm_redis_pool_error(c, errno, err, errlen);
+	    break;
+	}
+    }
+    free(kb.data);
+    return (status);
+}
+
+/* fetch_read - read the replies to fetch_append()'s commands */
+
+static int fetch_read(redisContext *c, void *arg, char *err, size_t errlen)
+{
+    struct fetch_req *req = arg;
+    keybuf  kb = {0, 0, 0};
+    size_t  pos;
+    void   *reply;
+    int     status = CM_EX_OK;
+    int     stale = 0;
+
+    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1)) {
+	if (redisGetReply(c, &reply) != REDIS_OK) {
+	    status = cm_redis_pool_error(c, errno, err, errlen);
+	    break;
+	}
+	/* After an error, read on: the connection stays in step. */
+	if (fetch_reply(req, pos, reply, &kb,
+			status == CM_EX_OK ? err : 0, errlen) != CM_EX_OK)
+	    status = CM_EX_FAIL;
+	stale |= cm_redis_reply_stale(reply);
+	freeReplyObject(reply);
+    }
+    free(kb.data);
+    if (status == CM_EX_FAIL && stale)
+	status = CM_EX_STALE;
+    return (status);
+}
+
+/* cm_store_create_flags - set up the connection pool; connect later */
+
+cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
+				        char *err, size_t errlen)
 {
     cm_store *st;
 
     if ((st = calloc(1, sizeof(*st))) == 0
 	|| (st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix
-				: "cm:")) == 0) {
+				: "cm:")) == 0
+	|| ((flags & CM_STORE_CACHE)
+	    && (st->cache = cm_cache_create(CM_STORE_CACHE_SLOTS,
+					    CM_STORE_CACHE_MS)) == 0)) {
+	if (st)
+	    free(st->prefix);
 	free(st);
 	cm_redis_err(err, errlen, "redis: out of memory");
 	return (0);
     }
     st->prefix_len = strlen(st->prefix);
     if ((st->pool = cm_redis_pool_create(cfg, err, errlen)) == 0) {
+	cm_cache_free(st->cache);
 	free(st->prefix);
 	free(st);
 	return (0);
     }
+    if ((st->batch = cm_redis_batch_create(st->pool,
+					   CM_STORE_BATCH_LEADERS)) == 0) {
+	cm_store_destroy(st);
+	cm_redis_err(err, errlen, "redis: out of memory");
+	return (0);
+    }
     return (st);
+}
+
+/* cm_store_create - a store without a cache: every answer is current */
+
+cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
+{
+    return (cm_store_create_flags(cfg, 0, err, errlen));
 }
 
 /* cm_store_destroy - close all connections, free the handle */
@@ -629,7 +591,9 @@ void    cm_store_destroy(cm_store *st)
 {
     if (st == 0)
 	return;
+    cm_redis_batch_free(st->batch);
     cm_redis_pool_destroy(st->pool);
+    cm_cache_free(st->cache);
     free(st->prefix);
     free(st);
 }
@@ -653,9 +617,16 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     struct command cmd = {2, argv, lens, 0};
     char    show[CM_STORE_SHOWSZ];
     redisReply *r;
+    long long since = 0;
     int     status = -1;
 
     *found = 0;
+    if (st->cache) {
+	if (cm_redis_pool_healthy(st->pool)
+	    && cm_cache_get_sender(st->cache, sender, campaign, size, found))
+	    return (0);
+	since = cm_cache_now();
+    }
     if (key_build(st, &kb, "sender:", sender) < 0) {
 	cm_redis_err(err, errlen, "redis: out of memory");
 	return (-1);
@@ -670,6 +641,8 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     r = cmd.reply;
     if (r->type == REDIS_REPLY_NIL) {
 	status = 0;
+	if (st->cache)
+	    cm_cache_put_sender(st->cache, sender, 0, since);
     } else if (r->type != REDIS_REPLY_STRING) {
 	key_error(&kb, err, errlen, "%s",
 		  cm_redis_reply_show(show, sizeof(show), r));
@@ -682,10 +655,40 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	memcpy(campaign, r->str, r->len + 1);
 	*found = 1;
 	status = 0;
+	if (st->cache)
+	    cm_cache_put_sender(st->cache, sender, campaign, since);
     }
     freeReplyObject(r);
     free(kb.data);
     return (status);
+}
+
+/* fetch_run - one fetch: coalesced with others' when it is small */
+
+static int fetch_run(cm_store *st, struct fetch_req *req, char *err,
+		             size_t errlen)
+{
+    cm_redis_call call;
+
+    /*
+     * RCPT-time lookups (one recipient, campaign known) from concurrent
+     * sessions share pipelined writes; larger fetches are one round
+     * trip each anyway, written in chunks by fetch_exchange().
+     */
+    if (req->campaign_id == 0 && req->count <= CM_STORE_BATCH_RCPTS) {
+	memset(&call, 0, sizeof(call));
+	call.append = fetch_append;
+	call.read = fetch_read;
+	call.arg = req;
+	call.err = err;
+	call.errlen = errlen;
+	if (cm_redis_batch_run(st->batch, &call) != 0) {
+	    fetch_reset(req, 1);
+	    return (-1);
+	}
+	return (0);
+    }
+    return (cm_redis_pool_run(st->pool, fetch_exchange, req, err, errlen));
 }
 
 /* cm_store_fetch - campaign record and recipient facts, one round trip */
@@ -696,6 +699,8 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 {
     struct fetch_req req = {st, campaign_id, camp, rcpts, count,
     1 + 2 * count, 0};
+    long long since = 0;
+    int     status;
 
     fetch_reset(&req, 0);
     /* Without a campaign lookup, the caller's purpose names the field. */
@@ -703,7 +708,36 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 	cm_redis_err(err, errlen, "redis: fetch without a valid purpose");
 	return (-1);
     }
+
+    /*
+     * A campaign record known from the last second: look up only the
+     * recipients, with the record as input. Not while there is a sign
+     * that Redis went away: then the daemon finds out at once, as it
+     * would without a cache.
+     */
+    if (campaign_id != 0 && st->cache != 0) {
+	if (cm_redis_pool_healthy(st->pool)
+	    && cm_cache_get_campaign(st->cache, campaign_id, camp)) {
+	    req.campaign_id = 0;
+	    req.fill = 1;
+	    if (fetch_next(&req, 0) >= req.end)
+		return (0);
+	    if ((status = fetch_run(st, &req, err, errlen)) != 0)
+		cm_campaign_clear(camp);	/* outputs own no memory */
+	    return (status);
+	}
+	since = cm_cache_now();
+    }
     if (fetch_next(&req, 0) >= req.end)		/* nothing to look up */
 	return (0);
-    return (cm_redis_pool_run(st->pool, fetch_exchange, &req, err, errlen));
+    status = fetch_run(st, &req, err, errlen);
+
+    /*
+     * Only active campaigns: a resumed or newly registered campaign
+     * must work at once; pausing or closing one may take a second.
+     */
+    if (status == 0 && campaign_id != 0 && st->cache != 0
+	&& camp->found && camp->status == CM_STATUS_ACTIVE)
+	cm_cache_put_campaign(st->cache, campaign_id, camp, since);
+    return (status);
 }

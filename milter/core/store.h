@@ -26,7 +26,11 @@ typedef struct cm_rcpt_lookup {
     cm_rcpt_facts facts;		/* addr_ok is input; the rest output */
 } cm_rcpt_lookup;
 
+#define CM_STORE_CACHE	(1 << 0)	/* campaign and sender answers, 1 s */
+
 extern cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen);
+extern cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
+				               char *err, size_t errlen);
 extern void cm_store_destroy(cm_store *st);
 extern int cm_store_ping(cm_store *st, char *err, size_t errlen);
 

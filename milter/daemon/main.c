@@ -543,7 +543,8 @@ int     main(int argc, char **argv)
 	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
     }
-    if ((store = cm_store_create(&cfg, err, sizeof(err))) == 0) {
+    if ((store = cm_store_create_flags(&cfg, CM_STORE_CACHE, err,
+				       sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
     }

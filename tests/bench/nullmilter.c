@@ -21,6 +21,10 @@
 /*	(with plugins it adds the end-of-header and body callbacks).
 /*	When callbacks.c changes, change this file.
 /*
+/*	Without -P and -A it does what consent-milter does: on a unix
+/*	socket it asks for no reply to header fields (SMFIP_NR_HDR), over
+/*	TCP it has no negotiate callback.
+/*
 /*	Because that is easy to forget, -P and -A make it negotiate
 /*	exactly the protocol and action masks given (hexadecimal, as
 /*	printed by "miltergen -Q" against consent-milter): bench.sh does
@@ -52,14 +56,13 @@
 #include <libmilter/mfapi.h>
 
 static unsigned long want_proto, want_actions;
-static int negotiated;			/* -P and -A given */
+static unsigned long no_reply;		/* SMFIP_NR_* negotiated */
 
 /* reply - SMFIS_CONTINUE, or SMFIS_NOREPLY for a no-reply step */
 
 static sfsistat reply(unsigned long nr_bit)
 {
-    return (negotiated && (want_proto & nr_bit) ? SMFIS_NOREPLY
-	    : SMFIS_CONTINUE);
+    return ((no_reply & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 /* nm_connect - a new MTA connection */
@@ -152,6 +155,25 @@ static sfsistat nm_negotiate(SMFICTX *ctx, unsigned long f0,
     return (SMFIS_CONTINUE);
 }
 
+/* nm_negotiate_unix - as callbacks.c's cb_negotiate: no header replies */
+
+static sfsistat nm_negotiate_unix(SMFICTX *ctx, unsigned long f0,
+				          unsigned long f1, unsigned long f2,
+				          unsigned long f3, unsigned long *pf0,
+				          unsigned long *pf1, unsigned long *pf2,
+				          unsigned long *pf3)
+{
+    (void) ctx;
+    (void) f0;
+    (void) f1;
+    (void) f2;
+    (void) f3;
+    *pf0 = SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE;
+    *pf1 = (*pf1 & ~SMFIP_SKIP) | SMFIP_NR_HDR;
+    *pf2 = *pf3 = 0;
+    return (SMFIS_CONTINUE);
+}
+
 /* As callbacks.c's cm_milter_desc: keep the two in step. */
 static struct smfiDesc desc = {
     "nullmilter",			/* filter name */
@@ -169,7 +191,7 @@ static struct smfiDesc desc = {
     nm_close,				/* connection cleanup */
     0,					/* unknown SMTP command */
     nm_data,				/* DATA */
-    0,					/* option negotiation: see -P */
+    0,					/* option negotiation: see main() */
 };
 
 /* set_listener_nodelay - TCP_NODELAY on libmilter's listening socket */
@@ -233,8 +255,14 @@ int     main(int argc, char **argv)
     }
     if (spec == 0 || optind != argc || have_p != have_a)
 	usage();
-    if ((negotiated = have_p) != 0)
+    if (have_p) {
 	desc.xxfi_negotiate = nm_negotiate;
+	no_reply = want_proto;
+    } else if (strncmp(spec, "unix:", 5) == 0
+	       || strncmp(spec, "local:", 6) == 0 || spec[0] == '/') {
+	desc.xxfi_negotiate = nm_negotiate_unix;
+	no_reply = SMFIP_NR_HDR;
+    }
     if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
 	(void) unlink(strchr(spec, ':') + 1);
     if (smfi_setconn((char *) spec) != MI_SUCCESS

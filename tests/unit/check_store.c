@@ -31,6 +31,7 @@
 
 /* Application-specific. */
 
+#include "cache.h"
 #include "config.h"
 #include "policy.h"
 #include "store.h"
@@ -1102,6 +1103,8 @@ START_TEST(test_stale_server)
     server  s;
     cm_store *st;
     redisContext *c;
+    cm_rcpt_lookup r;
+    cm_campaign camp;
     char    err[512], want[300];
 
     /*
@@ -1118,6 +1121,17 @@ START_TEST(test_stale_server)
     ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
     ck_assert_msg(strstr(err, "cm:campaign:spring: MASTERDOWN ") == err,
 		  "%s", err);
+    /* The same for a coalesced one-recipient lookup (RCPT time). */
+    memset(&r, 0, sizeof(r));
+    memset(&camp, 0, sizeof(camp));
+    strcpy(camp.purpose, "offers");
+    r.facts.addr_ok = 1;
+    strcpy(r.id, "alice@example.org");
+    ck_assert_int_eq(cm_store_fetch(st, 0, &camp, &r, 1, err, sizeof(err)),
+		     -1);
+    ck_assert_msg(strstr(err, "cm:suppress:alice@example.org: MASTERDOWN ")
+		  == err, "%s", err);
+    ck_assert_int_eq(r.facts.consent, CM_CONSENT_NONE);
     c = db_connect(s.sock);
     db(c, "REPLICAOF", "NO", "ONE", (char *) 0);
     redisFree(c);
@@ -1236,6 +1250,425 @@ START_TEST(test_nothing_to_fetch)
 }
 END_TEST
 
+/* open_cached - a store with the daemon's cache (CM_STORE_CACHE) */
+
+static cm_store *open_cached(const char *sock, int timeout_ms)
+{
+    cm_config cfg;
+    cm_store *st;
+    char    err[512] = "";
+
+    test_config(&cfg, sock);
+    if (timeout_ms)
+	cfg.redis_timeout_ms = timeout_ms;
+    st = cm_store_create_flags(&cfg, CM_STORE_CACHE, err, sizeof(err));
+    ck_assert_msg(st != 0, "cm_store_create_flags: %s", err);
+    cm_config_free(&cfg);
+    return (st);
+}
+
+/* sender_is - the campaign of a sender, "" for none; the call must work */
+
+static void sender_is(cm_store *st, const char *sender, const char *want)
+{
+    char    campaign[CM_CAMPAIGN_ID_MAX + 1];
+    char    err[512] = "";
+    int     found = -1;
+
+    ck_assert_msg(cm_store_sender_campaign(st, sender, campaign,
+					   sizeof(campaign), &found, err,
+					   sizeof(err)) == 0, "%s", err);
+    ck_assert_str_eq(found ? campaign : "", want);
+}
+
+/* status_is - a campaign's status and one recipient's consent */
+
+static void status_is(cm_store *st, const char *id, cm_status status,
+		              cm_consent_state consent)
+{
+    cm_rcpt_lookup r;
+    cm_campaign camp;
+
+    memset(&r, 0, sizeof(r));
+    r.facts.addr_ok = 1;
+    strcpy(r.id, "alice@example.org");
+    fetch_ok(st, id, &camp, &r, 1);
+    ck_assert_int_eq(camp.found, 1);
+    ck_assert_int_eq(camp.status, status);
+    ck_assert_int_eq(r.facts.consent, consent);
+    cm_campaign_clear(&camp);
+    cm_rcpt_facts_clear(&r.facts);
+}
+
+START_TEST(test_cache_sender)
+{
+    cm_store *st = open_cached(redis_sock, 0);
+    cm_store *exact = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+
+    /* Answers, found or not, live for a second in the cached store. */
+    db(c, "SET", "cm:sender:news@example.org", "spring", (char *) 0);
+    sender_is(st, "news@example.org", "spring");
+    sender_is(st, "other@example.org", "");
+    db(c, "SET", "cm:sender:news@example.org", "autumn", (char *) 0);
+    db(c, "SET", "cm:sender:other@example.org", "winter", (char *) 0);
+    sender_is(st, "news@example.org", "spring");
+    sender_is(st, "other@example.org", "");
+    /* A store without the flag (consentctl) always asks Redis. */
+    sender_is(exact, "news@example.org", "autumn");
+    sender_is(exact, "other@example.org", "winter");
+    sleep_ms(1100);
+    sender_is(st, "news@example.org", "autumn");
+    sender_is(st, "other@example.org", "winter");
+    redisFree(c);
+    cm_store_destroy(exact);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_cache_campaign)
+{
+    cm_store *st = open_cached(redis_sock, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_campaign camp;
+
+    db(c, "HSET", "cm:campaign:spring", "purpose", "offers", "senders",
+       "a@example.org,b@example.org", (char *) 0);
+    db(c, "HSET", "cm:consent:alice@example.org", "offers", "granted",
+       (char *) 0);
+    status_is(st, "spring", CM_STATUS_ACTIVE, CM_CONSENT_GRANTED);
+
+    /* A pause takes up to a second; consent is always current. */
+    db(c, "HSET", "cm:campaign:spring", "status", "paused", (char *) 0);
+    db(c, "HSET", "cm:consent:alice@example.org", "offers", "withdrawn",
+       (char *) 0);
+    status_is(st, "spring", CM_STATUS_ACTIVE, CM_CONSENT_WITHDRAWN);
+
+    /* The cached copy is the caller's own: its senders list too. */
+    fetch_ok(st, "spring", &camp, 0, 0);
+    ck_assert_str_eq(camp.senders, "a@example.org,b@example.org");
+    ck_assert_str_eq(camp.purpose, "offers");
+    cm_campaign_clear(&camp);
+    sleep_ms(1100);
+
+    /* Paused is not cached: a resume works at once. */
+    status_is(st, "spring", CM_STATUS_PAUSED, CM_CONSENT_WITHDRAWN);
+    db(c, "HSET", "cm:campaign:spring", "status", "active", (char *) 0);
+    status_is(st, "spring", CM_STATUS_ACTIVE, CM_CONSENT_WITHDRAWN);
+
+    /* Neither is an unknown campaign: registering one works at once. */
+    fetch_ok(st, "autumn", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 0);
+    db(c, "HSET", "cm:campaign:autumn", "purpose", "offers", (char *) 0);
+    fetch_ok(st, "autumn", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 1);
+    cm_campaign_clear(&camp);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_cache_errors)
+{
+    cm_store *st = open_cached(redis_sock, 0);
+    redisContext *c = db_connect(redis_sock);
+    char    campaign[CM_CAMPAIGN_ID_MAX + 1];
+    cm_campaign camp;
+    char    err[512];
+    int     found;
+
+    /* Store errors are never cached: a repair works at once. */
+    db(c, "HSET", "cm:campaign:spring", "purpose", "Bad Purpose", (char *) 0);
+    ck_assert_int_eq(cm_store_fetch(st, "spring", &camp, 0, 0, err,
+				    sizeof(err)), -1);
+    db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
+    fetch_ok(st, "spring", &camp, 0, 0);
+    ck_assert_int_eq(camp.found, 1);
+    cm_campaign_clear(&camp);
+
+    db(c, "HSET", "cm:sender:news@example.org", "a", "b", (char *) 0);
+    ck_assert_int_eq(cm_store_sender_campaign(st, "news@example.org",
+		    campaign, sizeof(campaign), &found, err, sizeof(err)), -1);
+    db(c, "DEL", "cm:sender:news@example.org", (char *) 0);
+    db(c, "SET", "cm:sender:news@example.org", "spring", (char *) 0);
+    sender_is(st, "news@example.org", "spring");
+
+    /* A cached answer too long for the caller: Redis's error, as before. */
+    ck_assert_int_eq(cm_store_sender_campaign(st, "news@example.org",
+		    campaign, 4, &found, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "campaign id too long") != 0, "%s", err);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_cache_redis_gone)
+{
+    server  s;
+    cm_store *st;
+    cm_campaign camp;
+    char    campaign[CM_CAMPAIGN_ID_MAX + 1];
+    char    err[512];
+    int     found;
+
+    /*
+     * Cached answers are used only while there is no sign that Redis
+     * went away: after a shutdown the next lookup fails, as it would
+     * without a cache, though the cached answers are still fresh.
+     */
+    server_start(&s, "cachegone", 0);
+    seed_small(s.sock);
+    st = open_cached(s.sock, 500);
+    {
+	redisContext *c = db_connect(s.sock);
+
+	db(c, "SET", "cm:sender:news@example.org", "spring", (char *) 0);
+	redisFree(c);
+    }
+    sender_is(st, "news@example.org", "spring");
+    fetch_ok(st, "spring", &camp, 0, 0);
+    cm_campaign_clear(&camp);
+    server_stop(&s);
+    ck_assert_int_eq(cm_store_sender_campaign(st, "news@example.org",
+		    campaign, sizeof(campaign), &found, err, sizeof(err)), -1);
+    ck_assert_int_eq(cm_store_fetch(st, "spring", &camp, 0, 0, err,
+				    sizeof(err)), -1);
+
+    /* Back (with other data): the answers come from Redis again. */
+    server_start(&s, "cachegone", 0);
+    seed_small(s.sock);
+    sleep_ms(250);				/* past the fail-fast window */
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    sleep_ms(1100);
+    sender_is(st, "news@example.org", "");
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_cache_table)
+{
+    cm_cache *cache = cm_cache_create(4, 1000);
+    cm_campaign camp, got;
+    char    campaign[CM_CAMPAIGN_ID_MAX + 1];
+    char    key[2 * CM_ID_SIZE];
+    long long now = cm_cache_now();
+    int     found, i, hits;
+
+    ck_assert_ptr_nonnull(cache);
+    ck_assert_int_eq(cm_cache_get_sender(cache, "a@example.org", campaign,
+					 sizeof(campaign), &found), 0);
+    cm_cache_put_sender(cache, "a@example.org", "spring", now);
+    ck_assert_int_eq(cm_cache_get_sender(cache, "a@example.org", campaign,
+					 sizeof(campaign), &found), 1);
+    ck_assert_int_eq(found, 1);
+    ck_assert_str_eq(campaign, "spring");
+    /* Too small for the answer: a miss, never a cut-short id. */
+    ck_assert_int_eq(cm_cache_get_sender(cache, "a@example.org", campaign,
+					 6, &found), 0);
+    /* Expired: an answer older than the time to live. */
+    cm_cache_put_sender(cache, "b@example.org", 0, now - 1500);
+    ck_assert_int_eq(cm_cache_get_sender(cache, "b@example.org", campaign,
+					 sizeof(campaign), &found), 0);
+    /* Keys too long for a slot are not cached. */
+    memset(key, 'x', sizeof(key) - 1);
+    key[sizeof(key) - 1] = 0;
+    cm_cache_put_sender(cache, key, "spring", now);
+    ck_assert_int_eq(cm_cache_get_sender(cache, key, campaign,
+					 sizeof(campaign), &found), 0);
+
+    /* Bounded: four slots hold at most four of many senders. */
+    for (i = 0; i < 100; i++) {
+	snprintf(key, sizeof(key), "s%d@example.org", i);
+	cm_cache_put_sender(cache, key, "spring", now);
+    }
+    for (i = hits = 0; i < 100; i++) {
+	snprintf(key, sizeof(key), "s%d@example.org", i);
+	hits += cm_cache_get_sender(cache, key, campaign, sizeof(campaign),
+				    &found);
+    }
+    ck_assert_int_le(hits, 4);
+
+    /* Campaign records are deep copies, in and out. */
+    memset(&camp, 0, sizeof(camp));
+    camp.found = 1;
+    strcpy(camp.purpose, "offers");
+    camp.senders = strdup("a@example.org");
+    cm_cache_put_campaign(cache, "spring", &camp, now);
+    cm_cache_put_campaign(cache, "spring", &camp, now);
+    cm_campaign_clear(&camp);
+    ck_assert_int_eq(cm_cache_get_campaign(cache, "spring", &got), 1);
+    ck_assert_str_eq(got.senders, "a@example.org");
+    ck_assert_str_eq(got.purpose, "offers");
+    cm_campaign_clear(&got);
+    ck_assert_int_eq(cm_cache_get_campaign(cache, "autumn", &got), 0);
+    ck_assert_ptr_null(got.senders);
+    cm_cache_free(cache);
+}
+END_TEST
+
+#define BATCH_THREADS	24
+#define BATCH_ROUNDS	300
+
+struct single {
+    cm_store *st;
+    int     n;
+    int     failures;
+    int     errors;
+    char    err[512];
+};
+
+/* single_worker - one-recipient fetches (RCPT time): coalesced */
+
+static void *single_worker(void *arg)
+{
+    struct single *w = arg;
+    cm_rcpt_lookup r;
+    cm_campaign camp;
+    char    err[512];
+    int     round, k;
+
+    for (round = 0; round < BATCH_ROUNDS; round++) {
+	k = (w->n + round) % 8;
+	memset(&r, 0, sizeof(r));
+	memset(&camp, 0, sizeof(camp));
+	strcpy(camp.purpose, "offers");
+	r.facts.addr_ok = 1;
+	snprintf(r.id, sizeof(r.id), "u%d@example.org", k);
+	if (cm_store_fetch(w->st, 0, &camp, &r, 1, err, sizeof(err)) != 0) {
+	    if (w->errors++ == 0)
+		strcpy(w->err, err);
+	    if (r.facts.consent != CM_CONSENT_NONE || r.facts.consent_src)
+		w->failures++;			/* outputs after an error */
+	    continue;
+	}
+	/* u<k>: granted for even k, withdrawn for odd; src "s<k>". */
+	if (r.facts.consent != (k % 2 ? CM_CONSENT_WITHDRAWN
+				: CM_CONSENT_GRANTED)
+	    || r.facts.consent_at != 1000 + k
+	    || r.facts.consent_src == 0
+	    || atoi(r.facts.consent_src + 1) != k
+	    || r.facts.suppressed != (k == 7)
+	    || r.facts.store_error)
+	    w->failures++;
+	cm_rcpt_facts_clear(&r.facts);
+    }
+    return (0);
+}
+
+/* seed_singles - what single_worker() expects */
+
+static void seed_singles(const char *sock)
+{
+    redisContext *c = db_connect(sock);
+    char    key[64], at[16], src[16];
+    int     k;
+
+    for (k = 0; k < 8; k++) {
+	snprintf(key, sizeof(key), "cm:consent:u%d@example.org", k);
+	snprintf(at, sizeof(at), "%d", 1000 + k);
+	snprintf(src, sizeof(src), "s%d", k);
+	db(c, "HSET", key, "offers", k % 2 ? "withdrawn" : "granted",
+	   "offers:at", at, "offers:src", src, (char *) 0);
+    }
+    db(c, "SET", "cm:suppress:u7@example.org", "1 complaint", (char *) 0);
+    redisFree(c);
+}
+
+/* run_singles - BATCH_THREADS threads of single_worker() */
+
+static void run_singles(cm_store *st, struct single *w)
+{
+    pthread_t tid[BATCH_THREADS];
+    int     n;
+
+    for (n = 0; n < BATCH_THREADS; n++) {
+	w[n].st = st;
+	w[n].n = n;
+	w[n].failures = w[n].errors = 0;
+	w[n].err[0] = 0;
+	ck_assert(pthread_create(&tid[n], 0, single_worker, &w[n]) == 0);
+    }
+    for (n = 0; n < BATCH_THREADS; n++)
+	pthread_join(tid[n], 0);
+}
+
+START_TEST(test_batch_threads)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    struct single w[BATCH_THREADS];
+    int     n;
+
+    /* Each thread gets its own answers out of the shared writes. */
+    seed_singles(redis_sock);
+    run_singles(st, w);
+    for (n = 0; n < BATCH_THREADS; n++)
+	ck_assert_msg(w[n].failures == 0 && w[n].errors == 0,
+		      "thread %d: %d wrong, %d failed (%s)", n,
+		      w[n].failures, w[n].errors, w[n].err);
+    cm_store_destroy(st);
+}
+END_TEST
+
+/* sleeper - DEBUG SLEEP on a server while the test runs */
+
+static void *sleeper(void *arg)
+{
+    redisContext *c = db_connect((const char *) arg);
+    redisReply *r;
+
+    r = redisCommand(c, "DEBUG SLEEP 1");
+    if (r)
+	freeReplyObject(r);
+    redisFree(c);
+    return (0);
+}
+
+START_TEST(test_batch_timeout)
+{
+    static const char *const extra[] = {"--enable-debug-command", "yes", 0};
+    struct single w[BATCH_THREADS];
+    server  s;
+    cm_store *st;
+    pthread_t tid;
+    int     n, errors = 0;
+    char    err[512];
+
+    /*
+     * Redis stops answering while many threads wait on shared writes:
+     * requests fail with a timeout (store error), never with empty
+     * facts, and a batch is never answered with another's replies.
+     */
+    server_start(&s, "batchslow", extra);
+    seed_small(s.sock);
+    seed_singles(s.sock);
+    st = open_store(s.sock, 0, 0, 200);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    ck_assert(pthread_create(&tid, 0, sleeper, s.sock) == 0);
+    sleep_ms(50);
+    run_singles(st, w);
+    pthread_join(tid, 0);
+    for (n = 0; n < BATCH_THREADS; n++) {
+	ck_assert_msg(w[n].failures == 0, "thread %d: %d wrong (%s)", n,
+		      w[n].failures, w[n].err);
+	if (w[n].errors) {
+	    errors += w[n].errors;
+	    ck_assert_msg(strstr(w[n].err, ": timeout") != 0, "%s", w[n].err);
+	}
+    }
+    ck_assert_int_gt(errors, 0);
+
+    /* Afterwards, all is well again. */
+    run_singles(st, w);
+    for (n = 0; n < BATCH_THREADS; n++)
+	ck_assert_msg(w[n].failures == 0 && w[n].errors == 0,
+		      "thread %d: %d wrong, %d failed (%s)", n,
+		      w[n].failures, w[n].errors, w[n].err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
 /* store_suite - all of the above */
 
 static Suite *store_suite(void)
@@ -1273,6 +1706,18 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_restart);
     tcase_add_test(tc, test_slow_server);
     tcase_add_test(tc, test_stale_server);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cache and batches");
+    tcase_add_checked_fixture(tc, flush_main, 0);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_cache_table);
+    tcase_add_test(tc, test_cache_sender);
+    tcase_add_test(tc, test_cache_campaign);
+    tcase_add_test(tc, test_cache_errors);
+    tcase_add_test(tc, test_cache_redis_gone);
+    tcase_add_test(tc, test_batch_threads);
+    tcase_add_test(tc, test_batch_timeout);
     suite_add_tcase(s, tc);
     return (s);
 }

@@ -1,0 +1,255 @@
+/*++
+/* NAME
+/*	record 3
+/* SUMMARY
+/*	the consent store's records, from Redis replies
+/* SYNOPSIS
+/*	#include "record.h"
+/*
+/*	int	cm_record_campaign(r, camp, why, whylen)
+/*	const redisReply *r;
+/*	cm_campaign *camp;
+/*	char	*why;
+/*	size_t	whylen;
+/*
+/*	void	cm_record_suppress(r, facts)
+/*	const redisReply *r;
+/*	cm_rcpt_facts *facts;
+/*
+/*	void	cm_record_consent(r, purpose, facts)
+/*	const redisReply *r;
+/*	const char *purpose;
+/*	cm_rcpt_facts *facts;
+/* DESCRIPTION
+/*	These functions turn Redis's replies to the reads of store(3)
+/*	into the facts that the policy decides on. The records are those
+/*	of DESIGN.md section 3 (a contract). No I/O.
+/*
+/*	cm_record_campaign() reads the reply to HGETALL Pcampaign:<id>
+/*	into *camp, which must be cleared. An empty reply (no such key)
+/*	leaves camp->found 0. A record with a missing purpose or a bad
+/*	field fails: -1, and why says which field and what is wrong with
+/*	it ("field \"status\" has bad value \"later\""), without the key,
+/*	which the caller adds. Otherwise camp->found is 1 and the result 0.
+/*
+/*	cm_record_suppress() reads the reply to GET Psuppress:<id>
+/*	("<time> <reason>") into the suppression facts;
+/*	cm_record_consent() reads the reply to HGETALL Pconsent:<id>, for
+/*	one purpose, into the consent facts. A reply that cannot be used
+/*	(a key of the wrong type, an unknown consent state, out of
+/*	memory) sets facts->store_error instead.
+/*
+/*	Outputs are overwritten, not freed: the caller clears them
+/*	(cm_campaign_clear(), cm_rcpt_facts_clear()), also after an error.
+/* SEE ALSO
+/*	store(3), which sends the reads.
+/*	DESIGN.md section 3, the key layout (a contract).
+/*--*/
+
+/* System library. */
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Utility library. */
+
+#include <hiredis/hiredis.h>
+
+/* Application-specific. */
+
+#include "campaign.h"
+#include "record.h"
+#include "redisconn.h"
+
+/* parse_uint - strict decimal: digits only, at most max */
+
+static int parse_uint(const char *s, size_t len, long long max,
+		              long long *out)
+{
+    long long val = 0;
+    size_t  n;
+
+    for (n = 0; n < len; n++) {
+	if (s[n] < '0' || s[n] > '9' || val > (max - (s[n] - '0')) / 10)
+	    return (-1);
+	val = val * 10 + (s[n] - '0');
+    }
+    *out = val;
+    return (len > 0 ? 0 : -1);
+}
+
+/* reply_is - compare a string reply with a literal */
+
+static int reply_is(const redisReply *r, const char *lit)
+{
+    return (r->len == strlen(lit) && memcmp(r->str, lit, r->len) == 0);
+}
+
+/* bad_reply - say what is wrong; -1 */
+
+static int __attribute__((format(printf, 3, 4)))
+bad_reply(char *why, size_t whylen, const char *fmt,...)
+{
+    va_list ap;
+
+    if (why != 0 && whylen > 0) {
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+    }
+    return (-1);
+}
+
+/* bad_field - a missing or bad field of a campaign record */
+
+static int bad_field(char *why, size_t whylen, const char *field,
+		             const redisReply *value)
+{
+    char    show[CM_REDIS_SHOWSZ];
+
+    if (value == 0)
+	return (bad_reply(why, whylen, "field \"%s\" is missing", field));
+    return (bad_reply(why, whylen, "field \"%s\" has bad value \"%s\"",
+		      field, cm_redis_escape(show, sizeof(show), value->str,
+					     value->len)));
+}
+
+/* cm_record_campaign - HGETALL Pcampaign:<id> into a campaign record */
+
+int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
+			           char *why, size_t whylen)
+{
+    static const char *names[] = {
+	"purpose", "basis", "status", "max_age_days", "senders",
+    };
+    const redisReply *field[sizeof(names) / sizeof(names[0])] = {0};
+    const redisReply *v;
+    char    show[CM_REDIS_SHOWSZ];
+    long long days;
+    size_t  i, n;
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
+	return (bad_reply(why, whylen, "%s",
+			  cm_redis_reply_show(show, sizeof(show), r)));
+    if (r->elements == 0)			/* Redis has no empty hashes */
+	return (0);
+    for (i = 0; i < r->elements; i += 2) {
+	if (r->element[i]->type != REDIS_REPLY_STRING
+	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
+	    return (bad_reply(why, whylen, "unexpected reply"));
+	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
+	    if (reply_is(r->element[i], names[n]))
+		field[n] = r->element[i + 1];
+	/* Others (owner, created_at...) are not needed here. */
+    }
+
+    /* Check the length first: cm_purpose_valid() stops at a null byte. */
+    if ((v = field[0]) == 0 || v->len > CM_PURPOSE_MAX
+	|| strlen(v->str) != v->len || !cm_purpose_valid(v->str))
+	return (bad_field(why, whylen, names[0], v));
+    memcpy(camp->purpose, v->str, v->len + 1);
+
+    if ((v = field[1]) == 0 || reply_is(v, "consent"))
+	camp->basis = CM_BASIS_CONSENT;
+    else if (reply_is(v, "service"))
+	camp->basis = CM_BASIS_SERVICE;
+    else
+	return (bad_field(why, whylen, names[1], v));
+
+    if ((v = field[2]) == 0 || reply_is(v, "active"))
+	camp->status = CM_STATUS_ACTIVE;
+    else if (reply_is(v, "paused"))
+	camp->status = CM_STATUS_PAUSED;
+    else if (reply_is(v, "closed"))
+	camp->status = CM_STATUS_CLOSED;
+    else
+	return (bad_field(why, whylen, names[2], v));
+
+    /* Bounded, so that days * 86400 cannot overflow anywhere. */
+    if ((v = field[3]) != 0 && parse_uint(v->str, v->len, INT_MAX, &days) < 0)
+	return (bad_field(why, whylen, names[3], v));
+    camp->max_age_days = v ? (long) days : 0;
+
+    /* A null byte would silently shorten the list of who may send. */
+    if ((v = field[4]) != 0 && strlen(v->str) != v->len)
+	return (bad_field(why, whylen, names[4], v));
+    if (v && (camp->senders = strndup(v->str, v->len)) == 0)
+	return (bad_reply(why, whylen, "out of memory"));
+    camp->found = 1;
+    return (0);
+}
+
+/* cm_record_suppress - GET Psuppress:<id>, "<time> <reason>" */
+
+void    cm_record_suppress(const redisReply *r, cm_rcpt_facts *f)
+{
+    const char *space;
+    size_t  time_len;
+    long long at;
+
+    if (r->type == REDIS_REPLY_NIL)
+	return;
+    if (r->type != REDIS_REPLY_STRING) {
+	f->store_error = 1;
+	return;
+    }
+    f->suppressed = 1;
+    space = memchr(r->str, ' ', r->len);
+    time_len = space ? (size_t) (space - r->str) : r->len;
+    if (parse_uint(r->str, time_len, LLONG_MAX, &at) == 0) {
+	f->suppressed_at = at;
+	if (time_len + 1 < r->len && (f->suppressed_reason =
+		strndup(space + 1, r->len - time_len - 1)) == 0)
+	    f->store_error = 1;
+    } else if (r->len > 0) {
+	/* No usable time: the whole value is the best reason we have. */
+	if ((f->suppressed_reason = strndup(r->str, r->len)) == 0)
+	    f->store_error = 1;
+    }
+}
+
+/* cm_record_consent - HGETALL Pconsent:<id>, for one purpose */
+
+void    cm_record_consent(const redisReply *r, const char *purpose,
+			          cm_rcpt_facts *f)
+{
+    size_t  plen = strlen(purpose);
+    const redisReply *name, *value;
+    long long at;
+    size_t  i;
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+	f->store_error = 1;
+	return;
+    }
+    for (i = 0; i < r->elements; i += 2) {
+	name = r->element[i];
+	value = r->element[i + 1];
+	if (name->type != REDIS_REPLY_STRING
+	    || value->type != REDIS_REPLY_STRING) {
+	    f->store_error = 1;
+	    return;
+	}
+	if (name->len < plen || memcmp(name->str, purpose, plen) != 0)
+	    continue;
+	if (name->len == plen) {
+	    if (reply_is(value, "granted"))
+		f->consent = CM_CONSENT_GRANTED;
+	    else if (reply_is(value, "withdrawn"))
+		f->consent = CM_CONSENT_WITHDRAWN;
+	    else			/* unknown must not read as "none" */
+		f->store_error = 1;
+	} else if (name->len == plen + 3
+		   && memcmp(name->str + plen, ":at", 3) == 0) {
+	    if (parse_uint(value->str, value->len, LLONG_MAX, &at) == 0)
+		f->consent_at = at;
+	} else if (name->len == plen + 4
+		   && memcmp(name->str + plen, ":src", 4) == 0) {
+	    if ((f->consent_src = strndup(value->str, value->len)) == 0)
+		f->store_error = 1;
+	}
+    }
+}
