@@ -29,6 +29,15 @@
 /*	cm_buf	*out;
 /*	const cm_audit_record *rec;
 /*
+/*	void	cm_audit_format_msg(out, msg, rec)
+/*	cm_buf	*out;
+/*	cm_audit_msg *msg;
+/*	const cm_audit_record *rec;
+/*
+/*	void	cm_audit_msg_reset(msg)
+/*	void	cm_audit_msg_free(msg)
+/*	cm_audit_msg *msg;
+/*
 /*	void	cm_time_rfc3339(out, size, seconds, millis)
 /*	char	*out;
 /*	size_t	size;
@@ -48,11 +57,19 @@
 /*	The time stamps consent_at and suppressed_at are written as
 /*	RFC 3339 UTC, like time.
 /*
+/*	cm_audit_format_msg() writes the same, for the records of one
+/*	message written at once: the members that they share (time, qid,
+/*	msgid, sender, auth, campaign, purpose, basis, mode, from) are
+/*	formatted for the first record and copied into the others, which
+/*	then cost only their recipient's members. msg starts as
+/*	CM_AUDIT_MSG_INIT; cm_audit_msg_reset() says that the next record
+/*	belongs to another message, cm_audit_msg_free() releases it.
+/*
 /*	cm_audit_open() opens the log for appending (created mode 0640).
 /*	A NULL path sends records to syslog instead (AuditLog none).
 /*	cm_audit_reopen() closes and reopens it, after logrotate renamed
 /*	it (SIGHUP). cm_audit_write() appends one line and its newline in
-/*	a single write under a lock, so lines from concurrent sessions
+/*	a single writev(2) under a lock, so lines from concurrent sessions
 /*	never interleave, and a reopen never splits a line; with
 /*	do_fsync the data is on disk before it returns.
 /* DIAGNOSTICS
@@ -71,6 +88,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,10 +172,8 @@ int     cm_audit_reopen(cm_audit *audit, char *err, size_t errlen)
 
 int     cm_audit_write(cm_audit *audit, const char *line, size_t len)
 {
-    const char *cp;
-    size_t  left;
+    struct iovec iov[2];
     ssize_t n;
-    char   *copy;
     int     ret = 0;
 
     if (audit->path == 0) {
@@ -166,26 +182,32 @@ int     cm_audit_write(cm_audit *audit, const char *line, size_t len)
     }
 
     /*
-     * The line and its newline go out in one write(2): with O_APPEND
+     * The line and its newline go out in one writev(2): with O_APPEND
      * that keeps each record whole even if another process appends to
-     * the same file.
+     * the same file. A short write (disk full) is finished off by hand.
      */
-    if ((copy = malloc(len + 1)) == 0)
-	return (-1);
-    memcpy(copy, line, len);
-    copy[len] = '\n';
-
+    iov[0].iov_base = (void *) line;
+    iov[0].iov_len = len;
+    iov[1].iov_base = (void *) "\n";
+    iov[1].iov_len = 1;
     (void) pthread_mutex_lock(&audit->lock);
-    for (cp = copy, left = len + 1; left > 0; cp += n, left -= n) {
-	if ((n = write(audit->fd, cp, left)) < 0) {
-	    if (errno == EINTR) {
-		n = 0;
+    while (iov[0].iov_len + iov[1].iov_len > 0) {
+	if ((n = writev(audit->fd, iov[0].iov_len ? iov : iov + 1,
+			iov[0].iov_len ? 2 : 1)) < 0) {
+	    if (errno == EINTR)
 		continue;
-	    }
 	    cm_log(LOG_ERR, "AuditLog %s: write: %s", audit->path,
 		   strerror(errno));
 	    ret = -1;
 	    break;
+	}
+	if ((size_t) n >= iov[0].iov_len) {
+	    n -= (ssize_t) iov[0].iov_len;
+	    iov[0].iov_len = 0;
+	    iov[1].iov_len -= (size_t) n;
+	} else {
+	    iov[0].iov_base = (char *) iov[0].iov_base + n;
+	    iov[0].iov_len -= (size_t) n;
 	}
     }
     if (ret == 0 && audit->do_fsync && fsync(audit->fd) < 0) {
@@ -194,7 +216,6 @@ int     cm_audit_write(cm_audit *audit, const char *line, size_t len)
 	ret = -1;
     }
     (void) pthread_mutex_unlock(&audit->lock);
-    free(copy);
     return (ret);
 }
 
@@ -211,23 +232,73 @@ void    cm_audit_close(cm_audit *audit)
     free(audit);
 }
 
+/* put_digits - n decimal digits of val, zero-padded */
+
+static char *put_digits(char *out, long long val, int n)
+{
+    int     i;
+
+    for (i = n - 1; i >= 0; i--, val /= 10)
+	out[i] = (char) ('0' + val % 10);
+    return (out + n);
+}
+
 /* cm_time_rfc3339 - format Unix time as RFC 3339 UTC */
 
 void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
 {
-    struct tm tm;
-    time_t  when = (time_t) seconds;
-    char    base[32];
+    long long days, secs, era, doe, yoe, doy, mp, year, month, day;
+    char    stamp[32];
+    char   *cp = stamp;
 
-    if (gmtime_r(&when, &tm) == 0
-	|| strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+    /*
+     * Every audit line has a time stamp, and gmtime_r() plus strftime()
+     * cost more than the rest of the line: the date is computed here,
+     * from the days since 1970-01-01 in the proleptic Gregorian calendar
+     * (eras of 400 years, years starting on 1 March so that the leap day
+     * comes last). Always UTC, whatever TZ says.
+     */
+    days = seconds / 86400;
+    secs = seconds % 86400;
+    if (secs < 0) {
+	secs += 86400;
+	days--;
+    }
+    days += 719468;				/* from 0000-03-01 */
+    era = (days >= 0 ? days : days - 146096) / 146097;
+    doe = days - era * 146097;			/* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* [0, 365] */
+    mp = (5 * doy + 2) / 153;			/* March is 0 */
+    day = doy - (153 * mp + 2) / 5 + 1;
+    month = mp < 10 ? mp + 3 : mp - 9;
+    year = yoe + era * 400 + (month <= 2);
+    if (year < 0 || year > 9999) {
 	(void) snprintf(out, size, "%lld", seconds);
 	return;
     }
-    if (millis >= 0)
-	(void) snprintf(out, size, "%s.%03dZ", base, millis % 1000);
-    else
-	(void) snprintf(out, size, "%sZ", base);
+    cp = put_digits(cp, year, 4);
+    *cp++ = '-';
+    cp = put_digits(cp, month, 2);
+    *cp++ = '-';
+    cp = put_digits(cp, day, 2);
+    *cp++ = 'T';
+    cp = put_digits(cp, secs / 3600, 2);
+    *cp++ = ':';
+    cp = put_digits(cp, secs / 60 % 60, 2);
+    *cp++ = ':';
+    cp = put_digits(cp, secs % 60, 2);
+    if (millis >= 0) {
+	*cp++ = '.';
+	cp = put_digits(cp, millis % 1000, 3);
+    }
+    *cp++ = 'Z';
+    if (size > 0) {
+	if ((size_t) (cp - stamp) > size - 1)
+	    cp = stamp + size - 1;		/* cut, as snprintf would */
+	memcpy(out, stamp, (size_t) (cp - stamp));
+	out[cp - stamp] = 0;
+    }
 }
 
 /* cm_time_now_ms - the time, in milliseconds */
@@ -250,17 +321,13 @@ static void add_time(cm_buf *out, const char *key, long long seconds)
     cm_json_kv_str(out, key, stamp);
 }
 
-/* cm_audit_format - one audit record as a JSON object */
+/* format_head - the members before the recipient: {"time":...,"basis":... */
 
-void    cm_audit_format(cm_buf *out, const cm_audit_record *rec)
+static void format_head(cm_buf *out, const cm_audit_record *rec)
 {
     char    stamp[40];
     long long ms = rec->time_ms;
 
-    /*
-     * The keys before "when known" are on every line, null when the
-     * value is unknown (DESIGN.md section 7); the others only when known.
-     */
     cm_time_rfc3339(stamp, sizeof(stamp), ms / 1000, (int) (ms % 1000));
     cm_json_open(out);
     cm_json_kv_str(out, "time", stamp);
@@ -271,13 +338,49 @@ void    cm_audit_format(cm_buf *out, const cm_audit_record *rec)
     cm_json_kv_str(out, "campaign", rec->campaign);
     cm_json_kv_str(out, "purpose", rec->purpose);
     cm_json_kv_str(out, "basis", rec->basis);
+}
+
+/* format_tail - the members after the action: ,"mode":...,"from":... */
+
+static void format_tail(cm_buf *out, const cm_audit_record *rec)
+{
+    /* A key after a ',' or '{': cm_json_key() looks at the buffer. */
+    cm_buf_addc(out, ',');
+    cm_json_string(out, "mode", 4);
+    cm_buf_addc(out, ':');
+    cm_json_string(out, cm_mode_name(rec->mode),
+		   strlen(cm_mode_name(rec->mode)));
+    cm_json_kv_str(out, "from", rec->from);
+}
+
+/* cm_audit_format_msg - one record, with the message's parts made once */
+
+void    cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,
+			            const cm_audit_record *rec)
+{
+    /*
+     * The keys before "when known" are on every line, null when the
+     * value is unknown (DESIGN.md section 7); the others only when known.
+     * The order is that of DESIGN.md. The members that every record of
+     * a message shares are formatted for the first record only: the
+     * caller promises they do not change until cm_audit_msg_reset().
+     */
+    if (!msg->ready) {
+	cm_buf_reset(&msg->head);
+	cm_buf_reset(&msg->tail);
+	format_head(&msg->head, rec);
+	format_tail(&msg->tail, rec);
+	msg->ready = !msg->head.oom && !msg->tail.oom;
+	if (!msg->ready)
+	    out->oom = 1;
+    }
+    cm_buf_add(out, msg->head.data, msg->head.len);
     cm_json_kv_str(out, rec->rcpt_pseudonymised ? "rcpt_id" : "rcpt",
 		   rec->rcpt);
     cm_json_kv_str(out, "decision", cm_decision_name(rec->decision));
     cm_json_kv_str(out, "reason", rec->reason);
     cm_json_kv_str(out, "action", cm_action_name(rec->action));
-    cm_json_kv_str(out, "mode", cm_mode_name(rec->mode));
-    cm_json_kv_str(out, "from", rec->from);
+    cm_buf_add(out, msg->tail.data, msg->tail.len);
     if (rec->consent_at > 0)
 	add_time(out, "consent_at", rec->consent_at);
     if (rec->consent_src != 0)
@@ -287,4 +390,30 @@ void    cm_audit_format(cm_buf *out, const cm_audit_record *rec)
     if (rec->plugins != 0)
 	cm_json_kv_raw(out, "plugins", rec->plugins);
     cm_json_close(out);
+}
+
+/* cm_audit_msg_reset - the next record starts another message */
+
+void    cm_audit_msg_reset(cm_audit_msg *msg)
+{
+    msg->ready = 0;
+}
+
+/* cm_audit_msg_free - release the message's parts */
+
+void    cm_audit_msg_free(cm_audit_msg *msg)
+{
+    cm_buf_free(&msg->head);
+    cm_buf_free(&msg->tail);
+    msg->ready = 0;
+}
+
+/* cm_audit_format - one audit record as a JSON object */
+
+void    cm_audit_format(cm_buf *out, const cm_audit_record *rec)
+{
+    cm_audit_msg msg = CM_AUDIT_MSG_INIT;
+
+    cm_audit_format_msg(out, &msg, rec);
+    cm_audit_msg_free(&msg);
 }

@@ -50,7 +50,20 @@ extern int cm_audit_reopen(cm_audit *audit, char *err, size_t errlen);
 extern int cm_audit_write(cm_audit *audit, const char *line, size_t len);
 extern void cm_audit_close(cm_audit *audit);
 
+/* The members that the records of one message share, formatted once. */
+typedef struct cm_audit_msg {
+    cm_buf  head;			/* {"time":... up to "basis" */
+    cm_buf  tail;			/* ,"mode":...,"from":... */
+    int     ready;			/* head and tail are made */
+} cm_audit_msg;
+
+#define CM_AUDIT_MSG_INIT	{ CM_BUF_INIT, CM_BUF_INIT, 0 }
+
 extern void cm_audit_format(cm_buf *out, const cm_audit_record *rec);
+extern void cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,
+				        const cm_audit_record *rec);
+extern void cm_audit_msg_reset(cm_audit_msg *msg);
+extern void cm_audit_msg_free(cm_audit_msg *msg);
 extern void cm_time_rfc3339(char *out, size_t size, long long seconds,
 			            int millis);
 extern long long cm_time_now_ms(void);

@@ -105,7 +105,7 @@
 
 #include "json.h"
 
-#define CM_BUF_MIN	64		/* first allocation */
+#define CM_BUF_MIN	512		/* first allocation: an audit line */
 
 /* cm_buf_init - start an empty buffer */
 
@@ -284,71 +284,95 @@ static size_t cm_utf8_len(const unsigned char *s, size_t n)
     return (want);
 }
 
+/* json_plain - a byte that a JSON string may hold as it is */
+
+static int json_plain(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+}
+
 /* cm_json_string - write a quoted, escaped JSON string */
 
 void    cm_json_string(cm_buf *b, const char *s, size_t len)
 {
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *) s;
     const unsigned char *end;
-    const unsigned char *run;
+    char   *out;
     size_t  seq;
 
     if (s == 0) {
 	cm_buf_add(b, "null", 4);
 	return;
     }
+
+    /*
+     * Room for the worst case (every byte six bytes long, as \u00XX or
+     * \ufffd, and the quotes) once, then write straight into it: a line
+     * has a dozen strings, and checking for room byte by byte cost more
+     * than the rest of the record together. Out of memory, nothing is
+     * written and the buffer says so (oom): the line is not used.
+     */
+    if (len > (SIZE_MAX - 3) / 6 || !cm_buf_reserve(b, 6 * len + 2)) {
+	b->oom = 1;
+	return;
+    }
+    out = b->data + b->len;
     end = p + len;
-    cm_buf_addc(b, '"');
+    *out++ = '"';
     while (p < end) {
-	/* Copy plain printable ASCII in one go; most text is just that. */
-	for (run = p; p < end && *p >= 0x20 && *p < 0x7f
-	     && *p != '"' && *p != '\\'; p++)
-	     /* void */ ;
-	if (p > run)
-	    cm_buf_add(b, (const char *) run, (size_t) (p - run));
-	if (p >= end)
-	    break;
+	/* Plain printable ASCII is most text. */
+	if (json_plain(*p)) {
+	    *out++ = (char) *p++;
+	    continue;
+	}
 	if (*p >= 0x80) {
 	    if ((seq = cm_utf8_len(p, (size_t) (end - p))) > 0) {
-		cm_buf_add(b, (const char *) p, seq);
+		memcpy(out, p, seq);
+		out += seq;
 		p += seq;
 	    } else {
 		/* One replacement per bad byte; resynchronise on the next. */
-		cm_buf_add(b, "\\ufffd", 6);
+		memcpy(out, "\\ufffd", 6);
+		out += 6;
 		p++;
 	    }
 	    continue;
 	}
+	*out++ = '\\';
 	switch (*p) {
 	case '"':
-	    cm_buf_add(b, "\\\"", 2);
-	    break;
 	case '\\':
-	    cm_buf_add(b, "\\\\", 2);
+	    *out++ = (char) *p;
 	    break;
 	case '\b':
-	    cm_buf_add(b, "\\b", 2);
+	    *out++ = 'b';
 	    break;
 	case '\f':
-	    cm_buf_add(b, "\\f", 2);
+	    *out++ = 'f';
 	    break;
 	case '\n':
-	    cm_buf_add(b, "\\n", 2);
+	    *out++ = 'n';
 	    break;
 	case '\r':
-	    cm_buf_add(b, "\\r", 2);
+	    *out++ = 'r';
 	    break;
 	case '\t':
-	    cm_buf_add(b, "\\t", 2);
+	    *out++ = 't';
 	    break;
 	default:
 	    /* Other controls and DEL: DEL is legal JSON but not log-safe. */
-	    cm_buf_printf(b, "\\u%04x", (unsigned) *p);
+	    memcpy(out, "u00", 3);
+	    out[3] = hex[*p >> 4];
+	    out[4] = hex[*p & 0x0f];
+	    out += 5;
 	    break;
 	}
 	p++;
     }
-    cm_buf_addc(b, '"');
+    *out++ = '"';
+    *out = 0;
+    b->len = (size_t) (out - b->data);
 }
 
 /* cm_json_open - start an object */
@@ -369,14 +393,36 @@ void    cm_json_close(cm_buf *b)
 
 void    cm_json_key(cm_buf *b, const char *key)
 {
+    size_t  len = strlen(key);
+    size_t  i;
+    char   *out;
+
     /*
      * Looking back at the buffer instead of keeping a "first member"
      * flag lets callers (and plugins) nest objects without any state.
      */
-    if (b->len > 0 && b->data[b->len - 1] != '{')
-	cm_buf_addc(b, ',');
-    cm_json_string(b, key, strlen(key));
-    cm_buf_addc(b, ':');
+    int     comma = (b->len > 0 && b->data[b->len - 1] != '{');
+
+    /* Keys are nearly always plain names: one copy, no escaping. */
+    for (i = 0; i < len && json_plain((unsigned char) key[i]); i++)
+	 /* void */ ;
+    if (i < len || len > SIZE_MAX / 2 || !cm_buf_reserve(b, len + 4)) {
+	if (comma)
+	    cm_buf_addc(b, ',');
+	cm_json_string(b, key, len);
+	cm_buf_addc(b, ':');
+	return;
+    }
+    out = b->data + b->len;
+    if (comma)
+	*out++ = ',';
+    *out++ = '"';
+    memcpy(out, key, len);
+    out += len;
+    *out++ = '"';
+    *out++ = ':';
+    *out = 0;
+    b->len = (size_t) (out - b->data);
 }
 
 /* cm_json_kv_str - write a string member */
@@ -400,8 +446,18 @@ void    cm_json_kv_strn(cm_buf *b, const char *key, const char *val,
 
 void    cm_json_kv_int(cm_buf *b, const char *key, long long val)
 {
+    char    digits[24];
+    char   *cp = digits + sizeof(digits);
+    unsigned long long u = val < 0 ? 0ULL - (unsigned long long) val
+	: (unsigned long long) val;
+
     cm_json_key(b, key);
-    cm_buf_printf(b, "%lld", val);
+    do {
+	*--cp = (char) ('0' + u % 10);
+    } while ((u /= 10) != 0);
+    if (val < 0)
+	*--cp = '-';
+    cm_buf_add(b, cp, (size_t) (digits + sizeof(digits) - cp));
 }
 
 /* cm_json_kv_raw - write a member whose value is ready-made JSON */

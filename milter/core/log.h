@@ -12,10 +12,14 @@
 /*	See log.c.
 /*--*/
 
+#include <stddef.h>
 #include <syslog.h>
+
+#define CM_LOG_LINE_MAX	2048		/* longer lines are cut */
 
 extern void cm_log_init(const char *ident, int to_syslog, int to_stderr);
 extern void cm_log(int priority, const char *fmt,...)
 	    __attribute__((format(printf, 2, 3)));
+extern void cm_log_text(int priority, const char *text, size_t len);
 
 #endif

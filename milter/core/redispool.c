@@ -80,10 +80,12 @@
 /*	cm_redis_pool_healthy() returns 0 when there is a sign that Redis
 /*	went away: the last connect failed (and none succeeded since), or
 /*	Redis closed an idle pooled connection (it shut down or restarted;
-/*	such connections are dropped on the spot), else 1. It costs one
-/*	poll(2) of the idle connections and does not talk to Redis, so
-/*	1 is no promise: store(3) uses it to decide whether answers that
-/*	it cached may still be used.
+/*	such connections are dropped on the spot), else 1. It does not
+/*	talk to Redis, so 1 is no promise: store(3) uses it to decide
+/*	whether answers that it cached may still be used. A failed
+/*	connect or command counts at once; idle connections are looked
+/*	at (one poll(2)) at most every 100 ms, as the question is asked
+/*	for every message.
 /*
 /*	cm_redis_pool_error() describes a failed context, with its address,
 /*	and returns CM_EX_TIMEOUT or CM_EX_BROKEN, for fn to return.
@@ -128,6 +130,7 @@
 #define CM_POOL_REPLICA_MS	1000	/* replica down: primary this long */
 #define CM_POOL_ERRSZ		512	/* internal message buffers */
 #define CM_POOL_PROBE_MAX	16	/* idle connections looked at */
+#define CM_POOL_PROBE_MS	100	/* and not more often than this */
 
 /* One borrowed or idle connection. */
 typedef struct pool_conn {
@@ -147,6 +150,8 @@ struct cm_redis_pool {
     long long stalled_until;		/* a command timed out: fail fast */
     char    stall_err[CM_POOL_ERRSZ];	/* that timeout */
     char    down_err[CM_POOL_ERRSZ];	/* why the last connect failed */
+    long long probe_next;		/* healthy(): look again (atomic) */
+    int     probe_ok;			/* what it saw last time (atomic) */
     long long replica_retry_at;		/* primary only, until then */
     int     replica_down;		/* the replica failed last time */
 };
@@ -159,6 +164,14 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+}
+
+/* probe_reset - a sign that Redis went away: healthy() says 0 at once */
+
+static void probe_reset(cm_redis_pool *pool)
+{
+    __atomic_store_n(&pool->probe_ok, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&pool->probe_next, 0, __ATOMIC_RELEASE);
 }
 
 /* cm_redis_pool_error - describe a failed context; tell timeouts apart */
@@ -239,6 +252,7 @@ static redisContext *primary_connect(cm_redis_pool *pool,
     } else {
 	pool->retry_at = now_ms() + CM_POOL_RETRY_MS;
 	snprintf(pool->down_err, sizeof(pool->down_err), "%s", why);
+	probe_reset(pool);
     }
     pthread_mutex_unlock(&pool->lock);
     if (c == 0)
@@ -342,6 +356,16 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
     return (0);
 }
 
+/* pool_gone - a connection failed: healthy() notices at once */
+
+static void pool_gone(cm_redis_pool *pool)
+{
+    /* Under the lock: a look in progress must not overwrite this. */
+    pthread_mutex_lock(&pool->lock);
+    probe_reset(pool);
+    pthread_mutex_unlock(&pool->lock);
+}
+
 /* cm_redis_pool_run - run one exchange on a borrowed context */
 
 int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
@@ -371,6 +395,7 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 		     err && *err ? err : "cannot serve");
 	    replica_failed(pool, why);
 	}
+	pool_gone(pool);
 	redisFree(pc.c);
 	if (pool_connect(pool, &pc, err, errlen) == 0)
 	    status = fn(pc.c, arg, err, errlen);
@@ -387,6 +412,7 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
     }
     if (pc.c && (status == CM_EX_BROKEN || status == CM_EX_TIMEOUT
 		 || status == CM_EX_STALE)) {
+	pool_gone(pool);
 	redisFree(pc.c);
 	pc.c = 0;
     }
@@ -400,8 +426,18 @@ int     cm_redis_pool_healthy(cm_redis_pool *pool)
 {
     struct pollfd pfd[CM_POOL_PROBE_MAX];
     redisContext *dead[CM_POOL_PROBE_MAX];
+    long long now = now_ms();
     int     ndead = 0;
-    int     n, i, top;
+    int     n, i, top, ok;
+
+    /*
+     * Asked for every message: answer from the last look while it is
+     * recent. A failed connect or a dropped connection resets it
+     * (probe_reset()), so only a server that closed idle connections
+     * can go unnoticed, and for at most CM_POOL_PROBE_MS.
+     */
+    if (now < __atomic_load_n(&pool->probe_next, __ATOMIC_ACQUIRE))
+	return (__atomic_load_n(&pool->probe_ok, __ATOMIC_RELAXED));
 
     /*
      * An idle connection in step with the server has nothing to read:
@@ -432,10 +468,14 @@ int     cm_redis_pool_healthy(cm_redis_pool *pool)
 	    pool->idle[top - i] = pool->idle[--pool->idle_count];
 	}
     }
+    ok = (ndead == 0);
+    __atomic_store_n(&pool->probe_ok, ok, __ATOMIC_RELAXED);
+    __atomic_store_n(&pool->probe_next, ok ? now + CM_POOL_PROBE_MS : 0,
+		     __ATOMIC_RELEASE);
     pthread_mutex_unlock(&pool->lock);
     for (i = 0; i < ndead; i++)
 	redisFree(dead[i]);
-    return (ndead == 0);
+    return (ok);
 }
 
 /* pool_free - free a pool's memory */

@@ -64,9 +64,9 @@
 /*	a campaign takes effect at once, as paused, closed and unknown
 /*	campaigns are not cached. Consent and suppression records are
 /*	never cached, nor is a failed lookup. While there is a sign that
-/*	Redis went away (the last connect failed, or Redis closed an idle
-/*	connection) the cache is not used, so that an outage shows at
-/*	once, as without it. The daemon sets the flag; consentctl does
+/*	Redis went away (the last connect or command failed, or Redis
+/*	closed an idle connection, which is looked for at most every 100
+/*	ms) the cache is not used, so that an outage shows as without it. The daemon sets the flag; consentctl does
 /*	not, so that "consentctl check" right after a change is exact.
 /*
 /*	A handle may be shared by any number of threads. Its connections
@@ -156,6 +156,7 @@
 #define CM_STORE_CHUNK		1000	/* commands per write */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
 #define CM_STORE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or value */
+#define CM_STORE_CMDSZ		1024	/* one framed lookup command */
 #define CM_STORE_CACHE_MS	1000	/* campaign/sender answers live this long */
 #define CM_STORE_CACHE_SLOTS	256	/* per cache table */
 #define CM_STORE_BATCH_RCPTS	1	/* fetches this small are coalesced */
@@ -329,6 +330,85 @@ static int fetch_key(const cm_store *st, const struct fetch_req *req,
 		      req->rcpts[(pos - 1) / 2].id));
 }
 
+/* put_len - "<c><decimal len>\r\n" */
+
+static char *put_len(char *out, char c, size_t len)
+{
+    char    digits[24];
+    char   *cp = digits + sizeof(digits);
+
+    do {
+	*--cp = (char) ('0' + len % 10);
+    } while ((len /= 10) != 0);
+    *out++ = c;
+    memcpy(out, cp, (size_t) (digits + sizeof(digits) - cp));
+    out += digits + sizeof(digits) - cp;
+    *out++ = '\r';
+    *out++ = '\n';
+    return (out);
+}
+
+/* fetch_append_one - append the command at a position */
+
+static int fetch_append_one(redisContext *c, const struct fetch_req *req,
+			            size_t pos, keybuf *kb, char *err,
+			            size_t errlen)
+{
+    const cm_store *st = req->st;
+    const char *verb = pos % 2 ? "GET" : "HGETALL";
+    const char *part = pos == 0 ? "campaign:" : pos % 2 ? "suppress:"
+    : "consent:";
+    const char *name = pos == 0 ? req->campaign_id
+    : req->rcpts[(pos - 1) / 2].id;
+    size_t  verb_len = strlen(verb);
+    size_t  part_len = strlen(part);
+    size_t  name_len = strlen(name);
+    size_t  key_len = st->prefix_len + part_len + name_len;
+    char    cmd[CM_STORE_CMDSZ];
+    char   *cp = cmd;
+    const char *argv[2];
+    size_t  lens[2];
+
+    /*
+     * Every message sends a few of these, and hiredis formats argument
+     * vectors with its own printf: the two-argument command is framed
+     * here instead, lengths first, exactly as redisFormatCommandArgv()
+     * would (binary safe; no byte of the key is interpreted). A key too
+     * long for the buffer takes the general way.
+     */
+    if (key_len + verb_len + 64 > sizeof(cmd)) {
+	if (fetch_key(st, req, pos, kb) < 0) {
+	    cm_redis_err(err, errlen, "redis: out of memory");
+	    return (CM_EX_BROKEN);
+	}
+	argv[0] = verb;
+	lens[0] = verb_len;
+	argv[1] = kb->data;
+	lens[1] = kb->len;
+	if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK)
+	    return (cm_redis_pool_error(c, errno, err, errlen));
+	return (CM_EX_OK);
+    }
+    cp = put_len(cp, '*', 2);
+    cp = put_len(cp, '$', verb_len);
+    memcpy(cp, verb, verb_len);
+    cp += verb_len;
+    *cp++ = '\r';
+    *cp++ = '\n';
+    cp = put_len(cp, '$', key_len);
+    memcpy(cp, st->prefix, st->prefix_len);
+    cp += st->prefix_len;
+    memcpy(cp, part, part_len);
+    cp += part_len;
+    memcpy(cp, name, name_len);
+    cp += name_len;
+    *cp++ = '\r';
+    *cp++ = '\n';
+    if (redisAppendFormattedCommand(c, cmd, (size_t) (cp - cmd)) != REDIS_OK)
+	return (cm_redis_pool_error(c, errno, err, errlen));
+    return (CM_EX_OK);
+}
+
 /* fetch_reset - empty the outputs; free what an earlier try set */
 
 static void fetch_reset(struct fetch_req *req, int free_old)
@@ -413,8 +493,6 @@ static int fetch_exchange(redisContext *c, void *arg,
 {
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
-    const char *argv[2];
-    size_t  lens[2];
     size_t  wpos, rpos, batch, in_flight = 0;
     void   *reply;
     int     status = CM_EX_OK;
@@ -432,19 +510,10 @@ static int fetch_exchange(redisContext *c, void *arg,
      */
     while (rpos < req->end) {
 	for (batch = 0; wpos < req->end && batch < CM_STORE_CHUNK; batch++) {
-	    if (fetch_key(req->st, req, wpos, &kb) < 0) {
-		cm_redis_err(err, errlen, "redis: out of memory");
-		status = CM_EX_BROKEN;		/* commands half sent */
+	    /* A failure leaves commands half sent: the context goes. */
+	    if ((status = fetch_append_one(c, req, wpos, &kb, err,
+					   errlen)) != CM_EX_OK)
 		goto out;
-	    }
-	    argv[0] = wpos % 2 ? "GET" : "HGETALL";
-	    lens[0] = strlen(argv[0]);
-	    argv[1] = kb.data;
-	    lens[1] = kb.len;
-	    if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK) {
-		status = cm_redis_pool_error(c, errno, err, errlen);
-		goto out;
-	    }
 	    wpos = fetch_next(req, wpos + 1);
 	}
 	in_flight += batch;
@@ -488,28 +557,15 @@ static int fetch_append(redisContext *c, void *arg, char *err,
 {
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
-    const char *argv[2];
-    size_t  lens[2];
     size_t  pos;
     int     status = CM_EX_OK;
 
     /* This may be a repeat on a new connection: start clean. */
     fetch_reset(req, 1);
-    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1)) {
-	if (fetch_key(req->st, req, pos, &kb) < 0) {
-	    cm_redis_err(err, errlen, "redis: out of memory");
-	    status = CM_EX_BROKEN;
+    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1))
+	if ((status = fetch_append_one(c, req, pos, &kb, err,
+				       errlen)) != CM_EX_OK)
 	    break;
-	}
-	argv[0] = pos % 2 ? "GET" : "HGETALL";
-	lens[0] = strlen(argv[0]);
-	argv[1] = kb.data;
-	lens[1] = kb.len;
-	if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK) {
-	    status = cm_redis_pool_error(c, errno, err, errlen);
-	    break;
-	}
-    }
     free(kb.data);
     return (status);
 }

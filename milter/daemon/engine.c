@@ -74,6 +74,7 @@
 #include "session.h"
 
 #define HEADER_KEEP_MAX	1024		/* longest header value we keep */
+#define RCPT_KEEP_MAX	128		/* recipient slots kept between messages */
 
 /* cm_session_reset - forget the current message */
 
@@ -85,8 +86,17 @@ void cm_session_reset(cm_session *s)
 	free(s->rcpts[i].raw);
 	cm_rcpt_facts_clear(&s->looks[i].facts);
     }
-    free(s->rcpts);
-    free(s->looks);
+    /*
+     * The arrays of a usual message are kept for the next one on this
+     * connection; those a long recipient list grew are given back.
+     */
+    if (s->rcpt_alloc > RCPT_KEEP_MAX) {
+	free(s->rcpts);
+	free(s->looks);
+	s->rcpts = 0;
+	s->looks = 0;
+	s->rcpt_alloc = 0;
+    }
     free(s->sender);
     free(s->auth);
     free(s->hdr_campaign);
@@ -94,9 +104,7 @@ void cm_session_reset(cm_session *s)
     free(s->from);
     cm_pmsg_reset(s->pm);
     cm_campaign_clear(&s->env_record);
-    s->rcpts = 0;
-    s->looks = 0;
-    s->nrcpt = s->rcpt_alloc = 0;
+    s->nrcpt = 0;
     s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
     s->env_campaign[0] = 0;
     s->store_error = s->bulk_hint = s->active = 0;
@@ -137,6 +145,8 @@ void    cm_session_free(cm_session *s)
     if (s == 0)
 	return;
     cm_session_reset(s);
+    free(s->rcpts);
+    free(s->looks);
     cm_pmsg_free(s->pm);
     free(s);
 }
@@ -194,7 +204,7 @@ void cm_session_facts(const cm_session *s, const char *campaign,
 void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
 			         const char *campaign, const cm_campaign *record,
 			         const cm_verdict *v, cm_action action,
-			         const char *qid)
+			         const char *qid, cm_audit_msg *am)
 {
     const cm_config *cfg = s->eng->cfg;
     cm_audit_record rec;
@@ -237,7 +247,12 @@ void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
     rec.mode = cfg->mode;
     rec.from = s->from;
     rec.plugins = cm_pmsg_audit_json(s->pm);
-    cm_audit_format(out, &rec);
+
+    /* The records of one message written at once: am (see audit(3)). */
+    if (am != 0)
+	cm_audit_format_msg(out, am, &rec);
+    else
+	cm_audit_format(out, &rec);
 }
 
 /* cm_session_write_audit - append records to the trail */
@@ -340,7 +355,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.row = 1;
     cm_session_audit(s, &line, (size_t) -1,
 		 s->env_campaign[0] ? s->env_campaign : 0, 0,
-		 &v, CM_ACTION_TEMPFAIL, 0);
+		 &v, CM_ACTION_TEMPFAIL, 0, 0);
     (void) cm_session_write_audit(s, &line);
     cm_buf_free(&line);
     (void) eng->ops->setreply(mta, "451", "4.7.1",
@@ -429,7 +444,7 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
     if ((idx = add_rcpt(s, rcpt)) >= 0) {
 	cm_session_audit(s, &line, idx, s->env_campaign[0] ? s->env_campaign
 			 : 0, s->env_campaign[0] ? &s->env_record : 0, &v,
-			 CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"));
+			 CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
 	(void) cm_session_write_audit(s, &line);
 	free(s->rcpts[idx].raw);
 	cm_rcpt_facts_clear(&s->looks[idx].facts);
@@ -500,7 +515,7 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     if (eng->cfg->mode == CM_MODE_DRY_RUN)
 	return (CM_REPLY_CONTINUE);
     cm_session_audit(s, &line, idx, s->env_campaign, &s->env_record, &r->verdict,
-		 action, eng->ops->getsymval(mta, "i"));
+		 action, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &line);
     cm_buf_free(&line);
     cm_session_reply(s, mta, action == CM_ACTION_TEMPFAIL, cm_rcpt_label(r),

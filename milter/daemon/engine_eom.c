@@ -233,6 +233,44 @@ static void consent_header(cm_buf *out, const cm_session *s,
 		  cm_mode_name(s->eng->cfg->mode));
 }
 
+/* add_count - " name=N" */
+
+static void add_count(cm_buf *out, const char *name, size_t n)
+{
+    char    digits[24];
+    char   *cp = digits + sizeof(digits);
+
+    do {
+	*--cp = (char) ('0' + n % 10);
+    } while ((n /= 10) != 0);
+    cm_buf_adds(out, name);
+    cm_buf_add(out, cp, (size_t) (digits + sizeof(digits) - cp));
+}
+
+/* summary_line - the syslog line of one message, without printf */
+
+static void summary_line(cm_buf *out, const char *qid, const char *campaign,
+			         const size_t *total, const size_t *count,
+			         const cm_eom_plan *plan, const cm_config *cfg)
+{
+    /* "QID: campaign=ID allowed=N denied=N tempfailed=N action=A mode=M" */
+    cm_buf_add_safe(out, qid ? qid : "NOQUEUE", strlen(qid ? qid : "NOQUEUE"));
+    cm_buf_adds(out, ": campaign=");
+    cm_buf_add_safe(out, campaign ? campaign : "none",
+		    campaign ? strlen(campaign) : 4);
+    add_count(out, " allowed=", total[CM_DECISION_ALLOW]
+	      + count[CM_DECISION_ALLOW]);
+    add_count(out, " denied=", total[CM_DECISION_DENY]
+	      + count[CM_DECISION_DENY]);
+    add_count(out, " tempfailed=", total[CM_DECISION_TEMPFAIL]
+	      + count[CM_DECISION_TEMPFAIL]);
+    cm_buf_adds(out, " action=");
+    cm_buf_adds(out, cm_action_name(plan->message));
+    cm_buf_adds(out, plan->strip ? "+strip" : plan->tag ? "+tag" : "");
+    cm_buf_adds(out, " mode=");
+    cm_buf_adds(out, cm_mode_name(cfg->mode));
+}
+
 /* cm_on_eom - end of message: decide what is left, act, account */
 
 cm_reply cm_on_eom(cm_session *s, void *mta)
@@ -244,6 +282,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_pmsg_result pr;
     cm_eom_plan plan;
     cm_buf  buf = CM_BUF_INIT;
+    cm_audit_msg am = CM_AUDIT_MSG_INIT;	/* the records' shared part */
     size_t  count[4] = {0, 0, 0, 0};	/* live recipients, by decision */
     size_t  total[4] = {0, 0, 0, 0};	/* refused at RCPT, by decision */
     size_t  live = 0;
@@ -290,7 +329,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 		   count[CM_DECISION_TEMPFAIL], tagged, &plan);
 
     /*
-     * Account before acting: one write for every record of the message.
+     * Account before acting: one write for every record of the message,
+     * which share one time stamp and the message's members (am).
      * Recipients refused at RCPT were written then, except in dry-run.
      */
     for (i = 0; i < s->nrcpt; i++) {
@@ -302,8 +342,9 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	if (buf.len > 0)
 	    cm_buf_addc(&buf, '\n');
 	cm_session_audit(s, &buf, i, campaign, &s->env_record,
-		     &s->rcpts[i].verdict, action, qid);
+		     &s->rcpts[i].verdict, action, qid, &am);
     }
+    cm_audit_msg_free(&am);
     audit_failed = (cm_session_write_audit(s, &buf) != 0);
     cm_buf_reset(&buf);
     if (audit_failed && enforce && cfg->on_error != CM_ONERR_ACCEPT
@@ -323,15 +364,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     for (i = 0; i < s->nrcpt; i++)
 	if (s->rcpts[i].refused)
 	    total[s->rcpts[i].verdict.decision]++;
-    cm_buf_add_safe(&buf, campaign ? campaign : "none",
-		    campaign ? strlen(campaign) : 4);
-    cm_log(LOG_INFO, "%s: campaign=%s allowed=%zu denied=%zu tempfailed=%zu "
-	   "action=%s%s mode=%s", qid ? qid : "NOQUEUE", cm_buf_str(&buf),
-	   total[CM_DECISION_ALLOW] + count[CM_DECISION_ALLOW],
-	   total[CM_DECISION_DENY] + count[CM_DECISION_DENY],
-	   total[CM_DECISION_TEMPFAIL] + count[CM_DECISION_TEMPFAIL],
-	   cm_action_name(plan.message),
-	   plan.strip ? "+strip" : plan.tag ? "+tag" : "", cm_mode_name(cfg->mode));
+    summary_line(&buf, qid, campaign, total, count, &plan, cfg);
+    cm_log_text(LOG_INFO, buf.data ? buf.data : "", buf.len);
     cm_buf_reset(&buf);
 
     if (enforce) {

@@ -64,7 +64,7 @@ extern void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
 			             const char *campaign,
 			             const cm_campaign *record,
 			             const cm_verdict *v, cm_action action,
-			             const char *qid);
+			             const char *qid, cm_audit_msg *am);
 extern int cm_session_write_audit(const cm_session *s, const cm_buf *buf);
 extern void cm_session_reply(const cm_session *s, void *mta, int temp,
 			             const char *addr, const char *reason,

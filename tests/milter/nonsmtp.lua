@@ -34,6 +34,7 @@ mt.disconnect(conn)
 
 -- Redis down at MAIL: no refusal at MAIL, the message waits at the end.
 t.redis("SHUTDOWN", "NOSAVE")
+mt.sleep(0.15)			-- idle connections are looked at every 100 ms
 conn = t.connect("unspec")
 t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "down: MAIL goes on")
 t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "down: RCPT goes on")

@@ -377,6 +377,61 @@ START_TEST(test_format_full)
 }
 END_TEST
 
+START_TEST(test_format_msg_shared)
+{
+    static const char *const rcpts[] = {
+	"bob@example.org", "\"quoted \\ local\"@example.org", 0,
+	"carol@example.org",
+    };
+    cm_audit_msg msg = CM_AUDIT_MSG_INIT;
+    cm_audit_record r = full_record();
+    cm_buf  one = CM_BUF_INIT;
+    cm_buf  all = CM_BUF_INIT;
+    cm_buf  want = CM_BUF_INIT;
+    size_t  i;
+
+    /*
+     * The records of one message, formatted with the shared parts made
+     * once, are byte for byte what cm_audit_format() writes for each,
+     * whatever varies from one recipient to the next.
+     */
+    for (i = 0; i < sizeof(rcpts) / sizeof(rcpts[0]); i++) {
+	r.rcpt = rcpts[i];
+	r.rcpt_pseudonymised = (i == 3);
+	r.decision = i % 2 ? CM_DECISION_ALLOW : CM_DECISION_DENY;
+	r.reason = i % 2 ? "consent" : "no-consent";
+	r.action = i % 2 ? CM_ACTION_ACCEPT : CM_ACTION_STRIP;
+	r.consent_at = i == 1 ? 0 : 1740830400 + (long long) i;
+	r.consent_src = i == 2 ? 0 : rcpts[i];
+	r.suppressed_at = i == 0 ? 1768464309 : 0;
+	r.plugins = i == 1 ? 0 : "{}";
+	cm_buf_reset(&one);
+	cm_audit_format(&one, &r);
+	cm_buf_add(&want, one.data, one.len);
+	cm_buf_addc(&want, '\n');
+	cm_audit_format_msg(&all, &msg, &r);
+	cm_buf_addc(&all, '\n');
+    }
+    ck_assert_int_eq(all.oom, 0);
+    ck_assert_str_eq(cm_buf_str(&all), cm_buf_str(&want));
+
+    /* After a reset the next message's own members are used. */
+    cm_audit_msg_reset(&msg);
+    r.qid = "5Other";
+    r.campaign = "autumn";
+    cm_buf_reset(&all);
+    cm_buf_reset(&one);
+    cm_audit_format_msg(&all, &msg, &r);
+    cm_audit_format(&one, &r);
+    ck_assert_str_eq(cm_buf_str(&all), cm_buf_str(&one));
+    ck_assert_ptr_nonnull(strstr(cm_buf_str(&all), "\"qid\":\"5Other\""));
+    cm_audit_msg_free(&msg);
+    cm_buf_free(&one);
+    cm_buf_free(&all);
+    cm_buf_free(&want);
+}
+END_TEST
+
 START_TEST(test_format_key_order)
 {
     static const char *const order[] = {
@@ -680,6 +735,52 @@ START_TEST(test_time_rfc3339)
     ck_assert_str_eq(buf, "2025-03-01T12:00:00Z");
     cm_time_rfc3339(buf, sizeof(buf), 1768464309, 50);
     ck_assert_str_eq(buf, "2026-01-15T08:05:09.050Z");
+}
+END_TEST
+
+/* libc_stamp - the same stamp through gmtime_r() and strftime() */
+
+static void libc_stamp(char *buf, size_t size, long long seconds)
+{
+    time_t  when = (time_t) seconds;
+    struct tm tm;
+
+    ck_assert_ptr_nonnull(gmtime_r(&when, &tm));
+    ck_assert_uint_gt(strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm), 0);
+}
+
+START_TEST(test_time_against_libc)
+{
+    char    got[64], want[64];
+    unsigned long long x = 88172645463325252ULL;
+    long long t;
+    int     i;
+
+    /*
+     * The date is computed without gmtime_r(): it must agree with it
+     * at every day boundary around leap years and centuries, and on a
+     * spread of times from 1970 to 9999 (and before 1970).
+     */
+    for (t = -86400LL * 800; t < 86400LL * 800; t += 86400 - 1) {
+	libc_stamp(want, sizeof(want), t);
+	cm_time_rfc3339(got, sizeof(got), t, -1);
+	ck_assert_str_eq(got, want);
+    }
+    for (i = 0; i < 200000; i++) {
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t = (long long) (x % 253402300800ULL);	/* up to 9999-12-31 */
+	libc_stamp(want, sizeof(want), t);
+	cm_time_rfc3339(got, sizeof(got), t, -1);
+	ck_assert_str_eq(got, want);
+    }
+    cm_time_rfc3339(got, sizeof(got), 253402300799LL, -1);
+    ck_assert_str_eq(got, "9999-12-31T23:59:59Z");
+    cm_time_rfc3339(got, sizeof(got), 253402300800LL, -1);
+    ck_assert_str_eq(got, "253402300800");	/* no 5-digit years */
+    cm_time_rfc3339(got, 8, 1795426200, 123);
+    ck_assert_str_eq(got, "2026-11");		/* cut to the buffer */
 }
 END_TEST
 
@@ -1249,6 +1350,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_parser_self_check);
     tcase_add_test(tc, test_format_full);
     tcase_add_test(tc, test_format_key_order);
+    tcase_add_test(tc, test_format_msg_shared);
     tcase_add_test(tc, test_format_nulls);
     tcase_add_test(tc, test_format_optional_keys);
     tcase_add_test(tc, test_format_pseudonymised);
@@ -1264,6 +1366,7 @@ static Suite *audit_suite(void)
 
     tc = tcase_create("time");
     tcase_add_test(tc, test_time_rfc3339);
+    tcase_add_test(tc, test_time_against_libc);
     tcase_add_test(tc, test_time_utc_always);
     tcase_add_test(tc, test_time_small_buffer);
     tcase_add_test(tc, test_time_now_ms);

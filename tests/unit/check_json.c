@@ -270,7 +270,7 @@ END_TEST
 START_TEST(test_buf_oom)
 {
     cm_buf  b = CM_BUF_INIT;
-    char    src[256];
+    char    src[2 * 512];		/* more than the first allocation */
     size_t  cap;
 
     /*
