@@ -12,7 +12,8 @@
 # (contrib/demo-postfix.sh through a private Postfix; contrib/demo.sh,
 # with miltertest as the MTA, when not root) or the whole test suite: make check in the normal
 # build, make check again in an AddressSanitizer+UndefinedBehaviorSanitizer
-# build (_build-san/), and make distcheck. The last line of "check" is
+# build (_build-san/), the libFuzzer targets built with clang and run
+# briefly over their seed corpora (_build-fuzz/), and make distcheck. The last line of "check" is
 # the total count of test cases: "tests: N passed, M failed".
 #
 # Not root: nothing is installed; the script says which packages are
@@ -33,7 +34,7 @@ cd "$top"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libhiredis-dev libopendkim-dev check libssl-dev zlib1g-dev
 	redis-server redis-tools miltertest opendkim-tools postfix swaks
-	openssl jq procps groff-base"
+	openssl jq procps groff-base clang libclang-rt-14-dev"
 
 missing=
 for p in $PACKAGES; do
@@ -117,6 +118,16 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 grep -E '^# (TOTAL|PASS|FAIL|ERROR)' _build-san/check.out || true
 set -- $(count_results _build-san/tests/*/*.log)
 pass=$((pass + $1)) fail=$((fail + $2))
+
+echo "quickstart: fuzz targets (clang, libFuzzer, in _build-fuzz/)"
+build _build-fuzz CC=clang --enable-fuzzing
+make -C _build-fuzz check TESTS=tests/fuzz/run.sh >_build-fuzz/check.out 2>&1 || {
+	status=1; tail -40 _build-fuzz/check.out; }
+grep -E '^(PASS|FAIL): fuzz_' _build-fuzz/tests/fuzz/run.log || true
+n=$(grep -c '^PASS: fuzz_' _build-fuzz/tests/fuzz/run.log 2>/dev/null)
+pass=$((pass + ${n:-0}))
+n=$(grep -c '^FAIL: fuzz_' _build-fuzz/tests/fuzz/run.log 2>/dev/null)
+fail=$((fail + ${n:-0}))
 
 echo "quickstart: make distcheck"
 make -C _build -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \

@@ -117,7 +117,8 @@ struct cm_plugin_msg {
 
 /* host_log - log with the plugin's name in front */
 
-static void host_log(const cm_plugin_msg *m, int priority, const char *fmt,...)
+static void __attribute__((format(printf, 3, 4)))
+host_log(const cm_plugin_msg *m, int priority, const char *fmt,...)
 {
     cm_buf  text = CM_BUF_INIT;
     cm_buf  safe = CM_BUF_INIT;

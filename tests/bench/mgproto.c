@@ -121,6 +121,7 @@ int     mg_connect(const char *spec)
     char    port[32];
     const char *at, *path;
     int     fd = -1;
+    int     saved;
 
     if ((path = strchr(spec, ':')) == 0)
 	mg_die(64, "bad socket (unix:/path or inet:port@host)", spec);
@@ -133,7 +134,9 @@ int     mg_connect(const char *spec)
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0
 	    && connect(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0) {
+	    saved = errno;
 	    close(fd);
+	    errno = saved;			/* for the caller's message */
 	    fd = -1;
 	}
     } else if (strncmp(spec, "inet", 4) == 0 && (at = strchr(path, '@'))) {
@@ -145,7 +148,9 @@ int     mg_connect(const char *spec)
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
 	    if ((fd = socket(ai->ai_family, SOCK_STREAM, 0)) >= 0
 		&& connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		saved = errno;
 		close(fd);
+		errno = saved;
 		fd = -1;
 	    }
 	}

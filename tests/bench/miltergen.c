@@ -448,7 +448,7 @@ static int temp_text_ok(int verdict, const char *text)
 static void finish(mg_conn *c, msg *m, int verdict, const char *text,
 		           int at_rcpt, int reached_eom)
 {
-    int     i, bad = 0, live = 0, refused = 0, stripped = 0, temp = 0;
+    int     i, live = 0, refused = 0, stripped = 0, temp = 0;
     int     rejected = (verdict == SMFIR_REJECT
 			|| (verdict == SMFIR_REPLYCODE && text[0] == '5'));
     int     tempfailed = (verdict == SMFIR_TEMPFAIL
@@ -457,7 +457,6 @@ static void finish(mg_conn *c, msg *m, int verdict, const char *text,
     char    why[160];
 
     for (i = 0; i < m->n; i++) {
-	bad += m->bad[i];
 	refused += (m->fate[i] == F_REFUSED);
 	temp += (m->fate[i] == F_TEMP);
 	stripped += (m->fate[i] == F_STRIPPED);
@@ -1020,12 +1019,15 @@ static void write_log(void)
 static int probe(void)
 {
     mg_conn    c;
+    char    buf[512];
 
     memset(&c, 0, sizeof(c));
     c.in = mg_alloc(0, MG_MAX_PKT + 16);
     c.pkt = mg_alloc(0, MG_MAX_PKT + 1);
-    if ((c.fd = mg_connect(opt_socket)) < 0)
-	mg_die(2, "cannot connect", opt_socket);
+    if ((c.fd = mg_connect(opt_socket)) < 0) {
+	snprintf(buf, sizeof(buf), "%s: %s", opt_socket, strerror(errno));
+	mg_die(2, "cannot connect", buf);
+    }
     if (mg_negotiate(&c) != 0)
 	return (2);
     printf("actions=0x%lx protocol=0x%lx\n", c.actions, c.proto);

@@ -118,6 +118,58 @@ t_rc 1 "SocketMode that is not octal"
 t_has "$CONF:4: SocketMode: bad value \"rw-rw----\" (expected octal permission bits, like 0660)" \
     "names the line"
 
+# UserID: the running daemon is that user, with its group and no other,
+# and so are its socket and its audit log; SocketMode 0660 keeps out a
+# user of another group, and lets in one of the socket's group.
+MILTERGEN=${CM_BUILDDIR:-.}/tests/bench/miltergen
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && [ -x "$MILTERGEN" ] &&
+    command -v setpriv >/dev/null 2>&1; then
+    pdir=$TMP/priv
+    mkdir -p "$pdir/log"
+    chmod 0711 "$TMP"			# others may pass, not look
+    chmod 0755 "$pdir"
+    chown nobody "$pdir/log"
+    nuid=$(id -u nobody)
+    ngid=$(id -g nobody)
+    ngrp=$(id -gn nobody)
+    t_conf "Socket unix:$pdir/p.sock" "UserID nobody" "SocketMode 0660" \
+	"AuditLog $pdir/log/audit.log"
+    # Leak checking needs to ptrace its own threads, which a process that
+    # changed its user may not do: not for this run.
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$DAEMON" -f -c "$CONF" \
+	> "$TMP/pout" 2>&1 &
+    dpid=$!
+    i=0
+    while [ ! -f "$pdir/log/audit.log" ] && [ $i -lt 100 ]; do
+	sleep 0.05; i=$((i + 1)); done
+    t_eq "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$dpid/status)" \
+	"$nuid $nuid $nuid $nuid" "UserID: real, effective, saved and fs uid are nobody's"
+    t_eq "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' /proc/$dpid/status)" \
+	"$ngid $ngid $ngid $ngid" "UserID: every gid is nobody's group"
+    t_eq "$(awk '/^Groups:/ { $1 = ""; print }' /proc/$dpid/status | tr -d ' ')" \
+	"$(id -G nobody | tr -d ' ')" "UserID: only nobody's supplementary groups"
+    t_eq "$(stat -c '%U:%G %a' "$pdir/p.sock" 2>/dev/null)" \
+	"nobody:$ngrp 660" "the socket belongs to UserID, mode 0660"
+    t_eq "$(stat -c %U "$pdir/log/audit.log" 2>/dev/null)" nobody \
+	"the audit log was created by UserID, not root"
+    setpriv --reuid=daemon --regid=daemon --clear-groups \
+	"$MILTERGEN" -s "unix:$pdir/p.sock" -Q > "$TMP/qout" 2>&1
+    rc=$?
+    out=$(cat "$TMP/qout")
+    t_rc 2 "a user of another group cannot connect"
+    t_has "Permission denied" "refused by the socket's mode"
+    setpriv --reuid=daemon --regid="$ngid" --clear-groups \
+	"$MILTERGEN" -s "unix:$pdir/p.sock" -Q > "$TMP/qout" 2>&1
+    rc=$?
+    out=$(cat "$TMP/qout")
+    t_rc 0 "a user of the socket's group can"
+    t_has "actions=0x" "and negotiates"
+    kill -TERM $dpid 2>/dev/null
+    wait $dpid
+    t_eq "$?" 0 "and the daemon, as nobody, stops cleanly on SIGTERM"
+    chmod 0700 "$TMP"
+fi
+
 printf 'Redis unix:%s/none.sock\nAllowRoot yes\nSocket unix:%s/m.sock\n' "$TMP" "$TMP" > "$CONF"
 d_run -n -c "$CONF"
 t_rc 1 "-n when Redis does not answer"
