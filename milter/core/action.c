@@ -62,7 +62,8 @@
 /*	cm_reply_text() writes the text of an SMTP reply in the contract
 /*	shape "<addr>: not sent: <reason> (campaign <id>)", made safe for
 /*	smfi_setreply(): bytes outside printable ASCII become '?', and
-/*	'%' is doubled. addr may be NULL (a message-level reply) and
+/*	'%' is doubled; an address given with its angle brackets (a raw,
+/*	unparsable one) is not bracketed twice. addr may be NULL (a message-level reply) and
 /*	campaign may be NULL ("no campaign").
 /* DIAGNOSTICS
 /*	None.
@@ -186,16 +187,18 @@ cm_action cm_action_for(const cm_eom_plan *plan, const cm_verdict *v)
 
 /* add_reply_safe - append text that smfi_setreply() passes through as is */
 
-static void add_reply_safe(cm_buf *out, const char *s, size_t max)
+static void add_reply_safe(cm_buf *out, const char *s, size_t len,
+			           size_t max)
 {
-    const unsigned char *cp;
+    const unsigned char *cp = (const unsigned char *) s;
+    const unsigned char *end = cp + len;
     size_t  n;
 
     /*
      * max counts output bytes ('%' becomes two), so that the three parts
      * of a reply always fit libmilter's limit of 980 bytes.
      */
-    for (cp = (const unsigned char *) s, n = 0; *cp; cp++) {
+    for (n = 0; cp < end; cp++) {
 	if (n + (*cp == '%' ? 2 : 1) > max)
 	    break;
 	if (*cp == '%') {
@@ -206,7 +209,7 @@ static void add_reply_safe(cm_buf *out, const char *s, size_t max)
 	    n += 1;
 	}
     }
-    if (*cp)
+    if (cp < end)
 	cm_buf_adds(out, "...");
 }
 
@@ -215,16 +218,25 @@ static void add_reply_safe(cm_buf *out, const char *s, size_t max)
 void    cm_reply_text(cm_buf *out, const char *addr, const char *reason,
 		              const char *campaign)
 {
+    size_t  len;
+
     if (addr != 0) {
+	/* A raw (unparsable) address may come with its own brackets. */
+	len = strlen(addr);
+	if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>') {
+	    addr++;
+	    len -= 2;
+	}
 	cm_buf_addc(out, '<');
-	add_reply_safe(out, addr, REPLY_ADDR_MAX);
+	add_reply_safe(out, addr, len, REPLY_ADDR_MAX);
 	cm_buf_adds(out, ">: ");
     }
     cm_buf_adds(out, "not sent: ");
-    add_reply_safe(out, reason ? reason : "unknown", REPLY_ADDR_MAX);
+    reason = reason ? reason : "unknown";
+    add_reply_safe(out, reason, strlen(reason), REPLY_ADDR_MAX);
     if (campaign != 0) {
 	cm_buf_adds(out, " (campaign ");
-	add_reply_safe(out, campaign, REPLY_ADDR_MAX);
+	add_reply_safe(out, campaign, strlen(campaign), REPLY_ADDR_MAX);
 	cm_buf_addc(out, ')');
     } else {
 	cm_buf_adds(out, " (no campaign)");

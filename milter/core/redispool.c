@@ -69,6 +69,13 @@
 /*	200 ms, so that while Redis is down a message costs a quick error
 /*	and not a connect timeout.
 /*
+/*	RedisTimeout bounds what one request waits in all: a wait for a
+/*	free connection (at most RedisTimeout) comes off its command's
+/*	timeout. After a command timed out (Redis stalled or overloaded),
+/*	requests fail at once, except one every 200 ms, which tries Redis
+/*	again; the first answer ends this. So a stalled Redis holds one
+/*	session at a time for a RedisTimeout, not every session in turn.
+/*
 /*	When RedisReplica cannot be reached, or answers as a stale server,
 /*	the pool reads from the primary instead: a relay whose replica is
 /*	down should not defer all its mail while the primary is up. The
@@ -137,6 +144,8 @@ typedef struct pool_conn {
     redisContext *c;
     int     replica;			/* connected to RedisReplica */
     long long expires;			/* close then (ms, monotonic); 0: never */
+    long long waited_ms;		/* for a free slot, this time */
+    int     probe;			/* tries a stalled Redis again */
 } pool_conn;
 
 struct cm_redis_pool {
@@ -147,7 +156,9 @@ struct cm_redis_pool {
     int     idle_count;
     int     available;			/* contexts that may be borrowed */
     long long retry_at;			/* no connect before (ms, monotonic) */
-    long long stalled_until;		/* a command timed out: fail fast */
+    int     stalled;			/* a command timed out: fail fast */
+    int     probing;			/* one request tries Redis again */
+    long long stalled_until;		/* not before then */
     char    stall_err[CM_POOL_ERRSZ];	/* that timeout */
     char    down_err[CM_POOL_ERRSZ];	/* why the last connect failed */
     long long probe_next;		/* healthy(): look again (atomic) */
@@ -293,6 +304,28 @@ static void pool_give(cm_redis_pool *pool, const pool_conn *pc)
     pthread_mutex_unlock(&pool->lock);
 }
 
+/* probe_done - a stalled Redis answered (1), timed out (0) or neither (-1) */
+
+static void probe_done(cm_redis_pool *pool, const pool_conn *pc,
+		               int answered)
+{
+    /* Most requests find Redis fine: no lock for them. */
+    if (!pc->probe && answered != 0
+	&& !__atomic_load_n(&pool->stalled, __ATOMIC_RELAXED))
+	return;
+    pthread_mutex_lock(&pool->lock);
+    if (pc->probe)
+	pool->probing = 0;
+    if (answered > 0) {
+	__atomic_store_n(&pool->stalled, 0, __ATOMIC_RELAXED);
+    } else if (answered == 0) {
+	__atomic_store_n(&pool->stalled, 1, __ATOMIC_RELAXED);
+	pool->stalled_until = now_ms() + CM_POOL_RETRY_MS;
+    }
+    pthread_cond_broadcast(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
+}
+
 /* pool_take - borrow a context; connect one when none is idle */
 
 static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
@@ -302,14 +335,19 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
 
     struct timespec deadline;
     long long wait_ms;
+    long long started = 0;
+    int     probe;
 
     memset(pc, 0, sizeof(*pc));
 
     /*
      * A session never waits for a slot longer than one RedisTimeout, and
-     * not at all just after a command timed out: a stalled Redis would
-     * otherwise hold every session for (sessions / pool size) timeouts,
-     * until the MTA's own milter timeouts fire.
+     * not at all while Redis is stalled (a command timed out): then one
+     * request every CM_POOL_RETRY_MS tries it again, and all others fail
+     * at once until one gets an answer. Without that, every session would
+     * block for a RedisTimeout in turn; libmilter's workers would all be
+     * waiting, and commands of other sessions would queue behind them,
+     * for several timeouts, until the MTA's own milter timeouts fire.
      */
     wait_ms = pool->target.timeout.tv_sec * 1000LL
 	+ pool->target.timeout.tv_usec / 1000;
@@ -321,23 +359,37 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
 	deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&pool->lock);
-    while (pool->available == 0 && now_ms() >= pool->stalled_until)
+    if (pool->available == 0)
+	started = now_ms();
+    for (;;) {
+	if (pool->stalled && !pc->probe) {
+	    if (pool->probing || now_ms() < pool->stalled_until) {
+		cm_redis_err(err, errlen, "%s (failing fast until Redis "
+			     "answers again)", pool->stall_err);
+		pthread_mutex_unlock(&pool->lock);
+		return (-1);
+	    }
+	    pool->probing = pc->probe = 1;
+	}
+	if (pool->available > 0)
+	    break;
 	if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) != 0
 	    && pool->available == 0) {
+	    if (pc->probe)
+		pool->probing = 0;
 	    pthread_mutex_unlock(&pool->lock);
 	    cm_redis_err(err, errlen, "redis: no connection free within %lld ms"
 			 " (Redis slow or stalled)", wait_ms);
 	    return (-1);
 	}
-    if (now_ms() < pool->stalled_until) {
-	cm_redis_err(err, errlen, "%s (failing fast for %d ms)",
-		     pool->stall_err, CM_POOL_RETRY_MS);
-	pthread_mutex_unlock(&pool->lock);
-	return (-1);
     }
     pool->available--;
-    if (pool->idle_count > 0) {
+    probe = pc->probe;
+    if (pool->idle_count > 0)
 	*pc = pool->idle[--pool->idle_count];
+    pc->probe = probe;
+    pc->waited_ms = started != 0 ? now_ms() - started : 0;
+    if (pc->c != 0) {
 	if (pc->expires && now_ms() >= pc->expires) {
 	    expired = pc->c;
 	    pc->c = 0;
@@ -350,6 +402,7 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
 	redisFree(expired);
     if ((*reused = (pc->c != 0)) == 0
 	&& pool_connect(pool, pc, err, errlen) < 0) {
+	probe_done(pool, pc, -1);
 	pool_give(pool, pc);
 	return (-1);
     }
@@ -366,6 +419,23 @@ static void pool_gone(cm_redis_pool *pool)
     pthread_mutex_unlock(&pool->lock);
 }
 
+/* shorten_timeout - what is left of RedisTimeout after a wait */
+
+static int shorten_timeout(cm_redis_pool *pool, redisContext *c,
+			           long long waited_ms)
+{
+    long long full = pool->target.timeout.tv_sec * 1000LL
+    + pool->target.timeout.tv_usec / 1000;
+    long long left = full - waited_ms;
+    struct timeval tv;
+
+    if (left < 1)
+	left = 1;				/* one try, at once */
+    tv.tv_sec = left / 1000;
+    tv.tv_usec = (left % 1000) * 1000;
+    return (redisSetTimeout(c, tv) == REDIS_OK);
+}
+
 /* cm_redis_pool_run - run one exchange on a borrowed context */
 
 int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
@@ -375,11 +445,23 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
     char    where[CM_REDIS_WHERESZ];
     char    why[CM_POOL_ERRSZ];
     int     reused;
+    int     shortened = 0;
     int     status;
 
     if (pool_take(pool, &pc, &reused, err, errlen) < 0)
 	return (-1);
+
+    /*
+     * RedisTimeout is what a session may wait for Redis in all: time
+     * spent waiting for a slot comes off the command's timeout, which is
+     * put back afterwards (a rare path: the pool was exhausted).
+     */
+    if (pc.waited_ms > 0)
+	shortened = shorten_timeout(pool, pc.c, pc.waited_ms);
     status = fn(pc.c, arg, err, errlen);
+    if (shortened && (status == CM_EX_OK || status == CM_EX_FAIL)
+	&& redisSetTimeout(pc.c, pool->target.timeout) != REDIS_OK)
+	status = CM_EX_BROKEN;			/* drop it, to be sure */
 
     /*
      * Repeat once on a new connection when this one may simply have been
@@ -404,11 +486,14 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
     }
     if (status == CM_EX_TIMEOUT) {
 	pthread_mutex_lock(&pool->lock);
-	pool->stalled_until = now_ms() + CM_POOL_RETRY_MS;
 	snprintf(pool->stall_err, sizeof(pool->stall_err), "%s",
 		 err && *err ? err : "redis: timeout");
-	pthread_cond_broadcast(&pool->freed);
 	pthread_mutex_unlock(&pool->lock);
+	probe_done(pool, &pc, 0);
+    } else {
+	/* An answer, even an error reply, says that Redis is back. */
+	probe_done(pool, &pc, status == CM_EX_OK || status == CM_EX_FAIL
+		   || status == CM_EX_STALE ? 1 : -1);
     }
     if (pc.c && (status == CM_EX_BROKEN || status == CM_EX_TIMEOUT
 		 || status == CM_EX_STALE)) {

@@ -15,9 +15,10 @@
 #     scheme miltergen(1) expects. Registers the campaigns bench-env
 #     (sender news@bench.example, Psender:) and bench-hdr (header).
 #  2. starts consent-milter (AllowRoot yes, AuditLog in the directory)
-#     and the null milter, each on a unix socket and on TCP; the null
-#     milter negotiates exactly what consent-milter negotiates (probed
-#     with miltergen -Q), so both ask the MTA for the same steps.
+#     and the null milter, each on a unix socket and on TCP; on each
+#     kind of socket the null milter negotiates exactly what
+#     consent-milter negotiates there (probed with miltergen -Q), so
+#     both ask the MTA for the same steps and no-reply flags.
 #  3. for every load (recipients x connections: 1x20, 100x20, 1000x4,
 #     1x1), campaign kind (envelope, header) and socket (unix, tcp),
 #     runs miltergen BENCH_REPS times against each milter, alternating
@@ -247,17 +248,24 @@ NULL_UNIX=unix:$dir/null.sock
 NULL_TCP=inet:$null_port@127.0.0.1
 start_consent consent-unix "$CM_UNIX"
 start_consent consent-tcp "$CM_TCP"
-nego=$("$MILTERGEN" -s "$CM_UNIX" -Q)
-# "actions=0x29 protocol=0x152" -> "-A 29 -P 152"
-nego_args=$(echo "$nego" | sed 's/actions=0x\([0-9a-f]*\) protocol=0x\([0-9a-f]*\)/-A \1 -P \2/')
-start_null null-unix "$NULL_UNIX"
-start_null null-tcp "$NULL_TCP"
-null_nego=$("$MILTERGEN" -s "$NULL_UNIX" -Q)
-echo "consent-milter negotiates: $nego; null milter: $null_nego"
-if [ "$nego" != "$null_nego" ]; then
-    echo "$0: the null milter does not negotiate as consent-milter does" >&2
-    exit 1
-fi
+
+# consent-milter asks for other steps on each kind of socket (no header
+# replies on a unix socket only): the null milter of each kind asks for
+# exactly what consent-milter asks for on it.
+for kind in unix tcp; do
+    eval "cm_spec=\$CM_$(echo $kind | tr a-z A-Z)"
+    eval "null_spec=\$NULL_$(echo $kind | tr a-z A-Z)"
+    nego=$("$MILTERGEN" -s "$cm_spec" -Q)
+    # "actions=0x29 protocol=0x152" -> "-A 29 -P 152"
+    nego_args=$(echo "$nego" | sed 's/actions=0x\([0-9a-f]*\) protocol=0x\([0-9a-f]*\)/-A \1 -P \2/')
+    start_null "null-$kind" "$null_spec"
+    null_nego=$("$MILTERGEN" -s "$null_spec" -Q)
+    echo "$kind socket: consent-milter negotiates $nego; null milter $null_nego"
+    if [ "$nego" != "$null_nego" ]; then
+	echo "$0: the null milter does not negotiate as consent-milter does" >&2
+	exit 1
+    fi
+done
 
 # --- measurements -------------------------------------------------------------
 

@@ -436,6 +436,14 @@ START_TEST(test_reply_null_parts)
     /* The null sender / empty address. */
     reply("", "bad-address", "spring-2026",
 	  "<>: not sent: bad-address (campaign spring-2026)");
+    /* A raw address with its brackets is not bracketed twice. */
+    reply("<>", "bad-address", "spring-2026",
+	  "<>: not sent: bad-address (campaign spring-2026)");
+    reply("<a\001b@example.org>", "bad-address", "spring-2026",
+	  "<a?b@example.org>: not sent: bad-address (campaign spring-2026)");
+    reply("<only-open@example.org", "bad-address", "spring-2026",
+	  "<<only-open@example.org>: not sent: bad-address"
+	  " (campaign spring-2026)");
 }
 END_TEST
 

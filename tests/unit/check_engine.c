@@ -295,6 +295,94 @@ START_TEST(header_block_1mib)
 }
 END_TEST
 
+/*
+ * Odd and hostile recipients at RCPT time (envelope campaign "spring"):
+ * the exact reply and the recipient as the audit line names it. The
+ * 322-byte address is too long for the contract (320), so it is never
+ * looked up; a NUL cannot reach the engine (the milter protocol ends an
+ * argument there), see check_address for the parser's answer to one.
+ */
+static const struct hostile {
+    const char *what;
+    const char *rcpt;			/* as the MTA hands it over */
+    cm_reply reply;
+    const char *text;			/* NULL: no reply text set */
+    const char *logged;			/* "rcpt":... in the audit line */
+    const char *reason;
+} hostile[] = {
+    {"upper case", "<ALICE@EXAMPLE.ORG>", CM_REPLY_CONTINUE, 0, 0, 0},
+    {"quoted local part", "<\"John Smith\"@Example.org>", CM_REPLY_REJECT,
+	"<\"john smith\"@example.org>: not sent: no-consent (campaign spring)",
+	"\"rcpt\":\"\\\"john smith\\\"@example.org\"", "no-consent"},
+    {"IP literal", "<user@[192.0.2.1]>", CM_REPLY_REJECT,
+	"<user@[192.0.2.1]>: not sent: no-consent (campaign spring)",
+	"\"rcpt\":\"user@[192.0.2.1]\"", "no-consent"},
+    {"IPv6 literal", "<user@[IPv6:2001:DB8::1]>", CM_REPLY_REJECT,
+	"<user@[ipv6:2001:db8::1]>: not sent: no-consent (campaign spring)",
+	"\"rcpt\":\"user@[ipv6:2001:db8::1]\"", "no-consent"},
+    {"SMTPUTF8", "<J\xc3\xb6rg@B\xc3\xbc" "cher.example>", CM_REPLY_REJECT,
+	"<j??rg@b??cher.example>: not sent: no-consent (campaign spring)",
+	"\"rcpt\":\"j\xc3\xb6rg@b\xc3\xbc" "cher.example\"", "no-consent"},
+    {"control byte", "<a\001b@example.org>", CM_REPLY_REJECT,
+	"<a?b@example.org>: not sent: bad-address (campaign spring)",
+	"\"rcpt\":\"<a\\u0001b@example.org>\"", "bad-address"},
+    {"empty", "<>", CM_REPLY_REJECT,
+	"<>: not sent: bad-address (campaign spring)",
+	"\"rcpt\":\"<>\"", "bad-address"},
+    {"no domain", "<alice@>", CM_REPLY_REJECT,
+	"<alice@>: not sent: bad-address (campaign spring)",
+	"\"rcpt\":\"<alice@>\"", "bad-address"},
+};
+
+START_TEST(rcpt_hostile_exact)
+{
+    const struct hostile *h = hostile + _i;
+    cm_session *s = cm_session_new(&eng, 0);
+    cm_reply got;
+
+    ck_assert_int_eq(cm_on_mail(s, &mta, "<news@org.example>", 0),
+		     CM_REPLY_CONTINUE);
+    got = cm_on_rcpt(s, &mta, h->rcpt);
+    ck_assert_msg(got == h->reply, "%s: reply %d, want %d", h->what,
+		  (int) got, (int) h->reply);
+    if (h->text == 0) {
+	ck_assert_str_eq(mta.rcode, "");
+    } else {
+	ck_assert_str_eq(mta.rcode, "550");
+	ck_assert_str_eq(mta.xcode, "5.7.1");
+	ck_assert_str_eq(mta.text, h->text);
+	ck_assert_msg(strstr(audit_text(), h->logged) != 0,
+		      "%s: audit line lacks %s: %s", h->what, h->logged,
+		      audit_text());
+	ck_assert_ptr_nonnull(strstr(audit_text(), h->reason));
+    }
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(rcpt_too_long_322)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+    char    rcpt[400];
+    char    want[400];
+
+    /* 310 + "@example.org" = 322 bytes: over the 320 of the contract. */
+    rcpt[0] = '<';
+    memset(rcpt + 1, 'x', 310);
+    strcpy(rcpt + 311, "@example.org>");
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, rcpt), CM_REPLY_REJECT);
+    ck_assert_str_eq(mta.rcode, "550");
+    /* The echo of an address stops at 256 bytes, marked "...". */
+    want[0] = '<';
+    memset(want + 1, 'x', 256);
+    strcpy(want + 257, "...>: not sent: bad-address (campaign spring)");
+    ck_assert_str_eq(mta.text, want);
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"reason\":\"bad-address\""));
+    cm_session_free(s);
+}
+END_TEST
+
 START_TEST(too_many_recipients_452)
 {
     cm_session *s = cm_session_new(&eng, 0);
@@ -358,6 +446,9 @@ int     main(void)
     tcase_add_test(tc, session_reuse_no_stale_state);
     tcase_add_test(tc, header_64k_campaign);
     tcase_add_test(tc, header_block_1mib);
+    tcase_add_loop_test(tc, rcpt_hostile_exact, 0,
+			(int) (sizeof(hostile) / sizeof(hostile[0])));
+    tcase_add_test(tc, rcpt_too_long_322);
     tcase_add_test(tc, too_many_recipients_452);
     tcase_add_test(tc, too_many_recipients_non_smtp);
     suite_add_tcase(suite, tc);

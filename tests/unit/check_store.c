@@ -1095,6 +1095,56 @@ START_TEST(test_slow_server)
 }
 END_TEST
 
+START_TEST(test_stalled_probe)
+{
+    static const char *const extra[] = {"--enable-debug-command", "yes", 0};
+    server  s;
+    cm_store *st;
+    redisContext *c;
+    redisReply *r;
+    char    err[512];
+    int     done = 0;
+
+    /*
+     * After a timeout, lookups fail at once ("failing fast") but for one
+     * every 200 ms, which tries Redis again (and here times out again);
+     * the first answer ends it. Told apart by their messages, not by
+     * how long they took.
+     */
+    server_start(&s, "stall", extra);
+    seed_small(s.sock);
+    st = open_store(s.sock, 0, 0, 200);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    c = db_connect(s.sock);
+    ck_assert(redisAppendCommand(c, "DEBUG SLEEP 2") == REDIS_OK);
+    while (!done)
+	ck_assert(redisBufferWrite(c, &done) == REDIS_OK);
+    sleep_ms(100);
+
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ": timeout") != 0, "first: %s", err);
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "failing fast until Redis answers again") != 0,
+		  "second: %s", err);
+    sleep_ms(300);				/* past the 200 ms */
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, ": timeout") != 0 && strstr(err, "failing")
+		  == 0, "the probe waits, and times out: %s", err);
+    ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "failing fast") != 0, "after it: %s", err);
+
+    /* Redis answers again: the next probe ends the stall for all. */
+    ck_assert(redisGetReply(c, (void **) &r) == REDIS_OK);
+    freeReplyObject(r);
+    redisFree(c);
+    sleep_ms(250);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "probe: %s", err);
+    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "after: %s", err);
+    cm_store_destroy(st);
+    server_stop(&s);
+}
+END_TEST
+
 START_TEST(test_stale_server)
 {
     static const char *const extra[] = {
@@ -1707,6 +1757,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_restart);
     tcase_add_test(tc, test_slow_server);
     tcase_add_test(tc, test_stale_server);
+    tcase_add_test(tc, test_stalled_probe);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cache and batches");
