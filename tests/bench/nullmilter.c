@@ -21,9 +21,8 @@
 /*	(with plugins it adds the end-of-header and body callbacks).
 /*	When callbacks.c changes, change this file.
 /*
-/*	Without -P and -A it does what consent-milter does: on a unix
-/*	socket it asks for no reply to header fields (SMFIP_NR_HDR), over
-/*	TCP it has no negotiate callback.
+/*	Without -P and -A it does what consent-milter does: it asks for no
+/*	reply to header fields (SMFIP_NR_HDR).
 /*
 /*	Because that is easy to forget, -P and -A make it negotiate
 /*	exactly the protocol and action masks given (hexadecimal, as
@@ -155,9 +154,9 @@ static sfsistat nm_negotiate(SMFICTX *ctx, unsigned long f0,
     return (SMFIS_CONTINUE);
 }
 
-/* nm_negotiate_unix - as callbacks.c's cb_negotiate: no header replies */
+/* nm_negotiate_default - as callbacks.c's cb_negotiate: no header replies */
 
-static sfsistat nm_negotiate_unix(SMFICTX *ctx, unsigned long f0,
+static sfsistat nm_negotiate_default(SMFICTX *ctx, unsigned long f0,
 				          unsigned long f1, unsigned long f2,
 				          unsigned long f3, unsigned long *pf0,
 				          unsigned long *pf1, unsigned long *pf2,
@@ -258,9 +257,8 @@ int     main(int argc, char **argv)
     if (have_p) {
 	desc.xxfi_negotiate = nm_negotiate;
 	no_reply = want_proto;
-    } else if (strncmp(spec, "unix:", 5) == 0
-	       || strncmp(spec, "local:", 6) == 0 || spec[0] == '/') {
-	desc.xxfi_negotiate = nm_negotiate_unix;
+    } else {
+	desc.xxfi_negotiate = nm_negotiate_default;
 	no_reply = SMFIP_NR_HDR;
     }
     if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0)
