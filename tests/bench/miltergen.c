@@ -8,7 +8,7 @@
 /*		[-r rcpts] [-m envelope|header] [-x consent|none] [-u share]
 /*		[-N addresses] [-t pattern] [-f sender] [-C campaign]
 /*		[-A login] [-a client_addr] [-P port] [-b body_bytes]
-/*		[-W] [-Q] [-v] [-T] [-D cut[,cut...]] [-L file] [-R ms]
+/*		[-W] [-Q] [-v] [-T] [-D cut[,cut...]] [-L file] [-R ms] [-i ms]
 /* DESCRIPTION
 /*	miltergen plays the MTA (as Postfix does, protocol version 6)
 /*	towards a milter on "unix:/path" or "inet:port@host", on -c
@@ -50,7 +50,9 @@
 /*	is changed (the null milter; -u is then only the recipient mix).
 /*
 /*	-n stops after that many messages in all, -d after that many
-/*	seconds (whichever comes first; default -n 1000). -Q only
+/*	seconds (whichever comes first; default -n 1000). -i pauses that
+/*	many milliseconds after each message on each connection: a steady
+/*	load below saturation, for tests that measure something else. -Q only
 /*	negotiates, prints "actions=0x... protocol=0x..." and exits.
 /*	-v traces every packet on standard error.
 /*
@@ -138,6 +140,7 @@ static unsigned long opt_addrs = 1000000;
 static const char *opt_sender, *opt_campaign = "bench-hdr", *opt_auth;
 static const char *opt_client = "192.0.2.1";
 static size_t opt_body = 1024;
+static int opt_pause_ms;		/* -i: between messages */
 static char pat_pre[256], pat_post[256];
 static char *body;			/* opt_body bytes of text */
 static const char *opt_log;		/* -L: one line per message */
@@ -889,6 +892,8 @@ static void *worker(void *arg)
 	    session_close(c);
 	    in_conn = 0;
 	}
+	if (opt_pause_ms > 0)
+	    (void) usleep((useconds_t) opt_pause_ms * 1000);
     }
     if (c->error)
 	fprintf(stderr, "miltergen: conn %d: connection lost or protocol "
@@ -926,7 +931,7 @@ static void usage(void)
 	    "  [-a client_addr] [-P client_port] [-b body_bytes] [-W] [-Q] "
 	    "[-v]\n"
 	    "  [-T] [-D full|close:STAGE|abort:STAGE,...] [-L file] "
-	    "[-R timeout_ms]\n");
+	    "[-R timeout_ms] [-i pause_ms]\n");
     exit(64);
 }
 
@@ -1049,7 +1054,7 @@ int     main(int argc, char **argv)
     size_t  nlat = 0, k;
     unsigned long cmin = 0, cmax = 0;
 
-    while ((ch = getopt(argc, argv, "s:c:n:d:k:r:m:x:u:N:t:f:C:A:a:P:b:WQvhTD:L:R:"))
+    while ((ch = getopt(argc, argv, "s:c:n:d:k:r:m:x:u:N:t:f:C:A:a:P:b:WQvhTD:L:R:i:"))
 	   != -1) {
 	switch (ch) {
 	case 's': opt_socket = optarg; break;
@@ -1084,6 +1089,7 @@ int     main(int argc, char **argv)
 	case 'D': parse_cuts(optarg); break;
 	case 'L': opt_log = optarg; break;
 	case 'R': mg_timeout_ms = atoi(optarg); break;
+	case 'i': opt_pause_ms = atoi(optarg); break;
 	default: usage();
 	}
     }

@@ -20,6 +20,13 @@
 #      the failover is still honoured, and a grant that consentctl
 #      writes after it (through the sentinels) is used.
 #
+# Meanwhile, from a second before the kill, miltergen -T keeps 8
+# concurrent connections busy (2 recipients a message, a 2 ms pause
+# after each: a steady load below saturation, envelope campaign): no
+# answer but the expected decision or a 451 (nothing
+# accepted unchecked), tempfails during the failover, every message
+# decided from a second after it.
+#
 # Run by make check (under tests/lib/redis.sh, whose own server it
 # does not use), or by hand with the variables of tests/redis/lib.sh.
 
@@ -94,12 +101,51 @@ echo "consentctl check (replica): $out"
 [ "$(rcli primary hget cm:consent:erin@example.org newsletter)" = granted ] \
     || fail "a write with RedisReplica set did not go to the primary"
 
+echo "--- seed the load generator's addresses (tests/bench/miltergen)"
+MILTERGEN=${MILTERGEN:-${CM_BUILDDIR:-.}/tests/bench/miltergen}
+[ -x "$MILTERGEN" ] || fail "$MILTERGEN not built (make check builds it)"
+LOAD_RECORDS=2000
+awk -v n="$LOAD_RECORDS" -v t="$(date +%s)" '
+function out(argc,   i, s) {
+    s = "*" argc "\r\n"
+    for (i = 1; i <= argc; i++)
+	s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
+    printf "%s", s
+}
+BEGIN {
+    for (k = 0; k < n; k++) {
+	addr = "user" k "@example.org"
+	if (k % 8 == 7)
+	    continue
+	if (k % 8 == 3) {
+	    a[1] = "SET"; a[2] = "cm:suppress:" addr; a[3] = (t - 3600) " bounce"
+	    out(3)
+	    continue
+	}
+	a[1] = "HSET"; a[2] = "cm:consent:" addr; a[3] = "newsletter"
+	a[4] = (k % 4 == 2) ? "withdrawn" : "granted"
+	a[5] = "newsletter:at"; a[6] = t - 86400
+	out(6)
+    }
+}' | rcli primary --pipe > "$tmp/seed.out" 2>&1 || fail "seeding: $(cat "$tmp/seed.out")"
+ctl campaign add bench-env --purpose newsletter --owner load
+ctl campaign add bench-hdr --purpose newsletter --owner load
+ctl sender set news@bench.example bench-env
+[ "$(rcli primary wait 1 5000)" = 1 ] || fail "the replica did not catch up"
+
 echo "--- consent-milter -n"
 "$CM_DAEMON" -n -c "$conf" || fail "consent-milter -n"
 
 echo "--- sessions with the primary up"
 start_daemon "$conf"
 run_sessions plain || fail "sessions before the failover"
+
+echo "--- concurrent load from now on (miltergen -T, 8 connections)"
+"$MILTERGEN" -s "unix:$tmp/milter.sock" -T -c 8 -i 2 -r 2 -u 0.25 \
+    -N "$LOAD_RECORDS" -d 12 -R 30000 -L "$tmp/load.log" \
+    > "$tmp/load.out" 2>&1 &
+load_pid=$!
+sleep 1
 
 echo "--- kill the primary (SIGKILL)"
 kill_ms=$(now_ms)
@@ -119,6 +165,33 @@ ctl grant carol@example.org newsletter --source "phone call"
 [ "$(rcli replica hget cm:consent:carol@example.org newsletter)" = granted ] \
     || fail "consentctl did not write to the new primary"
 run_sessions after || fail "sessions after the failover"
+
+# The load: nothing accepted unchecked (miltergen -T fails on any answer
+# but the expected decision or a 451), tempfails while the primary was
+# gone, decisions again from a second after the failover.
+wait "$load_pid"
+load_rc=$?
+sed -n 's/^RESULT /# load: /p' "$tmp/load.out"
+[ "$load_rc" -eq 0 ] || { cat "$tmp/load.out"; fail "the load saw a wrong answer (exit $load_rc)"; }
+awk -v kill="$kill_ms" -v rec="$recovered_ms" '
+{ total++ }
+$1 < kill - 100 && $2 < kill { before++; if ($3 != "decided") bad_before++ }
+$1 >= kill && $2 <= rec { during++; cls[$3]++ }
+$1 >= rec + 1000 { after++; if ($3 != "decided") bad_after++ }
+END {
+    printf "total=%d before=%d bad_before=%d during=%d during_tempfail=%d " \
+	"during_decided=%d after=%d bad_after=%d\n", total, before, bad_before,
+	during, cls["tempfail"] + cls["mixed"], cls["decided"], after, bad_after
+}' "$tmp/load.log" > "$tmp/load.timeline"
+tl=$(cat "$tmp/load.timeline")
+echo "# load timeline: $tl"
+kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+[ "$(kv "$tl" before)" -gt 0 ] && [ "$(kv "$tl" bad_before)" -eq 0 ] \
+    || fail "load before the kill: not every message decided"
+[ "$(kv "$tl" during_tempfail)" -gt 0 ] \
+    || fail "load during the failover: no message tempfailed"
+[ "$(kv "$tl" after)" -gt 0 ] && [ "$(kv "$tl" bad_after)" -eq 0 ] \
+    || fail "load from 1 s after the failover: not every message decided"
 stop_daemon
 
 echo "--- what the daemon logged during the failover"
