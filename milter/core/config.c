@@ -99,6 +99,7 @@
 /*	the program: this happens only at startup, where there is
 /*	nothing sensible to fall back to.
 /* SEE ALSO
+/*	config_value(3), the rules for each kind of value.
 /*	consent-milter.conf(5), configuration file format
 /*--*/
 
@@ -117,6 +118,7 @@
 /* Application-specific. */
 
 #include "config.h"
+#include "config_value.h"
 
 #define CM_CONFIG_FILE_MAX	(1024 * 1024)	/* a config is not this big */
 #define SHOW_MAX		80	/* bytes of file text in a message */
@@ -125,7 +127,6 @@
 #define PLUGIN_KEY_MAX		64
 #define PLUGIN_NAME_CHARS	"abcdefghijklmnopqrstuvwxyz0123456789_-"
 #define PLUGIN_KEY_CHARS	PLUGIN_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#define KEY_PREFIX_MAX		64
 
  /*
   * Enumerated values. An alias is accepted in the file but never shown
@@ -197,28 +198,6 @@ typedef struct cm_key {
     void    (*derive) (cm_config *);	/* fill fields computed from it */
 } cm_key;
 
-/* xstrdup - strdup that does not return on failure */
-
-static char *xstrdup(const char *s)
-{
-    char   *p = strdup(s);
-
-    if (p == 0)
-	abort();
-    return (p);
-}
-
-/* xcalloc - calloc that does not return on failure */
-
-static void *xcalloc(size_t n)
-{
-    void   *p = calloc(1, n);
-
-    if (p == 0)
-	abort();
-    return (p);
-}
-
 /* show - file text made safe for a message, cut to SHOW_MAX bytes */
 
 static const char *show(const char *s, char *buf)
@@ -255,289 +234,6 @@ static const char *show(const char *s, char *buf)
     return (buf);
 }
 
-/* has_space - does the text contain white space */
-
-static int has_space(const char *s)
-{
-    return (s[strcspn(s, " \t")] != 0);
-}
-
-/* parse_int - decimal number from min to max, digits only */
-
-static int parse_int(const char *s, size_t len, int min, int max, int *out)
-{
-    long long val = 0;
-    size_t  i;
-
-    /*
-     * No sign, no white space, no hex: strtol() would take " +0x10",
-     * and what an administrator typed should mean one thing only.
-     */
-    if (len == 0)
-	return (-1);
-    for (i = 0; i < len; i++) {
-	if (s[i] < '0' || s[i] > '9')
-	    return (-1);
-	val = val * 10 + (s[i] - '0');
-	if (val > max)
-	    return (-1);
-    }
-    if (val < min)
-	return (-1);
-    *out = (int) val;
-    return (0);
-}
-
-/* check_socket - libmilter socket specification */
-
-static const char *check_socket(const char *value)
-{
-    const char *rest;
-    const char *at;
-    int     port;
-
-    /*
-     * libmilter accepts more (bare paths, service names, a missing
-     * host), but each of those is a guess about what was meant.
-     */
-    if (strncasecmp(value, "unix:", 5) == 0
-	|| strncasecmp(value, "local:", 6) == 0) {
-	rest = strchr(value, ':') + 1;
-	if (*rest != '/' || has_space(rest))
-	    return ("the socket path must be absolute");
-	return (0);
-    }
-    if (strncasecmp(value, "inet:", 5) == 0
-	|| strncasecmp(value, "inet6:", 6) == 0) {
-	rest = strchr(value, ':') + 1;
-	if ((at = strchr(rest, '@')) == 0 || at[1] == 0 || has_space(rest))
-	    return ("expected inet:port@host or inet6:port@host");
-	if (parse_int(rest, at - rest, 1, 65535, &port) < 0)
-	    return ("the port must be a number from 1 to 65535");
-	return (0);
-    }
-    return ("expected unix:/path, local:/path, inet:port@host"
-	    " or inet6:port@host");
-}
-
-/* check_user - user[:group] */
-
-static const char *check_user(const char *value)
-{
-    const char *colon = strchr(value, ':');
-
-    /* Whether the user exists is for the daemon to find out. */
-    if (has_space(value) || *value == ':'
-	|| (colon && (colon[1] == 0 || strchr(colon + 1, ':'))))
-	return ("expected user or user:group");
-    return (0);
-}
-
-/* hostport_split - check "host:port", and optionally store its parts */
-
-static const char *hostport_split(const char *s, size_t len,
-			               const char *usage, char **hostp,
-				          int *portp)
-{
-    const char *colon;
-    const char *host;
-    size_t  hlen;
-    int     port;
-
-    /*
-     * The port follows the last colon, so that an IPv6 address may be
-     * written as it is or in brackets: ::1:6379, [::1]:6379.
-     */
-    for (colon = s + len; colon > s && colon[-1] != ':'; colon--)
-	 /* void */ ;
-    if (colon <= s + 1)
-	return (usage);
-    if (parse_int(colon, s + len - colon, 1, 65535, &port) < 0)
-	return ("the port must be a number from 1 to 65535");
-    host = s;
-    hlen = colon - 1 - s;
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-	host++;
-	hlen -= 2;
-    }
-    if (hlen == 0)
-	return (usage);
-    if (hostp) {
-	*hostp = xcalloc(hlen + 1);
-	memcpy(*hostp, host, hlen);
-	*portp = port;
-    }
-    return (0);
-}
-
-/* redis_split - check a Redis address, and optionally store its parts */
-
-static const char *redis_split(const char *value, char **hostp, int *portp,
-			               char **pathp)
-{
-    static const char usage[] = "expected tcp:host:port or unix:/path";
-    const char *rest;
-
-    if (strncasecmp(value, "unix:", 5) == 0) {
-	rest = value + 5;
-	if (*rest != '/' || has_space(rest))
-	    return ("the unix socket path must be absolute");
-	if (pathp) {
-	    *pathp = xstrdup(rest);
-	    *portp = 0;
-	}
-	return (0);
-    }
-    if (strncasecmp(value, "tcp:", 4) != 0 || has_space(value))
-	return (usage);
-    rest = value + 4;
-    return (hostport_split(rest, strlen(rest), usage, hostp, portp));
-}
-
-/* check_redis - Redis or RedisReplica address */
-
-static const char *check_redis(const char *value)
-{
-    return (redis_split(value, 0, 0, 0));
-}
-
-/* derive_redis - split the Redis address into host/port or path */
-
-static void derive_redis(cm_config *cfg)
-{
-    free(cfg->redis_host);
-    free(cfg->redis_path);
-    cfg->redis_host = cfg->redis_path = 0;
-    (void) redis_split(cfg->redis, &cfg->redis_host, &cfg->redis_port,
-		       &cfg->redis_path);
-}
-
-/* derive_replica - the same for RedisReplica */
-
-static void derive_replica(cm_config *cfg)
-{
-    free(cfg->redis_replica_host);
-    free(cfg->redis_replica_path);
-    cfg->redis_replica_host = cfg->redis_replica_path = 0;
-    (void) redis_split(cfg->redis_replica, &cfg->redis_replica_host,
-		       &cfg->redis_replica_port, &cfg->redis_replica_path);
-}
-
-/* free_sentinels - forget the parsed RedisSentinel */
-
-static void free_sentinels(cm_config *cfg)
-{
-    int     i;
-
-    for (i = 0; i < cfg->redis_sentinel_count; i++)
-	free(cfg->redis_sentinels[i].host);
-    free(cfg->redis_sentinels);
-    free(cfg->redis_sentinel_master);
-    cfg->redis_sentinels = 0;
-    cfg->redis_sentinel_count = 0;
-    cfg->redis_sentinel_master = 0;
-}
-
-/* sentinel_split - check "host:port[,host:port...] name", maybe store it */
-
-static const char *sentinel_split(const char *value, cm_config *cfg)
-{
-    static const char usage[] =
-    "expected host:port[,host:port...] and the master name";
-    size_t  list_len = strcspn(value, " \t");
-    const char *name = value + list_len + strspn(value + list_len, " \t");
-    const char *end = value + list_len;
-    const char *item;
-    const char *comma;
-    const char *bad;
-    cm_hostport *hp = 0;
-    int     count;
-
-    /* The line parser has removed white space at either end. */
-    if (list_len == 0 || *name == 0 || has_space(name))
-	return (usage);
-    if (strlen(name) > CM_SENTINEL_NAME_MAX)
-	return ("the master name must be at most 128 bytes");
-    if (cfg) {
-	free_sentinels(cfg);
-	cfg->redis_sentinels = xcalloc(CM_SENTINEL_MAX * sizeof(*hp));
-	cfg->redis_sentinel_master = xstrdup(name);
-    }
-    for (item = value, count = 0; /* void */ ; item = comma + 1, count++) {
-	if ((comma = memchr(item, ',', end - item)) == 0)
-	    comma = end;
-	if (count == CM_SENTINEL_MAX)
-	    return ("at most 16 sentinels");
-	/* Sentinel speaks TCP only; "tcp:" would pass as part of a host. */
-	if (comma - item > 4 && strncasecmp(item, "tcp:", 4) == 0)
-	    return ("a sentinel is written host:port, without tcp:");
-	hp = cfg ? cfg->redis_sentinels + count : 0;
-	if ((bad = hostport_split(item, comma - item, usage,
-			       hp ? &hp->host : 0, hp ? &hp->port : 0)) != 0)
-	    return (bad);
-	if (cfg)
-	    cfg->redis_sentinel_count = count + 1;
-	if (comma == end)
-	    return (0);
-    }
-}
-
-/* check_sentinel - RedisSentinel */
-
-static const char *check_sentinel(const char *value)
-{
-    return (sentinel_split(value, 0));
-}
-
-/* derive_sentinel - the sentinels and the master name of RedisSentinel */
-
-static void derive_sentinel(cm_config *cfg)
-{
-    (void) sentinel_split(cfg->redis_sentinel, cfg);
-}
-
-/* check_prefix - Redis key prefix */
-
-static const char *check_prefix(const char *value)
-{
-    if (strlen(value) > KEY_PREFIX_MAX || has_space(value))
-	return ("expected 1 to 64 characters without white space");
-    return (0);
-}
-
-/* check_header - header field name (RFC 5322 section 3.6.8) */
-
-static const char *check_header(const char *value)
-{
-    const unsigned char *cp;
-
-    for (cp = (const unsigned char *) value; *cp; cp++)
-	if (*cp < 33 || *cp > 126 || *cp == ':')
-	    return ("expected a header name: printable ASCII"
-		    " without spaces or colon");
-    return (0);
-}
-
-/* check_mode - SocketMode: octal permission bits */
-
-static const char *check_mode(const char *value)
-{
-    if (*value == 0 || strlen(value) > 4 || strspn(value, "01234567")
-	!= strlen(value))
-	return ("expected octal permission bits, like 0660");
-    return (0);
-}
-
-/* check_group - SocketGroup: a group name or number */
-
-static const char *check_group(const char *value)
-{
-    if (*value == 0 || strlen(value) > 64 || has_space(value)
-	|| strchr(value, ':') != 0)
-	return ("expected a group name or number");
-    return (0);
-}
-
 #define OFF(f)	offsetof(cm_config, f)
 #define STR(n, f, d, chk)	{ n, KT_STR, OFF(f), d, 0, 0, 0, chk, 0 }
 #define PATH(n, f)		{ n, KT_PATH, OFF(f), 0, 0, 0, 0, 0, 0 }
@@ -551,24 +247,24 @@ static const char *check_group(const char *value)
   * be in the file.
   */
 static const cm_key keys[] = {
-    STR("Socket", socket, "inet:8891@127.0.0.1", check_socket),
-    STR("SocketMode", socket_mode, 0, check_mode),
-    STR("SocketGroup", socket_group, 0, check_group),
-    STR("UserID", user_id, 0, check_user),
+    STR("Socket", socket, "inet:8891@127.0.0.1", cm_config_check_socket),
+    STR("SocketMode", socket_mode, 0, cm_config_check_mode),
+    STR("SocketGroup", socket_group, 0, cm_config_check_group),
+    STR("UserID", user_id, 0, cm_config_check_user),
     ENUM("AllowRoot", allow_root, "no", bool_names),
     PATH("PidFile", pid_file),
     {"Redis", KT_STR, OFF(redis), "tcp:127.0.0.1:6379", 0, 0, 0,
-    check_redis, derive_redis},
+    cm_config_check_redis, cm_config_derive_redis},
     {"RedisSentinel", KT_STR, OFF(redis_sentinel), 0, 0, 0, 0,
-    check_sentinel, derive_sentinel},
+    cm_config_check_sentinel, cm_config_derive_sentinel},
     {"RedisReplica", KT_STR, OFF(redis_replica), 0, 0, 0, 0,
-    check_redis, derive_replica},
+    cm_config_check_redis, cm_config_derive_replica},
     PATH("RedisPasswordFile", redis_password_file),
     INT("RedisTimeout", redis_timeout_ms, "2000", 1, 600000),
     INT("RedisConnections", redis_connections, "8", 1, 256),
-    STR("KeyPrefix", key_prefix, "cm:", check_prefix),
+    STR("KeyPrefix", key_prefix, "cm:", cm_config_check_prefix),
     PATH("AddressKeyFile", address_key_file),
-    STR("CampaignHeader", campaign_header, "X-Campaign-ID", check_header),
+    STR("CampaignHeader", campaign_header, "X-Campaign-ID", cm_config_check_header),
     ENUM("Mode", mode, "enforce", mode_names),
     ENUM("DenyAction", deny_action, "reject", deny_names),
     ENUM("PartialAction", partial_action, "strip", partial_names),
@@ -693,7 +389,7 @@ static const char *set_value(cm_config *cfg, const cm_key *k,
 	    return (expected(k, why, len));
 	break;
     case KT_INT:
-	if (parse_int(value, strlen(value), k->min, k->max, &n) < 0)
+	if (cm_config_parse_int(value, strlen(value), k->min, k->max, &n) < 0)
 	    return (expected(k, why, len));
 	*ip = n;
 	return (0);
@@ -709,7 +405,7 @@ static const char *set_value(cm_config *cfg, const cm_key *k,
 	return ("internal error: bad key type");
     }
     free(*sp);
-    *sp = xstrdup(value);
+    *sp = cm_config_xstrdup(value);
     if (k->derive)
 	k->derive(cfg);
     return (0);
@@ -740,10 +436,10 @@ static int add_plugin(cm_parse *ps, int line, const char *key,
 	    && strncmp((*pp)->name, value, nlen) == 0)
 	    return (report(ps, line, key, "plugin \"%s\" given twice,"
 			   " first at line %d", (*pp)->name, (*pp)->line));
-    pc = xcalloc(sizeof(*pc));
-    pc->name = xcalloc(nlen + 1);
+    pc = cm_config_xcalloc(sizeof(*pc));
+    pc->name = cm_config_xcalloc(nlen + 1);
     memcpy(pc->name, value, nlen);
-    pc->path = xstrdup(path);
+    pc->path = cm_config_xstrdup(path);
     pc->line = line;
     *pp = pc;
     return (0);
@@ -779,10 +475,10 @@ static void add_plugin_opt(cm_config *cfg, int line, const char *name,
     cm_plugin_opt **pp;
     cm_plugin_opt *po;
 
-    po = xcalloc(sizeof(*po));
-    po->plugin = xstrdup(name);
-    po->key = xstrdup(strchr(key, '.') + 1);
-    po->value = xstrdup(value);
+    po = cm_config_xcalloc(sizeof(*po));
+    po->plugin = cm_config_xstrdup(name);
+    po->key = cm_config_xstrdup(strchr(key, '.') + 1);
+    po->value = cm_config_xstrdup(value);
     po->line = line;
     for (pp = &cfg->plugin_opts; *pp; pp = &(*pp)->next)
 	 /* void */ ;
@@ -996,12 +692,12 @@ int     cm_config_load(cm_config *cfg, const char *path, char *err,
     int     ret;
 
     free(cfg->file);
-    cfg->file = xstrdup(path);
+    cfg->file = cm_config_xstrdup(path);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 	goto cannot_read;
 
     /* Read one byte past the limit, to tell "too large" from "full". */
-    data = xcalloc(CM_CONFIG_FILE_MAX + 2);
+    data = cm_config_xcalloc(CM_CONFIG_FILE_MAX + 2);
     while (len <= CM_CONFIG_FILE_MAX
 	   && (n = read(fd, data + len, CM_CONFIG_FILE_MAX + 1 - len)) != 0) {
 	if (n < 0) {
@@ -1065,7 +761,7 @@ void    cm_config_free(cm_config *cfg)
     free(cfg->redis_path);
     free(cfg->redis_replica_host);
     free(cfg->redis_replica_path);
-    free_sentinels(cfg);
+    cm_config_free_sentinels(cfg);
     free(cfg->file);
     memset(cfg, 0, sizeof(*cfg));
 }
