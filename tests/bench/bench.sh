@@ -76,6 +76,7 @@ MILTERGEN=${BENCH_MILTERGEN:-./tests/bench/miltergen}
 NULLMILTER=${BENCH_NULLMILTER:-./tests/bench/nullmilter}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
+SEED_AWK=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/bench/seed.awk
 
 if [ -n "${BENCH_QUICK:-}" ]; then
     : "${BENCH_RECORDS:=100000}" "${BENCH_SECONDS:=0.5}" "${BENCH_REPS:=1}"
@@ -192,31 +193,8 @@ rcli() { "$REDIS_CLI" -s "$dir/redis.sock" "$@"; }
 
 echo "seeding $RECORDS addresses (Redis protocol through redis-cli --pipe)..."
 start=$(date +%s.%N)
-awk -v n="$RECORDS" -v t="$(date +%s)" '
-function out(argc,   i, s) {
-    s = "*" argc "\r\n"
-    for (i = 1; i <= argc; i++)
-	s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
-    printf "%s", s
-}
-BEGIN {
-    for (k = 0; k < n; k++) {
-	addr = "user" k "@example.org"
-	if (k % 8 == 7)
-	    continue			# no record at all
-	if (k % 8 == 3) {
-	    a[1] = "SET"; a[2] = "cm:suppress:" addr
-	    a[3] = (t - 3600 - k % 86400) " hard bounce"
-	    out(3)
-	    continue
-	}
-	a[1] = "HSET"; a[2] = "cm:consent:" addr; a[3] = "newsletter"
-	a[4] = (k % 4 == 2) ? "withdrawn" : "granted"
-	a[5] = "newsletter:at"; a[6] = t - 86400 - k % 86400
-	a[7] = "newsletter:src"; a[8] = "signup form v3 (bench)"
-	out(8)
-    }
-}' | rcli --pipe > "$dir/seed.out" 2>&1 || {
+awk -v n="$RECORDS" -v t="$(date +%s)" -v src="signup form v3 (bench)" \
+    -f "$SEED_AWK" | rcli --pipe > "$dir/seed.out" 2>&1 || {
     cat "$dir/seed.out" >&2; exit 69; }
 end=$(date +%s.%N)
 keys=$(rcli DBSIZE)

@@ -50,7 +50,9 @@
 /*	is changed (the null milter; -u is then only the recipient mix).
 /*
 /*	-n stops after that many messages in all, -d after that many
-/*	seconds (whichever comes first; default -n 1000). -i pauses that
+/*	seconds (whichever comes first; default -n 1000); SIGUSR1 stops
+/*	the run as -d would, for a test that decides when it has seen
+/*	enough. -i pauses that
 /*	many milliseconds after each message on each connection: a steady
 /*	load below saturation, for tests that measure something else. -Q only
 /*	negotiates, prints "actions=0x... protocol=0x..." and exits.
@@ -186,6 +188,7 @@ static reclog *logs;			/* opt_conns of them */
 /* Shared run state. */
 static long claimed;			/* messages started, all threads */
 static double deadline;			/* monotonic seconds, 0 = none */
+static volatile sig_atomic_t stop_now;	/* SIGUSR1: end the run */
 static pthread_barrier_t ready, go;	/* every connection open; clock set */
 static int shown;			/* mismatches shown so far */
 static pthread_mutex_t show_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -851,7 +854,7 @@ static void *worker(void *arg)
     for (;;) {
 	seq = __atomic_fetch_add(&claimed, 1, __ATOMIC_RELAXED);
 	if ((opt_total >= 0 && seq >= opt_total)
-	    || (deadline > 0 && mg_now() >= deadline))
+	    || (deadline > 0 && mg_now() >= deadline) || stop_now)
 	    break;
 	k = opt_ncuts ? opt_cuts + seq % opt_ncuts : &no_cut;
 
@@ -916,6 +919,14 @@ static int cmp_double(const void *a, const void *b)
     double  x = *(const double *) a, y = *(const double *) b;
 
     return (x < y ? -1 : x > y);
+}
+
+/* on_usr1 - end the run after the messages under way */
+
+static void on_usr1(int sig)
+{
+    (void) sig;
+    stop_now = 1;
 }
 
 /* usage - explain the command line */
@@ -1098,6 +1109,7 @@ int     main(int argc, char **argv)
 	|| mg_timeout_ms < 1)
 	usage();
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGUSR1, on_usr1);
     if (probe_only)
 	return (probe());
     if ((pct = strstr(pattern, "%u")) == 0 || strchr(pct + 2, '%') != 0

@@ -235,31 +235,8 @@ f_redis_kill() {
 
 f_seed() {
     _records=${1:-$F_RECORDS}
-    awk -v n="$_records" -v t="$(date +%s)" '
-    function out(argc,   i, s) {
-	s = "*" argc "\r\n"
-	for (i = 1; i <= argc; i++)
-	    s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
-	printf "%s", s
-    }
-    BEGIN {
-	for (k = 0; k < n; k++) {
-	    addr = "user" k "@example.org"
-	    if (k % 8 == 7)
-		continue			# no record at all
-	    if (k % 8 == 3) {
-		a[1] = "SET"; a[2] = "cm:suppress:" addr
-		a[3] = (t - 3600 - k % 86400) " hard bounce"
-		out(3)
-		continue
-	    }
-	    a[1] = "HSET"; a[2] = "cm:consent:" addr; a[3] = "newsletter"
-	    a[4] = (k % 4 == 2) ? "withdrawn" : "granted"
-	    a[5] = "newsletter:at"; a[6] = t - 86400 - k % 86400
-	    a[7] = "newsletter:src"; a[8] = "signup form v3 (faults)"
-	    out(8)
-	}
-    }' | rcli --pipe > "$F_TMP/seed.out" 2>&1 \
+    awk -v n="$_records" -v t="$(date +%s)" -v src="signup form v3 (faults)" \
+	-f "$CM_SRCDIR/tests/bench/seed.awk" | rcli --pipe > "$F_TMP/seed.out" 2>&1 \
 	|| f_fatal "seeding Redis: $(cat "$F_TMP/seed.out")"
     echo "Redis unix:$FR_SOCK" > "$F_TMP/ctl.conf"
     for _cmd in "campaign add bench-env --purpose newsletter --owner faults" \

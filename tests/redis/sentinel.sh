@@ -105,29 +105,7 @@ echo "--- seed the load generator's addresses (tests/bench/miltergen)"
 MILTERGEN=${MILTERGEN:-${CM_BUILDDIR:-.}/tests/bench/miltergen}
 [ -x "$MILTERGEN" ] || fail "$MILTERGEN not built (make check builds it)"
 LOAD_RECORDS=2000
-awk -v n="$LOAD_RECORDS" -v t="$(date +%s)" '
-function out(argc,   i, s) {
-    s = "*" argc "\r\n"
-    for (i = 1; i <= argc; i++)
-	s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
-    printf "%s", s
-}
-BEGIN {
-    for (k = 0; k < n; k++) {
-	addr = "user" k "@example.org"
-	if (k % 8 == 7)
-	    continue
-	if (k % 8 == 3) {
-	    a[1] = "SET"; a[2] = "cm:suppress:" addr; a[3] = (t - 3600) " bounce"
-	    out(3)
-	    continue
-	}
-	a[1] = "HSET"; a[2] = "cm:consent:" addr; a[3] = "newsletter"
-	a[4] = (k % 4 == 2) ? "withdrawn" : "granted"
-	a[5] = "newsletter:at"; a[6] = t - 86400
-	out(6)
-    }
-}' | rcli primary --pipe > "$tmp/seed.out" 2>&1 || fail "seeding: $(cat "$tmp/seed.out")"
+awk -v n="$LOAD_RECORDS" -v t="$(date +%s)" -f "$srcdir/tests/bench/seed.awk" | rcli primary --pipe > "$tmp/seed.out" 2>&1 || fail "seeding: $(cat "$tmp/seed.out")"
 ctl campaign add bench-env --purpose newsletter --owner load
 ctl campaign add bench-hdr --purpose newsletter --owner load
 ctl sender set news@bench.example bench-env
@@ -142,7 +120,7 @@ run_sessions plain || fail "sessions before the failover"
 
 echo "--- concurrent load from now on (miltergen -T, 8 connections)"
 "$MILTERGEN" -s "unix:$tmp/milter.sock" -T -c 8 -i 2 -r 2 -u 0.25 \
-    -N "$LOAD_RECORDS" -d 12 -R 30000 -L "$tmp/load.log" \
+    -N "$LOAD_RECORDS" -d 120 -R 30000 -L "$tmp/load.log" \
     > "$tmp/load.out" 2>&1 &
 load_pid=$!
 sleep 1
@@ -169,6 +147,9 @@ run_sessions after || fail "sessions after the failover"
 # The load: nothing accepted unchecked (miltergen -T fails on any answer
 # but the expected decision or a 451), tempfails while the primary was
 # gone, decisions again from a second after the failover.
+# Two seconds of load after the failover, then stop it (SIGUSR1).
+while [ $(($(now_ms) - recovered_ms)) -lt 2500 ]; do sleep 0.1; done
+kill -USR1 "$load_pid" 2>/dev/null
 wait "$load_pid"
 load_rc=$?
 sed -n 's/^RESULT /# load: /p' "$tmp/load.out"
