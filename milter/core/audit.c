@@ -45,6 +45,8 @@
 /*	int	millis;
 /*
 /*	long long cm_time_now_ms()
+/*
+/*	long long cm_time_mono_ms()
 /* DESCRIPTION
 /*	The audit trail answers, months or years later, why a person got
 /*	or did not get a marketing message. It is one JSON object per
@@ -301,6 +303,17 @@ void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
     }
 }
 
+/* cm_time_mono_ms - a clock for intervals, in milliseconds */
+
+long long cm_time_mono_ms(void)
+{
+    struct timespec ts;
+
+    /* Monotonic: a clock change never expires or revives anything. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+}
+
 /* cm_time_now_ms - the time, in milliseconds */
 
 long long cm_time_now_ms(void)
@@ -344,10 +357,8 @@ static void format_head(cm_buf *out, const cm_audit_record *rec)
 
 static void format_tail(cm_buf *out, const cm_audit_record *rec)
 {
-    /* A key after a ',' or '{': cm_json_key() looks at the buffer. */
-    cm_buf_addc(out, ',');
-    cm_json_string(out, "mode", 4);
-    cm_buf_addc(out, ':');
+    /* The tail follows other members: its first key brings the comma. */
+    cm_buf_adds(out, ",\"mode\":");
     cm_json_string(out, cm_mode_name(rec->mode),
 		   strlen(cm_mode_name(rec->mode)));
     cm_json_kv_str(out, "from", rec->from);

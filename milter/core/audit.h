@@ -67,5 +67,6 @@ extern void cm_audit_msg_free(cm_audit_msg *msg);
 extern void cm_time_rfc3339(char *out, size_t size, long long seconds,
 			            int millis);
 extern long long cm_time_now_ms(void);
+extern long long cm_time_mono_ms(void);
 
 #endif

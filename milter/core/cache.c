@@ -89,11 +89,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Application-specific. */
 
 #include "address.h"
+#include "audit.h"
 #include "cache.h"
 #include "campaign.h"
 
@@ -127,11 +127,8 @@ struct cm_cache {
 
 long long cm_cache_now(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     /* Never 0, which marks an empty slot. */
-    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 + 1);
+    return (cm_time_mono_ms() + 1);
 }
 
 /* table_init - allocate a table of count slots (a power of two) */

@@ -30,6 +30,7 @@ extern void cm_buf_reset(cm_buf *b);
 extern void cm_buf_add(cm_buf *b, const char *s, size_t len);
 extern void cm_buf_adds(cm_buf *b, const char *s);
 extern void cm_buf_addc(cm_buf *b, char c);
+extern void cm_buf_add_uint(cm_buf *b, unsigned long long n);
 extern void cm_buf_printf(cm_buf *b, const char *fmt,...)
 	    __attribute__((format(printf, 2, 3)));
 extern void cm_buf_vprintf(cm_buf *b, const char *fmt, va_list ap)

@@ -69,11 +69,8 @@ static int syslog_present;		/* atomic */
 
 static int syslog_ready(void)
 {
-    struct timespec ts;
-    long long now;
+    long long now = cm_time_mono_ms();
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
     if (now >= __atomic_load_n(&syslog_next_check, __ATOMIC_RELAXED)) {
 	__atomic_store_n(&syslog_next_check, now + 1000, __ATOMIC_RELAXED);
 	__atomic_store_n(&syslog_present, access(_PATH_LOG, F_OK) == 0,

@@ -129,6 +129,7 @@
 
 /* Application-specific. */
 
+#include "audit.h"
 #include "log.h"
 #include "redisconn.h"
 #include "redispool.h"
@@ -144,9 +145,14 @@ typedef struct pool_conn {
     redisContext *c;
     int     replica;			/* connected to RedisReplica */
     long long expires;			/* close then (ms, monotonic); 0: never */
-    long long waited_ms;		/* for a free slot, this time */
-    int     probe;			/* tries a stalled Redis again */
 } pool_conn;
+
+/* What one request went through to get its connection. */
+typedef struct pool_req {
+    int     reused;			/* the connection was idle, not new */
+    int     probe;			/* it tries a stalled Redis again */
+    long long waited_ms;		/* for a free slot, this long */
+} pool_req;
 
 struct cm_redis_pool {
     cm_redis_target target;		/* addresses, timeout, password */
@@ -166,16 +172,6 @@ struct cm_redis_pool {
     long long replica_retry_at;		/* primary only, until then */
     int     replica_down;		/* the replica failed last time */
 };
-
-/* now_ms - monotonic milliseconds: immune to clock changes */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
-}
 
 /* probe_reset - a sign that Redis went away: healthy() says 0 at once */
 
@@ -201,7 +197,7 @@ static void replica_failed(cm_redis_pool *pool, const char *why)
     int     was_down;
 
     pthread_mutex_lock(&pool->lock);
-    pool->replica_retry_at = now_ms() + CM_POOL_REPLICA_MS;
+    pool->replica_retry_at = cm_time_mono_ms() + CM_POOL_REPLICA_MS;
     was_down = pool->replica_down;
     pool->replica_down = 1;
     pthread_mutex_unlock(&pool->lock);
@@ -219,7 +215,7 @@ static redisContext *replica_connect(cm_redis_pool *pool)
     int     try, was_down;
 
     pthread_mutex_lock(&pool->lock);
-    try = now_ms() >= pool->replica_retry_at;
+    try = cm_time_mono_ms() >= pool->replica_retry_at;
     pthread_mutex_unlock(&pool->lock);
     if (!try)
 	return (0);
@@ -246,7 +242,7 @@ static redisContext *primary_connect(cm_redis_pool *pool,
     char    why[CM_POOL_ERRSZ];
 
     pthread_mutex_lock(&pool->lock);
-    if (now_ms() < pool->retry_at) {
+    if (cm_time_mono_ms() < pool->retry_at) {
 	cm_redis_err(err, errlen, "%s (not retried within %d ms)",
 		     pool->down_err, CM_POOL_RETRY_MS);
 	pthread_mutex_unlock(&pool->lock);
@@ -261,7 +257,7 @@ static redisContext *primary_connect(cm_redis_pool *pool,
     if (c) {
 	pool->retry_at = 0;
     } else {
-	pool->retry_at = now_ms() + CM_POOL_RETRY_MS;
+	pool->retry_at = cm_time_mono_ms() + CM_POOL_RETRY_MS;
 	snprintf(pool->down_err, sizeof(pool->down_err), "%s", why);
 	probe_reset(pool);
     }
@@ -288,7 +284,7 @@ static int pool_connect(cm_redis_pool *pool, pool_conn *pc,
 	return (-1);
     /* A stand-in for the replica: do not keep it for ever. */
     if (has_replica)
-	pc->expires = now_ms() + CM_POOL_REPLICA_MS;
+	pc->expires = cm_time_mono_ms() + CM_POOL_REPLICA_MS;
     return (0);
 }
 
@@ -306,21 +302,21 @@ static void pool_give(cm_redis_pool *pool, const pool_conn *pc)
 
 /* probe_done - a stalled Redis answered (1), timed out (0) or neither (-1) */
 
-static void probe_done(cm_redis_pool *pool, const pool_conn *pc,
+static void probe_done(cm_redis_pool *pool, const pool_req *rq,
 		               int answered)
 {
     /* Most requests find Redis fine: no lock for them. */
-    if (!pc->probe && answered != 0
+    if (!rq->probe && answered != 0
 	&& !__atomic_load_n(&pool->stalled, __ATOMIC_RELAXED))
 	return;
     pthread_mutex_lock(&pool->lock);
-    if (pc->probe)
+    if (rq->probe)
 	pool->probing = 0;
     if (answered > 0) {
 	__atomic_store_n(&pool->stalled, 0, __ATOMIC_RELAXED);
     } else if (answered == 0) {
 	__atomic_store_n(&pool->stalled, 1, __ATOMIC_RELAXED);
-	pool->stalled_until = now_ms() + CM_POOL_RETRY_MS;
+	pool->stalled_until = cm_time_mono_ms() + CM_POOL_RETRY_MS;
     }
     pthread_cond_broadcast(&pool->freed);
     pthread_mutex_unlock(&pool->lock);
@@ -328,17 +324,16 @@ static void probe_done(cm_redis_pool *pool, const pool_conn *pc,
 
 /* pool_take - borrow a context; connect one when none is idle */
 
-static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
+static int pool_take(cm_redis_pool *pool, pool_conn *pc, pool_req *rq,
 		             char *err, size_t errlen)
 {
     redisContext *expired = 0;
-
     struct timespec deadline;
     long long wait_ms;
     long long started = 0;
-    int     probe;
 
     memset(pc, 0, sizeof(*pc));
+    memset(rq, 0, sizeof(*rq));
 
     /*
      * A session never waits for a slot longer than one RedisTimeout, and
@@ -360,22 +355,22 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
     }
     pthread_mutex_lock(&pool->lock);
     if (pool->available == 0)
-	started = now_ms();
+	started = cm_time_mono_ms();
     for (;;) {
-	if (pool->stalled && !pc->probe) {
-	    if (pool->probing || now_ms() < pool->stalled_until) {
+	if (pool->stalled && !rq->probe) {
+	    if (pool->probing || cm_time_mono_ms() < pool->stalled_until) {
 		cm_redis_err(err, errlen, "%s (failing fast until Redis "
 			     "answers again)", pool->stall_err);
 		pthread_mutex_unlock(&pool->lock);
 		return (-1);
 	    }
-	    pool->probing = pc->probe = 1;
+	    pool->probing = rq->probe = 1;
 	}
 	if (pool->available > 0)
 	    break;
 	if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) != 0
 	    && pool->available == 0) {
-	    if (pc->probe)
+	    if (rq->probe)
 		pool->probing = 0;
 	    pthread_mutex_unlock(&pool->lock);
 	    cm_redis_err(err, errlen, "redis: no connection free within %lld ms"
@@ -384,25 +379,21 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, int *reused,
 	}
     }
     pool->available--;
-    probe = pc->probe;
     if (pool->idle_count > 0)
 	*pc = pool->idle[--pool->idle_count];
-    pc->probe = probe;
-    pc->waited_ms = started != 0 ? now_ms() - started : 0;
-    if (pc->c != 0) {
-	if (pc->expires && now_ms() >= pc->expires) {
-	    expired = pc->c;
-	    pc->c = 0;
-	}
+    rq->waited_ms = started != 0 ? cm_time_mono_ms() - started : 0;
+    if (pc->c != 0 && pc->expires && cm_time_mono_ms() >= pc->expires) {
+	expired = pc->c;
+	pc->c = 0;
     }
     pthread_mutex_unlock(&pool->lock);
 
     /* Connect outside the lock: other threads keep using the pool. */
     if (expired)
 	redisFree(expired);
-    if ((*reused = (pc->c != 0)) == 0
+    if ((rq->reused = (pc->c != 0)) == 0
 	&& pool_connect(pool, pc, err, errlen) < 0) {
-	probe_done(pool, pc, -1);
+	probe_done(pool, rq, -1);
 	pool_give(pool, pc);
 	return (-1);
     }
@@ -442,13 +433,13 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 			          void *arg, char *err, size_t errlen)
 {
     pool_conn pc;
+    pool_req rq;
     char    where[CM_REDIS_WHERESZ];
     char    why[CM_POOL_ERRSZ];
-    int     reused;
     int     shortened = 0;
     int     status;
 
-    if (pool_take(pool, &pc, &reused, err, errlen) < 0)
+    if (pool_take(pool, &pc, &rq, err, errlen) < 0)
 	return (-1);
 
     /*
@@ -456,8 +447,8 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
      * spent waiting for a slot comes off the command's timeout, which is
      * put back afterwards (a rare path: the pool was exhausted).
      */
-    if (pc.waited_ms > 0)
-	shortened = shorten_timeout(pool, pc.c, pc.waited_ms);
+    if (rq.waited_ms > 0)
+	shortened = shorten_timeout(pool, pc.c, rq.waited_ms);
     status = fn(pc.c, arg, err, errlen);
     if (shortened && (status == CM_EX_OK || status == CM_EX_FAIL)
 	&& redisSetTimeout(pc.c, pool->target.timeout) != REDIS_OK)
@@ -470,7 +461,7 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
      * a server that cannot serve now. Not after a timeout: that would
      * double the wait.
      */
-    if ((status == CM_EX_BROKEN && reused) || status == CM_EX_STALE) {
+    if ((status == CM_EX_BROKEN && rq.reused) || status == CM_EX_STALE) {
 	if (status == CM_EX_STALE && pc.replica) {
 	    cm_redis_context_where(where, sizeof(where), pc.c);
 	    snprintf(why, sizeof(why), "redis %s: %s", where,
@@ -489,10 +480,10 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 	snprintf(pool->stall_err, sizeof(pool->stall_err), "%s",
 		 err && *err ? err : "redis: timeout");
 	pthread_mutex_unlock(&pool->lock);
-	probe_done(pool, &pc, 0);
+	probe_done(pool, &rq, 0);
     } else {
 	/* An answer, even an error reply, says that Redis is back. */
-	probe_done(pool, &pc, status == CM_EX_OK || status == CM_EX_FAIL
+	probe_done(pool, &rq, status == CM_EX_OK || status == CM_EX_FAIL
 		   || status == CM_EX_STALE ? 1 : -1);
     }
     if (pc.c && (status == CM_EX_BROKEN || status == CM_EX_TIMEOUT
@@ -511,7 +502,7 @@ int     cm_redis_pool_healthy(cm_redis_pool *pool)
 {
     struct pollfd pfd[CM_POOL_PROBE_MAX];
     redisContext *dead[CM_POOL_PROBE_MAX];
-    long long now = now_ms();
+    long long now = cm_time_mono_ms();
     int     ndead = 0;
     int     n, i, top, ok;
 

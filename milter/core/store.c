@@ -66,8 +66,9 @@
 /*	never cached, nor is a failed lookup. While there is a sign that
 /*	Redis went away (the last connect or command failed, or Redis
 /*	closed an idle connection, which is looked for at most every 100
-/*	ms) the cache is not used, so that an outage shows as without it. The daemon sets the flag; consentctl does
-/*	not, so that "consentctl check" right after a change is exact.
+/*	ms) the cache is not used, so that an outage shows as without it.
+/*	The daemon sets the flag; consentctl does not, so that
+/*	"consentctl check" right after a change is exact.
 /*
 /*	A handle may be shared by any number of threads. Its connections
 /*	are a redispool(3): at most RedisConnections hiredis contexts, to
@@ -354,20 +355,17 @@ static int fetch_append_one(redisContext *c, const struct fetch_req *req,
 			            size_t pos, keybuf *kb, char *err,
 			            size_t errlen)
 {
-    const cm_store *st = req->st;
     const char *verb = pos % 2 ? "GET" : "HGETALL";
-    const char *part = pos == 0 ? "campaign:" : pos % 2 ? "suppress:"
-    : "consent:";
-    const char *name = pos == 0 ? req->campaign_id
-    : req->rcpts[(pos - 1) / 2].id;
     size_t  verb_len = strlen(verb);
-    size_t  part_len = strlen(part);
-    size_t  name_len = strlen(name);
-    size_t  key_len = st->prefix_len + part_len + name_len;
     char    cmd[CM_STORE_CMDSZ];
     char   *cp = cmd;
     const char *argv[2];
     size_t  lens[2];
+
+    if (fetch_key(req->st, req, pos, kb) < 0) {
+	cm_redis_err(err, errlen, "redis: out of memory");
+	return (CM_EX_BROKEN);
+    }
 
     /*
      * Every message sends a few of these, and hiredis formats argument
@@ -376,11 +374,7 @@ static int fetch_append_one(redisContext *c, const struct fetch_req *req,
      * would (binary safe; no byte of the key is interpreted). A key too
      * long for the buffer takes the general way.
      */
-    if (key_len + verb_len + 64 > sizeof(cmd)) {
-	if (fetch_key(st, req, pos, kb) < 0) {
-	    cm_redis_err(err, errlen, "redis: out of memory");
-	    return (CM_EX_BROKEN);
-	}
+    if (kb->len + verb_len + 64 > sizeof(cmd)) {
 	argv[0] = verb;
 	lens[0] = verb_len;
 	argv[1] = kb->data;
@@ -395,13 +389,9 @@ static int fetch_append_one(redisContext *c, const struct fetch_req *req,
     cp += verb_len;
     *cp++ = '\r';
     *cp++ = '\n';
-    cp = put_len(cp, '$', key_len);
-    memcpy(cp, st->prefix, st->prefix_len);
-    cp += st->prefix_len;
-    memcpy(cp, part, part_len);
-    cp += part_len;
-    memcpy(cp, name, name_len);
-    cp += name_len;
+    cp = put_len(cp, '$', kb->len);
+    memcpy(cp, kb->data, kb->len);
+    cp += kb->len;
     *cp++ = '\r';
     *cp++ = '\n';
     if (redisAppendFormattedCommand(c, cmd, (size_t) (cp - cmd)) != REDIS_OK)

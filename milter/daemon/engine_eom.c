@@ -229,22 +229,12 @@ static void consent_header(cm_buf *out, const cm_session *s,
 	cm_buf_add_safe(out, campaign, strlen(campaign));
     else
 	cm_buf_adds(out, "none");
-    cm_buf_printf(out, "; allowed=%zu; denied=%zu; mode=%s", allowed, denied,
-		  cm_mode_name(s->eng->cfg->mode));
-}
-
-/* add_count - " name=N" */
-
-static void add_count(cm_buf *out, const char *name, size_t n)
-{
-    char    digits[24];
-    char   *cp = digits + sizeof(digits);
-
-    do {
-	*--cp = (char) ('0' + n % 10);
-    } while ((n /= 10) != 0);
-    cm_buf_adds(out, name);
-    cm_buf_add(out, cp, (size_t) (digits + sizeof(digits) - cp));
+    cm_buf_adds(out, "; allowed=");
+    cm_buf_add_uint(out, allowed);
+    cm_buf_adds(out, "; denied=");
+    cm_buf_add_uint(out, denied);
+    cm_buf_adds(out, "; mode=");
+    cm_buf_adds(out, cm_mode_name(s->eng->cfg->mode));
 }
 
 /* summary_line - the syslog line of one message, without printf */
@@ -258,12 +248,13 @@ static void summary_line(cm_buf *out, const char *qid, const char *campaign,
     cm_buf_adds(out, ": campaign=");
     cm_buf_add_safe(out, campaign ? campaign : "none",
 		    campaign ? strlen(campaign) : 4);
-    add_count(out, " allowed=", total[CM_DECISION_ALLOW]
-	      + count[CM_DECISION_ALLOW]);
-    add_count(out, " denied=", total[CM_DECISION_DENY]
-	      + count[CM_DECISION_DENY]);
-    add_count(out, " tempfailed=", total[CM_DECISION_TEMPFAIL]
-	      + count[CM_DECISION_TEMPFAIL]);
+    cm_buf_adds(out, " allowed=");
+    cm_buf_add_uint(out, total[CM_DECISION_ALLOW] + count[CM_DECISION_ALLOW]);
+    cm_buf_adds(out, " denied=");
+    cm_buf_add_uint(out, total[CM_DECISION_DENY] + count[CM_DECISION_DENY]);
+    cm_buf_adds(out, " tempfailed=");
+    cm_buf_add_uint(out, total[CM_DECISION_TEMPFAIL]
+		    + count[CM_DECISION_TEMPFAIL]);
     cm_buf_adds(out, " action=");
     cm_buf_adds(out, cm_action_name(plan->message));
     cm_buf_adds(out, plan->strip ? "+strip" : plan->tag ? "+tag" : "");
@@ -365,7 +356,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	if (s->rcpts[i].refused)
 	    total[s->rcpts[i].verdict.decision]++;
     summary_line(&buf, qid, campaign, total, count, &plan, cfg);
-    cm_log_text(LOG_INFO, buf.data ? buf.data : "", buf.len);
+    cm_log_text(LOG_INFO, cm_buf_str(&buf), buf.len);
     cm_buf_reset(&buf);
 
     if (enforce) {

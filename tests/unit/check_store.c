@@ -1057,35 +1057,50 @@ START_TEST(test_restart)
 }
 END_TEST
 
+/* sleep_start - send DEBUG SLEEP from another client; read the reply later */
+
+static redisContext *sleep_start(const char *sock, const char *cmd)
+{
+    redisContext *c = db_connect(sock);
+    int     done = 0;
+
+    ck_assert(redisAppendCommand(c, cmd) == REDIS_OK);
+    while (!done)
+	ck_assert(redisBufferWrite(c, &done) == REDIS_OK);
+    return (c);
+}
+
+/* sleep_end - the server has answered DEBUG SLEEP: awake again */
+
+static void sleep_end(redisContext *c)
+{
+    redisReply *r;
+
+    ck_assert(redisGetReply(c, (void **) &r) == REDIS_OK);
+    ck_assert(r->type == REDIS_REPLY_STATUS);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
 START_TEST(test_slow_server)
 {
     static const char *const extra[] = {"--enable-debug-command", "yes", 0};
     server  s;
     cm_store *st;
     redisContext *c;
-    redisReply *r;
     char    err[512];
-    int     done = 0;
 
     server_start(&s, "slow", extra);
     seed_small(s.sock);
     st = open_store(s.sock, 0, 0, 200);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
 
-    /* Send DEBUG SLEEP from another client; read its reply later. */
-    c = db_connect(s.sock);
-    ck_assert(redisAppendCommand(c, "DEBUG SLEEP 1") == REDIS_OK);
-    while (!done)
-	ck_assert(redisBufferWrite(c, &done) == REDIS_OK);
+    c = sleep_start(s.sock, "DEBUG SLEEP 1");
     sleep_ms(100);
 
     ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
     ck_assert_msg(strstr(err, ": timeout") != 0, "%s", err);
-
-    ck_assert(redisGetReply(c, (void **) &r) == REDIS_OK);
-    ck_assert(r->type == REDIS_REPLY_STATUS);
-    freeReplyObject(r);
-    redisFree(c);
+    sleep_end(c);
 
     /* The timed-out connection was dropped: no stale replies. */
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
@@ -1101,9 +1116,7 @@ START_TEST(test_stalled_probe)
     server  s;
     cm_store *st;
     redisContext *c;
-    redisReply *r;
     char    err[512];
-    int     done = 0;
 
     /*
      * After a timeout, lookups fail at once ("failing fast") but for one
@@ -1115,10 +1128,7 @@ START_TEST(test_stalled_probe)
     seed_small(s.sock);
     st = open_store(s.sock, 0, 0, 200);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
-    c = db_connect(s.sock);
-    ck_assert(redisAppendCommand(c, "DEBUG SLEEP 2") == REDIS_OK);
-    while (!done)
-	ck_assert(redisBufferWrite(c, &done) == REDIS_OK);
+    c = sleep_start(s.sock, "DEBUG SLEEP 2");
     sleep_ms(100);
 
     ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
@@ -1134,9 +1144,7 @@ START_TEST(test_stalled_probe)
     ck_assert_msg(strstr(err, "failing fast") != 0, "after it: %s", err);
 
     /* Redis answers again: the next probe ends the stall for all. */
-    ck_assert(redisGetReply(c, (void **) &r) == REDIS_OK);
-    freeReplyObject(r);
-    redisFree(c);
+    sleep_end(c);
     sleep_ms(250);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "probe: %s", err);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "after: %s", err);
