@@ -28,6 +28,13 @@
 #     issue 6, PASS or BELOW; the p99 ratio (target <= 1.5); then
 #     TCP/unix at 1x1 (target >= 0.8) and consent-milter's peak RSS
 #     (VmHWM) after BENCH_RSS_CONNS concurrent connections (<= 32 MB).
+#  4. with the same load, the lookup floor: the null milter with -R
+#     (nullmilter(8)), which reads the consent record of every recipient
+#     from the same Redis, at RCPT for the envelope campaign's sender and
+#     in one pipelined round trip at end of message otherwise, and does
+#     nothing else. Its columns show what the Redis lookups alone cost
+#     any libmilter milter on this machine (floor/null), and what is
+#     left to consent-milter's own work (cm/floor).
 #
 # Rows with more than one recipient draw a share BENCH_SHARE of them
 # from the refused half (stripped or refused at RCPT); one-recipient
@@ -58,6 +65,7 @@
 #   BENCH_SHARE          refused share, rows with several recipients (0.25)
 #   BENCH_SHARE1         refused share, one-recipient rows (0)
 #   BENCH_RSS_CONNS      connections for the RSS measurement (100)
+#   BENCH_FLOOR=0        skip the lookup floor
 #   BENCH_CONF_EXTRA     more consent-milter.conf lines ("RedisConnections 16")
 #   BENCH_STRICT=1       exit 1 when a ratio misses its target
 #   BENCH_KEEP=1         keep the temporary directory (logs, results)
@@ -90,6 +98,10 @@ SOCKETS=${BENCH_SOCKETS:-unix tcp}
 SHARE=${BENCH_SHARE:-0.25}
 SHARE1=${BENCH_SHARE1:-0}
 RSS_CONNS=${BENCH_RSS_CONNS:-100}
+FLOOR=${BENCH_FLOOR:-1}
+MILTERS="null consent"
+[ "$FLOOR" = 0 ] || MILTERS="null floor consent"
+ENV_SENDER=news@bench.example		# miltergen's envelope-campaign sender
 
 for prog in "$CM_DAEMON" "$CM_CONSENTCTL" "$MILTERGEN" "$NULLMILTER"; do
     if [ ! -x "$prog" ]; then
@@ -168,13 +180,16 @@ start_consent() {
     wait_milter "$2" "$last"
 }
 
-# start_null NAME SPEC: the null milter, negotiating $nego_args
+# start_null NAME SPEC [ARGS]: the null milter, negotiating $nego_args
 start_null() {
+    name=$1 spec=$2
+    shift 2
     # shellcheck disable=SC2086
-    ( umask 000; exec "$NULLMILTER" -p "$2" $nego_args ) >> "$dir/$1.log" 2>&1 &
+    ( umask 000; exec "$NULLMILTER" -p "$spec" $nego_args "$@" ) \
+	>> "$dir/$name.log" 2>&1 &
     last=$!
     pids="$pids $last"
-    wait_milter "$2" "$last"
+    wait_milter "$spec" "$last"
 }
 
 # --- Redis and the data ---------------------------------------------------
@@ -220,19 +235,23 @@ done
 
 free_port cm_port
 free_port null_port
+free_port floor_port
 CM_UNIX=unix:$dir/consent.sock
 CM_TCP=inet:$cm_port@127.0.0.1
 NULL_UNIX=unix:$dir/null.sock
 NULL_TCP=inet:$null_port@127.0.0.1
+FLOOR_UNIX=unix:$dir/floor.sock
+FLOOR_TCP=inet:$floor_port@127.0.0.1
 start_consent consent-unix "$CM_UNIX"
 start_consent consent-tcp "$CM_TCP"
 
 # consent-milter asks for other steps on each kind of socket (no header
-# replies on a unix socket only): the null milter of each kind asks for
-# exactly what consent-milter asks for on it.
+# replies on a unix socket only): the null milter (and the lookup floor)
+# of each kind asks for exactly what consent-milter asks for on it.
 for kind in unix tcp; do
     eval "cm_spec=\$CM_$(echo $kind | tr a-z A-Z)"
     eval "null_spec=\$NULL_$(echo $kind | tr a-z A-Z)"
+    eval "floor_spec=\$FLOOR_$(echo $kind | tr a-z A-Z)"
     nego=$("$MILTERGEN" -s "$cm_spec" -Q)
     # "actions=0x29 protocol=0x152" -> "-A 29 -P 152"
     nego_args=$(echo "$nego" | sed 's/actions=0x\([0-9a-f]*\) protocol=0x\([0-9a-f]*\)/-A \1 -P \2/')
@@ -241,6 +260,12 @@ for kind in unix tcp; do
     echo "$kind socket: consent-milter negotiates $nego; null milter $null_nego"
     if [ "$nego" != "$null_nego" ]; then
 	echo "$0: the null milter does not negotiate as consent-milter does" >&2
+	exit 1
+    fi
+    [ "$FLOOR" = 0 ] && continue
+    start_null "floor-$kind" "$floor_spec" -R "$dir/redis.sock" -e "$ENV_SENDER"
+    if [ "$("$MILTERGEN" -s "$floor_spec" -Q)" != "$nego" ]; then
+	echo "$0: the lookup floor does not negotiate as consent-milter does" >&2
 	exit 1
     fi
 done
@@ -254,6 +279,7 @@ run() {
     case $1:$4 in
     null:unix) spec=$NULL_UNIX ;; null:tcp) spec=$NULL_TCP ;;
     consent:unix) spec=$CM_UNIX ;; consent:tcp) spec=$CM_TCP ;;
+    floor:unix) spec=$FLOOR_UNIX ;; floor:tcp) spec=$FLOOR_TCP ;;
     esac
     expect=consent; [ "$1" = consent ] || expect=none
     : > "$dir/audit.log"
@@ -270,7 +296,8 @@ run() {
 }
 
 # Warm up (page cache, Redis, libmilter's worker threads): not recorded.
-for spec in "$NULL_UNIX:none" "$CM_UNIX:consent"; do
+for spec in "$NULL_UNIX:none" "$CM_UNIX:consent" "$FLOOR_UNIX:none"; do
+    [ "$FLOOR" = 0 ] && [ "${spec%:*}" = "$FLOOR_UNIX" ] && continue
     "$MILTERGEN" -s "${spec%:*}" -x "${spec##*:}" -c 20 -r 10 -u "$SHARE" \
 	-N "$RECORDS" -d 1 > /dev/null 2>&1
 done
@@ -283,8 +310,9 @@ for load in $LOADS; do
 	    printf '  %s %s %s:' "$load" "$camp" "$sock"
 	    rep=1
 	    while [ $rep -le "$REPS" ]; do
-		run null "$load" "$camp" "$sock" $rep
-		run consent "$load" "$camp" "$sock" $rep
+		for milter in $MILTERS; do
+		    run $milter "$load" "$camp" "$sock" $rep
+		done
 		printf ' %s' "$rep"
 		rep=$((rep + 1))
 	    done
@@ -310,6 +338,7 @@ echo
 echo "consent-milter vs null milter, medians of $REPS x ${SECS}s, $(date -u +%Y-%m-%d)," \
     "$(nproc) CPU(s); refused share $SHARE (1-recipient rows $SHARE1)"
 awk -v strict="${BENCH_STRICT:-}" -v rss="$rss" -v rss_now="$rss_now" \
+    -v floor="$([ "$FLOOR" = 0 ] || echo 1)" \
     -v threads="$threads" -v rss_conns="$RSS_CONNS" '
 function kv(line, key,   re) {
     re = " " key "="
@@ -341,14 +370,15 @@ function target(load, camp) {
     }
 }
 END {
-    printf "%-7s %-8s %-4s | %9s %9s %7s %7s | %9s %9s %7s %7s | %5s %6s %-5s | %5s %-5s\n",
+    printf "%-7s %-8s %-4s | %9s %9s %7s %7s | %9s %9s %7s %7s | %5s %6s %-5s | %5s %-5s | %9s %5s %5s\n",
 	"load", "campaign", "sock", "null m/s", "rcpt/s", "p50ms", "p99ms",
-	"cm m/s", "rcpt/s", "p50ms", "p99ms", "ratio", "target", "", "p99x", "<=1.5"
+	"cm m/s", "rcpt/s", "p50ms", "p99ms", "ratio", "target", "", "p99x", "<=1.5",
+	"floor m/s", "fl/nl", "cm/fl"
     below = 0
     for (i = 1; i <= nrows; i++) {
 	id = order[i]; split(id, f, " ")
-	for (m = 1; m <= 2; m++) {
-	    w = (m == 1 ? "null" : "consent")
+	for (m = 1; m <= 3; m++) {
+	    w = (m == 1 ? "null" : m == 2 ? "consent" : "floor")
 	    mps[w] = median(id " " w " msgs_per_s"); rps[w] = median(id " " w " rcpts_per_s")
 	    p50[w] = median(id " " w " p50_ms"); p99[w] = median(id " " w " p99_ms")
 	}
@@ -359,15 +389,21 @@ END {
 	pverdict = (p99x <= 1.5) ? "PASS" : "BELOW"
 	tt = t ? sprintf(">=%.2f", t) : "-"
 	below += (verdict == "BELOW") + (pverdict == "BELOW")
-	printf "%-7s %-8s %-4s | %9.1f %9.1f %7.3f %7.3f | %9.1f %9.1f %7.3f %7.3f | %5.2f %6s %-5s | %5.2f %-5s\n",
+	if (mps["floor"] > 0)
+	    fl = sprintf("%9.1f %5.2f %5.2f", mps["floor"],
+			 (mps["null"] > 0) ? mps["floor"] / mps["null"] : 0,
+			 mps["consent"] / mps["floor"])
+	else
+	    fl = sprintf("%9s %5s %5s", "-", "-", "-")
+	printf "%-7s %-8s %-4s | %9.1f %9.1f %7.3f %7.3f | %9.1f %9.1f %7.3f %7.3f | %5.2f %6s %-5s | %5.2f %-5s | %s\n",
 	    f[1], f[2], f[3], mps["null"], rps["null"], p50["null"], p99["null"],
 	    mps["consent"], rps["consent"], p50["consent"], p99["consent"],
-	    ratio, tt, verdict, p99x, pverdict
+	    ratio, tt, verdict, p99x, pverdict, fl
 	cm[f[1] " " f[2] " " f[3]] = mps["consent"]
 	nl[f[1] " " f[2] " " f[3]] = mps["null"]
-	rows = rows sprintf("ROW load=%s campaign=%s sock=%s null_msgs_per_s=%.1f consent_msgs_per_s=%.1f ratio=%.3f target=%s verdict=%s p99_ratio=%.3f p99_verdict=%s\n",
-	    f[1], f[2], f[3], mps["null"], mps["consent"], ratio, (t ? t : "-"),
-	    (verdict != "" ? verdict : "-"), p99x, pverdict)
+	rows = rows sprintf("ROW load=%s campaign=%s sock=%s null_msgs_per_s=%.1f consent_msgs_per_s=%.1f floor_msgs_per_s=%.1f ratio=%.3f target=%s verdict=%s p99_ratio=%.3f p99_verdict=%s\n",
+	    f[1], f[2], f[3], mps["null"], mps["consent"], mps["floor"], ratio,
+	    (t ? t : "-"), (verdict != "" ? verdict : "-"), p99x, pverdict)
     }
     for (c = 1; c <= 2; c++) {
 	camp = c == 1 ? "envelope" : "header"
@@ -388,6 +424,8 @@ END {
 	below += (v == "BELOW")
     }
     printf "%d result(s) below target\n", below
+    if (floor)
+	printf "floor: the null milter reading every recipient'"'"'s consent record from the same Redis (nullmilter -R), nothing else; fl/nl = floor/null, cm/fl = consent-milter/floor\n"
     printf "%s", rows
     if (strict != "" && below > 0)
 	exit 3

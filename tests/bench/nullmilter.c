@@ -5,6 +5,7 @@
 /*	do-nothing libmilter milter: the floor for benchmarks
 /* SYNOPSIS
 /*	nullmilter -p socket [-P protocol -A actions]
+/*		[-R redis_socket [-e sender]]
 /* DESCRIPTION
 /*	nullmilter accepts every message and changes nothing. It is what
 /*	no libmilter milter can beat, so benchmarks (bench.sh) measure
@@ -21,6 +22,18 @@
 /*	(with plugins it adds the end-of-header and body callbacks).
 /*	When callbacks.c changes, change this file.
 /*
+/*	With -R it is the lookup floor instead: the least that any milter
+/*	which reads a consent record in Redis for every recipient must do.
+/*	It reads Pconsent:<address> (HGETALL, prefix "cm:") for every
+/*	recipient, ignores the answer and accepts: for mail from the -e
+/*	sender (an envelope campaign: a decision is owed at RCPT) with one
+/*	round trip per RCPT, for other mail with one pipelined round trip
+/*	per message at end of message. No policy, no audit line, no log
+/*	line, no header: what is left between it and consent-milter is
+/*	consent-milter's own work. Each libmilter worker thread keeps its
+/*	own connection. A lookup that fails tempfails, so that a broken
+/*	floor cannot pass for a fast one.
+/*
 /*	Without -P and -A it does what consent-milter does: it asks for no
 /*	reply to header fields (SMFIP_NR_HDR).
 /*
@@ -34,28 +47,51 @@
 /*	unix:/path or inet:port@host, as libmilter takes it.
 /* .IP "-P protocol, -A actions"
 /*	Negotiate these masks (both or neither).
+/* .IP "-R redis_socket"
+/*	Be the lookup floor, reading from Redis on this unix socket.
+/* .IP "-e sender"
+/*	With -R: look up at RCPT for mail from this address.
 /* DIAGNOSTICS
 /*	Errors go to standard error. Exit status 0 after SIGTERM, 1 when
-/*	the socket cannot be opened, 64 for bad usage.
+/*	the socket cannot be opened, 64 for bad usage. The lookup floor
+/*	reports the first Redis error of each thread.
 /*--*/
 
 /* System library. */
 
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 /* Utility library. */
 
+#include <hiredis/hiredis.h>
 #include <libmilter/mfapi.h>
 
 static unsigned long want_proto, want_actions;
 static unsigned long no_reply;		/* SMFIP_NR_* negotiated */
+
+/* The lookup floor (-R). */
+static const char *redis_path;		/* null: the plain null milter */
+static const char *rcpt_sender = "";	/* -e: look up at RCPT */
+static __thread redisContext *redis;	/* this worker thread's */
+
+#define LOOKUP_PREFIX	"cm:consent:"
+
+/* Per connection, for the end-of-message round trip. */
+typedef struct nm_conn {
+    int     at_rcpt;			/* this message: lookups at RCPT */
+    size_t  count;			/* recipients queued */
+    size_t  alloc;
+    char  **keys;			/* LOOKUP_PREFIX + address */
+} nm_conn;
 
 /* reply - SMFIS_CONTINUE, or SMFIS_NOREPLY for a no-reply step */
 
@@ -64,13 +100,84 @@ static sfsistat reply(unsigned long nr_bit)
     return ((no_reply & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
+/* lookup_key - LOOKUP_PREFIX and the address without its brackets */
+
+static char *lookup_key(const char *arg)
+{
+    size_t  len = strlen(arg);
+    char   *key;
+
+    if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>') {
+	arg++;
+	len -= 2;
+    }
+    if ((key = malloc(sizeof(LOOKUP_PREFIX) + len)) == 0)
+	return (0);
+    memcpy(key, LOOKUP_PREFIX, sizeof(LOOKUP_PREFIX) - 1);
+    memcpy(key + sizeof(LOOKUP_PREFIX) - 1, arg, len);
+    key[sizeof(LOOKUP_PREFIX) - 1 + len] = 0;
+    return (key);
+}
+
+/* lookup - HGETALL each key, pipelined: one round trip; 0 or -1 */
+
+static int lookup(char **keys, size_t count)
+{
+    const char *argv[2] = {"HGETALL", 0};
+    size_t  lens[2] = {7, 0};
+    void   *reply;
+    size_t  i;
+    int     ok = 1;
+
+    if (redis == 0 || redis->err) {
+	if (redis != 0)
+	    redisFree(redis);
+	if ((redis = redisConnectUnix(redis_path)) == 0 || redis->err) {
+	    fprintf(stderr, "nullmilter: redis %s: %s\n", redis_path,
+		    redis ? redis->errstr : strerror(errno));
+	    if (redis != 0)
+		redisFree(redis);
+	    redis = 0;
+	    return (-1);
+	}
+    }
+    for (i = 0; i < count; i++) {
+	argv[1] = keys[i];
+	lens[1] = strlen(keys[i]);
+	if (redisAppendCommandArgv(redis, 2, argv, lens) != REDIS_OK)
+	    return (-1);
+    }
+    for (i = 0; i < count; i++) {
+	if (redisGetReply(redis, &reply) != REDIS_OK)
+	    return (-1);
+	if (((redisReply *) reply)->type != REDIS_REPLY_ARRAY)
+	    ok = 0;
+	freeReplyObject(reply);
+    }
+    return (ok ? 0 : -1);
+}
+
+/* conn_clear - forget the queued recipients */
+
+static void conn_clear(nm_conn *nc)
+{
+    while (nc != 0 && nc->count > 0)
+	free(nc->keys[--nc->count]);
+}
+
 /* nm_connect - a new MTA connection */
 
 static sfsistat nm_connect(SMFICTX *ctx, char *host, struct sockaddr *addr)
 {
-    (void) ctx;
+    nm_conn *nc;
+
     (void) host;
     (void) addr;
+    if (redis_path != 0) {
+	if ((nc = calloc(1, sizeof(*nc))) == 0)
+	    return (SMFIS_TEMPFAIL);
+	smfi_setpriv(ctx, nc);
+    }
     return (reply(SMFIP_NR_CONN));
 }
 
@@ -78,8 +185,19 @@ static sfsistat nm_connect(SMFICTX *ctx, char *host, struct sockaddr *addr)
 
 static sfsistat nm_envfrom(SMFICTX *ctx, char **argv)
 {
-    (void) ctx;
-    (void) argv;
+    nm_conn *nc = smfi_getpriv(ctx);
+    const char *from = argv[0];
+    size_t  len = strlen(from);
+
+    if (nc != 0) {
+	conn_clear(nc);
+	if (len >= 2 && from[0] == '<') {
+	    from++;
+	    len -= 2;
+	}
+	nc->at_rcpt = (len == strlen(rcpt_sender)
+		       && strncasecmp(from, rcpt_sender, len) == 0);
+    }
     return (reply(SMFIP_NR_MAIL));
 }
 
@@ -87,8 +205,30 @@ static sfsistat nm_envfrom(SMFICTX *ctx, char **argv)
 
 static sfsistat nm_envrcpt(SMFICTX *ctx, char **argv)
 {
-    (void) ctx;
-    (void) argv;
+    nm_conn *nc = smfi_getpriv(ctx);
+    char   *key;
+    char  **keys;
+    int     status;
+
+    if (nc == 0)
+	return (reply(SMFIP_NR_RCPT));
+    if ((key = lookup_key(argv[0])) == 0)
+	return (SMFIS_TEMPFAIL);
+    if (nc->at_rcpt) {
+	/* A decision is owed now: one round trip before the reply. */
+	status = lookup(&key, 1);
+	free(key);
+	return (status == 0 ? reply(SMFIP_NR_RCPT) : SMFIS_TEMPFAIL);
+    }
+    if (nc->count == nc->alloc) {
+	nc->alloc = nc->alloc ? 2 * nc->alloc : 16;
+	if ((keys = realloc(nc->keys, nc->alloc * sizeof(*keys))) == 0) {
+	    free(key);
+	    return (SMFIS_TEMPFAIL);
+	}
+	nc->keys = keys;
+    }
+    nc->keys[nc->count++] = key;
     return (reply(SMFIP_NR_RCPT));
 }
 
@@ -114,15 +254,21 @@ static sfsistat nm_header(SMFICTX *ctx, char *name, char *value)
 
 static sfsistat nm_eom(SMFICTX *ctx)
 {
-    (void) ctx;
-    return (SMFIS_ACCEPT);
+    nm_conn *nc = smfi_getpriv(ctx);
+    int     status = 0;
+
+    /* The lookup floor: every recipient in one round trip. */
+    if (nc != 0 && nc->count > 0)
+	status = lookup(nc->keys, nc->count);
+    conn_clear(nc);
+    return (status == 0 ? SMFIS_ACCEPT : SMFIS_TEMPFAIL);
 }
 
 /* nm_abort - the MTA abandoned the message */
 
 static sfsistat nm_abort(SMFICTX *ctx)
 {
-    (void) ctx;
+    conn_clear(smfi_getpriv(ctx));
     return (SMFIS_CONTINUE);
 }
 
@@ -130,7 +276,14 @@ static sfsistat nm_abort(SMFICTX *ctx)
 
 static sfsistat nm_close(SMFICTX *ctx)
 {
-    (void) ctx;
+    nm_conn *nc = smfi_getpriv(ctx);
+
+    if (nc != 0) {
+	conn_clear(nc);
+	free(nc->keys);
+	free(nc);
+	smfi_setpriv(ctx, 0);
+    }
     return (SMFIS_CONTINUE);
 }
 
@@ -226,7 +379,7 @@ static void set_listener_nodelay(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: nullmilter -p unix:/path|inet:port@host "
-	    "[-P protocol_hex -A actions_hex]\n");
+	    "[-P protocol_hex -A actions_hex] [-R redis_socket [-e sender]]\n");
     exit(64);
 }
 
@@ -235,7 +388,7 @@ int     main(int argc, char **argv)
     const char *spec = 0;
     int     ch, have_p = 0, have_a = 0;
 
-    while ((ch = getopt(argc, argv, "p:P:A:")) != -1) {
+    while ((ch = getopt(argc, argv, "p:P:A:R:e:")) != -1) {
 	switch (ch) {
 	case 'p':
 	    spec = optarg;
@@ -248,11 +401,18 @@ int     main(int argc, char **argv)
 	    want_actions = strtoul(optarg, 0, 16);
 	    have_a = 1;
 	    break;
+	case 'R':
+	    redis_path = optarg;
+	    break;
+	case 'e':
+	    rcpt_sender = optarg;
+	    break;
 	default:
 	    usage();
 	}
     }
-    if (spec == 0 || optind != argc || have_p != have_a)
+    if (spec == 0 || optind != argc || have_p != have_a
+	|| (*rcpt_sender != 0 && redis_path == 0))
 	usage();
     if (have_p) {
 	desc.xxfi_negotiate = nm_negotiate;
