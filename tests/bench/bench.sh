@@ -29,10 +29,11 @@
 #     TCP/unix at 1x1 (target >= 0.8) and consent-milter's peak RSS
 #     (VmHWM) after BENCH_RSS_CONNS concurrent connections (<= 32 MB).
 #  4. with the same load, the lookup floor: the null milter with -R
-#     (nullmilter(8)), which reads the consent record of every recipient
-#     from the same Redis, at RCPT for the envelope campaign's sender and
-#     in one pipelined round trip at end of message otherwise, and does
-#     nothing else. Its columns show what the Redis lookups alone cost
+#     (nullmilter(8)), which makes the two reads per recipient that the
+#     key layout requires (GET Psuppress:, HGETALL Pconsent:) in the same
+#     Redis, at RCPT for the envelope campaign's sender and in one
+#     pipelined round trip at end of message otherwise, and does nothing
+#     else. Its columns show what the Redis lookups alone cost
 #     any libmilter milter on this machine (floor/null), and what is
 #     left to consent-milter's own work (cm/floor).
 #
@@ -425,7 +426,7 @@ END {
     }
     printf "%d result(s) below target\n", below
     if (floor)
-	printf "floor: the null milter reading every recipient'"'"'s consent record from the same Redis (nullmilter -R), nothing else; fl/nl = floor/null, cm/fl = consent-milter/floor\n"
+	printf "floor: the null milter making the two Redis reads per recipient that the key layout requires (nullmilter -R), nothing else; fl/nl = floor/null, cm/fl = consent-milter/floor\n"
     printf "%s", rows
     if (strict != "" && below > 0)
 	exit 3

@@ -23,9 +23,11 @@
 /*	When callbacks.c changes, change this file.
 /*
 /*	With -R it is the lookup floor instead: the least that any milter
-/*	which reads a consent record in Redis for every recipient must do.
-/*	It reads Pconsent:<address> (HGETALL, prefix "cm:") for every
-/*	recipient, ignores the answer and accepts: for mail from the -e
+/*	which reads consent in Redis for every recipient must do. For every
+/*	recipient it makes the two reads that the key layout requires (a
+/*	contract, DESIGN.md section 3; prefix "cm:"): GET Psuppress:<address>
+/*	and HGETALL Pconsent:<address>. It ignores the answers and accepts:
+/*	for mail from the -e
 /*	sender (an envelope campaign: a decision is owed at RCPT) with one
 /*	round trip per RCPT, for other mail with one pipelined round trip
 /*	per message at end of message. No policy, no audit line, no log
@@ -83,14 +85,15 @@ static const char *redis_path;		/* null: the plain null milter */
 static const char *rcpt_sender = "";	/* -e: look up at RCPT */
 static __thread redisContext *redis;	/* this worker thread's */
 
-#define LOOKUP_PREFIX	"cm:consent:"
+#define SUPPRESS_PREFIX	"cm:suppress:"
+#define CONSENT_PREFIX	"cm:consent:"
 
 /* Per connection, for the end-of-message round trip. */
 typedef struct nm_conn {
     int     at_rcpt;			/* this message: lookups at RCPT */
     size_t  count;			/* recipients queued */
     size_t  alloc;
-    char  **keys;			/* LOOKUP_PREFIX + address */
+    char  **keys;			/* the addresses, unbracketed */
 } nm_conn;
 
 /* reply - SMFIS_CONTINUE, or SMFIS_NOREPLY for a no-reply step */
@@ -100,31 +103,40 @@ static sfsistat reply(unsigned long nr_bit)
     return ((no_reply & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
-/* lookup_key - LOOKUP_PREFIX and the address without its brackets */
+/* lookup_key - the address without its brackets */
 
 static char *lookup_key(const char *arg)
 {
     size_t  len = strlen(arg);
-    char   *key;
 
     if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>') {
 	arg++;
 	len -= 2;
     }
-    if ((key = malloc(sizeof(LOOKUP_PREFIX) + len)) == 0)
-	return (0);
-    memcpy(key, LOOKUP_PREFIX, sizeof(LOOKUP_PREFIX) - 1);
-    memcpy(key + sizeof(LOOKUP_PREFIX) - 1, arg, len);
-    key[sizeof(LOOKUP_PREFIX) - 1 + len] = 0;
-    return (key);
+    return (strndup(arg, len));
 }
 
-/* lookup - HGETALL each key, pipelined: one round trip; 0 or -1 */
+/* append_read - queue CMD PREFIX<addr> */
 
-static int lookup(char **keys, size_t count)
+static int append_read(const char *cmd, const char *prefix, const char *addr)
 {
-    const char *argv[2] = {"HGETALL", 0};
-    size_t  lens[2] = {7, 0};
+    size_t  plen = strlen(prefix);
+    size_t  alen = strlen(addr);
+    char    key[512];
+    const char *argv[2] = {cmd, key};
+    size_t  lens[2] = {strlen(cmd), plen + alen};
+
+    if (plen + alen > sizeof(key))
+	return (-1);
+    memcpy(key, prefix, plen);
+    memcpy(key + plen, addr, alen);
+    return (redisAppendCommandArgv(redis, 2, argv, lens) == REDIS_OK ? 0 : -1);
+}
+
+/* lookup - both reads for every address, pipelined: one round trip */
+
+static int lookup(char **addrs, size_t count)
+{
     void   *reply;
     size_t  i;
     int     ok = 1;
@@ -141,16 +153,14 @@ static int lookup(char **keys, size_t count)
 	    return (-1);
 	}
     }
-    for (i = 0; i < count; i++) {
-	argv[1] = keys[i];
-	lens[1] = strlen(keys[i]);
-	if (redisAppendCommandArgv(redis, 2, argv, lens) != REDIS_OK)
+    for (i = 0; i < count; i++)
+	if (append_read("GET", SUPPRESS_PREFIX, addrs[i]) != 0
+	    || append_read("HGETALL", CONSENT_PREFIX, addrs[i]) != 0)
 	    return (-1);
-    }
-    for (i = 0; i < count; i++) {
+    for (i = 0; i < 2 * count; i++) {
 	if (redisGetReply(redis, &reply) != REDIS_OK)
 	    return (-1);
-	if (((redisReply *) reply)->type != REDIS_REPLY_ARRAY)
+	if (((redisReply *) reply)->type == REDIS_REPLY_ERROR)
 	    ok = 0;
 	freeReplyObject(reply);
     }
