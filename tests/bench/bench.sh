@@ -36,6 +36,9 @@
 #     else. Its columns show what the Redis lookups alone cost
 #     any libmilter milter on this machine (floor/null), and what is
 #     left to consent-milter's own work (cm/floor).
+#  5. wakeup(1): what one socket round trip between two processes costs
+#     on this machine, across CPUs and on one CPU (every milter exchange
+#     and every Redis lookup is made of such wake-ups).
 #
 # Rows with more than one recipient draw a share BENCH_SHARE of them
 # from the refused half (stripped or refused at RCPT); one-recipient
@@ -72,7 +75,8 @@
 #   BENCH_KEEP=1         keep the temporary directory (logs, results)
 # Paths: CM_DAEMON (./consent-milter), CM_CONSENTCTL (./consentctl),
 #   BENCH_MILTERGEN (./tests/bench/miltergen), BENCH_NULLMILTER
-#   (./tests/bench/nullmilter), REDIS_SERVER, REDIS_CLI, TMPDIR.
+#   (./tests/bench/nullmilter), BENCH_WAKEUP (./tests/bench/wakeup),
+#   REDIS_SERVER, REDIS_CLI, TMPDIR.
 #
 # Exit status: 0 done, 1 a wrong answer or BELOW with BENCH_STRICT=1,
 # 69 a missing program or a process that did not start.
@@ -83,6 +87,7 @@ CM_DAEMON=${CM_DAEMON:-./consent-milter}
 CM_CONSENTCTL=${CM_CONSENTCTL:-./consentctl}
 MILTERGEN=${BENCH_MILTERGEN:-./tests/bench/miltergen}
 NULLMILTER=${BENCH_NULLMILTER:-./tests/bench/nullmilter}
+WAKEUP=${BENCH_WAKEUP:-./tests/bench/wakeup}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 SEED_AWK=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/bench/seed.awk
@@ -433,6 +438,9 @@ END {
 }' "$dir/results"
 st=$?
 [ $st -eq 0 ] || failed=1
+if [ -x "$WAKEUP" ]; then
+    "$WAKEUP" || echo "$0: wakeup could not measure (exit $?)"
+fi
 if [ $failed -ne 0 ]; then
     echo "$0: FAILED (see above)" >&2
     exit 1
