@@ -33,9 +33,9 @@
 #     key layout requires (GET Psuppress:, HGETALL Pconsent:) in the same
 #     Redis, at RCPT for the envelope campaign's sender and in one
 #     pipelined round trip at end of message otherwise, and does nothing
-#     else. Its columns show what the Redis lookups alone cost
-#     any libmilter milter on this machine (floor/null), and what is
-#     left to consent-milter's own work (cm/floor).
+#     else. Its columns show what the Redis lookups alone cost any
+#     libmilter milter on this machine (floor/null), and what is left
+#     to consent-milter's own work (cm/floor).
 #  5. wakeup(1): what one socket round trip between two processes costs
 #     on this machine, across CPUs and on one CPU (every milter exchange
 #     and every Redis lookup is made of such wake-ups).
@@ -226,7 +226,7 @@ echo "Redis unix:$dir/redis.sock" > "$dir/ctl.conf"
 ctl() { "$CM_CONSENTCTL" -c "$dir/ctl.conf" --actor bench "$@" > /dev/null; }
 ctl campaign add bench-env --purpose newsletter --owner bench &&
 ctl campaign add bench-hdr --purpose newsletter --owner bench &&
-ctl sender set news@bench.example bench-env || {
+ctl sender set "$ENV_SENDER" bench-env || {
     echo "$0: consentctl could not register the campaigns" >&2; exit 69; }
 for k in 0:0 1:0 2:1 3:1 7:1; do
     ctl check "user${k%:*}@example.org" bench-env
