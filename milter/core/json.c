@@ -23,6 +23,10 @@
 /*	void	cm_buf_adds(b, s)
 /*	void	cm_buf_addc(b, c)
 /*	void	cm_buf_add_uint(b, n)
+/*
+/*	size_t	cm_uint_digits(out, n)
+/*	char	*out;
+/*	unsigned long long n;
 /*	void	cm_buf_printf(b, fmt, ...)
 /*	void	cm_buf_vprintf(b, fmt, ap)
 /*
@@ -55,8 +59,9 @@
 /*	cm_buf_add() appends len bytes, cm_buf_adds() a string,
 /*	cm_buf_addc() one byte, cm_buf_add_uint() a number in decimal
 /*	(cheaper than a printf on a per-message path), cm_buf_printf() and
-/*	cm_buf_vprintf()
-/*	formatted text.
+/*	cm_buf_vprintf() formatted text. cm_uint_digits() writes the
+/*	decimal digits of n, without a null byte, at out (room for
+/*	CM_UINT_DIGITS bytes) and returns how many it wrote.
 /*
 /*	The JSON functions write one object at a time for the audit
 /*	trail (DESIGN.md section 7), where a line must be valid JSON
@@ -239,17 +244,29 @@ void    cm_buf_printf(cm_buf *b, const char *fmt,...)
     va_end(ap);
 }
 
-/* cm_buf_add_uint - append a number in decimal, without printf */
+/* cm_uint_digits - a number in decimal, without printf; the length */
 
-void    cm_buf_add_uint(cm_buf *b, unsigned long long n)
+size_t  cm_uint_digits(char *out, unsigned long long n)
 {
-    char    digits[24];
+    char    digits[CM_UINT_DIGITS];
     char   *cp = digits + sizeof(digits);
+    size_t  len;
 
     do {
 	*--cp = (char) ('0' + n % 10);
     } while ((n /= 10) != 0);
-    cm_buf_add(b, cp, (size_t) (digits + sizeof(digits) - cp));
+    len = (size_t) (digits + sizeof(digits) - cp);
+    memcpy(out, cp, len);
+    return (len);
+}
+
+/* cm_buf_add_uint - append a number in decimal, without printf */
+
+void    cm_buf_add_uint(cm_buf *b, unsigned long long n)
+{
+    char    digits[CM_UINT_DIGITS];
+
+    cm_buf_add(b, digits, cm_uint_digits(digits, n));
 }
 
 /* cm_buf_str - the contents as a string */

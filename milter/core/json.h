@@ -30,6 +30,8 @@ extern void cm_buf_reset(cm_buf *b);
 extern void cm_buf_add(cm_buf *b, const char *s, size_t len);
 extern void cm_buf_adds(cm_buf *b, const char *s);
 extern void cm_buf_addc(cm_buf *b, char c);
+#define CM_UINT_DIGITS	20		/* digits of the largest 64-bit number */
+extern size_t cm_uint_digits(char *out, unsigned long long n);
 extern void cm_buf_add_uint(cm_buf *b, unsigned long long n);
 extern void cm_buf_printf(cm_buf *b, const char *fmt,...)
 	    __attribute__((format(printf, 2, 3)));

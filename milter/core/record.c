@@ -81,13 +81,6 @@ static int parse_uint(const char *s, size_t len, long long max,
     return (len > 0 ? 0 : -1);
 }
 
-/* reply_is - compare a string reply with a literal */
-
-static int reply_is(const redisReply *r, const char *lit)
-{
-    return (r->len == strlen(lit) && memcmp(r->str, lit, r->len) == 0);
-}
-
 /* bad_reply - say what is wrong; -1 */
 
 static int __attribute__((format(printf, 3, 4)))
@@ -141,7 +134,7 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
 	    return (bad_reply(why, whylen, "unexpected reply"));
 	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
-	    if (reply_is(r->element[i], names[n]))
+	    if (cm_redis_reply_is(r->element[i], names[n]))
 		field[n] = r->element[i + 1];
 	/* Others (owner, created_at...) are not needed here. */
     }
@@ -152,18 +145,18 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 	return (bad_field(why, whylen, names[0], v));
     memcpy(camp->purpose, v->str, v->len + 1);
 
-    if ((v = field[1]) == 0 || reply_is(v, "consent"))
+    if ((v = field[1]) == 0 || cm_redis_reply_is(v, "consent"))
 	camp->basis = CM_BASIS_CONSENT;
-    else if (reply_is(v, "service"))
+    else if (cm_redis_reply_is(v, "service"))
 	camp->basis = CM_BASIS_SERVICE;
     else
 	return (bad_field(why, whylen, names[1], v));
 
-    if ((v = field[2]) == 0 || reply_is(v, "active"))
+    if ((v = field[2]) == 0 || cm_redis_reply_is(v, "active"))
 	camp->status = CM_STATUS_ACTIVE;
-    else if (reply_is(v, "paused"))
+    else if (cm_redis_reply_is(v, "paused"))
 	camp->status = CM_STATUS_PAUSED;
-    else if (reply_is(v, "closed"))
+    else if (cm_redis_reply_is(v, "closed"))
 	camp->status = CM_STATUS_CLOSED;
     else
 	return (bad_field(why, whylen, names[2], v));
@@ -236,9 +229,9 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 	if (name->len < plen || memcmp(name->str, purpose, plen) != 0)
 	    continue;
 	if (name->len == plen) {
-	    if (reply_is(value, "granted"))
+	    if (cm_redis_reply_is(value, "granted"))
 		f->consent = CM_CONSENT_GRANTED;
-	    else if (reply_is(value, "withdrawn"))
+	    else if (cm_redis_reply_is(value, "withdrawn"))
 		f->consent = CM_CONSENT_WITHDRAWN;
 	    else			/* unknown must not read as "none" */
 		f->store_error = 1;

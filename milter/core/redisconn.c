@@ -35,6 +35,10 @@
 /*
 /*	int	cm_redis_reply_stale(r)
 /*	const redisReply *r;
+/*
+/*	int	cm_redis_reply_is(r, text)
+/*	const redisReply *r;
+/*	const char *text;
 /* AUXILIARY FUNCTIONS
 /*	void	cm_redis_err(err, errlen, fmt, ...)
 /*	char	*err;
@@ -118,6 +122,8 @@
 /*	may (READONLY: a replica, maybe a demoted primary; MASTERDOWN: a
 /*	replica without its primary; LOADING: a server loading its data):
 /*	the connection should be dropped, and the next one asks again.
+/*	cm_redis_reply_is() tells whether a string, status or error reply
+/*	(not a null pointer) holds exactly text.
 /*
 /*	cm_redis_err() formats a message into err, unless err is null
 /*	or errlen 0. cm_redis_escape() copies len bytes at data into
@@ -312,6 +318,16 @@ int     cm_redis_reply_stale(const redisReply *r)
 	    return (1);
     }
     return (0);
+}
+
+/* cm_redis_reply_is - the reply holds exactly this text */
+
+int     cm_redis_reply_is(const redisReply *r, const char *text)
+{
+    size_t  len = strlen(text);
+
+    return (r != 0 && r->str != 0 && r->len == len
+	    && memcmp(r->str, text, len) == 0);
 }
 
 /* read_password - RedisPasswordFile: "password" or "user password" */

@@ -62,6 +62,7 @@ extern redisContext *cm_redis_connect(const cm_config *cfg,
 
 /* Replies. */
 extern int cm_redis_reply_stale(const redisReply *r);
+extern int cm_redis_reply_is(const redisReply *r, const char *text);
 
 /* Messages. */
 extern void __attribute__((format(printf, 3, 4)))

@@ -322,6 +322,14 @@ static void probe_done(cm_redis_pool *pool, const pool_req *rq,
     pthread_mutex_unlock(&pool->lock);
 }
 
+/* timeout_ms - RedisTimeout, in milliseconds */
+
+static long long timeout_ms(const cm_redis_pool *pool)
+{
+    return (pool->target.timeout.tv_sec * 1000LL
+	    + pool->target.timeout.tv_usec / 1000);
+}
+
 /* pool_take - borrow a context; connect one when none is idle */
 
 static int pool_take(cm_redis_pool *pool, pool_conn *pc, pool_req *rq,
@@ -344,8 +352,7 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, pool_req *rq,
      * waiting, and commands of other sessions would queue behind them,
      * for several timeouts, until the MTA's own milter timeouts fire.
      */
-    wait_ms = pool->target.timeout.tv_sec * 1000LL
-	+ pool->target.timeout.tv_usec / 1000;
+    wait_ms = timeout_ms(pool);
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += wait_ms / 1000;
     deadline.tv_nsec += (wait_ms % 1000) * 1000000L;
@@ -415,9 +422,7 @@ static void pool_gone(cm_redis_pool *pool)
 static int shorten_timeout(cm_redis_pool *pool, redisContext *c,
 			           long long waited_ms)
 {
-    long long full = pool->target.timeout.tv_sec * 1000LL
-    + pool->target.timeout.tv_usec / 1000;
-    long long left = full - waited_ms;
+    long long left = timeout_ms(pool) - waited_ms;
     struct timeval tv;
 
     if (left < 1)

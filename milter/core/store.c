@@ -153,6 +153,7 @@
 
 #include "cache.h"
 #include "campaign.h"
+#include "json.h"
 #include "record.h"
 #include "redisbatch.h"
 #include "redisconn.h"
@@ -203,13 +204,6 @@ static int key_build(const cm_store *st, keybuf *kb, const char *part,
     memcpy(kb->data + st->prefix_len + part_len, name, name_len + 1);
     kb->len = need - 1;
     return (0);
-}
-
-/* reply_is - compare a string reply with a literal */
-
-static int reply_is(const redisReply *r, const char *lit)
-{
-    return (r->len == strlen(lit) && memcmp(r->str, lit, r->len) == 0);
 }
 
 /* key_error - a message about one key */
@@ -287,7 +281,7 @@ static int ping_exchange(redisContext *c, void *arg, char *err,
 	return (cm_redis_pool_error(c, errno, err, errlen));
     if (cm_redis_reply_stale(r))
 	return (stale_reply(c, r, err, errlen));
-    if (r->type != REDIS_REPLY_STATUS || !reply_is(r, "PONG")) {
+    if (r->type != REDIS_REPLY_STATUS || !cm_redis_reply_is(r, "PONG")) {
 	cm_redis_err(err, errlen, "redis %s: PING: %s",
 		     cm_redis_context_where(where, sizeof(where), c),
 		     cm_redis_reply_show(show, sizeof(show), r));
@@ -339,15 +333,8 @@ static int fetch_key(const cm_store *st, const struct fetch_req *req,
 
 static char *put_len(char *out, char c, size_t len)
 {
-    char    digits[24];
-    char   *cp = digits + sizeof(digits);
-
-    do {
-	*--cp = (char) ('0' + len % 10);
-    } while ((len /= 10) != 0);
     *out++ = c;
-    memcpy(out, cp, (size_t) (digits + sizeof(digits) - cp));
-    out += digits + sizeof(digits) - cp;
+    out += cm_uint_digits(out, len);
     *out++ = '\r';
     *out++ = '\n';
     return (out);
@@ -480,6 +467,27 @@ static int fetch_reply(struct fetch_req *req, size_t pos,
     return (CM_EX_OK);
 }
 
+/* fetch_take - read and take in the reply at a position; -1: I/O error */
+
+static int fetch_take(redisContext *c, struct fetch_req *req, size_t pos,
+		              keybuf *kb, int *status, int *stale, char *err,
+		              size_t errlen)
+{
+    void   *reply;
+
+    if (redisGetReply(c, &reply) != REDIS_OK) {
+	*status = cm_redis_pool_error(c, errno, err, errlen);
+	return (-1);
+    }
+    /* After an error, read on: the connection stays in step. */
+    if (fetch_reply(req, pos, reply, kb, *status == CM_EX_OK ? err : 0,
+		    errlen) != CM_EX_OK)
+	*status = CM_EX_FAIL;
+    *stale |= cm_redis_reply_stale(reply);
+    freeReplyObject(reply);
+    return (0);
+}
+
 /* fetch_exchange - send the commands of a fetch, read the replies */
 
 static int fetch_exchange(redisContext *c, void *arg,
@@ -488,7 +496,6 @@ static int fetch_exchange(redisContext *c, void *arg,
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
     size_t  wpos, rpos, batch, in_flight = 0;
-    void   *reply;
     int     status = CM_EX_OK;
     int     stale = 0;
     int     done;
@@ -518,16 +525,9 @@ static int fetch_exchange(redisContext *c, void *arg,
 	    }
 	} while (!done);
 	while (in_flight > (wpos < req->end ? batch : 0)) {
-	    if (redisGetReply(c, &reply) != REDIS_OK) {
-		status = cm_redis_pool_error(c, errno, err, errlen);
+	    if (fetch_take(c, req, rpos, &kb, &status, &stale, err,
+			   errlen) < 0)
 		goto out;
-	    }
-	    /* After an error, read on: the connection stays in step. */
-	    if (fetch_reply(req, rpos, reply, &kb,
-			    status == CM_EX_OK ? err : 0, errlen) != CM_EX_OK)
-		status = CM_EX_FAIL;
-	    stale |= cm_redis_reply_stale(reply);
-	    freeReplyObject(reply);
 	    rpos = fetch_next(req, rpos + 1);
 	    in_flight--;
 	}
@@ -571,22 +571,12 @@ static int fetch_read(redisContext *c, void *arg, char *err, size_t errlen)
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
     size_t  pos;
-    void   *reply;
     int     status = CM_EX_OK;
     int     stale = 0;
 
-    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1)) {
-	if (redisGetReply(c, &reply) != REDIS_OK) {
-	    status = cm_redis_pool_error(c, errno, err, errlen);
+    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1))
+	if (fetch_take(c, req, pos, &kb, &status, &stale, err, errlen) < 0)
 	    break;
-	}
-	/* After an error, read on: the connection stays in step. */
-	if (fetch_reply(req, pos, reply, &kb,
-			status == CM_EX_OK ? err : 0, errlen) != CM_EX_OK)
-	    status = CM_EX_FAIL;
-	stale |= cm_redis_reply_stale(reply);
-	freeReplyObject(reply);
-    }
     free(kb.data);
     if (status == CM_EX_FAIL && stale)
 	status = CM_EX_STALE;

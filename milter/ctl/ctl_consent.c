@@ -55,6 +55,7 @@
 #include "campaign.h"
 #include "ctl.h"
 #include "json.h"
+#include "redisconn.h"
 #include "timeparse.h"
 #include "writer.h"
 
@@ -243,13 +244,6 @@ static void get_fields(const redisReply *r, const char **names,
 		values[n] = r->element[i + 1];
 }
 
-/* is - a reply is the string s */
-
-static int is(const redisReply *r, const char *s)
-{
-    return (r && r->len == strlen(s) && memcmp(r->str, s, r->len) == 0);
-}
-
 /* stored_time - a stored decimal time, or -1 when unreadable */
 
 static long long stored_time(const char *s, size_t len)
@@ -352,14 +346,14 @@ static void add_entry(cm_buf *b, const redisReply *e, const char *who,
     int     w;
 
     get_fields(e, names, f, 5);
-    for (w = 0; w < 5 && !is(f[1], words[w][0]); w++)
+    for (w = 0; w < 5 && !cm_redis_reply_is(f[1], words[w][0]); w++)
 	 /* void */ ;
     if (w < 5)
 	cm_buf_adds(b, words[w][1]);
     else if (f[1])
 	cm_buf_add_safe(b, f[1]->str, f[1]->len);
     /* Suppressions and erasure concern every purpose: "*". */
-    if (f[0] && !is(f[0], "*")) {
+    if (f[0] && !cm_redis_reply_is(f[0], "*")) {
 	cm_buf_addc(b, ' ');
 	cm_buf_add_safe(b, f[0]->str, f[0]->len);
     }
@@ -437,8 +431,8 @@ static int explain(ctl *c, redisContext *rc, const target *t,
 	    && r->element[1]->type == REDIS_REPLY_STRING)
 	    at = stored_time(r->element[1]->str, r->element[1]->len);
 	noun = r->type != REDIS_REPLY_ARRAY || r->elements != 2 ? "record" :
-	    is(r->element[0], "granted") ? "grant" :
-	    is(r->element[0], "withdrawn") ? "withdrawal" : "record";
+	    cm_redis_reply_is(r->element[0], "granted") ? "grant" :
+	    cm_redis_reply_is(r->element[0], "withdrawn") ? "withdrawal" : "record";
 	/* An unreadable time counts as newer for a withdrawal. */
 	if (at != ev->at)
 	    cm_buf_printf(b, "a newer %s of %s is stored (", noun, ev->purpose);

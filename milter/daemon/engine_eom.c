@@ -244,10 +244,13 @@ static void summary_line(cm_buf *out, const char *qid, const char *campaign,
 			         const cm_eom_plan *plan, const cm_config *cfg)
 {
     /* "QID: campaign=ID allowed=N denied=N tempfailed=N action=A mode=M" */
-    cm_buf_add_safe(out, qid ? qid : "NOQUEUE", strlen(qid ? qid : "NOQUEUE"));
+    if (qid == 0)
+	qid = "NOQUEUE";
+    if (campaign == 0)
+	campaign = "none";
+    cm_buf_add_safe(out, qid, strlen(qid));
     cm_buf_adds(out, ": campaign=");
-    cm_buf_add_safe(out, campaign ? campaign : "none",
-		    campaign ? strlen(campaign) : 4);
+    cm_buf_add_safe(out, campaign, strlen(campaign));
     cm_buf_adds(out, " allowed=");
     cm_buf_add_uint(out, total[CM_DECISION_ALLOW] + count[CM_DECISION_ALLOW]);
     cm_buf_adds(out, " denied=");

@@ -90,7 +90,9 @@ NULLMILTER=${BENCH_NULLMILTER:-./tests/bench/nullmilter}
 WAKEUP=${BENCH_WAKEUP:-./tests/bench/wakeup}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
-SEED_AWK=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/bench/seed.awk
+CM_SRCDIR=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SEED_AWK=$CM_SRCDIR/tests/bench/seed.awk
+. "$CM_SRCDIR/tests/bench/lib.sh"
 
 if [ -n "${BENCH_QUICK:-}" ]; then
     : "${BENCH_RECORDS:=100000}" "${BENCH_SECONDS:=0.5}" "${BENCH_REPS:=1}"
@@ -200,16 +202,10 @@ start_null() {
 
 # --- Redis and the data ---------------------------------------------------
 
-"$REDIS_SERVER" --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 \
-    --save '' --appendonly no --daemonize no --dir "$dir" \
-    --logfile "$dir/redis.log" &
-pids="$pids $!"
-n=0
-until [ "$("$REDIS_CLI" -s "$dir/redis.sock" ping 2>/dev/null)" = PONG ]; do
-    n=$((n + 1))
-    [ $n -lt 50 ] || { echo "$0: redis-server did not start" >&2; exit 69; }
-    sleep 0.1
-done
+bench_redis_start "$dir/redis.sock" "$dir"
+started=$?
+pids="$pids $redis_pid"			# stopped on exit, started or not
+[ $started -eq 0 ] || exit 69
 rcli() { "$REDIS_CLI" -s "$dir/redis.sock" "$@"; }
 
 echo "seeding $RECORDS addresses (Redis protocol through redis-cli --pipe)..."

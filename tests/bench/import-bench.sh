@@ -33,6 +33,7 @@ fi
 CONSENTCTL=${CM_CONSENTCTL:-./consentctl}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
+. "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/bench/lib.sh"
 
 case $ROWS in ''|*[!0-9]*) echo "usage: $0 [ROWS]" >&2; exit 64 ;; esac
 if [ ! -x "$CONSENTCTL" ]; then
@@ -74,20 +75,10 @@ echo "$(wc -c < "$dir/bench.csv") bytes"
 run_import() {
     label=$1
     shift
-    "$REDIS_SERVER" --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-	--save '' --appendonly no --daemonize no --dir "$dir" \
-	--logfile "$dir/redis.log" "$@" &
-    server_pid=$!
-    tries=0
-    until [ "$("$REDIS_CLI" -s "$sock" ping 2>/dev/null)" = PONG ]; do
-	tries=$((tries + 1))
-	if [ $tries -ge 50 ] || ! kill -0 "$server_pid" 2>/dev/null; then
-	    echo "$0: redis-server did not start" >&2
-	    cat "$dir/redis.log" >&2
-	    exit 69
-	fi
-	sleep 0.1
-    done
+    bench_redis_start "$sock" "$dir" "$@"
+    started=$?
+    server_pid=$redis_pid
+    [ $started -eq 0 ] || exit 69
     printf 'Redis unix:%s\n' "$sock" > "$dir/bench.conf"
 
     echo "importing ($label)..."

@@ -33,8 +33,8 @@
 /*	per message at end of message. No policy, no audit line, no log
 /*	line, no header: what is left between it and consent-milter is
 /*	consent-milter's own work. Each libmilter worker thread keeps its
-/*	own connection. A lookup that fails tempfails, so that a broken
-/*	floor cannot pass for a fast one.
+/*	own connection. A lookup that fails tempfails (and the connection
+/*	is closed), so that a broken floor cannot pass for a fast one.
 /*
 /*	Without -P and -A it does what consent-milter does: it asks for no
 /*	reply to header fields (SMFIP_NR_HDR).
@@ -56,7 +56,8 @@
 /* DIAGNOSTICS
 /*	Errors go to standard error. Exit status 0 after SIGTERM, 1 when
 /*	the socket cannot be opened, 64 for bad usage. The lookup floor
-/*	reports the first Redis error of each thread.
+/*	reports every failed connect to Redis; other failed lookups show
+/*	only as tempfails, which miltergen counts as wrong answers.
 /*--*/
 
 /* System library. */
@@ -93,7 +94,7 @@ typedef struct nm_conn {
     int     at_rcpt;			/* this message: lookups at RCPT */
     size_t  count;			/* recipients queued */
     size_t  alloc;
-    char  **keys;			/* the addresses, unbracketed */
+    char  **addrs;			/* unbracketed, malloc'd */
 } nm_conn;
 
 /* reply - SMFIS_CONTINUE, or SMFIS_NOREPLY for a no-reply step */
@@ -103,25 +104,24 @@ static sfsistat reply(unsigned long nr_bit)
     return ((no_reply & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
-/* lookup_key - the address without its brackets */
+/* unbracket - an address without its angle brackets: start, *len */
 
-static char *lookup_key(const char *arg)
+static const char *unbracket(const char *arg, size_t *len)
 {
-    size_t  len = strlen(arg);
-
-    if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>') {
-	arg++;
-	len -= 2;
+    *len = strlen(arg);
+    if (*len >= 2 && arg[0] == '<' && arg[*len - 1] == '>') {
+	*len -= 2;
+	return (arg + 1);
     }
-    return (strndup(arg, len));
+    return (arg);
 }
 
 /* append_read - queue CMD PREFIX<addr> */
 
-static int append_read(const char *cmd, const char *prefix, const char *addr)
+static int append_read(const char *cmd, const char *prefix, const char *addr,
+		               size_t alen)
 {
     size_t  plen = strlen(prefix);
-    size_t  alen = strlen(addr);
     char    key[512];
     const char *argv[2] = {cmd, key};
     size_t  lens[2] = {strlen(cmd), plen + alen};
@@ -133,31 +133,53 @@ static int append_read(const char *cmd, const char *prefix, const char *addr)
     return (redisAppendCommandArgv(redis, 2, argv, lens) == REDIS_OK ? 0 : -1);
 }
 
-/* lookup - both reads for every address, pipelined: one round trip */
+/* redis_ready - this worker thread's connection, opened when needed */
 
-static int lookup(char **addrs, size_t count)
+static int redis_ready(void)
+{
+    if (redis != 0 && redis->err == 0)
+	return (0);
+    if (redis != 0)
+	redisFree(redis);
+    if ((redis = redisConnectUnix(redis_path)) == 0 || redis->err) {
+	fprintf(stderr, "nullmilter: redis %s: %s\n", redis_path,
+		redis ? redis->errstr : strerror(errno));
+	if (redis != 0)
+	    redisFree(redis);
+	redis = 0;
+	return (-1);
+    }
+    return (0);
+}
+
+/* redis_drop - a failed exchange: the connection is out of step */
+
+static sfsistat redis_drop(void)
+{
+    if (redis != 0)
+	redisFree(redis);
+    redis = 0;
+    return (SMFIS_TEMPFAIL);
+}
+
+/* append_reads - queue both reads of one address */
+
+static int append_reads(const char *addr, size_t len)
+{
+    return (append_read("GET", SUPPRESS_PREFIX, addr, len) == 0
+	    && append_read("HGETALL", CONSENT_PREFIX, addr, len) == 0
+	    ? 0 : -1);
+}
+
+/* read_replies - send what is queued, read n replies: one round trip */
+
+static int read_replies(size_t n)
 {
     void   *reply;
     size_t  i;
     int     ok = 1;
 
-    if (redis == 0 || redis->err) {
-	if (redis != 0)
-	    redisFree(redis);
-	if ((redis = redisConnectUnix(redis_path)) == 0 || redis->err) {
-	    fprintf(stderr, "nullmilter: redis %s: %s\n", redis_path,
-		    redis ? redis->errstr : strerror(errno));
-	    if (redis != 0)
-		redisFree(redis);
-	    redis = 0;
-	    return (-1);
-	}
-    }
-    for (i = 0; i < count; i++)
-	if (append_read("GET", SUPPRESS_PREFIX, addrs[i]) != 0
-	    || append_read("HGETALL", CONSENT_PREFIX, addrs[i]) != 0)
-	    return (-1);
-    for (i = 0; i < 2 * count; i++) {
+    for (i = 0; i < n; i++) {
 	if (redisGetReply(redis, &reply) != REDIS_OK)
 	    return (-1);
 	if (((redisReply *) reply)->type == REDIS_REPLY_ERROR)
@@ -172,7 +194,7 @@ static int lookup(char **addrs, size_t count)
 static void conn_clear(nm_conn *nc)
 {
     while (nc != 0 && nc->count > 0)
-	free(nc->keys[--nc->count]);
+	free(nc->addrs[--nc->count]);
 }
 
 /* nm_connect - a new MTA connection */
@@ -196,15 +218,12 @@ static sfsistat nm_connect(SMFICTX *ctx, char *host, struct sockaddr *addr)
 static sfsistat nm_envfrom(SMFICTX *ctx, char **argv)
 {
     nm_conn *nc = smfi_getpriv(ctx);
-    const char *from = argv[0];
-    size_t  len = strlen(from);
+    const char *from;
+    size_t  len;
 
     if (nc != 0) {
 	conn_clear(nc);
-	if (len >= 2 && from[0] == '<') {
-	    from++;
-	    len -= 2;
-	}
+	from = unbracket(argv[0], &len);
 	nc->at_rcpt = (len == strlen(rcpt_sender)
 		       && strncasecmp(from, rcpt_sender, len) == 0);
     }
@@ -216,29 +235,29 @@ static sfsistat nm_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat nm_envrcpt(SMFICTX *ctx, char **argv)
 {
     nm_conn *nc = smfi_getpriv(ctx);
-    char   *key;
-    char  **keys;
-    int     status;
+    const char *addr;
+    size_t  len;
+    char  **addrs;
 
     if (nc == 0)
 	return (reply(SMFIP_NR_RCPT));
-    if ((key = lookup_key(argv[0])) == 0)
-	return (SMFIS_TEMPFAIL);
+    addr = unbracket(argv[0], &len);
     if (nc->at_rcpt) {
 	/* A decision is owed now: one round trip before the reply. */
-	status = lookup(&key, 1);
-	free(key);
-	return (status == 0 ? reply(SMFIP_NR_RCPT) : SMFIS_TEMPFAIL);
+	if (redis_ready() < 0 || append_reads(addr, len) < 0
+	    || read_replies(2) < 0)
+	    return (redis_drop());
+	return (reply(SMFIP_NR_RCPT));
     }
     if (nc->count == nc->alloc) {
 	nc->alloc = nc->alloc ? 2 * nc->alloc : 16;
-	if ((keys = realloc(nc->keys, nc->alloc * sizeof(*keys))) == 0) {
-	    free(key);
+	if ((addrs = realloc(nc->addrs, nc->alloc * sizeof(*addrs))) == 0)
 	    return (SMFIS_TEMPFAIL);
-	}
-	nc->keys = keys;
+	nc->addrs = addrs;
     }
-    nc->keys[nc->count++] = key;
+    if ((nc->addrs[nc->count] = strndup(addr, len)) == 0)
+	return (SMFIS_TEMPFAIL);
+    nc->count++;
     return (reply(SMFIP_NR_RCPT));
 }
 
@@ -266,12 +285,18 @@ static sfsistat nm_eom(SMFICTX *ctx)
 {
     nm_conn *nc = smfi_getpriv(ctx);
     int     status = 0;
+    size_t  i;
 
     /* The lookup floor: every recipient in one round trip. */
-    if (nc != 0 && nc->count > 0)
-	status = lookup(nc->keys, nc->count);
+    if (nc != 0 && nc->count > 0) {
+	status = redis_ready();
+	for (i = 0; status == 0 && i < nc->count; i++)
+	    status = append_reads(nc->addrs[i], strlen(nc->addrs[i]));
+	if (status == 0)
+	    status = read_replies(2 * nc->count);
+    }
     conn_clear(nc);
-    return (status == 0 ? SMFIS_ACCEPT : SMFIS_TEMPFAIL);
+    return (status == 0 ? SMFIS_ACCEPT : redis_drop());
 }
 
 /* nm_abort - the MTA abandoned the message */
@@ -290,7 +315,7 @@ static sfsistat nm_close(SMFICTX *ctx)
 
     if (nc != 0) {
 	conn_clear(nc);
-	free(nc->keys);
+	free(nc->addrs);
 	free(nc);
 	smfi_setpriv(ctx, 0);
     }

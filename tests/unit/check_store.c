@@ -1082,18 +1082,27 @@ static void sleep_end(redisContext *c)
     redisFree(c);
 }
 
-START_TEST(test_slow_server)
+/* sleepy_store - a server that takes DEBUG, seeded; a store, 200 ms */
+
+static cm_store *sleepy_store(server *s, const char *name)
 {
     static const char *const extra[] = {"--enable-debug-command", "yes", 0};
-    server  s;
     cm_store *st;
-    redisContext *c;
     char    err[512];
 
-    server_start(&s, "slow", extra);
-    seed_small(s.sock);
-    st = open_store(s.sock, 0, 0, 200);
+    server_start(s, name, extra);
+    seed_small(s->sock);
+    st = open_store(s->sock, 0, 0, 200);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    return (st);
+}
+
+START_TEST(test_slow_server)
+{
+    server  s;
+    cm_store *st = sleepy_store(&s, "slow");
+    redisContext *c;
+    char    err[512];
 
     c = sleep_start(s.sock, "DEBUG SLEEP 1");
     sleep_ms(100);
@@ -1112,7 +1121,6 @@ END_TEST
 
 START_TEST(test_stalled_probe)
 {
-    static const char *const extra[] = {"--enable-debug-command", "yes", 0};
     server  s;
     cm_store *st;
     redisContext *c;
@@ -1124,10 +1132,7 @@ START_TEST(test_stalled_probe)
      * the first answer ends it. Told apart by their messages, not by
      * how long they took.
      */
-    server_start(&s, "stall", extra);
-    seed_small(s.sock);
-    st = open_store(s.sock, 0, 0, 200);
-    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
+    st = sleepy_store(&s, "stall");
     c = sleep_start(s.sock, "DEBUG SLEEP 2");
     sleep_ms(100);
 
@@ -1669,27 +1674,12 @@ START_TEST(test_batch_threads)
 }
 END_TEST
 
-/* sleeper - DEBUG SLEEP on a server while the test runs */
-
-static void *sleeper(void *arg)
-{
-    redisContext *c = db_connect((const char *) arg);
-    redisReply *r;
-
-    r = redisCommand(c, "DEBUG SLEEP 1");
-    if (r)
-	freeReplyObject(r);
-    redisFree(c);
-    return (0);
-}
-
 START_TEST(test_batch_timeout)
 {
-    static const char *const extra[] = {"--enable-debug-command", "yes", 0};
     struct single w[BATCH_THREADS];
     server  s;
     cm_store *st;
-    pthread_t tid;
+    redisContext *c;
     int     n, errors = 0;
     char    err[512];
 
@@ -1698,15 +1688,12 @@ START_TEST(test_batch_timeout)
      * requests fail with a timeout (store error), never with empty
      * facts, and a batch is never answered with another's replies.
      */
-    server_start(&s, "batchslow", extra);
-    seed_small(s.sock);
+    st = sleepy_store(&s, "batchslow");
     seed_singles(s.sock);
-    st = open_store(s.sock, 0, 0, 200);
-    ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
-    ck_assert(pthread_create(&tid, 0, sleeper, s.sock) == 0);
+    c = sleep_start(s.sock, "DEBUG SLEEP 1");
     sleep_ms(50);
     run_singles(st, w);
-    pthread_join(tid, 0);
+    sleep_end(c);
     for (n = 0; n < BATCH_THREADS; n++) {
 	ck_assert_msg(w[n].failures == 0, "thread %d: %d wrong (%s)", n,
 		      w[n].failures, w[n].err);
