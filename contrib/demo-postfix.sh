@@ -18,8 +18,9 @@
 # stops Redis, shows that mail waits instead of going out unchecked,
 # starts Redis again and shows the waiting mail delivered. For each
 # message: what the SMTP client was told, whom the message reached, the
-# headers the milter added; at the end the audit trail, the milter's log
-# and Postfix's log lines about the milter.
+# headers the milter added; at the end the audit trail, the milter's log,
+# Postfix's log lines about the milter, and consentctl reconcile: the
+# audit trail held against what Postfix's own log says it delivered.
 #
 # Needs: consent-milter and consentctl built in BUILD_DIR (default
 # _build), postfix, swaks, jq, redis-server, redis-cli (contrib/quickstart.sh
@@ -223,4 +224,9 @@ sed 's/^/  /' "$PF_MILTER_LOG"
 bold "Postfix's log, the lines about the milter:"
 grep -E 'milter-(reject|hold)|Milter' "$PF_MAILLOG" |
     sed -e 's/^[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [^ ]* //' -e 's/^/  /'
+
+bold "Did anyone get mail the trail did not allow? consentctl reconcile reads Postfix's delivery log:"
+cm_wait 15 "Postfix to finish" _pf_idle 2>/dev/null
+echo "    consentctl reconcile --maillog $PF_MAILLOG"
+ctl reconcile --maillog "$PF_MAILLOG" | sed 's/^/  /'
 echo

@@ -34,7 +34,7 @@ cd "$top"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libhiredis-dev libopendkim-dev check libssl-dev zlib1g-dev
 	redis-server redis-tools miltertest opendkim-tools postfix swaks
-	openssl jq procps groff-base clang libclang-rt-14-dev"
+	openssl jq procps groff-base clang libclang-rt-14-dev m4"
 
 missing=
 for p in $PACKAGES; do

@@ -17,9 +17,9 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
-/*	int	cm_audit_write(audit, line, len)
+/*	int	cm_audit_write(audit, text, len)
 /*	cm_audit *audit;
-/*	const char *line;
+/*	const char *text;
 /*	size_t	len;
 /*
 /*	void	cm_audit_close(audit)
@@ -70,15 +70,28 @@
 /*	cm_audit_open() opens the log for appending (created mode 0640).
 /*	A NULL path sends records to syslog instead (AuditLog none).
 /*	cm_audit_reopen() closes and reopens it, after logrotate renamed
-/*	it (SIGHUP). cm_audit_write() appends one line and its newline in
-/*	a single writev(2) under a lock, so lines from concurrent sessions
-/*	never interleave, and a reopen never splits a line; with
-/*	do_fsync the data is on disk before it returns.
+/*	it (SIGHUP).
+/*
+/*	cm_audit_write() appends the records of one message: text holds
+/*	one or more records separated by newlines (len bytes, without the
+/*	last newline). They land whole or not at all: one writev(2) under
+/*	a lock, so that records of concurrent sessions never interleave
+/*	and a reopen never splits one; when the write comes up short (a
+/*	full disk) or fails, the file is cut back to its size before the
+/*	write. With do_fsync the records are on disk before it returns,
+/*	or else they are removed again. A file found ending in a torn
+/*	line (a crash mid-write) gets a newline before the next record.
+/*	The daemon must be the only writer of its AuditLog file.
+/*
+/*	With AuditLog none each record is its own syslog message (facility
+/*	and ident as openlog(3) set them), labelled "audit: ".
 /* DIAGNOSTICS
 /*	cm_audit_open() returns NULL and cm_audit_reopen() -1 with a text
-/*	in err. cm_audit_write() returns -1 when the line could not be
-/*	written completely (the error is logged): the caller must then not
-/*	deliver what it cannot account for.
+/*	in err. cm_audit_write() returns -1 when the records could not be
+/*	written completely (the error is logged, and nothing of them is
+/*	left in the file unless the cut failed too, which is logged at
+/*	LOG_CRIT): the caller must then not deliver what it cannot account
+/*	for. Syslog gives no errors to report.
 /*--*/
 
 /* System library. */
@@ -89,6 +102,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <syslog.h>
@@ -104,19 +118,38 @@ struct cm_audit {
     char   *path;			/* NULL: syslog */
     int     fd;				/* -1 when closed */
     int     do_fsync;
+    int     torn;			/* the file may end in a torn line */
     pthread_mutex_t lock;		/* one writer at a time */
 };
 
 /* open_log - open the log file for appending */
 
-static int open_log(const char *path, char *err, size_t errlen)
+static int open_log(const char *path, int *torn, char *err, size_t errlen)
 {
     int     fd;
+    int     rd;
+    char    last;
+    struct stat st;
 
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0)
+    if (fd < 0) {
 	(void) snprintf(err, errlen, "AuditLog %s: cannot open: %s",
 			path, strerror(errno));
+	return (-1);
+    }
+
+    /*
+     * Does the file end in a torn line (a crash in the middle of a
+     * write)? The descriptor is write-only: look through another one.
+     * A file that cannot be read is taken to be whole.
+     */
+    *torn = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+	&& (rd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+	if (pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+	    *torn = 1;
+	(void) close(rd);
+    }
     return (fd);
 }
 
@@ -136,7 +169,7 @@ cm_audit *cm_audit_open(const char *path, int do_fsync,
     (void) pthread_mutex_init(&audit->lock, (pthread_mutexattr_t *) 0);
     if (path != 0) {
 	if ((audit->path = strdup(path)) == 0
-	    || (audit->fd = open_log(path, err, errlen)) < 0) {
+	    || (audit->fd = open_log(path, &audit->torn, err, errlen)) < 0) {
 	    cm_audit_close(audit);
 	    return (0);
 	}
@@ -149,6 +182,7 @@ cm_audit *cm_audit_open(const char *path, int do_fsync,
 int     cm_audit_reopen(cm_audit *audit, char *err, size_t errlen)
 {
     int     fd;
+    int     torn;
     int     ret = 0;
 
     if (audit->path == 0)
@@ -159,63 +193,137 @@ int     cm_audit_reopen(cm_audit *audit, char *err, size_t errlen)
      * leaves the old descriptor in use rather than none at all.
      */
     (void) pthread_mutex_lock(&audit->lock);
-    if ((fd = open_log(audit->path, err, errlen)) < 0) {
+    if ((fd = open_log(audit->path, &torn, err, errlen)) < 0) {
 	ret = -1;
     } else {
 	if (audit->fd >= 0)
 	    (void) close(audit->fd);
 	audit->fd = fd;
+	audit->torn = torn;
     }
     (void) pthread_mutex_unlock(&audit->lock);
     return (ret);
 }
 
-/* cm_audit_write - append one line */
+/* write_all - write iov[0..n) completely; -1 with errno, and the count */
 
-int     cm_audit_write(cm_audit *audit, const char *line, size_t len)
+static int write_all(int fd, struct iovec *iov, int n, size_t *done)
 {
-    struct iovec iov[2];
-    ssize_t n;
+    ssize_t got;
+
+    *done = 0;
+    while (n > 0) {
+	if ((got = writev(fd, iov, n)) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    return (-1);
+	}
+	if (got == 0) {				/* not an error, no progress */
+	    errno = ENOSPC;
+	    return (-1);
+	}
+	*done += (size_t) got;
+	while (n > 0 && (size_t) got >= iov->iov_len) {
+	    got -= (ssize_t) iov->iov_len;
+	    iov++;
+	    n--;
+	}
+	if (n > 0) {
+	    iov->iov_base = (char *) iov->iov_base + got;
+	    iov->iov_len -= (size_t) got;
+	}
+    }
+    return (0);
+}
+
+/* roll_back - remove what a failed write left, or say that it cannot */
+
+static void roll_back(cm_audit *audit, off_t start, size_t done,
+		              const char *what, int err)
+{
+    cm_log(LOG_ERR, "AuditLog %s: %s: %s", audit->path, what, strerror(err));
+    if (done == 0)
+	return;
+    if (ftruncate(audit->fd, start) == 0) {
+	cm_log(LOG_ERR, "AuditLog %s: %zu bytes of unfinished records "
+	       "removed", audit->path, done);
+    } else {
+	cm_log(LOG_CRIT, "AuditLog %s: cannot remove %zu bytes of "
+	       "unfinished records: %s", audit->path, done, strerror(errno));
+	audit->torn = 1;
+    }
+}
+
+/* syslog_records - AuditLog none: one syslog message per record */
+
+static void syslog_records(const char *text, size_t len)
+{
+    const char *end = text + len;
+    const char *nl;
+
+    /*
+     * Each record is its own message, each labelled: a syslog message
+     * with a newline in it is one entry in the receiver's file, and
+     * only its first line would carry the label.
+     */
+    while (text < end) {
+	if ((nl = memchr(text, '\n', (size_t) (end - text))) == 0)
+	    nl = end;
+	if (nl > text)
+	    syslog(LOG_INFO, "audit: %.*s", (int) (nl - text), text);
+	text = nl + 1;
+    }
+}
+
+/* cm_audit_write - append the records of one message, whole or not */
+
+int     cm_audit_write(cm_audit *audit, const char *text, size_t len)
+{
+    struct iovec iov[3];
+    struct stat st;
+    size_t  done = 0;
+    int     n = 0;
     int     ret = 0;
 
     if (audit->path == 0) {
-	syslog(LOG_INFO, "audit: %.*s", (int) len, line);
+	syslog_records(text, len);
 	return (0);
     }
 
     /*
-     * The line and its newline go out in one writev(2): with O_APPEND
-     * that keeps each record whole even if another process appends to
-     * the same file. A short write (disk full) is finished off by hand.
+     * One writev(2) for every record of the message and the last
+     * newline, so that the records land in one piece. A full disk may
+     * take part of them (a short write): that part is cut off again
+     * (ftruncate back to the size before the write), so the file never
+     * keeps a torn line that would swallow the next record, nor records
+     * of a message that is then deferred. The size is taken under the
+     * lock that every writer of this file in the daemon holds, so no
+     * other record can land between it and the truncation (the daemon
+     * must be the only writer of the file). A file that ends in a torn
+     * line anyway (a crash, a failed truncation) gets a newline first,
+     * so that it spoils no record of ours.
      */
-    iov[0].iov_base = (void *) line;
-    iov[0].iov_len = len;
-    iov[1].iov_base = (void *) "\n";
-    iov[1].iov_len = 1;
     (void) pthread_mutex_lock(&audit->lock);
-    while (iov[0].iov_len + iov[1].iov_len > 0) {
-	if ((n = writev(audit->fd, iov[0].iov_len ? iov : iov + 1,
-			iov[0].iov_len ? 2 : 1)) < 0) {
-	    if (errno == EINTR)
-		continue;
-	    cm_log(LOG_ERR, "AuditLog %s: write: %s", audit->path,
-		   strerror(errno));
-	    ret = -1;
-	    break;
-	}
-	if ((size_t) n >= iov[0].iov_len) {
-	    n -= (ssize_t) iov[0].iov_len;
-	    iov[0].iov_len = 0;
-	    iov[1].iov_len -= (size_t) n;
-	} else {
-	    iov[0].iov_base = (char *) iov[0].iov_base + n;
-	    iov[0].iov_len -= (size_t) n;
-	}
+    if (audit->torn) {
+	iov[n].iov_base = (void *) "\n";
+	iov[n++].iov_len = 1;
     }
-    if (ret == 0 && audit->do_fsync && fsync(audit->fd) < 0) {
-	cm_log(LOG_ERR, "AuditLog %s: fsync: %s", audit->path,
-	       strerror(errno));
+    iov[n].iov_base = (void *) text;
+    iov[n++].iov_len = len;
+    iov[n].iov_base = (void *) "\n";
+    iov[n++].iov_len = 1;
+    if (fstat(audit->fd, &st) < 0) {
+	roll_back(audit, 0, 0, "fstat", errno);
 	ret = -1;
+    } else if (write_all(audit->fd, iov, n, &done) < 0) {
+	roll_back(audit, st.st_size, done, "write", errno);
+	ret = -1;
+    } else if (audit->do_fsync && fsync(audit->fd) < 0) {
+	/* Not known to be on disk: the caller will not act on it. */
+	roll_back(audit, st.st_size, done, "fsync", errno);
+	ret = -1;
+    } else {
+	audit->torn = 0;
     }
     (void) pthread_mutex_unlock(&audit->lock);
     return (ret);

@@ -47,7 +47,7 @@ typedef struct cm_audit_record {
 extern cm_audit *cm_audit_open(const char *path, int do_fsync,
 			               char *err, size_t errlen);
 extern int cm_audit_reopen(cm_audit *audit, char *err, size_t errlen);
-extern int cm_audit_write(cm_audit *audit, const char *line, size_t len);
+extern int cm_audit_write(cm_audit *audit, const char *text, size_t len);
 extern void cm_audit_close(cm_audit *audit);
 
 /* The members that the records of one message share, formatted once. */

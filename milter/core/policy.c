@@ -40,6 +40,11 @@
 /*
 /*	cm_policy_decide() evaluates the whole table for one recipient.
 /*	rcpt may be NULL when cm_policy_message() already decided.
+/*	Row 16a (reported as row CM_ROW_16A) denies granted consent whose
+/*	time lies more than CM_TIME_FUTURE_MAX seconds after msg->now:
+/*	no writer stores such a time (DESIGN.md section 3), so it was
+/*	written by a broken tool or by hand, and it would otherwise win
+/*	every later comparison and never grow older than max_age_days.
 /*
 /*	cm_policy_sender_listed() tells whether who appears in the
 /*	comma-separated senders list of a campaign (case-insensitive,
@@ -57,6 +62,7 @@
 /* Application-specific. */
 
 #include "policy.h"
+#include "timeparse.h"
 
 #define SECONDS_PER_DAY	86400LL
 
@@ -218,6 +224,15 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
 	    (void) verdict(out, 15, CM_DECISION_DENY, "consent-expired");
 	    return;
 	}
+    }
+
+    /*
+     * Row 16a. A time in the future is not evidence of consent; it is
+     * also exactly what row 15 cannot see (its age is negative).
+     */
+    if (rcpt->consent_at > msg->now + CM_TIME_FUTURE_MAX) {
+	(void) verdict(out, CM_ROW_16A, CM_DECISION_DENY, "consent-invalid");
+	return;
     }
     (void) verdict(out, 16, CM_DECISION_ALLOW, "consent");
 }

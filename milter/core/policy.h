@@ -75,10 +75,17 @@ typedef struct cm_msg_facts {
     long long now;			/* Unix seconds */
 } cm_msg_facts;
 
+/*
+ * Row 16a lies between rows 15 and 16; as a number it is 161, so that
+ * "row >= 12" (a recipient's own records decided) still holds for it.
+ */
+#define CM_ROW_16A	161
+
 typedef struct cm_verdict {
     cm_decision decision;
     const char *reason;			/* static string; NULL for pass */
-    int     row;			/* the table row that decided, 1..16 */
+    int     row;			/* the table row that decided, 1..16,
+					 * or CM_ROW_16A */
     int     tag;			/* deliver, but mark (UnidentifiedBulk tag) */
 } cm_verdict;
 

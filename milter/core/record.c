@@ -35,9 +35,11 @@
 /*	cm_record_suppress() reads the reply to GET Psuppress:<id>
 /*	("<time> <reason>") into the suppression facts;
 /*	cm_record_consent() reads the reply to HGETALL Pconsent:<id>, for
-/*	one purpose, into the consent facts. A reply that cannot be used
-/*	(a key of the wrong type, an unknown consent state, out of
-/*	memory) sets facts->store_error instead.
+/*	one purpose, into the consent facts; a <purpose>:at of more digits
+/*	than a time can hold is read as the latest time there is, so
+/*	that the policy sees it as in the future (row 16a). A reply that
+/*	cannot be used (a key of the wrong type, an unknown consent
+/*	state, out of memory) sets facts->store_error instead.
 /*
 /*	Outputs are overwritten, not freed: the caller clears them
 /*	(cm_campaign_clear(), cm_rcpt_facts_clear()), also after an error.
@@ -237,8 +239,15 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 		f->store_error = 1;
 	} else if (name->len == plen + 3
 		   && memcmp(name->str + plen, ":at", 3) == 0) {
+	    /*
+	     * Digits too many to hold are a time far in the future, and
+	     * must reach row 16a as such, not read as "no time".
+	     */
 	    if (parse_uint(value->str, value->len, LLONG_MAX, &at) == 0)
 		f->consent_at = at;
+	    else if (value->len > 0
+		     && strspn(value->str, "0123456789") == value->len)
+		f->consent_at = LLONG_MAX;
 	} else if (name->len == plen + 4
 		   && memcmp(name->str + plen, ":src", 4) == 0) {
 	    if ((f->consent_src = strndup(value->str, value->len)) == 0)

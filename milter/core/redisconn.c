@@ -98,7 +98,9 @@
 /*	password first. Both accept a target filled with zero bytes.
 /*
 /*	cm_redis_open() opens one connection to the primary, sets the
-/*	command timeout and, when there is a password, sends AUTH. With
+/*	command timeout and, when there is a password, sends AUTH. Every
+/*	connection reads its replies within the bounds of redisreply(3):
+/*	what a server declares does not decide what is allocated. With
 /*	sentinels, it first asks them where the primary is ("SENTINEL
 /*	get-master-addr-by-name"), one after the other, each within
 /*	RedisTimeout, starting with the one that answered last time; then
@@ -132,7 +134,8 @@
 /*	is cut off with "...". cm_redis_where() formats an address
 /*	label, as in t->where; cm_redis_context_where() that of a
 /*	connection. cm_redis_io_error() describes a failed context (a
-/*	null c means out of memory); cm_redis_context_error() does it with
+/*	null c means out of memory; a reply over the bounds is "reply
+/*	refused: array of 2147483647 elements (at most 1048576)"); cm_redis_context_error() does it with
 /*	the connection's own address. cm_redis_reply_show() shows an
 /*	unwanted reply: the text of an error or status, else its type.
 /* DIAGNOSTICS
@@ -155,6 +158,7 @@
 /*	A write to a connection that Redis closed raises SIGPIPE: the
 /*	program must ignore that signal.
 /* SEE ALSO
+/*	redisreply(3), the bounds of a reply.
 /*	redispool(3), the daemon's connection pool.
 /*	store(3), the daemon's reading side.
 /*	writer(3), consent changes.
@@ -176,6 +180,7 @@
 /* Application-specific. */
 
 #include "redisconn.h"
+#include "redisreply.h"
 
 #define CM_REDIS_PASSMAX	1024	/* longest password file line */
 #define CM_REDIS_HOSTMAX	256	/* host name from a sentinel */
@@ -517,6 +522,8 @@ static redisContext *addr_connect(const cm_redis_target *t,
 	cm_redis_io_error(where, c, errno, err, errlen);
 	goto fail;
     }
+    /* What answers here decides what hiredis allocates: bound it. */
+    cm_redis_reader_bound(c->reader);
     /* The connect timeout does not cover commands: set that too. */
     if (redisSetTimeout(c, t->timeout) != REDIS_OK) {
 	cm_redis_io_error(where, c, errno, err, errlen);

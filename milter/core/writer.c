@@ -62,10 +62,20 @@
 /*	(granted, withdrawn, suppressed, unsuppressed, erased), at, src
 /*	and actor. A null src or actor is written as the empty string.
 /*
+/*	No event is stored with a time in the future (DESIGN.md section
+/*	3). An event time more than CM_TIME_FUTURE_MAX (300) seconds after
+/*	the writer's clock is invalid input; a time less far ahead is
+/*	stored as the writer's clock when cm_write_events() was called
+/*	(in the record, the suppression and the history alike). So a
+/*	withdrawal made after a grant is newer than it, whichever clock
+/*	the grant came from.
+/*
 /*	A stored time that cannot be read is treated so that, in doubt,
 /*	the opt-out wins: as older than any event for a granted purpose,
 /*	as newer than any event for a withdrawn purpose (or an unknown
-/*	state) and for a suppression.
+/*	state) and for a suppression. A granted purpose whose stored
+/*	time lies more than CM_TIME_FUTURE_MAX seconds ahead of the
+/*	writer's clock (written by another tool) counts as unreadable.
 /*
 /*	The script is sent with EVALSHA. It is loaded (SCRIPT LOAD) on
 /*	the first call for a connection; when Redis answers NOSCRIPT
@@ -82,7 +92,8 @@
 /* DIAGNOSTICS
 /*	cm_write_events() returns 0 when every event got a result, and
 /*	-1 with a one-line reason in err otherwise: an invalid event
-/*	(nothing is sent then: every event is checked first), an I/O or
+/*	("consent event 3: event time more than 300 s in the future";
+/*	nothing is sent then: every event is checked first), an I/O or
 /*	protocol error or a timeout ("redis unix:/path: timeout"; the
 /*	context must then be freed), or an error reply to an event, such
 /*	as WRONGTYPE for a damaged record ("redis unix:/path: event 3
@@ -105,6 +116,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Utility library. */
 
@@ -119,26 +131,33 @@
 
 #define CM_WRITE_CHUNK		1000	/* events per pipelined write */
 #define CM_WRITE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or reply */
-#define CM_WRITE_NARGS		12	/* EVALSHA sha 3, 3 keys, 6 args */
+#define CM_WRITE_NARGS		13	/* EVALSHA sha 3, 3 keys, 7 args */
+#define CM_STR2(x)		#x
+#define CM_STR(x)		CM_STR2(x)	/* a number, as script text */
 
  /*
   * The rules. KEYS: consent hash, suppress string, history stream. ARGV:
-  * kind, purpose, at (decimal seconds), src, actor, renew ("1" or "0").
-  * Returns the cm_write_result value. Stored times are kept as the
-  * decimal strings they were written as; only comparisons use numbers
-  * (exact: times are below 2^53).
+  * kind, purpose, at (decimal seconds), src, actor, renew ("1" or "0"),
+  * now (the writer's clock). Returns the cm_write_result value. Stored
+  * times are kept as the decimal strings they were written as; only
+  * comparisons use numbers (exact: times are below 2^53).
   */
 static const char script[] =
 "local ck, sk, hk = KEYS[1], KEYS[2], KEYS[3]\n"
 "local kind, purpose, atstr, src, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
-"local at = tonumber(atstr)\n"
+"local at, now = tonumber(atstr), tonumber(ARGV[7])\n"
 "local function hist(p, state, text)\n"
 "  redis.call('XADD', hk, '*', 'purpose', p, 'state', state, 'at', atstr,\n"
 "             'src', text, 'actor', actor)\n"
 "end\n"
-"-- A stored time that cannot be read: in doubt, the opt-out wins.\n"
+"-- A stored time that cannot be read: in doubt, the opt-out wins. A\n"
+"-- grant dated ahead (another tool's) is no evidence either: a\n"
+"-- withdrawal made now must beat it.\n"
 "local function when(v, optin)\n"
-"  if v and string.match(v, '^%d+$') then return tonumber(v) end\n"
+"  local t = v and string.match(v, '^%d+$') and tonumber(v)\n"
+"  if t and not (optin and t > now + " CM_STR(CM_TIME_FUTURE_MAX) ") then\n"
+"    return t\n"
+"  end\n"
 "  if optin then return -1 end\n"
 "  return math.huge\n"
 "end\n"
@@ -256,7 +275,7 @@ static int keys_build(keyset *ks, const char *prefix, const char *id)
 
 /* event_check - one event is complete and within the contract */
 
-static const char *event_check(const cm_event *ev)
+static const char *event_check(const cm_event *ev, long long now)
 {
     if ((unsigned) ev->kind >= sizeof(kind_names) / sizeof(kind_names[0]))
 	return ("unknown event kind");
@@ -268,6 +287,14 @@ static const char *event_check(const cm_event *ev)
     /* Readers parse stored times as unsigned decimal. */
     if (ev->at < 0 || ev->at > CM_TIME_MAX)
 	return ("event time out of range");
+
+    /*
+     * A time further ahead would win every later comparison: a
+     * withdrawal made in between would look older, and be ignored.
+     */
+    if (ev->at > now + CM_TIME_FUTURE_MAX)
+	return ("event time more than " CM_STR(CM_TIME_FUTURE_MAX)
+		" s in the future");
     return (0);
 }
 
@@ -312,16 +339,24 @@ static int script_load(redisContext *c, const char *where,
 
 static int append_event(redisContext *c, const char *prefix,
 			        const cm_event *ev, const char *sha,
-			        keyset *ks)
+			        keyset *ks, long long now)
 {
     const char *argv[CM_WRITE_NARGS];
     size_t  lens[CM_WRITE_NARGS];
     char    at[32];
+    char    clock[32];
     int     n;
 
     if (keys_build(ks, prefix, ev->id) < 0)
 	return (-1);
-    snprintf(at, sizeof(at), "%lld", ev->at);
+
+    /*
+     * No time later than the moment of writing is stored (DESIGN.md
+     * section 3): a withdrawal made after this call then always counts
+     * as newer than this event, whatever the clock of its source.
+     */
+    snprintf(at, sizeof(at), "%lld", ev->at > now ? now : ev->at);
+    snprintf(clock, sizeof(clock), "%lld", now);
     argv[0] = sha ? "EVALSHA" : "EVAL";
     argv[1] = sha ? sha : script;
     argv[2] = "3";
@@ -334,6 +369,7 @@ static int append_event(redisContext *c, const char *prefix,
     argv[9] = ev->src ? ev->src : "";
     argv[10] = ev->actor ? ev->actor : "";
     argv[11] = ev->renew ? "1" : "0";
+    argv[12] = clock;
     /* The keys are not null-terminated: they lie back to back. */
     for (n = 0; n < CM_WRITE_NARGS; n++)
 	lens[n] = (n >= 3 && n <= 5) ? ks->len[n - 3] : strlen(argv[n]);
@@ -389,7 +425,7 @@ static int read_result(redisContext *c, const char *where, size_t index,
 static int write_chunk(redisContext *c, const char *where, const char *prefix,
 		               const cm_event *events, size_t first, size_t n,
 		               cm_write_result *results, keyset *ks,
-		               char *err, size_t errlen)
+		               long long now, char *err, size_t errlen)
 {
     unsigned char again[CM_WRITE_CHUNK];
     char    sha[41];
@@ -413,7 +449,7 @@ static int write_chunk(redisContext *c, const char *where, const char *prefix,
     for (pass = 0; pass < 2 && retries > 0 && !refused; pass++) {
 	for (i = 0; i < n; i++)
 	    if (again[i] && append_event(c, prefix, events + i,
-					 pass ? 0 : sha, ks) < 0) {
+					 pass ? 0 : sha, ks, now) < 0) {
 		cm_redis_io_error(where, c, errno, err, errlen);
 		return (-1);
 	    }
@@ -449,6 +485,7 @@ int     cm_write_events(redisContext *c, const char *prefix,
     char    where[CM_REDIS_WHERESZ];
     keyset  ks = {0, 0, {0, 0, 0}};
     const char *why;
+    long long now = (long long) time((time_t *) 0);
     size_t  i, n;
     int     status = 0;
 
@@ -465,7 +502,7 @@ int     cm_write_events(redisContext *c, const char *prefix,
 
     /* All or nothing for bad input: check every event before sending. */
     for (i = 0; i < count; i++) {
-	if ((why = event_check(events + i)) != 0) {
+	if ((why = event_check(events + i, now)) != 0) {
 	    cm_redis_err(err, errlen, "consent event %zu: %s", i + 1, why);
 	    return (-1);
 	}
@@ -473,7 +510,7 @@ int     cm_write_events(redisContext *c, const char *prefix,
     for (i = 0; i < count && status == 0; i += n) {
 	n = count - i < CM_WRITE_CHUNK ? count - i : CM_WRITE_CHUNK;
 	status = write_chunk(c, where, prefix, events + i, i, n, results + i,
-			     &ks, err, errlen);
+			     &ks, now, err, errlen);
     }
     free(ks.data);
     return (status);

@@ -12,9 +12,9 @@
 /*	See writer.c. Every writer of consent records goes through this
 /*	module, so the rules of DESIGN.md section 3 hold for all of them:
 /*	an older event never overrides a newer one (ties: withdrawn
-/*	wins), a grant lifts a suppression only when asked and newer,
-/*	every change is appended to Phistory:<id>, erasure keeps the
-/*	suppression.
+/*	wins), no event is stored with a time in the future, a grant
+/*	lifts a suppression only when asked and newer, every change is
+/*	appended to Phistory:<id>, erasure keeps the suppression.
 /*--*/
 
 #include <stddef.h>

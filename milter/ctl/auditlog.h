@@ -24,7 +24,7 @@ typedef void (*ctl_audit_fn) (void *arg, const cm_jobject *obj,
 extern int ctl_audit_args(ctl *c, int argc, char **argv, const char *usage,
 			          const char **pos, char ***files, int *nfiles,
 			          int *json);
-extern void ctl_audit_scan(ctl *c, char **files, int nfiles,
+extern int ctl_audit_scan(ctl *c, char **files, int nfiles,
 			           const char *const *needles, ctl_audit_fn fn,
 			           void *arg);
 extern int ctl_audit_time(const char *s, long long *ms);

@@ -20,8 +20,8 @@
 /*	Unix login of the user running the tool.
 /* DIAGNOSTICS
 /*	Exit status (a contract, DESIGN.md section 10): 0 success, 1 "no"
-/*	(check: deny or tempfail), 64 usage, 65 bad input data, 69 the
-/*	store is unavailable.
+/*	(check: deny or tempfail; reconcile: findings), 64 usage, 65 bad
+/*	input data, 69 the store is unavailable.
 /*--*/
 
 /* System library. */
@@ -61,6 +61,7 @@ static const struct verb {
     {"check", ctl_check, "check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"},
     {"trace", ctl_trace, "trace ADDR [--audit-log FILE...] [--json]"},
     {"report", ctl_report, "report CAMPAIGN [--audit-log FILE...]"},
+    {"reconcile", ctl_reconcile, "reconcile --maillog FILE... [--audit-log FILE...] [--since TIME] [--json]"},
     {0, 0, 0},
 };
 
@@ -143,7 +144,7 @@ static int help(ctl *c, FILE *fp, int status)
     for (v = verbs; v->name; v++)
 	(void) fprintf(fp, "  %s\n", v->usage);
     (void) fprintf(fp, "\n'%s VERB --help' describes one verb. Exit status: "
-		   "0 ok, 1 no (check), 64 usage,\n65 bad input data, "
+		   "0 ok, 1 no (check, reconcile), 64 usage,\n65 bad input data, "
 		   "69 consent store unavailable. See consentctl(8).\n",
 		   c->progname);
     return (status);

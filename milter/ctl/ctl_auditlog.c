@@ -16,7 +16,7 @@
 /*	int	*nfiles;
 /*	int	*json;
 /*
-/*	void	ctl_audit_scan(c, files, nfiles, needles, fn, arg)
+/*	int	ctl_audit_scan(c, files, nfiles, needles, fn, arg)
 /*	ctl	*c;
 /*	char	**files;
 /*	int	nfiles;
@@ -50,7 +50,9 @@
 /*	other line is parsed and handed to fn with arg and a "file:line"
 /*	location. A malformed line is skipped with a warning naming the
 /*	file and line, as are lines over 1 MB and the bytes before a NUL
-/*	that a crash left in a line.
+/*	that a crash left in a line. It returns the number of files that
+/*	could not be read to their end (each named in a warning), so that
+/*	a caller that must not work from part of the trail can refuse.
 /*
 /*	ctl_audit_time() converts an audit "time" (RFC 3339, perhaps with
 /*	a fraction) to milliseconds since the epoch.
@@ -165,7 +167,7 @@ static void scan_line(ctl *c, const char *where, cm_buf *line, int toolong,
 
 /* scan_file - read one log, plain or gzip, one JSON object per line */
 
-static void scan_file(ctl *c, const char *path, const char *const *needles,
+static int scan_file(ctl *c, const char *path, const char *const *needles,
 		              ctl_audit_fn fn, void *arg)
 {
     cm_buf  line = CM_BUF_INIT;
@@ -182,7 +184,7 @@ static void scan_file(ctl *c, const char *path, const char *const *needles,
 	 : gzopen(path, "rb")) == 0) {
 	ctl_error(c, "warning: %s: %s", path,
 		  errno ? strerror(errno) : "cannot open");
-	return;
+	return (-1);
     }
 
     /* gzread, not gzgets: a NUL byte must not hide the rest of a line. */
@@ -216,6 +218,7 @@ static void scan_file(ctl *c, const char *path, const char *const *needles,
     }
     gzclose(gz);
     cm_buf_free(&line);
+    return (errnum != Z_OK && errnum != Z_STREAM_END ? -1 : 0);
 }
 
 /* glob_quote - a path as a glob(3) pattern that matches only itself */
@@ -231,7 +234,7 @@ static void glob_quote(cm_buf *b, const char *path)
 
 /* ctl_audit_scan - the given logs, or AuditLog and its rotated siblings */
 
-void    ctl_audit_scan(ctl *c, char **files, int nfiles,
+int     ctl_audit_scan(ctl *c, char **files, int nfiles,
 		               const char *const *needles, ctl_audit_fn fn,
 		               void *arg)
 {
@@ -240,17 +243,18 @@ void    ctl_audit_scan(ctl *c, char **files, int nfiles,
     glob_t  g;
     size_t  i;
     int     k;
+    int     bad = 0;
 
     for (k = 0; k < nfiles; k++)
-	scan_file(c, files[k], needles, fn, arg);
+	bad += scan_file(c, files[k], needles, fn, arg) < 0;
     if (nfiles > 0)
-	return;
+	return (bad);
     if (c->cfg.audit_log == 0) {
 	ctl_error(c, "warning: AuditLog is none and no --audit-log given: "
 		  "no audit records read");
-	return;
+	return (0);
     }
-    scan_file(c, c->cfg.audit_log, needles, fn, arg);
+    bad += scan_file(c, c->cfg.audit_log, needles, fn, arg) < 0;
     memset(&g, 0, sizeof(g));
     for (k = 0; k < 2; k++) {
 	cm_buf_reset(&pat);
@@ -259,9 +263,10 @@ void    ctl_audit_scan(ctl *c, char **files, int nfiles,
 	(void) glob(cm_buf_str(&pat), k ? GLOB_APPEND : 0, 0, &g);
     }
     for (i = 0; i < g.gl_pathc; i++)
-	scan_file(c, g.gl_pathv[i], needles, fn, arg);
+	bad += scan_file(c, g.gl_pathv[i], needles, fn, arg) < 0;
     globfree(&g);
     cm_buf_free(&pat);
+    return (bad);
 }
 
 /* ctl_audit_args - one positional argument, --audit-log FILE..., --json */

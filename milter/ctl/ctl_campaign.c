@@ -670,7 +670,8 @@ int     ctl_sender(ctl *c, int argc, char **argv)
 	return (ctl_usage(c, USAGE_SENDER));
     st = cm_addr_normalise(argv[2], strlen(argv[2]), norm, sizeof(norm));
     if (st == CM_ADDR_EMPTY) {
-	ctl_error(c, "the null sender <> is never marketing: it has no campaign");
+	ctl_error(c, "the null sender <> cannot be mapped: every bounce would "
+		  "become marketing");
 	return (CTL_EX_DATAERR);
     }
     if (st != CM_ADDR_OK) {

@@ -162,18 +162,17 @@ int     ctl_check(ctl *c, int argc, char **argv)
 
     /*
      * The sender as cm_on_mail() keeps it: normalised, or made safe when
-     * it does not parse. The null sender is never marketing: the daemon
-     * accepts the message at MAIL without looking further.
+     * it does not parse. The null sender with a campaign is decided like
+     * any other sender (DESIGN.md section 2): only a true delivery status
+     * notification passes, and a campaign given here makes it none.
      */
     sender[0] = 0;
     if (opts[0].value != 0) {
 	as = cm_addr_normalise(opts[0].value, strlen(opts[0].value),
 			       sender, sizeof(sender));
-	if (as == CM_ADDR_EMPTY) {
-	    printf("pass: null sender (bounces are never marketing)\n");
-	    return (CTL_EX_OK);
-	}
-	if (as != CM_ADDR_OK) {
+	if (as == CM_ADDR_EMPTY)
+	    sender[0] = 0;
+	else if (as != CM_ADDR_OK) {
 	    cm_buf_add_safe(&safe, opts[0].value,
 			    strnlen(opts[0].value, CM_ADDR_MAX));
 	    snprintf(sender, sizeof(sender), "%s", cm_buf_str(&safe));

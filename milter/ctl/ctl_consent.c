@@ -20,9 +20,12 @@
 /*	the usage lines are in the verb table below. Changes go through
 /*	writer(3), which applies the rules of DESIGN.md section 3 inside
 /*	Redis. --at TIME (Unix seconds or RFC 3339; default now) is when
-/*	the event happened. A grant dated more than five minutes ahead
-/*	is refused: until then it would make every withdrawal look
-/*	stale. --actor (default: the global --actor, or the Unix user)
+/*	the event happened. A time more than 300 seconds ahead is
+/*	refused, for every verb: until then it would make every later
+/*	change look older (DESIGN.md section 3); writer(3) stores a time
+/*	less far ahead as the moment of writing. The address, --source,
+/*	--reason and --actor must be valid UTF-8 (ctl_row(3)).
+/*	--actor (default: the global --actor, or the Unix user)
 /*	goes into the history with each change.
 /*
 /*	A change prints one line per history entry it appended ("granted
@@ -54,12 +57,12 @@
 
 #include "campaign.h"
 #include "ctl.h"
+#include "ctl_row.h"
 #include "json.h"
 #include "redisconn.h"
 #include "timeparse.h"
 #include "writer.h"
 
-#define FUTURE_SLACK	300		/* seconds of clock skew for --at */
 #define DEFAULT_SOURCE	"consentctl"	/* --source and --reason default */
 #define STREAM_ID_MAX	64		/* "ms-seq", with room to spare */
 #define KEY_SIZE	(64 + 16 + CM_ID_SIZE)	/* KeyPrefix is <= 64 */
@@ -491,6 +494,24 @@ static int apply(ctl *c, const target *t, cm_event *ev, cm_buf *out)
     return (report_applied(c, rc, t, last, out));
 }
 
+/* text_check - the address and the texts are UTF-8; else 65, reported */
+
+static int text_check(ctl *c, const args *a, const verbdef *v,
+		              const char *actor)
+{
+    cm_buf  why = CM_BUF_INIT;
+    int     ok;
+
+    ok = ctl_row_utf8("address", a->pos[0], &why)
+	&& (a->src == 0 || ctl_row_utf8((v->opts & OPT_REASON) ?
+					"--reason" : "--source", a->src, &why))
+	&& ctl_row_utf8("--actor", actor, &why);
+    if (!ok)
+	ctl_error(c, "%s", why.oom ? "out of memory" : cm_buf_str(&why));
+    cm_buf_free(&why);
+    return (ok ? 0 : CTL_EX_DATAERR);
+}
+
 /* write_cmd - one writing verb: command line, data checks, change */
 
 static int write_cmd(ctl *c, int argc, char **argv, const verbdef *v)
@@ -521,7 +542,13 @@ static int write_cmd(ctl *c, int argc, char **argv, const verbdef *v)
     ev.actor = a.actor ? a.actor : c->actor ? c->actor : "unknown";
     ev.at = (long long) time((time_t *) 0);
 
-    /* Bad data is found before the store is asked anything. */
+    /*
+     * Bad data is found before the store is asked anything. Text that
+     * is not UTF-8 would be stored under a key, or shown in a history,
+     * that nothing else can match or read.
+     */
+    if ((status = text_check(c, &a, v, ev.actor)) != 0)
+	return (status);
     if ((status = target_init(c, a.pos[0], &t)) != 0)
 	return (status);			/* ctl_record_id() said why */
     if (ev.purpose && !cm_purpose_valid(ev.purpose)) {
@@ -534,10 +561,11 @@ static int write_cmd(ctl *c, int argc, char **argv, const verbdef *v)
 		  "as 2026-03-01T12:00:00Z (1970 to 9999)", a.at);
 	return (CTL_EX_DATAERR);
     }
-    if (ev.kind == CM_EVENT_GRANT
-	&& ev.at > (long long) time((time_t *) 0) + FUTURE_SLACK) {
-	ctl_error(c, "--at %s is in the future: such a grant would make every "
-		  "withdrawal until then look stale", a.at);
+    /* Every writer, every verb: see writer(3), which clamps the rest. */
+    if (ev.at > (long long) time((time_t *) 0) + CM_TIME_FUTURE_MAX) {
+	ctl_error(c, "--at %s: more than %d s in the future: until then, "
+		  "every later change would look older and be ignored",
+		  a.at, CM_TIME_FUTURE_MAX);
 	return (CTL_EX_DATAERR);
     }
     ev.id = t.id;

@@ -27,9 +27,26 @@
 /*	The key names are collected with SCAN and sorted in memory (the
 /*	ids only, about 50 bytes a record); the records are then read
 /*	in pipelined chunks and written out as they come.
+/*
+/*	Whatever export writes, import accepts, and importing it into
+/*	an empty store gives back the same records, byte for byte. Other
+/*	tools and hand edits can store what no row can carry: a NUL byte
+/*	or invalid UTF-8, a time that is not canonical Unix seconds (import
+/*	would rewrite "017..." or refuse "yesterday") or lies more than
+/*	300 seconds ahead, an unknown state, a field that is not a
+/*	purpose or belongs to no purpose, an id that import would
+/*	normalise into another key, a row longer than CM_CSV_RECORD_MAX.
+/*	Such a record or field is not written; it is named on stderr
+/*	("export: cm:consent:bob@example.org: field "news:at":
+/*	"yesterday": not Unix seconds") and every other row is written.
+/*	Each row is checked at last with ctl_row_check(), import's own
+/*	rules, and must give back its key. A purpose without a :src is
+/*	written with an empty source (the writer stores an empty one).
 /* DIAGNOSTICS
-/*	Exit status: 0 done, 64 usage, 69 the store is unavailable or
-/*	failed, 70 out of memory or a write error on stdout.
+/*	Exit status: 0 done, 64 usage, 65 records or fields could not be
+/*	exported faithfully (named; the other rows were written), 69 the
+/*	store is unavailable or failed, 70 out of memory or a write error
+/*	on stdout.
 /*--*/
 
 /* System library. */
@@ -38,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Redis library. */
 
@@ -45,14 +63,21 @@
 
 /* Application-specific. */
 
+#include "address.h"
 #include "campaign.h"
 #include "csv.h"
 #include "ctl.h"
+#include "ctl_row.h"
 #include "json.h"
+#include "redisconn.h"
+#include "timeparse.h"
+#include "utf8.h"
 
 #define EXPORT_USAGE	"export [--purpose P]"
-#define IMPORT_HEADER	"address,purpose,state,at,source"	/* ctl_import.c */
+#define IMPORT_HEADER	CTL_ROW_HEADER
 #define EXPORT_CHUNK	1000		/* keys per pipelined read */
+#define CM_STR2(x)	#x
+#define CM_STR(x)	CM_STR2(x)	/* a number, as text */
 
  /*
   * Export. The key names are collected first (SCAN) and sorted, then
@@ -77,6 +102,10 @@ typedef struct export_state {
     size_t  nalloc;
     cm_buf  key;			/* a key name being built */
     cm_buf  out;			/* CSV text for stdout */
+    cm_buf  row;			/* one row, before it is checked */
+    cm_buf  fields;			/* its fields, as import reads them */
+    long long now;			/* for times in the future */
+    unsigned long unfaithful;		/* records and fields not written */
 } export_state;
 
 static const char *const export_parts[] = {"suppress:", "consent:"};
@@ -187,16 +216,162 @@ static int reply_cmp(const void *a, const void *b)
     return (d != 0 ? d : (x->len > y->len) - (x->len < y->len));
 }
 
-/* export_address - the first column, then a comma */
+/* export_report - name a record or field that cannot be exported */
 
-static void export_address(export_state *es, const export_key *k)
+static void export_report(export_state *es, const export_key *k,
+			          const cm_buf *why)
+{
+    cm_buf  key = CM_BUF_INIT;
+
+    cm_buf_adds(&key, es->c->cfg.key_prefix);
+    cm_buf_adds(&key, export_parts[k->kind]);
+    cm_buf_add_safe(&key, k->id, k->len);
+    ctl_error(es->c, "export: %s: %s", cm_buf_str(&key),
+	      why->oom ? "out of memory" : cm_buf_str(why));
+    cm_buf_free(&key);
+    es->unfaithful++;
+}
+
+/* export_id_ok - can import store a row under exactly this id */
+
+static int export_id_ok(export_state *es, const export_key *k, cm_buf *why)
+{
+    char    norm[CM_ID_SIZE];
+    cm_addr_status status;
+    const char *problem = 0;
+    size_t  i;
+
+    /* Ids lie back to back in the arena: never read past k->len. */
+    if (memchr(k->id, 0, k->len) != 0)
+	problem = "NUL byte";
+    else if (es->c->key != 0) {
+	/* export writes id:<hex>; import folds the hex to lower case. */
+	for (i = 0; i < k->len && i < CTL_ROW_HEX; i++)
+	    if (!((k->id[i] >= '0' && k->id[i] <= '9')
+		  || (k->id[i] >= 'a' && k->id[i] <= 'f')))
+		break;
+	if (k->len != CTL_ROW_HEX || i != CTL_ROW_HEX)
+	    problem = "not a record id (want 64 lower-case hex digits)";
+    } else if (!cm_utf8_valid(k->id, k->len, (size_t *) 0)) {
+	problem = "not valid UTF-8";
+    } else if (k->len >= 3 && memcmp(k->id, "id:", 3) == 0) {
+	problem = "would be read as an id:<hex> record id";
+    } else if ((status = cm_addr_normalise(k->id, k->len, norm,
+					   sizeof(norm))) != CM_ADDR_OK) {
+	problem = cm_addr_strerror(status);
+    } else if (strlen(norm) != k->len || memcmp(norm, k->id, k->len) != 0) {
+	problem = "not in normal form (import would store it as another key)";
+    }
+    if (problem == 0)
+	return (1);
+    cm_buf_adds(why, "address ");
+    ctl_row_show(why, k->id, k->len);
+    cm_buf_printf(why, ": %s", problem);
+    return (0);
+}
+
+/* export_time - a stored time that import reads back as the same bytes */
+
+static int export_time(export_state *es, const char *label, const char *s,
+		               size_t len, cm_buf *why)
+{
+    const char *problem = 0;
+    long long t = 0;
+    size_t  n;
+
+    /* Canonical decimal: import would rewrite "017..." or "1.5e9". */
+    for (n = 0; n < len && s[n] >= '0' && s[n] <= '9'; n++)
+	if (t <= CM_TIME_MAX)
+	    t = t * 10 + (s[n] - '0');
+    if (len == 0 || n != len || (s[0] == '0' && len > 1))
+	problem = "not Unix seconds";
+    else if (t > es->now + CM_TIME_FUTURE_MAX)
+	problem = "more than " CM_STR(CM_TIME_FUTURE_MAX) " s in the future";
+    if (problem == 0)
+	return (1);
+    cm_buf_adds(why, label);
+    ctl_row_show(why, s, len);
+    cm_buf_printf(why, ": %s", problem);
+    return (0);
+}
+
+/* export_text - a stored text that a row can carry */
+
+static int export_text(const char *label, const char *s, size_t len,
+		               cm_buf *why)
+{
+    const char *problem = memchr(s, 0, len) != 0 ? "NUL byte" :
+	!cm_utf8_valid(s, len, (size_t *) 0) ? "not valid UTF-8" : 0;
+
+    if (problem == 0)
+	return (1);
+    cm_buf_printf(why, "%s: ", label);
+    ctl_row_show(why, s, len);
+    cm_buf_printf(why, ": %s", problem);
+    return (0);
+}
+
+/* export_row - check one built row as import will, then write it */
+
+static int export_row(export_state *es, const export_key *k,
+		              const char *const *v, const size_t *vlen,
+		              const char *label, cm_buf *why)
+{
+    char   *f[CTL_ROW_FIELDS];
+    size_t  off[CTL_ROW_FIELDS];
+    ctl_row row;
+    size_t  i;
+
+    /* The row as CSV: what is written, and how long import finds it. */
+    cm_buf_reset(&es->row);
+    for (i = 0; i < CTL_ROW_FIELDS; i++) {
+	if (i > 0)
+	    cm_buf_addc(&es->row, ',');
+	cm_csv_field(&es->row, v[i], vlen[i]);
+    }
+    cm_buf_reset(why);
+    if (es->row.len > CM_CSV_RECORD_MAX) {
+	cm_buf_printf(why, "%s: the row would be longer than %d bytes, the "
+		      "most that import reads", label, CM_CSV_RECORD_MAX);
+	return (0);
+    }
+
+    /* The fields as import's reader returns them, and import's checks. */
+    cm_buf_reset(&es->fields);
+    for (i = 0; i < CTL_ROW_FIELDS; i++) {
+	off[i] = es->fields.len;
+	cm_buf_add(&es->fields, v[i], vlen[i]);
+	cm_buf_addc(&es->fields, 0);
+    }
+    if (es->fields.oom || es->row.oom) {
+	cm_buf_adds(why, "out of memory");
+	return (0);
+    }
+    for (i = 0; i < CTL_ROW_FIELDS; i++)
+	f[i] = es->fields.data + off[i];
+    cm_buf_adds(why, "import would refuse the row: ");
+    if (!ctl_row_check(es->c, f, CTL_ROW_FIELDS, es->now, &row, why))
+	return (0);
+    if (strlen(row.id) != k->len || memcmp(row.id, k->id, k->len) != 0) {
+	cm_buf_adds(why, "it would be stored under another key");
+	return (0);
+    }
+    cm_buf_add(&es->out, es->row.data, es->row.len);
+    cm_buf_addc(&es->out, '\n');
+    return (1);
+}
+
+/* export_address - the first column: the id, or id:<hex> */
+
+static void export_address(export_state *es, const export_key *k,
+			           const char **v, size_t *vlen)
 {
     cm_buf_reset(&es->key);
     if (es->c->key != 0)
 	cm_buf_adds(&es->key, "id:");
     cm_buf_add(&es->key, k->id, k->len);
-    cm_csv_field(&es->out, es->key.data, es->key.len);
-    cm_buf_addc(&es->out, ',');
+    v[0] = cm_buf_str(&es->key);
+    vlen[0] = es->key.len;
 }
 
 /* hash_get - the value of field name+suffix in an HGETALL reply */
@@ -208,20 +383,115 @@ static const redisReply *hash_get(const redisReply *r, const char *name,
     size_t  i;
 
     for (i = 0; i + 1 < r->elements; i += 2)
-	if (r->element[i]->len == len + slen
+	if (r->element[i]->type == REDIS_REPLY_STRING
+	    && r->element[i + 1]->type == REDIS_REPLY_STRING
+	    && r->element[i]->len == len + slen
 	    && memcmp(r->element[i]->str, name, len) == 0
 	    && memcmp(r->element[i]->str + len, suffix, slen) == 0)
 	    return (r->element[i + 1]);
     return (0);
 }
 
-/* export_field - one CSV field from a reply string (nil: empty) */
+/* field_name - 'field "NAME+SUFFIX": ' */
 
-static void export_field(export_state *es, const redisReply *r, int last)
+static void field_name(cm_buf *why, const redisReply *name, const char *suffix)
 {
-    if (r != 0 && r->type == REDIS_REPLY_STRING)
-	cm_csv_field(&es->out, r->str, r->len);
-    cm_buf_addc(&es->out, last ? '\n' : ',');
+    cm_buf_adds(why, "field \"");
+    cm_buf_add_safe(why, name->str, name->len);
+    cm_buf_printf(why, "%s\": ", suffix);
+}
+
+/* export_purpose - the row of one purpose, or why there is none */
+
+static void export_purpose(export_state *es, const export_key *k,
+			           const redisReply *r, const redisReply *name,
+			           cm_buf *why)
+{
+    const redisReply *state = hash_get(r, name->str, name->len, "");
+    const redisReply *at = hash_get(r, name->str, name->len, ":at");
+    const redisReply *src = hash_get(r, name->str, name->len, ":src");
+    const char *v[CTL_ROW_FIELDS];
+    size_t  vlen[CTL_ROW_FIELDS];
+    char    at_label[CM_PURPOSE_MAX + 16];
+    char    src_label[CM_PURPOSE_MAX + 16];
+    int     ok = 0;
+
+    /* Used only once the name is known to be a purpose. */
+    snprintf(at_label, sizeof(at_label), "field \"%.*s:at\": ",
+	     (int) (name->len > CM_PURPOSE_MAX ? CM_PURPOSE_MAX : name->len),
+	     name->str);
+    snprintf(src_label, sizeof(src_label), "field \"%.*s:src\"",
+	     (int) (name->len > CM_PURPOSE_MAX ? CM_PURPOSE_MAX : name->len),
+	     name->str);
+
+    /* The first problem found is the one named. */
+    cm_buf_reset(why);
+    if (name->len > CM_PURPOSE_MAX || strlen(name->str) != name->len
+	|| !cm_purpose_valid(name->str)) {
+	field_name(why, name, "");
+	cm_buf_adds(why, "not a purpose (want 1 to 64 of a-z 0-9 . _ -)");
+    } else if (!cm_redis_reply_is(state, "granted")
+	       && !cm_redis_reply_is(state, "withdrawn")) {
+	field_name(why, name, "");
+	ctl_row_show(why, state->str, state->len);
+	cm_buf_adds(why, ": want granted or withdrawn");
+    } else if (at == 0) {
+	field_name(why, name, ":at");
+	cm_buf_adds(why, "missing");
+    } else if (!export_time(es, at_label, at->str, at->len, why)) {
+	/* export_time() said why */ ;
+    } else if (src != 0 && !export_text(src_label, src->str, src->len, why)) {
+	/* export_text() said why */ ;
+    } else {
+	/* A missing source is written, and imported, as an empty one. */
+	export_address(es, k, v, vlen);
+	v[1] = name->str;
+	vlen[1] = name->len;
+	v[2] = state->str;
+	vlen[2] = state->len;
+	v[3] = at->str;
+	vlen[3] = at->len;
+	v[4] = src ? src->str : "";
+	vlen[4] = src ? src->len : 0;
+	ok = export_row(es, k, v, vlen, src_label, why);
+    }
+    if (!ok)
+	export_report(es, k, why);
+}
+
+/* export_orphans - name fields that belong to no purpose */
+
+static void export_orphans(export_state *es, const export_key *k,
+			           const redisReply *r, cm_buf *why)
+{
+    const redisReply *name;
+    const char *colon;
+    size_t  i, plen;
+
+    for (i = 0; i + 1 < r->elements; i += 2) {
+	name = r->element[i];
+	if (name->type != REDIS_REPLY_STRING
+	    || (colon = memchr(name->str, ':', name->len)) == 0)
+	    continue;
+	plen = (size_t) (colon - name->str);
+	if (es->purpose != 0 && (plen != strlen(es->purpose)
+				 || memcmp(name->str, es->purpose, plen) != 0))
+	    continue;
+	cm_buf_reset(why);
+	cm_buf_adds(why, "field \"");
+	cm_buf_add_safe(why, name->str, name->len);
+	if (strcmp(colon, ":at") != 0 && strcmp(colon, ":src") != 0) {
+	    cm_buf_adds(why, "\": not a field of a consent record (want "
+			"PURPOSE, PURPOSE:at or PURPOSE:src)");
+	} else if (hash_get(r, name->str, plen, "") == 0) {
+	    cm_buf_adds(why, "\": no purpose field \"");
+	    cm_buf_add_safe(why, name->str, plen);
+	    cm_buf_addc(why, '"');
+	} else {
+	    continue;
+	}
+	export_report(es, k, why);
+    }
 }
 
 /* export_consent - the rows of one consent hash */
@@ -230,6 +500,7 @@ static int export_consent(export_state *es, const export_key *k,
 			          const redisReply *r)
 {
     const redisReply **names;
+    cm_buf  why = CM_BUF_INIT;
     size_t  n = 0;
     size_t  i;
 
@@ -241,6 +512,7 @@ static int export_consent(export_state *es, const export_key *k,
     /* Purpose fields are the ones without a ':' (purposes have none). */
     for (i = 0; i + 1 < r->elements; i += 2) {
 	if (r->element[i]->type != REDIS_REPLY_STRING
+	    || r->element[i + 1]->type != REDIS_REPLY_STRING
 	    || memchr(r->element[i]->str, ':', r->element[i]->len) != 0)
 	    continue;
 	if (es->purpose != 0 && (r->element[i]->len != strlen(es->purpose)
@@ -250,14 +522,16 @@ static int export_consent(export_state *es, const export_key *k,
 	names[n++] = r->element[i];
     }
     qsort(names, n, sizeof(*names), reply_cmp);
-    for (i = 0; i < n; i++) {
-	export_address(es, k);
-	cm_csv_field(&es->out, names[i]->str, names[i]->len);
-	cm_buf_addc(&es->out, ',');
-	export_field(es, hash_get(r, names[i]->str, names[i]->len, ""), 0);
-	export_field(es, hash_get(r, names[i]->str, names[i]->len, ":at"), 0);
-	export_field(es, hash_get(r, names[i]->str, names[i]->len, ":src"), 1);
+
+    /* A bad address spoils every row of the record: say so once. */
+    if (n > 0 && !export_id_ok(es, k, &why)) {
+	export_report(es, k, &why);
+    } else {
+	for (i = 0; i < n; i++)
+	    export_purpose(es, k, r, names[i], &why);
     }
+    export_orphans(es, k, r, &why);
+    cm_buf_free(&why);
     free(names);
     return (0);
 }
@@ -269,15 +543,35 @@ static void export_suppress(export_state *es, const export_key *k,
 {
     const char *sp = memchr(r->str, ' ', r->len);
     size_t  tlen = sp ? (size_t) (sp - r->str) : r->len;
+    const char *v[CTL_ROW_FIELDS];
+    size_t  vlen[CTL_ROW_FIELDS];
+    cm_buf  why = CM_BUF_INIT;
+    int     ok = 0;
 
-    /* A malformed time is written as found: import will say so. */
-    export_address(es, k);
-    cm_buf_adds(&es->out, "*,suppressed,");
-    cm_csv_field(&es->out, r->str, tlen);
-    cm_buf_addc(&es->out, ',');
-    if (sp != 0)
-	cm_csv_field(&es->out, sp + 1, r->len - tlen - 1);
-    cm_buf_addc(&es->out, '\n');
+    /* The first problem found is the one named. */
+    if (!export_id_ok(es, k, &why)) {
+	/* export_id_ok() said why */ ;
+    } else if (!export_time(es, "time ", r->str, tlen, &why)) {
+	/* export_time() said why */ ;
+    } else if (sp != 0 && tlen + 1 == r->len) {
+	/* Import would store "<time>": the space would be lost. */
+	cm_buf_adds(&why, "an empty reason after the time");
+    } else if (sp == 0 || export_text("reason", sp + 1, r->len - tlen - 1,
+				      &why)) {
+	export_address(es, k, v, vlen);
+	v[1] = "*";
+	vlen[1] = 1;
+	v[2] = "suppressed";
+	vlen[2] = strlen(v[2]);
+	v[3] = r->str;
+	vlen[3] = tlen;
+	v[4] = sp ? sp + 1 : "";
+	vlen[4] = sp ? r->len - tlen - 1 : 0;
+	ok = export_row(es, k, v, vlen, "reason", &why);
+    }
+    if (!ok)
+	export_report(es, k, &why);
+    cm_buf_free(&why);
 }
 
 /* export_chunk - read and write keys [from, to); 0 or an exit status */
@@ -311,6 +605,12 @@ static int export_chunk(export_state *es, size_t from, size_t to)
 	    export_suppress(es, es->keys + i, r);
 	} else if (es->keys[i].kind == 1 && r->type == REDIS_REPLY_ARRAY) {
 	    status = export_consent(es, es->keys + i, r);
+	} else if (r->type == REDIS_REPLY_ERROR && r->len >= 9
+		   && memcmp(r->str, "WRONGTYPE", 9) == 0) {
+	    /* Another tool's key under our name: not a record. */
+	    cm_buf_reset(&es->row);
+	    cm_buf_add_safe(&es->row, r->str, r->len);
+	    export_report(es, es->keys + i, &es->row);
 	} else if (r->type != REDIS_REPLY_NIL) {
 	    status = export_redis_error(es, r);	/* nil: deleted meanwhile */
 	}
@@ -345,6 +645,7 @@ int     ctl_export(ctl *c, int argc, char **argv)
     }
     memset(&es, 0, sizeof(es));
     es.c = c;
+    es.now = (long long) time((time_t *) 0);
     for (i = 1; i < (size_t) argc; i++) {
 	if (strcmp(argv[i], "--purpose") == 0 && i + 1 < (size_t) argc
 	    && es.purpose == 0 && cm_purpose_valid(argv[i + 1]))
@@ -387,11 +688,19 @@ int     ctl_export(ctl *c, int argc, char **argv)
 	ctl_error(c, "writing the export: %s", strerror(errno));
 	status = CTL_EX_SOFTWARE;
     }
+    if (status == 0 && es.unfaithful > 0) {
+	ctl_error(c, "export: %lu records or fields could not be exported "
+		  "faithfully (named above); every other row was written",
+		  es.unfaithful);
+	status = CTL_EX_DATAERR;
+    }
 
 done:
     free(es.keys);
     cm_buf_free(&es.ids);
     cm_buf_free(&es.key);
     cm_buf_free(&es.out);
+    cm_buf_free(&es.row);
+    cm_buf_free(&es.fields);
     return (status);
 }

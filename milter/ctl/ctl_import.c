@@ -25,7 +25,13 @@
 /*	purpose "*" (at is when, source the reason). at is Unix seconds
 /*	or RFC 3339. An address of the form id:<64 hex digits> is a
 /*	ready-made pseudonymised record id, as export writes it when
-/*	AddressKeyFile is set. Empty lines are skipped.
+/*	AddressKeyFile is set. Empty lines are skipped. The rules for
+/*	one row are in ctl_row(3), shared with export: addresses and
+/*	sources must be valid UTF-8, and no time may lie more than 300
+/*	seconds after the clock of the import (DESIGN.md section 3). A
+/*	time less far ahead is stored as the moment it is written
+/*	(writer(3)), so an opt-out that arrives after the import is
+/*	always newer.
 /*
 /*	The file is read three times, so that a million rows need no
 /*	more memory than one batch. The first pass checks every row and
@@ -62,43 +68,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 /* Application-specific. */
 
-#include "address.h"
-#include "campaign.h"
 #include "csv.h"
 #include "ctl.h"
+#include "ctl_row.h"
 #include "json.h"
-#include "timeparse.h"
 #include "writer.h"
 
 #define IMPORT_USAGE	"import FILE [--skip-invalid] [--actor NAME] [--dry-run]"
-#define IMPORT_HEADER	"address,purpose,state,at,source"
-#define IMPORT_FIELDS	5
+#define IMPORT_HEADER	CTL_ROW_HEADER
 #define IMPORT_BATCH	5000		/* events per cm_write_events() */
 #define IMPORT_BATCH_MEM (4 << 20)	/* ... or this many bytes of text */
-#define IMPORT_FUTURE	86400		/* clock skew tolerated, seconds */
-#define HMAC_HEX	64		/* id:<hex> digits */
-#define SHOW_MAX	64		/* bytes of a value in a message */
 
 /* Import passes. */
 #define PASS_CHECK	0		/* validate, report */
 #define PASS_CONSENT	1		/* apply granted/withdrawn rows */
 #define PASS_SUPPRESS	2		/* apply suppression rows */
-
-/* One checked row; pointers into the reader's current record. */
-typedef struct import_row {
-    cm_event_kind kind;
-    char    id[CM_ID_SIZE];
-    const char *purpose;		/* NULL for a suppression */
-    long long at;
-    const char *src;
-} import_row;
 
 typedef struct import_state {
     ctl    *c;
@@ -123,17 +113,6 @@ typedef struct import_state {
     unsigned long sent;			/* events queued, both passes */
     struct timespec t0, last;		/* start, last redraw */
 } import_state;
-
-/* show_value - append a field value for a message: quoted, safe, cut */
-
-static void show_value(cm_buf *b, const char *s)
-{
-    size_t  len = strlen(s);
-
-    cm_buf_addc(b, '"');
-    cm_buf_add_safe(b, s, len > SHOW_MAX ? SHOW_MAX : len);
-    cm_buf_adds(b, len > SHOW_MAX ? "...\"" : "\"");
-}
 
 /* elapsed - seconds from a to b */
 
@@ -203,127 +182,6 @@ static void report(import_state *st, unsigned long line, const char *why)
     (void) fprintf(stderr, "%s:%lu: %s\n", st->name, line, why);
 }
 
-/* check_address - the record id of an address or id:<hex> field */
-
-static int check_address(import_state *st, const char *addr, char *id,
-			         cm_buf *why)
-{
-    char    norm[CM_ID_SIZE];
-    cm_addr_status status;
-    const char *problem = 0;
-    size_t  i;
-
-    if (*addr == 0) {
-	cm_buf_adds(why, "empty address");
-	return (0);
-    }
-    if (strncmp(addr, "id:", 3) == 0) {
-	/* Without a key the daemon never looks up a hex id. */
-	if (st->c->key == 0)
-	    problem = "an id:<hex> record id needs AddressKeyFile";
-	else if (strlen(addr + 3) != HMAC_HEX
-		 || strspn(addr + 3, "0123456789abcdefABCDEF") != HMAC_HEX)
-	    problem = "want id: and 64 hex digits";
-	for (i = 0; problem == 0 && i <= HMAC_HEX; i++)
-	    id[i] = (char) ((addr[i + 3] >= 'A' && addr[i + 3] <= 'F') ?
-			    addr[i + 3] - 'A' + 'a' : addr[i + 3]);
-    } else if ((status = cm_addr_normalise(addr, strlen(addr), norm,
-					   sizeof(norm))) != CM_ADDR_OK) {
-	problem = cm_addr_strerror(status);
-    } else {
-	cm_addr_record_id(st->c->key, norm, strlen(norm), id, CM_ID_SIZE);
-	if (*id == 0)
-	    problem = "cannot compute the record id (HMAC failed)";
-    }
-    if (problem != 0) {
-	cm_buf_adds(why, "address ");
-	show_value(why, addr);
-	cm_buf_printf(why, ": %s", problem);
-	return (0);
-    }
-    return (1);
-}
-
-/* check_row - validate one record; 0 with the reason in why */
-
-static int check_row(import_state *st, char **f, size_t nf,
-		             import_row *row, cm_buf *why)
-{
-    if (nf != IMPORT_FIELDS) {
-	cm_buf_printf(why, "wrong number of fields: %zu, want %d (%s)",
-		      nf, IMPORT_FIELDS, IMPORT_HEADER);
-	return (0);
-    }
-    if (!check_address(st, f[0], row->id, why))
-	return (0);
-    if (strcasecmp(f[2], "granted") == 0) {
-	row->kind = CM_EVENT_GRANT;
-    } else if (strcasecmp(f[2], "withdrawn") == 0) {
-	row->kind = CM_EVENT_WITHDRAW;
-    } else if (strcasecmp(f[2], "suppressed") == 0) {
-	row->kind = CM_EVENT_SUPPRESS;
-    } else {
-	cm_buf_adds(why, "state ");
-	show_value(why, f[2]);
-	cm_buf_adds(why, ": want granted, withdrawn or suppressed");
-	return (0);
-    }
-    if (row->kind == CM_EVENT_SUPPRESS) {
-	if (strcmp(f[1], "*") != 0) {
-	    cm_buf_adds(why, "purpose ");
-	    show_value(why, f[1]);
-	    cm_buf_adds(why, ": a suppressed row has purpose \"*\"");
-	    return (0);
-	}
-	row->purpose = 0;
-    } else if (!cm_purpose_valid(f[1])) {
-	cm_buf_adds(why, "purpose ");
-	show_value(why, f[1]);
-	cm_buf_adds(why, strcmp(f[1], "*") == 0 ?
-		    ": \"*\" goes only with state suppressed" :
-		    ": want 1 to 64 of a-z 0-9 . _ -");
-	return (0);
-    } else {
-	row->purpose = f[1];
-    }
-    if (cm_time_parse(f[3], &row->at) != 0) {
-	cm_buf_adds(why, "time ");
-	show_value(why, f[3]);
-	cm_buf_adds(why, ": want Unix seconds or RFC 3339");
-	return (0);
-    }
-
-    /*
-     * A future time would win every later comparison (an older event
-     * never overrides a newer one): a typo could freeze a record for
-     * years. A day allows for clocks and time zones.
-     */
-    if (row->at > st->now + IMPORT_FUTURE) {
-	cm_buf_adds(why, "time ");
-	show_value(why, f[3]);
-	cm_buf_adds(why, ": more than a day in the future");
-	return (0);
-    }
-    row->src = f[4];
-    return (1);
-}
-
-/* check_header - the first record must name the columns */
-
-static int check_header(char **f, size_t nf)
-{
-    static const char *const want[IMPORT_FIELDS] = {
-	"address", "purpose", "state", "at", "source"};
-    size_t  i;
-
-    if (nf != IMPORT_FIELDS)
-	return (0);
-    for (i = 0; i < nf; i++)
-	if (strcasecmp(f[i], want[i]) != 0)
-	    return (0);
-    return (1);
-}
-
 /* arena_add - copy a string into the batch arena, return its offset */
 
 static size_t arena_add(import_state *st, const char *s)
@@ -377,7 +235,7 @@ static int flush(import_state *st)
 
 /* queue - add a checked row to the batch; 0, or an exit status */
 
-static int queue(import_state *st, const import_row *row)
+static int queue(import_state *st, const ctl_row *row)
 {
     cm_event *ev = st->events + st->nev;
 
@@ -398,7 +256,7 @@ static int queue(import_state *st, const import_row *row)
 static int import_pass(import_state *st, int pass)
 {
     cm_buf  why = CM_BUF_INIT;
-    import_row row;
+    ctl_row row;
     cm_csv *r;
     char  **f;
     char    err[256];
@@ -430,7 +288,7 @@ static int import_pass(import_state *st, int pass)
     } else if (pass == PASS_CHECK && s != CM_CSV_RECORD) {
 	report(st, line, err);
 	status = CTL_EX_DATAERR;
-    } else if (pass == PASS_CHECK && !check_header(f, nf)) {
+    } else if (pass == PASS_CHECK && !ctl_row_header(f, nf)) {
 	report(st, line, "header row is not " IMPORT_HEADER);
 	status = CTL_EX_DATAERR;
     }
@@ -453,7 +311,7 @@ static int import_pass(import_state *st, int pass)
 	if (nf == 1 && f[0][0] == 0)
 	    continue;				/* an empty line */
 	cm_buf_reset(&why);
-	if (!check_row(st, f, nf, &row, &why)) {
+	if (!ctl_row_check(st->c, f, nf, st->now, &row, &why)) {
 	    if (pass == PASS_CHECK) {
 		report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
 		st->invalid++;
@@ -574,6 +432,13 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	cm_buf_printf(&actor, "import:%s", c->actor ? c->actor : "unknown");
 	st->actor = cm_buf_str(&actor);
     }
+    cm_buf_reset(&st->arena);		/* scratch for the message */
+    if (!ctl_row_utf8("--actor", st->actor, &st->arena)) {
+	ctl_error(c, "%s", cm_buf_str(&st->arena));
+	status = CTL_EX_DATAERR;
+	goto done;
+    }
+    cm_buf_reset(&st->arena);
     st->name = strcmp(path, "-") == 0 ? "stdin" : path;
     st->now = (long long) time(0);
     st->tty = isatty(STDERR_FILENO);

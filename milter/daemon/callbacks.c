@@ -24,7 +24,11 @@
 /*	address 127.0.0.1 and port 0, and which must not refuse a
 /*	simulated RCPT. A connection whose client address is unknown, or
 /*	whose client port is 0, is treated that way: every decision is
-/*	made at end of message. A real SMTP client always has a port.
+/*	made at end of message, and no recipient is stripped (cleanup
+/*	shows the milter each recipient after rewriting it, but matches
+/*	a deletion against the form submitted). A real SMTP client
+/*	always has a port. On that path the null sender arrives as an
+/*	empty string, not "<>".
 /*
 /*	The engine itself never needs the body or the end of the header.
 /*	cm_callbacks_init() names the engine that the callbacks use, and

@@ -38,6 +38,16 @@
 /*	end of message: denied recipients are stripped, or the message is
 /*	rejected, tempfailed or held (DESIGN.md section 6).
 /*
+/*	A denied recipient is stripped only when the deletion is sure to
+/*	name it as the MTA stored it: a plain address given over SMTP
+/*	(rcptform(3)). Otherwise, and always on the sendmail-command
+/*	path, where the MTA shows the milter a rewritten form, the whole
+/*	message is deferred instead (cm_session_strip_unsure()).
+/*
+/*	The null sender is decided like any other sender; it has no
+/*	envelope campaign, so a bounce (one recipient, no campaign header,
+/*	no bulk marker) passes as ordinary mail (DESIGN.md section 2).
+/*
 /*	A header campaign overrides the envelope one (DESIGN.md section 4):
 /*	recipients that passed at RCPT are then decided again under it.
 /*
@@ -180,6 +190,38 @@ const char *cm_rcpt_label(const cm_rcpt *r)
     return (r->norm[0] ? r->norm : r->raw);
 }
 
+/* cm_session_strip_unsure - would a deletion possibly miss someone */
+
+int     cm_session_strip_unsure(const cm_session *s, const char *qid)
+{
+    const cm_rcpt *r;
+    size_t  i;
+
+    /*
+     * Stripping is only safe when every deletion names the recipient
+     * exactly as the MTA stored it (DESIGN.md section 6). On Postfix's
+     * sendmail-command path no name is certain: cleanup shows the
+     * milter each recipient after its own rewriting (trailing dot
+     * removed, canonical maps applied) but matches a deletion against
+     * the recipient as submitted. Over SMTP, the client's argument is
+     * what the MTA matches, if it has a form that no MTA rewrites.
+     */
+    for (i = 0; i < s->nrcpt; i++) {
+	r = s->rcpts + i;
+	if (r->refused || r->verdict.decision != CM_DECISION_DENY)
+	    continue;
+	if (!s->non_smtp && r->form == CM_RCPTFORM_PLAIN)
+	    continue;
+	cm_log(LOG_WARNING, "%s: a denied recipient cannot be stripped "
+	       "with certainty (%s): the whole message %s deferred",
+	       qid ? qid : "NOQUEUE", s->non_smtp ?
+	       "sendmail-command path" : cm_rcptform_strerror(r->form),
+	       s->eng->cfg->mode == CM_MODE_DRY_RUN ? "would be" : "is");
+	return (1);
+    }
+    return (0);
+}
+
 /* cm_session_facts - the facts that hold for every recipient */
 
 void cm_session_facts(const cm_session *s, const char *campaign,
@@ -300,9 +342,21 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     s->active = 1;
     status = cm_addr_normalise(sender, strlen(sender), norm, sizeof(norm));
 
-    /* The null sender (bounces) is never marketing. */
-    if (status == CM_ADDR_EMPTY)
-	return (CM_REPLY_ACCEPT);
+    /*
+     * The null sender is not by itself a sign of ordinary mail (DESIGN.md
+     * section 2): a true delivery status notification (one recipient,
+     * no campaign header, no bulk marker) passes by the ordinary rules at
+     * end of message; anything else from <> is decided like any other
+     * message. Nothing is looked up for it here: <> has no Psender:.
+     */
+    if (status == CM_ADDR_EMPTY) {
+	if ((s->sender = strdup("")) == 0)
+	    return (CM_REPLY_TEMPFAIL);
+	if (auth != 0 && *auth)
+	    s->auth = safe_copy(auth, CM_ADDR_MAX);
+	cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
+	return (CM_REPLY_CONTINUE);
+    }
     if (status == CM_ADDR_OK) {
 	s->sender = strdup(norm);
     } else {
@@ -353,9 +407,10 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.decision = CM_DECISION_TEMPFAIL;
     v.reason = "store-error";
     v.row = 1;
+    /* sendmail gives the queue id with MAIL; Postfix only later. */
     cm_session_audit(s, &line, (size_t) -1,
 		 s->env_campaign[0] ? s->env_campaign : 0, 0,
-		 &v, CM_ACTION_TEMPFAIL, 0, 0);
+		 &v, CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &line);
     cm_buf_free(&line);
     (void) eng->ops->setreply(mta, "451", "4.7.1",
@@ -390,6 +445,8 @@ static ssize_t add_rcpt(cm_session *s, const char *raw)
     memset(look, 0, sizeof(*look));
     if ((r->raw = safe_copy(raw, 4 * CM_ADDR_MAX)) == 0)
 	return (-1);
+    /* Judged on the whole argument: the copy may have been cut. */
+    r->form = cm_rcptform_check(raw, strlen(raw));
     if (cm_addr_normalise(raw, strlen(raw), r->norm, sizeof(r->norm))
 	== CM_ADDR_OK) {
 	look->facts.addr_ok = 1;
@@ -488,11 +545,24 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
      * Per-recipient refusal needs a campaign from the envelope and an
      * MTA that may refuse RCPT; everything else waits for the end.
      */
-    if (s->non_smtp || s->store_error || s->env_campaign[0] == 0)
+    if (s->store_error || s->env_campaign[0] == 0)
 	return (CM_REPLY_CONTINUE);
 
     cm_session_facts(s, s->env_campaign, &s->env_record, &m);
     m.bulk = 0;
+
+    /*
+     * The sendmail-command path may not refuse here. A verdict for the
+     * whole message (an unregistered, closed or paused campaign) is kept
+     * for the end of message, which then needs no consent lookup that
+     * such a campaign has no purpose for; the rest is looked up there in
+     * one round trip.
+     */
+    if (s->non_smtp) {
+	if (cm_policy_message(eng->cfg, &m, &r->verdict))
+	    r->decided = 1;
+	return (CM_REPLY_CONTINUE);
+    }
     if (!cm_policy_message(eng->cfg, &m, &r->verdict)) {
 	if (look->facts.addr_ok
 	    && cm_store_fetch(eng->store, 0, &s->env_record, look, 1,

@@ -12,10 +12,15 @@
 /* DESCRIPTION
 /*	cm_on_eom() runs the plugins' last hooks, decides every recipient
 /*	that is not decided yet (all of them for a header campaign, a
-/*	plugin's campaign or the sendmail-command path), writes their
-/*	audit records in one write, then acts: rejects, tempfails, holds
-/*	or tags the message, strips denied recipients, and adds the
-/*	X-Consent-Milter header (DESIGN.md section 6).
+/*	plugin's campaign or the sendmail-command path), acts: rejects,
+/*	tempfails, holds or tags the message, strips denied recipients,
+/*	and adds the X-Consent-Milter header (DESIGN.md section 6), then
+/*	writes their audit records in one write. The MTA applies the
+/*	changes only when the reply lets the message through, so the
+/*	records can say what was done: when the MTA refuses a change, the
+/*	message is deferred and every record says "action-failed"; when
+/*	the records cannot be written, what would have been delivered or
+/*	held is deferred (DESIGN.md section 7).
 /*
 /*	Recipients accepted at RCPT are decided again when the message's
 /*	campaign turns out to be another one (a header or plugin
@@ -77,22 +82,23 @@ static void add_reasons(cm_buf *out, const cm_session *s, cm_decision kind)
     }
 }
 
-/* message_reply - the refusal text for a whole message */
+/* message_reply - the refusal text for a whole message; -1: not set */
 
-static void message_reply(const cm_session *s, void *mta, cm_decision kind,
-			          const char *campaign, size_t live)
+static int message_reply(const cm_session *s, void *mta, cm_decision kind,
+			         const char *campaign, size_t live)
 {
     cm_buf  reasons = CM_BUF_INIT;
+    cm_buf  text = CM_BUF_INIT;
     const char *addr = 0;
+    int     temp = (kind == CM_DECISION_TEMPFAIL);
+    int     ret;
     size_t  i;
 
     /* No campaign because its lookup failed: say what is wrong. */
-    if (kind == CM_DECISION_TEMPFAIL && s->store_error && campaign == 0) {
-	(void) s->eng->ops->setreply(mta, "451", "4.7.1",
-				     "not sent: store-error (consent store "
-				     "unavailable, try again later)");
-	return;
-    }
+    if (temp && s->store_error && campaign == 0)
+	return (s->eng->ops->setreply(mta, "451", "4.7.1",
+				      "not sent: store-error (consent store "
+				      "unavailable, try again later)"));
     add_reasons(&reasons, s, kind);
     if (reasons.len == 0)
 	add_reasons(&reasons, s, CM_DECISION_DENY);
@@ -102,9 +108,16 @@ static void message_reply(const cm_session *s, void *mta, cm_decision kind,
 	for (i = 0; i < s->nrcpt; i++)
 	    if (!s->rcpts[i].refused)
 		addr = cm_rcpt_label(s->rcpts + i);
-    cm_session_reply(s, mta, kind == CM_DECISION_TEMPFAIL, addr,
-	      cm_buf_str(&reasons), campaign);
+
+    /* The code class must match the SMFIS_* return, or it is ignored. */
+    cm_reply_text(&text, addr, cm_buf_str(&reasons), campaign);
+    ret = s->eng->ops->setreply(mta, temp ? "451" : "550",
+				temp ? "4.7.1" : "5.7.1", cm_buf_str(&text));
+    if (ret != 0)
+	cm_log(LOG_WARNING, "cannot set the SMTP reply text");
+    cm_buf_free(&text);
     cm_buf_free(&reasons);
+    return (ret);
 }
 
 /* add_safe_header - add a header whose value we composed */
@@ -265,6 +278,62 @@ static void summary_line(cm_buf *out, const char *qid, const char *campaign,
     cm_buf_adds(out, cm_mode_name(cfg->mode));
 }
 
+/* act - do what the plan says; -1 when the MTA refused a change */
+
+static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
+	               const char *campaign, size_t live, size_t denied,
+	               cm_reply *reply)
+{
+    const cm_engine *eng = s->eng;
+    const char *qid = eng->ops->getsymval(mta, "i");
+    cm_buf  buf = CM_BUF_INIT;
+    int     ret = 0;
+    size_t  i;
+
+    if (qid == 0)
+	qid = "NOQUEUE";
+    switch (plan->message) {
+    case CM_ACTION_REJECT:
+	*reply = CM_REPLY_REJECT;
+	if (message_reply(s, mta, CM_DECISION_DENY, campaign, live) != 0)
+	    ret = -1;
+	break;
+    case CM_ACTION_TEMPFAIL:
+	/* Without its text the message is still deferred: no failure. */
+	*reply = CM_REPLY_TEMPFAIL;
+	(void) message_reply(s, mta, CM_DECISION_TEMPFAIL, campaign, live);
+	break;
+    case CM_ACTION_QUARANTINE:
+	cm_buf_adds(&buf, "consent-milter: denied recipients (");
+	add_reasons(&buf, s, CM_DECISION_DENY);
+	cm_buf_adds(&buf, ")");
+	if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
+	    cm_log(LOG_ERR, "%s: cannot quarantine", qid);
+	    ret = -1;
+	}
+	break;
+    default:
+	break;
+    }
+    for (i = 0; ret == 0 && plan->strip && i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused
+	    || s->rcpts[i].verdict.decision != CM_DECISION_DENY)
+	    continue;
+	if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
+	    cm_log(LOG_ERR, "%s: cannot remove a recipient", qid);
+	    ret = -1;
+	}
+    }
+    if (ret == 0 && *reply == CM_REPLY_ACCEPT && plan->tag && denied) {
+	cm_buf_reset(&buf);
+	cm_buf_printf(&buf, "%zu recipient(s); reasons=", denied);
+	add_reasons(&buf, s, CM_DECISION_DENY);
+	ret = add_safe_header(s, mta, "X-Consent-Milter-Denied", &buf);
+    }
+    cm_buf_free(&buf);
+    return (ret);
+}
+
 /* cm_on_eom - end of message: decide what is left, act, account */
 
 cm_reply cm_on_eom(cm_session *s, void *mta)
@@ -283,8 +352,10 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     int     tagged = 0;
     int     enforce = (cfg->mode == CM_MODE_ENFORCE);
     int     audit_failed;
+    int     failed = 0;			/* the MTA refused a change */
     cm_reply reply = CM_REPLY_ACCEPT;
     cm_action action;
+    cm_verdict v;
     size_t  i;
 
     if (!s->active || s->nrcpt == 0) {
@@ -323,35 +394,86 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 		   count[CM_DECISION_TEMPFAIL], tagged, &plan);
 
     /*
-     * Account before acting: one write for every record of the message,
-     * which share one time stamp and the message's members (am).
-     * Recipients refused at RCPT were written then, except in dry-run.
+     * A denied recipient is never delivered: where a deletion might not
+     * match what the MTA stored, the whole message is deferred instead,
+     * and every record says tempfail (DESIGN.md section 6).
+     */
+    if (plan.strip && cm_session_strip_unsure(s, qid)) {
+	plan.strip = 0;
+	plan.message = CM_ACTION_TEMPFAIL;
+    }
+
+    /*
+     * Act, then account. libmilter hands what the calls below ask for
+     * (removed recipients, the hold, headers) to the MTA, which applies
+     * it only if this callback's reply lets the message through: a
+     * tempfail undoes every change. So the records are written after
+     * acting, and say what was done. A call that the MTA refuses defers
+     * the message, and every record says "action-failed" (DESIGN.md
+     * section 7): the trail never names an action that did not happen.
+     */
+    if (enforce && act(s, mta, &plan, campaign, live,
+		       count[CM_DECISION_DENY], &reply) != 0)
+	failed = 1;
+
+    /* Every delivered marketing message says what was decided. */
+    if (!failed && reply == CM_REPLY_ACCEPT) {
+	consent_header(&buf, s, campaign);
+	if (add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0 && enforce)
+	    failed = 1;
+	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)
+	    failed = 1;
+	cm_buf_reset(&buf);
+    }
+    if (failed) {
+	plan.message = CM_ACTION_TEMPFAIL;
+	plan.strip = plan.tag = 0;
+	reply = CM_REPLY_TEMPFAIL;
+    }
+
+    /*
+     * One write for every record of the message, which share one time
+     * stamp and the message's members (am). Recipients refused at RCPT
+     * were written then, except in dry-run.
      */
     for (i = 0; i < s->nrcpt; i++) {
 	if (s->rcpts[i].refused && enforce)
 	    continue;
-	action = s->rcpts[i].refused ?
-	    cm_action_rcpt(cfg, &s->rcpts[i].verdict) :
-	    cm_action_for(&plan, &s->rcpts[i].verdict);
+	v = s->rcpts[i].verdict;
+	if (failed) {
+	    v.decision = CM_DECISION_TEMPFAIL;
+	    v.reason = "action-failed";
+	    action = CM_ACTION_TEMPFAIL;
+	} else if (s->rcpts[i].refused) {
+	    action = cm_action_rcpt(cfg, &v);
+	} else {
+	    action = cm_action_for(&plan, &v);
+	}
 	if (buf.len > 0)
 	    cm_buf_addc(&buf, '\n');
-	cm_session_audit(s, &buf, i, campaign, &s->env_record,
-		     &s->rcpts[i].verdict, action, qid, &am);
+	cm_session_audit(s, &buf, i, campaign, &s->env_record, &v, action,
+			 qid, &am);
     }
     cm_audit_msg_free(&am);
     audit_failed = (cm_session_write_audit(s, &buf) != 0);
     cm_buf_reset(&buf);
-    if (audit_failed && enforce && cfg->on_error != CM_ONERR_ACCEPT
-	&& (plan.message == CM_ACTION_ACCEPT
-	    || plan.message == CM_ACTION_QUARANTINE)) {
+    if (failed) {
+	cm_log(LOG_ERR, "%s: the MTA refused a change: message deferred",
+	       qid ? qid : "NOQUEUE");
+	(void) eng->ops->setreply(mta, "451", "4.7.1",
+				  "not sent: action-failed (the message "
+				  "could not be changed, try again later)");
+    } else if (audit_failed && enforce && cfg->on_error != CM_ONERR_ACCEPT
+	       && reply == CM_REPLY_ACCEPT) {
+	/* Delivered or held: nothing goes that the trail cannot show. */
 	cm_log(LOG_ERR, "%s: audit trail not written: message deferred",
 	       qid ? qid : "NOQUEUE");
 	(void) eng->ops->setreply(mta, "451", "4.7.1",
 			    "not sent: audit-error (audit trail unavailable, "
 				  "try again later)");
 	plan.message = CM_ACTION_TEMPFAIL;
+	plan.strip = plan.tag = 0;
 	reply = CM_REPLY_TEMPFAIL;
-	enforce = 0;			/* nothing more to do */
     }
 
     /* One syslog line per marketing message, counting every recipient. */
@@ -360,58 +482,6 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	    total[s->rcpts[i].verdict.decision]++;
     summary_line(&buf, qid, campaign, total, count, &plan, cfg);
     cm_log_text(LOG_INFO, cm_buf_str(&buf), buf.len);
-    cm_buf_reset(&buf);
-
-    if (enforce) {
-	switch (plan.message) {
-	case CM_ACTION_REJECT:
-	    message_reply(s, mta, CM_DECISION_DENY, campaign, live);
-	    reply = CM_REPLY_REJECT;
-	    break;
-	case CM_ACTION_TEMPFAIL:
-	    message_reply(s, mta, CM_DECISION_TEMPFAIL, campaign, live);
-	    reply = CM_REPLY_TEMPFAIL;
-	    break;
-	case CM_ACTION_QUARANTINE:
-	    cm_buf_adds(&buf, "consent-milter: denied recipients (");
-	    add_reasons(&buf, s, CM_DECISION_DENY);
-	    cm_buf_adds(&buf, ")");
-	    if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
-		cm_log(LOG_ERR, "%s: cannot quarantine", qid ? qid : "NOQUEUE");
-		reply = CM_REPLY_TEMPFAIL;
-	    }
-	    break;
-	default:
-	    break;
-	}
-	for (i = 0; reply == CM_REPLY_ACCEPT && plan.strip && i < s->nrcpt; i++) {
-	    if (s->rcpts[i].refused
-		|| s->rcpts[i].verdict.decision != CM_DECISION_DENY)
-		continue;
-	    if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
-		cm_log(LOG_ERR, "%s: cannot remove a recipient: deferring",
-		       qid ? qid : "NOQUEUE");
-		reply = CM_REPLY_TEMPFAIL;
-	    }
-	}
-	if (reply == CM_REPLY_ACCEPT && plan.tag && count[CM_DECISION_DENY]) {
-	    cm_buf_reset(&buf);
-	    cm_buf_printf(&buf, "%zu recipient(s); reasons=",
-			  count[CM_DECISION_DENY]);
-	    add_reasons(&buf, s, CM_DECISION_DENY);
-	    (void) add_safe_header(s, mta, "X-Consent-Milter-Denied", &buf);
-	}
-    }
-
-    /* Every delivered marketing message says what was decided. */
-    if (reply == CM_REPLY_ACCEPT) {
-	cm_buf_reset(&buf);
-	consent_header(&buf, s, campaign);
-	if (add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0 && enforce)
-	    reply = CM_REPLY_TEMPFAIL;
-	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)
-	    reply = CM_REPLY_TEMPFAIL;
-    }
     cm_buf_free(&buf);
     cm_session_reset(s);
     return (reply);

@@ -22,12 +22,21 @@
 /*	as root: a plugin's key files may be root's alone. A plugin that
 /*	cannot be loaded or started stops the daemon, like a bad key.
 /* .IP 4.
-/*	Open the milter socket (a low port or a root-owned directory may
-/*	need root), hand a unix socket to UserID, set TCP_NODELAY on a
+/*	Check and open PidFile (see below), then open the milter socket (a
+/*	low port or a root-owned directory may need root), with mode
+/*	SocketMode for a unix socket, 0660 by default whatever the umask
+/*	(whoever may connect may ask the consent of anyone), hand it to
+/*	UserID and SocketGroup, set TCP_NODELAY on a
 /*	TCP listener (accepted sockets inherit it; without it a reply in
 /*	several packets stalls on Nagle and delayed ACKs).
 /* .IP 5.
 /*	Detach (unless -f), write the PID file, drop privileges to UserID.
+/*	PidFile is written as root in a directory that UserID may own: no
+/*	symbolic link is followed, the file must be a regular file of ours
+/*	with one link (no planted hard link, FIFO or device), a directory
+/*	that others may write (without the sticky bit) is refused, and the
+/*	file is emptied only after the checks. It is opened before the
+/*	socket, so that a refusal reaches stderr and leaves no socket.
 /* .IP 6.
 /*	Open the audit trail as the unprivileged user, so that a reopen
 /*	after log rotation works the same as the first open.
@@ -48,6 +57,10 @@
 /* .IP -n
 /*	Check the configuration, the secrets, the plugins, the audit
 /*	trail and that Redis answers; print what is wrong; exit 0 or 1.
+/*	Create and change nothing: whether UserID could append to the
+/*	audit trail, or create it, is asked with access(2) in a child that
+/*	has become UserID (an audit log that -n created as root would keep
+/*	the daemon from opening it); no socket, no PID file.
 /* .IP -V
 /*	Print the version and exit.
 /* DIAGNOSTICS
@@ -91,10 +104,18 @@
 #include "engine.h"
 #include "log.h"
 #include "plugin.h"
+#include "startfiles.h"
 #include "store.h"
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
+
+ /*
+  * A unix socket without SocketMode: the owner (UserID) and the group
+  * (SocketGroup, else UserID's) may connect, others may not. Whoever can
+  * connect can ask the consent of anyone.
+  */
+#define CM_SOCKET_MODE	0660
 
 static int signal_pipe[2] = {-1, -1};
 
@@ -151,6 +172,8 @@ static int socket_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
     }
     if (cfg->socket_mode != 0)
 	*mode = (mode_t) strtoul(cfg->socket_mode, 0, 8);
+    else if (socket_path(cfg->socket) != 0)
+	*mode = CM_SOCKET_MODE;		/* not the umask's: keep others out */
     if (cfg->socket_group != 0) {
 	if ((gr = getgrnam(cfg->socket_group)) != 0) {
 	    *gid = gr->gr_gid;
@@ -246,24 +269,6 @@ static int drop_privileges(const char *name, uid_t uid, gid_t gid)
     if (uid != 0 && setuid(0) == 0) {
 	cm_log(LOG_ERR, "privileges could be regained after the switch to %s",
 	       name);
-	return (-1);
-    }
-    return (0);
-}
-
-/* write_pid_file - record the daemon's process id */
-
-static int write_pid_file(const char *path)
-{
-    FILE   *fp;
-
-    if ((fp = fopen(path, "w")) == 0) {
-	cm_log(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
-	return (-1);
-    }
-    (void) fprintf(fp, "%ld\n", (long) getpid());
-    if (fclose(fp) != 0) {
-	cm_log(LOG_ERR, "PidFile %s: %s", path, strerror(errno));
 	return (-1);
     }
     return (0);
@@ -454,6 +459,8 @@ int     main(int argc, char **argv)
     const char *config_file = CM_CONFIG_DEFAULT_FILE;
     int     foreground = 0;
     int     check_only = 0;
+    int     audit_bad = 0;
+    int     pid_fd = -1;
     int     ch;
     cm_config cfg;
     cm_engine eng;
@@ -514,6 +521,14 @@ int     main(int argc, char **argv)
 	goto config_error;
     }
 
+    /* -n: could the daemon open the audit trail? Create nothing. */
+    if (check_only && cfg.audit_log != 0
+	&& cm_audit_check_as(cfg.audit_log, user, uid, gid, err,
+			     sizeof(err)) != 0) {
+	cm_log(LOG_ERR, "%s", err);
+	audit_bad = 1;
+    }
+
     /*
      * A compliance filter that keeps running as root is one bug away
      * from owning the relay: root needs UserID, or AllowRoot for tests.
@@ -550,12 +565,7 @@ int     main(int argc, char **argv)
     }
 
     if (check_only) {
-	status = 0;
-	if ((audit = cm_audit_open(cfg.audit_log, 0, err, sizeof(err))) == 0) {
-	    cm_log(LOG_ERR, "%s", err);
-	    status = 1;
-	}
-	cm_audit_close(audit);
+	status = audit_bad;
 	if (cm_store_ping(store, err, sizeof(err)) != 0) {
 	    cm_log(LOG_ERR, "%s", err);
 	    status = 1;
@@ -570,6 +580,19 @@ int     main(int argc, char **argv)
 	free(user);
 	cm_config_free(&cfg);
 	return (status);
+    }
+
+    /*
+     * The PID file is checked and opened before the socket, so that a
+     * refusal is seen on stderr (before detaching) and leaves no socket.
+     */
+    if (cfg.pid_file != 0 && (pid_fd = cm_pidfile_open(cfg.pid_file)) < 0) {
+	cm_store_destroy(store);
+	cm_plugins_unload(plugins);
+	cm_addrkey_free(key);
+	free(user);
+	cm_config_free(&cfg);
+	return (1);
     }
 
     /* 4. The milter socket; the callbacks depend on the plugins. */
@@ -613,7 +636,7 @@ int     main(int argc, char **argv)
     /* 5. Detach, PID file, privileges. */
     if (!foreground && detach() != 0)
 	return (1);
-    if (cfg.pid_file != 0 && write_pid_file(cfg.pid_file) != 0)
+    if (pid_fd >= 0 && cm_pidfile_write(cfg.pid_file, pid_fd) != 0)
 	return (1);
     if (user != 0 && drop_privileges(user, uid, gid) != 0)
 	return (1);

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "plugin.h"
 #include "policy.h"
+#include "rcptform.h"
 
 /* One envelope recipient. */
 typedef struct cm_rcpt {
@@ -26,6 +27,7 @@ typedef struct cm_rcpt {
     cm_verdict verdict;
     int     decided;			/* verdict is valid */
     int     refused;			/* refused (or, dry-run, would be) at RCPT */
+    cm_rcptform form;			/* can delrcpt name it (rcptform(3)) */
 } cm_rcpt;
 
 struct cm_session {
@@ -58,6 +60,7 @@ struct cm_session {
 
 extern void cm_session_reset(cm_session *s);
 extern const char *cm_rcpt_label(const cm_rcpt *r);
+extern int cm_session_strip_unsure(const cm_session *s, const char *qid);
 extern void cm_session_facts(const cm_session *s, const char *campaign,
 			             const cm_campaign *record, cm_msg_facts *m);
 extern void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,

@@ -65,8 +65,9 @@ pf_milter_start
 # --- consent-milter on TCP too, and the null milter ----------------------
 
 pf_free_port tcp_port || exit 99
-sed "s/^Socket .*/Socket inet:$tcp_port@127.0.0.1/" "$PF_MILTER_CONF" \
-    > "$PF_DIR/consent-tcp.conf"
+# (SocketGroup is for a unix socket only: dropped.)
+sed -e "s/^Socket .*/Socket inet:$tcp_port@127.0.0.1/" -e "/^SocketGroup /d" \
+    "$PF_MILTER_CONF" > "$PF_DIR/consent-tcp.conf"
 ( exec "$CM_DAEMON" -f -c "$PF_DIR/consent-tcp.conf" ) >> "$PF_DIR/consent-tcp.log" 2>&1 &
 tcp_pid=$!
 echo "$tcp_pid" > "$CM_TEST_TMPDIR/consent-tcp.pid"

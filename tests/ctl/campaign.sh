@@ -98,8 +98,10 @@ case_check "row 16 consent" 0 \
 t_has 'source: web form v3 "join" 192.0.2.1' "row 16: evidence as stored"
 case_check "row 16 old consent, no max age" 0 "allow: consent" \
     erin@example.org spring
-case_check "null sender is never marketing" 0 "pass" \
+case_check "null sender with a campaign is decided" 0 "allow: consent" \
     alice@example.org spring --sender '<>'
+case_check "null sender cannot skip the check" 1 "deny: withdrawn" \
+    bob@example.org spring --sender '<>'
 
 t_run check alice@example.org
 t_rc 64 "check: missing campaign"

@@ -9,7 +9,9 @@
 # history with its actor, the provider migration that must not
 # re-subscribe anyone; then show (text and JSON), pseudonymised ids,
 # KeyPrefix, and the exit codes: 65 bad data, 69 Redis down, 64 usage,
-# 0 for --help.
+# 0 for --help. No event is stored with a time in the future (and one
+# that another tool stored is consent-invalid); addresses and texts must
+# be valid UTF-8.
 
 . "$CM_SRCDIR/tests/ctl/lib.sh"
 
@@ -260,6 +262,79 @@ t_run grant gina@example.org events
 now=$(date +%s)
 at=$(t_redis HGET cm:consent:gina@example.org events:at)
 t_eq "$((at >= now - 60 && at <= now))" 1 "no --at: now"
+
+# --- no event in the future (DESIGN.md section 3, row 16a) ---------------
+# A grant dated ahead within the tolerance is stored at the time it is
+# recorded, so a withdrawal made a moment later is newer and wins.
+now=$(date +%s)
+t_run grant fut1@example.org newsletter --at $((now + 200)) --source fast-clock
+t_rc 0 "grant 200 s ahead: within the clock skew tolerated"
+at=$(t_redis HGET cm:consent:fut1@example.org newsletter:at)
+t_eq "$((at >= now && at <= $(date +%s)))" 1 \
+    "grant 200 s ahead: stored at the moment it was recorded"
+t_eq "$(hist fut1@example.org at)" "$at" "grant 200 s ahead: history time too"
+t_run withdraw fut1@example.org newsletter --source unsubscribe-link
+t_rc 0 "withdrawal right after a grant dated ahead"
+t_has "withdrew newsletter for fut1@example.org" \
+    "withdrawal right after: applied, not stale"
+t_eq "$(t_redis HGET cm:consent:fut1@example.org newsletter)" withdrawn \
+    "a withdrawal made now beats a grant dated ahead"
+for verb in "grant fut2@example.org newsletter" \
+    "withdraw fut2@example.org newsletter" "withdraw fut2@example.org --all" \
+    "suppress fut2@example.org" \
+    "unsuppress fut2@example.org --source form"; do
+    t_run $verb --at $((now + 400))
+    t_rc 65 "$verb --at 400 s ahead"
+    t_errhas "more than 300 s in the future" "$verb: says why"
+done
+t_eq "$(t_redis KEYS 'cm:*fut2*')" "" "400 s ahead: nothing written"
+t_run grant fut2@example.org newsletter --at $((now + 86400 * 365))
+t_rc 65 "a grant a year ahead"
+
+# What another tool wrote: a time ahead is not consent (row 16a).
+t_run campaign add fut-news --purpose newsletter
+t_rc 0 "campaign for the future-time checks"
+t_redis HSET cm:consent:fut3@example.org newsletter granted \
+    newsletter:at $((now + 86400)) newsletter:src "other tool" > /dev/null
+t_run check fut3@example.org fut-news
+t_rc 1 "check: stored consent a day ahead"
+t_has "deny: consent-invalid" "check: a day ahead is consent-invalid"
+t_redis HSET cm:consent:fut3@example.org newsletter:at \
+    99999999999999999999999 > /dev/null
+t_run check fut3@example.org fut-news
+t_has "deny: consent-invalid" "check: more digits than a time holds"
+t_redis HSET cm:consent:fut3@example.org newsletter:at $((now + 250)) > /dev/null
+t_run check fut3@example.org fut-news
+t_rc 0 "check: 250 s ahead is clock skew"
+t_has "allow: consent" "check: 250 s ahead allowed"
+t_redis HSET cm:consent:fut3@example.org newsletter:at $((now + 86400)) > /dev/null
+t_run withdraw fut3@example.org newsletter --source unsubscribe-link
+t_rc 0 "withdraw over a stored grant dated a day ahead"
+t_eq "$(t_redis HGET cm:consent:fut3@example.org newsletter)" withdrawn \
+    "a withdrawal made now beats a grant another tool dated ahead"
+
+# --- UTF-8: addresses and texts must be valid ------------------------------
+t_run grant "$(printf 'm\374ller@example.org')" newsletter
+t_rc 65 "grant: a Latin-1 address"
+t_errhas 'address "m\xfcller@example.org": not valid UTF-8' \
+    "Latin-1 address: named"
+t_run grant "$(printf 'm\303\274ller@example.org')" newsletter --at $T1
+t_rc 0 "grant: a UTF-8 address"
+t_eq "$(t_redis HGET "$(printf 'cm:consent:m\303\274ller@example.org')" newsletter)" \
+    granted "UTF-8 address stored as it is"
+for bad in '\300\257' '\355\240\200' '\364\220\200\200' '\342\202'; do
+    t_run grant utf@example.org newsletter --source "$(printf "form $bad")"
+    t_rc 65 "--source with invalid UTF-8 ($bad)"
+done
+t_errhas '--source "form \xe2\x82": not valid UTF-8' "bad --source: named"
+t_run suppress utf@example.org --reason "$(printf 'plainte re\347ue')"
+t_rc 65 "--reason in Latin-1"
+t_run withdraw utf@example.org newsletter --actor "$(printf 'J\366rg')"
+t_rc 65 "--actor in Latin-1"
+t_run --actor "$(printf 'J\366rg')" grant utf@example.org newsletter
+t_rc 65 "global --actor in Latin-1"
+t_errhas '--actor "J\xf6rg": not valid UTF-8' "global --actor: named"
+t_eq "$(t_redis KEYS 'cm:*utf@*')" "" "invalid UTF-8: nothing written"
 
 # --- bad data: 65, nothing written ---------------------------------------
 t_run grant not-an-address newsletter

@@ -6,7 +6,9 @@
 # --skip-invalid; CSV quoting; both time forms; the migration that must
 # not re-subscribe anyone; suppression rows; counts on re-import; the
 # export -> import -> export round trip, plain and with AddressKeyFile;
-# export --purpose; standard input; and exit 69 with Redis down.
+# export --purpose; standard input; and exit 69 with Redis down. Rows
+# dated more than 300 s ahead and invalid UTF-8 are bad rows; rows dated
+# ahead within that are stored at the time they are imported.
 
 . "$CM_SRCDIR/tests/ctl/lib.sh"
 
@@ -68,7 +70,8 @@ t_errhas 'bad.csv:7: purpose "News!"' "bad purpose"
 t_errhas 'bad.csv:8: state "maybe"' "bad state"
 t_errhas 'bad.csv:9: time "yesterday": want Unix seconds or RFC 3339' "bad time"
 t_errhas 'bad.csv:10: time' "time in the future"
-t_errhas 'more than a day in the future' "future: reason"
+t_errhas 'bad.csv:10: time "'"$((NOW + 3 * 86400))"'": more than 300 s in the future' \
+    "future: reason"
 t_errhas 'bad.csv:11: purpose "*": "*" goes only with state suppressed' "* granted"
 t_errhas 'bad.csv:12: purpose "news": a suppressed row has purpose "*"' "suppressed news"
 t_errhas 'bad.csv:13: wrong number of fields: 4, want 5' "too few fields"
@@ -148,9 +151,65 @@ csv actor.csv "frank@example.org,news,granted,$T1,x"
 t_run import actor.csv --actor crm-migration
 t_redis XRANGE cm:history:frank@example.org - + > hist.txt
 t_eq "$(grep -cx 'crm-migration' hist.txt)" 1 "history actor: --actor"
-csv soon.csv "gina@example.org,news,granted,$((NOW + 3600)),clock skew"
+t_redis FLUSHALL > /dev/null
+
+# --- no event in the future (DESIGN.md section 3) --------------------------
+# A row dated tomorrow would win against every withdrawal until then.
+TOMORROW=$(date -u -d @$((NOW + 86400)) +%Y-%m-%dT%H:%M:%SZ)
+csv soon.csv "gina@example.org,news,granted,$((NOW + 3600)),an hour ahead" \
+    "hal@example.org,news,withdrawn,$T1,fine" \
+    "gina@example.org,sms,granted,$TOMORROW,crm with a bad clock"
 t_run import soon.csv
-t_rc 0 "an hour in the future is clock skew"
+t_rc 65 "rows dated ahead refuse the file"
+t_errhas "soon.csv:2: time \"$((NOW + 3600))\": more than 300 s in the future" \
+    "an hour ahead: named with its line"
+t_errhas "soon.csv:4: time \"$TOMORROW\": more than 300 s in the future" \
+    "tomorrow: named with its line"
+t_errhas "2 invalid rows" "rows dated ahead: counted"
+t_eq "$(t_redis DBSIZE)" 0 "rows dated ahead: nothing written"
+csv skew.csv "ivy@example.org,news,granted,$((NOW + 200)),clock skew"
+t_run import skew.csv
+t_rc 0 "200 s ahead is clock skew"
+at=$(t_redis HGET cm:consent:ivy@example.org news:at)
+t_eq "$((at >= NOW && at <= $(date +%s)))" 1 \
+    "200 s ahead: stored at the moment it was imported"
+csv unsub.csv "ivy@example.org,news,withdrawn,$(date +%s),unsubscribe link"
+t_run import unsub.csv
+t_eq "$(count applied)" 1 "a withdrawal right after beats it"
+t_eq "$(t_redis HGET cm:consent:ivy@example.org news)" withdrawn \
+    "withdrawal right after: stored"
+t_redis FLUSHALL > /dev/null
+
+# --- invalid UTF-8: refused, named with its line ---------------------------
+printf '%s\n' "$HDR" > utf.csv
+printf 'm\374ller@example.org,news,granted,%s,latin-1 crm\n' $T1 >> utf.csv
+printf 'm\303\274ller@example.org,news,granted,%s,caf\303\251 form\n' $T1 >> utf.csv
+printf 'a@example.org,news,granted,%s,caf\351 form\n' $T1 >> utf.csv
+printf 'b\300\257@example.org,news,granted,%s,overlong\n' $T1 >> utf.csv
+printf 'c\355\240\200@example.org,news,granted,%s,surrogate\n' $T1 >> utf.csv
+printf 'd\364\220\200\200@example.org,news,granted,%s,above U+10FFFF\n' $T1 >> utf.csv
+printf 'e@example.org,news,granted,%s,"cut \342\202"\n' $T1 >> utf.csv
+t_run import utf.csv
+t_rc 65 "invalid UTF-8 refuses the file"
+t_errhas 'utf.csv:2: address "m\xfcller@example.org": not valid UTF-8' \
+    "Latin-1 address: named"
+t_errhas 'utf.csv:4: source "caf\xe9 form": not valid UTF-8' "Latin-1 source"
+t_errhas 'utf.csv:5: address "b\xc0\xaf@example.org": not valid UTF-8' "overlong"
+t_errhas 'utf.csv:6: address' "surrogate"
+t_errhas 'utf.csv:7: address' "above U+10FFFF"
+t_errhas 'utf.csv:8: source' "cut sequence"
+t_errhas '6 invalid rows' "invalid UTF-8: every bad row"
+case $err in *'utf.csv:3:'*) t_notok "valid UTF-8 reported as bad" ;;
+*) t_ok "valid UTF-8 row not reported" ;; esac
+t_eq "$(t_redis DBSIZE)" 0 "invalid UTF-8: nothing written"
+t_run import utf.csv --skip-invalid --actor "$(printf 'J\366rg')"
+t_rc 65 "--actor in Latin-1"
+t_errhas '--actor "J\xf6rg": not valid UTF-8' "--actor in Latin-1: named"
+t_eq "$(t_redis DBSIZE)" 0 "--actor in Latin-1: nothing written"
+t_run import utf.csv --skip-invalid
+t_eq "$(count applied)" 1 "--skip-invalid: the valid UTF-8 row applied"
+t_eq "$(t_redis HGET "$(printf 'cm:consent:m\303\274ller@example.org')" news:src)" \
+    "$(printf 'caf\303\251 form')" "UTF-8 address and source stored as they are"
 t_redis FLUSHALL > /dev/null
 
 # --- the migration: an old export never re-subscribes -------------------

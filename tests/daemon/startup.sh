@@ -4,7 +4,8 @@
 # Under tests/lib/redis.sh. A bad key, a bad value and a missing file are
 # named with file, line and key; root without UserID needs AllowRoot;
 # secrets readable by others are refused; -n says what is wrong and
-# exits 0 or 1.
+# exits 0 or 1, and changes nothing; a unix socket keeps others out by
+# default; PidFile is never written through a planted link.
 
 . "$CM_SRCDIR/tests/ctl/lib.sh"
 DAEMON=${CM_DAEMON:-consent-milter}
@@ -167,6 +168,98 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && [ -x "$MILTERGEN" ] &&
     kill -TERM $dpid 2>/dev/null
     wait $dpid
     t_eq "$?" 0 "and the daemon, as nobody, stops cleanly on SIGTERM"
+    chmod 0700 "$TMP"
+fi
+
+# With no SocketMode, a unix socket keeps others out whatever the
+# umask: mode 0660 (issue 13, finding 13: under umask 000 it was 0777,
+# and any local user could ask the consent of anyone).
+t_conf "Socket unix:$TMP/u.sock" "AllowRoot yes"
+( umask 000; exec "$DAEMON" -f -c "$CONF" ) > "$TMP/uout" 2>&1 &
+dpid=$!
+i=0
+while [ ! -S "$TMP/u.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t_eq "$(stat -c %a "$TMP/u.sock" 2>/dev/null)" 660 \
+    "no SocketMode, umask 000: the socket is 0660"
+kill -TERM $dpid 2>/dev/null; wait $dpid
+
+# PidFile is written as root: never through a link that the UserID
+# account could plant, never in a directory that others may write
+# (issue 13, finding 8). Refused before the socket is opened.
+mkdir -p "$TMP/run"
+chmod 0755 "$TMP/run"
+printf 'precious\n' > "$TMP/target"
+t_conf "Socket unix:$TMP/p1.sock" "AllowRoot yes" "PidFile $TMP/run/cm.pid"
+ln -s "$TMP/target" "$TMP/run/cm.pid"
+d_run -f -c "$CONF"
+t_rc 1 "a PidFile that is a symbolic link"
+t_has "PidFile $TMP/run/cm.pid: a symbolic link: not written" "says so"
+t_eq "$(cat "$TMP/target")" precious "the link's target is untouched"
+t_eq "$(ls "$TMP/p1.sock" 2>/dev/null)" "" "no socket was opened"
+rm -f "$TMP/run/cm.pid"
+ln "$TMP/target" "$TMP/run/cm.pid"
+d_run -f -c "$CONF"
+t_rc 1 "a PidFile that is a hard link"
+t_has "PidFile $TMP/run/cm.pid: has 2 links: not written" "says so"
+t_eq "$(cat "$TMP/target")" precious "the other link is untouched"
+rm -f "$TMP/run/cm.pid"
+mkfifo "$TMP/run/cm.pid"
+d_run -f -c "$CONF"
+t_rc 1 "a PidFile that is a FIFO"
+t_has "PidFile $TMP/run/cm.pid: not a regular file: not written" "says so"
+rm -f "$TMP/run/cm.pid"
+chmod 0777 "$TMP/run"
+d_run -f -c "$CONF"
+t_rc 1 "a PidFile in a directory that others may write"
+t_has "PidFile $TMP/run/cm.pid: directory $TMP/run is writable by others (mode 0777): not written" \
+    "names the directory and its mode"
+t_eq "$(ls -A "$TMP/run")" "" "and nothing was created there"
+chmod 0755 "$TMP/run"
+printf '999999999999\n' > "$TMP/run/cm.pid"	# stale, and longer
+"$DAEMON" -f -c "$CONF" > "$TMP/pidout" 2>&1 &
+dpid=$!
+i=0
+while [ ! -S "$TMP/p1.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+t_eq "$(cat "$TMP/run/cm.pid")" "$dpid" "a safe PidFile holds the daemon's pid, and only that"
+kill -TERM $dpid 2>/dev/null; wait $dpid
+t_eq "$(ls -A "$TMP/run")" "" "and is removed at the stop"
+
+# -n checks and changes nothing (issue 13, finding 9: as root it created
+# the AuditLog root-owned, and the daemon, as UserID, could not start).
+mkdir -p "$TMP/n"
+t_conf "Socket unix:$TMP/n/n.sock" "AllowRoot yes" \
+    "AuditLog $TMP/n/audit.log" "PidFile $TMP/n/cm.pid"
+d_run -n -c "$CONF"
+t_rc 0 "-n with an AuditLog that does not exist yet"
+t_eq "$(ls -A "$TMP/n")" "" "-n created nothing: no audit log, socket or PID file"
+t_conf "Socket unix:$TMP/n/n.sock" "AllowRoot yes" \
+    "AuditLog $TMP/nodir/audit.log"
+d_run -n -c "$CONF"
+t_rc 1 "-n with an AuditLog in a directory that does not exist"
+t_has "AuditLog $TMP/nodir/audit.log: cannot be created: $TMP/nodir: No such file or directory" \
+    "names the file and the directory"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    chmod 0711 "$TMP"
+    mkdir -p "$TMP/nu"
+    chmod 0755 "$TMP/nu"
+    t_conf "Socket unix:$TMP/nu/n.sock" "UserID nobody" \
+	"AuditLog $TMP/nu/audit.log"
+    d_run -n -c "$CONF"
+    t_rc 1 "-n: an AuditLog that UserID could not create"
+    t_has "AuditLog $TMP/nu/audit.log: cannot be created by nobody: $TMP/nu: Permission denied" \
+	"names the file, the user and the directory"
+    t_eq "$(ls -A "$TMP/nu")" "" "and created nothing"
+    chown nobody "$TMP/nu"
+    d_run -n -c "$CONF"
+    t_rc 0 "-n: UserID can create the AuditLog"
+    t_eq "$(ls -A "$TMP/nu")" "" "and -n did not create it"
+    printf '' > "$TMP/nu/audit.log"
+    chmod 0600 "$TMP/nu/audit.log"		# root's, as the old -n left it
+    d_run -n -c "$CONF"
+    t_rc 1 "-n: an AuditLog that UserID cannot append to"
+    t_has "AuditLog $TMP/nu/audit.log: cannot be written by nobody: Permission denied" \
+	"says so"
     chmod 0700 "$TMP"
 fi
 

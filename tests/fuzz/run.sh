@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - short, bounded libFuzzer runs over the seed corpora
 #
-# Usage: run.sh [TARGET...]     (default: all five targets)
+# Usage: run.sh [TARGET...]     (default: all six targets)
 #
 # Run by "make check" when configured with --enable-fuzzing, from the
 # top build directory. Each target runs for at most FUZZ_TIME seconds
@@ -21,7 +21,8 @@ FUZZ_RUNS=${FUZZ_RUNS:-100000}
 FUZZ_FLAGS=${FUZZ_FLAGS:-}
 
 if [ $# -eq 0 ]; then
-    set -- fuzz_address fuzz_header fuzz_config fuzz_csv fuzz_jsonread
+    set -- fuzz_address fuzz_header fuzz_config fuzz_csv fuzz_jsonread \
+	fuzz_reply
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cm-fuzz.XXXXXX") || exit 99

@@ -98,6 +98,26 @@ rcpt_case("row 15 consent-expired", "<fresh@org.example>", "<erin@example.org>",
           SMFIR_REPLYCODE, { rcpt = "erin@example.org", decision = "deny",
           reason = "consent-expired", campaign = "fresh" })
 
+-- Row 16a: consent stored with a time more than 300 s ahead (another
+-- tool's doing: no writer of ours stores one) is not consent, and a
+-- far-future time cannot dodge max_age_days either.
+t.redis("HSET", "cm:consent:frank@example.org", "newsletter", "granted",
+        "newsletter:at", tostring(t.now + 86400), "newsletter:src", "bad clock")
+rcpt_case("row 16a consent-invalid", "<news@org.example>", "<frank@example.org>",
+          SMFIR_REPLYCODE, { rcpt = "frank@example.org", decision = "deny",
+          reason = "consent-invalid", action = "reject", campaign = "spring",
+          consent_src = "bad clock" })
+rcpt_case("row 16a with max_age_days", "<fresh@org.example>",
+          "<frank@example.org>", SMFIR_REPLYCODE, { rcpt = "frank@example.org",
+          decision = "deny", reason = "consent-invalid", campaign = "fresh" })
+t.redis("HSET", "cm:consent:frank@example.org", "newsletter:at",
+        tostring(t.now + 200))
+conn = t.connect()
+t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "row 16a: MAIL")
+t.eq(t.rcpt(conn, "<frank@example.org>"), SMFIR_CONTINUE,
+     "row 16a: 200 s ahead is clock skew, allowed")
+mt.disconnect(conn)
+
 -- Row 16, and the order of rows: erin's consent is fine without max age.
 conn = t.connect()
 t.eq(t.mail(conn, "<news@org.example>", "membership-team"), SMFIR_CONTINUE,

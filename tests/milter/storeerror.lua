@@ -43,9 +43,12 @@ t.eq(t.mail(conn, "<someone@org.example>"), SMFIR_REPLYCODE,
      "down: ordinary mail waits as well")
 mt.disconnect(conn)
 
--- Bounces are never marketing: they pass without Redis.
+-- A bounce (one recipient, no campaign) needs no lookup: it passes.
 conn = t.connect()
-t.eq(t.mail(conn, "<>"), SMFIR_ACCEPT, "down: the null sender passes")
+t.eq(t.mail(conn, "<>"), SMFIR_CONTINUE, "down: the null sender goes on")
+t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "down: bounce RCPT")
+t.eq(t.message(conn, { { "Content-Type", "multipart/report; report-type=delivery-status" } },
+     "QS2"), SMFIR_ACCEPT, "down: the bounce passes")
 mt.disconnect(conn)
 
 -- Redis back on the same socket: decided normally again.

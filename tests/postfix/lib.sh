@@ -31,9 +31,9 @@
 # main.cf names it relative to it (unix:consent-milter/consent-milter.sock),
 # the form that works for chrooted and unchrooted Postfix daemons alike.
 # smtpd and cleanup run as the postfix user, the daemon as root: the
-# socket is created with umask 000 (mode 0777; only write permission
-# matters for connecting) in a directory of mode 0755, and the
-# directories above it are made traversable (0711).
+# socket gets SocketGroup postfix (the daemon's default mode 0660 lets
+# that group connect, as in production) in a directory of mode 0755, and
+# the directories above it are made traversable (0711).
 #
 # Functions:
 #
@@ -84,6 +84,13 @@
 #   pf_audit_msg MSGID RCPT KEY...   the same within one message
 #   pf_audit_lines            the number of audit lines
 #   pf_wait_audit N [S]       wait until the audit log has N lines
+#   pf_reconcile [QID:RCPT...]   once Postfix is idle (hold aside),
+#                             consentctl reconcile over $PF_MAILLOG and
+#                             $PF_AUDIT: asserts exactly the findings
+#                             named (none by default; RCPT lower-case),
+#                             the exit status that goes with them, and at
+#                             least one delivery seen. The JSON report is
+#                             in $PF_DIR/reconcile.json
 #   cm_wait S WHAT CMD...     poll CMD every 0.1 s until it succeeds; after
 #                             S seconds print WHAT and fail
 #   t_true WHAT CMD..., t_in TEXT NEEDLE WHAT, t_notin TEXT NEEDLE WHAT
@@ -91,7 +98,8 @@
 #                             t_notok, t_eq and t_done
 #
 # Environment: CM_SRCDIR (the source tree: set before sourcing),
-# CM_DAEMON (default consent-milter), SMTP_SINK (default smtp-sink),
+# CM_DAEMON (default consent-milter), CM_CONSENTCTL (default consentctl),
+# SMTP_SINK (default smtp-sink),
 # SWAKS (default swaks); PF_MILTER_INET (see above); PF_VERBOSE=1 shows
 # the maillog, the daemon's log and the audit log at the end even on
 # success (on failure they are always shown), PF_QUIET=1 never.
@@ -344,12 +352,14 @@ pf_milter_conf() {
 	echo "Redis unix:$CM_TEST_REDIS_SOCK"
 	echo "AuditLog $PF_AUDIT"
 	echo "AllowRoot yes"		# tests run as root, with no UserID
+	# Mode 0660 by default: the postfix user connects through the group.
+	case $PF_MILTER_SOCKET in unix:*) echo "SocketGroup postfix" ;; esac
 	for _line in "$@"; do echo "$_line"; done
     } > "$PF_MILTER_CONF"
 }
 
 pf_milter_start() {
-    # umask 000: the postfix user must be able to connect to the socket.
+    # umask 000 must not open the socket to all (SocketGroup does it).
     ( umask 000; exec "$CM_DAEMON" -f -c "$PF_MILTER_CONF" ) \
 	>> "$PF_MILTER_LOG" 2>&1 &
     pf_milter_pid=$!
@@ -715,6 +725,47 @@ pf_wait_audit() {
 
 _pf_audit_ge() {
     [ "$(pf_audit_lines)" -ge "$1" ]
+}
+
+# pf_reconcile [QID:RCPT...]: the MTA's own word against the trail.
+# Every end-to-end test ends with it: whatever the test asserted about
+# the sink, Postfix's maillog must show no delivery of an audited
+# message to a recipient the trail did not allow (DESIGN.md section 6).
+# A test that delivers a denied recipient on purpose (a released hold)
+# names it, and the finding must then be there.
+pf_reconcile() {
+    _want=$(for _w in "$@"; do printf '%s\n' "$_w"; done | sort)
+    _want_rc=0; [ -z "$_want" ] || _want_rc=1
+    # What is still queued cannot be checked yet: that fails the test,
+    # but what was delivered is still reconciled.
+    if ! cm_wait 15 "Postfix's queues (but hold) to be empty" _pf_idle; then
+	t_notok "reconcile: Postfix did not finish delivering"
+    fi
+    # No audit log yet means no record was written: an empty trail.
+    [ -e "$PF_AUDIT" ] || : > "$PF_AUDIT"
+    # postlogd writes asynchronously: wait until the maillog stops growing.
+    _n=0; _size=-1
+    while [ $_n -lt 30 ]; do
+	_s=$(wc -c < "$PF_MAILLOG" 2>/dev/null || echo 0)
+	[ "$_s" = "$_size" ] && break
+	_size=$_s; _n=$((_n + 1)); sleep 0.2
+    done
+    "${CM_CONSENTCTL:-consentctl}" -c "$PF_MILTER_CONF" reconcile \
+	--maillog "$PF_MAILLOG" --audit-log "$PF_AUDIT" --json \
+	> "$PF_DIR/reconcile.json" 2> "$PF_DIR/reconcile.err"
+    _rc=$?
+    _got=$(jq -r '.findings[] | .qid + ":" + (.rcpt | ascii_downcase)' \
+	"$PF_DIR/reconcile.json" 2>/dev/null | sort)
+    _del=$(jq -r '.counts.deliveries' "$PF_DIR/reconcile.json" 2>/dev/null)
+    _aud=$(jq -r '.counts.audited' "$PF_DIR/reconcile.json" 2>/dev/null)
+    t_eq "$_rc" "$_want_rc" "reconcile: consentctl reconcile exits $_want_rc"
+    t_eq "$_got" "$_want" \
+	"reconcile: findings in the maillog: ${*:-none}"
+    t_true "reconcile: deliveries seen in the maillog ($_del, $_aud of audited messages)" \
+	[ "${_del:-0}" -ge 1 ]
+    if [ "$_rc" != "$_want_rc" ] || [ "$_got" != "$_want" ]; then
+	sed 's/^/#   /' "$PF_DIR/reconcile.err" "$PF_DIR/reconcile.json"
+    fi
 }
 
 # The message part of a sink file: without smtp-sink's X- records and

@@ -92,6 +92,9 @@ t_eq "$(pf_header "$f" X-Consent-Milter)" \
     "all allowed: X-Consent-Milter header"
 t_eq "$(pf_queue_ids hold | tr '\n' ' ')" "$qid2 " "only the sendmail message is still held"
 
+# The maillog shows what the review did: bob, denied, went out with the
+# released message. reconcile must say so (and nothing else).
+pf_reconcile "$qid1:bob@example.org"
 pf_milter_stop
 t_eq "$?" 0 "consent-milter exits 0 on SIGTERM"
 

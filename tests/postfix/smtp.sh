@@ -159,6 +159,7 @@ t_eq "$(( $(pf_audit_lines) - n0 ))" 0 "ordinary mail: no audit line"
 
 # --- the end: no milter trouble in Postfix's log; the daemon stops cleanly -
 t_eq "$(grep -c 'warning:.*milter' "$PF_MAILLOG")" 0 "no milter warning in the maillog"
+pf_reconcile
 pf_milter_stop
 t_eq "$?" 0 "consent-milter exits 0 on SIGTERM"
 

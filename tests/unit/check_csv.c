@@ -10,7 +10,9 @@
 /*	and LF, records across lines and their line numbers), every
 /*	error and that reading goes on after a bad record, the 64 KiB
 /*	limit, read-buffer boundaries, and that what cm_csv_field()
-/*	writes reads back unchanged.
+/*	writes reads back unchanged. Also utf8(3), the strict UTF-8
+/*	check that import applies to addresses and sources: overlong
+/*	forms, surrogates, code points above U+10FFFF, cut sequences.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
 /*--*/
@@ -29,6 +31,7 @@
 
 #include "csv.h"
 #include "json.h"
+#include "utf8.h"
 
  /*
   * A reader over a memory buffer. fmemopen() takes the length, so
@@ -432,6 +435,66 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/*
+ * UTF-8, which import requires of addresses and sources (utf8(3)).
+ */
+
+START_TEST(test_utf8_valid)
+{
+    static const char *const good[] = {
+	"", "plain ascii", "\xc3\xbc", "\xc2\x80", "\xdf\xbf",
+	"\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbf",
+	"\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "m\xc3\xbcller@example.org",
+	"caf\xc3\xa9 \xe2\x80\x93 \xf0\x9f\x98\x80", 0};
+    size_t  i;
+
+    for (i = 0; good[i] != 0; i++)
+	ck_assert_msg(cm_utf8_valid(good[i], strlen(good[i]), 0) == 1,
+		      "good[%zu] refused", i);
+    /* NUL is ASCII: callers that refuse it say so themselves. */
+    ck_assert_int_eq(cm_utf8_valid("a\0b", 3, 0), 1);
+}
+END_TEST
+
+START_TEST(test_utf8_invalid)
+{
+    static const struct {
+	const char *s;
+	size_t  bad;			/* offset of the first bad byte */
+    }       cases[] = {
+	{"m\xfcller@example.org", 1},	/* Latin-1 */
+	{"\x80", 0},			/* lone continuation byte */
+	{"ab\xbf", 2},
+	{"\xc0\xaf", 0},			/* overlong '/' */
+	{"\xc1\xbf", 0},			/* overlong */
+	{"\xe0\x9f\xbf", 0},		/* overlong three bytes */
+	{"\xf0\x8f\xbf\xbf", 0},		/* overlong four bytes */
+	{"\xed\xa0\x80", 0},		/* surrogate U+D800 */
+	{"x\xed\xbf\xbf", 1},		/* surrogate U+DFFF */
+	{"\xf4\x90\x80\x80", 0},		/* U+110000 */
+	{"\xf5\x80\x80\x80", 0},		/* never a lead byte */
+	{"\xff", 0},
+	{"caf\xc3", 3},			/* cut at the end */
+	{"\xe2\x82x", 0},			/* cut by ASCII */
+	{"\xf0\x9f\x98", 0},		/* cut four-byte sequence */
+	{0, 0}};
+    size_t  i, bad;
+
+    for (i = 0; cases[i].s != 0; i++) {
+	bad = 999;
+	ck_assert_msg(cm_utf8_valid(cases[i].s, strlen(cases[i].s), &bad) == 0,
+		      "case %zu accepted", i);
+	ck_assert_msg(bad == cases[i].bad, "case %zu: bad at %zu, want %zu",
+		      i, bad, cases[i].bad);
+    }
+    /* The length counts, not the NUL: a cut sequence inside a string. */
+    ck_assert_int_eq(cm_utf8_valid("\xc3\xbc", 1, 0), 0);
+    ck_assert_uint_eq(cm_utf8_seqlen((const unsigned char *) "\xc3\xbc", 2), 2);
+    ck_assert_uint_eq(cm_utf8_seqlen((const unsigned char *) "a", 1), 0);
+    ck_assert_uint_eq(cm_utf8_seqlen((const unsigned char *) "", 0), 0);
+}
+END_TEST
+
 static Suite *csv_suite(void)
 {
     Suite  *s = suite_create("csv");
@@ -465,6 +528,11 @@ static Suite *csv_suite(void)
     tc = tcase_create("writer");
     tcase_add_test(tc, test_writer);
     tcase_add_test(tc, test_round_trip);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("utf8");
+    tcase_add_test(tc, test_utf8_valid);
+    tcase_add_test(tc, test_utf8_invalid);
     suite_add_tcase(s, tc);
     return (s);
 }

@@ -8,7 +8,9 @@
 /*	MTA (mta_record.c) instead of libmilter, against the redis-server
 /*	that tests/lib/redis.sh started ($CM_TEST_REDIS_SOCK). This is
 /*	where the exact RCPT-stage reply texts are checked: miltertest
-/*	cannot read them (DESIGN.md section 13).
+/*	cannot read them (DESIGN.md section 13). The recording MTA can
+/*	fail any call: each failure at end of message must defer the
+/*	message with records that say so (DESIGN.md section 7).
 /*--*/
 
 #include <check.h>
@@ -21,6 +23,7 @@
 #include <hiredis/hiredis.h>
 
 #include "engine.h"
+#include "jsonread.h"
 #include "mta_record.h"
 
 static cm_config cfg;
@@ -429,6 +432,215 @@ START_TEST(too_many_recipients_non_smtp)
 }
 END_TEST
 
+/*
+ * Failure injection: the MTA refuses a change at end of message. The
+ * message is deferred (451), and the trail says so: every record of
+ * the message is "decision":"tempfail","reason":"action-failed",
+ * "action":"tempfail", and none of them names an action that did not
+ * happen (DESIGN.md section 7, "the trail never lies").
+ */
+
+/* records_of - "rcpt decision reason action;" for each record of qid */
+
+static const char *records_of(const char *qid)
+{
+    static char out[4096];
+    char   *text = audit_text();
+    char   *line;
+    char   *next;
+    char    err[256];
+    cm_jobject obj = CM_JOBJECT_INIT;
+    const char *q;
+    size_t  used = 0;
+
+    out[0] = 0;
+    for (line = text; *line; line = next) {
+	next = strchr(line, '\n');
+	ck_assert_msg(next != 0, "audit trail ends in a torn line");
+	*next++ = 0;
+	ck_assert_msg(cm_jobject_parse(&obj, line, strlen(line), err,
+				       sizeof(err)) == 0,
+		      "not one JSON object (%s): %s", err, line);
+	if ((q = cm_jobject_string(&obj, "qid")) == 0 || strcmp(q, qid) != 0)
+	    continue;
+	used += (size_t) snprintf(out + used, sizeof(out) - used,
+				  "%s %s %s %s;",
+				  cm_jobject_string(&obj, "rcpt"),
+				  cm_jobject_string(&obj, "decision"),
+				  cm_jobject_string(&obj, "reason"),
+				  cm_jobject_string(&obj, "action"));
+	ck_assert_uint_lt(used, sizeof(out));
+	ck_assert_str_eq(cm_jobject_string(&obj, "campaign"), "spring");
+	ck_assert_str_eq(cm_jobject_string(&obj, "mode"), "enforce");
+    }
+    cm_jobject_free(&obj);
+    return (out);
+}
+
+/* header_message - alice and bob, the campaign from the header */
+
+static cm_reply header_message(cm_session *s, const char *qid, int bob_only)
+{
+    ck_assert_int_eq(cm_on_mail(s, &mta, "<campaigns@org.example>", 0),
+		     CM_REPLY_CONTINUE);
+    if (!bob_only)
+	ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+			 CM_REPLY_CONTINUE);
+    ck_assert_int_eq(cm_on_rcpt(s, &mta, "<bob@example.org>"),
+		     CM_REPLY_CONTINUE);
+    cm_on_header(s, &mta, "X-Campaign-ID", "spring");
+    mta.qid = qid;
+    return (cm_on_eom(s, &mta));
+}
+
+#define BOTH_FAILED	"alice@example.org tempfail action-failed tempfail;" \
+			"bob@example.org tempfail action-failed tempfail;"
+#define ACTION_FAILED	"not sent: action-failed (the message could not be " \
+			"changed, try again later)"
+
+/* expect_action_failed - the 451 reply and nothing else */
+
+static void expect_action_failed(cm_reply got)
+{
+    ck_assert_int_eq(got, CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "451");
+    ck_assert_str_eq(mta.xcode, "4.7.1");
+    ck_assert_str_eq(mta.text, ACTION_FAILED);
+}
+
+START_TEST(eom_acted_then_accounted)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /* Nothing fails: the records name what was done. */
+    ck_assert_int_eq(header_message(s, "QOK", 0), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.ndeleted, 1);
+    ck_assert_str_eq(records_of("QOK"),
+		     "alice@example.org allow consent accept;"
+		     "bob@example.org deny withdrawn strip;");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_delrcpt_fails)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    mta.fail_at[MTA_DELRCPT] = 1;
+    expect_action_failed(header_message(s, "QDEL", 0));
+    ck_assert_int_eq(mta.calls[MTA_DELRCPT], 1);
+    ck_assert_str_eq(records_of("QDEL"), BOTH_FAILED);
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_quarantine_fails)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    cfg.deny_action = CM_DENY_QUARANTINE;
+    mta.fail_at[MTA_QUARANTINE] = 1;
+    expect_action_failed(header_message(s, "QHOLD", 0));
+    ck_assert_int_eq(mta.calls[MTA_QUARANTINE], 1);
+    ck_assert_str_eq(mta.quarantine, "");
+    ck_assert_str_eq(records_of("QHOLD"), BOTH_FAILED);
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_consent_header_fails)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /* X-Consent-Milter, the header of every delivered message. */
+    mta.fail_at[MTA_ADDHEADER] = 1;
+    expect_action_failed(header_message(s, "QHDR", 0));
+    ck_assert_int_eq(mta.ndeleted, 1);	/* undone: the reply is 451 */
+    ck_assert_str_eq(records_of("QHDR"), BOTH_FAILED);
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_tag_header_fails)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /*
+     * DenyAction tag: X-Consent-Milter-Denied first (_i = 1), or the
+     * X-Consent-Milter header after it (_i = 2).
+     */
+    cfg.deny_action = CM_DENY_TAG;
+    mta.fail_at[MTA_ADDHEADER] = _i;
+    expect_action_failed(header_message(s, "QTAG", 0));
+    ck_assert_int_eq(mta.calls[MTA_ADDHEADER], _i);
+    ck_assert_str_eq(records_of("QTAG"), BOTH_FAILED);
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_reject_reply_fails)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /*
+     * Every recipient denied: reject, but the 550 text cannot be set.
+     * Deferred instead (the retry gets the contract's reply), with
+     * Postfix's default text: no reply could be set at all.
+     */
+    mta.fail_at[MTA_SETREPLY] = 1;
+    ck_assert_int_eq(header_message(s, "QREJ", 1), CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "");
+    ck_assert_str_eq(records_of("QREJ"),
+		     "bob@example.org tempfail action-failed tempfail;");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_tempfail_reply_fails)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /*
+     * A message that is deferred anyway stays deferred without its
+     * text; its records are true as they stand.
+     */
+    cfg.deny_action = CM_DENY_TEMPFAIL;
+    mta.fail_at[MTA_SETREPLY] = 1;
+    ck_assert_int_eq(header_message(s, "QTMP", 0), CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(records_of("QTMP"),
+		     "alice@example.org allow consent tempfail;"
+		     "bob@example.org deny withdrawn tempfail;");
+    cm_session_free(s);
+}
+END_TEST
+
+START_TEST(eom_audit_fails)
+{
+    cm_session *s;
+    char    err[256];
+
+    /*
+     * The trail cannot be written: what would have been delivered is
+     * deferred, even though every MTA call succeeded (libmilter undoes
+     * them when the reply is a tempfail); a rejection goes ahead.
+     */
+    if (access("/dev/full", W_OK) != 0)
+	return;
+    cm_audit_close(eng.audit);
+    eng.audit = cm_audit_open("/dev/full", 0, err, sizeof(err));
+    ck_assert_ptr_nonnull(eng.audit);
+    s = cm_session_new(&eng, 0);
+    ck_assert_int_eq(header_message(s, "QAUD", 0), CM_REPLY_TEMPFAIL);
+    ck_assert_str_eq(mta.rcode, "451");
+    ck_assert_str_eq(mta.text, "not sent: audit-error (audit trail "
+		     "unavailable, try again later)");
+    mta_record_reset(&mta);
+    ck_assert_int_eq(header_message(s, "QAUD2", 1), CM_REPLY_REJECT);
+    ck_assert_str_eq(mta.rcode, "550");
+    cm_session_free(s);
+}
+END_TEST
+
 int     main(void)
 {
     Suite  *suite = suite_create("engine");
@@ -451,6 +663,18 @@ int     main(void)
     tcase_add_test(tc, rcpt_too_long_322);
     tcase_add_test(tc, too_many_recipients_452);
     tcase_add_test(tc, too_many_recipients_non_smtp);
+    suite_add_tcase(suite, tc);
+
+    tc = tcase_create("failures");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, eom_acted_then_accounted);
+    tcase_add_test(tc, eom_delrcpt_fails);
+    tcase_add_test(tc, eom_quarantine_fails);
+    tcase_add_test(tc, eom_consent_header_fails);
+    tcase_add_loop_test(tc, eom_tag_header_fails, 1, 3);
+    tcase_add_test(tc, eom_reject_reply_fails);
+    tcase_add_test(tc, eom_tempfail_reply_fails);
+    tcase_add_test(tc, eom_audit_fails);
     suite_add_tcase(suite, tc);
     sr = srunner_create(suite);
     srunner_run_all(sr, CK_NORMAL);

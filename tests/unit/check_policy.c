@@ -119,7 +119,7 @@ static cm_verdict decide(void)
     } while (0)
 
 /*
- * Rows 1 to 16, one test each.
+ * Rows 1 to 16 (and 16a), one test each.
  */
 
 START_TEST(test_row01_store_error)
@@ -262,6 +262,16 @@ START_TEST(test_row15_expired)
     camp.max_age_days = 30;
     rcpt.consent_at = NOW - 31 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
+}
+END_TEST
+
+START_TEST(test_row16a_future)
+{
+    /* A stored time more than 300 s ahead of the reader's clock. */
+    rcpt.consent_at = NOW + 301;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
+    rcpt.consent_at = NOW + 20 * 365 * DAY;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
 }
 END_TEST
 
@@ -539,6 +549,37 @@ START_TEST(test_expiry_boundary)
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
     rcpt.consent_at = NOW - DAY - 1;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
+}
+END_TEST
+
+START_TEST(test_future_boundary)
+{
+    /* Exactly 300 s ahead is clock skew: still consent. */
+    rcpt.consent_at = NOW + 300;
+    EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
+    rcpt.consent_at = NOW + 301;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
+}
+END_TEST
+
+START_TEST(test_future_cannot_dodge_max_age)
+{
+    /*
+     * A far-future time never grows older than max_age_days: row 15
+     * lets it pass (its age is negative), row 16a must catch it.
+     */
+    camp.max_age_days = 30;
+    rcpt.consent_at = NOW + 365 * DAY;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
+    rcpt.consent_at = NOW + 300;
+    EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
+    /* Rows before 16a still decide first. */
+    rcpt.consent_at = NOW + 365 * DAY;
+    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    EXPECT(decide(), CM_DECISION_DENY, "withdrawn", 14);
+    rcpt.consent = CM_CONSENT_GRANTED;
+    rcpt.suppressed = 1;
+    EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
 }
 END_TEST
 
@@ -886,6 +927,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_row13_no_consent);
     tcase_add_test(tc, test_row14_withdrawn);
     tcase_add_test(tc, test_row15_expired);
+    tcase_add_test(tc, test_row16a_future);
     tcase_add_test(tc, test_row16_consent);
     suite_add_tcase(s, tc);
 
@@ -907,6 +949,8 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_expiry_needs_max_age);
     tcase_add_test(tc, test_expiry_unknown_time);
     tcase_add_test(tc, test_expiry_boundary);
+    tcase_add_test(tc, test_future_boundary);
+    tcase_add_test(tc, test_future_cannot_dodge_max_age);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("settings");

@@ -4,17 +4,20 @@
  * Run under tests/lib/redis.sh, which starts a private server and sets
  * CM_TEST_REDIS_SOCK and CM_TEST_TMPDIR. Some tests start further
  * servers of their own (password, ACL user, restart, DEBUG SLEEP) on
- * sockets in CM_TEST_TMPDIR, and stop them again.
+ * sockets in CM_TEST_TMPDIR, and stop them again; "hostile replies"
+ * puts a TCP listener with absurd answers at the Redis address.
  */
 
 /* System library. */
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +37,7 @@
 #include "cache.h"
 #include "config.h"
 #include "policy.h"
+#include "redisreply.h"
 #include "store.h"
 
 static const char *redis_sock;		/* the harness's server */
@@ -1724,6 +1728,335 @@ START_TEST(test_batch_timeout)
 }
 END_TEST
 
+ /*
+  * A hostile "Redis" (a broken server, a proxy, a tunnel to the wrong
+  * port): a real TCP listener that answers the first request of its
+  * first connection with fixed bytes and then says nothing more on it;
+  * later connections get +PONG for every request. Fault injection on
+  * the wire, not a mock: the store talks to it as to any server.
+  */
+typedef struct hostile {
+    int     lfd;			/* listening */
+    int     port;
+    const char *payload;		/* for the first connection */
+    size_t  len;
+    int     accepted;			/* connections so far (atomic) */
+    pthread_t tid;
+} hostile;
+
+typedef struct hostile_conn {
+    hostile *h;
+    int     fd;
+    int     first;			/* the first connection */
+} hostile_conn;
+
+/* hostile_talk - one connection: the payload, then silence; or PONGs */
+
+static void *hostile_talk(void *arg)
+{
+    hostile_conn *hc = arg;
+    char    buf[4096];
+    ssize_t n;
+    size_t  off;
+    int     sent = 0;
+
+    while ((n = read(hc->fd, buf, sizeof(buf))) > 0) {
+	if (hc->first && !sent) {
+	    for (off = 0; off < hc->h->len; off += (size_t) n)
+		if ((n = write(hc->fd, hc->h->payload + off,
+			       hc->h->len - off)) <= 0)
+		    break;
+	    sent = 1;
+	} else if (!hc->first) {
+	    if (write(hc->fd, "+PONG\r\n", 7) != 7)
+		break;
+	}
+    }
+    close(hc->fd);
+    free(hc);
+    return (0);
+}
+
+/* hostile_accept - accept until the listener is shut down */
+
+static void *hostile_accept(void *arg)
+{
+    hostile *h = arg;
+    hostile_conn *hc;
+    pthread_t tid;
+    int     fd;
+
+    while ((fd = accept(h->lfd, 0, 0)) >= 0) {
+	ck_assert((hc = malloc(sizeof(*hc))) != 0);
+	hc->h = h;
+	hc->fd = fd;
+	hc->first = __atomic_fetch_add(&h->accepted, 1, __ATOMIC_SEQ_CST) == 0;
+	ck_assert(pthread_create(&tid, 0, hostile_talk, hc) == 0);
+	pthread_detach(tid);
+    }
+    return (0);
+}
+
+/* hostile_start - listen on a free loopback port */
+
+static void hostile_start(hostile *h, const char *payload, size_t len)
+{
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof(sin);
+
+    memset(h, 0, sizeof(*h));
+    h->payload = payload;
+    h->len = len;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert((h->lfd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+    ck_assert(bind(h->lfd, (struct sockaddr *) &sin, sizeof(sin)) == 0);
+    ck_assert(listen(h->lfd, 16) == 0);
+    ck_assert(getsockname(h->lfd, (struct sockaddr *) &sin, &sl) == 0);
+    h->port = ntohs(sin.sin_port);
+    ck_assert(pthread_create(&h->tid, 0, hostile_accept, h) == 0);
+}
+
+/* hostile_stop - stop accepting */
+
+static void hostile_stop(hostile *h)
+{
+    shutdown(h->lfd, SHUT_RDWR);
+    pthread_join(h->tid, 0);
+    close(h->lfd);
+}
+
+/* max_rss_mb - the peak resident size of this process so far */
+
+static long max_rss_mb(void)
+{
+    struct rusage ru;
+
+    ck_assert(getrusage(RUSAGE_SELF, &ru) == 0);
+    return (ru.ru_maxrss / 1024);
+}
+
+/* now_ms - monotonic milliseconds */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+#define HOSTILE_TIMEOUT_MS 500
+
+static const struct hostile_case {
+    const char *name;
+    const char *payload;		/* NULL: a 2,000,000-byte bulk */
+    const char *want;			/* in the store's error */
+    int     timeout;			/* it takes RedisTimeout to tell */
+} hostile_cases[] = {
+    {"absurd array", "*2147483647\r\n",
+	"reply refused: array of 2147483647 elements (at most 1048576)", 0},
+    {"nested absurd array", "*2\r\n*1\r\n*2147483647\r\n",
+	"reply refused: array of 2147483647 elements (at most 1048576)", 0},
+    {"array over the bound", "*1048577\r\n",
+	"reply refused: array of 1048577 elements (at most 1048576)", 0},
+    {"absurd bulk, then silence", "$2147483647\r\n", ": timeout", 1},
+    {"wide nested arrays, then silence",
+	"*1048576\r\n*1048576\r\n*1048576\r\n*1048576\r\n:1\r\n",
+	": timeout", 1},
+    {"bulk over the bound", 0,
+	"reply refused: string of 2000000 bytes (at most 1048576)", 0},
+    {"negative bulk length", "$-2\r\n", "bulk string length out of range",
+	0},
+};
+
+#define HOSTILE_CASES (sizeof(hostile_cases) / sizeof(hostile_cases[0]))
+
+START_TEST(test_hostile_reply)
+{
+    const struct hostile_case *hc = hostile_cases + _i;
+    cm_config cfg;
+    cm_store *st;
+    cm_campaign camp;
+    hostile h;
+    char   *big = 0;
+    char    err[512] = "";
+    long    rss0, rss1;
+    long long t0, took;
+    size_t  len;
+    int     n, status;
+
+    if (hc->payload) {
+	len = strlen(hc->payload);
+	hostile_start(&h, hc->payload, len);
+    } else {
+	len = 2000000;
+	ck_assert((big = malloc(len + 32)) != 0);
+	n = snprintf(big, 32, "$%zu\r\n", len);
+	memset(big + n, 'x', len);
+	memcpy(big + n + len, "\r\n", 2);
+	hostile_start(&h, big, n + len + 2);
+    }
+    cm_config_init(&cfg);
+    set_str(&cfg.redis_host, "127.0.0.1");
+    set_str(&cfg.redis_path, 0);
+    cfg.redis_port = h.port;
+    cfg.redis_timeout_ms = HOSTILE_TIMEOUT_MS;
+    cfg.redis_connections = 2;
+    st = cm_store_create(&cfg, err, sizeof(err));
+    ck_assert_msg(st != 0, "cm_store_create: %s", err);
+    cm_config_free(&cfg);
+
+    /*
+     * The daemon's lookup: a store error (the caller tempfails), within
+     * RedisTimeout, at bounded cost. hiredis's own reader spends 9 GB
+     * and two minutes on "*2147483647" (with AddressSanitizer it aborts
+     * on the allocation).
+     */
+    rss0 = max_rss_mb();
+    t0 = now_ms();
+    status = cm_store_fetch(st, "spring", &camp, 0, 0, err, sizeof(err));
+    took = now_ms() - t0;
+    rss1 = max_rss_mb();
+    ck_assert_msg(status == -1, "%s: fetch succeeded", hc->name);
+    ck_assert_msg(strstr(err, hc->want) != 0, "%s: %s", hc->name, err);
+    ck_assert_msg(strstr(err, "redis 127.0.0.1:") == err, "%s: %s",
+		  hc->name, err);
+    ck_assert_int_eq(camp.found, 0);
+    if (hc->timeout)
+	ck_assert_msg(took < HOSTILE_TIMEOUT_MS + 400, "%s: %lld ms",
+		      hc->name, took);
+    else
+	ck_assert_msg(took < 300, "%s: %lld ms to refuse", hc->name, took);
+    ck_assert_msg(rss1 - rss0 < 64, "%s: peak memory grew by %ld MB",
+		  hc->name, rss1 - rss0);
+
+    /*
+     * The connection was dropped: the next request, once the store
+     * tries again, opens a new one, and a sane server is read as ever.
+     */
+    for (n = 0; n < 20 && cm_store_ping(st, err, sizeof(err)) != 0; n++)
+	sleep_ms(50);
+    ck_assert_msg(n < 20, "%s: no recovery: %s", hc->name, err);
+    ck_assert_int_eq(__atomic_load_n(&h.accepted, __ATOMIC_SEQ_CST), 2);
+    cm_store_destroy(st);
+    hostile_stop(&h);
+    free(big);
+}
+END_TEST
+
+/* bound_reader - a hiredis reader as every connection has it */
+
+static redisReader *bound_reader(void)
+{
+    redisReader *r = redisReaderCreate();
+
+    ck_assert(r != 0);
+    cm_redis_reader_bound(r);
+    return (r);
+}
+
+/* feed_times - feed the same bytes n times */
+
+static void feed_times(redisReader *r, const char *s, long n)
+{
+    size_t  len = strlen(s);
+    char   *buf;
+    long    i, chunk = 4096;
+
+    ck_assert((buf = malloc(len * chunk)) != 0);
+    for (i = 0; i < chunk; i++)
+	memcpy(buf + i * len, s, len);
+    for (i = 0; i < n; i += chunk)
+	ck_assert(redisReaderFeed(r, buf, len * (n - i < chunk ?
+						 n - i : chunk)) == REDIS_OK);
+    free(buf);
+}
+
+START_TEST(test_reply_bounds)
+{
+    redisReader *r;
+    redisReply *reply;
+    void   *out;
+    long    i;
+
+    /* Replies as Redis gives them come out as hiredis builds them. */
+    r = bound_reader();
+    feed_times(r, "*3\r\n$5\r\nhello\r\n*2\r\n:42\r\n$-1\r\n+OK\r\n", 1);
+    ck_assert(redisReaderGetReply(r, &out) == REDIS_OK && out != 0);
+    reply = out;
+    ck_assert_int_eq(reply->type, REDIS_REPLY_ARRAY);
+    ck_assert_uint_eq(reply->elements, 3);
+    ck_assert_str_eq(reply->element[0]->str, "hello");
+    ck_assert_uint_eq(reply->element[1]->elements, 2);
+    ck_assert_int_eq(reply->element[1]->element[0]->integer, 42);
+    ck_assert_int_eq(reply->element[1]->element[1]->type, REDIS_REPLY_NIL);
+    ck_assert_int_eq(reply->element[2]->type, REDIS_REPLY_STATUS);
+    ck_assert_str_eq(reply->element[2]->str, "OK");
+    freeReplyObject(reply);
+
+    /* An array of 1,000 elements, grown as they arrive. */
+    feed_times(r, "*1000\r\n", 1);
+    feed_times(r, "$3\r\nabc\r\n", 1000);
+    ck_assert(redisReaderGetReply(r, &out) == REDIS_OK && out != 0);
+    reply = out;
+    ck_assert_uint_eq(reply->elements, 1000);
+    for (i = 0; i < 1000; i++)
+	ck_assert_str_eq(reply->element[i]->str, "abc");
+    freeReplyObject(reply);
+    redisReaderFree(r);
+
+    /* More objects in one reply than CM_REDIS_REPLY_OBJECTS. */
+    r = bound_reader();
+    feed_times(r, "*3\r\n", 1);
+    for (i = 0; i < 3; i++) {
+	feed_times(r, "*1048576\r\n", 1);
+	feed_times(r, ":1\r\n", 1048576);
+    }
+    ck_assert(redisReaderGetReply(r, &out) == REDIS_ERR && out == 0);
+    ck_assert_int_eq(r->err, REDIS_ERR_PROTOCOL);
+    ck_assert_str_eq(r->errstr,
+		     "reply refused: reply of 2097153 objects (at most 2097152)");
+    redisReaderFree(r);
+
+    /* More string bytes in one reply than CM_REDIS_REPLY_BYTES. */
+    r = bound_reader();
+    feed_times(r, "*40\r\n", 1);
+    for (i = 0; i < 40; i++) {
+	feed_times(r, "$1048576\r\n", 1);
+	feed_times(r, "y", 1048576);
+	feed_times(r, "\r\n", 1);
+	if (redisReaderGetReply(r, &out) != REDIS_OK)
+	    break;
+    }
+    ck_assert_int_eq(i, 32);
+    ck_assert_str_eq(r->errstr, "reply refused: reply of 34603008 string "
+		     "bytes (at most 33554432)");
+    /* An erring reader takes no more input. */
+    ck_assert(redisReaderFeed(r, "+OK\r\n", 5) == REDIS_ERR);
+    redisReaderFree(r);
+
+    /* A refused array at the top: nothing comes out, nothing leaks. */
+    r = bound_reader();
+    feed_times(r, "*2147483647\r\n:1\r\n*3\r\n$1\r\nx\r\n", 1);
+    ck_assert(redisReaderGetReply(r, &out) == REDIS_ERR && out == 0);
+    ck_assert_str_eq(r->errstr, "reply refused: array of 2147483647 "
+		     "elements (at most 1048576)");
+    redisReaderFree(r);
+
+    /* A refused string inside an array that is complete otherwise. */
+    r = bound_reader();
+    feed_times(r, "*2\r\n:7\r\n$1048577\r\n", 1);
+    feed_times(r, "z", 1048577);
+    feed_times(r, "\r\n", 1);
+    ck_assert(redisReaderGetReply(r, &out) == REDIS_ERR && out == 0);
+    ck_assert_str_eq(r->errstr, "reply refused: string of 1048577 bytes "
+		     "(at most 1048576)");
+    redisReaderFree(r);
+}
+END_TEST
+
 /* store_suite - all of the above */
 
 static Suite *store_suite(void)
@@ -1774,6 +2107,12 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_cache_redis_gone);
     tcase_add_test(tc, test_batch_threads);
     tcase_add_test(tc, test_batch_timeout);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("hostile replies");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_hostile_reply, 0, HOSTILE_CASES);
+    tcase_add_test(tc, test_reply_bounds);
     suite_add_tcase(s, tc);
     return (s);
 }

@@ -198,6 +198,16 @@ START_TEST(test_format)
 }
 END_TEST
 
+START_TEST(test_future_tolerance)
+{
+    /*
+     * DESIGN.md section 3 fixes the clock skew that writers and the
+     * policy (row 16a) tolerate; the man pages say 300 s too.
+     */
+    ck_assert_int_eq(CM_TIME_FUTURE_MAX, 300);
+}
+END_TEST
+
 /* timeparse_suite - collect the test cases */
 
 static Suite *timeparse_suite(void)
@@ -220,6 +230,7 @@ static Suite *timeparse_suite(void)
 
     tc = tcase_create("format");
     tcase_add_test(tc, test_format);
+    tcase_add_test(tc, test_future_tolerance);
     suite_add_tcase(s, tc);
     return (s);
 }

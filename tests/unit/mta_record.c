@@ -7,11 +7,21 @@
 
 #include "mta_record.h"
 
+/* failing - count one call of op; should it fail? */
+
+static int failing(mta_record *m, int op)
+{
+    m->calls[op]++;
+    return (m->fail_at[op] > 0 && m->calls[op] >= m->fail_at[op]);
+}
+
 static int rec_setreply(void *mta, const char *rcode, const char *xcode,
 			        const char *text)
 {
     mta_record *m = mta;
 
+    if (failing(m, MTA_SETREPLY))
+	return (-1);
     (void) snprintf(m->rcode, sizeof(m->rcode), "%s", rcode);
     (void) snprintf(m->xcode, sizeof(m->xcode), "%s", xcode);
     (void) snprintf(m->text, sizeof(m->text), "%s", text);
@@ -22,7 +32,7 @@ static int rec_delrcpt(void *mta, const char *rcpt)
 {
     mta_record *m = mta;
 
-    if (m->ndeleted >= MTA_RECORD_MAX)
+    if (failing(m, MTA_DELRCPT) || m->ndeleted >= MTA_RECORD_MAX)
 	return (-1);
     m->deleted[m->ndeleted++] = strdup(rcpt);
     return (0);
@@ -33,7 +43,7 @@ static int rec_addheader(void *mta, const char *name, const char *value)
     mta_record *m = mta;
     char    buf[2048];
 
-    if (m->nheaders >= MTA_RECORD_MAX)
+    if (failing(m, MTA_ADDHEADER) || m->nheaders >= MTA_RECORD_MAX)
 	return (-1);
     (void) snprintf(buf, sizeof(buf), "%s: %s", name, value);
     m->headers[m->nheaders++] = strdup(buf);
@@ -44,6 +54,8 @@ static int rec_quarantine(void *mta, const char *reason)
 {
     mta_record *m = mta;
 
+    if (failing(m, MTA_QUARANTINE))
+	return (-1);
     (void) snprintf(m->quarantine, sizeof(m->quarantine), "%s", reason);
     return (0);
 }

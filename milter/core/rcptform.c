@@ -1,0 +1,197 @@
+/*++
+/* NAME
+/*	rcptform 3
+/* SUMMARY
+/*	can a recipient be removed with certainty
+/* SYNOPSIS
+/*	#include "rcptform.h"
+/*
+/*	cm_rcptform cm_rcptform_check(raw, len)
+/*	const char *raw;
+/*	size_t	len;
+/*
+/*	const char *cm_rcptform_strerror(form)
+/*	cm_rcptform form;
+/* DESCRIPTION
+/*	A milter removes a recipient (smfi_delrcpt) by naming it, and
+/*	the MTA removes the recipients it stored under that name. It
+/*	does not say whether anything matched. The name must therefore
+/*	be the one the MTA stored, and MTAs rewrite what a client sent
+/*	before they store it: Postfix drops a source route and a
+/*	trailing dot in the domain, takes quotes apart, and whatever
+/*	our copy of an over-long argument lost is lost. A deletion that
+/*	matches nothing delivers the message to someone who was denied
+/*	(DESIGN.md section 6).
+/*
+/*	cm_rcptform_check() looks at the len bytes of a RCPT argument
+/*	at raw, as the MTA passed it to the milter, and says whether it
+/*	has the one form that no MTA rewrites: CM_RCPTFORM_PLAIN is
+/*	local@domain, with or without one surrounding pair of angle
+/*	brackets, where
+/* .IP \(bu
+/*	the local part is an ASCII dot-atom (RFC 5322 atext without
+/*	"%" and "!", which some MTAs still treat as routing) of at most
+/*	64 bytes;
+/* .IP \(bu
+/*	the domain is a dot-separated sequence of labels of ASCII
+/*	letters, digits and "-", without a trailing dot;
+/* .IP \(bu
+/*	the address has at most 254 bytes (RFC 5321: a path of 256
+/*	with its brackets), and nothing else: no white space, no
+/*	control bytes, no comments, no other "<", ">" or "@".
+/* .PP
+/*	For such a recipient, the raw argument as received (brackets
+/*	and case as the client sent them) is the name to give
+/*	smfi_delrcpt: Postfix and sendmail both parse it as they parsed
+/*	the RCPT command, and find the same address. Everything else is
+/*	reported with the first thing found that makes a deletion
+/*	uncertain; the caller must then not strip the recipient but
+/*	refuse or defer the whole message.
+/*
+/*	The rule is deliberately narrower than what Postfix happens to
+/*	handle today (a quoted local part may match after Postfix
+/*	unquotes both sides): certainty, not a guess about one MTA's
+/*	version, decides whether a denied person can receive mail.
+/*
+/*	cm_rcptform_strerror() returns a short text for a result,
+/*	suitable for a log line.
+/* DIAGNOSTICS
+/*	None.
+/*--*/
+
+/* System library. */
+
+#include <string.h>
+
+/* Application-specific. */
+
+#include "rcptform.h"
+
+/* is_atext - an RFC 5322 atext byte that no MTA treats as routing */
+
+static int is_atext(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	|| (c >= '0' && c <= '9'))
+	return (1);
+    /* RFC 5322 atext, less '!' and '%' (bang paths, the percent hack). */
+    return (c != 0 && strchr("#$&'*+-/=?^_`{|}~", c) != 0);
+}
+
+/* is_label_char - a byte of a domain label */
+
+static int is_label_char(unsigned char c)
+{
+    return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	    || (c >= '0' && c <= '9') || c == '-');
+}
+
+/* dot_atom - are len bytes a dot-atom made of ok() bytes */
+
+static int dot_atom(const unsigned char *s, size_t len, int (*ok) (unsigned char))
+{
+    size_t  i;
+
+    if (len == 0 || s[0] == '.' || s[len - 1] == '.')
+	return (0);
+    for (i = 0; i < len; i++) {
+	if (s[i] == '.') {
+	    if (s[i - 1] == '.')
+		return (0);
+	} else if (!ok(s[i])) {
+	    return (0);
+	}
+    }
+    return (1);
+}
+
+/* cm_rcptform_check - is this a form every MTA stores as it came */
+
+cm_rcptform cm_rcptform_check(const char *raw, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) raw;
+    const unsigned char *at = 0;
+    size_t  i;
+    size_t  ats = 0;
+    size_t  local_len;
+
+    if (len == 0)
+	return (CM_RCPTFORM_EMPTY);
+    for (i = 0; i < len; i++)
+	if (s[i] <= ' ' || s[i] == 0x7f)
+	    return (CM_RCPTFORM_SPACE);
+
+    /* One pair of brackets around the address, or none at all. */
+    if (s[0] == '<') {
+	if (len < 2 || s[len - 1] != '>')
+	    return (CM_RCPTFORM_BRACKETS);
+	s++;
+	len -= 2;
+    }
+    for (i = 0; i < len; i++)
+	if (s[i] == '<' || s[i] == '>')
+	    return (CM_RCPTFORM_BRACKETS);
+    if (len == 0)
+	return (CM_RCPTFORM_EMPTY);
+    if (len > CM_RCPTFORM_ADDR_MAX)
+	return (CM_RCPTFORM_TOO_LONG);
+
+    /* What MTAs rewrite, most telling first. */
+    if (s[0] == '@')
+	return (CM_RCPTFORM_ROUTE);
+    for (i = 0; i < len; i++)
+	if (s[i] == '"' || s[i] == '\\')
+	    return (CM_RCPTFORM_QUOTED);
+    for (i = 0; i < len; i++)
+	if (s[i] >= 0x80)
+	    return (CM_RCPTFORM_8BIT);
+    for (i = 0; i < len; i++) {
+	if (s[i] == '%' || s[i] == '!')
+	    return (CM_RCPTFORM_HACK);
+	if (s[i] == '@') {
+	    ats++;
+	    at = s + i;
+	}
+    }
+    if (ats > 1)
+	return (CM_RCPTFORM_HACK);
+    if (at == 0)
+	return (CM_RCPTFORM_NO_DOMAIN);
+    local_len = at - s;
+    if (at[1] == '[')
+	return (CM_RCPTFORM_LITERAL);
+    if (s[len - 1] == '.')
+	return (CM_RCPTFORM_TRAILING_DOT);
+    if (!dot_atom(s, local_len, is_atext)
+	|| !dot_atom(at + 1, len - local_len - 1, is_label_char))
+	return (CM_RCPTFORM_SYNTAX);
+    if (local_len > CM_RCPTFORM_LOCAL_MAX)
+	return (CM_RCPTFORM_TOO_LONG);
+    return (CM_RCPTFORM_PLAIN);
+}
+
+/* cm_rcptform_strerror - what makes a deletion uncertain */
+
+const char *cm_rcptform_strerror(cm_rcptform form)
+{
+    /* The order must match enum cm_rcptform in rcptform.h. */
+    static const char *const text[] = {
+	"plain address",
+	"empty address",
+	"white space or control character",
+	"stray angle bracket",
+	"source route",
+	"quoted local part",
+	"% or ! routing",
+	"no domain",
+	"address literal",
+	"trailing dot in the domain",
+	"non-ASCII address",
+	"not a plain local@domain",
+	"longer than RFC 5321 allows",
+    };
+
+    if ((unsigned) form >= sizeof(text) / sizeof(text[0]))
+	return ("unknown form");
+    return (text[form]);
+}

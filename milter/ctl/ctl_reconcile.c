@@ -1,0 +1,754 @@
+/*++
+/* NAME
+/*	ctl_reconcile 3
+/* SUMMARY
+/*	consentctl reconcile: the audit trail against the MTA's deliveries
+/* SYNOPSIS
+/*	#include "ctl.h"
+/*
+/*	int	ctl_reconcile(c, argc, argv)
+/*	ctl	*c;
+/*	int	argc;
+/*	char	**argv;
+/* DESCRIPTION
+/*	consentctl reconcile --maillog FILE... [--audit-log FILE...]
+/*		[--since TIME] [--json]
+/*
+/*	The promise of the milter is that a denied recipient is never
+/*	delivered. Our own audit trail cannot prove that: only the MTA
+/*	knows what it delivered. This verb reads the MTA's delivery log
+/*	(Postfix and sendmail lines, see maillog.c; plain, rotated or
+/*	gzip-compressed, in any order) and the audit trail (the given
+/*	files, else AuditLog and its rotated siblings, see
+/*	ctl_auditlog.c), and lists every delivery of a message that has
+/*	audit records (same queue id) to a recipient without an "allow"
+/*	record for that message.
+/*
+/*	Recipients compare in the normalised form (DESIGN.md section 2),
+/*	and through the record id when the trail is pseudonymised
+/*	(rcpt_id; AddressKeyFile must then be the key it was written
+/*	with). A delivery matches a record for its to= address or for its
+/*	original recipient (Postfix orig_to=, sendmail ctladdr= of a
+/*	local user): the milter saw the recipient before any rewriting.
+/*	Postfix stores a recipient without the source route or trailing
+/*	dot that the client sent (and the milter saw): a record for such a
+/*	form counts for the stored one, and a finding without a record of
+/*	its own shows it ("no record; for "bob@example.org." the trail
+/*	says deny ...").
+/*
+/*	When a recipient of a message has several records (a correcting
+/*	"action-failed" record, a retry under the same queue id), the
+/*	latest decides; at the same millisecond, the one that is not
+/*	"allow".
+/*
+/*	Deliveries of messages without audit records are ordinary mail:
+/*	counted, never findings. Queue ids are matched as they are:
+/*	Postfix's short ids can come back after months, so keep the
+/*	audit and mail logs that are compared to the same period (or use
+/*	enable_long_queue_ids).
+/*
+/*	--since TIME (RFC 3339, a date YYYY-MM-DD, Unix seconds, or Nd,
+/*	Nh, Nm ago) drops deliveries logged before TIME; the whole
+/*	audit trail is still read, since a message audited earlier may
+/*	be delivered later (a released hold).
+/*
+/*	The report says which files were read, how many lines and
+/*	records, and the time span each log covers; one line per
+/*	finding (time, queue id, recipient, what the trail said: the
+/*	decision, reason, action and mode of the record, or "no record");
+/*	counts at the end. --json writes one JSON object instead (see
+/*	ctl_reconcile_report.c).
+/* DIAGNOSTICS
+/*	Exit 0: no finding; 1: findings; 64: usage; 65: a log could not
+/*	be read (each named with the reason; the report is still written
+/*	but is incomplete), or the trail is pseudonymised and no
+/*	AddressKeyFile is configured.
+/*--*/
+
+/* System library. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Utility library. */
+
+#include <zlib.h>
+
+/* Application-specific. */
+
+#include "address.h"
+#include "auditlog.h"
+#include "ctl.h"
+#include "json.h"
+#include "jsonread.h"
+#include "maillog.h"
+#include "reconcile.h"
+#include "timeparse.h"
+
+#define USAGE	"reconcile --maillog FILE... [--audit-log FILE...] " \
+		"[--since TIME] [--json]"
+
+#define READ_SIZE	(1024 * 1024)	/* also the longest maillog line */
+
+/* oom - give up: there is nothing sensible left to do */
+
+static void oom(recon *r)
+{
+    ctl_error(r->c, "out of memory");
+    exit(CTL_EX_SOFTWARE);
+}
+
+/* xrealloc - grow an array or exit */
+
+static void *xrealloc(recon *r, void *p, size_t n, size_t size)
+{
+    if (n != 0 && SIZE_MAX / n < size)
+	oom(r);
+    if ((p = realloc(p, n * size)) == 0)
+	oom(r);
+    return (p);
+}
+
+/* save - copy bytes into the arena, NUL-terminated */
+
+static const char *save(recon *r, const char *s, size_t len)
+{
+    arena  *a = r->arena;
+    size_t  size;
+    char   *p;
+
+    if (a == 0 || a->size - a->used < len + 1) {
+	size = len + 1 > 1024 * 1024 ? len + 1 : 1024 * 1024;
+	if ((a = malloc(sizeof(*a) + size)) == 0)
+	    oom(r);
+	a->next = r->arena;
+	a->used = 0;
+	a->size = size;
+	r->arena = a;
+    }
+    p = a->data + a->used;
+    memcpy(p, s, len);
+    p[len] = 0;
+    a->used += len + 1;
+    return (p);
+}
+
+/* hash - FNV-1a */
+
+static uint32_t hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+
+    while (len-- > 0)
+	h = (h ^ (unsigned char) *s++) * 16777619u;
+    return (h);
+}
+
+/* tab_slot - the slot of a key, or the empty slot where it would go */
+
+static slot *tab_slot(strtab *t, const char *k, size_t len, uint32_t h)
+{
+    size_t  i;
+    slot   *s;
+
+    for (i = h & (t->size - 1);; i = (i + 1) & (t->size - 1)) {
+	s = t->slot + i;
+	if (s->key == 0 || (s->hash == h && s->len == len
+			    && memcmp(s->key, k, len) == 0))
+	    return (s);
+    }
+}
+
+/* tab_get - the value of a key, or -1 */
+
+static long tab_get(strtab *t, const char *k, size_t len)
+{
+    slot   *s;
+
+    if (t->size == 0)
+	return (-1);
+    s = tab_slot(t, k, len, hash(k, len));
+    return (s->key ? s->val : -1);
+}
+
+/* tab_put - the slot of a key, added (value -1) when new */
+
+static slot *tab_put(recon *r, strtab *t, const char *k, size_t len)
+{
+    uint32_t h = hash(k, len);
+    slot   *s, *old = t->slot;
+    size_t  i, oldsize = t->size;
+
+    if (len > UINT32_MAX)
+	oom(r);
+    if ((t->used + 1) * 2 > t->size) {		/* at most half full */
+	t->size = t->size ? t->size * 2 : 1024;
+	if ((t->slot = calloc(t->size, sizeof(*t->slot))) == 0)
+	    oom(r);
+	for (i = 0; i < oldsize; i++)
+	    if (old[i].key)
+		*tab_slot(t, old[i].key, old[i].len, old[i].hash) = old[i];
+	free(old);
+    }
+    if ((s = tab_slot(t, k, len, h))->key == 0) {
+	s->key = save(r, k, len);
+	s->len = (uint32_t) len;
+	s->hash = h;
+	s->val = -1;
+	t->used++;
+    }
+    return (s);
+}
+
+/* intern - one copy of each field value */
+
+static const char *intern(recon *r, const char *s, size_t len)
+{
+    return (s ? tab_put(r, &r->strings, s, len)->key : 0);
+}
+
+/* member - a string member with its length; NULL when absent */
+
+static const char *member(const cm_jobject *obj, const char *key, size_t *len)
+{
+    const cm_jmember *m = cm_jobject_get(obj, key);
+
+    if (m == 0 || m->type != CM_JTYPE_STRING)
+	return (0);
+    *len = m->val_len;
+    return (m->val);
+}
+
+/* span - a time into the first/last pair */
+
+static void span(long long t, long long *first, long long *last)
+{
+    if (*first < 0 || t < *first)
+	*first = t;
+    if (*last < 0 || t > *last)
+	*last = t;
+}
+
+/* audit_file - the audit file of this name, added when new */
+
+static fileinfo *audit_file(recon *r, const char *name, size_t len)
+{
+    size_t  i;
+
+    /* Records come file by file: the last one nearly always matches. */
+    for (i = r->nafiles; i-- > 0;)
+	if (strlen(r->afiles[i].name) == len
+	    && memcmp(r->afiles[i].name, name, len) == 0)
+	    return (r->afiles + i);
+    if (r->nafiles == r->aafiles) {
+	r->aafiles = r->aafiles ? r->aafiles * 2 : 8;
+	r->afiles = xrealloc(r, r->afiles, r->aafiles, sizeof(*r->afiles));
+    }
+    r->afiles[r->nafiles].name = save(r, name, len);
+    r->afiles[r->nafiles].count = 0;
+    return (r->afiles + r->nafiles++);
+}
+
+/* rcpt_key - "qid \1 kind addr" in r->key */
+
+static void rcpt_key(recon *r, const char *qid, size_t qlen, char kind,
+		             const char *addr, size_t alen)
+{
+    cm_buf_reset(&r->key);
+    cm_buf_add(&r->key, qid, qlen);
+    cm_buf_addc(&r->key, '\1');
+    cm_buf_addc(&r->key, kind);
+    cm_buf_add(&r->key, addr, alen);
+}
+
+/* stored_form - the form in which an MTA may store a recipient */
+
+static size_t stored_form(const char *addr, size_t len, const char **out)
+{
+    const char *colon;
+
+    /*
+     * Postfix drops a source route (@relay:user@domain) and a trailing
+     * dot of the domain; the milter saw, and the trail holds, what the
+     * client sent. Such a record explains a delivery that has no record
+     * of its own: the report shows it.
+     */
+    *out = addr;
+    if (len > 0 && addr[0] == '@' && (colon = memchr(addr, ':', len)) != 0) {
+	len -= colon + 1 - addr;
+	*out = colon + 1;
+    }
+    while (len > 0 && (*out)[len - 1] == '.')
+	len--;
+    return (len);
+}
+
+/* audit_record - remember one audit line */
+
+static void audit_record(void *arg, const cm_jobject *obj, const char *where)
+{
+    recon  *r = arg;
+    const char *qid, *rcpt, *s, *colon;
+    size_t  qlen, rlen, len = 0;
+    char    norm[CM_ID_SIZE];
+    char    kind = 'a';
+    long long ms;
+    arec    a;
+    slot   *sl;
+    arec   *old;
+
+    if ((colon = strrchr(where, ':')) == 0)
+	colon = where + strlen(where);
+    audit_file(r, where, colon - where)->count++;
+    r->a_records++;
+    memset(&a, 0, sizeof(a));
+    a.ms = -1;
+    if (ctl_audit_time(cm_jobject_string(obj, "time"), &ms) == 0) {
+	a.ms = ms;
+	span(ms / 1000, &r->a_first, &r->a_last);
+    }
+    if ((qid = member(obj, "qid", &qlen)) == 0 || qlen == 0) {
+	r->a_noqid++;				/* refused before a queue id */
+	return;
+    }
+    tab_put(r, &r->qids, qid, qlen)->val = 1;
+
+    /* The recipient: normalised again (old trails), or its record id. */
+    if ((rcpt = member(obj, "rcpt", &rlen)) != 0) {
+	if (cm_addr_normalise(rcpt, rlen, norm, sizeof(norm)) == CM_ADDR_OK) {
+	    rcpt = norm;
+	    rlen = strlen(norm);
+	}
+    } else if ((rcpt = member(obj, "rcpt_id", &rlen)) != 0) {
+	kind = 'i';
+	r->a_pseudo++;
+    } else {
+	return;					/* a MAIL-stage line */
+    }
+    s = member(obj, "decision", &len);
+    a.decision = intern(r, s, len);
+    a.allow = s != 0 && len == 5 && memcmp(s, "allow", 5) == 0;
+    s = member(obj, "reason", &len);
+    a.reason = intern(r, s, len);
+    s = member(obj, "action", &len);
+    a.action = intern(r, s, len);
+    s = member(obj, "mode", &len);
+    a.mode = intern(r, s, len);
+    s = member(obj, "campaign", &len);
+    a.campaign = intern(r, s, len);
+
+    /* The latest record decides; at the same time, the refusal. */
+    rcpt_key(r, qid, qlen, kind, rcpt, rlen);
+    sl = tab_put(r, &r->rcpts, r->key.data, r->key.len);
+    if (sl->val >= 0) {
+	old = r->recs + sl->val;
+	if (a.ms < old->ms || (a.ms == old->ms && a.allow))
+	    return;
+	a.form = old->form;
+	*old = a;
+	return;
+    }
+    if (r->nrecs == r->arecs) {
+	r->arecs = r->arecs ? r->arecs * 2 : 1024;
+	r->recs = xrealloc(r, r->recs, r->arecs, sizeof(*r->recs));
+    }
+    sl->val = (long) r->nrecs;
+    if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
+	a.form = save(r, rcpt, rlen);
+	rcpt_key(r, qid, qlen, 'f', s, len);
+	tab_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
+    }
+    r->recs[r->nrecs++] = a;
+}
+
+/* lookup - the record of one logged address in a message, or -1 */
+
+static long lookup(recon *r, const char *qid, size_t qlen,
+		           const cm_ml_span *addr)
+{
+    char    norm[CM_ID_SIZE];
+    char    id[CM_ID_SIZE];
+    long    v;
+
+    if (addr->len == 0
+	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
+	return (-1);
+    rcpt_key(r, qid, qlen, 'a', norm, strlen(norm));
+    if ((v = tab_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
+	return (v);
+    cm_addr_record_id(r->c->key, norm, strlen(norm), id, sizeof(id));
+    rcpt_key(r, qid, qlen, 'i', id, strlen(id));
+    return (tab_get(&r->rcpts, r->key.data, r->key.len));
+}
+
+/* near - a record of the message for another form of the address */
+
+static long near(recon *r, const char *qid, size_t qlen,
+		         const cm_ml_span *addr)
+{
+    char    norm[CM_ID_SIZE];
+
+    if (addr->len == 0
+	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
+	return (-1);
+    rcpt_key(r, qid, qlen, 'f', norm, strlen(norm));
+    return (tab_get(&r->rcpts, r->key.data, r->key.len));
+}
+
+/* safe - logged bytes as printable text, saved */
+
+static const char *safe(recon *r, const cm_ml_span *s)
+{
+    cm_buf  b = CM_BUF_INIT;
+    const char *p;
+
+    cm_buf_add_text(&b, s->ptr, s->len);
+    p = save(r, cm_buf_str(&b), b.len);
+    cm_buf_free(&b);
+    return (p);
+}
+
+/* delivery - check one delivered recipient */
+
+static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
+		             const char *file, long long lineno)
+{
+    const char *qid = ml->qid.ptr;
+    size_t  qlen = ml->qid.len;
+    long    a, o = -1, n = -1;
+    finding *f;
+    slot   *sl;
+    char    where[64];
+
+    r->deliveries++;
+    if (tab_get(&r->qids, qid, qlen) < 0) {
+	r->ordinary++;
+	return;
+    }
+    r->audited++;
+    a = lookup(r, qid, qlen, &rc->addr);
+    if (rc->orig.len > 0)
+	o = lookup(r, qid, qlen, &rc->orig);
+    /* The same mailbox, as the client wrote it (stored_form()). */
+    if (a < 0 && o < 0)
+	n = near(r, qid, qlen, &rc->addr);
+    if ((a >= 0 && r->recs[a].allow) || (o >= 0 && r->recs[o].allow)
+	|| (n >= 0 && r->recs[n].allow)) {
+	r->allowed++;
+	return;
+    }
+
+    /* One finding per recipient of a message, however often logged. */
+    rcpt_key(r, qid, qlen, 'a', rc->addr.ptr, rc->addr.len);
+    if ((sl = tab_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
+	return;
+    sl->val = 1;
+    if (r->nfinds == r->afinds) {
+	r->afinds = r->afinds ? r->afinds * 2 : 64;
+	r->finds = xrealloc(r, r->finds, r->afinds, sizeof(*r->finds));
+    }
+    f = r->finds + r->nfinds++;
+    f->time = ml->time;
+    f->qid = save(r, qid, qlen);
+    f->rcpt = safe(r, &rc->addr);
+    f->orig = rc->orig.len ? safe(r, &rc->orig) : 0;
+    f->rec = o >= 0 ? o : a >= 0 ? a : n;
+    f->near = (a < 0 && o < 0 && n >= 0);
+    snprintf(where, sizeof(where), ":%lld", lineno);
+    cm_buf_reset(&r->key);
+    cm_buf_adds(&r->key, file);
+    cm_buf_adds(&r->key, where);
+    f->where = save(r, r->key.data, r->key.len);
+}
+
+/* line - one maillog line */
+
+static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
+		         cm_ml_line *ml, const char *file, long long lineno)
+{
+    cm_ml_kind kind;
+    size_t  i;
+
+    r->m_lines++;
+    if (len > 0 && text[len - 1] == '\r')
+	len--;
+    switch (kind = cm_ml_parse(text, len, clk, ml)) {
+    case CM_ML_GARBAGE:
+	r->garbage++;
+	return;
+    case CM_ML_BROKEN:
+	if (r->broken++ < 5)
+	    ctl_error(r->c, "warning: %s:%lld: delivery line cut short or "
+		      "malformed: not counted", file, lineno);
+	break;
+    case CM_ML_NOT_SENT:
+	r->not_sent++;
+	break;
+    default:
+	break;
+    }
+    span(ml->time, &r->m_first, &r->m_last);
+    if (kind != CM_ML_SENT)
+	return;
+    if (ml->truncated && r->truncated++ < 5)
+	ctl_error(r->c, "warning: %s:%lld: more than %d recipients in one "
+		  "line: the rest not checked", file, lineno, CM_ML_RCPT_MAX);
+    if (r->since >= 0 && ml->time < r->since) {
+	r->before_since += ml->nrcpt;
+	return;
+    }
+    for (i = 0; i < ml->nrcpt; i++)
+	delivery(r, ml, ml->rcpt + i, file, lineno);
+}
+
+/* read_maillog - every line of one maillog, plain or gzip */
+
+static void read_maillog(recon *r, const char *path, char *buf,
+			         cm_ml_line *ml)
+{
+    struct stat st;
+    cm_ml_clock clk;
+    gzFile  gz;
+    size_t  have = 0, pos, n;
+    long long lineno = 0;
+    const char *nl, *msg, *colon;
+    int     got = 1, errnum, skipping = 0, fd;
+
+    /* The file's age dates its syslog time stamps (maillog.c). */
+    fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)
+	|| (gz = gzdopen(fd, "rb")) == 0) {
+	ctl_error(r->c, "%s: %s", path, fd < 0 ? strerror(errno) :
+		  S_ISDIR(st.st_mode) ? "is a directory" : "cannot read");
+	if (fd >= 0)
+	    (void) close(fd);
+	r->unreadable++;
+	return;
+    }
+    cm_ml_clock_init(&clk, S_ISREG(st.st_mode) && strcmp(path, "-") != 0 ?
+		     (long long) st.st_mtime : (long long) time(0));
+    (void) gzbuffer(gz, 256 * 1024);
+    if (r->nmfiles == r->amfiles) {
+	r->amfiles = r->amfiles ? r->amfiles * 2 : 8;
+	r->mfiles = xrealloc(r, r->mfiles, r->amfiles, sizeof(*r->mfiles));
+    }
+    r->mfiles[r->nmfiles].name = path;
+    r->mfiles[r->nmfiles++].count = 0;
+
+    while (got > 0) {
+	got = gzread(gz, buf + have, READ_SIZE - have);
+	if (got > 0)
+	    have += got;
+	for (pos = 0; pos < have; pos = nl - buf + 1) {
+	    if ((nl = memchr(buf + pos, '\n', have - pos)) == 0)
+		break;
+	    lineno++;
+	    if (!skipping)
+		line(r, buf + pos, nl - buf - pos, &clk, ml, path, lineno);
+	    else
+		r->m_lines++;
+	    skipping = 0;
+	}
+	n = have - pos;
+	if (got <= 0 && n > 0 && !skipping) {	/* no newline at the end */
+	    lineno++;
+	    line(r, buf + pos, n, &clk, ml, path, lineno);
+	    n = 0;
+	} else if (n == READ_SIZE) {		/* a line longer than that */
+	    if (!skipping && r->broken++ < 5)
+		ctl_error(r->c, "warning: %s:%lld: line longer than %d "
+			  "bytes: skipped", path, lineno + 1, READ_SIZE);
+	    skipping = 1;
+	    n = 0;
+	}
+	memmove(buf, buf + pos, n);
+	have = n;
+    }
+    r->mfiles[r->nmfiles - 1].count = lineno;
+    msg = gzerror(gz, &errnum);
+    if (errnum != Z_OK && errnum != Z_STREAM_END) {
+	/* zlib's text may start with its name for the file. */
+	if ((colon = strrchr(msg, ':')) != 0 && colon[1] == ' ')
+	    msg = colon + 2;
+	ctl_error(r->c, "%s: %s", path, errnum == Z_ERRNO ? strerror(errno)
+		  : msg);
+	r->unreadable++;
+    }
+    (void) gzclose(gz);
+}
+
+/* parse_since - RFC 3339, a date, Unix seconds, or Nd/Nh/Nm ago */
+
+static int parse_since(const char *s, long long *out)
+{
+    char    buf[32];
+    char   *end;
+    long long n;
+
+    if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+	snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+	return (cm_time_parse(buf, out));
+    }
+    if (cm_time_parse(s, out) == 0)
+	return (0);
+    errno = 0;
+    n = strtoll(s, &end, 10);
+    if (errno || end == s || *s < '0' || *s > '9' || end[0] == 0 || end[1] != 0
+	|| n > 100LL * 366 * 86400)
+	return (-1);
+    switch (*end) {
+    case 'd':
+	n *= 86400;
+	break;
+    case 'h':
+	n *= 3600;
+	break;
+    case 'm':
+	n *= 60;
+	break;
+    default:
+	return (-1);
+    }
+    *out = (long long) time(0) - n;
+    return (0);
+}
+
+/* by_time - findings in time order, then by queue id and recipient */
+
+static int by_time(const void *a, const void *b)
+{
+    const finding *x = a, *y = b;
+    int     d;
+
+    if (x->time != y->time)
+	return (x->time < y->time ? -1 : 1);
+    if ((d = strcmp(x->qid, y->qid)) != 0)
+	return (d);
+    return (strcmp(x->rcpt, y->rcpt));
+}
+
+/* ctl_reconcile - the verb */
+
+int     ctl_reconcile(ctl *c, int argc, char **argv)
+{
+    recon   r;
+    char  **mlogs, **alogs, **list = 0;
+    int     nm = 0, na = 0, *np = 0, json = 0, i, status;
+    const char *since = 0;
+    char   *buf;
+    cm_ml_line *ml;
+    cm_buf  out = CM_BUF_INIT;
+    arena  *a;
+
+    if (ctl_want_help(argc, argv)) {
+	(void) printf("usage: %s [-c config_file] %s\n", c->progname, USAGE);
+	return (CTL_EX_OK);
+    }
+    if ((mlogs = calloc(argc, sizeof(*mlogs))) == 0
+	|| (alogs = calloc(argc, sizeof(*alogs))) == 0)
+	return (CTL_EX_SOFTWARE);
+    for (i = 1; i < argc; i++) {
+	if (strcmp(argv[i], "--maillog") == 0) {
+	    list = mlogs, np = &nm;
+	} else if (strcmp(argv[i], "--audit-log") == 0) {
+	    list = alogs, np = &na;
+	} else if (strcmp(argv[i], "--json") == 0) {
+	    json = 1, list = 0;
+	} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+	    since = argv[++i], list = 0;
+	} else if (argv[i][0] == '-' && argv[i][1] != 0) {
+	    ctl_error(c, "unknown option \"%s\"", argv[i]);
+	    break;
+	} else if (list) {
+	    list[(*np)++] = argv[i];
+	} else {
+	    ctl_error(c, "unexpected argument \"%s\"", argv[i]);
+	    break;
+	}
+    }
+    memset(&r, 0, sizeof(r));
+    r.c = c;
+    r.m_first = r.m_last = r.a_first = r.a_last = r.since = -1;
+    if (i < argc || nm == 0) {
+	if (i == argc)
+	    ctl_error(c, "--maillog needs at least one file");
+	free(mlogs);
+	free(alogs);
+	return (ctl_usage(c, USAGE));
+    }
+    if (since && parse_since(since, &r.since) < 0) {
+	ctl_error(c, "--since \"%s\": not a time (RFC 3339, YYYY-MM-DD, "
+		  "Unix seconds, or Nd, Nh, Nm ago)", since);
+	free(mlogs);
+	free(alogs);
+	return (ctl_usage(c, USAGE));
+    }
+    if (na == 0 && c->cfg.audit_log == 0) {
+	ctl_error(c, "no audit log to reconcile with: AuditLog is none in %s "
+		  "and no --audit-log given", c->config_file);
+	free(mlogs);
+	free(alogs);
+	return (ctl_usage(c, USAGE));
+    }
+
+    /* The trail first (a table of it), then the maillog streams by. */
+    for (i = 0; i < na; i++)
+	(void) audit_file(&r, alogs[i], strlen(alogs[i]));
+    if (na == 0)
+	(void) audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
+    r.unreadable += ctl_audit_scan(c, alogs, na, 0, audit_record, &r);
+    if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
+	oom(&r);
+    for (i = 0; i < nm; i++)
+	read_maillog(&r, mlogs[i], buf, ml);
+    free(buf);
+    free(ml);
+
+    if (r.nfinds > 1)
+	qsort(r.finds, r.nfinds, sizeof(*r.finds), by_time);
+    if (json)
+	ctl_recon_json(&r, &out);
+    else
+	ctl_recon_text(&r, &out);
+    (void) fwrite(out.data ? out.data : "", 1, out.len, stdout);
+    (void) fflush(stdout);
+
+    if (r.a_pseudo > 0 && c->key == 0) {
+	ctl_error(c, "the audit trail is pseudonymised (%lld rcpt_id records) "
+		  "and no AddressKeyFile is configured: its recipients "
+		  "cannot be matched", r.a_pseudo);
+	r.unreadable++;
+    }
+    if (r.unreadable > 0) {
+	ctl_error(c, "%d log(s) could not be read or matched: the report is "
+		  "incomplete", r.unreadable);
+	status = CTL_EX_DATAERR;
+    } else {
+	status = r.nfinds > 0 ? CTL_EX_NO : CTL_EX_OK;
+    }
+
+    cm_buf_free(&out);
+    cm_buf_free(&r.key);
+    free(r.strings.slot);
+    free(r.qids.slot);
+    free(r.rcpts.slot);
+    free(r.found.slot);
+    free(r.recs);
+    free(r.finds);
+    free(r.mfiles);
+    free(r.afiles);
+    while ((a = r.arena) != 0) {
+	r.arena = a->next;
+	free(a);
+    }
+    free(mlogs);
+    free(alogs);
+    return (status);
+}

@@ -1,0 +1,474 @@
+/*++
+/* NAME
+/*	maillog 3
+/* SUMMARY
+/*	consentctl: the MTA's delivery log lines
+/* SYNOPSIS
+/*	#include "maillog.h"
+/*
+/*	void	cm_ml_clock_init(clk, ref)
+/*	cm_ml_clock *clk;
+/*	long long ref;
+/*
+/*	cm_ml_kind cm_ml_parse(text, len, clk, out)
+/*	const char *text;
+/*	size_t	len;
+/*	cm_ml_clock *clk;
+/*	cm_ml_line *out;
+/*
+/*	long long cm_ml_time(text, len, clk, used)
+/*	const char *text;
+/*	size_t	len;
+/*	cm_ml_clock *clk;
+/*	size_t	*used;
+/* DESCRIPTION
+/*	"consentctl reconcile" holds the audit trail against what the MTA
+/*	says it delivered. This module reads one line of the MTA's log
+/*	and says whether it records a delivery, of which queue id, to
+/*	whom. It never allocates and never looks past len (lines may
+/*	hold NUL bytes, or be cut anywhere).
+/*
+/*	Postfix: a line of a delivery agent (smtp, lmtp, local, virtual,
+/*	pipe; the last part of the syslog tag, so "postfix/smtp" and
+/*	"postfix-out/relay/smtp" alike) of the form
+/* .nf
+/*	QID: to=<addr>, [orig_to=<addr>, ]... status=sent (...)
+/* .fi
+/*	One line per recipient. The address may be quoted
+/*	(to=<"john doe"@example.org>): quotes are respected while looking
+/*	for the closing ">".
+/*
+/*	Sendmail (any tag without "/": sendmail, sm-mta, sm-msp-queue):
+/* .nf
+/*	QID: to=<a>,<b>, [ctladdr=<c> (uid/gid), ]... stat=Sent (...)
+/* .fi
+/*	One line names several recipients, separated by "," (a list too
+/*	long for syslog is split over lines ending in "[more]"); they
+/*	may be bare (to=bob@example.org) or carry a name (Bob <b@x>).
+/*	A recipient without "@" (a local user after alias expansion)
+/*	takes the ctladdr= address as its original recipient.
+/*
+/*	Lines as syslogd writes them ("STAMP host tag[pid]: message"),
+/*	and as a program sends them to /dev/log ("<PRI>STAMP tag[pid]:
+/*	message", no host), for tests that capture sendmail's log.
+/*
+/*	Time stamps: syslog's "Mmm dd hh:mm:ss" (the day padded with a
+/*	space or a zero, as Postfix's own maillog_file writes it), in the
+/*	local time zone, or RFC 3339 ("2026-12-03T05:40:01.123456+00:00",
+/*	rsyslog's high-precision format; an offset without a colon, as
+/*	journald writes it, is accepted; no offset means local time).
+/*	A syslog stamp has no year: it is taken to be the latest year
+/*	that does not put the line more than a day after clk->ref, the
+/*	time the file was last written. A file that spans a new year
+/*	thus gets both years right; a file covering more than a year
+/*	cannot be dated and is read as if it covered the last one.
+/*
+/*	cm_ml_clock_init() sets up a clock for one file whose last line
+/*	was written no later than ref (Unix seconds).
+/*
+/*	cm_ml_time() reads the time stamp at the start of a line: it
+/*	returns Unix seconds and stores in *used how many bytes it took,
+/*	or returns -1.
+/*
+/*	cm_ml_parse() classifies a line and fills *out: time (always,
+/*	when the line has one), and for CM_ML_SENT and CM_ML_NOT_SENT
+/*	also mta, qid and the recipients; the spans point into text.
+/* DIAGNOSTICS
+/*	cm_ml_parse() returns CM_ML_GARBAGE for a line without a time
+/*	stamp, CM_ML_OTHER for any other log line, CM_ML_SENT for a
+/*	delivery, CM_ML_NOT_SENT for a delivery attempt with any other
+/*	status (deferred, bounced, expired, queued), CM_ML_BROKEN for a
+/*	"QID: to=" line of a delivery agent that cannot be read to its
+/*	status (cut short, an unterminated address): the caller counts
+/*	those, so that nothing is silently ignored.
+/*--*/
+
+/* System library. */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+
+#include "maillog.h"
+#include "timeparse.h"
+
+#define DAY	86400LL
+
+/* cm_ml_clock_init - a clock for a file last written at ref */
+
+void    cm_ml_clock_init(cm_ml_clock *clk, long long ref)
+{
+    time_t  t = (time_t) ref;
+    struct tm tm;
+
+    memset(clk, 0, sizeof(*clk));
+    clk->ref = ref;
+    if (localtime_r(&t, &tm) != 0)
+	clk->ref_year = tm.tm_year + 1900;
+    else
+	clk->ref_year = 1970;
+}
+
+/* digits - n decimal digits; -1 when one is not */
+
+static int digits(const char *s, int n)
+{
+    int     v = 0;
+
+    while (n-- > 0) {
+	if (*s < '0' || *s > '9')
+	    return (-1);
+	v = v * 10 + (*s++ - '0');
+    }
+    return (v);
+}
+
+/* local_time - mktime() of a broken-down local time; -1 when invalid */
+
+static long long local_time(int year, int mon, int day, int hh, int mm,
+			            int ss)
+{
+    struct tm tm;
+    time_t  t;
+
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon;
+    tm.tm_mday = day;
+    tm.tm_hour = hh;
+    tm.tm_min = mm;
+    tm.tm_sec = ss;
+    tm.tm_isdst = -1;
+    t = mktime(&tm);
+    return (t == (time_t) -1 ? -1 : (long long) t);
+}
+
+/* syslog_time - "Mmm dd hh:mm:ss", year inferred from the clock */
+
+static long long syslog_time(const char *s, cm_ml_clock *clk)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    const char *m;
+    int     mon, day, hh, mm, ss;
+    long long t;
+
+    if ((ss = digits(s + 13, 2)) < 0 || ss > 60 || s[12] != ':')
+	return (-1);
+    /* mktime() costs a time zone lookup: once a minute of log. */
+    if (clk->have_key && memcmp(clk->key, s, 12) == 0)
+	return (clk->key_base + ss);
+    for (m = months; *m; m += 3)
+	if (memcmp(m, s, 3) == 0)
+	    break;
+    if (*m == 0 || s[3] != ' ' || s[6] != ' ' || s[9] != ':')
+	return (-1);
+    mon = (int) (m - months) / 3;
+    day = s[4] == ' ' ? digits(s + 5, 1) : digits(s + 4, 2);
+    hh = digits(s + 7, 2);
+    mm = digits(s + 10, 2);
+    if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
+	return (-1);
+    t = local_time(clk->ref_year, mon, day, hh, mm, 0);
+    if (t > clk->ref + DAY)
+	t = local_time(clk->ref_year - 1, mon, day, hh, mm, 0);
+    if (t < 0)
+	return (-1);
+    memcpy(clk->key, s, 12);
+    clk->key_base = t;
+    clk->have_key = 1;
+    return (t + ss);
+}
+
+/* iso_time - RFC 3339 with or without zone; *used gets its length */
+
+static long long iso_time(const char *s, size_t len, size_t *used)
+{
+    char    buf[64];
+    size_t  n, z;
+    long long t;
+    int     year, mon, day, hh, mm, ss;
+
+    for (n = 0; n < len && s[n] != ' ' && n < sizeof(buf) - 2; n++)
+	 /* void */ ;
+    if (n < 19 || (n < len && s[n] != ' '))
+	return (-1);
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    *used = n;
+
+    /* The zone: Z, +hh:mm, +hhmm (journald), or none (local time). */
+    for (z = 19; z < n && buf[z] != 'Z' && buf[z] != 'z' && buf[z] != '+'
+	 && buf[z] != '-'; z++)
+	 /* void */ ;
+    if (z < n) {
+	if (n - z == 5 && buf[z + 3] != ':') {
+	    memmove(buf + z + 4, buf + z + 3, 3);	/* +hhmm -> +hh:mm */
+	    buf[z + 3] = ':';
+	}
+	return (cm_time_parse(buf, &t) < 0 ? -1 : t);
+    }
+    year = digits(buf, 4);
+    mon = digits(buf + 5, 2);
+    day = digits(buf + 8, 2);
+    hh = digits(buf + 11, 2);
+    mm = digits(buf + 14, 2);
+    ss = digits(buf + 17, 2);
+    if (year < 1970 || buf[4] != '-' || buf[7] != '-' || mon < 1 || mon > 12
+	|| day < 1 || day > 31 || (buf[10] != 'T' && buf[10] != 't')
+	|| hh < 0 || hh > 23 || buf[13] != ':' || mm < 0 || mm > 59
+	|| buf[16] != ':' || ss < 0 || ss > 60)
+	return (-1);
+    return (local_time(year, mon - 1, day, hh, mm, ss));
+}
+
+/* cm_ml_time - the time stamp at the start of a line */
+
+long long cm_ml_time(const char *text, size_t len, cm_ml_clock *clk,
+		             size_t *used)
+{
+    long long t;
+
+    if (len >= 15 && text[0] >= 'A' && text[0] <= 'Z') {
+	if ((t = syslog_time(text, clk)) >= 0)
+	    *used = 15;
+	return (t);
+    }
+    if (len >= 19 && text[0] >= '0' && text[0] <= '9' && text[4] == '-')
+	return (iso_time(text, len, used));
+    return (-1);
+}
+
+/* find - memmem() within [p, end) */
+
+static const char *find(const char *p, const char *end, const char *needle)
+{
+    size_t  n = strlen(needle);
+
+    if (end - p < (long) n)
+	return (0);
+    return (memmem(p, end - p, needle, n));
+}
+
+/* angle - "<addr>" at p (quotes respected); the end, or NULL */
+
+static const char *angle(const char *p, const char *end, cm_ml_span *addr)
+{
+    int     inq = 0;
+    const char *s;
+
+    if (p >= end || *p != '<')
+	return (0);
+    for (s = ++p; p < end; p++) {
+	if (inq && *p == '\\' && p + 1 < end)
+	    p++;
+	else if (*p == '"')
+	    inq = !inq;
+	else if (!inq && *p == '>') {
+	    addr->ptr = s;
+	    addr->len = p - s;
+	    return (p + 1);
+	}
+    }
+    return (0);
+}
+
+/* status_is - does the value at p start with word, as a whole word */
+
+static int status_is(const char *p, const char *end, const char *word)
+{
+    size_t  n = strlen(word);
+
+    return ((size_t) (end - p) >= n && memcmp(p, word, n) == 0
+	    && (p + n == end || p[n] == ' ' || p[n] == ',' || p[n] == '('));
+}
+
+/* postfix_line - "to=<a>, [orig_to=<b>, ]... status=X" after "to=" */
+
+static cm_ml_kind postfix_line(const char *p, const char *end, cm_ml_line *out)
+{
+    cm_ml_rcpt *r = out->rcpt;
+    const char *st;
+
+    memset(r, 0, sizeof(*r));
+    if ((p = angle(p, end, &r->addr)) == 0)
+	return (CM_ML_BROKEN);
+    if (end - p >= 11 && memcmp(p, ", orig_to=<", 11) == 0
+	&& (p = angle(p + 10, end, &r->orig)) == 0)
+	return (CM_ML_BROKEN);
+    if ((st = find(p, end, ", status=")) == 0 || st + 9 == end)
+	return (CM_ML_BROKEN);
+    out->nrcpt = 1;
+    return (status_is(st + 9, end, "sent") ? CM_ML_SENT : CM_ML_NOT_SENT);
+}
+
+/* sm_addr - the address in one sendmail list element */
+
+static void sm_addr(const char *s, const char *e, cm_ml_span *addr)
+{
+    const char *p;
+    int     inq = 0;
+
+    while (s < e && *s == ' ')
+	s++;
+    while (e > s && e[-1] == ' ')
+	e--;
+    /* "Name <addr>": the part in angle brackets. */
+    for (p = s; p < e; p++) {
+	if (inq && *p == '\\' && p + 1 < e)
+	    p++;
+	else if (*p == '"')
+	    inq = !inq;
+	else if (!inq && *p == '<' && angle(p, e, addr) != 0)
+	    return;
+    }
+    addr->ptr = s;
+    addr->len = e - s;
+}
+
+/* has_at - does a span hold an '@' */
+
+static int has_at(const cm_ml_span *s)
+{
+    return (memchr(s->ptr, '@', s->len) != 0);
+}
+
+/* sendmail_line - "to=a,<b>, ... stat=X" after "to=" */
+
+static cm_ml_kind sendmail_line(const char *p, const char *end,
+				        cm_ml_line *out)
+{
+    const char *elem = p, *st, *ca;
+    cm_ml_span ctladdr = {0, 0};
+    int     inq = 0, depth = 0, more = 1;
+    size_t  i;
+
+    /*
+     * Recipients are separated by ","; the list ends at ", " (the next
+     * field) or at the end of the line. Commas in quotes or angle
+     * brackets belong to an address.
+     */
+    for (; more; p++) {
+	if (p < end && inq) {
+	    if (*p == '\\' && p + 1 < end)
+		p++;
+	    else if (*p == '"')
+		inq = 0;
+	    continue;
+	}
+	if (p < end && *p == '"')
+	    inq = 1;
+	else if (p < end && *p == '<')
+	    depth++;
+	else if (p < end && *p == '>' && depth > 0)
+	    depth--;
+	if (p < end && (*p != ',' || depth > 0))
+	    continue;
+	if (p >= end || p + 1 >= end || p[1] == ' ')
+	    more = 0;
+	if (p > elem) {
+	    if (out->nrcpt < CM_ML_RCPT_MAX) {
+		memset(out->rcpt + out->nrcpt, 0, sizeof(out->rcpt[0]));
+		sm_addr(elem, p > end ? end : p, &out->rcpt[out->nrcpt].addr);
+		if (out->rcpt[out->nrcpt].addr.len > 0)
+		    out->nrcpt++;
+	    } else {
+		out->truncated = 1;
+	    }
+	}
+	elem = p + 1;
+	if (p >= end)
+	    break;
+    }
+    if (p > end)
+	p = end;
+    if (out->nrcpt == 0 || (st = find(p - 1, end, ", stat=")) == 0
+	|| st + 7 == end)
+	return (CM_ML_BROKEN);
+
+    /* A local user (no '@') is known by the address that led to it. */
+    if ((ca = find(p - 1, st, ", ctladdr=")) != 0) {
+	for (p = ca += 10; p < st && *p != ' ' && *p != ','; p++)
+	    /* void */ ;
+	sm_addr(ca, p, &ctladdr);
+	for (i = 0; i < out->nrcpt; i++)
+	    if (!has_at(&out->rcpt[i].addr) && has_at(&ctladdr))
+		out->rcpt[i].orig = ctladdr;
+    }
+    return (status_is(st + 7, end, "Sent") ? CM_ML_SENT : CM_ML_NOT_SENT);
+}
+
+/* cm_ml_parse - classify one log line */
+
+cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
+		               cm_ml_line *out)
+{
+    static const char *agents[] = {"smtp", "lmtp", "local", "virtual",
+    "pipe", 0};
+    const char *end = text + len;
+    const char *p, *tag, *tag_end, *agent, *q;
+    size_t  used = 0;
+    int     i;
+
+    out->nrcpt = 0;
+    out->truncated = 0;
+    out->qid.ptr = 0;
+    out->qid.len = 0;
+
+    /* A line as sent to /dev/log starts with "<PRI>" (a capture). */
+    if (len > 2 && text[0] == '<') {
+	for (p = text + 1; p < end && p - text < 5 && *p >= '0' && *p <= '9'; p++)
+	     /* void */ ;
+	if (p > text + 1 && p < end && *p == '>') {
+	    len -= p + 1 - text;
+	    text = p + 1;
+	}
+    }
+    if ((out->time = cm_ml_time(text, len, clk, &used)) < 0)
+	return (CM_ML_GARBAGE);
+
+    /* " host tag[pid]: ", or without the host (a capture of /dev/log). */
+    p = text + used;
+    if (p >= end || *p++ != ' ')
+	return (CM_ML_OTHER);
+    for (tag = p; p < end && *p != ' '; p++)
+	 /* void */ ;
+    if (p > tag && p[-1] == ':')
+	p = tag;
+    else if (p >= end || *p++ != ' ')
+	return (CM_ML_OTHER);
+    for (tag = p; p < end && *p != ':' && *p != ' '; p++)
+	 /* void */ ;
+    if (end - p < 2 || p[0] != ':' || p[1] != ' ')
+	return (CM_ML_OTHER);
+    tag_end = p;
+    p += 2;
+    if (tag_end > tag && tag_end[-1] == ']')
+	while (tag_end > tag && *--tag_end != '[')
+	     /* void */ ;
+
+    /* "QID: to=" */
+    for (q = p; p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
+			    || (*p >= 'a' && *p <= 'z')); p++)
+	 /* void */ ;
+    if (p == q || p - q > 64 || end - p < 5 || memcmp(p, ": to=", 5) != 0)
+	return (CM_ML_OTHER);
+    out->qid.ptr = q;
+    out->qid.len = p - q;
+    p += 5;
+
+    /* Postfix tags are "name/agent"; sendmail's have no slash. */
+    for (agent = tag_end; agent > tag && agent[-1] != '/'; agent--)
+	 /* void */ ;
+    if (agent == tag) {
+	out->mta = CM_ML_SENDMAIL;
+	return (sendmail_line(p, end, out));
+    }
+    out->mta = CM_ML_POSTFIX;
+    for (i = 0; agents[i]; i++)
+	if ((size_t) (tag_end - agent) == strlen(agents[i])
+	    && memcmp(agent, agents[i], tag_end - agent) == 0)
+	    return (postfix_line(p, end, out));
+    return (CM_ML_OTHER);			/* qmgr, error, discard... */
+}

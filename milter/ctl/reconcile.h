@@ -1,0 +1,101 @@
+#ifndef CM_RECONCILE_H
+#define CM_RECONCILE_H
+
+/*++
+/* NAME
+/*	reconcile 3h
+/* SUMMARY
+/*	consentctl reconcile: what was read and found
+/* SYNOPSIS
+/*	#include "reconcile.h"
+/* DESCRIPTION
+/*	The state of one "consentctl reconcile" run, shared by the
+/*	reading and matching (ctl_reconcile.c) and the report
+/*	(ctl_reconcile_report.c).
+/*--*/
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl.h"
+#include "json.h"
+
+/*
+ * Strings with a value, in one table: open addressing, keys copied into
+ * an arena that lives as long as the run.
+ */
+typedef struct slot {
+    const char *key;
+    uint32_t len;
+    uint32_t hash;
+    long    val;
+} slot;
+
+typedef struct strtab {
+    slot   *slot;
+    size_t  size;			/* a power of two */
+    size_t  used;
+} strtab;
+
+typedef struct arena {
+    struct arena *next;
+    size_t  used;
+    size_t  size;
+    char    data[];
+} arena;
+
+/* One audit record, as far as reconciling needs it. */
+typedef struct arec {
+    long long ms;
+    int     allow;
+    const char *decision;		/* interned */
+    const char *reason;
+    const char *action;
+    const char *mode;
+    const char *campaign;
+    const char *form;			/* rcpt, when the MTA may store it otherwise */
+} arec;
+
+/* A delivery without an allow record. */
+typedef struct finding {
+    long long time;
+    const char *qid;
+    const char *rcpt;			/* as logged, made safe */
+    const char *orig;			/* or NULL */
+    long    rec;			/* arec index, -1: no record */
+    int     near;			/* rec is for another form of rcpt */
+    const char *where;			/* file:line */
+} finding;
+
+/* One file and what was read from it. */
+typedef struct fileinfo {
+    const char *name;
+    long long count;			/* lines or records */
+} fileinfo;
+
+typedef struct recon {
+    ctl    *c;
+    arena  *arena;
+    strtab  strings;			/* interned field values */
+    strtab  qids;			/* qid -> records of the message */
+    strtab  rcpts;			/* qid \1 a|i rcpt -> arec index */
+    strtab  found;			/* qid \1 rcpt: findings so far */
+    arec   *recs;
+    size_t  nrecs, arecs;
+    finding *finds;
+    size_t  nfinds, afinds;
+    fileinfo *mfiles, *afiles;
+    size_t  nmfiles, amfiles, nafiles, aafiles;
+    long long m_first, m_last, a_first, a_last;	/* -1: none */
+    long long m_lines, a_records, a_noqid, a_pseudo;
+    long long deliveries, audited, allowed, ordinary, not_sent, broken;
+    long long garbage, before_since, truncated;
+    long long since;			/* -1: none */
+    int     unreadable;
+    cm_buf  key;			/* scratch */
+} recon;
+
+extern void ctl_recon_text(recon *r, cm_buf *b);
+extern void ctl_recon_json(recon *r, cm_buf *b);
+
+#endif

@@ -1,0 +1,241 @@
+#!/bin/sh
+# reconcile.sh - consentctl reconcile: the audit trail against the maillog
+#
+# Run under tests/lib/redis.sh with CM_CONSENTCTL and CM_SRCDIR set.
+# The maillogs (Postfix and sendmail 8.17 line shapes) and audit logs
+# are written by hand, so that every case is certain to be there:
+#   clean: every delivery of an audited message has an allow record
+#     (mixed case, sendmail lists, ordinary mail, a deferral) -> exit 0,
+#     the header names the files, lines and time span;
+#   rotated and compressed logs, in any order, ISO time stamps;
+#   a delivery to a denied recipient, to one with no record, to one whose
+#     allow was corrected (action-failed) -> exit 1, each named;
+#   --since, --json;
+#   pseudonymised trail (rcpt_id), with and without AddressKeyFile;
+#   unreadable input (missing, a directory, corrupt gzip) -> exit 65
+#     naming the file and the reason; bad command lines -> exit 64.
+# Syslog stamps have no year: the files' modification time dates them,
+# so every maillog is given one, and TZ is UTC.
+
+. "$CM_SRCDIR/tests/ctl/lib.sh"
+
+TZ=UTC; export TZ
+D=$TMP/rl
+mkdir -p "$D"
+
+# rec TIME QID RCPTKEY RCPT DECISION REASON ACTION [MODE] - one audit line
+rec() {
+    qid=null; [ "$2" = - ] || qid="\"$2\""
+    printf '{"time":"%s","qid":%s,"msgid":"<%s@org.example>",' "$1" "$qid" "$2"
+    printf '"sender":"news@org.example","auth":null,"campaign":"spring",'
+    printf '"purpose":"newsletter","basis":"consent","%s":"%s",' "$3" "$4"
+    printf '"decision":"%s","reason":"%s","action":"%s","mode":"%s",' \
+	"$5" "$6" "$7" "${8:-enforce}"
+    printf '"from":"news@org.example"}\n'
+}
+
+# pf QID RCPT STATUS [TIME] - a Postfix smtp delivery line
+pf() {
+    printf '%s relay postfix/smtp[2002]: %s: to=<%s>, ' "${4:-Dec  3 05:25:50}" "$1" "$2"
+    printf 'relay=127.0.0.1[127.0.0.1]:2525, delay=0.03, delays=0.01/0.01/0/0, '
+    printf 'dsn=2.0.0, status=%s (250 2.0.0 Ok)\n' "$3"
+}
+
+# sm QID RCPTLIST STAT [TIME] - a sendmail 8.17 delivery line
+sm() {
+    printf '%s relay sm-mta[3003]: %s: to=%s, delay=00:00:00, ' "${4:-Dec  3 05:26:00}" "$1" "$2"
+    printf 'xdelay=00:00:00, mailer=esmtp, pri=30123, relay=127.0.0.1 [127.0.0.1], '
+    printf 'dsn=2.0.0, stat=%s\n' "$3"
+}
+
+# stamp FILE - the file was last written on 2026-12-03 06:00 UTC
+stamp() {
+    touch -d '2026-12-03 06:00:00 UTC' "$1"
+}
+
+# --- the trail: two messages through Postfix, one through sendmail -------
+{
+    rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt alice@example.org allow consent accept
+    rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt bob@example.org deny withdrawn strip
+    rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt erin@example.org allow consent accept
+    rec 2026-12-03T05:25:55.000Z - rcpt carol@example.org deny no-consent reject
+    rec 2026-12-03T05:25:59.000Z 4B35e1Aa000123 rcpt alice@example.org allow consent accept
+    rec 2026-12-03T05:25:59.000Z 4B35e1Aa000123 rcpt erin@example.org allow consent accept
+    rec 2026-12-03T05:25:59.000Z 4B35e1Aa000123 rcpt bob@example.org deny withdrawn strip
+    # Allowed, then the strip failed: the correcting record decides.
+    rec 2026-12-03T05:25:59.500Z 5E6F7A8B9C rcpt erin@example.org allow consent accept
+    rec 2026-12-03T05:25:59.500Z 5E6F7A8B9C rcpt erin@example.org tempfail action-failed tempfail
+    # Denied but delivered on purpose (DenyAction tag): still a finding.
+    rec 2026-12-03T05:25:59.600Z 6F7A8B9C0D rcpt bob@example.org deny withdrawn tag
+} > "$D/audit.log"
+# The rotated, compressed part: yesterday's message.
+rec 2026-12-02T10:00:00.000Z 0A1B2C3D4E rcpt alice@example.org allow consent accept \
+    > "$D/audit.log.1"
+gzip -f "$D/audit.log.1"
+
+{
+    echo "Dec  3 05:25:49 relay postfix/cleanup[2001]: 1A2B3C4D5E: message-id=<r-1@cmtest.invalid>"
+    pf 1A2B3C4D5E alice@example.org sent
+    pf 1A2B3C4D5E Erin@Example.ORG sent
+    pf 1A2B3C4D5E bob@example.org deferred
+    pf 2B3C4D5E6F carol@example.org sent "Dec  3 05:25:51"
+    echo "Dec  3 05:25:52 relay postfix/qmgr[2003]: 2B3C4D5E6F: removed"
+    sm 4B35e1Aa000123 '<alice@example.org>,<erin@example.org>' 'Sent (ok)'
+    sm 4B35e1Aa000123 '<bob@example.org>' 'Deferred: Connection refused by 127.0.0.1.'
+} > "$D/maillog"
+stamp "$D/maillog"
+{
+    echo "2026-12-02T10:00:01.123456+00:00 relay postfix/smtp[1]: 0A1B2C3D4E: to=<alice@example.org>, relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)"
+} > "$D/maillog.1"
+gzip -f "$D/maillog.1"
+stamp "$D/maillog.1.gz"
+
+t_conf "AuditLog $D/audit.log"
+
+# --- clean ----------------------------------------------------------------
+t_run reconcile --maillog "$D/maillog.1.gz" "$D/maillog"
+t_rc 0 "clean: no finding"
+t_has "maillog:   $D/maillog.1.gz (1 lines), $D/maillog (8 lines)" \
+    "clean: names the maillogs and their lines (rotated .gz too)"
+t_has "9 lines, 2026-12-02 10:00:01Z to 2026-12-03 05:26:00Z" \
+    "clean: the maillog's time span (ISO and syslog stamps)"
+t_has "audit log: $D/audit.log (10 records), $D/audit.log.1.gz (1 records)" \
+    "clean: AuditLog from the config, with its rotated sibling"
+t_has "11 records, 2026-12-02 10:00:00Z to 2026-12-03 05:25:59Z" \
+    "clean: the trail's time span"
+t_has "deliveries: 6 (5 of messages with audit records: 5 allowed, 0 not; 1 ordinary)" \
+    "clean: deliveries counted: audited (mixed case, sendmail list) and ordinary"
+t_has "not delivered (deferred, bounced...): 2 lines" "clean: deferrals are not deliveries"
+t_has "findings: 0" "clean: zero findings"
+
+# --- deliveries the trail does not allow -----------------------------------
+cp "$D/maillog" "$D/maillog.bad"
+{
+    pf 1A2B3C4D5E Bob@Example.ORG sent "Dec  3 05:27:00"
+    sm 4B35e1Aa000123 '<bob@example.org>,dave@example.org' 'Sent (ok)' "Dec  3 05:27:01"
+    pf 5E6F7A8B9C erin@example.org sent "Dec  3 05:27:02"
+    pf 6F7A8B9C0D bob@example.org sent "Dec  3 05:27:03"
+    printf 'Dec  3 05:27:04 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@exa'
+} >> "$D/maillog.bad"
+stamp "$D/maillog.bad"
+t_run reconcile --maillog "$D/maillog.bad"
+t_rc 1 "denied recipient delivered: exit 1"
+t_has "2026-12-03 05:27:00Z 1A2B3C4D5E Bob@Example.ORG: deny withdrawn strip campaign=spring [$D/maillog.bad:9]" \
+    "finding: Postfix delivered bob, whom the trail denied (mixed case matched)"
+t_has "2026-12-03 05:27:01Z 4B35e1Aa000123 bob@example.org: deny withdrawn strip campaign=spring" \
+    "finding: sendmail delivered bob"
+t_has "2026-12-03 05:27:01Z 4B35e1Aa000123 dave@example.org: no record" \
+    "finding: a recipient of an audited message without any record"
+t_has "2026-12-03 05:27:02Z 5E6F7A8B9C erin@example.org: tempfail action-failed tempfail" \
+    "finding: an allow corrected by action-failed is not an allow"
+t_has "2026-12-03 05:27:03Z 6F7A8B9C0D bob@example.org: deny withdrawn tag" \
+    "finding: a deny delivered by DenyAction tag"
+t_has "findings: 5" "five findings counted"
+t_has "unreadable: 1 lines" "the cut last line is counted, not dropped"
+t_errhas "maillog.bad:13: delivery line cut short or malformed" \
+    "the cut line is named"
+t_eq "$(printf '%s\n' "$out" | grep -c '^2026-')" 5 "one line per finding"
+
+t_run reconcile --maillog "$D/maillog.bad" --json
+t_rc 1 "--json: exit 1"
+t_eq "$(printf '%s' "$out" | jq -c '[.counts.findings, .counts.deliveries, .counts.ordinary, (.findings | map(.rcpt + "=" + (.decision // "none")) | join(","))]')" \
+    '[5,10,1,"Bob@Example.ORG=deny,bob@example.org=deny,dave@example.org=none,erin@example.org=tempfail,bob@example.org=deny"]' \
+    "--json: one object with the findings and counts"
+t_eq "$(printf '%s' "$out" | jq -r '.maillog_first + " " + .maillog_last + " " + (.maillog[0].file | sub(".*/"; ""))')" \
+    "2026-12-03T05:25:49Z 2026-12-03T05:27:04Z maillog.bad" "--json: files and time span"
+
+t_run reconcile --maillog "$D/maillog.bad" --since 2026-12-03T05:27:02Z
+t_rc 1 "--since: later findings only"
+t_has "since:     2026-12-03 05:27:02Z" "--since: shown in the header"
+t_has "findings: 2" "--since: earlier deliveries dropped"
+t_has "; 8 before --since" "--since: and counted"
+t_run reconcile --maillog "$D/maillog.bad" --since 2026-12-04
+t_rc 0 "--since a date after everything: nothing to find"
+
+# --- the client's form of an address, not the one Postfix stored ------------
+mkdir -p "$D/f"
+{
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt alice@example.org. allow consent accept
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt bob@example.org. deny withdrawn strip
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt @relay.example:carol@example.org deny no-consent strip
+} > "$D/f/audit.log"
+{
+    pf 7A8B9C0D1E alice@example.org sent
+    pf 7A8B9C0D1E bob@example.org sent
+    pf 7A8B9C0D1E carol@example.org sent
+} > "$D/f/maillog"
+stamp "$D/f/maillog"
+t_run reconcile --maillog "$D/f/maillog" --audit-log "$D/f/audit.log"
+t_rc 1 "stripped form not matched by the MTA: found"
+t_has '7A8B9C0D1E bob@example.org: no record; for "bob@example.org." the trail says deny withdrawn strip' \
+    "trailing dot: the finding shows the form the trail has"
+t_has '7A8B9C0D1E carol@example.org: no record; for "@relay.example:carol@example.org" the trail says deny no-consent strip' \
+    "source route: the finding shows the form the trail has"
+t_has "1 allowed, 2 not" "an allow for alice's trailing-dot form counts for her"
+
+# --- pseudonymised trail -----------------------------------------------------
+printf 'reconcile-test-key' > "$TMP/addr.key"
+hmac() { printf '%s' "$1" | openssl dgst -sha256 -hmac reconcile-test-key | sed 's/.*= //'; }
+mkdir -p "$D/p"
+{
+    rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt_id "$(hmac alice@example.org)" allow consent accept
+    rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt_id "$(hmac bob@example.org)" deny withdrawn strip
+} > "$D/p/audit.log"
+{
+    pf 1A2B3C4D5E ALICE@example.org sent
+    pf 1A2B3C4D5E bob@example.org sent
+} > "$D/p/maillog"
+stamp "$D/p/maillog"
+t_conf "AuditLog $D/p/audit.log" "AddressKeyFile $TMP/addr.key" \
+    "LogAddresses pseudonymised"
+t_run reconcile --maillog "$D/p/maillog"
+t_rc 1 "pseudonymised: the denied delivery found through the record id"
+t_has "1A2B3C4D5E bob@example.org: deny withdrawn strip" "pseudonymised: bob named"
+t_has "deliveries: 2 (2 of messages with audit records: 1 allowed, 1 not; 0 ordinary)" \
+    "pseudonymised: alice matched through her record id"
+t_conf "AuditLog $D/p/audit.log"
+t_run reconcile --maillog "$D/p/maillog"
+t_rc 65 "pseudonymised trail without AddressKeyFile"
+t_errhas "pseudonymised (2 rcpt_id records) and no AddressKeyFile" \
+    "pseudonymised without key: says why"
+
+# --- unreadable input ----------------------------------------------------------
+t_conf "AuditLog $D/audit.log"
+t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"
+t_rc 65 "missing maillog"
+t_errhas "$D/nosuch.log: No such file or directory" "missing maillog: named, with the reason"
+t_has "findings: 0" "missing maillog: the rest is still reported"
+t_run reconcile --maillog "$D"
+t_rc 65 "a directory as maillog"
+t_errhas "$D: is a directory" "directory: named"
+printf '\037\213\010\000garbage' > "$D/broken.gz"
+t_run reconcile --maillog "$D/broken.gz"
+t_rc 65 "corrupt gzip maillog"
+t_errhas "$D/broken.gz: " "corrupt gzip: named"
+t_run reconcile --maillog "$D/maillog" --audit-log "$D/audit.log" "$D/nosuch-audit.log"
+t_rc 65 "missing audit log"
+t_errhas "$D/nosuch-audit.log: No such file or directory" "missing audit log: named"
+t_run reconcile --maillog "$D/maillog" --audit-log "$D/broken.gz"
+t_rc 65 "corrupt gzip audit log"
+
+# --- usage ---------------------------------------------------------------------
+t_run reconcile
+t_rc 64 "no --maillog"
+t_run reconcile --maillog
+t_rc 64 "--maillog without a file"
+t_run reconcile --maillog "$D/maillog" --since yesterday
+t_rc 64 "--since that is not a time"
+t_errhas '--since "yesterday": not a time' "--since: says why"
+t_run reconcile --maillog "$D/maillog" --frobnicate
+t_rc 64 "unknown option"
+t_conf
+t_run reconcile --maillog "$D/maillog"
+t_rc 64 "AuditLog none and no --audit-log"
+t_errhas "no audit log to reconcile with" "no audit log: says why"
+t_run reconcile --maillog "$D/maillog" --audit-log "$D/audit.log" --since 7d
+t_rc 0 "--audit-log given, --since 7d (relative)"
+t_run reconcile --help
+t_rc 0 "--help"
+t_has "reconcile --maillog FILE..." "--help: usage"
+
+t_done
