@@ -27,7 +27,8 @@
 # connections opened last, see consent-milter(8)), envelope campaign: no
 # answer but the expected decision or a 451 (nothing
 # accepted unchecked), tempfails during the failover, every message
-# decided from a second after it.
+# decided from two seconds after it (a loaded CI machine
+# needs more than one for every pooled connection to find the new primary).
 #
 # Run by make check (under tests/lib/redis.sh, whose own server it
 # does not use), or by hand with the variables of tests/redis/lib.sh.
@@ -148,9 +149,9 @@ run_sessions after || fail "sessions after the failover"
 
 # The load: nothing accepted unchecked (miltergen -T fails on any answer
 # but the expected decision or a 451), tempfails while the primary was
-# gone, decisions again from a second after the failover.
-# Two seconds of load after the failover, then stop it (SIGUSR1).
-while [ $(($(now_ms) - recovered_ms)) -lt 2500 ]; do sleep 0.1; done
+# gone, decisions again from two seconds after the failover.
+# Three and a half seconds of load after the failover, then stop it (SIGUSR1).
+while [ $(($(now_ms) - recovered_ms)) -lt 3500 ]; do sleep 0.1; done
 kill -USR1 "$load_pid" 2>/dev/null
 wait "$load_pid"
 load_rc=$?
@@ -160,7 +161,7 @@ awk -v kill="$kill_ms" -v rec="$recovered_ms" '
 { total++ }
 $1 < kill - 100 && $2 < kill { before++; if ($3 != "decided") bad_before++ }
 $1 >= kill && $2 <= rec { during++; cls[$3]++ }
-$1 >= rec + 1000 { after++; if ($3 != "decided") bad_after++ }
+$1 >= rec + 2000 { after++; if ($3 != "decided") bad_after++ }
 END {
     printf "total=%d before=%d bad_before=%d during=%d during_tempfail=%d " \
 	"during_decided=%d after=%d bad_after=%d\n", total, before, bad_before,
@@ -174,7 +175,7 @@ kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 [ "$(kv "$tl" during_tempfail)" -gt 0 ] \
     || fail "load during the failover: no message tempfailed"
 [ "$(kv "$tl" after)" -gt 0 ] && [ "$(kv "$tl" bad_after)" -eq 0 ] \
-    || fail "load from 1 s after the failover: not every message decided"
+    || fail "load from 2 s after the failover: not every message decided"
 stop_daemon
 
 echo "--- what the daemon logged during the failover"
