@@ -39,7 +39,7 @@
 #include "address.h"
 #include "config.h"
 #include "ctl.h"
-#include "json.h"
+#include "escape.h"
 #include "redisconn.h"
 
 /* The verbs, in the order --help lists them. */

@@ -19,8 +19,8 @@
 #include <hiredis/hiredis.h>
 
 #include "address.h"
+#include "buf.h"
 #include "config.h"
-#include "json.h"
 
 #define CTL_EX_OK		0	/* success / allow */
 #define CTL_EX_NO		1	/* check: deny or tempfail */

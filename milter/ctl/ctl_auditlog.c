@@ -82,8 +82,8 @@
 /* Application-specific. */
 
 #include "auditlog.h"
+#include "buf.h"
 #include "ctl.h"
-#include "json.h"
 #include "jsonread.h"
 #include "timeparse.h"
 

@@ -66,8 +66,9 @@
 
 #include "audit.h"
 #include "campaign.h"
+#include "clock.h"
 #include "ctl.h"
-#include "json.h"
+#include "escape.h"
 #include "store.h"
 
 #define USAGE_ADD	"campaign add ID --purpose P [--basis consent|service] " \

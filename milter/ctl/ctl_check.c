@@ -35,8 +35,9 @@
 
 #include "audit.h"
 #include "campaign.h"
+#include "clock.h"
 #include "ctl.h"
-#include "json.h"
+#include "escape.h"
 #include "policy.h"
 #include "store.h"
 

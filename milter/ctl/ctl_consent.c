@@ -58,6 +58,7 @@
 #include "campaign.h"
 #include "ctl.h"
 #include "ctl_row.h"
+#include "escape.h"
 #include "json.h"
 #include "redisconn.h"
 #include "timeparse.h"

@@ -68,7 +68,7 @@
 #include "csv.h"
 #include "ctl.h"
 #include "ctl_row.h"
-#include "json.h"
+#include "escape.h"
 #include "redisconn.h"
 #include "timeparse.h"
 #include "utf8.h"

@@ -74,10 +74,10 @@
 
 /* Application-specific. */
 
+#include "buf.h"
 #include "csv.h"
 #include "ctl.h"
 #include "ctl_row.h"
-#include "json.h"
 #include "writer.h"
 
 #define IMPORT_USAGE	"import FILE [--skip-invalid] [--actor NAME] [--dry-run]"

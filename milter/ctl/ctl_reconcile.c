@@ -86,7 +86,7 @@
 #include "address.h"
 #include "auditlog.h"
 #include "ctl.h"
-#include "json.h"
+#include "escape.h"
 #include "jsonread.h"
 #include "maillog.h"
 #include "reconcile.h"

@@ -44,6 +44,7 @@
 
 #include "auditlog.h"
 #include "ctl.h"
+#include "escape.h"
 #include "json.h"
 #include "reconcile.h"
 #include "timeparse.h"

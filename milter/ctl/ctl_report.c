@@ -33,7 +33,7 @@
 #include "auditlog.h"
 #include "campaign.h"
 #include "ctl.h"
-#include "json.h"
+#include "escape.h"
 #include "jsonread.h"
 
 #define USAGE_REPORT	"report CAMPAIGN [--audit-log FILE...]"

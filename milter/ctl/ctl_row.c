@@ -76,6 +76,7 @@
 #include "address.h"
 #include "campaign.h"
 #include "ctl_row.h"
+#include "escape.h"
 #include "timeparse.h"
 #include "utf8.h"
 

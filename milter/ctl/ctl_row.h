@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "ctl.h"
-#include "json.h"
 #include "writer.h"
 
 #define CTL_ROW_HEADER	"address,purpose,state,at,source"

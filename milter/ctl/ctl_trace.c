@@ -51,6 +51,7 @@
 #include "auditlog.h"
 #include "campaign.h"
 #include "ctl.h"
+#include "escape.h"
 #include "json.h"
 #include "jsonread.h"
 #include "timeparse.h"

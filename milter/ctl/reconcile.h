@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "ctl.h"
-#include "json.h"
 
 /*
  * Strings with a value, in one table: open addressing, keys copied into

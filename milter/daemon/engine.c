@@ -80,6 +80,8 @@
 
 #include "action.h"
 #include "campaign.h"
+#include "clock.h"
+#include "escape.h"
 #include "log.h"
 #include "session.h"
 

@@ -40,6 +40,7 @@
 
 #include "action.h"
 #include "campaign.h"
+#include "escape.h"
 #include "log.h"
 #include "session.h"
 

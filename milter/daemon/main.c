@@ -30,7 +30,9 @@
 /*	TCP listener (accepted sockets inherit it; without it a reply in
 /*	several packets stalls on Nagle and delayed ACKs).
 /* .IP 5.
-/*	Detach (unless -f), write the PID file, drop privileges to UserID.
+/*	Detach (unless -f), write the PID file, drop privileges to UserID
+/*	(started as UserID already, under systemd's User=, nothing to
+/*	switch; as any other user but root, step 1 refuses).
 /*	PidFile is written as root in a directory that UserID may own: no
 /*	symbolic link is followed, the file must be a regular file of ours
 /*	with one link (no planted hard link, FIFO or device), a directory
@@ -516,6 +518,19 @@ int     main(int argc, char **argv)
 	goto config_error;
     }
 
+    /*
+     * Started as UserID already (systemd's User=, or runuser): there is
+     * nothing to switch, and the same configuration serves a start as
+     * root and a start as that user. Any other user cannot switch.
+     */
+    if (user != 0 && getuid() != 0 && (uid != getuid() || gid != getgid())) {
+	cm_log(LOG_ERR, "%s: UserID %s: started as uid %lu gid %lu, which "
+	       "can switch to no other user: start as root or as %s",
+	       config_file, cfg.user_id, (unsigned long) getuid(),
+	       (unsigned long) getgid(), cfg.user_id);
+	goto config_error;
+    }
+
     if (socket_access(&cfg, &sock_mode, &sock_gid, err, sizeof(err)) != 0) {
 	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
@@ -624,8 +639,19 @@ int     main(int argc, char **argv)
 	if ((user != 0 || sock_gid != (gid_t) -1)
 	    && chown(path, user ? uid : (uid_t) -1,
 		     sock_gid != (gid_t) -1 ? sock_gid : user ? gid :
-		     (gid_t) -1) != 0)
-	    cm_log(LOG_WARNING, "Socket %s: chown: %s", path, strerror(errno));
+		     (gid_t) -1) != 0) {
+	    /*
+	     * A socket of the wrong group is one Postfix cannot open: all
+	     * mail would wait on "Service unavailable". Stop, and say so.
+	     */
+	    cm_log(LOG_ERR, "Socket %s: chown to %s: %s%s", path,
+		   cfg.socket_group ? cfg.socket_group : cfg.user_id,
+		   strerror(errno), getuid() == 0 ? "" : " (not started as "
+		   "root: the group must be one of the daemon's, or that of "
+		   "a set-group-id socket directory)");
+	    (void) unlink(path);
+	    return (1);
+	}
 	if (sock_mode != (mode_t) -1 && chmod(path, sock_mode) != 0) {
 	    cm_log(LOG_ERR, "Socket %s: chmod %04o: %s", path,
 		   (unsigned) sock_mode, strerror(errno));
@@ -638,7 +664,7 @@ int     main(int argc, char **argv)
 	return (1);
     if (pid_fd >= 0 && cm_pidfile_write(cfg.pid_file, pid_fd) != 0)
 	return (1);
-    if (user != 0 && drop_privileges(user, uid, gid) != 0)
+    if (user != 0 && getuid() == 0 && drop_privileges(user, uid, gid) != 0)
 	return (1);
 
     /* 6. The audit trail, as the user that will reopen it. */

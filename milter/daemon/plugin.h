@@ -16,7 +16,6 @@
 /*--*/
 
 #include "config.h"
-#include "json.h"
 #include "mta.h"
 #include "consent-milter-plugin.h"
 

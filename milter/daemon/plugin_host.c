@@ -55,6 +55,7 @@
 
 /* Application-specific. */
 
+#include "escape.h"
 #include "json.h"
 #include "log.h"
 #include "plugin.h"

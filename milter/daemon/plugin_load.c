@@ -46,7 +46,7 @@
 
 /* Application-specific. */
 
-#include "json.h"
+#include "buf.h"
 #include "plugin.h"
 
 /* Passed to init() as its opaque pointer: for option() lookups. */

@@ -14,8 +14,8 @@
 /*	session.
 /*--*/
 
+#include "buf.h"
 #include "engine.h"
-#include "json.h"
 #include "plugin.h"
 #include "policy.h"
 #include "rcptform.h"

@@ -1,6 +1,6 @@
 /*
  * fuzz_address - libFuzzer target for address normalisation and
- * record ids (milter/core/address.c).
+ * record ids (milter/policy/address.c).
  */
 #include <stdint.h>
 #include <stdlib.h>

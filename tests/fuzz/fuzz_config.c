@@ -1,6 +1,6 @@
 /*
  * fuzz_config - libFuzzer target for the configuration file parser
- * (milter/core/config.c).
+ * (milter/policy/config.c).
  */
 #include <stdint.h>
 #include <stdlib.h>

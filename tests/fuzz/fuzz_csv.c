@@ -1,6 +1,6 @@
 /*
  * fuzz_csv - libFuzzer target for the streaming CSV reader
- * (milter/core/csv.c).
+ * (milter/util/csv.c).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * fuzz_header - libFuzzer target for campaign extraction from header
- * values (milter/core/campaign.c) and the JSON string writer
- * (milter/core/json.c).
+ * values (milter/policy/campaign.c) and the JSON string writer
+ * (milter/util/json.c).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * fuzz_jsonread - libFuzzer target for the flat JSON object reader used
- * on audit lines (milter/core/jsonread.c).
+ * on audit lines (milter/util/jsonread.c).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * fuzz_reply - libFuzzer target for the Redis reply reader exactly as
  * every connection has it: hiredis's redisReader with the bounded reply
- * functions of milter/core/redisreply.c (cm_redis_reader_bound()). The
+ * functions of milter/store/redisreply.c (cm_redis_reader_bound()). The
  * input is what a server sends, fed in pieces of varying size (the
  * first byte picks the piece size), as a socket delivers it; every
  * reply is walked and freed as the callers do.

@@ -29,6 +29,7 @@
 /* Application-specific. */
 
 #include "action.h"
+#include "buf.h"
 
 static cm_config cfg;
 

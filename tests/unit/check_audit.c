@@ -53,6 +53,8 @@
 /* Application-specific. */
 
 #include "audit.h"
+#include "buf.h"
+#include "clock.h"
 #include "log.h"
 
 #define T_MS	1795426200123LL		/* 2026-11-23T09:30:00.123Z */

@@ -1,5 +1,5 @@
 /*
- * check_config - unit tests for milter/core/config.c
+ * check_config - unit tests for milter/policy/config.c
  *
  * Every error message is compared in full: the text is what an
  * administrator sees when the daemon refuses to start, so a change to

@@ -29,8 +29,8 @@
 
 /* Application-specific. */
 
+#include "buf.h"
 #include "csv.h"
-#include "json.h"
 #include "utf8.h"
 
  /*

@@ -23,6 +23,7 @@
 
 /* Application-specific. */
 
+#include "escape.h"
 #include "json.h"
 
 /* jstr - encode len bytes as a JSON string, compare with the expected text */

@@ -31,6 +31,7 @@
 /* Application-specific. */
 
 #include "audit.h"
+#include "buf.h"
 #include "jsonread.h"
 
 #define LIT(s)	(s), sizeof(s) - 1

@@ -1,0 +1,49 @@
+#ifndef CM_REDISPOOL_H
+#define CM_REDISPOOL_H
+
+/*++
+/* NAME
+/*	redispool 3h
+/* SUMMARY
+/*	a shared pool of Redis connections
+/* SYNOPSIS
+/*	#include "redispool.h"
+/*
+/*	cm_redis_pool_create/destroy/run(): a shared pool of Redis
+/*	connections; cm_redis_pool_healthy/error(): its state.
+/* DESCRIPTION
+/*	See redispool.c.
+/*--*/
+
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+
+typedef struct cm_redis_pool cm_redis_pool;
+
+ /*
+  * Outcome of one exchange with Redis. Only CM_EX_OK and CM_EX_FAIL leave
+  * the context in step with the server.
+  */
+#define CM_EX_OK	0		/* done */
+#define CM_EX_FAIL	(-1)		/* failed, context still usable */
+#define CM_EX_BROKEN	(-2)		/* I/O or protocol error: drop it */
+#define CM_EX_TIMEOUT	(-3)		/* timed out: drop it, do not repeat */
+#define CM_EX_STALE	(-4)		/* wrong server for now: drop it */
+
+/* One exchange with Redis on a borrowed context. */
+typedef int (*cm_redis_exchange) (redisContext *c, void *arg,
+				          char *err, size_t errlen);
+
+extern cm_redis_pool *cm_redis_pool_create(const cm_config *cfg,
+					           char *err, size_t errlen);
+extern void cm_redis_pool_destroy(cm_redis_pool *pool);
+extern int cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
+			             void *arg, char *err, size_t errlen);
+extern int cm_redis_pool_healthy(cm_redis_pool *pool);
+extern int cm_redis_pool_error(const redisContext *c, int saved_errno,
+			               char *err, size_t errlen);
+
+#endif

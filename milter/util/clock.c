@@ -1,0 +1,132 @@
+/*++
+/* NAME
+/*	clock 3
+/* SUMMARY
+/*	wall clock, interval clock, RFC 3339 time stamps
+/* SYNOPSIS
+/*	#include "clock.h"
+/*
+/*	void	cm_time_rfc3339(out, size, seconds, millis)
+/*	char	*out;
+/*	size_t	size;
+/*	long long seconds;
+/*	int	millis;
+/*
+/*	long long cm_time_now_ms()
+/*
+/*	long long cm_time_mono_ms()
+/* DESCRIPTION
+/*	cm_time_rfc3339() formats Unix time (seconds) as RFC 3339 UTC,
+/*	YYYY-MM-DDTHH:MM:SSZ, with ".mmm" before the Z when millis is
+/*	not negative, into out (size bytes, cut as snprintf(3) would).
+/*	Years outside 0000-9999 are written as the plain number of
+/*	seconds. Every audit line and foreground log line has one.
+/*
+/*	cm_time_now_ms() is the wall clock, in milliseconds since the
+/*	epoch, for time stamps. cm_time_mono_ms() is the monotonic clock,
+/*	in milliseconds, for intervals and expiry: a change of the system
+/*	time never expires or revives anything.
+/* DIAGNOSTICS
+/*	None.
+/*--*/
+
+/* System library. */
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* Application-specific. */
+
+#include "clock.h"
+
+/* put_digits - n decimal digits of val, zero-padded */
+
+static char *put_digits(char *out, long long val, int n)
+{
+    int     i;
+
+    for (i = n - 1; i >= 0; i--, val /= 10)
+	out[i] = (char) ('0' + val % 10);
+    return (out + n);
+}
+
+/* cm_time_rfc3339 - format Unix time as RFC 3339 UTC */
+
+void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
+{
+    long long days, secs, era, doe, yoe, doy, mp, year, month, day;
+    char    stamp[32];
+    char   *cp = stamp;
+
+    /*
+     * Every audit line has a time stamp, and gmtime_r() plus strftime()
+     * cost more than the rest of the line: the date is computed here,
+     * from the days since 1970-01-01 in the proleptic Gregorian calendar
+     * (eras of 400 years, years starting on 1 March so that the leap day
+     * comes last). Always UTC, whatever TZ says.
+     */
+    days = seconds / 86400;
+    secs = seconds % 86400;
+    if (secs < 0) {
+	secs += 86400;
+	days--;
+    }
+    days += 719468;				/* from 0000-03-01 */
+    era = (days >= 0 ? days : days - 146096) / 146097;
+    doe = days - era * 146097;			/* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* [0, 365] */
+    mp = (5 * doy + 2) / 153;			/* March is 0 */
+    day = doy - (153 * mp + 2) / 5 + 1;
+    month = mp < 10 ? mp + 3 : mp - 9;
+    year = yoe + era * 400 + (month <= 2);
+    if (year < 0 || year > 9999) {
+	(void) snprintf(out, size, "%lld", seconds);
+	return;
+    }
+    cp = put_digits(cp, year, 4);
+    *cp++ = '-';
+    cp = put_digits(cp, month, 2);
+    *cp++ = '-';
+    cp = put_digits(cp, day, 2);
+    *cp++ = 'T';
+    cp = put_digits(cp, secs / 3600, 2);
+    *cp++ = ':';
+    cp = put_digits(cp, secs / 60 % 60, 2);
+    *cp++ = ':';
+    cp = put_digits(cp, secs % 60, 2);
+    if (millis >= 0) {
+	*cp++ = '.';
+	cp = put_digits(cp, millis % 1000, 3);
+    }
+    *cp++ = 'Z';
+    if (size > 0) {
+	if ((size_t) (cp - stamp) > size - 1)
+	    cp = stamp + size - 1;		/* cut, as snprintf would */
+	memcpy(out, stamp, (size_t) (cp - stamp));
+	out[cp - stamp] = 0;
+    }
+}
+
+/* cm_time_mono_ms - a clock for intervals, in milliseconds */
+
+long long cm_time_mono_ms(void)
+{
+    struct timespec ts;
+
+    /* Monotonic: a clock change never expires or revives anything. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (ts.tv_sec * 1000LL + ts.tv_nsec / 1000000);
+}
+
+/* cm_time_now_ms - the time, in milliseconds */
+
+long long cm_time_now_ms(void)
+{
+    struct timeval tv;
+
+    (void) gettimeofday(&tv, (struct timezone *) 0);
+    return ((long long) tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}

@@ -1,0 +1,138 @@
+/*++
+/* NAME
+/*	escape 3
+/* SUMMARY
+/*	the one \xNN escaper for logs, messages and terminals
+/* SYNOPSIS
+/*	#include "escape.h"
+/*
+/*	size_t	cm_escape_span(s, len, flags)
+/*	const char *s;
+/*	size_t	len;
+/*	int	flags;
+/*
+/*	void	cm_escape_byte(out, c, flags)
+/*	char	*out;
+/*	unsigned char c;
+/*	int	flags;
+/*
+/*	void	cm_escape(b, s, len, flags)
+/*	cm_buf	*b;
+/*	const char *s;
+/*	size_t	len;
+/*	int	flags;
+/*
+/*	void	cm_buf_add_safe(b, s, len)
+/*
+/*	void	cm_buf_add_text(b, s, len)
+/*	cm_buf	*b;
+/*	const char *s;
+/*	size_t	len;
+/* DESCRIPTION
+/*	Untrusted bytes (addresses, header values, file text, Redis
+/*	replies) reach syslog, error messages and terminals only through
+/*	this escaper, so that no data can split a log line, forge a
+/*	second one or drive a terminal, and the original bytes can still
+/*	be recovered. Printable ASCII (0x20-0x7e) is copied, except the
+/*	backslash (so that \xNN is unambiguous), and every other byte is
+/*	written as \xNN in lower-case hex. The flags adjust that:
+/*	CM_ESC_QUOTE escapes '"' as well, CM_ESC_UPPER writes upper-case
+/*	hex digits, and CM_ESC_UTF8 copies every well-formed UTF-8
+/*	sequence of two to four bytes that is not an overlong form, a
+/*	surrogate, a C1 control (U+0080-U+009F) or above U+10FFFF.
+/*
+/*	cm_escape_span() returns how many bytes at the start of s (len
+/*	bytes) are copied as they are. cm_escape_byte() writes the
+/*	CM_ESC_LEN bytes \xNN for c at out (no null byte). cm_escape()
+/*	appends len bytes at s, escaped, to b; a NULL s appends nothing.
+/*
+/*	cm_buf_add_safe() is cm_escape() without flags: text for syslog
+/*	and error messages. cm_buf_add_text() is cm_escape() with
+/*	CM_ESC_UTF8: untrusted text for a terminal, names kept readable;
+/*	a cut-off sequence at the end of the len bytes is escaped.
+/* DIAGNOSTICS
+/*	None; memory errors set the buffer's oom flag (buf.c).
+/*--*/
+
+/* System library. */
+
+#include <stddef.h>
+
+/* Application-specific. */
+
+#include "escape.h"
+#include "utf8.h"
+
+/* cm_escape_span - bytes at s that are copied as they are */
+
+size_t  cm_escape_span(const char *s, size_t len, int flags)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t  i = 0;
+    size_t  n;
+
+    while (i < len) {
+	if (p[i] >= 0x20 && p[i] <= 0x7e && p[i] != '\\'
+	    && (p[i] != '"' || (flags & CM_ESC_QUOTE) == 0)) {
+	    i++;
+	} else if ((flags & CM_ESC_UTF8) != 0
+		   && (n = cm_utf8_seqlen(p + i, len - i)) > 0
+		   && (p[i] != 0xc2 || p[i + 1] >= 0xa0)) {	/* not C1 */
+	    i += n;
+	} else {
+	    break;
+	}
+    }
+    return (i);
+}
+
+/* cm_escape_byte - write \xNN for one byte */
+
+void    cm_escape_byte(char *out, unsigned char c, int flags)
+{
+    const char *hex = (flags & CM_ESC_UPPER) ?
+    "0123456789ABCDEF" : "0123456789abcdef";
+
+    out[0] = '\\';
+    out[1] = 'x';
+    out[2] = hex[c >> 4];
+    out[3] = hex[c & 0x0f];
+}
+
+/* cm_escape - append text, escaped */
+
+void    cm_escape(cm_buf *b, const char *s, size_t len, int flags)
+{
+    size_t  n;
+    char    esc[CM_ESC_LEN];
+
+    if (s == 0)
+	return;
+    while (len > 0) {
+	n = cm_escape_span(s, len, flags);
+	if (n > 0)
+	    cm_buf_add(b, s, n);
+	s += n;
+	len -= n;
+	if (len == 0)
+	    break;
+	cm_escape_byte(esc, (unsigned char) *s, flags);
+	cm_buf_add(b, esc, CM_ESC_LEN);
+	s++;
+	len--;
+    }
+}
+
+/* cm_buf_add_safe - append text that cannot break a log line */
+
+void    cm_buf_add_safe(cm_buf *b, const char *s, size_t len)
+{
+    cm_escape(b, s, len, 0);
+}
+
+/* cm_buf_add_text - append text for a terminal: UTF-8 kept, rest \xNN */
+
+void    cm_buf_add_text(cm_buf *b, const char *s, size_t len)
+{
+    cm_escape(b, s, len, CM_ESC_UTF8);
+}

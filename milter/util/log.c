@@ -1,0 +1,151 @@
+/*++
+/* NAME
+/*	log 3
+/* SUMMARY
+/*	diagnostics to syslog and standard error
+/* SYNOPSIS
+/*	#include "log.h"
+/*
+/*	void	cm_log_init(ident, to_syslog, to_stderr)
+/*	const char *ident;
+/*	int	to_syslog;
+/*	int	to_stderr;
+/*
+/*	void	cm_log(priority, fmt, ...)
+/*	int	priority;
+/*	const char *fmt;
+/*
+/*	void	cm_log_text(priority, text, len)
+/*	int	priority;
+/*	const char *text;
+/*	size_t	len;
+/* DESCRIPTION
+/*	cm_log() writes one diagnostic line to syslog (facility mail) and,
+/*	when the daemon runs in the foreground, to standard error with a
+/*	UTC time stamp. The format is always a string constant of ours;
+/*	message data reaches it only through "%s" with text that the
+/*	caller made safe (cm_buf_add_safe(), JSON), so no log line can be
+/*	split or forged by what a client sends.
+/*
+/*	cm_log_text() does the same for a line that the caller composed
+/*	(made safe in the same way), without a format: the per-message
+/*	line costs no printf. Lines longer than CM_LOG_LINE_MAX are cut.
+/*
+/*	Before cm_log_init() is called, lines go to standard error only.
+/*
+/*	When the syslog socket (_PATH_LOG) does not exist, syslog(3)
+/*	would try to connect again for every line, and lose it anyway:
+/*	lines are then not offered to syslog, and the socket is looked
+/*	for again at most once a second.
+/* DIAGNOSTICS
+/*	None: logging never fails the caller.
+/*--*/
+
+/* System library. */
+
+#include <paths.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Application-specific. */
+
+#include "clock.h"
+#include "escape.h"
+#include "log.h"
+
+static int log_syslog = 0;
+static int log_stderr = 1;
+static const char *log_ident = "consent-milter";
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long syslog_next_check;	/* monotonic ms; atomic */
+static int syslog_present;		/* atomic */
+
+/* syslog_ready - is there a syslog socket (looked for once a second) */
+
+static int syslog_ready(void)
+{
+    long long now = cm_time_mono_ms();
+
+    if (now >= __atomic_load_n(&syslog_next_check, __ATOMIC_RELAXED)) {
+	__atomic_store_n(&syslog_next_check, now + 1000, __ATOMIC_RELAXED);
+	__atomic_store_n(&syslog_present, access(_PATH_LOG, F_OK) == 0,
+			 __ATOMIC_RELAXED);
+    }
+    return (__atomic_load_n(&syslog_present, __ATOMIC_RELAXED));
+}
+
+/* cm_log_init - choose where diagnostics go */
+
+void    cm_log_init(const char *ident, int to_syslog, int to_stderr)
+{
+    log_ident = ident;
+    log_syslog = to_syslog;
+    log_stderr = to_stderr;
+
+    /*
+     * Under systemd, standard error goes to the journal, and so does
+     * syslog: one copy is enough.
+     */
+    if (to_syslog && to_stderr && getenv("JOURNAL_STREAM") != 0)
+	log_stderr = 0;
+    if (to_syslog)
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* cm_log - write one diagnostic line */
+
+void    cm_log(int priority, const char *fmt,...)
+{
+    char    line[CM_LOG_LINE_MAX];
+    va_list ap;
+    int     n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+	return;
+    cm_log_text(priority, line, (size_t) n < sizeof(line) ? (size_t) n
+		: sizeof(line) - 1);
+}
+
+/* cm_log_text - write one diagnostic line that is already composed */
+
+void    cm_log_text(int priority, const char *text, size_t len)
+{
+    char    line[CM_LOG_LINE_MAX + 64];
+    size_t  ident_len = strlen(log_ident);
+    char   *cp = line;
+
+    if (len > CM_LOG_LINE_MAX - 1)
+	len = CM_LOG_LINE_MAX - 1;
+    if (log_syslog && syslog_ready())
+	syslog(priority, "%.*s", (int) len, text);
+    if (log_stderr) {
+	/* "2026-12-01T23:00:00Z consent-milter: text\n" */
+	cm_time_rfc3339(cp, 32, (long long) time((time_t *) 0), -1);
+	cp += strlen(cp);
+	*cp++ = ' ';
+	if (ident_len > 30)
+	    ident_len = 30;
+	memcpy(cp, log_ident, ident_len);
+	cp += ident_len;
+	*cp++ = ':';
+	*cp++ = ' ';
+	memcpy(cp, text, len);
+	cp += len;
+	*cp++ = '\n';
+
+	/* One write per line, under a lock: threads never mix lines. */
+	(void) pthread_mutex_lock(&log_lock);
+	(void) fwrite(line, 1, (size_t) (cp - line), stderr);
+	(void) fflush(stderr);
+	(void) pthread_mutex_unlock(&log_lock);
+    }
+}
