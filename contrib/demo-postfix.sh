@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # demo-postfix.sh - consent-milter behind a real Postfix, on sample data
 #
 # Usage: contrib/demo-postfix.sh [BUILD_DIR]      (as root)

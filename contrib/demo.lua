@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- demo.lua - send the sample messages through consent-milter
 --
 -- Run by contrib/demo.sh with miltertest, which plays the MTA. Each

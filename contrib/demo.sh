@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # demo.sh - consent-milter on sample data, for real
 #
 # Usage: contrib/demo.sh [BUILD_DIR]

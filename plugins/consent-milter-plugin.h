@@ -98,6 +98,9 @@
 /*	init() writes a one-line reason into its err buffer when it
 /*	fails; the daemon prints it with the plugin's name. Hooks may log
 /*	through host->log(), which goes where the daemon's log goes.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

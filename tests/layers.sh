@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # layers.sh - no library includes a header from a layer above it
 #
 # The libraries are layers (Makefile.am, README.md "Layout"):

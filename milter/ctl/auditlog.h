@@ -10,6 +10,9 @@
 /*	#include "auditlog.h"
 /* DESCRIPTION
 /*	See ctl_auditlog.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -22,6 +22,9 @@
 /*	Exit status (a contract, DESIGN.md section 10): 0 success, 1 "no"
 /*	(check: deny or tempfail; reconcile: findings), 64 usage, 65 bad
 /*	input data, 69 the store is unavailable.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

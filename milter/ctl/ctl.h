@@ -12,6 +12,9 @@
 /*	consentctl.c parses the command line, reads the configuration
 /*	and calls one verb function; the verbs live in ctl_*.c, one file
 /*	per family. Exit codes are a contract (DESIGN.md section 10).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

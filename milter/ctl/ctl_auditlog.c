@@ -64,6 +64,9 @@
 /*	returns 0, or the exit status for a usage error (64) or lack of
 /*	memory (70). ctl_audit_time() returns 0, or -1 for a missing or
 /*	malformed time.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

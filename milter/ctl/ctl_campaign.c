@@ -49,6 +49,9 @@
 /* DIAGNOSTICS
 /*	Exit status as in ctl.h: 64 usage, 65 bad input or unknown
 /*	campaign, 69 Redis unavailable.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -69,6 +72,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "escape.h"
+#include "schema.h"
 #include "store.h"
 
 #define USAGE_ADD	"campaign add ID --purpose P [--basis consent|service] " \
@@ -142,7 +146,7 @@ static const char *key_of(ctl *c, cm_buf *b, const char *part,
 			          const char *name)
 {
     cm_buf_reset(b);
-    cm_buf_adds(b, c->cfg.key_prefix ? c->cfg.key_prefix : "cm:");
+    cm_buf_adds(b, c->cfg.key_prefix ? c->cfg.key_prefix : CM_KEY_PREFIX_DEFAULT);
     cm_buf_adds(b, part);
     cm_buf_adds(b, name);
     return (cm_buf_str(b));
@@ -209,7 +213,7 @@ static int check_id(ctl *c, const char *id)
 
 static int campaign_exists(ctl *c, const char *id, cm_buf *key)
 {
-    const char *argv[2] = {"EXISTS", key_of(c, key, "campaign:", id)};
+    const char *argv[2] = {"EXISTS", key_of(c, key, CM_KEY_CAMPAIGN, id)};
     long long n = command_int(c, 2, argv);
 
     if (n == 0)
@@ -282,8 +286,8 @@ static int campaign_add(ctl *c, int argc, char **argv)
 	cm_buf_free(&key);
 	return (CTL_EX_DATAERR);
     }
-    if (opts[1].value && strcmp(opts[1].value, "consent") != 0
-	&& strcmp(opts[1].value, "service") != 0) {
+    if (opts[1].value && strcmp(opts[1].value, CM_BASIS_CONSENT_WORD) != 0
+	&& strcmp(opts[1].value, CM_BASIS_SERVICE_WORD) != 0) {
 	ctl_error(c, "--basis must be consent or service");
 	return (CTL_EX_DATAERR);
     }
@@ -301,27 +305,27 @@ static int campaign_add(ctl *c, int argc, char **argv)
     snprintf(now, sizeof(now), "%lld", cm_time_now_ms() / 1000);
 
     watch[0] = "WATCH";
-    watch[1] = key_of(c, &key, "campaign:", id);
+    watch[1] = key_of(c, &key, CM_KEY_CAMPAIGN, id);
     hset[n++] = "HSET";
     hset[n++] = watch[1];
-    hset[n++] = "purpose";
+    hset[n++] = CM_FIELD_PURPOSE;
     hset[n++] = opts[0].value;
-    hset[n++] = "basis";
-    hset[n++] = opts[1].value ? opts[1].value : "consent";
-    hset[n++] = "status";
-    hset[n++] = "active";
-    hset[n++] = "created_at";
+    hset[n++] = CM_FIELD_BASIS;
+    hset[n++] = opts[1].value ? opts[1].value : CM_BASIS_CONSENT_WORD;
+    hset[n++] = CM_FIELD_STATUS;
+    hset[n++] = CM_STATUS_ACTIVE_WORD;
+    hset[n++] = CM_FIELD_CREATED;
     hset[n++] = now;
     if (opts[2].value) {
-	hset[n++] = "max_age_days";
+	hset[n++] = CM_FIELD_MAX_AGE;
 	hset[n++] = opts[2].value;
     }
     if (opts[3].value) {
-	hset[n++] = "senders";
+	hset[n++] = CM_FIELD_SENDERS;
 	hset[n++] = opts[3].value;
     }
     if (opts[4].value) {
-	hset[n++] = "owner";
+	hset[n++] = CM_FIELD_OWNER;
 	hset[n++] = opts[4].value;
     }
 
@@ -343,7 +347,7 @@ static int campaign_add(ctl *c, int argc, char **argv)
     if (status != CTL_EX_OK)
 	return (status);
     printf("campaign %s added: purpose %s, basis %s, status active\n", id,
-	   opts[0].value, opts[1].value ? opts[1].value : "consent");
+	   opts[0].value, opts[1].value ? opts[1].value : CM_BASIS_CONSENT_WORD);
     return (CTL_EX_OK);
 }
 
@@ -360,7 +364,7 @@ static int campaign_status(ctl *c, const char *id, const char *want)
     if ((status = check_id(c, id)) != 0)
 	return (status);
     argv[0] = "WATCH";
-    argv[1] = key_of(c, &key, "campaign:", id);
+    argv[1] = key_of(c, &key, CM_KEY_CAMPAIGN, id);
     if ((r = command(c, 2, argv)) == 0) {
 	cm_buf_free(&key);
 	return (CTL_EX_UNAVAILABLE);
@@ -372,13 +376,14 @@ static int campaign_status(ctl *c, const char *id, const char *want)
     }
     argv[0] = "HGET";
     argv[1] = cm_buf_str(&key);
-    argv[2] = "status";
+    argv[2] = CM_FIELD_STATUS;
     if ((r = command(c, 3, argv)) == 0) {
 	cm_buf_free(&key);
 	return (CTL_EX_UNAVAILABLE);
     }
     snprintf(old, sizeof(old), "%.*s", r->type == REDIS_REPLY_STRING ?
-	     (int) r->len : 6, r->type == REDIS_REPLY_STRING ? r->str : "active");
+	     (int) r->len : (int) strlen(CM_STATUS_ACTIVE_WORD),
+	     r->type == REDIS_REPLY_STRING ? r->str : CM_STATUS_ACTIVE_WORD);
     freeReplyObject(r);
 
     argv[0] = "HSET";
@@ -417,8 +422,9 @@ static const redisReply *field(const redisReply *r, const char *name)
 
 static int campaign_show(ctl *c, const char *id)
 {
-    static const char *known[] = {"purpose", "basis", "status",
-    "max_age_days", "senders", "owner", "created_at"};
+    static const char *known[] = {CM_FIELD_PURPOSE, CM_FIELD_BASIS,
+	CM_FIELD_STATUS, CM_FIELD_MAX_AGE, CM_FIELD_SENDERS, CM_FIELD_OWNER,
+    CM_FIELD_CREATED};
     const char *argv[2] = {"HGETALL", 0};
     const redisReply *v;
     cm_buf  key = CM_BUF_INIT;
@@ -433,7 +439,7 @@ static int campaign_show(ctl *c, const char *id)
 
     if ((status = check_id(c, id)) != 0)
 	return (status);
-    argv[1] = key_of(c, &key, "campaign:", id);
+    argv[1] = key_of(c, &key, CM_KEY_CAMPAIGN, id);
     if ((r = command(c, 2, argv)) == 0) {
 	cm_buf_free(&key);
 	return (CTL_EX_UNAVAILABLE);
@@ -515,9 +521,10 @@ static void add_glob_escaped(cm_buf *b, const char *s)
 
 static int campaign_list(ctl *c)
 {
-    static const char *names[] = {"purpose", "basis", "status", "owner"};
-    const char *prefix = c->cfg.key_prefix ? c->cfg.key_prefix : "cm:";
-    size_t  plen = strlen(prefix) + strlen("campaign:");
+    static const char *names[] = {CM_FIELD_PURPOSE, CM_FIELD_BASIS,
+    CM_FIELD_STATUS, CM_FIELD_OWNER};
+    const char *prefix = c->cfg.key_prefix ? c->cfg.key_prefix : CM_KEY_PREFIX_DEFAULT;
+    size_t  plen = strlen(prefix) + strlen(CM_KEY_CAMPAIGN);
     const char *argv[7];
     size_t  lens[7];
     redisContext *rc = ctl_redis(c);
@@ -603,7 +610,8 @@ static int campaign_list(ctl *c)
 		cm_buf_add_text(&t, e->str, e->len);
 	    else
 		cm_buf_adds(&t, r->type == REDIS_REPLY_ERROR ? "(not a hash)" :
-			    k == 1 ? "consent" : k == 2 ? "active" : "-");
+			    k == 1 ? CM_BASIS_CONSENT_WORD : k == 2 ?
+			    CM_STATUS_ACTIVE_WORD : "-");
 	    printf(k < 3 ? " %-12s" : " %s", cm_buf_str(&t));
 	}
 	printf("\n");
@@ -625,7 +633,10 @@ int     ctl_campaign(ctl *c, int argc, char **argv)
     static const struct {
 	const char *sub;
 	const char *status;
-    } states[] = {{"pause", "paused"}, {"resume", "active"}, {"close", "closed"}};
+    } states[] = {
+	{"pause", CM_STATUS_PAUSED_WORD}, {"resume", CM_STATUS_ACTIVE_WORD},
+	{"close", CM_STATUS_CLOSED_WORD},
+    };
     size_t  i;
 
     if (ctl_want_help(argc, argv)) {
@@ -688,7 +699,7 @@ int     ctl_sender(ctl *c, int argc, char **argv)
 	return (status == 0 ? CTL_EX_DATAERR : CTL_EX_UNAVAILABLE);
     }
     args[0] = "SET";
-    args[1] = key_of(c, &key, "sender:", norm);
+    args[1] = key_of(c, &key, CM_KEY_SENDER, norm);
     args[2] = argv[3];
     r = command(c, 3, args);
     cm_buf_free(&key);

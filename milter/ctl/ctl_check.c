@@ -13,23 +13,25 @@
 /* DESCRIPTION
 /*	ctl_check() is "check ADDR CAMPAIGN": the answer the daemon would
 /*	give at RCPT time for an envelope campaign, reached through the
-/*	daemon's own code: cm_store_fetch() reads the campaign and the
-/*	recipient in one round trip, the message facts are filled in as
-/*	engine.c does, and cm_policy_decide() decides. Plugins (row 9)
+/*	daemon's own code: the sender, the recipient and the message
+/*	facts are built by facts(3), as the daemon builds them,
+/*	cm_store_fetch() reads the campaign and the recipient in one round
+/*	trip, and cm_policy_decide() decides. Plugins (row 9)
 /*	are not run. The evidence behind the decision is printed under
 /*	it.
 /* DIAGNOSTICS
 /*	Exit status 0 for allow (or pass), 1 for deny or tempfail, 64
 /*	usage, 69 when the store could not be read (after printing the
 /*	decision the daemon would then give).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Application-specific. */
 
@@ -38,14 +40,16 @@
 #include "clock.h"
 #include "ctl.h"
 #include "escape.h"
+#include "facts.h"
 #include "policy.h"
+#include "schema.h"
 #include "store.h"
 
 #define USAGE_CHECK	"check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"
 
 /* print_consent - the recipient's records behind a decision */
 
-static void print_consent(const cm_campaign *camp, const cm_rcpt_facts *f,
+static void print_consent(const cm_campaign *camp, const cm_rcpt_record *f,
 			          const cm_verdict *v, long long now, cm_buf *t)
 {
     char    stamp[40];
@@ -63,7 +67,7 @@ static void print_consent(const cm_campaign *camp, const cm_rcpt_facts *f,
     }
     cm_time_rfc3339(stamp, sizeof(stamp), f->consent_at, -1);
     printf("  %s %s at %s, source: %s\n", camp->purpose,
-	   f->consent == CM_CONSENT_GRANTED ? "granted" : "withdrawn",
+	   cm_consent_state_word(f->consent),
 	   f->consent_at > 0 ? stamp : "an unknown time",
 	   f->consent_src ? ctl_text(t, f->consent_src) : "none recorded");
     if (v->row == 15 && f->consent_at > 0)
@@ -78,12 +82,13 @@ static void print_consent(const cm_campaign *camp, const cm_rcpt_facts *f,
 /* print_verdict - the decision line and the evidence under it */
 
 static void print_verdict(ctl *c, const cm_msg_facts *m,
-			          const cm_campaign *camp, const char *addr,
-			          const cm_rcpt_lookup *look, const cm_verdict *v)
+			          const cm_campaign *camp, const cm_rcpt *r,
+			          const cm_verdict *v)
 {
     cm_buf  t = CM_BUF_INIT;
     cm_buf  a = CM_BUF_INIT;
     char    norm[CM_ID_SIZE];
+    const char *addr = r->raw;
 
     printf("%s: %s (campaign %s", cm_decision_name(v->decision),
 	   v->reason ? v->reason : "not marketing", ctl_text(&t, m->campaign));
@@ -106,7 +111,8 @@ static void print_verdict(ctl *c, const cm_msg_facts *m,
 	break;
     case 6:
     case 7:
-	printf("  campaign status: %s\n", v->row == 6 ? "closed" : "paused");
+	printf("  campaign status: %s\n", v->row == 6 ?
+	       CM_STATUS_CLOSED_WORD : CM_STATUS_PAUSED_WORD);
 	break;
     case 8:
 	printf("  campaign senders: %s\n", ctl_text(&t, camp->senders));
@@ -123,11 +129,11 @@ static void print_verdict(ctl *c, const cm_msg_facts *m,
 	break;
     default:
 	if (v->row >= 12)
-	    print_consent(camp, &look->facts, v, m->now, &t);
+	    print_consent(camp, &r->record, v, m->now, &t);
 	break;
     }
-    if (c->key != 0 && look->facts.addr_ok && v->row >= 11)
-	printf("  record id: %s\n", look->id);
+    if (c->key != 0 && r->facts.addr_ok && v->row >= 11)
+	printf("  record id: %s\n", r->facts.id);
     if (c->cfg.mode == CM_MODE_DRY_RUN)
 	printf("  Mode dry-run: the daemon logs this decision, "
 	       "and delivers anyway\n");
@@ -141,16 +147,13 @@ int     ctl_check(ctl *c, int argc, char **argv)
 {
     ctl_opt opts[] = {{"--sender", 0}, {"--auth", 0}, {0, 0}};
     const char *pos[2];
-    char    sender[CM_ID_SIZE];
-    char    norm[CM_ID_SIZE];
     char    err[512] = "";
-    cm_buf  safe = CM_BUF_INIT;
-    cm_rcpt_lookup look;
+    cm_buf  sender = CM_BUF_INIT;
+    cm_rcpt rcpt;
     cm_campaign camp;
     cm_msg_facts m;
     cm_verdict v;
     cm_store *st;
-    cm_addr_status as;
     int     status;
 
     if (ctl_want_help(argc, argv)) {
@@ -162,61 +165,39 @@ int     ctl_check(ctl *c, int argc, char **argv)
 	return (status);
 
     /*
-     * The sender as cm_on_mail() keeps it: normalised, or made safe when
-     * it does not parse. The null sender with a campaign is decided like
-     * any other sender (DESIGN.md section 2): only a true delivery status
-     * notification passes, and a campaign given here makes it none.
+     * The sender, the recipient and the message facts as the daemon
+     * builds them (facts(3)) for an envelope campaign at RCPT time. The
+     * null sender with a campaign is decided like any other sender
+     * (DESIGN.md section 2): only a true delivery status notification
+     * passes, and a campaign given here makes it none.
      */
-    sender[0] = 0;
-    if (opts[0].value != 0) {
-	as = cm_addr_normalise(opts[0].value, strlen(opts[0].value),
-			       sender, sizeof(sender));
-	if (as == CM_ADDR_EMPTY)
-	    sender[0] = 0;
-	else if (as != CM_ADDR_OK) {
-	    cm_buf_add_safe(&safe, opts[0].value,
-			    strnlen(opts[0].value, CM_ADDR_MAX));
-	    snprintf(sender, sizeof(sender), "%s", cm_buf_str(&safe));
-	}
-    }
-
-    /* The recipient as add_rcpt() sees it. */
-    memset(&look, 0, sizeof(look));
+    (void) cm_msg_sender(opts[0].value ? opts[0].value : "", &sender);
     memset(&camp, 0, sizeof(camp));
-    if (cm_addr_normalise(pos[0], strlen(pos[0]), norm, sizeof(norm))
-	== CM_ADDR_OK) {
-	look.facts.addr_ok = 1;
-	cm_addr_record_id(c->key, norm, strlen(norm), look.id, sizeof(look.id));
+    if (cm_rcpt_fill(&rcpt, c->key, pos[0]) != 0) {
+	cm_buf_free(&sender);
+	ctl_error(c, "out of memory");
+	return (CTL_EX_SOFTWARE);
     }
+    cm_msg_facts_fill(&m, pos[1], &camp, cm_buf_str(&sender),
+		      opts[1].value);
 
     /*
      * One round trip for the campaign and the recipient, as decide_all()
      * does; a malformed id is never looked up (row 4).
      */
-    memset(&m, 0, sizeof(m));
     if (cm_campaign_id_valid(pos[1])) {
 	if ((st = cm_store_create(&c->cfg, err, sizeof(err))) == 0
-	    || cm_store_fetch(st, pos[1], &camp, &look, 1, err,
+	    || cm_store_fetch(st, pos[1], &camp, &rcpt, 1, err,
 			      sizeof(err)) != 0)
 	    m.store_error = 1;
 	cm_store_destroy(st);
     }
+    cm_policy_decide(&c->cfg, &m, &rcpt.facts, &rcpt.record, &v);
 
-    /* fill_msg_facts() for an envelope campaign at RCPT time. */
-    m.campaign = pos[1];
-    m.record = &camp;
-    m.sender = sender;
-    m.auth = opts[1].value && *opts[1].value ? opts[1].value : 0;
-    m.veto = 0;
-    m.campaign_bad = 0;
-    m.bulk = 0;
-    m.now = cm_time_now_ms() / 1000;
-    cm_policy_decide(&c->cfg, &m, &look.facts, &v);
-
-    print_verdict(c, &m, &camp, pos[0], &look, &v);
+    print_verdict(c, &m, &camp, &rcpt, &v);
     cm_campaign_clear(&camp);
-    cm_rcpt_facts_clear(&look.facts);
-    cm_buf_free(&safe);
+    cm_rcpt_free(&rcpt);
+    cm_buf_free(&sender);
     if (m.store_error) {
 	ctl_error(c, "consent store unavailable: %s", err);
 	return (CTL_EX_UNAVAILABLE);

@@ -41,6 +41,9 @@
 /*	unsuppress without --source); 65: bad address, purpose or time;
 /*	69: the store failed (ctl_redis() exits 69 when it is down).
 /*	--help prints the verb's usage on stdout and exits 0.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -60,7 +63,9 @@
 #include "ctl_row.h"
 #include "escape.h"
 #include "json.h"
+#include "record.h"
 #include "redisconn.h"
+#include "schema.h"
 #include "timeparse.h"
 #include "writer.h"
 
@@ -197,7 +202,8 @@ static int parse_args(ctl *c, int argc, char **argv, const verbdef *v,
 
 static int target_init(ctl *c, const char *addr, target *t)
 {
-    static const char *parts[3] = {"consent:", "suppress:", "history:"};
+    static const char *parts[3] = {CM_KEY_CONSENT, CM_KEY_SUPPRESS,
+    CM_KEY_HISTORY};
     int     status, n;
 
     if ((status = ctl_record_id(c, addr, t->norm, sizeof(t->norm),
@@ -205,7 +211,8 @@ static int target_init(ctl *c, const char *addr, target *t)
 	return (status);
     for (n = 0; n < 3; n++)
 	t->klen[n] = snprintf(t->key[n], KEY_SIZE, "%s%s%s", c->cfg.key_prefix ?
-			      c->cfg.key_prefix : "cm:", parts[n], t->id);
+			      c->cfg.key_prefix : CM_KEY_PREFIX_DEFAULT, parts[n],
+			      t->id);
     return (0);
 }
 
@@ -339,12 +346,14 @@ static void show_suppression(cm_buf *b, int json, const redisReply *s)
 static void add_entry(cm_buf *b, const redisReply *e, const char *who,
 		              int full)
 {
-    static const char *names[5] = {"purpose", "state", "at", "src", "actor"};
+    static const char *names[5] = {CM_HIST_PURPOSE, CM_HIST_STATE,
+    CM_HIST_AT, CM_HIST_SRC, CM_HIST_ACTOR};
     static const char *words[5][3] = {
-	{"granted", "granted", " for "}, {"withdrawn", "withdrew", " for "},
-	{"suppressed", "suppressed", " "},
-	{"erased", "erased all but the suppression", " of "},
-	{"unsuppressed", "lifted the suppression", " of "},
+	{CM_STATE_GRANTED, "granted", " for "},
+	{CM_STATE_WITHDRAWN, "withdrew", " for "},
+	{CM_STATE_SUPPRESSED, "suppressed", " "},
+	{CM_STATE_ERASED, "erased all but the suppression", " of "},
+	{CM_STATE_UNSUPPRESSED, "lifted the suppression", " of "},
     };
     const redisReply *f[5];
     int     w;
@@ -419,12 +428,14 @@ static int explain(ctl *c, redisContext *rc, const target *t,
     const char *get[2] = {"GET", t->key[1]};
     size_t  glens[2] = {3, t->klen[1]};
     const char *noun;
+    cm_consent_state known;
     redisReply *r;
     long long at = -1;
 
     /* A stale grant or withdrawal: what is stored for the purpose. */
     if (stale)
-	hlens[3] = snprintf(at_key, sizeof(at_key), "%s:at", ev->purpose);
+	hlens[3] = snprintf(at_key, sizeof(at_key), "%s" CM_SUFFIX_AT,
+			    ev->purpose);
     if ((r = stale ? command(c, rc, 4, hmget, hlens) :
 	 command(c, rc, 2, get, glens)) == 0)
 	return (CTL_EX_UNAVAILABLE);
@@ -434,9 +445,11 @@ static int explain(ctl *c, redisContext *rc, const target *t,
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2
 	    && r->element[1]->type == REDIS_REPLY_STRING)
 	    at = stored_time(r->element[1]->str, r->element[1]->len);
-	noun = r->type != REDIS_REPLY_ARRAY || r->elements != 2 ? "record" :
-	    cm_redis_reply_is(r->element[0], "granted") ? "grant" :
-	    cm_redis_reply_is(r->element[0], "withdrawn") ? "withdrawal" : "record";
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+	    || cm_record_state(r->element[0], &known) < 0)
+	    noun = "record";
+	else
+	    noun = known == CM_CONSENT_GRANTED ? "grant" : "withdrawal";
 	/* An unreadable time counts as newer for a withdrawal. */
 	if (at != ev->at)
 	    cm_buf_printf(b, "a newer %s of %s is stored (", noun, ev->purpose);
@@ -629,8 +642,10 @@ static void show_consent(cm_buf *b, int json, const redisReply *h)
 	    || memchr(p[0]->str, ':', p[0]->len) != 0)
 	    continue;
 	/* A name too long for a purpose finds no time or source. */
-	snprintf(at, sizeof(at), "%.*s:at", (int) p[0]->len, p[0]->str);
-	snprintf(src, sizeof(src), "%.*s:src", (int) p[0]->len, p[0]->str);
+	snprintf(at, sizeof(at), "%.*s" CM_SUFFIX_AT, (int) p[0]->len,
+		 p[0]->str);
+	snprintf(src, sizeof(src), "%.*s" CM_SUFFIX_SRC, (int) p[0]->len,
+		 p[0]->str);
 	get_fields(h, names, f, 2);
 	if (json) {
 	    cm_buf_adds(b, n++ ? ",{" : "{");
@@ -654,7 +669,8 @@ static void show_consent(cm_buf *b, int json, const redisReply *h)
 
 static void show_history(cm_buf *b, int json, const redisReply *x)
 {
-    static const char *names[5] = {"purpose", "state", "at", "src", "actor"};
+    static const char *names[5] = {CM_HIST_PURPOSE, CM_HIST_STATE,
+    CM_HIST_AT, CM_HIST_SRC, CM_HIST_ACTOR};
     const redisReply *f[5], *e;
     size_t  i, n = 0;
     int     k;

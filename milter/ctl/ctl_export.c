@@ -47,6 +47,9 @@
 /*	exported faithfully (named; the other rows were written), 69 the
 /*	store is unavailable or failed, 70 out of memory or a write error
 /*	on stdout.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -69,7 +72,9 @@
 #include "ctl.h"
 #include "ctl_row.h"
 #include "escape.h"
+#include "record.h"
 #include "redisconn.h"
+#include "schema.h"
 #include "timeparse.h"
 #include "utf8.h"
 
@@ -108,7 +113,7 @@ typedef struct export_state {
     unsigned long unfaithful;		/* records and fields not written */
 } export_state;
 
-static const char *const export_parts[] = {"suppress:", "consent:"};
+static const char *const export_parts[] = {CM_KEY_SUPPRESS, CM_KEY_CONSENT};
 
 /* export_redis_error - report a failed command; returns the exit status */
 
@@ -408,12 +413,15 @@ static void export_purpose(export_state *es, const export_key *k,
 			           cm_buf *why)
 {
     const redisReply *state = hash_get(r, name->str, name->len, "");
-    const redisReply *at = hash_get(r, name->str, name->len, ":at");
-    const redisReply *src = hash_get(r, name->str, name->len, ":src");
+    const redisReply *at = hash_get(r, name->str, name->len,
+				    CM_SUFFIX_AT);
+    const redisReply *src = hash_get(r, name->str, name->len,
+				     CM_SUFFIX_SRC);
     const char *v[CTL_ROW_FIELDS];
     size_t  vlen[CTL_ROW_FIELDS];
     char    at_label[CM_PURPOSE_MAX + 16];
     char    src_label[CM_PURPOSE_MAX + 16];
+    cm_consent_state known;
     int     ok = 0;
 
     /* Used only once the name is known to be a purpose. */
@@ -430,13 +438,12 @@ static void export_purpose(export_state *es, const export_key *k,
 	|| !cm_purpose_valid(name->str)) {
 	field_name(why, name, "");
 	cm_buf_adds(why, "not a purpose (want 1 to 64 of a-z 0-9 . _ -)");
-    } else if (!cm_redis_reply_is(state, "granted")
-	       && !cm_redis_reply_is(state, "withdrawn")) {
+    } else if (cm_record_state(state, &known) < 0) {
 	field_name(why, name, "");
 	ctl_row_show(why, state->str, state->len);
 	cm_buf_adds(why, ": want granted or withdrawn");
     } else if (at == 0) {
-	field_name(why, name, ":at");
+	field_name(why, name, CM_SUFFIX_AT);
 	cm_buf_adds(why, "missing");
     } else if (!export_time(es, at_label, at->str, at->len, why)) {
 	/* export_time() said why */ ;
@@ -480,7 +487,8 @@ static void export_orphans(export_state *es, const export_key *k,
 	cm_buf_reset(why);
 	cm_buf_adds(why, "field \"");
 	cm_buf_add_safe(why, name->str, name->len);
-	if (strcmp(colon, ":at") != 0 && strcmp(colon, ":src") != 0) {
+	if (strcmp(colon, CM_SUFFIX_AT) != 0
+	    && strcmp(colon, CM_SUFFIX_SRC) != 0) {
 	    cm_buf_adds(why, "\": not a field of a consent record (want "
 			"PURPOSE, PURPOSE:at or PURPOSE:src)");
 	} else if (hash_get(r, name->str, plen, "") == 0) {
@@ -561,7 +569,7 @@ static void export_suppress(export_state *es, const export_key *k,
 	export_address(es, k, v, vlen);
 	v[1] = "*";
 	vlen[1] = 1;
-	v[2] = "suppressed";
+	v[2] = CM_STATE_SUPPRESSED;
 	vlen[2] = strlen(v[2]);
 	v[3] = r->str;
 	vlen[3] = tlen;

@@ -60,6 +60,9 @@
 /*	written), 69 the store is unavailable or failed (an import may
 /*	then be partly applied; running it again is safe), 70 out of
 /*	memory.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

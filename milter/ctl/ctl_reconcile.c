@@ -63,6 +63,9 @@
 /*	be read (each named with the reason; the report is still written
 /*	but is incomplete), or the trail is pseudonymised and no
 /*	AddressKeyFile is configured.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -33,6 +33,9 @@
 /* DIAGNOSTICS
 /*	None: text from the logs is made printable (text) or escaped
 /*	(JSON).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

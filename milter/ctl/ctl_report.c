@@ -20,6 +20,9 @@
 /* DIAGNOSTICS
 /*	Exit status 0; 64 usage; 65 a bad campaign id. Unreadable logs
 /*	are warnings.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

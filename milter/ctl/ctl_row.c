@@ -64,6 +64,9 @@
 /*	ctl_row_check(), ctl_row_time() and ctl_row_utf8() return 1 when
 /*	the input is good, else 0 with the reason appended to why, naming
 /*	the field and showing its value ("address "bob@": empty domain").
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -77,6 +80,7 @@
 #include "campaign.h"
 #include "ctl_row.h"
 #include "escape.h"
+#include "schema.h"
 #include "timeparse.h"
 #include "utf8.h"
 
@@ -175,11 +179,11 @@ int     ctl_row_check(ctl *c, char **f, size_t nf, long long now,
     }
     if (!check_address(c, f[0], row->id, why))
 	return (0);
-    if (strcasecmp(f[2], "granted") == 0) {
+    if (strcasecmp(f[2], CM_STATE_GRANTED) == 0) {
 	row->kind = CM_EVENT_GRANT;
-    } else if (strcasecmp(f[2], "withdrawn") == 0) {
+    } else if (strcasecmp(f[2], CM_STATE_WITHDRAWN) == 0) {
 	row->kind = CM_EVENT_WITHDRAW;
-    } else if (strcasecmp(f[2], "suppressed") == 0) {
+    } else if (strcasecmp(f[2], CM_STATE_SUPPRESSED) == 0) {
 	row->kind = CM_EVENT_SUPPRESS;
     } else {
 	cm_buf_adds(why, "state ");

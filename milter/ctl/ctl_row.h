@@ -10,6 +10,9 @@
 /*	#include "ctl_row.h"
 /* DESCRIPTION
 /*	See ctl_row.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -34,6 +34,9 @@
 /* DIAGNOSTICS
 /*	Exit status 0; 64 usage; 65 a bad address; 69 when Redis cannot
 /*	be read. Unreadable logs are warnings.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -54,6 +57,7 @@
 #include "escape.h"
 #include "json.h"
 #include "jsonread.h"
+#include "schema.h"
 #include "timeparse.h"
 
 #define USAGE_TRACE	"trace ADDR [--audit-log FILE...] [--json]"
@@ -183,7 +187,8 @@ static void trace_record(void *arg, const cm_jobject *obj, const char *where)
 static int command(trace *t, const char *cmd, const char *part,
 		           redisReply **reply)
 {
-    const char *prefix = t->c->cfg.key_prefix ? t->c->cfg.key_prefix : "cm:";
+    const char *prefix = t->c->cfg.key_prefix ? t->c->cfg.key_prefix
+	: CM_KEY_PREFIX_DEFAULT;
     const char *argv[4] = {cmd, 0, "-", "+"};
     size_t  lens[4] = {strlen(cmd), 0, 1, 1};
     cm_buf  key = CM_BUF_INIT;
@@ -270,7 +275,7 @@ static int gather_consent(trace *t)
     event  *e;
     int     k;
 
-    if (command(t, "XRANGE", "history:", &r) < 0)
+    if (command(t, "XRANGE", CM_KEY_HISTORY, &r) < 0)
 	return (CTL_EX_UNAVAILABLE);
     for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 	if (r->element[i]->type != REDIS_REPLY_ARRAY
@@ -282,7 +287,7 @@ static int gather_consent(trace *t)
 	e->recorded_ms = atoll(r->element[i]->element[0]->str);
 	for (k = F_PURPOSE; k <= F_ACTOR; k++)
 	    set(e, k, hfield(h, fname[k], strlen(fname[k])), -1);
-	at = hfield(h, "at", 2);
+	at = hfield(h, CM_HIST_AT, strlen(CM_HIST_AT));
 	e->ms = at && cm_time_parse(at, &sec) == 0 ? sec * 1000 : e->recorded_ms;
 	if (e->f[F_PURPOSE] == 0)
 	    set(e, F_PURPOSE, "*", -1);
@@ -293,7 +298,7 @@ static int gather_consent(trace *t)
 	freeReplyObject(r);
 
     /* Records loaded without history (or before it) still count. */
-    if (command(t, "HGETALL", "consent:", &r) < 0)
+    if (command(t, "HGETALL", CM_KEY_CONSENT, &r) < 0)
 	return (CTL_EX_UNAVAILABLE);
     for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
 	 i += 2) {
@@ -302,21 +307,22 @@ static int gather_consent(trace *t)
 	    || h->len > CM_PURPOSE_MAX || r->element[i + 1]->type
 	    != REDIS_REPLY_STRING)
 	    continue;
-	snprintf(name, sizeof(name), "%s:at", h->str);
+	snprintf(name, sizeof(name), "%s" CM_SUFFIX_AT, h->str);
 	at = hfield(r, name, strlen(name));
-	snprintf(name, sizeof(name), "%s:src", h->str);
+	snprintf(name, sizeof(name), "%s" CM_SUFFIX_SRC, h->str);
 	current_event(t, h->str, r->element[i + 1]->str, at,
 		      hfield(r, name, strlen(name)));
     }
     if (r)
 	freeReplyObject(r);
-    if (command(t, "GET", "suppress:", &r) < 0)
+    if (command(t, "GET", CM_KEY_SUPPRESS, &r) < 0)
 	return (CTL_EX_UNAVAILABLE);
     if (r && r->type == REDIS_REPLY_STRING) {
 	sp = strchr(r->str, ' ');
 	snprintf(name, sizeof(name), "%.*s", sp ? (int) (sp - r->str) : 20,
 		 r->str);
-	current_event(t, "*", "suppressed", name, sp ? sp + 1 : 0);
+	current_event(t, CM_HIST_ANY, CM_STATE_SUPPRESSED, name,
+		      sp ? sp + 1 : 0);
     }
     if (r)
 	freeReplyObject(r);
@@ -353,17 +359,18 @@ static size_t opted_out(const trace *t, size_t i, const char *purpose)
     /* The latest word on the suppression and on the purpose counts. */
     while (i-- > 0 && !(supp_known && purpose_known)) {
 	e = t->ev + i;
-	if (!supp_known && (is_state(e, "suppressed")
-			    || is_state(e, "unsuppressed"))) {
+	if (!supp_known && (is_state(e, CM_STATE_SUPPRESSED)
+			    || is_state(e, CM_STATE_UNSUPPRESSED))) {
 	    supp_known = 1;
-	    if (is_state(e, "suppressed"))
+	    if (is_state(e, CM_STATE_SUPPRESSED))
 		return (i + 1);
 	}
 	if (!purpose_known && strcmp(e->f[F_PURPOSE] ? e->f[F_PURPOSE] : "",
 				     purpose) == 0
-	    && (is_state(e, "granted") || is_state(e, "withdrawn"))) {
+	    && (is_state(e, CM_STATE_GRANTED)
+		|| is_state(e, CM_STATE_WITHDRAWN))) {
 	    purpose_known = 1;
-	    if (is_state(e, "withdrawn"))
+	    if (is_state(e, CM_STATE_WITHDRAWN))
 		return (i + 1);
 	}
     }
@@ -383,13 +390,14 @@ static void print_event(const trace *t, const event *e)
 
     cm_buf_printf(&b, "%s  ", ctl_audit_when(ts, sizeof(ts), e->ms));
     if (e->kind == EV_CONSENT) {
-	if (strcmp(st, "granted") == 0 || strcmp(st, "withdrawn") == 0) {
+	if (strcmp(st, CM_STATE_GRANTED) == 0
+	    || strcmp(st, CM_STATE_WITHDRAWN) == 0) {
 	    cm_buf_printf(&b, "consent %s for ", st);
 	    TXT(e->f[F_PURPOSE]);
 	    cm_buf_adds(&b, " (source: ");
-	} else if (strcmp(st, "suppressed") == 0) {
+	} else if (strcmp(st, CM_STATE_SUPPRESSED) == 0) {
 	    cm_buf_adds(&b, "suppressed: no marketing of any kind (reason: ");
-	} else if (strcmp(st, "unsuppressed") == 0) {
+	} else if (strcmp(st, CM_STATE_UNSUPPRESSED) == 0) {
 	    cm_buf_adds(&b, "suppression lifted (source: ");
 	} else {
 	    cm_buf_adds(&b, "consent record ");
@@ -471,8 +479,8 @@ static void analyse(trace *t, summary *s)
     for (i = 0; i < t->nev; i++) {
 	e = t->ev + i;
 	if (e->kind == EV_CONSENT) {
-	    if (s->optout == 0 && (is_state(e, "withdrawn")
-				   || is_state(e, "suppressed")))
+	    if (s->optout == 0 && (is_state(e, CM_STATE_WITHDRAWN)
+				   || is_state(e, CM_STATE_SUPPRESSED)))
 		s->optout = i + 1;
 	    continue;
 	}

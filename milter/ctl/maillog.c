@@ -81,6 +81,9 @@
 /*	"QID: to=" line of a delivery agent that cannot be read to its
 /*	status (cut short, an unterminated address): the caller counts
 /*	those, so that nothing is silently ignored.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

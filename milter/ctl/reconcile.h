@@ -12,6 +12,9 @@
 /*	The state of one "consentctl reconcile" run, shared by the
 /*	reading and matching (ctl_reconcile.c) and the report
 /*	(ctl_reconcile_report.c).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

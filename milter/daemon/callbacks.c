@@ -31,7 +31,8 @@
 /*	empty string, not "<>".
 /*
 /*	The engine itself never needs the body or the end of the header.
-/*	cm_callbacks_init() names the engine that the callbacks use, and
+/*	Each connection uses the engine that is current when it connects
+/*	(cm_gen_hold(), reload(3)) until it ends. cm_callbacks_init()
 /*	registers the end-of-header callback only when plugins are loaded
 /*	and the body callback only when one of them wants the body: a
 /*	step without a callback is one that libmilter asks the MTA to
@@ -46,6 +47,9 @@
 /*	tests/bench/nullmilter.c mirrors this.
 /* DIAGNOSTICS
 /*	Out of memory: the transaction is tempfailed.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -64,10 +68,10 @@
 
 #include "callbacks.h"
 #include "engine.h"
+#include "reload.h"
 #include "log.h"
 #include "plugin.h"
 
-static const cm_engine *engine;
 
 #define SESSION(ctx)	((cm_session *) smfi_getpriv(ctx))
 
@@ -124,13 +128,21 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
 {
     cm_session *s;
     char    addr[INET6_ADDRSTRLEN];
+    const cm_engine *eng;
 
-    if ((s = cm_session_new(engine, is_non_smtp(hostaddr))) == 0) {
+    /*
+     * The connection keeps the configuration that is current now until
+     * it ends, whatever a reload (SIGUSR1) does meanwhile (reload.c).
+     */
+    eng = cm_gen_hold();
+    if ((s = cm_session_new(eng, is_non_smtp(hostaddr))) == 0) {
+	cm_gen_release(eng);
 	cm_log(LOG_ERR, "out of memory");
 	return (SMFIS_TEMPFAIL);
     }
     if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 	cm_session_free(s);
+	cm_gen_release(eng);
 	return (SMFIS_TEMPFAIL);
     }
     addr_text(hostaddr, addr, sizeof(addr));
@@ -242,10 +254,13 @@ static sfsistat cb_abort(SMFICTX *ctx)
 static sfsistat cb_close(SMFICTX *ctx)
 {
     cm_session *s = SESSION(ctx);
+    const cm_engine *eng;
 
     if (s != 0) {
+	eng = cm_session_engine(s);
 	cm_session_free(s);
 	(void) smfi_setpriv(ctx, 0);
+	cm_gen_release(eng);
     }
     return (SMFIS_CONTINUE);
 }
@@ -280,7 +295,6 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0,
 
 void    cm_callbacks_init(const cm_engine *eng)
 {
-    engine = eng;
     if (eng->plugins != 0 && eng->plugins->count > 0)
 	cm_milter_desc.xxfi_eoh = cb_eoh;
     if (eng->plugins != 0 && (eng->plugins->flags & CM_PLUGIN_WANT_BODY))

@@ -48,6 +48,12 @@
 /*	envelope campaign, so a bounce (one recipient, no campaign header,
 /*	no bulk marker) passes as ordinary mail (DESIGN.md section 2).
 /*
+/*	When the sender lookup at MAIL fails, the copy of the sender
+/*	mappings (sendermap(3)) is asked: a sender it does not map goes
+/*	on as possibly ordinary mail (sender_unsure), and only a campaign
+/*	header or a bulk marker then defers the message, at its end; a
+/*	mapped sender, or no usable copy, is row 1 at MAIL as before.
+/*
 /*	A header campaign overrides the envelope one (DESIGN.md section 4):
 /*	recipients that passed at RCPT are then decided again under it.
 /*
@@ -66,6 +72,9 @@
 /*	is sent that the trail cannot account for.
 /* DIAGNOSTICS
 /*	Store failures and audit failures are logged to syslog.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -84,6 +93,7 @@
 #include "escape.h"
 #include "log.h"
 #include "session.h"
+#include "why.h"
 
 #define HEADER_KEEP_MAX	1024		/* longest header value we keep */
 #define RCPT_KEEP_MAX	128		/* recipient slots kept between messages */
@@ -94,19 +104,15 @@ void cm_session_reset(cm_session *s)
 {
     size_t  i;
 
-    for (i = 0; i < s->nrcpt; i++) {
-	free(s->rcpts[i].raw);
-	cm_rcpt_facts_clear(&s->looks[i].facts);
-    }
+    for (i = 0; i < s->nrcpt; i++)
+	cm_rcpt_free(s->rcpts + i);
     /*
-     * The arrays of a usual message are kept for the next one on this
-     * connection; those a long recipient list grew are given back.
+     * The array of a usual message is kept for the next one on this
+     * connection; one that a long recipient list grew is given back.
      */
     if (s->rcpt_alloc > RCPT_KEEP_MAX) {
 	free(s->rcpts);
-	free(s->looks);
 	s->rcpts = 0;
-	s->looks = 0;
 	s->rcpt_alloc = 0;
     }
     free(s->sender);
@@ -120,6 +126,7 @@ void cm_session_reset(cm_session *s)
     s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
     s->env_campaign[0] = 0;
     s->store_error = s->bulk_hint = s->active = 0;
+    s->sender_unsure = 0;
     s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
     s->rcpt_overflow = s->header_overflow = 0;
     s->header_bytes = 0;
@@ -143,6 +150,13 @@ cm_session *cm_session_new(const cm_engine *eng, int non_smtp)
     return (s);
 }
 
+/* cm_session_engine - the engine (and configuration) of a session */
+
+const cm_engine *cm_session_engine(const cm_session *s)
+{
+    return (s->eng);
+}
+
 /* cm_session_abort - the MTA abandoned the message */
 
 void    cm_session_abort(cm_session *s)
@@ -158,7 +172,6 @@ void    cm_session_free(cm_session *s)
 	return;
     cm_session_reset(s);
     free(s->rcpts);
-    free(s->looks);
     cm_pmsg_free(s->pm);
     free(s);
 }
@@ -183,13 +196,6 @@ static char *safe_copy(const char *text, size_t max)
 	copy[len] = 0;
     }
     return (copy);
-}
-
-/* cm_rcpt_label - the recipient as written to logs and replies */
-
-const char *cm_rcpt_label(const cm_rcpt *r)
-{
-    return (r->norm[0] ? r->norm : r->raw);
 }
 
 /* cm_session_strip_unsure - would a deletion possibly miss someone */
@@ -229,23 +235,17 @@ int     cm_session_strip_unsure(const cm_session *s, const char *qid)
 void cm_session_facts(const cm_session *s, const char *campaign,
 			           const cm_campaign *record, cm_msg_facts *m)
 {
-    memset(m, 0, sizeof(*m));
+    cm_msg_facts_fill(m, campaign, record, s->sender, s->auth);
     m->store_error = s->store_error;
-    m->campaign = campaign;
-    m->record = record;
-    m->sender = s->sender ? s->sender : "";
-    m->auth = s->auth;
-    m->veto = 0;
     m->campaign_bad = (campaign != 0 && campaign == s->hdr_campaign
 		       && s->hdr_campaign_conflict);
     m->bulk = s->bulk_hint
 	|| s->nrcpt > (size_t) s->eng->cfg->bulk_threshold;
-    m->now = cm_time_now_ms() / 1000;
 }
 
 /* cm_session_audit - write one recipient's record into a buffer */
 
-void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
+void cm_session_audit(const cm_session *s, cm_buf *out, const cm_rcpt *r,
 			         const char *campaign, const cm_campaign *record,
 			         const cm_verdict *v, cm_action action,
 			         const char *qid, cm_audit_msg *am)
@@ -254,8 +254,6 @@ void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
     cm_audit_record rec;
     char    id[CM_ID_SIZE];
     const char *label;
-    const cm_rcpt *r = idx < s->nrcpt ? s->rcpts + idx : 0;
-    const cm_rcpt_facts *f = r ? &s->looks[idx].facts : 0;
 
     memset(&rec, 0, sizeof(rec));
     rec.time_ms = cm_time_now_ms();
@@ -271,8 +269,8 @@ void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
     if (r != 0) {
 	label = cm_rcpt_label(r);
 	if (cfg->log_addresses == CM_LOGADDR_PSEUDONYMISED) {
-	    if (f->addr_ok)
-		label = s->looks[idx].id;
+	    if (r->facts.addr_ok)
+		label = r->facts.id;
 	    else {
 		cm_addr_record_id(s->eng->key, r->raw, strlen(r->raw),
 				  id, sizeof(id));
@@ -281,9 +279,9 @@ void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
 	    rec.rcpt_pseudonymised = 1;
 	}
 	rec.rcpt = label;
-	rec.consent_at = f->consent_at;
-	rec.consent_src = f->consent_src;
-	rec.suppressed_at = f->suppressed_at;
+	rec.consent_at = r->record.consent_at;
+	rec.consent_src = r->record.consent_src;
+	rec.suppressed_at = r->record.suppressed_at;
     }
     rec.decision = v->decision;
     rec.reason = v->reason;
@@ -291,6 +289,8 @@ void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
     rec.mode = cfg->mode;
     rec.from = s->from;
     rec.plugins = cm_pmsg_audit_json(s->pm);
+    if (cfg->log_why)
+	cm_why_log(qid, rec.rcpt, campaign, v, action, cfg->mode);
 
     /* The records of one message written at once: am (see audit(3)). */
     if (am != 0)
@@ -327,13 +327,42 @@ void cm_session_reply(const cm_session *s, void *mta, int temp,
     cm_buf_free(&text);
 }
 
+/* sender_from_copy - live sender lookup failed: may the copy decide? */
+
+static int sender_from_copy(const cm_session *s, const char *sender,
+			            const char *err)
+{
+    long long age;
+    size_t  size;
+
+    /*
+     * Only "not mapped" lets the message go on, as possibly ordinary
+     * mail; a campaign header or a bulk marker still needs the store at
+     * end of message (decide_all()). A mapped sender, or no usable copy,
+     * is row 1 at once, as without a copy (sendermap(3)).
+     */
+    switch (cm_sendermap_lookup(s->eng->sendermap, sender, &age, &size)) {
+    case CM_SENDERMAP_UNMAPPED:
+	cm_log(LOG_WARNING, "consent store: %s; sender map copy (%lld s "
+	       "old): no campaign for this sender: ordinary mail goes on",
+	       err, age);
+	return (1);
+    case CM_SENDERMAP_MAPPED:
+	cm_log(LOG_INFO, "sender map copy (%lld s old): the sender is "
+	       "mapped to a campaign: deferred", age);
+	return (0);
+    default:
+	return (0);
+    }
+}
+
 /* cm_on_mail - MAIL FROM: the sender, and maybe an envelope campaign */
 
 cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 		            const char *auth)
 {
     const cm_engine *eng = s->eng;
-    char    norm[CM_ID_SIZE];
+    const char *norm;
     char    err[512];
     int     found = 0;
     cm_addr_status status;
@@ -342,7 +371,10 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 
     cm_session_reset(s);
     s->active = 1;
-    status = cm_addr_normalise(sender, strlen(sender), norm, sizeof(norm));
+    /* The sender as the decision sees it (facts(3)); "" for <>. */
+    status = cm_msg_sender(sender, &line);
+    norm = s->sender = strdup(cm_buf_str(&line));
+    cm_buf_free(&line);
 
     /*
      * The null sender is not by itself a sign of ordinary mail (DESIGN.md
@@ -352,20 +384,12 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
      * message. Nothing is looked up for it here: <> has no Psender:.
      */
     if (status == CM_ADDR_EMPTY) {
-	if ((s->sender = strdup("")) == 0)
+	if (s->sender == 0)
 	    return (CM_REPLY_TEMPFAIL);
 	if (auth != 0 && *auth)
 	    s->auth = safe_copy(auth, CM_ADDR_MAX);
 	cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
 	return (CM_REPLY_CONTINUE);
-    }
-    if (status == CM_ADDR_OK) {
-	s->sender = strdup(norm);
-    } else {
-	cm_buf_init(&line);
-	cm_buf_add_safe(&line, sender, strnlen(sender, CM_ADDR_MAX));
-	s->sender = strdup(cm_buf_str(&line));
-	cm_buf_free(&line);
     }
     if (auth != 0 && *auth)
 	s->auth = safe_copy(auth, CM_ADDR_MAX);
@@ -381,7 +405,8 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 	if (cm_store_sender_campaign(eng->store, norm, s->env_campaign,
 				     sizeof(s->env_campaign), &found,
 				     err, sizeof(err)) != 0) {
-	    s->store_error = 1;
+	    s->sender_unsure = sender_from_copy(s, norm, err);
+	    s->store_error = !s->sender_unsure;
 	} else if (!found) {
 	    s->env_campaign[0] = 0;
 	} else if (cm_campaign_id_valid(s->env_campaign)
@@ -410,7 +435,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.reason = "store-error";
     v.row = 1;
     /* sendmail gives the queue id with MAIL; Postfix only later. */
-    cm_session_audit(s, &line, (size_t) -1,
+    cm_session_audit(s, &line, 0,
 		 s->env_campaign[0] ? s->env_campaign : 0, 0,
 		 &v, CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &line);
@@ -422,42 +447,23 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     return (CM_REPLY_TEMPFAIL);
 }
 
-/* add_rcpt - remember one envelope recipient, return its index */
+/* add_rcpt - remember one envelope recipient */
 
-static ssize_t add_rcpt(cm_session *s, const char *raw)
+static cm_rcpt *add_rcpt(cm_session *s, const char *raw)
 {
-    cm_rcpt *r;
-    cm_rcpt_lookup *look;
     void   *grown;
     size_t  want;
 
     if (s->nrcpt == s->rcpt_alloc) {
 	want = s->rcpt_alloc ? s->rcpt_alloc * 2 : 8;
 	if ((grown = realloc(s->rcpts, want * sizeof(*s->rcpts))) == 0)
-	    return (-1);
+	    return (0);
 	s->rcpts = grown;
-	if ((grown = realloc(s->looks, want * sizeof(*s->looks))) == 0)
-	    return (-1);
-	s->looks = grown;
 	s->rcpt_alloc = want;
     }
-    r = s->rcpts + s->nrcpt;
-    look = s->looks + s->nrcpt;
-    memset(r, 0, sizeof(*r));
-    memset(look, 0, sizeof(*look));
-    if ((r->raw = safe_copy(raw, 4 * CM_ADDR_MAX)) == 0)
-	return (-1);
-    /* Judged on the whole argument: the copy may have been cut. */
-    r->form = cm_rcptform_check(raw, strlen(raw));
-    if (cm_addr_normalise(raw, strlen(raw), r->norm, sizeof(r->norm))
-	== CM_ADDR_OK) {
-	look->facts.addr_ok = 1;
-	cm_addr_record_id(s->eng->key, r->norm, strlen(r->norm),
-			  look->id, sizeof(look->id));
-    } else {
-	r->norm[0] = 0;
-    }
-    return ((ssize_t) s->nrcpt++);
+    if (cm_rcpt_fill(s->rcpts + s->nrcpt, s->eng->key, raw) != 0)
+	return (0);
+    return (s->rcpts + s->nrcpt++);
 }
 
 /* rcpt_safe_label - the normalised address, or the raw one cut short */
@@ -483,7 +489,7 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
     cm_buf  text = CM_BUF_INIT;
     cm_buf  line = CM_BUF_INIT;
     cm_verdict v;
-    ssize_t idx;
+    cm_rcpt r;
 
     /*
      * The sendmail-command path may not refuse a recipient: the whole
@@ -496,18 +502,16 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
     if (s->non_smtp)
 	return (CM_REPLY_CONTINUE);
 
-    /* One audit line, with the recipient, then forget it again. */
+    /* One audit line, with the recipient; the session does not keep it. */
     memset(&v, 0, sizeof(v));
     v.decision = CM_DECISION_TEMPFAIL;
     v.reason = "too-many-recipients";
-    if ((idx = add_rcpt(s, rcpt)) >= 0) {
-	cm_session_audit(s, &line, idx, s->env_campaign[0] ? s->env_campaign
+    if (cm_rcpt_fill(&r, eng->key, rcpt) == 0) {
+	cm_session_audit(s, &line, &r, s->env_campaign[0] ? s->env_campaign
 			 : 0, s->env_campaign[0] ? &s->env_record : 0, &v,
 			 CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
 	(void) cm_session_write_audit(s, &line);
-	free(s->rcpts[idx].raw);
-	cm_rcpt_facts_clear(&s->looks[idx].facts);
-	s->nrcpt--;
+	cm_rcpt_free(&r);
     }
     cm_buf_free(&line);
 
@@ -527,20 +531,16 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     const cm_engine *eng = s->eng;
     cm_msg_facts m;
     cm_rcpt *r;
-    cm_rcpt_lookup *look;
     cm_action action;
     cm_buf  line = CM_BUF_INIT;
     char    err[512];
-    ssize_t idx;
 
     if (s->nrcpt >= (size_t) eng->cfg->max_recipients)
 	return (too_many_recipients(s, mta, rcpt));
-    if ((idx = add_rcpt(s, rcpt)) < 0) {
+    if ((r = add_rcpt(s, rcpt)) == 0) {
 	cm_log(LOG_ERR, "out of memory");
 	return (CM_REPLY_TEMPFAIL);
     }
-    r = s->rcpts + idx;
-    look = s->looks + idx;
     cm_pmsg_envrcpt(s->pm, mta, r->raw);
 
     /*
@@ -566,13 +566,13 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
 	return (CM_REPLY_CONTINUE);
     }
     if (!cm_policy_message(eng->cfg, &m, &r->verdict)) {
-	if (look->facts.addr_ok
-	    && cm_store_fetch(eng->store, 0, &s->env_record, look, 1,
-			      err, sizeof(err)) != 0) {
+	if (r->facts.addr_ok
+	    && cm_store_fetch_rcpts(eng->store, &s->env_record, r, 1,
+				    err, sizeof(err)) != 0) {
 	    cm_log(LOG_WARNING, "consent store: %s", err);
-	    look->facts.store_error = 1;
+	    r->record.store_error = 1;
 	}
-	cm_policy_decide(eng->cfg, &m, &look->facts, &r->verdict);
+	cm_policy_decide(eng->cfg, &m, &r->facts, &r->record, &r->verdict);
     }
     r->decided = 1;
     action = cm_action_rcpt(eng->cfg, &r->verdict);
@@ -586,7 +586,7 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     r->refused = 1;
     if (eng->cfg->mode == CM_MODE_DRY_RUN)
 	return (CM_REPLY_CONTINUE);
-    cm_session_audit(s, &line, idx, s->env_campaign, &s->env_record, &r->verdict,
+    cm_session_audit(s, &line, r, s->env_campaign, &s->env_record, &r->verdict,
 		 action, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &line);
     cm_buf_free(&line);

@@ -10,12 +10,16 @@
 /*	#include "engine.h"
 /* DESCRIPTION
 /*	See engine.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include "address.h"
 #include "audit.h"
 #include "config.h"
 #include "mta.h"
+#include "sendermap.h"
 #include "store.h"
 
 struct cm_plugins;
@@ -32,6 +36,7 @@ typedef enum cm_reply {
 typedef struct cm_engine {
     const cm_config *cfg;
     cm_store *store;
+    cm_sendermap *sendermap;		/* copy of Psender:, or NULL */
     cm_audit *audit;
     const cm_addrkey *key;		/* AddressKeyFile, or NULL */
     const cm_mta_ops *ops;
@@ -42,6 +47,7 @@ typedef struct cm_session cm_session;
 
 extern cm_session *cm_session_new(const cm_engine *eng, int non_smtp);
 extern void cm_session_free(cm_session *s);
+extern const cm_engine *cm_session_engine(const cm_session *s);
 extern void cm_session_abort(cm_session *s);
 
 extern void cm_on_connect(cm_session *s, void *mta, const char *name,

@@ -28,6 +28,9 @@
 /* DIAGNOSTICS
 /*	Store, audit and MTA failures are logged to syslog; each one
 /*	defers the message rather than letting it through unchecked.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -133,6 +136,30 @@ static int add_safe_header(const cm_session *s, void *mta, const char *name,
     return (0);
 }
 
+/* fetch_records - the records that decide_all() needs, one round trip */
+
+static int fetch_records(cm_session *s, const char *fetch_id,
+			         cm_campaign *hdr_record)
+{
+    const cm_engine *eng = s->eng;
+    char    err[512];
+    size_t  i;
+    int     status;
+
+    for (i = 0; i < s->nrcpt; i++)
+	cm_rcpt_record_clear(&s->rcpts[i].record);
+    /* Another campaign than the envelope one: its record as well. */
+    if (fetch_id != 0)
+	status = cm_store_fetch(eng->store, fetch_id, hdr_record, s->rcpts,
+				s->nrcpt, err, sizeof(err));
+    else
+	status = cm_store_fetch_rcpts(eng->store, &s->env_record, s->rcpts,
+				      s->nrcpt, err, sizeof(err));
+    if (status != 0)
+	cm_log(LOG_WARNING, "consent store: %s", err);
+    return (status);
+}
+
 /* decide_all - decide every recipient that is not decided yet */
 
 static void decide_all(cm_session *s, const char *campaign,
@@ -144,13 +171,14 @@ static void decide_all(cm_session *s, const char *campaign,
     const char *fetch_id = 0;
     int     redo = 0;
     int     fetch = 0;
-    char    err[512];
     cm_msg_facts m;
     size_t  i;
 
     memset(&hdr_record, 0, sizeof(hdr_record));
     cm_session_facts(s, campaign, 0, &m);
     m.bulk |= pr->bulk;
+    /* Bulk from a sender that only the copy called unmapped: row 1. */
+    m.store_error |= (s->sender_unsure && m.bulk && campaign == 0);
     m.veto = pr->veto;
     m.veto_marketing_only = pr->veto_marketing_only;
     m.plugin_error = (pr->failed != 0);
@@ -177,25 +205,15 @@ static void decide_all(cm_session *s, const char *campaign,
      * the policy turns out not to need are cheaper than a second trip.
      */
     if (campaign != 0 && !m.store_error && cm_campaign_id_valid(campaign)
-	&& !m.campaign_bad && (fetch_id != 0 || fetch)) {
-	for (i = 0; i < s->nrcpt; i++) {
-	    int     addr_ok = s->looks[i].facts.addr_ok;
-
-	    cm_rcpt_facts_clear(&s->looks[i].facts);
-	    s->looks[i].facts.addr_ok = addr_ok;
-	}
-	if (cm_store_fetch(eng->store, fetch_id, (cm_campaign *) record,
-			   s->looks, s->nrcpt, err, sizeof(err)) != 0) {
-	    cm_log(LOG_WARNING, "consent store: %s", err);
-	    m.store_error = 1;
-	}
-    }
+	&& !m.campaign_bad && (fetch_id != 0 || fetch)
+	&& fetch_records(s, fetch_id, &hdr_record) != 0)
+	m.store_error = 1;
     m.record = record;
     for (i = 0; i < s->nrcpt; i++) {
 	if (s->rcpts[i].refused || (s->rcpts[i].decided && !redo))
 	    continue;
-	cm_policy_decide(eng->cfg, &m, &s->looks[i].facts,
-			 &s->rcpts[i].verdict);
+	cm_policy_decide(eng->cfg, &m, &s->rcpts[i].facts,
+			 &s->rcpts[i].record, &s->rcpts[i].verdict);
 	s->rcpts[i].decided = 1;
     }
 
@@ -223,7 +241,7 @@ static void decide_limit(cm_session *s, cm_decision decision,
     }
 }
 
-/* consent_header - X-Consent-Milter: campaign=...; allowed=...; ... */
+/* consent_header - X-Consent-Milter: campaign=...; [allowed=...; ...] */
 
 static void consent_header(cm_buf *out, const cm_session *s,
 			           const char *campaign)
@@ -243,10 +261,17 @@ static void consent_header(cm_buf *out, const cm_session *s,
 	cm_buf_add_safe(out, campaign, strlen(campaign));
     else
 	cm_buf_adds(out, "none");
-    cm_buf_adds(out, "; allowed=");
-    cm_buf_add_uint(out, allowed);
-    cm_buf_adds(out, "; denied=");
-    cm_buf_add_uint(out, denied);
+
+    /*
+     * The counts are the sender's business: every recipient sees the
+     * header, so they are added only with "ConsentHeader full".
+     */
+    if (s->eng->cfg->consent_header == CM_CHDR_FULL) {
+	cm_buf_adds(out, "; allowed=");
+	cm_buf_add_uint(out, allowed);
+	cm_buf_adds(out, "; denied=");
+	cm_buf_add_uint(out, denied);
+    }
     cm_buf_adds(out, "; mode=");
     cm_buf_adds(out, cm_mode_name(s->eng->cfg->mode));
 }
@@ -420,7 +445,10 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     /* Every delivered marketing message says what was decided. */
     if (!failed && reply == CM_REPLY_ACCEPT) {
 	consent_header(&buf, s, campaign);
-	if (add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0 && enforce)
+	/* ConsentHeader none: no header of ours; the plugins' still. */
+	if (cfg->consent_header != CM_CHDR_NONE
+	    && add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0
+	    && enforce)
 	    failed = 1;
 	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)
 	    failed = 1;
@@ -452,7 +480,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	}
 	if (buf.len > 0)
 	    cm_buf_addc(&buf, '\n');
-	cm_session_audit(s, &buf, i, campaign, &s->env_record, &v, action,
+	cm_session_audit(s, &buf, s->rcpts + i, campaign, &s->env_record, &v, action,
 			 qid, &am);
     }
     cm_audit_msg_free(&am);

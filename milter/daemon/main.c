@@ -30,7 +30,9 @@
 /*	TCP listener (accepted sockets inherit it; without it a reply in
 /*	several packets stalls on Nagle and delayed ACKs).
 /* .IP 5.
-/*	Detach (unless -f), write the PID file, drop privileges to UserID
+/*	Detach (unless -f; the parent waits on a pipe for ready() and
+/*	exits with the start's result, and stderr stays open until then),
+/*	write the PID file, drop privileges to UserID
 /*	(started as UserID already, under systemd's User=, nothing to
 /*	switch; as any other user but root, step 1 refuses).
 /*	PidFile is written as root in a directory that UserID may own: no
@@ -41,7 +43,9 @@
 /*	socket, so that a refusal reaches stderr and leaves no socket.
 /* .IP 6.
 /*	Open the audit trail as the unprivileged user, so that a reopen
-/*	after log rotation works the same as the first open.
+/*	after log rotation works the same as the first open. Whether that
+/*	user can is asked before step 4 (cm_audit_check_as()), so that the
+/*	usual failure leaves no PID file or socket behind.
 /* .IP 7.
 /*	Run libmilter in a thread of its own; the main thread owns the
 /*	signals. libmilter's own signal thread stops the milter on SIGHUP,
@@ -49,7 +53,9 @@
 /*	the process goes to the main thread when that thread does not
 /*	block it; the main thread keeps SIGHUP, SIGTERM and SIGINT
 /*	unblocked and waits on a self-pipe, every other thread blocks
-/*	them. SIGTERM and SIGINT stop the milter cleanly.
+/*	them. SIGTERM and SIGINT stop the milter cleanly. SIGUSR1 reads
+/*	the configuration again (reload.c): sessions keep the one they
+/*	started with.
 /* .PP
 /*	Options:
 /* .IP "-c config_file"
@@ -66,10 +72,15 @@
 /* .IP -V
 /*	Print the version and exit.
 /* DIAGNOSTICS
-/*	Problems are logged to syslog (facility mail) and, with -f or -n,
-/*	to standard error. Exit status 0 after a clean stop, 1 for -n
+/*	Problems are logged to syslog (SyslogFacility, mail by default)
+/*	and, until the daemon has started (always with -f or -n), to
+/*	standard error, as "FILE:LINE: Key: reason" where a configuration
+/*	line is involved. Exit status 0 after a clean stop, 1 for -n
 /*	problems and run-time failures, 64 for bad usage, 78 for a bad
 /*	configuration.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -101,11 +112,16 @@
 /* Application-specific. */
 
 #include "config.h"
+#include "detach.h"
 #include "audit.h"
+#include "buf.h"
+#include "escape.h"
 #include "callbacks.h"
 #include "engine.h"
 #include "log.h"
 #include "plugin.h"
+#include "postconf.h"
+#include "reload.h"
 #include "startfiles.h"
 #include "store.h"
 
@@ -142,7 +158,9 @@ static void on_signal(int sig)
     char    c = (char) sig;
     int     saved = errno;
 
-    (void) write(signal_pipe[1], &c, 1);
+    if (write(signal_pipe[1], &c, 1) < 0) {
+	/* The pipe is full: a wake-up is already pending. */
+    }
     errno = saved;
 }
 
@@ -157,6 +175,34 @@ static const char *socket_path(const char *spec)
     return (0);
 }
 
+/* say_key - log err as "FILE:LINE: Key: ...", for the line to change */
+
+static void say_key(const cm_config *cfg, const char *key, const char *err)
+{
+    char    where[512];
+    size_t  klen = strlen(key);
+
+    /*
+     * "AuditLog /x: reason" becomes "FILE:LINE: AuditLog: /x: reason";
+     * the store's "redis ADDR: reason" is kept as it is, as scripts and
+     * the documentation quote it.
+     */
+    if (strncmp(err, key, klen) == 0 && err[klen] == ' ')
+	err += klen + 1;
+    else if (strncmp(err, key, klen) == 0 && err[klen] == ':'
+	     && err[klen + 1] == ' ')
+	err += klen + 2;
+    cm_log(LOG_ERR, "%s: %s", cm_config_where(cfg, key, where,
+					       sizeof(where)), err);
+}
+
+/* redis_key - the key that says where Redis is */
+
+static const char *redis_key(const cm_config *cfg)
+{
+    return (cfg->redis_sentinel ? "RedisSentinel" : "Redis");
+}
+
 /* socket_access - SocketMode and SocketGroup: check and resolve */
 
 static int socket_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
@@ -167,8 +213,8 @@ static int socket_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
     unsigned long n;
 
     if ((cfg->socket_mode || cfg->socket_group) && socket_path(cfg->socket) == 0) {
-	(void) snprintf(err, errlen, "%s: %s: only for a unix socket (Socket "
-			"%s)", cfg->file, cfg->socket_mode ? "SocketMode" :
+	(void) snprintf(err, errlen, "%s: only for a unix socket (Socket "
+			"%s)", cfg->socket_mode ? "SocketMode" :
 			"SocketGroup", cfg->socket);
 	return (-1);
     }
@@ -182,8 +228,8 @@ static int socket_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
 	} else {
 	    n = strtoul(cfg->socket_group, &end, 10);
 	    if (*end != 0 || end == cfg->socket_group) {
-		(void) snprintf(err, errlen, "%s: SocketGroup: no such group "
-				"\"%s\"", cfg->file, cfg->socket_group);
+		(void) snprintf(err, errlen, "SocketGroup: no such group "
+				"\"%s\"", cfg->socket_group);
 		return (-1);
 	    }
 	    *gid = (gid_t) n;
@@ -276,32 +322,6 @@ static int drop_privileges(const char *name, uid_t uid, gid_t gid)
     return (0);
 }
 
-/* detach - become a daemon */
-
-static int detach(void)
-{
-    pid_t   pid;
-    int     fd;
-
-    if ((pid = fork()) < 0) {
-	cm_log(LOG_ERR, "fork: %s", strerror(errno));
-	return (-1);
-    }
-    if (pid > 0)
-	_exit(0);
-    (void) setsid();
-    if (chdir("/") != 0)
-	return (-1);
-    if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-	(void) dup2(fd, 0);
-	(void) dup2(fd, 1);
-	(void) dup2(fd, 2);
-	if (fd > 2)
-	    (void) close(fd);
-    }
-    return (0);
-}
-
 /* wake_listener - make libmilter's accept loop notice a stop at once */
 
 static void wake_listener(const char *spec)
@@ -346,7 +366,9 @@ static void *run_milter(void *arg)
     char    c = 'X';
 
     *status = smfi_main();
-    (void) write(signal_pipe[1], &c, 1);	/* wake the main thread */
+    if (write(signal_pipe[1], &c, 1) < 0) {
+	/* The pipe is full: the main thread is woken already. */
+    }
     return (0);
 }
 
@@ -366,10 +388,41 @@ static void *stop_milter(void *unused)
     return (0);
 }
 
+/* log_started - the start line: what runs, with what */
+
+static void log_started(const cm_config *cfg)
+{
+    cm_buf  names = CM_BUF_INIT;
+    const cm_plugin_conf *pc;
+
+    for (pc = cfg->plugins; pc != 0; pc = pc->next) {
+	if (names.len > 0)
+	    cm_buf_adds(&names, ",");
+	cm_buf_add_safe(&names, pc->name, strlen(pc->name));
+    }
+
+    /* One line an administrator can compare with the file, after a start. */
+    cm_log(LOG_INFO, "started: version %s, config %s, socket %s, mode %s, "
+	   "redis %s%s%s%s, plugins %s, audit log %s, syslog facility %s, "
+	   "pid %ld",
+	   PACKAGE_VERSION, cfg->file ? cfg->file : "(none)", cfg->socket,
+	   cm_mode_name(cfg->mode),
+	   cfg->redis_sentinel ? "sentinel " : "",
+	   cfg->redis_sentinel ? cfg->redis_sentinel : cfg->redis,
+	   cfg->redis_replica ? ", replica " : "",
+	   cfg->redis_replica ? cfg->redis_replica : "",
+	   names.len > 0 ? cm_buf_str(&names) : "none",
+	   cfg->audit_log ? cfg->audit_log : "none (syslog only)",
+	   cm_syslog_facility_name(cfg->syslog_facility), (long) getpid());
+    cm_buf_free(&names);
+}
+
 /* serve - run until told to stop; returns the exit status */
 
-static int serve(const cm_config *cfg, cm_audit *audit)
+static int serve(const char *config_file, const char *socket_spec,
+		         cm_audit *audit, int ready_fd)
 {
+    const cm_engine *eng;
     sigset_t sigs;
     struct sigaction sa;
     pthread_t tid;
@@ -389,6 +442,7 @@ static int serve(const cm_config *cfg, cm_audit *audit)
     sa.sa_handler = on_signal;
     (void) sigemptyset(&sa.sa_mask);
     (void) sigaction(SIGHUP, &sa, 0);
+    (void) sigaction(SIGUSR1, &sa, 0);
     (void) sigaction(SIGTERM, &sa, 0);
     (void) sigaction(SIGINT, &sa, 0);
     (void) signal(SIGPIPE, SIG_IGN);
@@ -396,6 +450,7 @@ static int serve(const cm_config *cfg, cm_audit *audit)
     /* Every thread but this one blocks the signals (see above). */
     (void) sigemptyset(&sigs);
     (void) sigaddset(&sigs, SIGHUP);
+    (void) sigaddset(&sigs, SIGUSR1);
     (void) sigaddset(&sigs, SIGTERM);
     (void) sigaddset(&sigs, SIGINT);
     (void) pthread_sigmask(SIG_BLOCK, &sigs, 0);
@@ -404,13 +459,16 @@ static int serve(const cm_config *cfg, cm_audit *audit)
 	return (1);
     }
     (void) pthread_sigmask(SIG_UNBLOCK, &sigs, 0);
-    cm_log(LOG_INFO, "started");
+    eng = cm_gen_hold();
+    log_started(eng->cfg);
+    cm_gen_release(eng);
+    cm_detach_ready(ready_fd);
 
     for (;;) {
 	pfd.fd = signal_pipe[0];
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, stopping ? 100 : -1) == 0) {
-	    wake_listener(cfg->socket);
+	    wake_listener(socket_spec);
 	    continue;
 	}
 	if ((n = read(signal_pipe[0], &c, 1)) < 0 && errno == EINTR)
@@ -422,6 +480,9 @@ static int serve(const cm_config *cfg, cm_audit *audit)
 		cm_log(LOG_ERR, "%s", err);
 	    else
 		cm_log(LOG_INFO, "audit trail reopened");
+	} else if (c == SIGUSR1) {
+	    /* Checked first; kept when bad; logged either way. */
+	    (void) cm_gen_reload(config_file);
 	} else if (!stopping) {
 	    cm_log(LOG_INFO, "stopping on signal %d", c);
 	    stopping = 1;
@@ -463,6 +524,7 @@ int     main(int argc, char **argv)
     int     check_only = 0;
     int     audit_bad = 0;
     int     pid_fd = -1;
+    int     ready_fd = -1;
     int     ch;
     cm_config cfg;
     cm_engine eng;
@@ -472,9 +534,13 @@ int     main(int argc, char **argv)
     mode_t  old_umask = 0;
     gid_t   sock_gid = (gid_t) -1;
     cm_store *store;
+    cm_sendermap *sendermap;
     cm_audit *audit;
     char    err[1024];
+    char    where[512];
     const char *path;
+    char   *pid_file = 0;
+    char   *socket_spec = 0;
     uid_t   uid = 0;
     gid_t   gid = 0;
     char   *user = 0;
@@ -504,7 +570,16 @@ int     main(int argc, char **argv)
     }
     if (optind != argc)
 	usage();
-    cm_log_init("consent-milter", !check_only, foreground || check_only);
+
+    /*
+     * Every error before the daemon has detached and started goes to
+     * standard error as well as syslog: where no syslog runs, or its
+     * lines go to a file nobody reads during a start, the terminal is
+     * the only place an administrator looks. ready() turns it off.
+     */
+    cm_log_init("consent-milter", !check_only, 1);
+    if (!foreground && !check_only)
+	cm_log_stderr(LOG_WARNING);	/* problems, not "started" */
 
     /* 1. Configuration. */
     cm_config_init(&cfg);
@@ -512,9 +587,10 @@ int     main(int argc, char **argv)
 	cm_log(LOG_ERR, "%s", err);
 	goto config_error;
     }
+    cm_log_facility(cfg.syslog_facility);
     if (cfg.user_id != 0
 	&& lookup_user(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
-	cm_log(LOG_ERR, "%s: %s", config_file, err);
+	say_key(&cfg, "UserID", err);
 	goto config_error;
     }
 
@@ -524,23 +600,35 @@ int     main(int argc, char **argv)
      * root and a start as that user. Any other user cannot switch.
      */
     if (user != 0 && getuid() != 0 && (uid != getuid() || gid != getgid())) {
-	cm_log(LOG_ERR, "%s: UserID %s: started as uid %lu gid %lu, which "
-	       "can switch to no other user: start as root or as %s",
-	       config_file, cfg.user_id, (unsigned long) getuid(),
-	       (unsigned long) getgid(), cfg.user_id);
+	(void) snprintf(err, sizeof(err), "%s: started as uid %lu gid %lu, "
+			"which can switch to no other user: start as root or "
+			"as %s", cfg.user_id, (unsigned long) getuid(),
+			(unsigned long) getgid(), cfg.user_id);
+	say_key(&cfg, "UserID", err);
 	goto config_error;
     }
 
     if (socket_access(&cfg, &sock_mode, &sock_gid, err, sizeof(err)) != 0) {
-	cm_log(LOG_ERR, "%s", err);
+	say_key(&cfg, strncmp(err, "SocketMode", 10) == 0 ? "SocketMode" :
+		"SocketGroup", err);
 	goto config_error;
     }
 
-    /* -n: could the daemon open the audit trail? Create nothing. */
-    if (check_only && cfg.audit_log != 0
+    /*
+     * Could the daemon open the audit trail, as UserID? -n asks, and so
+     * does a start, before it creates a PID file or a socket: a start
+     * that fails there leaves nothing behind, and says why on stderr.
+     */
+    if (cfg.audit_log != 0
 	&& cm_audit_check_as(cfg.audit_log, user, uid, gid, err,
 			     sizeof(err)) != 0) {
-	cm_log(LOG_ERR, "%s", err);
+	say_key(&cfg, "AuditLog", err);
+	if (!check_only) {
+	    cm_plugins_unload(plugins);
+	    free(user);
+	    cm_config_free(&cfg);
+	    return (1);
+	}
 	audit_bad = 1;
     }
 
@@ -549,22 +637,25 @@ int     main(int argc, char **argv)
      * from owning the relay: root needs UserID, or AllowRoot for tests.
      */
     if (getuid() == 0 && cfg.user_id == 0 && !cfg.allow_root) {
-	cm_log(LOG_ERR, "%s: refusing to run as root: set UserID (or "
-	       "AllowRoot yes, for tests only)", config_file);
+	say_key(&cfg, "UserID", "refusing to run as root: set UserID (or "
+		"AllowRoot yes, for tests only)");
 	goto config_error;
     }
 
     /* 2. Secrets, while still root. */
     if (check_secret("AddressKeyFile", cfg.address_key_file, err,
-		     sizeof(err)) != 0
-	|| check_secret("RedisPasswordFile", cfg.redis_password_file, err,
-			sizeof(err)) != 0) {
-	cm_log(LOG_ERR, "%s", err);
+		     sizeof(err)) != 0) {
+	say_key(&cfg, "AddressKeyFile", err);
+	goto config_error;
+    }
+    if (check_secret("RedisPasswordFile", cfg.redis_password_file, err,
+		     sizeof(err)) != 0) {
+	say_key(&cfg, "RedisPasswordFile", err);
 	goto config_error;
     }
     if (cfg.address_key_file != 0
 	&& (key = cm_addrkey_load(cfg.address_key_file, err, sizeof(err))) == 0) {
-	cm_log(LOG_ERR, "AddressKeyFile %s", err);
+	say_key(&cfg, "AddressKeyFile", err);
 	goto config_error;
     }
 
@@ -575,16 +666,25 @@ int     main(int argc, char **argv)
     }
     if ((store = cm_store_create_flags(&cfg, CM_STORE_CACHE, err,
 				       sizeof(err))) == 0) {
-	cm_log(LOG_ERR, "%s", err);
+	say_key(&cfg, strncmp(err, "RedisPasswordFile", 17) == 0 ?
+		"RedisPasswordFile" : redis_key(&cfg), err);
 	goto config_error;
     }
 
     if (check_only) {
 	status = audit_bad;
+	/* The pool's "consent store down" line would say it twice. */
+	cm_log_stderr(LOG_ERR);
 	if (cm_store_ping(store, err, sizeof(err)) != 0) {
-	    cm_log(LOG_ERR, "%s", err);
+	    say_key(&cfg, redis_key(&cfg), err);
 	    status = 1;
 	}
+	/* A warning only: Postfix may run elsewhere, or change first. */
+	if ((path = socket_path(cfg.socket)) != 0
+	    && cm_postconf_check(path, err, sizeof(err)) != 0)
+	    (void) fprintf(stderr, "consent-milter: %s: warning: %s\n",
+			   cm_config_where(&cfg, "Socket", where,
+					   sizeof(where)), err);
 	if (status == 0)
 	    (void) printf("consent-milter: %s: configuration OK, Redis %s "
 			  "answers\n", config_file, cfg.redis_sentinel ?
@@ -610,10 +710,24 @@ int     main(int argc, char **argv)
 	return (1);
     }
 
+    /* The sender map's connections read RedisPasswordFile: still root. */
+    if ((sendermap = cm_sendermap_create(&cfg, err, sizeof(err))) == 0) {
+	cm_log(LOG_ERR, "%s", err);
+	return (1);
+    }
+
+    /* A reload keeps these (restart keys); the stop needs them. */
+    pid_file = cfg.pid_file ? strdup(cfg.pid_file) : 0;
+    if ((socket_spec = strdup(cfg.socket)) == 0) {
+	cm_log(LOG_ERR, "out of memory");
+	return (1);
+    }
+
     /* 4. The milter socket; the callbacks depend on the plugins. */
     memset(&eng, 0, sizeof(eng));
     eng.cfg = &cfg;
     eng.store = store;
+    eng.sendermap = sendermap;
     eng.key = key;
     eng.ops = &cm_mta_libmilter;
     eng.plugins = plugins;
@@ -629,7 +743,13 @@ int     main(int argc, char **argv)
     if (smfi_setconn(cfg.socket) != MI_SUCCESS
 	|| smfi_register(cm_milter_desc) != MI_SUCCESS
 	|| smfi_opensocket(1) != MI_SUCCESS) {
-	cm_log(LOG_ERR, "Socket %s: cannot open the milter socket", cfg.socket);
+	/* libmilter says no more; errno is often still its reason. */
+	(void) snprintf(err, sizeof(err), "%s: cannot open the milter "
+			"socket%s%s", cfg.socket, errno ? ": " : "",
+			errno ? strerror(errno) : "");
+	say_key(&cfg, "Socket", err);
+	if (pid_fd >= 0)
+	    (void) unlink(cfg.pid_file);
 	return (1);
     }
     if (sock_mode != (mode_t) -1)
@@ -659,34 +779,62 @@ int     main(int argc, char **argv)
 	}
     }
 
-    /* 5. Detach, PID file, privileges. */
-    if (!foreground && detach() != 0)
-	return (1);
-    if (pid_fd >= 0 && cm_pidfile_write(cfg.pid_file, pid_fd) != 0)
-	return (1);
+    /*
+     * 5. Detach (the parent waits for ready(), and exits with the
+     * result of the start), PID file, privileges. The PID is written
+     * on the descriptor opened as root; a start that fails from here
+     * removes the PID file and the socket (as root while it can).
+     */
+    if (!foreground && cm_detach(&ready_fd) != 0)
+	goto start_failed;
+    if (pid_fd >= 0 && cm_pidfile_write(cfg.pid_file, pid_fd) != 0) {
+	pid_fd = -1;
+	goto start_failed;
+    }
     if (user != 0 && getuid() == 0 && drop_privileges(user, uid, gid) != 0)
-	return (1);
+	goto start_failed;
 
     /* 6. The audit trail, as the user that will reopen it. */
     if ((audit = cm_audit_open(cfg.audit_log, cfg.audit_fsync,
 			       err, sizeof(err))) == 0) {
-	cm_log(LOG_ERR, "%s", err);
-	return (1);
+	say_key(&cfg, "AuditLog", err);
+	goto start_failed;
     }
 
-    /* 7. Run. */
+    /* 7. Run. The configuration becomes the first generation (reload.c). */
     eng.audit = audit;
-    status = serve(&cfg, audit);
+    if (cm_sendermap_start(sendermap) != 0)	/* threads after detach() */
+	goto start_failed;
+    cm_gen_start(&eng, &cfg);			/* takes cfg over */
+    status = serve(config_file, socket_spec, audit, ready_fd);
 
-    if (cfg.pid_file != 0)
-	(void) unlink(cfg.pid_file);
+    if (pid_file != 0)
+	(void) unlink(pid_file);
+    /* libmilter leaves its unix socket; a stale one misleads a check. */
+    if ((path = socket_path(socket_spec)) != 0)
+	(void) unlink(path);
+    cm_gen_stop();
     cm_audit_close(audit);
+    cm_sendermap_destroy(sendermap);
     cm_store_destroy(store);
     cm_plugins_unload(plugins);
     cm_addrkey_free(key);
     free(user);
-    cm_config_free(&cfg);
+    free(pid_file);
+    free(socket_spec);
     return (status);
+
+    /*
+     * After the socket: no stale PID file or socket is left (the user
+     * may not be allowed to remove them in a root-owned directory; the
+     * audit trail was checked as that user before, so this is rare).
+     */
+start_failed:
+    if (cfg.pid_file != 0)
+	(void) unlink(cfg.pid_file);
+    if ((path = socket_path(cfg.socket)) != 0)
+	(void) unlink(path);
+    return (1);
 
     /* Refuse to start; free what was read, for the leak checkers. */
 config_error:

@@ -17,6 +17,9 @@
 /*
 /*	Each returns 0 on success, -1 on failure; getsymval returns NULL
 /*	for a macro that the MTA did not send.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 typedef struct cm_mta_ops {

@@ -13,6 +13,9 @@
 /*	prototypes predate const; the strings are not modified.
 /* DIAGNOSTICS
 /*	Each operation returns -1 when libmilter reports MI_FAILURE.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

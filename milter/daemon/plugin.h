@@ -13,6 +13,9 @@
 /*	plugin_host.c runs their hooks for one session and keeps what
 /*	they decided. The interface that plugins see is
 /*	plugins/consent-milter-plugin.h.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include "config.h"

@@ -43,6 +43,9 @@
 /* DIAGNOSTICS
 /*	A failing hook and a host call with bad arguments are logged
 /*	with the plugin's name.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -31,6 +31,9 @@
 /*	version, an option that the plugin does not declare (named by
 /*	its own line), and an init() that fails (with the plugin's own
 /*	reason). Plugins started before the failure are stopped again.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

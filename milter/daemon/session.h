@@ -12,23 +12,17 @@
 /*	Shared by engine.c (the envelope and header stages) and
 /*	engine_eom.c (end of message). Nothing else looks inside a
 /*	session.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include "buf.h"
 #include "engine.h"
+#include "facts.h"
 #include "plugin.h"
 #include "policy.h"
 #include "rcptform.h"
-
-/* One envelope recipient. */
-typedef struct cm_rcpt {
-    char   *raw;			/* as the MTA sent it: for delrcpt */
-    char    norm[CM_ID_SIZE];		/* normalised, "" if it did not parse */
-    cm_verdict verdict;
-    int     decided;			/* verdict is valid */
-    int     refused;			/* refused (or, dry-run, would be) at RCPT */
-    cm_rcptform form;			/* can delrcpt name it (rcptform(3)) */
-} cm_rcpt;
 
 struct cm_session {
     const cm_engine *eng;
@@ -40,6 +34,7 @@ struct cm_session {
     char   *sender;			/* normalised, or made safe */
     char   *auth;			/* SASL login, or NULL */
     int     store_error;		/* lookups at MAIL failed */
+    int     sender_unsure;		/* sender unmapped in the copy only */
     char    env_campaign[CM_CAMPAIGN_ID_MAX + 1];	/* "" if none */
     cm_campaign env_record;
     char   *hdr_campaign;		/* extracted id, or NULL */
@@ -53,17 +48,16 @@ struct cm_session {
     char   *from;
     int     bulk_hint;			/* List-Unsubscribe, Precedence */
     cm_rcpt *rcpts;			/* envelope recipients, in order */
-    cm_rcpt_lookup *looks;		/* their records: same index */
     size_t  nrcpt;
     size_t  rcpt_alloc;
 };
 
 extern void cm_session_reset(cm_session *s);
-extern const char *cm_rcpt_label(const cm_rcpt *r);
 extern int cm_session_strip_unsure(const cm_session *s, const char *qid);
 extern void cm_session_facts(const cm_session *s, const char *campaign,
 			             const cm_campaign *record, cm_msg_facts *m);
-extern void cm_session_audit(const cm_session *s, cm_buf *out, size_t idx,
+extern void cm_session_audit(const cm_session *s, cm_buf *out,
+			             const cm_rcpt *r,
 			             const char *campaign,
 			             const cm_campaign *record,
 			             const cm_verdict *v, cm_action action,

@@ -55,6 +55,9 @@
 /*	PATH: cannot be created: DIR: No such file or directory" in err.
 /* SEE ALSO
 /*	consent-milter(8), SECURITY.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

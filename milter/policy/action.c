@@ -67,6 +67,9 @@
 /*	campaign may be NULL ("no campaign").
 /* DIAGNOSTICS
 /*	None.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	and end of data; cm_reply_text(): the SMTP reply.
 /* DESCRIPTION
 /*	See action.c. Pure functions: no I/O, no libmilter.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -86,6 +86,9 @@
 /*	Should libcrypto ever fail to compute an HMAC, cm_addr_record_id()
 /*	writes the empty string. No consent record has that id, so the
 /*	recipient is refused (no-consent) rather than let through.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	cm_addr_record_id(): its HMAC record id; cm_addrkey_*(): the key.
 /* DESCRIPTION
 /*	See address.c. The rules are a contract (DESIGN.md section 2).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -82,6 +82,9 @@
 /*	left in the file unless the cut failed too, which is logged at
 /*	LOG_CRIT): the caller must then not deliver what it cannot account
 /*	for. Syslog gives no errors to report.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	cm_audit_open/write/reopen/close(): the audit log writer.
 /* DESCRIPTION
 /*	See audit.c. The record is a contract (DESIGN.md section 7).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -58,6 +58,9 @@
 /*	CM_CAMPAIGN_ID_MAX, or an id that fails cm_campaign_id_valid()
 /*	as a malformed id (decision table row 4): a cut id must never be
 /*	looked up as if it were the real one.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	from headers; cm_campaign_id_valid(), cm_purpose_valid(): syntax.
 /* DESCRIPTION
 /*	See campaign.c. Pure functions: no I/O.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -42,6 +42,12 @@
 /*
 /*	const char *cm_log_addresses_name(how)
 /*	cm_log_addresses how;
+/*
+/*	const char *cm_consent_header_name(how)
+/*	cm_consent_header how;
+/*
+/*	const char *cm_syslog_facility_name(facility)
+/*	int	facility;
 /* DESCRIPTION
 /*	This module reads consent-milter.conf(5). The key names, their
 /*	defaults and their meaning are a contract (DESIGN.md section 9);
@@ -82,6 +88,9 @@
 /*	cm_mode_name() and its siblings return the value's name as it is
 /*	written in the configuration file.
 /*
+/*	cm_config_suggest(), cm_config_where(), cm_config_restart_key()
+/*	and cm_config_keep_key() are in config_reload(3).
+/*
 /*	The module has no state of its own: it is safe to use from any
 /*	thread, as long as one cfg is used by one thread at a time.
 /* DIAGNOSTICS
@@ -101,6 +110,9 @@
 /* SEE ALSO
 /*	config_value(3), the rules for each kind of value.
 /*	consent-milter.conf(5), configuration file format
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -113,6 +125,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <unistd.h>
 
 /* Application-specific. */
@@ -133,11 +146,7 @@
   * Enumerated values. An alias is accepted in the file but never shown
   * in an error message or returned by a name function.
   */
-typedef struct cm_name {
-    const char *name;
-    int     value;
-    int     alias;
-} cm_name;
+/* cm_name: see config_value.h. */
 
 static const cm_name mode_names[] = {
     {"enforce", CM_MODE_ENFORCE, 0}, {"dry-run", CM_MODE_DRY_RUN, 0}, {0},
@@ -162,6 +171,17 @@ static const cm_name logaddr_names[] = {
     {"pseudonymised", CM_LOGADDR_PSEUDONYMISED, 0},
     {"pseudonymized", CM_LOGADDR_PSEUDONYMISED, 1}, {0},
 };
+static const cm_name chdr_names[] = {
+    {"campaign", CM_CHDR_CAMPAIGN, 0}, {"full", CM_CHDR_FULL, 0},
+    {"none", CM_CHDR_NONE, 0}, {0},
+};
+static const cm_name facility_names[] = {
+    {"mail", LOG_MAIL, 0}, {"daemon", LOG_DAEMON, 0}, {"user", LOG_USER, 0},
+    {"local0", LOG_LOCAL0, 0}, {"local1", LOG_LOCAL1, 0},
+    {"local2", LOG_LOCAL2, 0}, {"local3", LOG_LOCAL3, 0},
+    {"local4", LOG_LOCAL4, 0}, {"local5", LOG_LOCAL5, 0},
+    {"local6", LOG_LOCAL6, 0}, {"local7", LOG_LOCAL7, 0}, {0},
+};
 static const cm_name bool_names[] = {
     {"yes", 1, 0}, {"no", 0, 0}, {"true", 1, 1}, {"false", 0, 1},
     {"on", 1, 1}, {"off", 0, 1}, {"1", 1, 1}, {"0", 0, 1}, {0},
@@ -176,28 +196,11 @@ _Static_assert(sizeof(cm_mode) == sizeof(int)
 	       && sizeof(cm_partial_action) == sizeof(int)
 	       && sizeof(cm_on_error) == sizeof(int)
 	       && sizeof(cm_bulk_action) == sizeof(int)
-	       && sizeof(cm_log_addresses) == sizeof(int),
+	       && sizeof(cm_log_addresses) == sizeof(int)
+	       && sizeof(cm_consent_header) == sizeof(int),
 	       "configuration enums must be int-sized");
 
-typedef enum cm_key_type {
-    KT_STR,				/* string, see check */
-    KT_PATH,				/* absolute path */
-    KT_PATH_NONE,			/* absolute path, or "none" */
-    KT_INT,				/* decimal number, min..max */
-    KT_ENUM,				/* one of names */
-    KT_PLUGIN,				/* "name path", repeatable */
-} cm_key_type;
-
-typedef struct cm_key {
-    const char *name;			/* as documented */
-    cm_key_type type;
-    size_t  offset;			/* of the field in cm_config */
-    const char *def;			/* default, as it would be written */
-    int     min, max;			/* KT_INT range */
-    const cm_name *names;		/* KT_ENUM values */
-    const char *(*check) (const char *);	/* KT_STR: NULL or why bad */
-    void    (*derive) (cm_config *);	/* fill fields computed from it */
-} cm_key;
+/* cm_key: one row of the key table; see config_value.h. */
 
 /* show - file text made safe for a message, cut to SHOW_MAX bytes */
 
@@ -268,15 +271,25 @@ static const cm_key keys[] = {
     ENUM("OnError", on_error, "tempfail", onerr_names),
     ENUM("UnidentifiedBulk", unidentified_bulk, "reject", bulk_names),
     INT("BulkThreshold", bulk_threshold, "50", 1, 1000000),
+    INT("SenderMapRefresh", sender_map_refresh, "60", 0, 86400),
+    INT("SenderMapMaxAge", sender_map_max_age, "3600", 1, 2592000),
     INT("MaxRecipients", max_recipients, "10000", 1, 1000000),
     INT("MaxHeaderBytes", max_header_bytes, "262144", 1024, 67108864),
     {"AuditLog", KT_PATH_NONE, OFF(audit_log), 0, 0, 0, 0, 0, 0},
     ENUM("AuditFsync", audit_fsync, "no", bool_names),
     ENUM("LogAddresses", log_addresses, "plain", logaddr_names),
+    ENUM("ConsentHeader", consent_header, "campaign", chdr_names),
+    ENUM("SyslogFacility", syslog_facility, "mail", facility_names),
+    ENUM("LogWhy", log_why, "no", bool_names),
     {"Plugin", KT_PLUGIN, 0, 0, 0, 0, 0, 0, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= CM_CONFIG_KEYS_MAX, "raise CM_CONFIG_KEYS_MAX");
+
+/* For config_reload.c, which works on the same table. */
+const cm_key *const cm_config_keys = keys;
+const size_t cm_config_nkeys = NKEYS;
 
  /*
   * State of one cm_config_parse() call.
@@ -520,8 +533,12 @@ static int parse_line(cm_parse *ps, int line, char *buf)
 	    break;
 	}
     }
-    if (k == 0 && !plugin_opt_name(key, plugin))
+    if (k == 0 && !plugin_opt_name(key, plugin)) {
+	if ((bad = cm_config_suggest(key)) != 0)
+	    return (report(ps, line, key, "unknown key (did you mean %s?)",
+			   bad));
 	return (report(ps, line, key, "unknown key"));
+    }
     if (*value == 0)
 	return (report(ps, line, key, "missing value"));
     if (k == 0) {
@@ -533,7 +550,7 @@ static int parse_line(cm_parse *ps, int line, char *buf)
     if (ps->seen[i])
 	return (report(ps, line, key, "given twice, first at line %d",
 		       ps->seen[i]));
-    ps->seen[i] = line;
+    ps->seen[i] = ps->cfg->key_line[i] = line;
     snprintf(ps->spelled[i], sizeof(ps->spelled[i]), "%s", key);
     if ((bad = set_value(ps->cfg, k, value, why, sizeof(why))) != 0)
 	return (report(ps, line, key, "bad value \"%s\" (%s)",
@@ -728,19 +745,13 @@ cannot_read:
     return (-1);
 }
 
-/* cm_config_free - release everything, leave cfg zeroed */
+/* free_plugins - forget the Plugin lines and their options */
 
-void    cm_config_free(cm_config *cfg)
+static void free_plugins(cm_config *cfg)
 {
     cm_plugin_conf *pc;
     cm_plugin_opt *po;
-    size_t  i;
 
-    for (i = 0; i < NKEYS; i++) {
-	if (keys[i].type == KT_STR || keys[i].type == KT_PATH
-	    || keys[i].type == KT_PATH_NONE)
-	    free(*(char **) ((char *) cfg + keys[i].offset));
-    }
     while ((pc = cfg->plugins) != 0) {
 	cfg->plugins = pc->next;
 	free(pc->name);
@@ -754,6 +765,20 @@ void    cm_config_free(cm_config *cfg)
 	free(po->value);
 	free(po);
     }
+}
+
+/* cm_config_free - release everything, leave cfg zeroed */
+
+void    cm_config_free(cm_config *cfg)
+{
+    size_t  i;
+
+    for (i = 0; i < NKEYS; i++) {
+	if (keys[i].type == KT_STR || keys[i].type == KT_PATH
+	    || keys[i].type == KT_PATH_NONE)
+	    free(*(char **) ((char *) cfg + keys[i].offset));
+    }
+    free_plugins(cfg);
     free(cfg->redis_host);
     free(cfg->redis_path);
     free(cfg->redis_replica_host);
@@ -813,4 +838,40 @@ const char *cm_bulk_action_name(cm_bulk_action action)
 const char *cm_log_addresses_name(cm_log_addresses how)
 {
     return (enum_name(logaddr_names, how));
+}
+
+/* cm_consent_header_name - name of a ConsentHeader value */
+
+const char *cm_consent_header_name(cm_consent_header how)
+{
+    return (enum_name(chdr_names, how));
+}
+
+/* cm_syslog_facility_name - name of a SyslogFacility value */
+
+const char *cm_syslog_facility_name(int facility)
+{
+    return (enum_name(facility_names, facility));
+}
+
+/* cm_config_key_index - key_index(), for config_reload.c */
+
+size_t  cm_config_key_index(const char *name)
+{
+    return (key_index(name));
+}
+
+/* cm_config_free_plugins - free_plugins(), for config_reload.c */
+
+void    cm_config_free_plugins(cm_config *cfg)
+{
+    free_plugins(cfg);
+}
+
+/* cm_config_add_plugin_opt - add_plugin_opt(), for config_reload.c */
+
+void    cm_config_add_plugin_opt(cm_config *cfg, int line, const char *name,
+				         const char *key, const char *value)
+{
+    add_plugin_opt(cfg, line, name, key, value);
 }

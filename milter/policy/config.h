@@ -14,12 +14,16 @@
 /* DESCRIPTION
 /*	See config.c. Key names, defaults and meanings are a contract
 /*	(DESIGN.md section 9).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>
 
 #define CM_CONFIG_DEFAULT_FILE	"/etc/consent-milter.conf"
 #define CM_CONFIG_LINE_MAX	4096	/* bytes per line, without newline */
+#define CM_CONFIG_KEYS_MAX	64	/* rows in the key table, at most */
 
 typedef enum cm_mode {
     CM_MODE_ENFORCE, CM_MODE_DRY_RUN
@@ -44,6 +48,10 @@ typedef enum cm_bulk_action {
 typedef enum cm_log_addresses {
     CM_LOGADDR_PLAIN, CM_LOGADDR_PSEUDONYMISED
 } cm_log_addresses;
+
+typedef enum cm_consent_header {
+    CM_CHDR_CAMPAIGN, CM_CHDR_FULL, CM_CHDR_NONE
+} cm_consent_header;
 
 /* One sentinel of RedisSentinel. */
 typedef struct cm_hostport {
@@ -106,15 +114,21 @@ typedef struct cm_config {
     cm_on_error on_error;		/* OnError */
     cm_bulk_action unidentified_bulk;	/* UnidentifiedBulk */
     int     bulk_threshold;		/* BulkThreshold */
+    int     sender_map_refresh;		/* SenderMapRefresh s, 0: no copy */
+    int     sender_map_max_age;		/* SenderMapMaxAge s */
     int     max_recipients;		/* MaxRecipients per message */
     int     max_header_bytes;		/* MaxHeaderBytes per message */
 
     char   *audit_log;			/* AuditLog, or NULL: syslog only */
     int     audit_fsync;		/* AuditFsync */
     cm_log_addresses log_addresses;	/* LogAddresses */
+    cm_consent_header consent_header;	/* ConsentHeader */
+    int     syslog_facility;		/* SyslogFacility, as LOG_MAIL etc. */
+    int     log_why;			/* LogWhy: a line per decision */
 
     cm_plugin_conf *plugins;		/* Plugin, in file order */
     cm_plugin_opt *plugin_opts;		/* name.Key, in file order */
+    int     key_line[CM_CONFIG_KEYS_MAX];	/* of each key, 0: default */
 } cm_config;
 
 extern void cm_config_init(cm_config *cfg);
@@ -131,5 +145,16 @@ extern const char *cm_partial_action_name(cm_partial_action action);
 extern const char *cm_on_error_name(cm_on_error action);
 extern const char *cm_bulk_action_name(cm_bulk_action action);
 extern const char *cm_log_addresses_name(cm_log_addresses how);
+extern const char *cm_consent_header_name(cm_consent_header how);
+extern const char *cm_syslog_facility_name(int facility);
+
+/* For a reload: keys the running daemon cannot change (config.c). */
+extern const char *cm_config_restart_key(const cm_config *now,
+				                 const cm_config *next, int n);
+extern void cm_config_keep_key(cm_config *next, const cm_config *now,
+			               const char *key);
+extern const char *cm_config_suggest(const char *key);
+extern const char *cm_config_where(const cm_config *cfg, const char *key,
+				           char *buf, size_t len);
 
 #endif

@@ -46,6 +46,9 @@
 /* SEE ALSO
 /*	config(3), the key table and the file format.
 /*	consent-milter.conf(5), what administrators read.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	computed from values (Redis targets); helpers of config.c.
 /* DESCRIPTION
 /*	See config_value.c. Private to config.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>
@@ -34,6 +37,44 @@ extern void cm_config_derive_redis(cm_config *cfg);
 extern void cm_config_derive_replica(cm_config *cfg);
 extern void cm_config_derive_sentinel(cm_config *cfg);
 extern void cm_config_free_sentinels(cm_config *cfg);
+
+ /*
+  * The key table of config.c, for config_reload.c. An enumerated value
+  * with alias set is accepted in the file but never shown.
+  */
+typedef struct cm_name {
+    const char *name;
+    int     value;
+    int     alias;
+} cm_name;
+
+typedef enum cm_key_type {
+    KT_STR,				/* string, see check */
+    KT_PATH,				/* absolute path */
+    KT_PATH_NONE,			/* absolute path, or "none" */
+    KT_INT,				/* decimal number, min..max */
+    KT_ENUM,				/* one of names */
+    KT_PLUGIN,				/* "name path", repeatable */
+} cm_key_type;
+
+typedef struct cm_key {
+    const char *name;			/* as documented */
+    cm_key_type type;
+    size_t  offset;			/* of the field in cm_config */
+    const char *def;			/* default, as it would be written */
+    int     min, max;			/* KT_INT range */
+    const cm_name *names;		/* KT_ENUM values */
+    const char *(*check) (const char *);	/* KT_STR: NULL or why bad */
+    void    (*derive) (cm_config *);	/* fill fields computed from it */
+} cm_key;
+
+extern const cm_key *const cm_config_keys;
+extern const size_t cm_config_nkeys;
+extern size_t cm_config_key_index(const char *name);
+extern void cm_config_free_plugins(cm_config *cfg);
+extern void cm_config_add_plugin_opt(cm_config *cfg, int line,
+				             const char *name, const char *key,
+				             const char *value);
 
 extern char *cm_config_xstrdup(const char *s);
 extern void *cm_config_xcalloc(size_t n);

@@ -15,6 +15,7 @@
 /*	const cm_config *cfg;
 /*	const cm_msg_facts *msg;
 /*	const cm_rcpt_facts *rcpt;
+/*	const cm_rcpt_record *rec;
 /*	cm_verdict *out;
 /*
 /*	int	cm_policy_sender_listed(senders, who)
@@ -39,7 +40,10 @@
 /*	with basis service, which row 10 then allows.
 /*
 /*	cm_policy_decide() evaluates the whole table for one recipient.
-/*	rcpt may be NULL when cm_policy_message() already decided.
+/*	rcpt (the address) and rec (its records, as store(3) read
+/*	them) may be NULL when cm_policy_message() already decided; rec
+/*	is not looked at for an address that did not parse. Nothing here
+/*	allocates or frees: the caller owns every input (facts(3)).
 /*	Row 16a (reported as row CM_ROW_16A) denies granted consent whose
 /*	time lies more than CM_TIME_FUTURE_MAX seconds after msg->now:
 /*	no writer stores such a time (DESIGN.md section 3), so it was
@@ -51,17 +55,20 @@
 /*	whitespace around items ignored).
 /* DIAGNOSTICS
 /*	None: every input has a verdict.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
 
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 /* Application-specific. */
 
 #include "policy.h"
+#include "schema.h"
 #include "timeparse.h"
 
 #define SECONDS_PER_DAY	86400LL
@@ -178,7 +185,8 @@ int     cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
 /* cm_policy_decide - the whole table for one recipient */
 
 void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
-			         const cm_rcpt_facts *rcpt, cm_verdict *out)
+			         const cm_rcpt_facts *rcpt,
+			         const cm_rcpt_record *rec, cm_verdict *out)
 {
     const cm_campaign *camp = msg->record;
     long long max_age;
@@ -195,15 +203,15 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
 	(void) verdict(out, 11, CM_DECISION_DENY, "bad-address");
 	return;
     }
-    if (rcpt->store_error) {
+    if (rec == 0 || rec->store_error) {
 	(void) store_error_verdict(cfg, out, "store-error");
 	return;
     }
-    if (rcpt->suppressed) {
+    if (rec->suppressed) {
 	(void) verdict(out, 12, CM_DECISION_DENY, "suppressed");
 	return;
     }
-    switch (rcpt->consent) {
+    switch (rec->consent) {
     case CM_CONSENT_NONE:
 	(void) verdict(out, 13, CM_DECISION_DENY, "no-consent");
 	return;
@@ -220,7 +228,7 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
      */
     if (camp->max_age_days > 0) {
 	max_age = camp->max_age_days * SECONDS_PER_DAY;
-	if (rcpt->consent_at <= 0 || msg->now - rcpt->consent_at > max_age) {
+	if (rec->consent_at <= 0 || msg->now - rec->consent_at > max_age) {
 	    (void) verdict(out, 15, CM_DECISION_DENY, "consent-expired");
 	    return;
 	}
@@ -230,7 +238,7 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
      * Row 16a. A time in the future is not evidence of consent; it is
      * also exactly what row 15 cannot see (its age is negative).
      */
-    if (rcpt->consent_at > msg->now + CM_TIME_FUTURE_MAX) {
+    if (rec->consent_at > msg->now + CM_TIME_FUTURE_MAX) {
 	(void) verdict(out, CM_ROW_16A, CM_DECISION_DENY, "consent-invalid");
 	return;
     }
@@ -258,22 +266,6 @@ const char *cm_decision_name(cm_decision decision)
 
 const char *cm_basis_name(cm_basis basis)
 {
-    return (basis == CM_BASIS_SERVICE ? "service" : "consent");
-}
-
-/* cm_campaign_clear - release what a campaign record owns */
-
-void    cm_campaign_clear(cm_campaign *camp)
-{
-    free(camp->senders);
-    memset(camp, 0, sizeof(*camp));
-}
-
-/* cm_rcpt_facts_clear - release what recipient facts own */
-
-void    cm_rcpt_facts_clear(cm_rcpt_facts *facts)
-{
-    free(facts->suppressed_reason);
-    free(facts->consent_src);
-    memset(facts, 0, sizeof(*facts));
+    return (basis == CM_BASIS_SERVICE ? CM_BASIS_SERVICE_WORD
+	    : CM_BASIS_CONSENT_WORD);
 }

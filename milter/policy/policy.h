@@ -12,11 +12,17 @@
 /*	cm_policy_message(), cm_policy_decide(): the decision table, pure,
 /*	from message and recipient facts to a decision and its reason.
 /* DESCRIPTION
-/*	See policy.c. The facts below are what the daemon (and consentctl
-/*	check) gather; the policy turns them into a decision without any
-/*	I/O. The table itself is a contract (DESIGN.md section 5).
+/*	See policy.c. The facts below are what the daemon and consentctl
+/*	check build with facts(3), and the records that store(3) reads;
+/*	the policy turns them into a decision without any I/O, and
+/*	neither allocates nor frees. The table itself is a contract
+/*	(DESIGN.md section 5).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
+#include "address.h"
 #include "campaign.h"
 #include "config.h"
 
@@ -41,7 +47,7 @@ typedef struct cm_campaign {
     char    purpose[CM_PURPOSE_MAX + 1];
     cm_basis basis;
     cm_status status;
-    long    max_age_days;		/* 0: consent never goes stale */
+    long    max_age_days;		/* 0: consent never expires */
     char   *senders;			/* comma list, or NULL: anyone */
 } cm_campaign;
 
@@ -51,9 +57,14 @@ typedef enum cm_consent_state {
     CM_CONSENT_WITHDRAWN
 } cm_consent_state;
 
-/* What is known about one recipient. */
+/* What is known about one recipient before anything is read. */
 typedef struct cm_rcpt_facts {
     int     addr_ok;			/* the address parsed */
+    char    id[CM_ID_SIZE];		/* its record id, if addr_ok */
+} cm_rcpt_facts;
+
+/* What the store holds about one recipient (store(3) fills it in). */
+typedef struct cm_rcpt_record {
     int     store_error;		/* its records could not be read */
     int     suppressed;			/* Psuppress:<id> exists */
     long long suppressed_at;		/* its time, 0 if unknown */
@@ -61,7 +72,7 @@ typedef struct cm_rcpt_facts {
     cm_consent_state consent;		/* <purpose> */
     long long consent_at;		/* <purpose>:at, 0 if unknown */
     char   *consent_src;		/* <purpose>:src, malloc'd or NULL */
-} cm_rcpt_facts;
+} cm_rcpt_record;
 
 /* What is known about the message, whoever the recipient. */
 typedef struct cm_msg_facts {
@@ -95,12 +106,10 @@ typedef struct cm_verdict {
 extern int cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
 			             cm_verdict *out);
 extern void cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
-			             const cm_rcpt_facts *rcpt, cm_verdict *out);
+			             const cm_rcpt_facts *rcpt,
+			             const cm_rcpt_record *rec, cm_verdict *out);
 extern int cm_policy_sender_listed(const char *senders, const char *who);
 extern const char *cm_decision_name(cm_decision decision);
 extern const char *cm_basis_name(cm_basis basis);
-
-extern void cm_campaign_clear(cm_campaign *camp);
-extern void cm_rcpt_facts_clear(cm_rcpt_facts *facts);
 
 #endif

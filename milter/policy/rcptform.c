@@ -57,6 +57,9 @@
 /*	suitable for a log line.
 /* DIAGNOSTICS
 /*	None.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

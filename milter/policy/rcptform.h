@@ -13,6 +13,9 @@
 /*	(its address form); cm_rcptform_strerror(): why not.
 /* DESCRIPTION
 /*	See rcptform.c. Pure functions: no I/O, no libmilter.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

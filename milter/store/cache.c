@@ -81,6 +81,9 @@
 /*	of memory later makes an answer a miss, never an error.
 /* SEE ALSO
 /*	store(3), the only user.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

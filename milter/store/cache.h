@@ -13,6 +13,9 @@
 /*	cm_cache_get/put_campaign(): short-lived store answers.
 /* DESCRIPTION
 /*	See cache.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -12,17 +12,21 @@
 /*	char	*why;
 /*	size_t	whylen;
 /*
-/*	void	cm_record_suppress(r, facts)
+/*	void	cm_record_suppress(r, rec)
 /*	const redisReply *r;
-/*	cm_rcpt_facts *facts;
+/*	cm_rcpt_record *rec;
 /*
-/*	void	cm_record_consent(r, purpose, facts)
+/*	void	cm_record_consent(r, purpose, rec)
 /*	const redisReply *r;
 /*	const char *purpose;
-/*	cm_rcpt_facts *facts;
+/*	cm_rcpt_record *rec;
+/*
+/*	int	cm_record_state(r, state)
+/*	const redisReply *r;
+/*	cm_consent_state *state;
 /* DESCRIPTION
 /*	These functions turn Redis's replies to the reads of store(3)
-/*	into the facts that the policy decides on. The records are those
+/*	into the records that the policy decides on. The records are those
 /*	of DESIGN.md section 3 (a contract). No I/O.
 /*
 /*	cm_record_campaign() reads the reply to HGETALL Pcampaign:<id>
@@ -33,19 +37,27 @@
 /*	which the caller adds. Otherwise camp->found is 1 and the result 0.
 /*
 /*	cm_record_suppress() reads the reply to GET Psuppress:<id>
-/*	("<time> <reason>") into the suppression facts;
+/*	("<time> <reason>") into the suppression part of *rec;
 /*	cm_record_consent() reads the reply to HGETALL Pconsent:<id>, for
-/*	one purpose, into the consent facts; a <purpose>:at of more digits
+/*	one purpose, into its consent part; a <purpose>:at of more digits
 /*	than a time can hold is read as the latest time there is, so
 /*	that the policy sees it as in the future (row 16a). A reply that
 /*	cannot be used (a key of the wrong type, an unknown consent
-/*	state, out of memory) sets facts->store_error instead.
+/*	state, out of memory) sets rec->store_error instead.
+/*
+/*	cm_record_state() reads one stored state of a purpose (a field
+/*	of Pconsent:<id>): it returns 0 and sets *state for a string
+/*	reply "granted" or "withdrawn" (cm_consent_state_parse()), and
+/*	-1 for anything else, a null pointer included.
 /*
 /*	Outputs are overwritten, not freed: the caller clears them
-/*	(cm_campaign_clear(), cm_rcpt_facts_clear()), also after an error.
+/*	(cm_campaign_clear(), cm_rcpt_record_clear()), also after an error.
 /* SEE ALSO
 /*	store(3), which sends the reads.
 /*	DESIGN.md section 3, the key layout (a contract).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -65,6 +77,7 @@
 #include "campaign.h"
 #include "record.h"
 #include "redisconn.h"
+#include "schema.h"
 
 /* parse_uint - strict decimal: digits only, at most max */
 
@@ -118,7 +131,8 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 			           char *why, size_t whylen)
 {
     static const char *names[] = {
-	"purpose", "basis", "status", "max_age_days", "senders",
+	CM_FIELD_PURPOSE, CM_FIELD_BASIS, CM_FIELD_STATUS, CM_FIELD_MAX_AGE,
+	CM_FIELD_SENDERS,
     };
     const redisReply *field[sizeof(names) / sizeof(names[0])] = {0};
     const redisReply *v;
@@ -147,18 +161,18 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 	return (bad_field(why, whylen, names[0], v));
     memcpy(camp->purpose, v->str, v->len + 1);
 
-    if ((v = field[1]) == 0 || cm_redis_reply_is(v, "consent"))
+    if ((v = field[1]) == 0 || cm_redis_reply_is(v, CM_BASIS_CONSENT_WORD))
 	camp->basis = CM_BASIS_CONSENT;
-    else if (cm_redis_reply_is(v, "service"))
+    else if (cm_redis_reply_is(v, CM_BASIS_SERVICE_WORD))
 	camp->basis = CM_BASIS_SERVICE;
     else
 	return (bad_field(why, whylen, names[1], v));
 
-    if ((v = field[2]) == 0 || cm_redis_reply_is(v, "active"))
+    if ((v = field[2]) == 0 || cm_redis_reply_is(v, CM_STATUS_ACTIVE_WORD))
 	camp->status = CM_STATUS_ACTIVE;
-    else if (cm_redis_reply_is(v, "paused"))
+    else if (cm_redis_reply_is(v, CM_STATUS_PAUSED_WORD))
 	camp->status = CM_STATUS_PAUSED;
-    else if (cm_redis_reply_is(v, "closed"))
+    else if (cm_redis_reply_is(v, CM_STATUS_CLOSED_WORD))
 	camp->status = CM_STATUS_CLOSED;
     else
 	return (bad_field(why, whylen, names[2], v));
@@ -179,7 +193,7 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 
 /* cm_record_suppress - GET Psuppress:<id>, "<time> <reason>" */
 
-void    cm_record_suppress(const redisReply *r, cm_rcpt_facts *f)
+void    cm_record_suppress(const redisReply *r, cm_rcpt_record *f)
 {
     const char *space;
     size_t  time_len;
@@ -206,10 +220,29 @@ void    cm_record_suppress(const redisReply *r, cm_rcpt_facts *f)
     }
 }
 
+/* cm_record_state - "granted" or "withdrawn", from a reply */
+
+int     cm_record_state(const redisReply *r, cm_consent_state *state)
+{
+    if (r == 0 || r->type != REDIS_REPLY_STRING)
+	return (-1);
+    return (cm_consent_state_parse(r->str, r->len, state));
+}
+
+/* suffix_is - a field name is <purpose><suffix> */
+
+static int suffix_is(const redisReply *name, size_t plen, const char *suffix)
+{
+    size_t  slen = strlen(suffix);
+
+    return (name->len == plen + slen
+	    && memcmp(name->str + plen, suffix, slen) == 0);
+}
+
 /* cm_record_consent - HGETALL Pconsent:<id>, for one purpose */
 
 void    cm_record_consent(const redisReply *r, const char *purpose,
-			          cm_rcpt_facts *f)
+			          cm_rcpt_record *f)
 {
     size_t  plen = strlen(purpose);
     const redisReply *name, *value;
@@ -231,14 +264,10 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 	if (name->len < plen || memcmp(name->str, purpose, plen) != 0)
 	    continue;
 	if (name->len == plen) {
-	    if (cm_redis_reply_is(value, "granted"))
-		f->consent = CM_CONSENT_GRANTED;
-	    else if (cm_redis_reply_is(value, "withdrawn"))
-		f->consent = CM_CONSENT_WITHDRAWN;
-	    else			/* unknown must not read as "none" */
+	    /* An unknown state must not read as "none". */
+	    if (cm_record_state(value, &f->consent) < 0)
 		f->store_error = 1;
-	} else if (name->len == plen + 3
-		   && memcmp(name->str + plen, ":at", 3) == 0) {
+	} else if (suffix_is(name, plen, CM_SUFFIX_AT)) {
 	    /*
 	     * Digits too many to hold are a time far in the future, and
 	     * must reach row 16a as such, not read as "no time".
@@ -248,8 +277,7 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 	    else if (value->len > 0
 		     && strspn(value->str, "0123456789") == value->len)
 		f->consent_at = LLONG_MAX;
-	} else if (name->len == plen + 4
-		   && memcmp(name->str + plen, ":src", 4) == 0) {
+	} else if (suffix_is(name, plen, CM_SUFFIX_SRC)) {
 	    if ((f->consent_src = strndup(value->str, value->len)) == 0)
 		f->store_error = 1;
 	}

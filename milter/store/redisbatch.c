@@ -28,9 +28,9 @@
 /*	A request (cm_redis_call) has two functions: append() adds its
 /*	commands to a hiredis context with redisAppendCommandArgv(), read()
 /*	reads exactly as many replies with redisGetReply(). Both return
-/*	a redispool(3) outcome (CM_EX_OK, CM_EX_FAIL: this request failed
-/*	but the context is in step, CM_EX_STALE: the server cannot serve
-/*	now, CM_EX_BROKEN or CM_EX_TIMEOUT: the context is lost). They
+/*	a redispool(3) outcome (CM_XCHG_OK, CM_XCHG_FAIL: this request failed
+/*	but the context is in step, CM_XCHG_UNREADY: the server cannot serve
+/*	now, CM_XCHG_BROKEN or CM_XCHG_TIMEOUT: the context is lost). They
 /*	write their messages into the request's own err buffer.
 /*
 /*	cm_redis_batch_run() queues a request. A thread that finds fewer
@@ -49,7 +49,7 @@
 /*	error or a broken reply the connection is dropped and every
 /*	request of the batch fails with the same message (a store error,
 /*	never an empty answer); a batch on a pooled connection found dead,
-/*	or on a server that answers as stale (LOADING, READONLY,
+/*	or on a server that answers as unready (LOADING, READONLY,
 /*	MASTERDOWN), is repeated once on a new connection, so append()
 /*	must start the request's outputs afresh and its commands must be
 /*	reads.
@@ -65,6 +65,9 @@
 /* SEE ALSO
 /*	redispool(3), the connections.
 /*	store(3), the user.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -114,7 +117,7 @@ static int batch_exchange(redisContext *c, void *arg, char *err,
     cm_redis_call *first = arg;
     cm_redis_call *call;
     int     status;
-    int     stale = 0;
+    int     unready = 0;
     int     done;
 
     /*
@@ -122,11 +125,11 @@ static int batch_exchange(redisContext *c, void *arg, char *err,
      * leaves earlier requests' commands in it, so the context goes.
      */
     for (call = first; call != 0; call = call->next) {
-	call->status = CM_EX_OK;
+	call->status = CM_XCHG_OK;
 	if ((status = call->append(c, call->arg, call->err,
-				   call->errlen)) != CM_EX_OK) {
+				   call->errlen)) != CM_XCHG_OK) {
 	    set_err(err, errlen, call->err);
-	    return (status == CM_EX_TIMEOUT ? status : CM_EX_BROKEN);
+	    return (status == CM_XCHG_TIMEOUT ? status : CM_XCHG_BROKEN);
 	}
     }
     do {
@@ -137,17 +140,17 @@ static int batch_exchange(redisContext *c, void *arg, char *err,
     /* A request that failed has read its replies too: still in step. */
     for (call = first; call != 0; call = call->next) {
 	status = call->read(c, call->arg, call->err, call->errlen);
-	if (status == CM_EX_BROKEN || status == CM_EX_TIMEOUT) {
+	if (status == CM_XCHG_BROKEN || status == CM_XCHG_TIMEOUT) {
 	    set_err(err, errlen, call->err);
 	    return (status);
 	}
-	if (status == CM_EX_STALE && !stale) {
-	    stale = 1;
+	if (status == CM_XCHG_UNREADY && !unready) {
+	    unready = 1;
 	    set_err(err, errlen, call->err);
 	}
 	call->status = status;
     }
-    return (stale ? CM_EX_STALE : CM_EX_OK);
+    return (unready ? CM_XCHG_UNREADY : CM_XCHG_OK);
 }
 
 /* batch_send - run one batch on a pooled connection; set the outcomes */
@@ -160,7 +163,7 @@ static void batch_send(cm_redis_batch *batch, cm_redis_call *first)
     err[0] = 0;
     if (cm_redis_pool_run(batch->pool, batch_exchange, first, err,
 			  sizeof(err)) != 0) {
-	/* Connect, I/O, timeout or stale twice: all fail alike. */
+	/* Connect, I/O, timeout or unready twice: all fail alike. */
 	for (call = first; call != 0; call = call->next) {
 	    call->status = -1;
 	    set_err(call->err, call->errlen, err[0] ? err :
@@ -169,7 +172,7 @@ static void batch_send(cm_redis_batch *batch, cm_redis_call *first)
 	return;
     }
     for (call = first; call != 0; call = call->next)
-	call->status = (call->status == CM_EX_OK ? 0 : -1);
+	call->status = (call->status == CM_XCHG_OK ? 0 : -1);
 }
 
 /* batch_detach - take up to CM_BATCH_MAX queued requests (locked) */

@@ -13,6 +13,9 @@
 /*	concurrent sessions, pipelined together.
 /* DESCRIPTION
 /*	See redisbatch.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <semaphore.h>

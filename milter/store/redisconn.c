@@ -33,7 +33,7 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
-/*	int	cm_redis_reply_stale(r)
+/*	int	cm_redis_reply_unready(r)
 /*	const redisReply *r;
 /*
 /*	int	cm_redis_reply_is(r, text)
@@ -119,7 +119,7 @@
 /*	cm_redis_connect() opens one connection to the primary, as
 /*	configured: writes go there, never to RedisReplica.
 /*
-/*	cm_redis_reply_stale() tells whether an error reply means that
+/*	cm_redis_reply_unready() tells whether an error reply means that
 /*	this server cannot serve the command for now while another one
 /*	may (READONLY: a replica, maybe a demoted primary; MASTERDOWN: a
 /*	replica without its primary; LOADING: a server loading its data):
@@ -162,6 +162,9 @@
 /*	redispool(3), the daemon's connection pool.
 /*	store(3), the daemon's reading side.
 /*	writer(3), consent changes.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -303,9 +306,9 @@ const char *cm_redis_reply_show(char *buf, size_t bufsz, const redisReply *r)
     return (buf);
 }
 
-/* cm_redis_reply_stale - an error that another server might not give */
+/* cm_redis_reply_unready - an error that another server might not give */
 
-int     cm_redis_reply_stale(const redisReply *r)
+int     cm_redis_reply_unready(const redisReply *r)
 {
     static const char *const codes[] = {"READONLY", "MASTERDOWN", "LOADING"};
     size_t  i, n;

@@ -16,6 +16,9 @@
 /*	daemon's pool (redispool.c) and for consentctl (writer.c users):
 /*	a fixed address (Redis), the primary named by Redis Sentinel
 /*	(RedisSentinel), or a replica to read from (RedisReplica).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>
@@ -64,7 +67,7 @@ extern redisContext *cm_redis_connect(const cm_config *cfg,
 				              char *err, size_t errlen);
 
 /* Replies. */
-extern int cm_redis_reply_stale(const redisReply *r);
+extern int cm_redis_reply_unready(const redisReply *r);
 extern int cm_redis_reply_is(const redisReply *r, const char *text);
 
 /* Messages. */

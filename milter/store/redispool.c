@@ -44,23 +44,23 @@
 /*	RedisConnections hiredis contexts; cm_redis_pool_run() borrows one,
 /*	waiting while all are in use, runs fn on it and gives it back. fn
 /*	sends its commands, reads every reply, and returns one of:
-/* .IP CM_EX_OK
+/* .IP CM_XCHG_OK
 /*	done.
-/* .IP CM_EX_FAIL
+/* .IP CM_XCHG_FAIL
 /*	failed (a message is in err), and the context is still in step
 /*	with the server.
-/* .IP CM_EX_BROKEN
+/* .IP CM_XCHG_BROKEN
 /*	an I/O or protocol error. The context is freed, not returned: the
 /*	reply may still arrive, and the next caller would take it for the
 /*	answer to its own command. A context that sat in the pool may have
 /*	died meanwhile (Redis restarted, or Sentinel made clients reconnect
 /*	after a failover): then fn is repeated once on a new connection.
 /*	Use it only for commands that can safely be repeated (reads).
-/* .IP CM_EX_TIMEOUT
+/* .IP CM_XCHG_TIMEOUT
 /*	a timeout: the context is freed and fn is not repeated, which would
 /*	double the wait.
-/* .IP CM_EX_STALE
-/*	the server cannot serve now (cm_redis_reply_stale(): READONLY,
+/* .IP CM_XCHG_UNREADY
+/*	the server cannot serve now (cm_redis_reply_unready(): READONLY,
 /*	MASTERDOWN, LOADING). The context is freed, so that the next
 /*	connect asks the sentinels again, and fn is repeated once on a new
 /*	connection.
@@ -76,13 +76,13 @@
 /*	again; the first answer ends this. So a stalled Redis holds one
 /*	session at a time for a RedisTimeout, not every session in turn.
 /*
-/*	When RedisReplica cannot be reached, or answers as a stale server,
-/*	the pool reads from the primary instead: a relay whose replica is
-/*	down should not defer all its mail while the primary is up. The
-/*	replica is tried again after a second; connections opened to the
-/*	primary meanwhile are closed after a second too, so that reads go
-/*	back to the replica when it is back. The switch is logged once
-/*	each way.
+/*	When RedisReplica cannot be reached, or answers as a server not
+/*	ready to serve, the pool reads from the primary instead: a relay
+/*	whose replica is down should not defer all its mail while the
+/*	primary is up. The replica is tried again after a second;
+/*	connections opened to the primary meanwhile are closed after a
+/*	second too, so that reads go back to the replica when it is back.
+/*	The switch is logged once each way.
 /*
 /*	cm_redis_pool_healthy() returns 0 when there is a sign that Redis
 /*	went away: the last connect failed (and none succeeded since), or
@@ -95,7 +95,7 @@
 /*	for every message.
 /*
 /*	cm_redis_pool_error() describes a failed context, with its address,
-/*	and returns CM_EX_TIMEOUT or CM_EX_BROKEN, for fn to return.
+/*	and returns CM_XCHG_TIMEOUT or CM_XCHG_BROKEN, for fn to return.
 /*
 /*	cm_redis_pool_destroy() closes the connections and frees the pool,
 /*	when no call is in progress.
@@ -104,6 +104,11 @@
 /*	cm_redis_pool_run() -1, with a one-line reason in err (see
 /*	redisconn(3)); after a fail-fast refusal it is the last connect
 /*	error followed by "(not retried within 200 ms)".
+/*
+/*	An outage of the primary is logged once when a connect first
+/*	fails ("consent store down: redis ADDR: reason") and once when a
+/*	connect works again ("consent store: redis ADDR answers again
+/*	(after N s)"), not once per message.
 /* BUGS
 /*	A write to a connection that Redis closed raises SIGPIPE. The
 /*	process must ignore that signal: smfi_main() does so for the
@@ -111,6 +116,9 @@
 /* SEE ALSO
 /*	redisconn(3), connect, AUTH and Sentinel.
 /*	store(3), what is read.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -171,6 +179,7 @@ struct cm_redis_pool {
     int     probe_ok;			/* what it saw last time (atomic) */
     long long replica_retry_at;		/* primary only, until then */
     int     replica_down;		/* the replica failed last time */
+    long long down_since;		/* primary unreachable since, or 0 */
 };
 
 /* probe_reset - a sign that Redis went away: healthy() says 0 at once */
@@ -187,7 +196,7 @@ int     cm_redis_pool_error(const redisContext *c, int saved_errno,
 			            char *err, size_t errlen)
 {
     return (cm_redis_context_error(c, saved_errno, err, errlen)
-	    ? CM_EX_TIMEOUT : CM_EX_BROKEN);
+	    ? CM_XCHG_TIMEOUT : CM_XCHG_BROKEN);
 }
 
 /* replica_failed - read from the primary for a while; log the switch */
@@ -240,6 +249,8 @@ static redisContext *primary_connect(cm_redis_pool *pool,
 {
     redisContext *c;
     char    why[CM_POOL_ERRSZ];
+    long long was_down = 0;
+    int     went_down = 0;
 
     pthread_mutex_lock(&pool->lock);
     if (cm_time_mono_ms() < pool->retry_at) {
@@ -256,12 +267,30 @@ static redisContext *primary_connect(cm_redis_pool *pool,
     pthread_mutex_lock(&pool->lock);
     if (c) {
 	pool->retry_at = 0;
+	was_down = pool->down_since;
+	pool->down_since = 0;
     } else {
 	pool->retry_at = cm_time_mono_ms() + CM_POOL_RETRY_MS;
 	snprintf(pool->down_err, sizeof(pool->down_err), "%s", why);
 	probe_reset(pool);
+	if (pool->down_since == 0) {
+	    pool->down_since = cm_time_mono_ms();
+	    went_down = 1;
+	}
     }
     pthread_mutex_unlock(&pool->lock);
+
+    /*
+     * The administrator reading the mail log during an outage wants to
+     * know when it began and when it ended: one line each, not one per
+     * message (those say "store-error" in the audit trail).
+     */
+    if (went_down)
+	cm_log(LOG_WARNING, "consent store down: %s", why);
+    if (was_down != 0)
+	cm_log(LOG_INFO, "consent store: redis %s answers again (after %lld s)",
+	       cm_redis_context_where(why, sizeof(why), c),
+	       (cm_time_mono_ms() - was_down + 500) / 1000);
     if (c == 0)
 	cm_redis_err(err, errlen, "%s", why);
     return (c);
@@ -455,9 +484,9 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
     if (rq.waited_ms > 0)
 	shortened = shorten_timeout(pool, pc.c, rq.waited_ms);
     status = fn(pc.c, arg, err, errlen);
-    if (shortened && (status == CM_EX_OK || status == CM_EX_FAIL)
+    if (shortened && (status == CM_XCHG_OK || status == CM_XCHG_FAIL)
 	&& redisSetTimeout(pc.c, pool->target.timeout) != REDIS_OK)
-	status = CM_EX_BROKEN;			/* drop it, to be sure */
+	status = CM_XCHG_BROKEN;		/* drop it, to be sure */
 
     /*
      * Repeat once on a new connection when this one may simply have been
@@ -466,8 +495,8 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
      * a server that cannot serve now. Not after a timeout: that would
      * double the wait.
      */
-    if ((status == CM_EX_BROKEN && rq.reused) || status == CM_EX_STALE) {
-	if (status == CM_EX_STALE && pc.replica) {
+    if ((status == CM_XCHG_BROKEN && rq.reused) || status == CM_XCHG_UNREADY) {
+	if (status == CM_XCHG_UNREADY && pc.replica) {
 	    cm_redis_context_where(where, sizeof(where), pc.c);
 	    snprintf(why, sizeof(why), "redis %s: %s", where,
 		     err && *err ? err : "cannot serve");
@@ -478,9 +507,9 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 	if (pool_connect(pool, &pc, err, errlen) == 0)
 	    status = fn(pc.c, arg, err, errlen);
 	else
-	    status = CM_EX_FAIL;
+	    status = CM_XCHG_FAIL;
     }
-    if (status == CM_EX_TIMEOUT) {
+    if (status == CM_XCHG_TIMEOUT) {
 	pthread_mutex_lock(&pool->lock);
 	snprintf(pool->stall_err, sizeof(pool->stall_err), "%s",
 		 err && *err ? err : "redis: timeout");
@@ -488,17 +517,17 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 	probe_done(pool, &rq, 0);
     } else {
 	/* An answer, even an error reply, says that Redis is back. */
-	probe_done(pool, &rq, status == CM_EX_OK || status == CM_EX_FAIL
-		   || status == CM_EX_STALE ? 1 : -1);
+	probe_done(pool, &rq, status == CM_XCHG_OK || status == CM_XCHG_FAIL
+		   || status == CM_XCHG_UNREADY ? 1 : -1);
     }
-    if (pc.c && (status == CM_EX_BROKEN || status == CM_EX_TIMEOUT
-		 || status == CM_EX_STALE)) {
+    if (pc.c && (status == CM_XCHG_BROKEN || status == CM_XCHG_TIMEOUT
+		 || status == CM_XCHG_UNREADY)) {
 	pool_gone(pool);
 	redisFree(pc.c);
 	pc.c = 0;
     }
     pool_give(pool, &pc);
-    return (status == CM_EX_OK ? 0 : -1);
+    return (status == CM_XCHG_OK ? 0 : -1);
 }
 
 /* cm_redis_pool_healthy - no sign that Redis went away */

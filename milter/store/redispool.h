@@ -13,6 +13,9 @@
 /*	connections; cm_redis_pool_healthy/error(): its state.
 /* DESCRIPTION
 /*	See redispool.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>
@@ -24,14 +27,14 @@
 typedef struct cm_redis_pool cm_redis_pool;
 
  /*
-  * Outcome of one exchange with Redis. Only CM_EX_OK and CM_EX_FAIL leave
+  * Outcome of one exchange with Redis. Only CM_XCHG_OK and CM_XCHG_FAIL leave
   * the context in step with the server.
   */
-#define CM_EX_OK	0		/* done */
-#define CM_EX_FAIL	(-1)		/* failed, context still usable */
-#define CM_EX_BROKEN	(-2)		/* I/O or protocol error: drop it */
-#define CM_EX_TIMEOUT	(-3)		/* timed out: drop it, do not repeat */
-#define CM_EX_STALE	(-4)		/* wrong server for now: drop it */
+#define CM_XCHG_OK	0		/* done */
+#define CM_XCHG_FAIL	(-1)		/* failed, context still usable */
+#define CM_XCHG_BROKEN	(-2)		/* I/O, protocol error: drop it */
+#define CM_XCHG_TIMEOUT	(-3)		/* timed out: drop it, no repeat */
+#define CM_XCHG_UNREADY	(-4)		/* LOADING, READONLY...: drop it */
 
 /* One exchange with Redis on a borrowed context. */
 typedef int (*cm_redis_exchange) (redisContext *c, void *arg,

@@ -58,6 +58,9 @@
 /*	RedisTimeout, and the bytes wait in hiredis's input buffer.
 /* SEE ALSO
 /*	redisconn(3), which installs these functions on every connection.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	bounded, so that an absurd reply costs an error, not the memory.
 /* DESCRIPTION
 /*	See redisreply.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -40,7 +40,15 @@
 /*	cm_store *st;
 /*	const char *campaign_id;
 /*	cm_campaign *camp;
-/*	cm_rcpt_lookup *rcpts;
+/*	cm_rcpt	*rcpts;
+/*	size_t	count;
+/*	char	*err;
+/*	size_t	errlen;
+/*
+/*	int	cm_store_fetch_rcpts(st, camp, rcpts, count, err, errlen)
+/*	cm_store *st;
+/*	const cm_campaign *camp;
+/*	cm_rcpt	*rcpts;
 /*	size_t	count;
 /*	char	*err;
 /*	size_t	errlen;
@@ -104,16 +112,19 @@
 /*	there is no such key.
 /*
 /*	cm_store_fetch() reads, in one round trip, Pcampaign:<campaign_id>
-/*	into *camp and, for each recipient with facts.addr_ok set,
-/*	Psuppress:<id> and Pconsent:<id> (for the campaign's purpose) into
-/*	its facts. With a null campaign_id, *camp is input and only its
-/*	purpose is used. When the campaign is not found, camp->found is 0
-/*	and the facts are left empty. Outputs are overwritten, not freed:
-/*	pass cleared structures and clear them after use
-/*	(cm_campaign_clear(), cm_rcpt_facts_clear()). A campaign record
-/*	with a missing or bad field fails the call. A recipient whose
-/*	records cannot be used (a key of the wrong type, an unknown
-/*	consent state) gets facts.store_error and the call succeeds.
+/*	into *camp and, for each of the count recipients with facts.addr_ok
+/*	set, Psuppress:<facts.id> and Pconsent:<facts.id> (for the
+/*	campaign's purpose) into its record. count may be 0. When the
+/*	campaign is not found, camp->found is 0 and the records are left
+/*	empty. cm_store_fetch_rcpts() reads only the recipients' records,
+/*	for a campaign record that the caller already has (only its
+/*	purpose is used). The facts are input, the records and *camp
+/*	output: overwritten, not freed; pass cleared structures and clear
+/*	them after use (cm_campaign_clear(), cm_rcpt_record_clear()). A
+/*	campaign record with a missing or bad field fails the call. A
+/*	recipient whose records cannot be used (a key of the wrong type,
+/*	an unknown consent state) gets record.store_error and the call
+/*	succeeds.
 /*
 /*	cm_store_destroy() closes the connections and frees the handle,
 /*	when no call is in progress.
@@ -135,6 +146,9 @@
 /*	redisconn(3), connect, AUTH and Sentinel.
 /*	record(3), the replies.
 /*	cache(3), the daemon's cache.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -157,13 +171,14 @@
 #include "record.h"
 #include "redisbatch.h"
 #include "redisconn.h"
+#include "redisframe.h"
 #include "redispool.h"
+#include "schema.h"
 #include "store.h"
 
 #define CM_STORE_CHUNK		1000	/* commands per write */
 #define CM_STORE_ERRSZ		512	/* internal message buffers */
 #define CM_STORE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or value */
-#define CM_STORE_CMDSZ		1024	/* one framed lookup command */
 #define CM_STORE_CACHE_MS	1000	/* campaign/sender answers live this long */
 #define CM_STORE_CACHE_SLOTS	256	/* per cache table */
 #define CM_STORE_BATCH_RCPTS	1	/* fetches this small are coalesced */
@@ -220,7 +235,7 @@ key_error(const keybuf *kb, char *err, size_t errlen, const char *fmt,...)
     va_end(ap);
     cm_redis_err(err, errlen, "%s: %s",
 		 cm_redis_escape(show, sizeof(show), kb->data, kb->len), what);
-    return (CM_EX_FAIL);
+    return (CM_XCHG_FAIL);
 }
 
 /* One command, its reply handed back: see command_exchange(). */
@@ -231,9 +246,9 @@ struct command {
     redisReply *reply;
 };
 
-/* stale_reply - an error that another server might not give */
+/* unready_reply - an error that another server might not give */
 
-static int stale_reply(redisContext *c, redisReply *r, char *err,
+static int unready_reply(redisContext *c, redisReply *r, char *err,
 		               size_t errlen)
 {
     char    where[CM_REDIS_WHERESZ];
@@ -243,7 +258,7 @@ static int stale_reply(redisContext *c, redisReply *r, char *err,
 		 cm_redis_context_where(where, sizeof(where), c),
 		 cm_redis_reply_show(show, sizeof(show), r));
     freeReplyObject(r);
-    return (CM_EX_STALE);
+    return (CM_XCHG_UNREADY);
 }
 
 /* command_exchange - send one command, keep its reply */
@@ -256,12 +271,12 @@ static int command_exchange(redisContext *c, void *arg,
     if ((cmd->reply = redisCommandArgv(c, cmd->argc, cmd->argv,
 				       cmd->lens)) == 0)
 	return (cm_redis_pool_error(c, errno, err, errlen));
-    if (cm_redis_reply_stale(cmd->reply)) {
-	(void) stale_reply(c, cmd->reply, err, errlen);
+    if (cm_redis_reply_unready(cmd->reply)) {
+	(void) unready_reply(c, cmd->reply, err, errlen);
 	cmd->reply = 0;
-	return (CM_EX_STALE);
+	return (CM_XCHG_UNREADY);
     }
-    return (CM_EX_OK);
+    return (CM_XCHG_OK);
 }
 
 /* ping_exchange - PING, expect PONG */
@@ -274,145 +289,140 @@ static int ping_exchange(redisContext *c, void *arg, char *err,
     char    where[CM_REDIS_WHERESZ];
     char    show[CM_STORE_SHOWSZ];
     redisReply *r;
-    int     status = CM_EX_OK;
+    int     status = CM_XCHG_OK;
 
     (void) arg;
     if ((r = redisCommandArgv(c, 1, argv, lens)) == 0)
 	return (cm_redis_pool_error(c, errno, err, errlen));
-    if (cm_redis_reply_stale(r))
-	return (stale_reply(c, r, err, errlen));
+    if (cm_redis_reply_unready(r))
+	return (unready_reply(c, r, err, errlen));
     if (r->type != REDIS_REPLY_STATUS || !cm_redis_reply_is(r, "PONG")) {
 	cm_redis_err(err, errlen, "redis %s: PING: %s",
 		     cm_redis_context_where(where, sizeof(where), c),
 		     cm_redis_reply_show(show, sizeof(show), r));
-	status = CM_EX_FAIL;
+	status = CM_XCHG_FAIL;
     }
     freeReplyObject(r);
     return (status);
 }
 
  /*
-  * The commands of a fetch have numbered positions: 0 is the campaign
-  * record, 1 + 2i and 2 + 2i are recipient i's suppress and consent keys.
-  * fetch_next() skips the positions that are not sent.
+  * The commands of a fetch, in the order sent: the campaign record, if
+  * asked for, then each recipient's suppression and consent records.
+  * A fetch_cmd names one of them; fetch_next() steps to the next one
+  * that is sent (recipients whose address did not parse are not).
   */
+typedef enum fetch_what {
+    FETCH_CAMPAIGN, FETCH_SUPPRESS, FETCH_CONSENT, FETCH_END
+} fetch_what;
+
+typedef struct fetch_cmd {
+    fetch_what what;
+    size_t  rcpt;			/* FETCH_SUPPRESS, FETCH_CONSENT */
+} fetch_cmd;
+
 struct fetch_req {
     const cm_store *st;
-    const char *campaign_id;		/* or NULL: camp is input */
-    cm_campaign *camp;
-    cm_rcpt_lookup *rcpts;
+    const char *campaign_id;		/* or NULL: the record is known */
+    cm_campaign *camp_out;		/* the record read, or NULL */
+    const cm_campaign *camp;		/* the record whose purpose counts */
+    cm_rcpt *rcpts;
     size_t  count;
-    size_t  end;			/* 1 + 2 * count */
-    int     fill;			/* campaign known: fill in facts */
+    int     fill;			/* campaign known: fill in records */
 };
 
-/* fetch_next - the first position at or after pos that is sent */
+/* fetch_skip - from cmd on, the first recipient command that is sent */
 
-static size_t fetch_next(const struct fetch_req *req, size_t pos)
+static void fetch_skip(const struct fetch_req *req, fetch_cmd *cmd)
 {
-    if (pos == 0 && req->campaign_id == 0)
-	pos = 1;
-    while (pos > 0 && pos < req->end
-	   && !req->rcpts[(pos - 1) / 2].facts.addr_ok)
-	pos++;
-    return (pos);
+    while (cmd->rcpt < req->count && !req->rcpts[cmd->rcpt].facts.addr_ok)
+	cmd->rcpt++;
+    if (cmd->rcpt >= req->count)
+	cmd->what = FETCH_END;
 }
 
-/* fetch_key - the key of the command at a position */
+/* fetch_first - the first command of a fetch */
+
+static fetch_cmd fetch_first(const struct fetch_req *req)
+{
+    fetch_cmd cmd = {FETCH_CAMPAIGN, 0};
+
+    if (req->campaign_id == 0) {
+	cmd.what = FETCH_SUPPRESS;
+	fetch_skip(req, &cmd);
+    }
+    return (cmd);
+}
+
+/* fetch_next - the command after cmd */
+
+static void fetch_next(const struct fetch_req *req, fetch_cmd *cmd)
+{
+    switch (cmd->what) {
+    case FETCH_CAMPAIGN:
+	cmd->what = FETCH_SUPPRESS;
+	cmd->rcpt = 0;
+	break;
+    case FETCH_SUPPRESS:
+	cmd->what = FETCH_CONSENT;
+	return;
+    case FETCH_CONSENT:
+	cmd->what = FETCH_SUPPRESS;
+	cmd->rcpt++;
+	break;
+    case FETCH_END:
+	return;
+    }
+    fetch_skip(req, cmd);
+}
+
+/* fetch_key - the key of a command */
 
 static int fetch_key(const cm_store *st, const struct fetch_req *req,
-		             size_t pos, keybuf *kb)
+		             fetch_cmd cmd, keybuf *kb)
 {
-    if (pos == 0)
-	return (key_build(st, kb, "campaign:", req->campaign_id));
-    return (key_build(st, kb, pos % 2 ? "suppress:" : "consent:",
-		      req->rcpts[(pos - 1) / 2].id));
+    if (cmd.what == FETCH_CAMPAIGN)
+	return (key_build(st, kb, CM_KEY_CAMPAIGN, req->campaign_id));
+    return (key_build(st, kb, cmd.what == FETCH_SUPPRESS ? CM_KEY_SUPPRESS
+		      : CM_KEY_CONSENT, req->rcpts[cmd.rcpt].facts.id));
 }
 
-/* put_len - "<c><decimal len>\r\n" */
-
-static char *put_len(char *out, char c, size_t len)
-{
-    *out++ = c;
-    out += cm_uint_digits(out, len);
-    *out++ = '\r';
-    *out++ = '\n';
-    return (out);
-}
-
-/* fetch_append_one - append the command at a position */
+/* fetch_append_one - append one command */
 
 static int fetch_append_one(redisContext *c, const struct fetch_req *req,
-			            size_t pos, keybuf *kb, char *err,
+			            fetch_cmd cmd, keybuf *kb, char *err,
 			            size_t errlen)
 {
-    const char *verb = pos % 2 ? "GET" : "HGETALL";
-    size_t  verb_len = strlen(verb);
-    char    cmd[CM_STORE_CMDSZ];
-    char   *cp = cmd;
-    const char *argv[2];
-    size_t  lens[2];
-
-    if (fetch_key(req->st, req, pos, kb) < 0) {
+    if (fetch_key(req->st, req, cmd, kb) < 0) {
 	cm_redis_err(err, errlen, "redis: out of memory");
-	return (CM_EX_BROKEN);
+	return (CM_XCHG_BROKEN);
     }
-
-    /*
-     * Every message sends a few of these, and hiredis formats argument
-     * vectors with its own printf: the two-argument command is framed
-     * here instead, lengths first, exactly as redisFormatCommandArgv()
-     * would (binary safe; no byte of the key is interpreted). A key too
-     * long for the buffer takes the general way.
-     */
-    if (kb->len + verb_len + 64 > sizeof(cmd)) {
-	argv[0] = verb;
-	lens[0] = verb_len;
-	argv[1] = kb->data;
-	lens[1] = kb->len;
-	if (redisAppendCommandArgv(c, 2, argv, lens) != REDIS_OK)
-	    return (cm_redis_pool_error(c, errno, err, errlen));
-	return (CM_EX_OK);
-    }
-    cp = put_len(cp, '*', 2);
-    cp = put_len(cp, '$', verb_len);
-    memcpy(cp, verb, verb_len);
-    cp += verb_len;
-    *cp++ = '\r';
-    *cp++ = '\n';
-    cp = put_len(cp, '$', kb->len);
-    memcpy(cp, kb->data, kb->len);
-    cp += kb->len;
-    *cp++ = '\r';
-    *cp++ = '\n';
-    if (redisAppendFormattedCommand(c, cmd, (size_t) (cp - cmd)) != REDIS_OK)
+    if (cm_redis_append2(c, cmd.what == FETCH_SUPPRESS ? "GET" : "HGETALL",
+			 kb->data, kb->len) != REDIS_OK)
 	return (cm_redis_pool_error(c, errno, err, errlen));
-    return (CM_EX_OK);
+    return (CM_XCHG_OK);
 }
 
 /* fetch_reset - empty the outputs; free what an earlier try set */
 
 static void fetch_reset(struct fetch_req *req, int free_old)
 {
-    cm_rcpt_facts *f;
+    cm_rcpt_record *rec;
     size_t  i;
-    int     addr_ok;
 
-    if (req->campaign_id) {
+    if (req->camp_out) {
 	if (free_old)
-	    free(req->camp->senders);
-	memset(req->camp, 0, sizeof(*req->camp));
+	    free(req->camp_out->senders);
+	memset(req->camp_out, 0, sizeof(*req->camp_out));
     }
     for (i = 0; i < req->count; i++) {
-	f = &req->rcpts[i].facts;
+	rec = &req->rcpts[i].record;
 	if (free_old) {
-	    free(f->suppressed_reason);
-	    free(f->consent_src);
+	    free(rec->suppressed_reason);
+	    free(rec->consent_src);
 	}
-	addr_ok = f->addr_ok;
-	memset(f, 0, sizeof(*f));
-	f->addr_ok = addr_ok;
-	f->consent = CM_CONSENT_NONE;
+	memset(rec, 0, sizeof(*rec));
+	rec->consent = CM_CONSENT_NONE;
     }
     req->fill = (req->campaign_id == 0);
 }
@@ -424,53 +434,54 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
 {
     char    why[CM_STORE_ERRSZ];
 
-    if (cm_record_campaign(r, req->camp, why, sizeof(why)) < 0)
+    if (cm_record_campaign(r, req->camp_out, why, sizeof(why)) < 0)
 	return (key_error(kb, err, errlen, "%s", why));
-    req->fill = req->camp->found;
-    return (CM_EX_OK);
+    req->fill = req->camp_out->found;
+    return (CM_XCHG_OK);
 }
 
-/* fetch_reply - take in the reply to the command at a position */
+/* fetch_reply - take in the reply to one command */
 
-static int fetch_reply(struct fetch_req *req, size_t pos,
+static int fetch_reply(struct fetch_req *req, fetch_cmd cmd,
 		               const redisReply *r, keybuf *kb,
 		               char *err, size_t errlen)
 {
-    cm_rcpt_facts *f = 0;
+    int     is_camp = (cmd.what == FETCH_CAMPAIGN);
+    cm_rcpt_record *rec = 0;
     char    show[CM_STORE_SHOWSZ];
 
-    if (pos > 0 && !req->fill)			/* unknown campaign */
-	return (CM_EX_OK);
-    if (pos > 0)
-	f = &req->rcpts[(pos - 1) / 2].facts;
+    if (!is_camp && !req->fill)			/* unknown campaign */
+	return (CM_XCHG_OK);
+    if (!is_camp)
+	rec = &req->rcpts[cmd.rcpt].record;
     /* A key of the wrong type spoils one recipient, not the message. */
-    if (f && r->type == REDIS_REPLY_ERROR
+    if (rec && r->type == REDIS_REPLY_ERROR
 	&& r->len >= 9 && memcmp(r->str, "WRONGTYPE", 9) == 0) {
-	f->store_error = 1;
-	return (CM_EX_OK);
+	rec->store_error = 1;
+	return (CM_XCHG_OK);
     }
-    if (pos == 0 || r->type == REDIS_REPLY_ERROR) {
-	if (fetch_key(req->st, req, pos, kb) < 0) {
+    if (is_camp || r->type == REDIS_REPLY_ERROR) {
+	if (fetch_key(req->st, req, cmd, kb) < 0) {
 	    cm_redis_err(err, errlen, "redis: out of memory");
-	    return (CM_EX_FAIL);
+	    return (CM_XCHG_FAIL);
 	}
-	if (pos == 0)
+	if (is_camp)
 	    return (campaign_parse(req, r, kb, err, errlen));
 	/* Other errors (LOADING, NOAUTH...) concern every key. */
 	return (key_error(kb, err, errlen, "%s",
 			  cm_redis_reply_show(show, sizeof(show), r)));
     }
-    if (pos % 2)
-	cm_record_suppress(r, f);
+    if (cmd.what == FETCH_SUPPRESS)
+	cm_record_suppress(r, rec);
     else
-	cm_record_consent(r, req->camp->purpose, f);
-    return (CM_EX_OK);
+	cm_record_consent(r, req->camp->purpose, rec);
+    return (CM_XCHG_OK);
 }
 
-/* fetch_take - read and take in the reply at a position; -1: I/O error */
+/* fetch_take - read and take in the reply to a command; -1: I/O error */
 
-static int fetch_take(redisContext *c, struct fetch_req *req, size_t pos,
-		              keybuf *kb, int *status, int *stale, char *err,
+static int fetch_take(redisContext *c, struct fetch_req *req, fetch_cmd cmd,
+		              keybuf *kb, int *status, int *unready, char *err,
 		              size_t errlen)
 {
     void   *reply;
@@ -480,10 +491,10 @@ static int fetch_take(redisContext *c, struct fetch_req *req, size_t pos,
 	return (-1);
     }
     /* After an error, read on: the connection stays in step. */
-    if (fetch_reply(req, pos, reply, kb, *status == CM_EX_OK ? err : 0,
-		    errlen) != CM_EX_OK)
-	*status = CM_EX_FAIL;
-    *stale |= cm_redis_reply_stale(reply);
+    if (fetch_reply(req, cmd, reply, kb, *status == CM_XCHG_OK ? err : 0,
+		    errlen) != CM_XCHG_OK)
+	*status = CM_XCHG_FAIL;
+    *unready |= cm_redis_reply_unready(reply);
     freeReplyObject(reply);
     return (0);
 }
@@ -495,27 +506,29 @@ static int fetch_exchange(redisContext *c, void *arg,
 {
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
-    size_t  wpos, rpos, batch, in_flight = 0;
-    int     status = CM_EX_OK;
-    int     stale = 0;
+    fetch_cmd wcmd, rcmd;
+    size_t  batch, in_flight = 0;
+    int     status = CM_XCHG_OK;
+    int     unready = 0;
     int     done;
 
     /* This may be a repeat on a new connection: start clean. */
     fetch_reset(req, 1);
-    wpos = rpos = fetch_next(req, 0);
+    wcmd = rcmd = fetch_first(req);
 
     /*
      * Write the commands in chunks, and read the replies to a chunk after
      * the next one is written. Redis never waits for us, so this is one
      * round trip, yet neither side buffers more than two chunks.
      */
-    while (rpos < req->end) {
-	for (batch = 0; wpos < req->end && batch < CM_STORE_CHUNK; batch++) {
+    while (rcmd.what != FETCH_END) {
+	for (batch = 0; wcmd.what != FETCH_END && batch < CM_STORE_CHUNK;
+	     batch++) {
 	    /* A failure leaves commands half sent: the context goes. */
-	    if ((status = fetch_append_one(c, req, wpos, &kb, err,
-					   errlen)) != CM_EX_OK)
+	    if ((status = fetch_append_one(c, req, wcmd, &kb, err,
+					   errlen)) != CM_XCHG_OK)
 		goto out;
-	    wpos = fetch_next(req, wpos + 1);
+	    fetch_next(req, &wcmd);
 	}
 	in_flight += batch;
 	do {
@@ -524,22 +537,22 @@ static int fetch_exchange(redisContext *c, void *arg,
 		goto out;
 	    }
 	} while (!done);
-	while (in_flight > (wpos < req->end ? batch : 0)) {
-	    if (fetch_take(c, req, rpos, &kb, &status, &stale, err,
+	while (in_flight > (wcmd.what != FETCH_END ? batch : 0)) {
+	    if (fetch_take(c, req, rcmd, &kb, &status, &unready, err,
 			   errlen) < 0)
 		goto out;
-	    rpos = fetch_next(req, rpos + 1);
+	    fetch_next(req, &rcmd);
 	    in_flight--;
 	}
     }
 
     /* LOADING, MASTERDOWN...: the next connection may do better. */
-    if (status == CM_EX_FAIL && stale)
-	status = CM_EX_STALE;
+    if (status == CM_XCHG_FAIL && unready)
+	status = CM_XCHG_UNREADY;
 
 out:
     free(kb.data);
-    if (status != CM_EX_OK)
+    if (status != CM_XCHG_OK)
 	fetch_reset(req, 1);
     return (status);
 }
@@ -551,14 +564,14 @@ static int fetch_append(redisContext *c, void *arg, char *err,
 {
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
-    size_t  pos;
-    int     status = CM_EX_OK;
+    fetch_cmd cmd;
+    int     status = CM_XCHG_OK;
 
     /* This may be a repeat on a new connection: start clean. */
     fetch_reset(req, 1);
-    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1))
-	if ((status = fetch_append_one(c, req, pos, &kb, err,
-				       errlen)) != CM_EX_OK)
+    for (cmd = fetch_first(req); cmd.what != FETCH_END; fetch_next(req, &cmd))
+	if ((status = fetch_append_one(c, req, cmd, &kb, err,
+				       errlen)) != CM_XCHG_OK)
 	    break;
     free(kb.data);
     return (status);
@@ -570,16 +583,16 @@ static int fetch_read(redisContext *c, void *arg, char *err, size_t errlen)
 {
     struct fetch_req *req = arg;
     keybuf  kb = {0, 0, 0};
-    size_t  pos;
-    int     status = CM_EX_OK;
-    int     stale = 0;
+    fetch_cmd cmd;
+    int     status = CM_XCHG_OK;
+    int     unready = 0;
 
-    for (pos = fetch_next(req, 0); pos < req->end; pos = fetch_next(req, pos + 1))
-	if (fetch_take(c, req, pos, &kb, &status, &stale, err, errlen) < 0)
+    for (cmd = fetch_first(req); cmd.what != FETCH_END; fetch_next(req, &cmd))
+	if (fetch_take(c, req, cmd, &kb, &status, &unready, err, errlen) < 0)
 	    break;
     free(kb.data);
-    if (status == CM_EX_FAIL && stale)
-	status = CM_EX_STALE;
+    if (status == CM_XCHG_FAIL && unready)
+	status = CM_XCHG_UNREADY;
     return (status);
 }
 
@@ -592,7 +605,7 @@ cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
 
     if ((st = calloc(1, sizeof(*st))) == 0
 	|| (st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix
-				: "cm:")) == 0
+				: CM_KEY_PREFIX_DEFAULT)) == 0
 	|| ((flags & CM_STORE_CACHE)
 	    && (st->cache = cm_cache_create(CM_STORE_CACHE_SLOTS,
 					    CM_STORE_CACHE_MS)) == 0)) {
@@ -667,7 +680,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	    return (0);
 	since = cm_cache_now();
     }
-    if (key_build(st, &kb, "sender:", sender) < 0) {
+    if (key_build(st, &kb, CM_KEY_SENDER, sender) < 0) {
 	cm_redis_err(err, errlen, "redis: out of memory");
 	return (-1);
     }
@@ -731,52 +744,59 @@ static int fetch_run(cm_store *st, struct fetch_req *req, char *err,
     return (cm_redis_pool_run(st->pool, fetch_exchange, req, err, errlen));
 }
 
-/* cm_store_fetch - campaign record and recipient facts, one round trip */
+/* cm_store_fetch_rcpts - recipients' records, campaign record known */
+
+int     cm_store_fetch_rcpts(cm_store *st, const cm_campaign *camp,
+			             cm_rcpt *rcpts, size_t count,
+			             char *err, size_t errlen)
+{
+    struct fetch_req req = {st, 0, 0, camp, rcpts, count, 1};
+
+    fetch_reset(&req, 0);
+    /* Without a campaign lookup, the caller's purpose names the field. */
+    if (!cm_purpose_valid(camp->purpose)) {
+	cm_redis_err(err, errlen, "redis: fetch without a valid purpose");
+	return (-1);
+    }
+    if (fetch_first(&req).what == FETCH_END)	/* nothing to look up */
+	return (0);
+    return (fetch_run(st, &req, err, errlen));
+}
+
+/* cm_store_fetch - campaign record and recipients' records, one trip */
 
 int     cm_store_fetch(cm_store *st, const char *campaign_id,
-		               cm_campaign *camp, cm_rcpt_lookup *rcpts,
+		               cm_campaign *camp, cm_rcpt *rcpts,
 		               size_t count, char *err, size_t errlen)
 {
-    struct fetch_req req = {st, campaign_id, camp, rcpts, count,
-    1 + 2 * count, 0};
+    struct fetch_req req = {st, campaign_id, camp, camp, rcpts, count, 0};
     long long since = 0;
     int     status;
 
     fetch_reset(&req, 0);
-    /* Without a campaign lookup, the caller's purpose names the field. */
-    if (campaign_id == 0 && !cm_purpose_valid(camp->purpose)) {
-	cm_redis_err(err, errlen, "redis: fetch without a valid purpose");
-	return (-1);
-    }
 
     /*
      * A campaign record known from the last second: look up only the
-     * recipients, with the record as input. Not while there is a sign
-     * that Redis went away: then the daemon finds out at once, as it
-     * would without a cache.
+     * recipients. Not while there is a sign that Redis went away: then
+     * the daemon finds out at once, as it would without a cache.
      */
-    if (campaign_id != 0 && st->cache != 0) {
+    if (st->cache != 0) {
 	if (cm_redis_pool_healthy(st->pool)
 	    && cm_cache_get_campaign(st->cache, campaign_id, camp)) {
-	    req.campaign_id = 0;
-	    req.fill = 1;
-	    if (fetch_next(&req, 0) >= req.end)
-		return (0);
-	    if ((status = fetch_run(st, &req, err, errlen)) != 0)
+	    if ((status = cm_store_fetch_rcpts(st, camp, rcpts, count, err,
+					       errlen)) != 0)
 		cm_campaign_clear(camp);	/* outputs own no memory */
 	    return (status);
 	}
 	since = cm_cache_now();
     }
-    if (fetch_next(&req, 0) >= req.end)		/* nothing to look up */
-	return (0);
     status = fetch_run(st, &req, err, errlen);
 
     /*
      * Only active campaigns: a resumed or newly registered campaign
      * must work at once; pausing or closing one may take a second.
      */
-    if (status == 0 && campaign_id != 0 && st->cache != 0
+    if (status == 0 && st->cache != 0
 	&& camp->found && camp->status == CM_STATUS_ACTIVE)
 	cm_cache_put_campaign(st->cache, campaign_id, camp, since);
     return (status);

@@ -10,24 +10,23 @@
 /*	#include "store.h"
 /*
 /*	cm_store_create/destroy/ping(); cm_store_sender_campaign(),
-/*	cm_store_fetch(): the store's answers for one message.
+/*	cm_store_fetch(), cm_store_fetch_rcpts(): the store's answers
+/*	for one message: a campaign record and recipient records.
 /* DESCRIPTION
 /*	See store.c. The key layout is a contract (DESIGN.md section 3).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>
 
 #include "address.h"
 #include "config.h"
+#include "facts.h"
 #include "policy.h"
 
 typedef struct cm_store cm_store;
-
-/* One recipient to look up: record id in, facts out. */
-typedef struct cm_rcpt_lookup {
-    char    id[CM_ID_SIZE];		/* record id (plain or HMAC hex) */
-    cm_rcpt_facts facts;		/* addr_ok is input; the rest output */
-} cm_rcpt_lookup;
 
 #define CM_STORE_CACHE	(1 << 0)	/* campaign and sender answers, 1 s */
 
@@ -41,7 +40,10 @@ extern int cm_store_sender_campaign(cm_store *st, const char *sender,
 				            char *campaign, size_t size,
 				            int *found, char *err, size_t errlen);
 extern int cm_store_fetch(cm_store *st, const char *campaign_id,
-			          cm_campaign *camp, cm_rcpt_lookup *rcpts,
+			          cm_campaign *camp, cm_rcpt *rcpts,
 			          size_t count, char *err, size_t errlen);
+extern int cm_store_fetch_rcpts(cm_store *st, const cm_campaign *camp,
+				        cm_rcpt *rcpts, size_t count,
+				        char *err, size_t errlen);
 
 #endif

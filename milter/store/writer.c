@@ -14,9 +14,7 @@
 /*	cm_write_result *results;
 /*	char	*err;
 /*	size_t	errlen;
-/*
-/*	const char *cm_write_result_name(result)
-/*	cm_write_result result;
+
 /* DESCRIPTION
 /*	Every change to a consent record goes through this module, so
 /*	that the writer rules of DESIGN.md section 3 hold whoever writes.
@@ -86,9 +84,6 @@
 /*	thousand round trips, not a million. Keys and values are sent
 /*	as argument vectors with lengths: ids and texts may hold any
 /*	byte.
-/*
-/*	cm_write_result_name() returns "applied", "stale",
-/*	"suppressed-kept" or "unchanged".
 /* DIAGNOSTICS
 /*	cm_write_events() returns 0 when every event got a result, and
 /*	-1 with a one-line reason in err otherwise: an invalid event
@@ -107,6 +102,9 @@
 /*	DESIGN.md section 3, the key layout and the writer rules.
 /*	store(3), the daemon's reading side.
 /*	redisconn(3), cm_redis_connect().
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -126,29 +124,57 @@
 
 #include "campaign.h"
 #include "redisconn.h"
+#include "schema.h"
 #include "timeparse.h"
 #include "writer.h"
 
 #define CM_WRITE_CHUNK		1000	/* events per pipelined write */
 #define CM_WRITE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or reply */
-#define CM_WRITE_NARGS		13	/* EVALSHA sha 3, 3 keys, 7 args */
+#define CM_WRITE_NARGS		(6 + WA_COUNT)	/* EVALSHA sha 3, 3 keys, args */
 #define CM_STR2(x)		#x
 #define CM_STR(x)		CM_STR2(x)	/* a number, as script text */
 
  /*
-  * The rules. KEYS: consent hash, suppress string, history stream. ARGV:
-  * kind, purpose, at (decimal seconds), src, actor, renew ("1" or "0"),
-  * now (the writer's clock). Returns the cm_write_result value. Stored
-  * times are kept as the decimal strings they were written as; only
-  * comparisons use numbers (exact: times are below 2^53).
+  * The script's arguments, by name: KEYS are the consent hash, the
+  * suppress string and the history stream; ARGV the positions below.
+  * The words it stores (states, history fields, suffixes) are those of
+  * schema.h, spelled into the script text by the compiler. Stored times
+  * are kept as the decimal strings they were written as; only
+  * comparisons use numbers (exact: times are below 2^53). Returns the
+  * cm_write_result value.
   */
+#define WA_KIND		1		/* kind_names[] */
+#define WA_PURPOSE	2		/* or "*" */
+#define WA_AT		3		/* decimal seconds */
+#define WA_SRC		4
+#define WA_ACTOR	5
+#define WA_RENEW	6		/* "1" or "0" */
+#define WA_NOW		7		/* the writer's clock */
+#define WA_COUNT	7
+
+#define ARG(n)		"ARGV[" CM_STR(n) "]"
+#define WV_KEYS		3		/* argv[]: EVALSHA, sha, "3", keys */
+#define WV_ARG(n)	(WV_KEYS + 3 + (n) - 1)	/* argv[] of ARGV[n] */
+#define LQ(word)	"'" word "'"	/* a schema word as Lua text */
+
+#define KIND_GRANT		"grant"
+#define KIND_WITHDRAW		"withdraw"
+#define KIND_WITHDRAW_ALL	"withdraw-all"
+#define KIND_SUPPRESS		"suppress"
+#define KIND_UNSUPPRESS		"unsuppress"
+#define KIND_ERASE		"erase"
+
 static const char script[] =
 "local ck, sk, hk = KEYS[1], KEYS[2], KEYS[3]\n"
-"local kind, purpose, atstr, src, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
-"local at, now = tonumber(atstr), tonumber(ARGV[7])\n"
+"local kind, purpose, atstr = " ARG(WA_KIND) ", " ARG(WA_PURPOSE) ", "
+ARG(WA_AT) "\n"
+"local src, actor = " ARG(WA_SRC) ", " ARG(WA_ACTOR) "\n"
+"local at, now = tonumber(atstr), tonumber(" ARG(WA_NOW) ")\n"
 "local function hist(p, state, text)\n"
-"  redis.call('XADD', hk, '*', 'purpose', p, 'state', state, 'at', atstr,\n"
-"             'src', text, 'actor', actor)\n"
+"  redis.call('XADD', hk, '*', " LQ(CM_HIST_PURPOSE) ", p, "
+LQ(CM_HIST_STATE) ", state,\n"
+"             " LQ(CM_HIST_AT) ", atstr, " LQ(CM_HIST_SRC) ", text, "
+LQ(CM_HIST_ACTOR) ", actor)\n"
 "end\n"
 "-- A stored time that cannot be read: in doubt, the opt-out wins. A\n"
 "-- grant dated ahead (another tool's) is no evidence either: a\n"
@@ -165,70 +191,74 @@ static const char script[] =
 "  return when(string.match(v, '^(%d+) ') or string.match(v, '^(%d+)$'), false)\n"
 "end\n"
 "local function newer(p, new)\n"
-"  local cur = redis.call('HMGET', ck, p, p .. ':at')\n"
+"  local cur = redis.call('HMGET', ck, p, p .. " LQ(CM_SUFFIX_AT) ")\n"
 "  if not cur[1] then return true end\n"
-"  local t = when(cur[2], cur[1] == 'granted')\n"
-"  return at > t or (at == t and new == 'withdrawn' and cur[1] == 'granted')\n"
+"  local t = when(cur[2], cur[1] == " LQ(CM_STATE_GRANTED) ")\n"
+"  return at > t or (at == t and new == " LQ(CM_STATE_WITHDRAWN)
+" and cur[1] == " LQ(CM_STATE_GRANTED) ")\n"
 "end\n"
 "local function put(p, state)\n"
-"  redis.call('HSET', ck, p, state, p .. ':at', atstr, p .. ':src', src)\n"
+"  redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
+LQ(CM_SUFFIX_SRC) ", src)\n"
 "  hist(p, state, src)\n"
 "end\n"
 "local function suppress()\n"
 "  local v = atstr\n"
 "  if src ~= '' then v = atstr .. ' ' .. src end\n"
 "  if redis.call('SET', sk, v, 'NX') then\n"
-"    hist('*', 'suppressed', src)\n"
+"    hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_SUPPRESSED) ", src)\n"
 "    return true\n"
 "  end\n"
 "  return false\n"
 "end\n"
-"if kind == 'grant' or kind == 'withdraw' then\n"
-"  local new = 'withdrawn'\n"
-"  if kind == 'grant' then new = 'granted' end\n"
+"if kind == " LQ(KIND_GRANT) " or kind == " LQ(KIND_WITHDRAW) " then\n"
+"  local new = " LQ(CM_STATE_WITHDRAWN) "\n"
+"  if kind == " LQ(KIND_GRANT) " then new = " LQ(CM_STATE_GRANTED) " end\n"
 "  if not newer(purpose, new) then return 1 end\n"
-"  if kind == 'grant' then\n"
+"  if kind == " LQ(KIND_GRANT) " then\n"
 "    local s = redis.call('GET', sk)\n"
 "    if s then\n"
-"      if ARGV[6] ~= '1' or at <= since(s) then return 2 end\n"
+"      if " ARG(WA_RENEW) " ~= '1' or at <= since(s) then return 2 end\n"
 "      redis.call('DEL', sk)\n"
-"      hist('*', 'unsuppressed', src)\n"
+"      hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_UNSUPPRESSED) ", src)\n"
 "    end\n"
 "  end\n"
 "  put(purpose, new)\n"
 "  return 0\n"
-"elseif kind == 'withdraw-all' then\n"
+"elseif kind == " LQ(KIND_WITHDRAW_ALL) " then\n"
 "  local changed = false\n"
 "  for _, f in ipairs(redis.call('HKEYS', ck)) do\n"
-"    if not string.find(f, ':', 1, true) and newer(f, 'withdrawn') then\n"
-"      put(f, 'withdrawn')\n"
+"    if not string.find(f, ':', 1, true) and newer(f, "
+LQ(CM_STATE_WITHDRAWN) ") then\n"
+"      put(f, " LQ(CM_STATE_WITHDRAWN) ")\n"
 "      changed = true\n"
 "    end\n"
 "  end\n"
 "  if suppress() then changed = true end\n"
 "  if changed then return 0 end\n"
 "  return 3\n"
-"elseif kind == 'suppress' then\n"
+"elseif kind == " LQ(KIND_SUPPRESS) " then\n"
 "  if suppress() then return 0 end\n"
 "  return 3\n"
-"elseif kind == 'unsuppress' then\n"
+"elseif kind == " LQ(KIND_UNSUPPRESS) " then\n"
 "  local s = redis.call('GET', sk)\n"
 "  if not s then return 3 end\n"
 "  if at <= since(s) then return 1 end\n"
 "  redis.call('DEL', sk)\n"
-"  hist('*', 'unsuppressed', src)\n"
+"  hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_UNSUPPRESSED) ", src)\n"
 "  return 0\n"
-"elseif kind == 'erase' then\n"
+"elseif kind == " LQ(KIND_ERASE) " then\n"
 "  redis.call('DEL', ck, hk)\n"
-"  redis.call('SET', sk, atstr .. ' erased', 'NX')\n"
-"  hist('*', 'erased', src)\n"
+"  redis.call('SET', sk, atstr .. ' " CM_STATE_ERASED "', 'NX')\n"
+"  hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_ERASED) ", src)\n"
 "  return 0\n"
 "end\n"
 "return redis.error_reply('consent writer: unknown event kind ' .. kind)\n";
 
 /* Indexed by cm_event_kind: the script's names. */
 static const char *const kind_names[] = {
-    "grant", "withdraw", "withdraw-all", "suppress", "unsuppress", "erase",
+    KIND_GRANT, KIND_WITHDRAW, KIND_WITHDRAW_ALL, KIND_SUPPRESS,
+    KIND_UNSUPPRESS, KIND_ERASE,
 };
 
  /*
@@ -251,9 +281,11 @@ typedef struct keyset {
 
 static int keys_build(keyset *ks, const char *prefix, const char *id)
 {
-    static const char *parts[3] = {"consent:", "suppress:", "history:"};
+    static const char *parts[3] = {CM_KEY_CONSENT, CM_KEY_SUPPRESS,
+    CM_KEY_HISTORY};
     size_t  plen = strlen(prefix), idlen = strlen(id);
-    size_t  need = 3 * (plen + idlen) + strlen("consent:suppress:history:");
+    size_t  need = 3 * (plen + idlen) + strlen(CM_KEY_CONSENT
+					CM_KEY_SUPPRESS CM_KEY_HISTORY);
     char   *p;
     int     n;
 
@@ -360,19 +392,20 @@ static int append_event(redisContext *c, const char *prefix,
     argv[0] = sha ? "EVALSHA" : "EVAL";
     argv[1] = sha ? sha : script;
     argv[2] = "3";
-    argv[3] = ks->data;
-    argv[4] = ks->data + ks->len[0];
-    argv[5] = argv[4] + ks->len[1];
-    argv[6] = kind_names[ev->kind];
-    argv[7] = ev->purpose ? ev->purpose : "*";
-    argv[8] = at;
-    argv[9] = ev->src ? ev->src : "";
-    argv[10] = ev->actor ? ev->actor : "";
-    argv[11] = ev->renew ? "1" : "0";
-    argv[12] = clock;
+    argv[WV_KEYS] = ks->data;
+    argv[WV_KEYS + 1] = ks->data + ks->len[0];
+    argv[WV_KEYS + 2] = argv[WV_KEYS + 1] + ks->len[1];
+    argv[WV_ARG(WA_KIND)] = kind_names[ev->kind];
+    argv[WV_ARG(WA_PURPOSE)] = ev->purpose ? ev->purpose : CM_HIST_ANY;
+    argv[WV_ARG(WA_AT)] = at;
+    argv[WV_ARG(WA_SRC)] = ev->src ? ev->src : "";
+    argv[WV_ARG(WA_ACTOR)] = ev->actor ? ev->actor : "";
+    argv[WV_ARG(WA_RENEW)] = ev->renew ? "1" : "0";
+    argv[WV_ARG(WA_NOW)] = clock;
     /* The keys are not null-terminated: they lie back to back. */
     for (n = 0; n < CM_WRITE_NARGS; n++)
-	lens[n] = (n >= 3 && n <= 5) ? ks->len[n - 3] : strlen(argv[n]);
+	lens[n] = (n >= WV_KEYS && n < WV_KEYS + 3) ? ks->len[n - WV_KEYS]
+	    : strlen(argv[n]);
     return (redisAppendCommandArgv(c, CM_WRITE_NARGS, argv, lens)
 	    == REDIS_OK ? 0 : -1);
 }
@@ -498,7 +531,7 @@ int     cm_write_events(redisContext *c, const char *prefix,
     else
 	cm_redis_where(where, sizeof(where), 0, c->tcp.host, c->tcp.port);
     if (prefix == 0)
-	prefix = "cm:";
+	prefix = CM_KEY_PREFIX_DEFAULT;
 
     /* All or nothing for bad input: check every event before sending. */
     for (i = 0; i < count; i++) {
@@ -514,21 +547,4 @@ int     cm_write_events(redisContext *c, const char *prefix,
     }
     free(ks.data);
     return (status);
-}
-
-/* cm_write_result_name - a result, as consentctl and logs name it */
-
-const char *cm_write_result_name(cm_write_result result)
-{
-    switch (result) {
-    case CM_WRITE_APPLIED:
-	return ("applied");
-    case CM_WRITE_STALE:
-	return ("stale");
-    case CM_WRITE_SUPPRESSED:
-	return ("suppressed-kept");
-    case CM_WRITE_UNCHANGED:
-	return ("unchanged");
-    }
-    return ("unknown");
 }

@@ -10,7 +10,7 @@
 /*	#include "writer.h"
 /*
 /*	cm_write_events(): consent changes, applied atomically in Redis,
-/*	one Lua script per event; cm_write_result_name(): its outcomes.
+/*	one Lua script per event.
 /* DESCRIPTION
 /*	See writer.c. Every writer of consent records goes through this
 /*	module, so the rules of DESIGN.md section 3 hold for all of them:
@@ -18,6 +18,9 @@
 /*	wins), no event is stored with a time in the future, a grant
 /*	lifts a suppression only when asked and newer, every change is
 /*	appended to Phistory:<id>, erasure keeps the suppression.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>
@@ -56,6 +59,5 @@ extern int cm_write_events(redisContext *c, const char *prefix,
 			           const cm_event *events, size_t count,
 			           cm_write_result *results,
 			           char *err, size_t errlen);
-extern const char *cm_write_result_name(cm_write_result result);
 
 #endif

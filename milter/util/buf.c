@@ -60,6 +60,9 @@
 /*	writer should test b->oom before using the text. cm_buf_reset()
 /*	clears the flag. cm_buf_reserve() returns 0 when it cannot make
 /*	the room, and leaves the flag to its caller.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -14,6 +14,9 @@
 /*	cm_buf_reserve(): room for a writer that fills it in place.
 /* DESCRIPTION
 /*	See buf.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stdarg.h>

@@ -28,6 +28,9 @@
 /*	time never expires or revives anything.
 /* DIAGNOSTICS
 /*	None.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	cm_time_now_ms(): wall clock; cm_time_mono_ms(): interval clock.
 /* DESCRIPTION
 /*	See clock.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -80,6 +80,9 @@
 /*	end of the input (its opening line is in the message). An
 /*	unterminated quote swallows every line after it, so no later
 /*	record can be trusted; later calls return CM_CSV_EOF.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	a time; cm_csv_needs_quotes(), cm_csv_field(): quoting for writers.
 /* DESCRIPTION
 /*	See csv.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

@@ -52,6 +52,9 @@
 /*	a cut-off sequence at the end of the len bytes is escaped.
 /* DIAGNOSTICS
 /*	None; memory errors set the buffer's oom flag (buf.c).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -14,6 +14,9 @@
 /*	for callers that fill a fixed array.
 /* DESCRIPTION
 /*	See escape.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

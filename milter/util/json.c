@@ -39,6 +39,9 @@
 /* DIAGNOSTICS
 /*	Nothing here aborts; memory errors set the buffer's oom flag
 /*	(buf.c).
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

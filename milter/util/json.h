@@ -13,6 +13,9 @@
 /*	object, always valid whatever the input bytes, into a cm_buf.
 /* DESCRIPTION
 /*	See json.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

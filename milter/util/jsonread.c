@@ -66,6 +66,9 @@
 /*	names the byte offset: "offset 17: control character in string",
 /*	"offset 0: not an object", "offset 52: duplicate key \e"rcpt\e"",
 /*	"out of memory". After a failure obj holds no members.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

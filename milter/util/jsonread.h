@@ -13,6 +13,9 @@
 /*	cm_jobject_get(), cm_jobject_string(): its members.
 /* DESCRIPTION
 /*	See jsonread.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

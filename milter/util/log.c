@@ -11,6 +11,12 @@
 /*	int	to_syslog;
 /*	int	to_stderr;
 /*
+/*	void	cm_log_stderr(max_priority)
+/*	int	max_priority;
+/*
+/*	void	cm_log_facility(facility)
+/*	int	facility;
+/*
 /*	void	cm_log(priority, fmt, ...)
 /*	int	priority;
 /*	const char *fmt;
@@ -20,7 +26,8 @@
 /*	const char *text;
 /*	size_t	len;
 /* DESCRIPTION
-/*	cm_log() writes one diagnostic line to syslog (facility mail) and,
+/*	cm_log() writes one diagnostic line to syslog (facility mail, or
+/*	what cm_log_facility() chose) and,
 /*	when the daemon runs in the foreground, to standard error with a
 /*	UTC time stamp. The format is always a string constant of ours;
 /*	message data reaches it only through "%s" with text that the
@@ -33,12 +40,21 @@
 /*
 /*	Before cm_log_init() is called, lines go to standard error only.
 /*
+/*	cm_log_stderr() sets the copy on standard error: lines up to
+/*	max_priority (LOG_WARNING: problems only), or none with -1. The
+/*	daemon keeps it until it has detached and started, so that every
+/*	start-up error reaches the terminal. cm_log_facility() changes the
+/*	syslog facility (SyslogFacility; LOG_MAIL until it is called).
+/*
 /*	When the syslog socket (_PATH_LOG) does not exist, syslog(3)
 /*	would try to connect again for every line, and lose it anyway:
 /*	lines are then not offered to syslog, and the socket is looked
 /*	for again at most once a second.
 /* DIAGNOSTICS
 /*	None: logging never fails the caller.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -61,6 +77,8 @@
 
 static int log_syslog = 0;
 static int log_stderr = 1;
+static int log_facility = LOG_MAIL;
+static int log_stderr_max = LOG_DEBUG;	/* the least urgent one copied */
 static const char *log_ident = "consent-milter";
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static long long syslog_next_check;	/* monotonic ms; atomic */
@@ -95,7 +113,31 @@ void    cm_log_init(const char *ident, int to_syslog, int to_stderr)
     if (to_syslog && to_stderr && getenv("JOURNAL_STREAM") != 0)
 	log_stderr = 0;
     if (to_syslog)
-	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	openlog(ident, LOG_PID | LOG_NDELAY, log_facility);
+}
+
+/* cm_log_stderr - copy diagnostics up to a priority to stderr, or none */
+
+void    cm_log_stderr(int max_priority)
+{
+    /* Under systemd the journal has the syslog copy already. */
+    log_stderr = max_priority >= 0
+	&& !(log_syslog && getenv("JOURNAL_STREAM") != 0);
+    log_stderr_max = max_priority;
+}
+
+/* cm_log_facility - log to another syslog facility from now on */
+
+void    cm_log_facility(int facility)
+{
+    if (facility == log_facility)
+	return;
+    log_facility = facility;
+    if (log_syslog) {
+	/* glibc serialises openlog() with syslog() under its own lock. */
+	closelog();
+	openlog(log_ident, LOG_PID | LOG_NDELAY, log_facility);
+    }
 }
 
 /* cm_log - write one diagnostic line */
@@ -127,7 +169,7 @@ void    cm_log_text(int priority, const char *text, size_t len)
 	len = CM_LOG_LINE_MAX - 1;
     if (log_syslog && syslog_ready())
 	syslog(priority, "%.*s", (int) len, text);
-    if (log_stderr) {
+    if (log_stderr && LOG_PRI(priority) <= log_stderr_max) {
 	/* "2026-12-01T23:00:00Z consent-milter: text\n" */
 	cm_time_rfc3339(cp, 32, (long long) time((time_t *) 0), -1);
 	cp += strlen(cp);

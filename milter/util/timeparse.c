@@ -42,6 +42,9 @@
 /*	cm_time_parse() returns 0, or -1 (leaving *out alone) for an empty
 /*	or null string, any other form, a field out of range (month 13,
 /*	February 30, hour 24, offset +24:00) or a time outside the range.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	cm_time_format(): seconds to RFC 3339 UTC.
 /* DESCRIPTION
 /*	See timeparse.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

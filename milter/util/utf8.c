@@ -34,6 +34,9 @@
 /*	NULL, *bad is the offset of the first byte that is not.
 /* DIAGNOSTICS
 /*	cm_utf8_valid() returns 1 for valid UTF-8, else 0.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -13,6 +13,9 @@
 /*	cm_utf8_valid(): is a string valid UTF-8, and where not.
 /* DESCRIPTION
 /*	See utf8.c.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stddef.h>

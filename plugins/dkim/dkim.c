@@ -49,6 +49,9 @@
 /*	a KeyFile that cannot be read. A message whose keys cannot be
 /*	fetched (DNS failure) or that libopendkim cannot process for
 /*	lack of resources fails the hook: the message is retried later.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -25,6 +25,9 @@
 /*	Add "X-Consent-Example: checked" to every delivered message.
 /* DIAGNOSTICS
 /*	init fails on a bad header name or a Tag that is not yes or no.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -31,6 +31,9 @@
 /*	(yes/no), "result" (ok or the veto reason).
 /* DIAGNOSTICS
 /*	init fails on a RequireOneClick value other than yes or no.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

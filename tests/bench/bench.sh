@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # bench.sh - consent-milter against a do-nothing milter, same load, same run
 #
 # Usage: bench.sh            (make bench runs it with the build's paths)
@@ -180,6 +181,7 @@ start_consent() {
 	echo "Redis unix:$dir/redis.sock"
 	echo "AuditLog $dir/audit.log"
 	echo "AllowRoot yes"
+	echo "ConsentHeader full"	# miltergen checks the counts
 	[ -z "${BENCH_CONF_EXTRA:-}" ] || printf '%s\n' "$BENCH_CONF_EXTRA"
     } > "$dir/$1.conf"
     ( umask 000; exec "$CM_DAEMON" -f -c "$dir/$1.conf" ) >> "$dir/$1.log" 2>&1 &

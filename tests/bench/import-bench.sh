@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # import-bench.sh - how fast consentctl import loads a large CSV
 #
 # Usage: import-bench.sh [ROWS]

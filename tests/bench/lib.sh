@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # lib.sh - what the benchmark scripts share (sourced, not run)
 #
 # bench_redis_start SOCK DIR [redis-server options...]

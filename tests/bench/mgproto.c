@@ -43,6 +43,9 @@
 /* DIAGNOSTICS
 /*	I/O errors set c->error and return -1. mg_die() and mg_alloc()
 /*	exit.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -107,6 +107,9 @@
 /*	Exit status 0 when every answer was the expected one, 1 when one
 /*	was not, 2 on a connection or protocol error or an MTA-side
 /*	timeout (-R), 64 on bad usage.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

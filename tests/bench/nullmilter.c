@@ -58,6 +58,9 @@
 /*	the socket cannot be opened, 64 for bad usage. The lookup floor
 /*	reports every failed connect to Redis; other failed lookups show
 /*	only as tempfails, which miltergen counts as wrong answers.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

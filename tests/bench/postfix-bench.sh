@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # postfix-bench.sh - end to end: smtp-source -> Postfix (+ milter) -> smtp-sink
 #
 # Usage: postfix-bench.sh   (as root; make bench runs it with the build's
@@ -182,7 +183,7 @@ median() {
 # --- 1. none, null, consent at 1 x SESSIONS -----------------------------------
 
 : > "$PF_DIR/results"
-HDR="X-Consent-Milter: campaign=bench-hdr; allowed=1; denied=0"
+HDR="X-Consent-Milter: campaign=bench-hdr; mode=enforce"
 NONE_SPEC=
 NULL_SPEC=unix:null-milter/null.sock
 echo "Postfix, 1 recipient x $SESSIONS sessions, $MESSAGES messages a run, $REPS run(s):"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # seed.awk - the consent records that miltergen(1) expects, as Redis protocol
 #
 # Usage: awk -v n=RECORDS -v t=NOW [-v src=TEXT] -f seed.awk | redis-cli --pipe

@@ -26,6 +26,9 @@
 /* DIAGNOSTICS
 /*	Exit status 0; 69 when fewer than two CPUs can be used (nothing
 /*	is measured); 70 when a system call fails; 64 for bad usage.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

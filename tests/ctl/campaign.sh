@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # campaign.sh - consentctl campaign, sender and check
 #
 # Run under tests/lib/redis.sh with CM_CONSENTCTL and CM_SRCDIR set.

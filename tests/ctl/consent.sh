@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # consent.sh - consentctl grant, withdraw, suppress, unsuppress, erase, show
 #
 # Runs under tests/lib/redis.sh (a private redis-server). Every writer

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # export.sh - whatever consentctl export writes, import accepts
 #
 # Runs under tests/lib/redis.sh (a private redis-server). Records are

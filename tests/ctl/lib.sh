@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # lib.sh - helpers for the consentctl tests (sourced by tests/ctl/*.sh)
 #
 # The tests run under tests/lib/redis.sh: CM_TEST_REDIS_SOCK and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # reconcile.sh - consentctl reconcile: the audit trail against the maillog
 #
 # Run under tests/lib/redis.sh with CM_CONSENTCTL and CM_SRCDIR set.

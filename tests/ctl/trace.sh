@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # trace.sh - consentctl trace and report: the complaint view
 #
 # Run under tests/lib/redis.sh with CM_CONSENTCTL and CM_SRCDIR set.

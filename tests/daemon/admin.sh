@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # admin.sh - the documented installation, followed as written
 #
 # Under tests/lib/redis.sh, as root (skipped otherwise). contrib/postfix/README
@@ -282,7 +283,7 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$DAEMON" -f -c "$ROOT/etc/consent-milter.conf" > "$TMP/out" 2>&1
 rc=$?; out=$(cat "$TMP/out"); err=
 t_rc 78 "started as another user than UserID: refused"
-t_has "UserID $U: started as uid $(id -u nobody) gid $(id -g nobody), which can switch to no other user" \
+t_has "UserID: $U: started as uid $(id -u nobody) gid $(id -g nobody), which can switch to no other user" \
     "and says why"
 t_true "no socket left behind" test ! -e "$SOCK"
 

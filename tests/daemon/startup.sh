@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # startup.sh - the daemon refuses to start on what it must not run with
 #
 # Under tests/lib/redis.sh. A bad key, a bad value and a missing file are
@@ -36,7 +37,22 @@ t_has "$CONF:4: Mode: bad value" "and says why"
 t_conf "AllowRoot yes" "Sockett unix:$TMP/m.sock"
 d_run -f -c "$CONF"
 t_rc 78 "unknown key"
-t_has "$CONF:3: Sockett: unknown key" "unknown key named"
+t_has "$CONF:3: Sockett: unknown key (did you mean Socket?)" \
+    "unknown key named, with the nearest key (issue 15, point 2)"
+t_conf "AllowRoot yes" "Socket unix:$TMP/m.sock" "DenyActoin tag"
+d_run -c "$CONF"
+t_rc 78 "a typo, classic start (no -f)"
+t_has "$CONF:4: DenyActoin: unknown key (did you mean DenyAction?)" \
+    "on stderr too, with a suggestion"
+t_conf "AllowRoot yes" "Socket unix:$TMP/m.sock" "Frobnicate yes"
+d_run -n -c "$CONF"
+t_has "$CONF:4: Frobnicate: unknown key" "no suggestion for a key that is nothing like one"
+case $out in *"did you mean"*) t_notok "no wild guess" ;; *) t_ok "no wild guess" ;; esac
+t_conf "AllowRoot yes" "Socket unix:$TMP/m.sock" "UserID no-such-user-here"
+d_run -c "$CONF"
+t_rc 78 "an unknown UserID, classic start"
+t_has "$CONF:4: UserID: unknown user \"no-such-user-here\"" \
+    "names file, line and key on stderr"
 
 d_run -f -c "$TMP/missing.conf"
 t_rc 78 "missing file"
@@ -54,7 +70,7 @@ chmod 644 "$TMP/key"
 t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" "AddressKeyFile $TMP/key"
 d_run -f -c "$CONF"
 t_rc 78 "world-readable AddressKeyFile"
-t_has "AddressKeyFile $TMP/key: readable or writable by others (mode 0644)" \
+t_has "$CONF:4: AddressKeyFile: $TMP/key: readable or writable by others (mode 0644)" \
     "the key file is named with its mode"
 chmod 600 "$TMP/key"
 printf 'pw\n' > "$TMP/pw"
@@ -63,7 +79,7 @@ t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" "AddressKeyFile $TMP/key" \
     "RedisPasswordFile $TMP/pw"
 d_run -n -c "$CONF"
 t_rc 1 "world-readable RedisPasswordFile"
-t_has "RedisPasswordFile $TMP/pw: readable or writable by others (mode 0604)" \
+t_has "$CONF:5: RedisPasswordFile: $TMP/pw: readable or writable by others (mode 0604)" \
     "the password file is named"
 
 t_conf "Socket unix:$TMP/m.sock" "AllowRoot yes" "Plugin dkim /nonexistent/dkim.so"
@@ -237,7 +253,7 @@ t_conf "Socket unix:$TMP/n/n.sock" "AllowRoot yes" \
     "AuditLog $TMP/nodir/audit.log"
 d_run -n -c "$CONF"
 t_rc 1 "-n with an AuditLog in a directory that does not exist"
-t_has "AuditLog $TMP/nodir/audit.log: cannot be created: $TMP/nodir: No such file or directory" \
+t_has "$CONF:4: AuditLog: $TMP/nodir/audit.log: cannot be created: $TMP/nodir: No such file or directory" \
     "names the file and the directory"
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     chmod 0711 "$TMP"
@@ -247,7 +263,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	"AuditLog $TMP/nu/audit.log"
     d_run -n -c "$CONF"
     t_rc 1 "-n: an AuditLog that UserID could not create"
-    t_has "AuditLog $TMP/nu/audit.log: cannot be created by nobody: $TMP/nu: Permission denied" \
+    t_has "$CONF:4: AuditLog: $TMP/nu/audit.log: cannot be created by nobody: $TMP/nu: Permission denied" \
 	"names the file, the user and the directory"
     t_eq "$(ls -A "$TMP/nu")" "" "and created nothing"
     chown nobody "$TMP/nu"
@@ -258,7 +274,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     chmod 0600 "$TMP/nu/audit.log"		# root's, as the old -n left it
     d_run -n -c "$CONF"
     t_rc 1 "-n: an AuditLog that UserID cannot append to"
-    t_has "AuditLog $TMP/nu/audit.log: cannot be written by nobody: Permission denied" \
+    t_has "$CONF:4: AuditLog: $TMP/nu/audit.log: cannot be written by nobody: Permission denied" \
 	"says so"
     chmod 0700 "$TMP"
 fi
@@ -267,5 +283,38 @@ printf 'Redis unix:%s/none.sock\nAllowRoot yes\nSocket unix:%s/m.sock\n' "$TMP" 
 d_run -n -c "$CONF"
 t_rc 1 "-n when Redis does not answer"
 t_has "none.sock" "-n names the Redis address"
+t_has "$CONF:1: Redis: " "and the line of the Redis key"
+
+# Issue 15, point 2: the classic start (no -f) reports an audit log that
+# cannot be written on stderr, exits 1 and leaves no PID file or socket;
+# a good start exits 0 once the daemon runs, and the PID file is its.
+mkdir -p "$TMP/c"
+chmod 0755 "$TMP/c"
+t_conf "Socket unix:$TMP/c/c.sock" "AllowRoot yes" "PidFile $TMP/c/cm.pid" \
+    "AuditLog $TMP/c/nodir/audit.log"
+d_run -c "$CONF"
+t_rc 1 "classic start with an AuditLog that cannot be created"
+t_has "$CONF:5: AuditLog: $TMP/c/nodir/audit.log: cannot be created: $TMP/c/nodir: No such file or directory" \
+    "the reason is on stderr, with file, line and key"
+t_eq "$(ls -A "$TMP/c")" "" "no PID file, no socket left behind"
+t_conf "Socket unix:$TMP/c/nodir/c.sock" "AllowRoot yes" "PidFile $TMP/c/cm.pid"
+d_run -c "$CONF"
+t_rc 1 "classic start with a socket that cannot be made"
+t_has "$CONF:2: Socket: unix:$TMP/c/nodir/c.sock: cannot open the milter socket" \
+    "the reason is on stderr, with file, line and key"
+t_eq "$(ls -A "$TMP/c")" "" "and no PID file is left behind"
+t_conf "Socket unix:$TMP/c/c.sock" "AllowRoot yes" "PidFile $TMP/c/cm.pid" \
+    "AuditLog $TMP/c/audit.log"
+d_run -c "$CONF"
+t_rc 0 "classic start: the parent exits 0 once the daemon runs"
+t_eq "$out" "" "and prints nothing"
+dpid=$(cat "$TMP/c/cm.pid" 2>/dev/null)
+if kill -0 "${dpid:-0}" 2>/dev/null; then t_ok "the PID file names a running daemon"
+else t_notok "the PID file names a running daemon"; fi
+if [ -S "$TMP/c/c.sock" ]; then t_ok "its socket is there"; else t_notok "its socket is there"; fi
+kill -TERM "${dpid:-0}" 2>/dev/null
+i=0
+while kill -0 "${dpid:-0}" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t_eq "$(ls -A "$TMP/c")" "audit.log" "stopped: PID file and socket removed"
 
 t_done

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # disconnect.sh - clients that vanish or abort at every stage, connections reused
 #
 # miltergen -D breaks messages off in turn at every stage of the milter

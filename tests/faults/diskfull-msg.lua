@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- diskfull-msg.lua - one header-campaign message, for tests/faults/diskfull.sh
 --
 -- Run by miltertest with CM_MILTER_SOCK and CM_TESTLIB set as

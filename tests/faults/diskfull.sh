@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # diskfull.sh - the audit trail on a full filesystem: whole or nothing
 #
 # AuditLog lives on a private 64 KiB tmpfs. Messages (header campaign

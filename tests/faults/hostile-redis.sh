@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # hostile-redis.sh - what answers at the Redis address cannot take the relay down
 #
 # Issue 13, finding 5. A real TCP listener (perl) at the Redis address

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # lib.sh - helpers for the fault tests under load (sourced by tests/faults/*.sh)
 #
 # The tests run under tests/lib/redis.sh (for CM_TEST_TMPDIR) but start
@@ -258,6 +259,7 @@ f_daemon_start() {
 	echo "Redis unix:$FR_SOCK"
 	echo "AuditLog $F_AUDIT"
 	echo "AllowRoot yes"
+	echo "ConsentHeader full"	# miltergen checks the counts
 	for _l in "$@"; do echo "$_l"; done
     } > "$F_CONF"
     rm -f "$F_TMP/milter.sock"

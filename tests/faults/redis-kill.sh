@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # redis-kill.sh - Redis killed under load: tempfail, never fail open, recover
 #
 # Proves, with many concurrent sessions running through consent-milter

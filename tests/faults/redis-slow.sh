@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # redis-slow.sh - Redis that stops answering: RedisTimeout holds under load
 #
 # RedisTimeout 300 ms, the default pool (RedisConnections 8), and 24

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # sighup.sh - log rotation under load: no audit line lost, split or doubled
 #
 # While two generators run (12 concurrent sessions, envelope and header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * fuzz_address - libFuzzer target for address normalisation and
  * record ids (milter/policy/address.c).

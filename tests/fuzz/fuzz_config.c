@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * fuzz_config - libFuzzer target for the configuration file parser
  * (milter/policy/config.c).

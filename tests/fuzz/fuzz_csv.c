@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * fuzz_csv - libFuzzer target for the streaming CSV reader
  * (milter/util/csv.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * fuzz_header - libFuzzer target for campaign extraction from header
  * values (milter/policy/campaign.c) and the JSON string writer

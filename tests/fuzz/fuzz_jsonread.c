@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * fuzz_jsonread - libFuzzer target for the flat JSON object reader used
  * on audit lines (milter/util/jsonread.c).

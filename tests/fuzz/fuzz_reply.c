@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * fuzz_reply - libFuzzer target for the Redis reply reader exactly as
  * every connection has it: hiredis's redisReader with the bounded reply

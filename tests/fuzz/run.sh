@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # run.sh - short, bounded libFuzzer runs over the seed corpora
 #
 # Usage: run.sh [TARGET...]     (default: all six targets)

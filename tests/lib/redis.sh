@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # redis.sh - run a test program next to a private redis-server
 #
 # Usage: redis.sh PROGRAM [ARGS...]

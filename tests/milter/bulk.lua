@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- bulk.lua - rows 2 and 3: bulk mail without a campaign
 --
 -- List-Unsubscribe, Precedence bulk/list, or more than BulkThreshold

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- deny-quarantine.lua - DenyAction quarantine: hold, don't refuse
 
 -- conf: DenyAction quarantine

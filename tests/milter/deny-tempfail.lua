@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- deny-tempfail.lua - DenyAction tempfail: 451 instead of 550
 
 -- conf: DenyAction tempfail

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- dryrun.lua - Mode dry-run: act on nothing, log everything
 --
 -- Every record says what would have been done ("action" as in enforce
@@ -5,6 +6,7 @@
 -- recipient; the header says mode=dry-run.
 
 -- conf: Mode dry-run
+-- conf: ConsentHeader full
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- header-listid.lua - CampaignHeader List-Id (the id between < and >)
 
 -- conf: CampaignHeader List-Id

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- hostile-headers.lua - odd and hostile header fields, and MaxHeaderBytes
 --
 -- The campaign header folded, empty, repeated, long (64 KiB: see

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- hostile-rcpts.lua - odd and hostile recipients, and MaxRecipients
 --
 -- Envelope campaign (news@org.example -> spring), so every recipient is
@@ -7,6 +8,9 @@
 -- bytes, no domain) is bad-address. Then 10,000 recipients in one
 -- message all get a decision; the 10,001st is refused with 452 4.5.3
 -- (too-many-recipients) and logged. Every audit line is valid JSON.
+-- The header counts them (ConsentHeader full).
+
+-- conf: ConsentHeader full
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 

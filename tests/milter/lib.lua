@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- lib.lua - helpers for the miltertest scripts
 --
 -- Loaded by every script with dofile(os.getenv("CM_TESTLIB")). Gives:

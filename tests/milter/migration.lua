@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- migration.lua - the failure behind the penalty, end to end
 --
 -- A membership team loads a CRM export with consentctl, registers a

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- nonsmtp-unknown.lua - sendmail-command path, unregistered campaign
 --
 -- An envelope sender mapped to a campaign that is not registered

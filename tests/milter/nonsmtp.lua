@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- nonsmtp.lua - Postfix's sendmail command (non_smtpd_milters)
 --
 -- Postfix may not refuse the simulated RCPT commands of local
@@ -7,6 +8,9 @@
 -- Nothing is stripped there (cleanup shows the milter its rewritten
 -- recipient but matches a deletion against the submitted one): a
 -- message with allowed and denied recipients is deferred whole.
+-- Without the sender map copy (outage.lua has it), so that Redis down
+-- means what it meant before: every message waits.
+-- conf: SenderMapRefresh 0
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 

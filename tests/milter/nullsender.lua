@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- nullsender.lua - MAIL FROM:<> is ordinary only for a true DSN
 --
 -- DESIGN.md section 2: a delivery status notification (one recipient,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- partial-reject.lua - PartialAction reject: one denied refuses them all
 
 -- conf: PartialAction reject

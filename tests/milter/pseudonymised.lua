@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- pseudonymised.lua - AddressKeyFile and LogAddresses pseudonymised
 --
 -- Record ids in Redis are HMAC-SHA256(key, normalised address) in hex;

@@ -1,10 +1,13 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- rows.lua - the decision table, row by row, through the real daemon
 --
 -- Envelope campaigns (Psender: in Redis) are decided at RCPT time: a
 -- refused recipient gets its own reply, and its audit record is written
 -- at once. Each case checks the reply and the fields of the record.
 -- Row 1 (store errors) is in storeerror.lua, row 9 (plugin veto) comes
--- with the plugins.
+-- with the plugins. The header carries the counts (ConsentHeader full).
+
+-- conf: ConsentHeader full
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # run.sh - run one miltertest script against the real daemon and Redis
 #
 # Usage: run.sh SCRIPT.lua

@@ -1,9 +1,12 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- storeerror-qid.lua - the store-error line at MAIL carries {i}
 --
 -- sendmail sends the queue id macro {i} with MAIL; Postfix only after
 -- the first accepted RCPT. When the sender lookup at MAIL fails (Redis
 -- stopped), the one audit line with "rcpt":null carries the queue id
--- where the MTA gave it, and null where it did not.
+-- where the MTA gave it, and null where it did not. Without the sender
+-- map copy (outage.lua has it): the lookup's failure decides alone.
+-- conf: SenderMapRefresh 0
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- storeerror.lua - row 1: the consent store cannot be read
 --
 -- Redis is stopped in the middle of the script. With the default
@@ -5,7 +6,9 @@
 -- MAIL fails and the transaction gets 451 (one audit record with a null
 -- rcpt says why), and a message whose header campaign cannot be looked
 -- up at end of message gets 451. When Redis is back, decisions are
--- normal again.
+-- normal again. This is the daemon without a sender map copy (no
+-- load yet, or SenderMapRefresh 0); outage.lua is the one with it.
+-- conf: SenderMapRefresh 0
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- strip-forms.lua - a denied recipient is stripped only when that is sure
 --
 -- smfi_delrcpt must name a recipient as the MTA stored it, and MTAs

@@ -1,12 +1,14 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # deb.sh - the Debian package, from build to purge (issue 15)
 #
 # Usage: sh tests/package/deb.sh   (as root; make check runs it under
 #        tests/lib/redis.sh, and it runs itself under it otherwise)
 #
 # What an admin does with the package, on this machine's dpkg:
-#   1. build it (contrib/debian/build-deb.sh; from the "make dist"
-#      tarball when CM_BUILDDIR is a configured build directory);
+#   1. build it (contrib/debian/build-deb.sh; from the files of the
+#      "make dist" tarball when CM_BUILDDIR is a configured build
+#      directory, as in make check);
 #   2. dpkg -i: files, conffiles, the user consent-milter (system, in no
 #      other group), the directories and their owners and modes, the
 #      configuration for the packaged layout, no example plugin;
@@ -35,9 +37,16 @@
 # already exists: it would destroy them. Skips (77) when not root.
 #
 # Environment: CM_SRCDIR (the source tree), CM_BUILDDIR (optional: a
-# configured build directory, for make dist).
+# configured build directory, for make distdir), CM_PACKAGE_TEST=no to
+# skip (77).
 
 CM_SRCDIR=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# contrib/quickstart.sh runs it in the normal build only: the sanitizer
+# build and distcheck would build and install the same package again.
+if [ "${CM_PACKAGE_TEST:-yes}" = no ]; then
+    echo "$0: SKIP: CM_PACKAGE_TEST=no (run in the normal build)" >&2
+    exit 77
+fi
 if [ "$(id -u)" -ne 0 ]; then
     echo "$0: SKIP: needs root (dpkg -i, a system user, the Postfix spool)" >&2
     exit 77
@@ -158,7 +167,7 @@ _bd=
 _how="a copy of $CM_SRCDIR"
 if [ -f "${CM_BUILDDIR:-}/Makefile" ]; then
     _bd=$CM_BUILDDIR
-    _how="make dist in $_bd"
+    _how="make distdir in $_bd"
 fi
 _t=$(date +%s)
 DEB=$(sh "$CM_SRCDIR/contrib/debian/build-deb.sh" "$CM_SRCDIR" "$DEB_DIR" \
@@ -225,9 +234,12 @@ if [ "$_rc" -eq 0 ]; then
     t_in "$(cat "$DEB_DIR/n.out")" "configuration OK" \
 	"-n as root on the installed configuration: OK (a Redis answers on 6379)"
 else
-    # Nothing listens on Redis's default address: that, and only that.
-    t_eq "$_rc:$(wc -l < "$DEB_DIR/n.err"):$(grep -c '127\.0\.0\.1:6379' "$DEB_DIR/n.err")" \
-	"1:1:1" "-n as root on the installed configuration: only Redis at 127.0.0.1:6379 refused"
+    # Nothing listens on Redis's default address: that, and only that
+    # (every line of the report names it).
+    t_eq "$_rc:$(grep -c . "$DEB_DIR/n.err"):$(grep -vc '127\.0\.0\.1:6379' "$DEB_DIR/n.err")" \
+	"1:$(grep -c . "$DEB_DIR/n.err"):0" \
+	"-n as root on the installed configuration: only Redis at 127.0.0.1:6379 refused"
+    t_true "-n: the refusal is on stderr" [ -s "$DEB_DIR/n.err" ]
     sed 's/^/#   /' "$DEB_DIR/n.err"
 fi
 
@@ -239,6 +251,12 @@ sed -i "s|^Redis .*|Redis unix:$CM_TEST_REDIS_SOCK|" "$CONF"
 _out=$(/usr/sbin/consent-milter -n -c "$CONF" 2>&1)
 t_eq "$?:$_out" "0:consent-milter: $CONF: configuration OK, Redis unix:$CM_TEST_REDIS_SOCK answers" \
     "-n as root with Redis set"
+
+# A conffile: installing the package again keeps the admin's edit (the
+# package's version of the file did not change: no question asked).
+dpkg -i "$DEB" >"$DEB_DIR/reinstall.out" 2>&1 </dev/null
+t_eq "$?:$(grep -c "^Redis unix:$CM_TEST_REDIS_SOCK\$" "$CONF")" "0:1" \
+    "dpkg -i again: the edited $CONF kept"
 
 # The private Postfix: the installed daemon's socket, audit trail and
 # configuration (for pf_reconcile); the installed consentctl.
@@ -364,6 +382,21 @@ t_eq "$(stat -c '%U:%G %a' "$LOGDIR" 2>/dev/null)" "root:root 750" \
     "audit trail kept: $LOGDIR, now root:root 0750"
 t_eq "$(wc -l < "$PF_AUDIT" 2>/dev/null):$(stat -c '%U:%G' "$PF_AUDIT" 2>/dev/null)" \
     "$_lines:root:root" "audit trail kept: $_lines lines, root:root"
+deb_installed=
+
+# Again, with an empty audit trail this time: purge removes the
+# directory. (The trail kept above was the test's own: gone first.)
+rm -rf "$LOGDIR"
+deb_installed=yes
+dpkg -i "$DEB" >"$DEB_DIR/install2.out" 2>&1 </dev/null
+t_eq "$?:$(stat -c '%U %a' "$LOGDIR" 2>/dev/null)" "0:consent-milter 750" \
+    "installed again: $LOGDIR made anew"
+dpkg --purge consent-milter >"$DEB_DIR/purge2.out" 2>&1
+t_eq "$?" 0 "dpkg --purge again"
+t_true "purge: an empty $LOGDIR is removed" [ ! -e "$LOGDIR" ]
+t_notin "$(cat "$DEB_DIR/purge2.out")" "audit trail kept" \
+    "purge: no audit trail to keep, none announced"
+t_eq "$(getent passwd consent-milter)" "" "purge again: user removed"
 deb_installed=
 
 echo "# deb.sh took $(( $(date +%s) - deb_t0 )) s"

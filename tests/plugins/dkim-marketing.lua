@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- dkim-marketing.lua - dkim.Require marketing
 --
 -- Every marketing message needs a passing signature of a trusted domain,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # dkim-setup.sh - keys and signed messages for the dkim plugin tests
 #
 # Run by tests/milter/run.sh (a "-- setup:" line) in the test's temporary

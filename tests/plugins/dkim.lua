@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- dkim.lua - the dkim plugin: only a signed campaign header counts
 --
 -- Keys and messages come from tests/plugins/dkim-setup.sh (generated

@@ -20,6 +20,9 @@
 /* DIAGNOSTICS
 /*	Exit status 2 with a message on bad usage or unreadable input,
 /*	1 when libopendkim refuses to sign.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- optout-oneclick.lua - optout.RequireOneClick yes: RFC 8058 one-click
 --
 -- On top of a usable List-Unsubscribe, marketing needs

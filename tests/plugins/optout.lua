@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- optout.lua - the optout plugin: marketing names its sender and can be
 -- left (PECR regulation 23)
 --

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # forms.sh - a corpus of recipient forms through a real Postfix
 #
 # Usage: CM_DAEMON=_build/consent-milter sh tests/postfix/forms.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # lib.sh - a private Postfix around consent-milter, for the end-to-end tests
 #
 # Sourced by tests/postfix/*.sh and contrib/demo-postfix.sh. The caller

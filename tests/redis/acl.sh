@@ -1,11 +1,13 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # acl.sh - the daemon and consentctl as Redis ACL users with least privilege
 #
 # Starts redis-server on a free loopback port with the ACL file written
 # below: the user "default" is disabled; "consent-milter" may run only
 # the read commands that the daemon sends (redispool.c, store.c,
-# redisconn.c: PING, GET, HGETALL, and ROLE with RedisSentinel) on the
-# four kinds of key it reads; "consentctl" may run what consentctl
+# redisconn.c: PING, GET, HGETALL, and ROLE with RedisSentinel; SCAN
+# for the sender map copy, sendermap.c) on the four kinds of key it
+# reads; "consentctl" may run what consentctl
 # sends (writer.c runs one Lua script per event, whose redis.call()s
 # are checked against the same ACL) on every key under the prefix.
 # These are the ACLs that README.md documents: keep them in step.
@@ -13,7 +15,8 @@
 # Checks that:
 #   - every consentctl verb works as the consentctl user;
 #   - the daemon works as the consent-milter user: consent-milter -n,
-#     and a miltertest session with an allowed and a refused recipient;
+#     a miltertest session with an allowed and a refused recipient, and
+#     the sender map copy loads (SCAN, then GET of each sender key);
 #   - the consent-milter user cannot write, nor read history, nor read
 #     outside its keys, and consentctl run with its password file fails;
 #   - a wrong password gives a clear error from consent-milter -n (exit
@@ -23,7 +26,7 @@
 set -u
 . "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/redis/lib.sh"
 
-milter_acl='resetchannels -@all +ping +get +hgetall +role ~cm:campaign:* ~cm:sender:* ~cm:consent:* ~cm:suppress:*'
+milter_acl='resetchannels -@all +ping +get +hgetall +role +scan ~cm:campaign:* ~cm:sender:* ~cm:consent:* ~cm:suppress:*'
 ctl_acl='resetchannels -@all +role +get +set +del +exists +hget +hgetall +hmget +hset +hkeys +xadd +xrange +xrevrange +scan +watch +multi +exec +eval +evalsha +script|load ~cm:*'
 
 cat > "$tmp/users.acl" <<EOF
@@ -121,13 +124,15 @@ denied del cm:suppress:bob@example.org
 denied xrange cm:history:alice@example.org - +
 denied get other:key
 denied keys '*'
-denied scan 0
 denied config get requirepass
 denied eval "return 1" 0
 [ "$(as consent-milter hget cm:consent:alice@example.org newsletter 2>&1)" \
     != granted ] || fail "consent-milter may run HGET (not needed)"
 [ "$(as consent-milter get cm:sender:news@org.example)" = spring ] \
     || fail "consent-milter cannot GET its keys"
+# SCAN lists key names (ACL key patterns do not limit it), no values.
+as consent-milter scan 0 match 'cm:sender:*' | grep -qx 'cm:sender:news@org.example' \
+    || fail "consent-milter cannot SCAN the sender keys (sender map copy)"
 "$CM_CONSENTCTL" -c "$tmp/milter.conf" grant frank@example.org newsletter \
     > "$tmp/ctl.out" 2>&1 && fail "consentctl could write as consent-milter"
 grep -q NOPERM "$tmp/ctl.out" \
@@ -142,6 +147,8 @@ stop_daemon
 if grep 'consent store:' "$tmp/milter.log"; then
     fail "store errors with the consent-milter user"
 fi
+grep 'sender map loaded: 1 sender(s)' "$tmp/milter.log" \
+    || fail "the sender map copy did not load as the consent-milter user"
 
 echo "--- consentctl with the audit trail the daemon wrote"
 ok trace alice@example.org --audit-log "$tmp/audit.log"

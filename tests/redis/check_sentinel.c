@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * check_sentinel - RedisSentinel and RedisReplica, against real servers
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # lib.sh - shell helpers for the Redis deployment tests (sourced)
 #
 # Usage: . "$CM_SRCDIR/tests/redis/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # sentinel.sh - the milter through a Redis Sentinel failover
 #
 # Starts on loopback (free ports) a primary, a replica and three
@@ -70,6 +71,7 @@ RedisSentinel $sentinels cmtest
 RedisTimeout 1000
 AuditLog $tmp/audit.log
 AllowRoot yes
+ConsentHeader full
 EOF
 # consentctl with a replica to read from: writes still go to the primary.
 sed "s|^RedisTimeout.*|&\nRedisReplica tcp:127.0.0.1:$replica_port|" "$conf" \

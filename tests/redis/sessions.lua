@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 -- sessions.lua - miltertest sessions for the Redis deployment tests
 --
 -- Run by tests/redis/sentinel.sh and tests/redis/acl.sh with CM_PHASE

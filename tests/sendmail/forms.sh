@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # forms.sh - recipient address forms through a real sendmail: nothing denied is delivered
 #
 # Usage: CM_DAEMON=_build/consent-milter sh tests/sendmail/forms.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # smtp-inet.sh - tests/sendmail/smtp.sh with the milter on TCP
 #
 # Usage: CM_DAEMON=_build/consent-milter sh tests/sendmail/smtp-inet.sh

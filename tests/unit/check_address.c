@@ -11,6 +11,9 @@
 /*	limit, and HMAC record ids with keys from memory and from files.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

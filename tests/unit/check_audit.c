@@ -18,6 +18,9 @@
 /*	syslog message per record, read back from a private /dev/log.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * check_config - unit tests for milter/policy/config.c
  *
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 /* Utility library. */
@@ -664,6 +666,82 @@ START_TEST(test_unknown_key)
 }
 END_TEST
 
+START_TEST(test_unknown_key_suggest)
+{
+    /* Issue 15, point 2: a typo of a core key names the nearest one. */
+    ck_fails("Sockett unix:/x", "t.conf:1: Sockett: unknown key (did you mean Socket?)");
+    ck_fails("denyactoin tag", "t.conf:1: denyactoin: unknown key (did you mean DenyAction?)");
+    ck_fails("UserId x\nUsrID y", "t.conf:2: UsrID: unknown key (did you mean UserID?)");
+    ck_fails("Mod enforce", "t.conf:1: Mod: unknown key (did you mean Mode?)");
+    ck_fails("Md enforce", "t.conf:1: Md: unknown key");
+    ck_fails("Frobnicate x", "t.conf:1: Frobnicate: unknown key");
+    ck_assert_ptr_null(cm_config_suggest("Socket"));
+}
+END_TEST
+
+START_TEST(test_logging_keys)
+{
+    ck_assert_int_eq(cfg.consent_header, CM_CHDR_CAMPAIGN);
+    ck_assert_int_eq(cfg.syslog_facility, LOG_MAIL);
+    ck_assert_int_eq(cfg.log_why, 0);
+    ck_parses("ConsentHeader FULL\nSyslogFacility local7\nLogWhy yes\n");
+    ck_assert_int_eq(cfg.consent_header, CM_CHDR_FULL);
+    ck_assert_str_eq(cm_consent_header_name(cfg.consent_header), "full");
+    ck_assert_int_eq(cfg.syslog_facility, LOG_LOCAL7);
+    ck_assert_str_eq(cm_syslog_facility_name(cfg.syslog_facility), "local7");
+    ck_assert_int_eq(cfg.log_why, 1);
+    cm_config_free(&cfg);
+    cm_config_init(&cfg);
+    ck_fails("ConsentHeader counts", "t.conf:1: ConsentHeader: bad value "
+	     "\"counts\" (expected campaign, full or none)");
+}
+END_TEST
+
+START_TEST(test_where)
+{
+    char    buf[256];
+
+    ck_parses("# c\nUserID nobody\n");
+    cfg.file = strdup("t.conf");		/* as cm_config_load() would */
+    ck_assert_str_eq(cm_config_where(&cfg, "UserID", buf, sizeof(buf)),
+		     "t.conf:2: UserID");
+    ck_assert_str_eq(cm_config_where(&cfg, "Redis", buf, sizeof(buf)),
+		     "t.conf: Redis (default)");
+}
+END_TEST
+
+START_TEST(test_restart_keys)
+{
+    cm_config next;
+    const char *key;
+    char    changed[512] = "";
+    int     n;
+
+    /* A reload: which changes take a restart, and keeping the old value. */
+    ck_parses("Socket unix:/a.sock\nRedisReplica unix:/r.sock\n"
+	      "Plugin x /x.so\nx.Opt 1\nMode enforce\n");
+    cm_config_init(&next);
+    ck_assert_int_eq(cm_config_parse(&next, "t.conf", "Socket unix:/b.sock\n"
+				     "Plugin x /x.so\nx.Opt 2\n"
+				     "Mode dry-run\n", err, sizeof(err)), 0);
+    for (n = 0; (key = cm_config_restart_key(&cfg, &next, n)) != 0; n++) {
+	if (*key == 0)
+	    continue;
+	strcat(changed, key);
+	strcat(changed, " ");
+	cm_config_keep_key(&next, &cfg, key);
+    }
+    ck_assert_str_eq(changed, "Socket RedisReplica Plugin ");
+    ck_assert_str_eq(next.socket, "unix:/a.sock");
+    ck_assert_str_eq(next.redis_replica_path, "/r.sock");
+    ck_assert_str_eq(next.plugin_opts->value, "1");
+    ck_assert_int_eq(next.mode, CM_MODE_DRY_RUN);	/* reloadable */
+    for (n = 0; (key = cm_config_restart_key(&cfg, &next, n)) != 0; n++)
+	ck_assert_str_eq(key, "");
+    cm_config_free(&next);
+}
+END_TEST
+
 START_TEST(test_unknown_key_forms)
 {
     ck_fails("Foo", "t.conf:1: Foo: unknown key");
@@ -1012,6 +1090,10 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_repeated_key);
     tcase_add_test(tc, test_repeated_key_other_case);
     tcase_add_test(tc, test_unknown_key);
+    tcase_add_test(tc, test_unknown_key_suggest);
+    tcase_add_test(tc, test_logging_keys);
+    tcase_add_test(tc, test_where);
+    tcase_add_test(tc, test_restart_keys);
     tcase_add_test(tc, test_unknown_key_forms);
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_plugins);

@@ -10,6 +10,9 @@
 /*	buffer growth, and the \xNN form used for syslog lines.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

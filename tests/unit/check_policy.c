@@ -14,6 +14,9 @@
 /*	recipient's own records are needed.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */
@@ -42,6 +45,7 @@ static cm_config cfg;
 static cm_campaign camp;
 static cm_msg_facts msg;
 static cm_rcpt_facts rcpt;
+static cm_rcpt_record rec;
 
 static void setup(void)
 {
@@ -67,11 +71,12 @@ static void setup(void)
     msg.now = NOW;
 
     memset(&rcpt, 0, sizeof(rcpt));
+    memset(&rec, 0, sizeof(rec));
     rcpt.addr_ok = 1;
-    rcpt.store_error = 0;
-    rcpt.suppressed = 0;
-    rcpt.consent = CM_CONSENT_GRANTED;
-    rcpt.consent_at = NOW - 10 * DAY;
+    rec.store_error = 0;
+    rec.suppressed = 0;
+    rec.consent = CM_CONSENT_GRANTED;
+    rec.consent_at = NOW - 10 * DAY;
 }
 
 static void teardown(void)
@@ -96,7 +101,7 @@ static cm_verdict decide(void)
     cm_verdict v;
 
     poison(&v);
-    cm_policy_decide(&cfg, &msg, &rcpt, &v);
+    cm_policy_decide(&cfg, &msg, &rcpt, &rec, &v);
     return (v);
 }
 
@@ -229,30 +234,30 @@ START_TEST(test_row11_bad_address)
 
     /* No recipient facts at all: nothing could be parsed. */
     poison(&v);
-    cm_policy_decide(&cfg, &msg, (const cm_rcpt_facts *) 0, &v);
+    cm_policy_decide(&cfg, &msg, (const cm_rcpt_facts *) 0, 0, &v);
     EXPECT(v, CM_DECISION_DENY, "bad-address", 11);
 }
 END_TEST
 
 START_TEST(test_row12_suppressed)
 {
-    rcpt.suppressed = 1;
-    rcpt.suppressed_at = NOW - 400 * DAY;
+    rec.suppressed = 1;
+    rec.suppressed_at = NOW - 400 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
 }
 END_TEST
 
 START_TEST(test_row13_no_consent)
 {
-    rcpt.consent = CM_CONSENT_NONE;
-    rcpt.consent_at = 0;
+    rec.consent = CM_CONSENT_NONE;
+    rec.consent_at = 0;
     EXPECT(decide(), CM_DECISION_DENY, "no-consent", 13);
 }
 END_TEST
 
 START_TEST(test_row14_withdrawn)
 {
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_DENY, "withdrawn", 14);
 }
 END_TEST
@@ -260,7 +265,7 @@ END_TEST
 START_TEST(test_row15_expired)
 {
     camp.max_age_days = 30;
-    rcpt.consent_at = NOW - 31 * DAY;
+    rec.consent_at = NOW - 31 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
 }
 END_TEST
@@ -268,9 +273,9 @@ END_TEST
 START_TEST(test_row16a_future)
 {
     /* A stored time more than 300 s ahead of the reader's clock. */
-    rcpt.consent_at = NOW + 301;
+    rec.consent_at = NOW + 301;
     EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
-    rcpt.consent_at = NOW + 20 * 365 * DAY;
+    rec.consent_at = NOW + 20 * 365 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
 }
 END_TEST
@@ -316,8 +321,8 @@ START_TEST(test_order_store_error_first)
     camp.basis = CM_BASIS_SERVICE;
     msg.veto = "campaign-unauthenticated";
     rcpt.addr_ok = 0;
-    rcpt.suppressed = 1;
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.suppressed = 1;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
 }
 END_TEST
@@ -331,12 +336,12 @@ START_TEST(test_order_no_campaign_ignores_recipient)
     msg.record = 0;
     msg.bulk = 0;
     rcpt.addr_ok = 0;
-    rcpt.suppressed = 1;
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.suppressed = 1;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_PASS, (const char *) 0, 2);
 
     poison(&v);
-    cm_policy_decide(&cfg, &msg, (const cm_rcpt_facts *) 0, &v);
+    cm_policy_decide(&cfg, &msg, (const cm_rcpt_facts *) 0, 0, &v);
     EXPECT(v, CM_DECISION_PASS, (const char *) 0, 2);
 
     /* Unidentified bulk likewise does not look at the recipient. */
@@ -446,15 +451,15 @@ START_TEST(test_order_service_beats_recipient)
     rcpt.addr_ok = 0;
     EXPECT(decide(), CM_DECISION_ALLOW, "service", 10);
     rcpt.addr_ok = 1;
-    rcpt.suppressed = 1;
+    rec.suppressed = 1;
     EXPECT(decide(), CM_DECISION_ALLOW, "service", 10);
-    rcpt.suppressed = 0;
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.suppressed = 0;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_ALLOW, "service", 10);
-    rcpt.consent = CM_CONSENT_NONE;
+    rec.consent = CM_CONSENT_NONE;
     EXPECT(decide(), CM_DECISION_ALLOW, "service", 10);
     /* Service mail needs no recipient lookup, so no store error either. */
-    rcpt.store_error = 1;
+    rec.store_error = 1;
     EXPECT(decide(), CM_DECISION_ALLOW, "service", 10);
 }
 END_TEST
@@ -462,22 +467,22 @@ END_TEST
 START_TEST(test_order_bad_address_beats_suppression)
 {
     rcpt.addr_ok = 0;
-    rcpt.suppressed = 1;
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.suppressed = 1;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_DENY, "bad-address", 11);
 }
 END_TEST
 
 START_TEST(test_order_suppression_beats_consent)
 {
-    rcpt.suppressed = 1;
-    rcpt.suppressed_at = NOW - 100 * DAY;
-    rcpt.consent = CM_CONSENT_GRANTED;
-    rcpt.consent_at = NOW - DAY;	/* newer than the suppression */
+    rec.suppressed = 1;
+    rec.suppressed_at = NOW - 100 * DAY;
+    rec.consent = CM_CONSENT_GRANTED;
+    rec.consent_at = NOW - DAY;	/* newer than the suppression */
     EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
-    rcpt.consent = CM_CONSENT_NONE;
+    rec.consent = CM_CONSENT_NONE;
     EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
 }
 END_TEST
@@ -486,33 +491,33 @@ START_TEST(test_order_withdrawn_none)
 {
     /* Withdrawn with a time is still withdrawn, never expired. */
     camp.max_age_days = 30;
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
-    rcpt.consent_at = NOW - 365 * DAY;
+    rec.consent = CM_CONSENT_WITHDRAWN;
+    rec.consent_at = NOW - 365 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "withdrawn", 14);
-    rcpt.consent_at = NOW - DAY;
+    rec.consent_at = NOW - DAY;
     EXPECT(decide(), CM_DECISION_DENY, "withdrawn", 14);
-    rcpt.consent = CM_CONSENT_NONE;
-    rcpt.consent_at = 0;
+    rec.consent = CM_CONSENT_NONE;
+    rec.consent_at = 0;
     EXPECT(decide(), CM_DECISION_DENY, "no-consent", 13);
-    rcpt.consent_at = NOW - 365 * DAY;
+    rec.consent_at = NOW - 365 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "no-consent", 13);
 }
 END_TEST
 
 START_TEST(test_expiry_needs_max_age)
 {
-    /* No max_age_days: consent never goes stale. */
+    /* No max_age_days: consent never expires. */
     camp.max_age_days = 0;
-    rcpt.consent_at = 1;		/* 1970 */
+    rec.consent_at = 1;		/* 1970 */
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
-    rcpt.consent_at = NOW - 20 * 365 * DAY;
+    rec.consent_at = NOW - 20 * 365 * DAY;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
     /* Granted with no recorded time is fine without a maximum age. */
-    rcpt.consent_at = 0;
+    rec.consent_at = 0;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
 
     camp.max_age_days = 365;
-    rcpt.consent_at = NOW - 20 * 365 * DAY;
+    rec.consent_at = NOW - 20 * 365 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
 }
 END_TEST
@@ -521,7 +526,7 @@ START_TEST(test_expiry_unknown_time)
 {
     /* Consent that cannot be dated cannot be shown to be recent. */
     camp.max_age_days = 30;
-    rcpt.consent_at = 0;
+    rec.consent_at = 0;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
 }
 END_TEST
@@ -531,23 +536,23 @@ START_TEST(test_expiry_boundary)
     camp.max_age_days = 30;
 
     /* Exactly max_age_days old: still allowed. */
-    rcpt.consent_at = NOW - 30 * DAY;
+    rec.consent_at = NOW - 30 * DAY;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
 
     /* One second more: expired. */
-    rcpt.consent_at = NOW - 30 * DAY - 1;
+    rec.consent_at = NOW - 30 * DAY - 1;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
 
     /* One second less, and consent given right now. */
-    rcpt.consent_at = NOW - 30 * DAY + 1;
+    rec.consent_at = NOW - 30 * DAY + 1;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
-    rcpt.consent_at = NOW;
+    rec.consent_at = NOW;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
 
     camp.max_age_days = 1;
-    rcpt.consent_at = NOW - DAY;
+    rec.consent_at = NOW - DAY;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
-    rcpt.consent_at = NOW - DAY - 1;
+    rec.consent_at = NOW - DAY - 1;
     EXPECT(decide(), CM_DECISION_DENY, "consent-expired", 15);
 }
 END_TEST
@@ -555,9 +560,9 @@ END_TEST
 START_TEST(test_future_boundary)
 {
     /* Exactly 300 s ahead is clock skew: still consent. */
-    rcpt.consent_at = NOW + 300;
+    rec.consent_at = NOW + 300;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
-    rcpt.consent_at = NOW + 301;
+    rec.consent_at = NOW + 301;
     EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
 }
 END_TEST
@@ -569,16 +574,16 @@ START_TEST(test_future_cannot_dodge_max_age)
      * lets it pass (its age is negative), row 16a must catch it.
      */
     camp.max_age_days = 30;
-    rcpt.consent_at = NOW + 365 * DAY;
+    rec.consent_at = NOW + 365 * DAY;
     EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
-    rcpt.consent_at = NOW + 300;
+    rec.consent_at = NOW + 300;
     EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
     /* Rows before 16a still decide first. */
-    rcpt.consent_at = NOW + 365 * DAY;
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.consent_at = NOW + 365 * DAY;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_DENY, "withdrawn", 14);
-    rcpt.consent = CM_CONSENT_GRANTED;
-    rcpt.suppressed = 1;
+    rec.consent = CM_CONSENT_GRANTED;
+    rec.suppressed = 1;
     EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
 }
 END_TEST
@@ -593,7 +598,7 @@ START_TEST(test_on_error_accept)
     msg.store_error = 1;
     EXPECT(decide(), CM_DECISION_ALLOW, "store-error", 1);
     msg.store_error = 0;
-    rcpt.store_error = 1;
+    rec.store_error = 1;
     EXPECT(decide(), CM_DECISION_ALLOW, "store-error", 1);
 }
 END_TEST
@@ -634,13 +639,13 @@ START_TEST(test_bulk_values)
     /* A later verdict in the same structure does not inherit the tag. */
     msg.campaign = "spring-2026";
     msg.record = &camp;
-    cm_policy_decide(&cfg, &msg, &rcpt, &v);
+    cm_policy_decide(&cfg, &msg, &rcpt, &rec, &v);
     EXPECT(v, CM_DECISION_ALLOW, "consent", 16);
 
     /* UnidentifiedBulk plays no part in ordinary mail. */
     msg.campaign = 0;
     msg.bulk = 0;
-    cm_policy_decide(&cfg, &msg, &rcpt, &v);
+    cm_policy_decide(&cfg, &msg, &rcpt, &rec, &v);
     EXPECT(v, CM_DECISION_PASS, (const char *) 0, 2);
 }
 END_TEST
@@ -762,13 +767,13 @@ static void message_decides(cm_decision decision, const char *reason, int row)
 
     /* The whole table agrees, with or without recipient facts. */
     poison(&w);
-    cm_policy_decide(&cfg, &msg, (const cm_rcpt_facts *) 0, &w);
+    cm_policy_decide(&cfg, &msg, (const cm_rcpt_facts *) 0, 0, &w);
     ck_assert_int_eq(w.decision, v.decision);
     ck_assert_ptr_eq(w.reason, v.reason);
     ck_assert_int_eq(w.row, v.row);
     ck_assert_int_eq(w.tag, v.tag);
     poison(&w);
-    cm_policy_decide(&cfg, &msg, &rcpt, &w);
+    cm_policy_decide(&cfg, &msg, &rcpt, &rec, &w);
     ck_assert_int_eq(w.row, v.row);
 }
 
@@ -843,20 +848,20 @@ END_TEST
 START_TEST(test_rcpt_store_error)
 {
     /* A recipient whose records could not be read: row 1 again. */
-    rcpt.store_error = 1;
+    rec.store_error = 1;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
 
     /* It beats every recipient row that could follow. */
-    rcpt.suppressed = 1;
+    rec.suppressed = 1;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
-    rcpt.suppressed = 0;
-    rcpt.consent = CM_CONSENT_NONE;
+    rec.suppressed = 0;
+    rec.consent = CM_CONSENT_NONE;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
-    rcpt.consent = CM_CONSENT_WITHDRAWN;
+    rec.consent = CM_CONSENT_WITHDRAWN;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
-    rcpt.consent = CM_CONSENT_GRANTED;
+    rec.consent = CM_CONSENT_GRANTED;
     camp.max_age_days = 30;
-    rcpt.consent_at = 0;
+    rec.consent_at = 0;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
 }
 END_TEST
@@ -873,33 +878,6 @@ START_TEST(test_names)
     ck_assert_str_eq(cm_decision_name(CM_DECISION_TEMPFAIL), "tempfail");
     ck_assert_str_eq(cm_basis_name(CM_BASIS_CONSENT), "consent");
     ck_assert_str_eq(cm_basis_name(CM_BASIS_SERVICE), "service");
-}
-END_TEST
-
-START_TEST(test_clear)
-{
-    cm_campaign c;
-    cm_rcpt_facts r;
-
-    memset(&c, 0, sizeof(c));
-    c.found = 1;
-    strcpy(c.purpose, "newsletter");
-    c.senders = strdup("crm@example.org");
-    cm_campaign_clear(&c);
-    ck_assert_int_eq(c.found, 0);
-    ck_assert_ptr_null(c.senders);
-    ck_assert_str_eq(c.purpose, "");
-    cm_campaign_clear(&c);		/* twice is harmless */
-
-    memset(&r, 0, sizeof(r));
-    r.addr_ok = 1;
-    r.suppressed_reason = strdup("complaint");
-    r.consent_src = strdup("form v3, 192.0.2.1");
-    cm_rcpt_facts_clear(&r);
-    ck_assert_int_eq(r.addr_ok, 0);
-    ck_assert_ptr_null(r.suppressed_reason);
-    ck_assert_ptr_null(r.consent_src);
-    cm_rcpt_facts_clear(&r);
 }
 END_TEST
 
@@ -976,7 +954,6 @@ static Suite *policy_suite(void)
 
     tc = tcase_create("misc");
     tcase_add_test(tc, test_names);
-    tcase_add_test(tc, test_clear);
     suite_add_tcase(s, tc);
     return (s);
 }

@@ -13,6 +13,9 @@
 /*	non-ASCII, white space, stray brackets and the RFC 5321 limits.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * check_store - unit tests for store.c against a real redis-server.
  *
@@ -246,9 +247,9 @@ static const char *write_file(const char *name, const char *text)
 
 /* lookups - n recipient lookups with ids from a pattern */
 
-static cm_rcpt_lookup *lookups(size_t n)
+static cm_rcpt *lookups(size_t n)
 {
-    cm_rcpt_lookup *r = calloc(n, sizeof(*r));
+    cm_rcpt *r = calloc(n, sizeof(*r));
     size_t  i;
 
     ck_assert(r != 0);
@@ -259,19 +260,19 @@ static cm_rcpt_lookup *lookups(size_t n)
 
 /* free_lookups - clear and free lookups */
 
-static void free_lookups(cm_rcpt_lookup *r, size_t n)
+static void free_lookups(cm_rcpt *r, size_t n)
 {
     size_t  i;
 
     for (i = 0; i < n; i++)
-	cm_rcpt_facts_clear(&r[i].facts);
+	cm_rcpt_record_clear(&r[i].record);
     free(r);
 }
 
 /* fetch_ok - cm_store_fetch() that must succeed */
 
 static void fetch_ok(cm_store *st, const char *id, cm_campaign *camp,
-		             cm_rcpt_lookup *rcpts, size_t count)
+		             cm_rcpt *rcpts, size_t count)
 {
     char    err[512] = "";
 
@@ -405,7 +406,7 @@ START_TEST(test_campaign_bad)
     const struct bad_case *bc = bad_cases + _i;
     cm_store *st = open_store(redis_sock, 0, 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(1);
+    cm_rcpt *r = lookups(1);
     cm_campaign camp;
     char    err[512] = "";
 
@@ -415,7 +416,7 @@ START_TEST(test_campaign_bad)
 	db(c, "HSET", "cm:campaign:bad", bc->field, bc->value, (char *) 0);
     db(c, "HSET", "cm:campaign:bad", "senders", "a@example.org", "owner", "x",
        (char *) 0);
-    snprintf(r[0].id, sizeof(r[0].id), "alice@example.org");
+    snprintf(r[0].facts.id, sizeof(r[0].facts.id), "alice@example.org");
     db(c, "HSET", "cm:consent:alice@example.org", "offers", "granted",
        "offers:src", "form", (char *) 0);
 
@@ -425,7 +426,7 @@ START_TEST(test_campaign_bad)
     /* Nothing is left behind that needs freeing. */
     ck_assert_int_eq(camp.found, 0);
     ck_assert_ptr_null(camp.senders);
-    ck_assert_ptr_null(r[0].facts.consent_src);
+    ck_assert_ptr_null(r[0].record.consent_src);
     ck_assert_int_eq(r[0].facts.addr_ok, 1);
     free_lookups(r, 1);
     redisFree(c);
@@ -460,7 +461,7 @@ enum {
 /* seed_rcpts - one recipient per case above, for purpose "offers" */
 
 static void seed_rcpts(redisContext *c, const char *prefix,
-		               cm_rcpt_lookup *r)
+		               cm_rcpt *r)
 {
     static const char *ids[R_COUNT] = {
 	"granted@example.org", "withdrawn@example.org", "none@example.org",
@@ -472,7 +473,7 @@ static void seed_rcpts(redisContext *c, const char *prefix,
     int     i;
 
     for (i = 0; i < R_COUNT; i++)
-	snprintf(r[i].id, sizeof(r[i].id), "%s", ids[i]);
+	snprintf(r[i].facts.id, sizeof(r[i].facts.id), "%s", ids[i]);
     r[R_BAD_ADDR].facts.addr_ok = 0;
 #define KEY(n, part, id) (snprintf(k[n], sizeof(k[n]), "%s%s%s", prefix, part, id), k[n])
     db(c, "HSET", KEY(0, "consent:", ids[R_GRANTED]), "offers", "granted",
@@ -505,76 +506,76 @@ static void seed_rcpts(redisContext *c, const char *prefix,
 
 /* check_rcpts - the facts that seed_rcpts() implies */
 
-static void check_rcpts(const cm_rcpt_lookup *r)
+static void check_rcpts(const cm_rcpt *r)
 {
-    const cm_rcpt_facts *f;
+    const cm_rcpt_record *f;
 
-    f = &r[R_GRANTED].facts;
+    f = &r[R_GRANTED].record;
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
     ck_assert_int_eq(f->consent_at, 1700000000);
     ck_assert_str_eq(f->consent_src, "web form v3, 192.0.2.1");
     ck_assert_int_eq(f->suppressed, 0);
 
-    f = &r[R_WITHDRAWN].facts;
+    f = &r[R_WITHDRAWN].record;
     ck_assert_int_eq(f->consent, CM_CONSENT_WITHDRAWN);
     ck_assert_int_eq(f->consent_at, 1700000500);
     ck_assert_ptr_null(f->consent_src);
 
-    f = &r[R_NONE].facts;
+    f = &r[R_NONE].record;
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
     ck_assert_int_eq(f->consent_at, 0);
     ck_assert_int_eq(f->suppressed, 0);
 
-    f = &r[R_OTHER_PURPOSE].facts;
+    f = &r[R_OTHER_PURPOSE].record;
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
     ck_assert_int_eq(f->consent_at, 0);
 
-    f = &r[R_SUPPRESSED].facts;
+    f = &r[R_SUPPRESSED].record;
     ck_assert_int_eq(f->suppressed, 1);
     ck_assert_int_eq(f->suppressed_at, 1690000000);
     ck_assert_str_eq(f->suppressed_reason, "complaint via abuse desk");
     ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
 
-    f = &r[R_SUPP_BADTIME].facts;
+    f = &r[R_SUPP_BADTIME].record;
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(f->suppressed, 1);
     ck_assert_int_eq(f->suppressed_at, 0);
 
-    f = &r[R_BAD_STATE].facts;
+    f = &r[R_BAD_STATE].record;
     ck_assert_int_eq(f->store_error, 1);
 
-    ck_assert_int_eq(r[R_WRONGTYPE_CONSENT].facts.store_error, 1);
-    ck_assert_int_eq(r[R_WRONGTYPE_SUPPRESS].facts.store_error, 1);
+    ck_assert_int_eq(r[R_WRONGTYPE_CONSENT].record.store_error, 1);
+    ck_assert_int_eq(r[R_WRONGTYPE_SUPPRESS].record.store_error, 1);
 
     /* Not looked up at all: nothing filled in. */
-    f = &r[R_BAD_ADDR].facts;
-    ck_assert_int_eq(f->addr_ok, 0);
+    f = &r[R_BAD_ADDR].record;
+    ck_assert_int_eq(r[R_BAD_ADDR].facts.addr_ok, 0);
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
 
-    f = &r[R_BAD_AT].facts;
+    f = &r[R_BAD_AT].record;
     ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
     ck_assert_int_eq(f->consent_at, 0);
 
-    f = &r[R_TIME_ONLY].facts;
+    f = &r[R_TIME_ONLY].record;
     ck_assert_int_eq(f->suppressed, 1);
     ck_assert_int_eq(f->suppressed_at, 1600000000);
     ck_assert_ptr_null(f->suppressed_reason);
 
     /* Only the bad ones are marked. */
-    ck_assert_int_eq(r[R_WITHDRAWN].facts.store_error, 0);
-    ck_assert_int_eq(r[R_SUPPRESSED].facts.store_error, 0);
-    ck_assert_int_eq(r[R_TIME_ONLY].facts.store_error, 0);
+    ck_assert_int_eq(r[R_WITHDRAWN].record.store_error, 0);
+    ck_assert_int_eq(r[R_SUPPRESSED].record.store_error, 0);
+    ck_assert_int_eq(r[R_TIME_ONLY].record.store_error, 0);
 }
 
 START_TEST(test_rcpts)
 {
     cm_store *st = open_store(redis_sock, 0, 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_rcpt *r = lookups(R_COUNT);
     cm_campaign camp;
 
     seed_rcpts(c, "cm:", r);
@@ -593,7 +594,7 @@ START_TEST(test_rcpts_given_campaign)
 {
     cm_store *st = open_store(redis_sock, 0, 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_rcpt *r = lookups(R_COUNT);
     cm_campaign camp;
     char    err[256];
     int     i;
@@ -603,17 +604,18 @@ START_TEST(test_rcpts_given_campaign)
     memset(&camp, 0, sizeof(camp));
     camp.found = 1;
     strcpy(camp.purpose, "offers");
-    fetch_ok(st, 0, &camp, r, R_COUNT);
+    ck_assert_msg(cm_store_fetch_rcpts(st, &camp, r, R_COUNT, err,
+				       sizeof(err)) == 0, "fetch: %s", err);
     check_rcpts(r);
     ck_assert_str_eq(camp.purpose, "offers");
 
     /* A purpose that is not valid cannot name a field. */
     for (i = 0; i < R_COUNT; i++) {
-	cm_rcpt_facts_clear(&r[i].facts);
+	cm_rcpt_record_clear(&r[i].record);
 	r[i].facts.addr_ok = 1;
     }
     camp.purpose[0] = 0;
-    ck_assert_int_eq(cm_store_fetch(st, 0, &camp, r, R_COUNT,
+    ck_assert_int_eq(cm_store_fetch_rcpts(st, &camp, r, R_COUNT,
 				    err, sizeof(err)), -1);
     free_lookups(r, R_COUNT);
     redisFree(c);
@@ -625,7 +627,7 @@ START_TEST(test_unknown_campaign)
 {
     cm_store *st = open_store(redis_sock, 0, 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_rcpt *r = lookups(R_COUNT);
     cm_campaign camp;
     int     i;
 
@@ -633,9 +635,9 @@ START_TEST(test_unknown_campaign)
     fetch_ok(st, "nosuch", &camp, r, R_COUNT);
     ck_assert_int_eq(camp.found, 0);
     for (i = 0; i < R_COUNT; i++) {
-	ck_assert_int_eq(r[i].facts.consent, CM_CONSENT_NONE);
-	ck_assert_int_eq(r[i].facts.suppressed, 0);
-	ck_assert_int_eq(r[i].facts.store_error, 0);
+	ck_assert_int_eq(r[i].record.consent, CM_CONSENT_NONE);
+	ck_assert_int_eq(r[i].record.suppressed, 0);
+	ck_assert_int_eq(r[i].record.store_error, 0);
     }
     free_lookups(r, R_COUNT);
     redisFree(c);
@@ -647,7 +649,7 @@ START_TEST(test_key_prefix)
 {
     cm_store *st = open_store(redis_sock, "acme/{eu} ", 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(R_COUNT);
+    cm_rcpt *r = lookups(R_COUNT);
     cm_campaign camp;
     char    campaign[64];
     int     found;
@@ -680,7 +682,7 @@ START_TEST(test_binary_ids)
     static const char id[] = "odd one\r\x01\xc3\xa9@example.org";
     cm_store *st = open_store(redis_sock, 0, 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(2);
+    cm_rcpt *r = lookups(2);
     cm_campaign camp;
     char    key[128];
     const char *argv[6];
@@ -704,12 +706,12 @@ START_TEST(test_binary_ids)
     /* The same address without the odd bytes has no record. */
     db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
 
-    snprintf(r[0].id, sizeof(r[0].id), "%s", id);
-    snprintf(r[1].id, sizeof(r[1].id), "oddone@example.org");
+    snprintf(r[0].facts.id, sizeof(r[0].facts.id), "%s", id);
+    snprintf(r[1].facts.id, sizeof(r[1].facts.id), "oddone@example.org");
     fetch_ok(st, "spring", &camp, r, 2);
-    ck_assert_int_eq(r[0].facts.consent, CM_CONSENT_GRANTED);
-    ck_assert_str_eq(r[0].facts.consent_src, "line1\r\nline2\x01");
-    ck_assert_int_eq(r[1].facts.consent, CM_CONSENT_NONE);
+    ck_assert_int_eq(r[0].record.consent, CM_CONSENT_GRANTED);
+    ck_assert_str_eq(r[0].record.consent_src, "line1\r\nline2\x01");
+    ck_assert_int_eq(r[1].record.consent, CM_CONSENT_NONE);
     cm_campaign_clear(&camp);
     free_lookups(r, 2);
     redisFree(c);
@@ -742,7 +744,7 @@ START_TEST(test_many_rcpts)
     };
     cm_store *st = open_store(redis_sock, 0, 0, 0);
     redisContext *c = db_connect(redis_sock);
-    cm_rcpt_lookup *r = lookups(N);
+    cm_rcpt *r = lookups(N);
     cm_campaign camp;
     char    key[CM_ID_SIZE + 32], at[32];
     redisReply *reply;
@@ -750,8 +752,8 @@ START_TEST(test_many_rcpts)
 
     db(c, "HSET", "cm:campaign:big", "purpose", "offers", (char *) 0);
     for (i = 0; i < N; i++) {
-	snprintf(r[i].id, sizeof(r[i].id), "user%05d@example.org", i);
-	snprintf(key, sizeof(key), "cm:consent:%s", r[i].id);
+	snprintf(r[i].facts.id, sizeof(r[i].facts.id), "user%05d@example.org", i);
+	snprintf(key, sizeof(key), "cm:consent:%s", r[i].facts.id);
 	snprintf(at, sizeof(at), "%d", 1600000000 + i);
 	if (i % 3 != 2) {
 	    redisAppendCommand(c, "HSET %s offers %s offers:at %s", key,
@@ -759,7 +761,7 @@ START_TEST(test_many_rcpts)
 	    pending++;
 	}
 	if (i % 7 == 0) {
-	    snprintf(key, sizeof(key), "cm:suppress:%s", r[i].id);
+	    snprintf(key, sizeof(key), "cm:suppress:%s", r[i].facts.id);
 	    redisAppendCommand(c, "SET %s %s", key, "1500000000 bounced");
 	    pending++;
 	}
@@ -774,7 +776,7 @@ START_TEST(test_many_rcpts)
 
     fetch_ok(st, "big", &camp, r, N);
     for (i = 0; i < N; i++) {
-	const cm_rcpt_facts *f = &r[i].facts;
+	const cm_rcpt_record *f = &r[i].record;
 
 	if (i % 1000 == 999) {
 	    ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
@@ -792,10 +794,10 @@ START_TEST(test_many_rcpts)
     cm_campaign_clear(&camp);
 
     /* The connection is in step afterwards. */
-    cm_rcpt_facts_clear(&r[0].facts);
+    cm_rcpt_record_clear(&r[0].record);
     r[0].facts.addr_ok = 1;
     fetch_ok(st, "big", &camp, r, 1);
-    ck_assert_int_eq(r[0].facts.consent, CM_CONSENT_GRANTED);
+    ck_assert_int_eq(r[0].record.consent, CM_CONSENT_GRANTED);
     cm_campaign_clear(&camp);
     free_lookups(r, N);
     redisFree(c);
@@ -1007,19 +1009,19 @@ static void seed_small(const char *sock)
 
 static int try_small(cm_store *st, char *err, size_t errlen)
 {
-    cm_rcpt_lookup r;
+    cm_rcpt r;
     cm_campaign camp;
     int     status;
 
     memset(&r, 0, sizeof(r));
     r.facts.addr_ok = 1;
-    strcpy(r.id, "alice@example.org");
+    strcpy(r.facts.id, "alice@example.org");
     status = cm_store_fetch(st, "spring", &camp, &r, 1, err, errlen);
-    if (status == 0 && (camp.found != 1 || r.facts.consent != CM_CONSENT_GRANTED))
+    if (status == 0 && (camp.found != 1 || r.record.consent != CM_CONSENT_GRANTED))
 	status = 1;
     if (status == 0)
 	cm_campaign_clear(&camp);
-    cm_rcpt_facts_clear(&r.facts);
+    cm_rcpt_record_clear(&r.record);
     return (status);
 }
 
@@ -1170,7 +1172,7 @@ START_TEST(test_stale_server)
     server  s;
     cm_store *st;
     redisContext *c;
-    cm_rcpt_lookup r;
+    cm_rcpt r;
     cm_campaign camp;
     char    err[512], want[300];
 
@@ -1193,12 +1195,12 @@ START_TEST(test_stale_server)
     memset(&camp, 0, sizeof(camp));
     strcpy(camp.purpose, "offers");
     r.facts.addr_ok = 1;
-    strcpy(r.id, "alice@example.org");
-    ck_assert_int_eq(cm_store_fetch(st, 0, &camp, &r, 1, err, sizeof(err)),
+    strcpy(r.facts.id, "alice@example.org");
+    ck_assert_int_eq(cm_store_fetch_rcpts(st, &camp, &r, 1, err, sizeof(err)),
 		     -1);
     ck_assert_msg(strstr(err, "cm:suppress:alice@example.org: MASTERDOWN ")
 		  == err, "%s", err);
-    ck_assert_int_eq(r.facts.consent, CM_CONSENT_NONE);
+    ck_assert_int_eq(r.record.consent, CM_CONSENT_NONE);
     c = db_connect(s.sock);
     db(c, "REPLICAOF", "NO", "ONE", (char *) 0);
     redisFree(c);
@@ -1225,7 +1227,7 @@ struct worker {
 static void *worker(void *arg)
 {
     struct worker *w = arg;
-    cm_rcpt_lookup r[PER];
+    cm_rcpt r[PER];
     cm_campaign camp;
     int     round, k;
 
@@ -1233,7 +1235,7 @@ static void *worker(void *arg)
 	memset(r, 0, sizeof(r));
 	for (k = 0; k < PER; k++) {
 	    r[k].facts.addr_ok = 1;
-	    snprintf(r[k].id, sizeof(r[k].id), "t%d-%d@example.org", w->n, k);
+	    snprintf(r[k].facts.id, sizeof(r[k].facts.id), "t%d-%d@example.org", w->n, k);
 	}
 	if (cm_store_fetch(w->st, w->n % 2 ? "odd" : "even", &camp, r, PER,
 			   w->err, sizeof(w->err)) != 0) {
@@ -1243,12 +1245,12 @@ static void *worker(void *arg)
 	if (camp.found != 1 || strcmp(camp.purpose, w->n % 2 ? "p1" : "p0"))
 	    w->failures++;
 	for (k = 0; k < PER; k++) {
-	    if (r[k].facts.consent != ((w->n + k) % 2 ? CM_CONSENT_GRANTED
+	    if (r[k].record.consent != ((w->n + k) % 2 ? CM_CONSENT_GRANTED
 				       : CM_CONSENT_WITHDRAWN)
-		|| r[k].facts.consent_at != w->n * 100 + k
-		|| r[k].facts.store_error)
+		|| r[k].record.consent_at != w->n * 100 + k
+		|| r[k].record.store_error)
 		w->failures++;
-	    cm_rcpt_facts_clear(&r[k].facts);
+	    cm_rcpt_record_clear(&r[k].record);
 	}
 	cm_campaign_clear(&camp);
     }
@@ -1299,7 +1301,7 @@ START_TEST(test_nothing_to_fetch)
 {
     cm_config cfg;
     cm_store *st;
-    cm_rcpt_lookup *r = lookups(3);
+    cm_rcpt *r = lookups(3);
     cm_campaign camp;
     char    err[256];
 
@@ -1311,7 +1313,7 @@ START_TEST(test_nothing_to_fetch)
     r[0].facts.addr_ok = r[1].facts.addr_ok = r[2].facts.addr_ok = 0;
     memset(&camp, 0, sizeof(camp));
     strcpy(camp.purpose, "offers");
-    ck_assert_int_eq(cm_store_fetch(st, 0, &camp, r, 3, err, sizeof(err)), 0);
+    ck_assert_int_eq(cm_store_fetch_rcpts(st, &camp, r, 3, err, sizeof(err)), 0);
     free_lookups(r, 3);
     cm_store_destroy(st);
 }
@@ -1353,18 +1355,18 @@ static void sender_is(cm_store *st, const char *sender, const char *want)
 static void status_is(cm_store *st, const char *id, cm_status status,
 		              cm_consent_state consent)
 {
-    cm_rcpt_lookup r;
+    cm_rcpt r;
     cm_campaign camp;
 
     memset(&r, 0, sizeof(r));
     r.facts.addr_ok = 1;
-    strcpy(r.id, "alice@example.org");
+    strcpy(r.facts.id, "alice@example.org");
     fetch_ok(st, id, &camp, &r, 1);
     ck_assert_int_eq(camp.found, 1);
     ck_assert_int_eq(camp.status, status);
-    ck_assert_int_eq(r.facts.consent, consent);
+    ck_assert_int_eq(r.record.consent, consent);
     cm_campaign_clear(&camp);
-    cm_rcpt_facts_clear(&r.facts);
+    cm_rcpt_record_clear(&r.record);
 }
 
 START_TEST(test_cache_sender)
@@ -1591,7 +1593,7 @@ struct single {
 static void *single_worker(void *arg)
 {
     struct single *w = arg;
-    cm_rcpt_lookup r;
+    cm_rcpt r;
     cm_campaign camp;
     char    err[512];
     int     round, k;
@@ -1602,24 +1604,24 @@ static void *single_worker(void *arg)
 	memset(&camp, 0, sizeof(camp));
 	strcpy(camp.purpose, "offers");
 	r.facts.addr_ok = 1;
-	snprintf(r.id, sizeof(r.id), "u%d@example.org", k);
-	if (cm_store_fetch(w->st, 0, &camp, &r, 1, err, sizeof(err)) != 0) {
+	snprintf(r.facts.id, sizeof(r.facts.id), "u%d@example.org", k);
+	if (cm_store_fetch_rcpts(w->st, &camp, &r, 1, err, sizeof(err)) != 0) {
 	    if (w->errors++ == 0)
 		strcpy(w->err, err);
-	    if (r.facts.consent != CM_CONSENT_NONE || r.facts.consent_src)
+	    if (r.record.consent != CM_CONSENT_NONE || r.record.consent_src)
 		w->failures++;			/* outputs after an error */
 	    continue;
 	}
 	/* u<k>: granted for even k, withdrawn for odd; src "s<k>". */
-	if (r.facts.consent != (k % 2 ? CM_CONSENT_WITHDRAWN
+	if (r.record.consent != (k % 2 ? CM_CONSENT_WITHDRAWN
 				: CM_CONSENT_GRANTED)
-	    || r.facts.consent_at != 1000 + k
-	    || r.facts.consent_src == 0
-	    || atoi(r.facts.consent_src + 1) != k
-	    || r.facts.suppressed != (k == 7)
-	    || r.facts.store_error)
+	    || r.record.consent_at != 1000 + k
+	    || r.record.consent_src == 0
+	    || atoi(r.record.consent_src + 1) != k
+	    || r.record.suppressed != (k == 7)
+	    || r.record.store_error)
 	    w->failures++;
-	cm_rcpt_facts_clear(&r.facts);
+	cm_rcpt_record_clear(&r.record);
     }
     return (0);
 }

@@ -13,6 +13,9 @@
 /*	"date -u -d ... +%s".
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 /* System library. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 /*
  * mta_record - a recording MTA for the engine tests (see mta_record.h).
  */

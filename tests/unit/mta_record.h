@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause; Copyright (c) 2026 the consent-milter authors. */
 #ifndef CM_MTA_RECORD_H
 #define CM_MTA_RECORD_H
 

@@ -18,6 +18,9 @@
 /*	"fixture"), fixture.Fail eom (the eom hook fails),
 /*	fixture.Header yes (adds X-Fixture: rcpts=N). It counts the
 /*	body bytes it sees into the audit key "body".
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
 #include <stdio.h>

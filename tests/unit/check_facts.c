@@ -1,0 +1,204 @@
+/*++
+/* NAME
+/*	check_facts 1
+/* SUMMARY
+/*	unit tests for the facts of a message and a recipient, and the schema
+/* SYNOPSIS
+/*	check_facts
+/* DESCRIPTION
+/*	Tests facts(3), which the daemon and "consentctl check" both use
+/*	to build what the decision table reads: the envelope sender as
+/*	the decision sees it (normalised, "" for <>, or made safe), the
+/*	message facts, and one recipient (its copy, form, normalised
+/*	address and record id), released without leaks. And schema(3):
+/*	the one reader of a purpose's stored state.
+/* DIAGNOSTICS
+/*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
+/*--*/
+
+/* System library. */
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Check library. */
+
+#include <check.h>
+
+/* Application-specific. */
+
+#include "facts.h"
+#include "schema.h"
+
+START_TEST(test_sender)
+{
+    cm_buf  b = CM_BUF_INIT;
+    char    longer[2 * CM_ADDR_MAX];
+
+    ck_assert_int_eq(cm_msg_sender("<News@Org.EXAMPLE>", &b), CM_ADDR_OK);
+    ck_assert_str_eq(cm_buf_str(&b), "news@org.example");
+    ck_assert_int_eq(cm_msg_sender("<>", &b), CM_ADDR_EMPTY);
+    ck_assert_str_eq(cm_buf_str(&b), "");
+    ck_assert_int_eq(cm_msg_sender("", &b), CM_ADDR_EMPTY);
+    ck_assert_str_eq(cm_buf_str(&b), "");
+
+    /* Not an address: kept for logs, made safe, never looked up. */
+    ck_assert_int_ne(cm_msg_sender("no at\x01sign", &b), CM_ADDR_OK);
+    ck_assert_str_eq(cm_buf_str(&b), "no at\\x01sign");
+
+    /* ... and cut at CM_ADDR_MAX bytes before it is made safe. */
+    memset(longer, 'a', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = 0;
+    ck_assert_int_ne(cm_msg_sender(longer, &b), CM_ADDR_OK);
+    ck_assert_uint_eq(b.len, CM_ADDR_MAX);
+    cm_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_msg_facts)
+{
+    cm_campaign camp;
+    cm_msg_facts m;
+
+    memset(&camp, 0, sizeof(camp));
+    memset(&m, 0x5a, sizeof(m));
+    cm_msg_facts_fill(&m, "spring", &camp, "news@org.example", "");
+    ck_assert_str_eq(m.campaign, "spring");
+    ck_assert_ptr_eq(m.record, &camp);
+    ck_assert_str_eq(m.sender, "news@org.example");
+    ck_assert_ptr_null(m.auth);			/* "" is no login */
+    ck_assert_int_eq(m.store_error, 0);
+    ck_assert_int_eq(m.campaign_bad, 0);
+    ck_assert_int_eq(m.bulk, 0);
+    ck_assert_int_eq(m.plugin_error, 0);
+    ck_assert_ptr_null(m.veto);
+    ck_assert(m.now > 1700000000LL);
+
+    cm_msg_facts_fill(&m, 0, 0, 0, "login1");
+    ck_assert_ptr_null(m.campaign);
+    ck_assert_str_eq(m.sender, "");		/* the null sender */
+    ck_assert_str_eq(m.auth, "login1");
+}
+END_TEST
+
+START_TEST(test_rcpt)
+{
+    cm_rcpt r;
+    char    huge[8 * CM_ADDR_MAX];
+
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<Alice@Example.ORG>"), 0);
+    ck_assert_str_eq(r.raw, "<Alice@Example.ORG>");
+    ck_assert_str_eq(r.norm, "alice@example.org");
+    ck_assert_int_eq(r.facts.addr_ok, 1);
+    ck_assert_str_eq(r.facts.id, "alice@example.org");	/* no key */
+    ck_assert_int_eq(r.form, CM_RCPTFORM_PLAIN);
+    ck_assert_str_eq(cm_rcpt_label(&r), "alice@example.org");
+    ck_assert_int_eq(r.decided, 0);
+    ck_assert_int_eq(r.record.consent, CM_CONSENT_NONE);
+
+    /* What the store put into the record goes with the recipient. */
+    r.record.consent_src = strdup("web form");
+    r.record.suppressed_reason = strdup("complaint");
+    cm_rcpt_free(&r);
+    ck_assert_ptr_null(r.raw);
+    ck_assert_ptr_null(r.record.consent_src);
+
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<no-at-sign>"), 0);
+    ck_assert_int_eq(r.facts.addr_ok, 0);
+    ck_assert_str_eq(r.norm, "");
+    ck_assert_str_eq(cm_rcpt_label(&r), "<no-at-sign>");
+    cm_rcpt_free(&r);
+
+    /* A flood of bytes is kept cut short; the form sees all of it. */
+    memset(huge, 'a', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = 0;
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge), 0);
+    ck_assert_uint_eq(strlen(r.raw), 4 * CM_ADDR_MAX);
+    ck_assert_int_eq(r.facts.addr_ok, 0);
+    cm_rcpt_free(&r);
+}
+END_TEST
+
+START_TEST(test_state_words)
+{
+    cm_consent_state st = CM_CONSENT_NONE;
+
+    ck_assert_int_eq(cm_consent_state_parse("granted", 7, &st), 0);
+    ck_assert_int_eq(st, CM_CONSENT_GRANTED);
+    ck_assert_int_eq(cm_consent_state_parse("withdrawnXYZ", 9, &st), 0);
+    ck_assert_int_eq(st, CM_CONSENT_WITHDRAWN);
+
+    /* Anything else is no state at all: never "none". */
+    ck_assert_int_eq(cm_consent_state_parse("Granted", 7, &st), -1);
+    ck_assert_int_eq(cm_consent_state_parse("grant", 5, &st), -1);
+    ck_assert_int_eq(cm_consent_state_parse("granted ", 8, &st), -1);
+    ck_assert_int_eq(cm_consent_state_parse("", 0, &st), -1);
+    ck_assert_int_eq(st, CM_CONSENT_WITHDRAWN);	/* left alone */
+
+    ck_assert_str_eq(cm_consent_state_word(CM_CONSENT_GRANTED), "granted");
+    ck_assert_str_eq(cm_consent_state_word(CM_CONSENT_WITHDRAWN),
+		     "withdrawn");
+    ck_assert_ptr_null(cm_consent_state_word(CM_CONSENT_NONE));
+}
+END_TEST
+
+START_TEST(test_clear)
+{
+    cm_campaign c;
+    cm_rcpt_record r;
+
+    memset(&c, 0, sizeof(c));
+    c.found = 1;
+    strcpy(c.purpose, "newsletter");
+    c.senders = strdup("crm@example.org");
+    cm_campaign_clear(&c);
+    ck_assert_int_eq(c.found, 0);
+    ck_assert_ptr_null(c.senders);
+    ck_assert_str_eq(c.purpose, "");
+    cm_campaign_clear(&c);		/* twice is harmless */
+
+    memset(&r, 0, sizeof(r));
+    r.suppressed = 1;
+    r.suppressed_reason = strdup("complaint");
+    r.consent_src = strdup("form v3, 192.0.2.1");
+    cm_rcpt_record_clear(&r);
+    ck_assert_int_eq(r.suppressed, 0);
+    ck_assert_ptr_null(r.suppressed_reason);
+    ck_assert_ptr_null(r.consent_src);
+    cm_rcpt_record_clear(&r);
+}
+END_TEST
+
+/* facts_suite - collect the test cases */
+
+static Suite *facts_suite(void)
+{
+    Suite  *s = suite_create("facts");
+    TCase  *tc;
+
+    tc = tcase_create("facts");
+    tcase_add_test(tc, test_sender);
+    tcase_add_test(tc, test_msg_facts);
+    tcase_add_test(tc, test_rcpt);
+    tcase_add_test(tc, test_clear);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("schema");
+    tcase_add_test(tc, test_state_words);
+    suite_add_tcase(s, tc);
+    return (s);
+}
+
+int     main(void)
+{
+    SRunner *sr = srunner_create(facts_suite());
+    int     failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return (failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
