@@ -533,9 +533,9 @@ int     main(int argc, char **argv)
     mode_t  sock_mode = (mode_t) -1;
     mode_t  old_umask = 0;
     gid_t   sock_gid = (gid_t) -1;
-    cm_store *store;
-    cm_sendermap *sendermap;
-    cm_audit *audit;
+    cm_store *store = 0;
+    cm_sendermap *sendermap = 0;
+    cm_audit *audit = 0;
     char    err[1024];
     char    where[512];
     const char *path;
@@ -713,14 +713,18 @@ int     main(int argc, char **argv)
     /* The sender map's connections read RedisPasswordFile: still root. */
     if ((sendermap = cm_sendermap_create(&cfg, err, sizeof(err))) == 0) {
 	cm_log(LOG_ERR, "%s", err);
-	return (1);
+	if (pid_fd >= 0)
+	    (void) unlink(cfg.pid_file);
+	goto release;
     }
 
     /* A reload keeps these (restart keys); the stop needs them. */
     pid_file = cfg.pid_file ? strdup(cfg.pid_file) : 0;
     if ((socket_spec = strdup(cfg.socket)) == 0) {
 	cm_log(LOG_ERR, "out of memory");
-	return (1);
+	if (pid_fd >= 0)
+	    (void) unlink(cfg.pid_file);
+	goto release;
     }
 
     /* 4. The milter socket; the callbacks depend on the plugins. */
@@ -750,7 +754,7 @@ int     main(int argc, char **argv)
 	say_key(&cfg, "Socket", err);
 	if (pid_fd >= 0)
 	    (void) unlink(cfg.pid_file);
-	return (1);
+	goto release;
     }
     if (sock_mode != (mode_t) -1)
 	(void) umask(old_umask);
@@ -769,13 +773,12 @@ int     main(int argc, char **argv)
 		   strerror(errno), getuid() == 0 ? "" : " (not started as "
 		   "root: the group must be one of the daemon's, or that of "
 		   "a set-group-id socket directory)");
-	    (void) unlink(path);
-	    return (1);
+	    goto start_failed;
 	}
 	if (sock_mode != (mode_t) -1 && chmod(path, sock_mode) != 0) {
 	    cm_log(LOG_ERR, "Socket %s: chmod %04o: %s", path,
 		   (unsigned) sock_mode, strerror(errno));
-	    return (1);
+	    goto start_failed;
 	}
     }
 
@@ -834,6 +837,20 @@ start_failed:
 	(void) unlink(cfg.pid_file);
     if ((path = socket_path(cfg.socket)) != 0)
 	(void) unlink(path);
+    /* FALLTHROUGH */
+
+    /* Everything taken so far is given back, for the leak checkers. */
+release:
+    if (audit != 0)
+	cm_audit_close(audit);
+    cm_sendermap_destroy(sendermap);
+    cm_store_destroy(store);
+    cm_plugins_unload(plugins);
+    cm_addrkey_free(key);
+    free(user);
+    free(pid_file);
+    free(socket_spec);
+    cm_config_free(&cfg);
     return (1);
 
     /* Refuse to start; free what was read, for the leak checkers. */
