@@ -88,6 +88,9 @@ extern int ctl_trace(ctl *c, int argc, char **argv);
 /* ctl_report.c */
 extern int ctl_report(ctl *c, int argc, char **argv);
 
+/* ctl_stats.c */
+extern int ctl_stats(ctl *c, int argc, char **argv);
+
 /* ctl_reconcile.c */
 extern int ctl_reconcile(ctl *c, int argc, char **argv);
 

@@ -15,12 +15,16 @@
 /*	(DOMAIN.md): an export that leaves out the opt-outs is how a
 /*	change of provider loses them. This one never does.
 /*
-/*	ctl_export() implements "export [--purpose P]": the format that
-/*	ctl_import(3) reads, on stdout: the header row, one row per
-/*	purpose of every consent record and one per suppression, sorted
-/*	by address then purpose, so that export, import into an empty
-/*	store and export again give the same bytes. Times are Unix
-/*	seconds. With AddressKeyFile the record ids are HMACs and are
+/*	ctl_export() implements "export [--purpose P] [--unix-times]":
+/*	the format that ctl_import(3) reads, on stdout: the header row,
+/*	one row per purpose of every consent record and one per
+/*	suppression, sorted by address then purpose, so that export,
+/*	import into an empty store and export again give the same bytes.
+/*	Times are RFC 3339 UTC ("2026-12-03T07:00:00Z"), for the person
+/*	who opens the file in a spreadsheet; import reads them back to
+/*	the same Unix seconds, so the stored bytes still round-trip.
+/*	--unix-times writes the stored Unix seconds instead, for scripts
+/*	written against the old format. With AddressKeyFile the record ids are HMACs and are
 /*	written as id:<hex>. Suppressions are written even with
 /*	--purpose.
 /*
@@ -78,7 +82,7 @@
 #include "timeparse.h"
 #include "utf8.h"
 
-#define EXPORT_USAGE	"export [--purpose P]"
+#define EXPORT_USAGE	"export [--purpose P] [--unix-times]"
 #define IMPORT_HEADER	CTL_ROW_HEADER
 #define EXPORT_CHUNK	1000		/* keys per pipelined read */
 #define CM_STR2(x)	#x
@@ -110,6 +114,8 @@ typedef struct export_state {
     cm_buf  row;			/* one row, before it is checked */
     cm_buf  fields;			/* its fields, as import reads them */
     long long now;			/* for times in the future */
+    int     unix_times;			/* --unix-times: stored seconds */
+    char    when[CM_TIME_SIZE];		/* the time column, RFC 3339 */
     unsigned long unfaithful;		/* records and fields not written */
 } export_state;
 
@@ -278,7 +284,7 @@ static int export_id_ok(export_state *es, const export_key *k, cm_buf *why)
 /* export_time - a stored time that import reads back as the same bytes */
 
 static int export_time(export_state *es, const char *label, const char *s,
-		               size_t len, cm_buf *why)
+		               size_t len, cm_buf *why, long long *when)
 {
     const char *problem = 0;
     long long t = 0;
@@ -292,8 +298,10 @@ static int export_time(export_state *es, const char *label, const char *s,
 	problem = "not Unix seconds";
     else if (t > es->now + CM_TIME_FUTURE_MAX)
 	problem = "more than " CM_STR(CM_TIME_FUTURE_MAX) " s in the future";
-    if (problem == 0)
+    if (problem == 0) {
+	*when = t;
 	return (1);
+    }
     cm_buf_adds(why, label);
     ctl_row_show(why, s, len);
     cm_buf_printf(why, ": %s", problem);
@@ -366,6 +374,26 @@ static int export_row(export_state *es, const export_key *k,
     return (1);
 }
 
+/* export_when - the time column: RFC 3339 UTC, or the stored seconds */
+
+static void export_when(export_state *es, long long t, const char *s,
+			        size_t len, const char **v, size_t *vlen)
+{
+
+    /*
+     * Canonical seconds in range (export_time() checked) format and
+     * parse back exactly: cm_time_parse() of the text gives t, and
+     * the writer stores t as the same decimal digits.
+     */
+    if (es->unix_times) {
+	*v = s;
+	*vlen = len;
+    } else {
+	*v = cm_time_format(t, es->when, sizeof(es->when));
+	*vlen = strlen(*v);
+    }
+}
+
 /* export_address - the first column: the id, or id:<hex> */
 
 static void export_address(export_state *es, const export_key *k,
@@ -422,6 +450,7 @@ static void export_purpose(export_state *es, const export_key *k,
     char    at_label[CM_PURPOSE_MAX + 16];
     char    src_label[CM_PURPOSE_MAX + 16];
     cm_consent_state known;
+    long long when = 0;
     int     ok = 0;
 
     /* Used only once the name is known to be a purpose. */
@@ -445,7 +474,7 @@ static void export_purpose(export_state *es, const export_key *k,
     } else if (at == 0) {
 	field_name(why, name, CM_SUFFIX_AT);
 	cm_buf_adds(why, "missing");
-    } else if (!export_time(es, at_label, at->str, at->len, why)) {
+    } else if (!export_time(es, at_label, at->str, at->len, why, &when)) {
 	/* export_time() said why */ ;
     } else if (src != 0 && !export_text(src_label, src->str, src->len, why)) {
 	/* export_text() said why */ ;
@@ -456,8 +485,7 @@ static void export_purpose(export_state *es, const export_key *k,
 	vlen[1] = name->len;
 	v[2] = state->str;
 	vlen[2] = state->len;
-	v[3] = at->str;
-	vlen[3] = at->len;
+	export_when(es, when, at->str, at->len, v + 3, vlen + 3);
 	v[4] = src ? src->str : "";
 	vlen[4] = src ? src->len : 0;
 	ok = export_row(es, k, v, vlen, src_label, why);
@@ -554,12 +582,13 @@ static void export_suppress(export_state *es, const export_key *k,
     const char *v[CTL_ROW_FIELDS];
     size_t  vlen[CTL_ROW_FIELDS];
     cm_buf  why = CM_BUF_INIT;
+    long long when = 0;
     int     ok = 0;
 
     /* The first problem found is the one named. */
     if (!export_id_ok(es, k, &why)) {
 	/* export_id_ok() said why */ ;
-    } else if (!export_time(es, "time ", r->str, tlen, &why)) {
+    } else if (!export_time(es, "time ", r->str, tlen, &why, &when)) {
 	/* export_time() said why */ ;
     } else if (sp != 0 && tlen + 1 == r->len) {
 	/* Import would store "<time>": the space would be lost. */
@@ -571,8 +600,7 @@ static void export_suppress(export_state *es, const export_key *k,
 	vlen[1] = 1;
 	v[2] = CM_STATE_SUPPRESSED;
 	vlen[2] = strlen(v[2]);
-	v[3] = r->str;
-	vlen[3] = tlen;
+	export_when(es, when, r->str, tlen, v + 3, vlen + 3);
 	v[4] = sp ? sp + 1 : "";
 	vlen[4] = sp ? r->len - tlen - 1 : 0;
 	ok = export_row(es, k, v, vlen, "reason", &why);
@@ -647,8 +675,9 @@ int     ctl_export(ctl *c, int argc, char **argv)
 
     if (ctl_want_help(argc, argv)) {
 	(void) printf("usage: %s %s\n\nWrites the import format (%s) to "
-		      "stdout, sorted.\nSuppressions are always included.\n",
-		      c->progname, EXPORT_USAGE, IMPORT_HEADER);
+		      "stdout, sorted.\nSuppressions are always included. "
+		      "Times are RFC 3339 UTC;\n--unix-times writes Unix "
+		      "seconds.\n", c->progname, EXPORT_USAGE, IMPORT_HEADER);
 	return (CTL_EX_OK);
     }
     memset(&es, 0, sizeof(es));
@@ -658,6 +687,8 @@ int     ctl_export(ctl *c, int argc, char **argv)
 	if (strcmp(argv[i], "--purpose") == 0 && i + 1 < (size_t) argc
 	    && es.purpose == 0 && cm_purpose_valid(argv[i + 1]))
 	    es.purpose = argv[++i];
+	else if (strcmp(argv[i], "--unix-times") == 0 && !es.unix_times)
+	    es.unix_times = 1;
 	else
 	    return (ctl_usage(c, EXPORT_USAGE));
     }

@@ -17,8 +17,11 @@
 /*	export can never re-subscribe someone who opted out. See also
 /*	ctl_export(3), which writes this format.
 /*
-/*	ctl_import() implements "import FILE [--skip-invalid] [--actor
-/*	NAME] [--dry-run]". FILE is CSV (RFC 4180, see csv(3)) with the
+/*	ctl_import() implements "import [--from PROVIDER] FILE...
+/*	[--skip-invalid] [--actor NAME] [--dry-run]" and the options of
+/*	the sources (import_source(3)): --purpose, --columns,
+/*	--date-format, --timezone, --encoding, --delimiter. Without
+/*	--from (or with --from canonical) each FILE is CSV (RFC 4180, see csv(3)) with the
 /*	header row address,purpose,state,at,source (names compared
 /*	without regard to case, order fixed). Each row is one event:
 /*	state granted or withdrawn for a purpose, or suppressed with
@@ -33,9 +36,20 @@
 /*	(writer(3)), so an opt-out that arrives after the import is
 /*	always newer.
 /*
-/*	The file is read three times, so that a million rows need no
-/*	more memory than one batch. The first pass checks every row and
-/*	reports each bad one as FILE:LINE: reason; with any bad row and
+/*	Every source yields the same canonical events through the same
+/*	checks (import_source(3)); with --from, one record may yield
+/*	several events, and the counts are of events. --encoding cp1252
+/*	or latin1 transcodes every field to UTF-8 with iconv(3) before
+/*	it is looked at; without it, text that is not UTF-8 is refused,
+/*	naming the line. With --from, the field separator is found in
+/*	the header (the most frequent of , ; and tab outside quotes)
+/*	unless --delimiter gives it; times without a zone are read in
+/*	--timezone (default UTC), set as TZ while the import runs.
+/*
+/*	The files are read three times, so that a million rows need no
+/*	more memory than one batch. The first pass checks every row of
+/*	every file and reports each bad one as FILE:LINE: reason; with
+/*	any bad row and
 /*	no --skip-invalid nothing is written. The second pass applies
 /*	the consent rows and the third the suppressions, in pipelined
 /*	batches through cm_write_events(). Suppressions go last so that
@@ -71,6 +85,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,9 +96,16 @@
 #include "csv.h"
 #include "ctl.h"
 #include "ctl_row.h"
+#include "import_source.h"
+#include "campaign.h"
 #include "writer.h"
 
-#define IMPORT_USAGE	"import FILE [--skip-invalid] [--actor NAME] [--dry-run]"
+#define IMPORT_USAGE	"import [--from PROVIDER] FILE... [--skip-invalid] " \
+			"[--actor NAME] [--dry-run] [--purpose P] " \
+			"[--columns SPEC] [--date-format FMT] " \
+			"[--timezone ZONE] [--encoding cp1252|latin1|utf-8] " \
+			"[--delimiter ,|;|tab] [--map-list NAME=PURPOSE]..."
+#define IMPORT_FILES_MAX 64
 #define IMPORT_HEADER	CTL_ROW_HEADER
 #define IMPORT_BATCH	5000		/* events per cm_write_events() */
 #define IMPORT_BATCH_MEM (4 << 20)	/* ... or this many bytes of text */
@@ -93,13 +115,31 @@
 #define PASS_CONSENT	1		/* apply granted/withdrawn rows */
 #define PASS_SUPPRESS	2		/* apply suppression rows */
 
-typedef struct import_state {
-    ctl    *c;
+/* One input file. */
+typedef struct import_file {
     const char *name;			/* FILE, for messages */
     FILE   *fp;
     struct stat st;			/* when first checked */
+    int     sep;			/* field separator */
+    int     json;			/* a JSON source, not CSV */
+} import_file;
+
+typedef struct import_state {
+    ctl    *c;
+    const char *name;			/* the current FILE, for messages */
+    import_file files[IMPORT_FILES_MAX];
+    size_t  nfiles;
+    size_t  cur;			/* the file being read */
+    unsigned long long total, before;	/* bytes: all files, done ones */
+    imp_opts opts;
+    const imp_provider *p;
+    imp_source src;
+    imp_out out;
+    imp_conv conv;			/* --encoding */
+    unsigned long rows, noevent;	/* records, those without events */
     long long now;
     int     skip_invalid;
+    int     dry_run;
     const char *actor;
     unsigned long valid, invalid, nsuppress;
     unsigned long count[4];		/* by cm_write_result */
@@ -159,8 +199,8 @@ static void progress(import_state *st, const cm_csv *r, int pass)
      */
     if (pass == PASS_CHECK) {
 	done = st->valid + st->invalid;
-	frac = st->st.st_size > 0 ?
-	    (double) cm_csv_offset(r) / (double) st->st.st_size : 0;
+	frac = st->total > 0 ? (double) (st->before + cm_csv_offset(r))
+	    / (double) st->total : 0;
     } else {
 	done = st->sent;
 	frac = st->valid > 0 ? (double) st->sent / (double) st->valid : 0;
@@ -254,46 +294,157 @@ static int queue(import_state *st, const ctl_row *row)
     return (0);
 }
 
-/* import_pass - read the whole file once; 0, or an exit status */
+/* json_events - the events of one record: count or queue them */
 
-static int import_pass(import_state *st, int pass)
+static int json_events(import_state *st, int pass)
+{
+    size_t  i;
+    int     status = 0;
+
+    if (pass == PASS_CHECK) {
+	st->rows++;
+	st->noevent += (st->out.n == 0);
+    }
+    for (i = 0; i < st->out.n && status == 0; i++) {
+	if (pass == PASS_CHECK) {
+	    st->valid++;
+	    st->nsuppress += (st->out.ev[i].kind == CM_EVENT_SUPPRESS);
+	} else if ((st->out.ev[i].kind == CM_EVENT_SUPPRESS)
+		   == (pass == PASS_SUPPRESS)) {
+	    status = queue(st, st->out.ev + i);
+	}
+    }
+    return (status);
+}
+
+/* import_json_pass - read one JSON file once; 0, or an exit status */
+
+static int import_json_pass(import_state *st, import_file *in, int pass)
+{
+    cm_buf  text = CM_BUF_INIT;
+    cm_buf  why = CM_BUF_INIT;
+    char    buf[65536];
+    char    err[256];
+    size_t  n, start, end, pos, es, elen, at = 0;
+    unsigned long line = 1;
+    int     status = 0;
+    int     k, found = 0;
+
+    /* An API page: read whole, checked as JSON before anything else. */
+    while ((n = fread(buf, 1, sizeof(buf), in->fp)) > 0)
+	cm_buf_add(&text, buf, n);
+    if (ferror(in->fp) || text.oom) {
+	ctl_error(st->c, "%s: %s", in->name, text.oom ? "out of memory" :
+		  strerror(errno));
+	cm_buf_free(&text);
+	return (text.oom ? CTL_EX_SOFTWARE : CTL_EX_DATAERR);
+    }
+    if (text.len > 0 && text.data[0] == '{'
+	&& cm_jobject_parse(&st->src.obj, text.data, text.len, err,
+			    sizeof(err)) != 0) {
+	if (pass == PASS_CHECK)
+	    report(st, 1, err);
+	cm_buf_free(&text);
+	return (CTL_EX_DATAERR);
+    }
+    for (k = 0; st->p->jarrays[k] != 0 && status == 0; k++) {
+	if (!imp_json_array(text.data, text.len, *st->p->jarrays[k] ?
+			    st->p->jarrays[k] : 0, &start, &end))
+	    continue;
+	found = 1;
+	st->src.kind = k;
+	pos = start;
+	while (status == 0 && imp_json_next(text.data, end, &pos, &es, &elen)) {
+	    for (; at < es; at++)
+		line += (text.data[at] == '\n');
+	    st->src.line = line;
+	    st->out.n = 0;
+	    cm_buf_reset(&why);
+	    if (!st->p->jrow(&st->src, text.data + es, elen, &st->out, &why)) {
+		if (pass == PASS_CHECK) {
+		    report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
+		    st->invalid++;
+		}
+		continue;
+	    }
+	    status = json_events(st, pass);
+	}
+    }
+    if (!found && status == 0) {
+	if (pass == PASS_CHECK) {
+	    cm_buf_reset(&why);
+	    cm_buf_adds(&why, "no record array: want one of");
+	    for (k = 0; st->p->jarrays[k] != 0; k++)
+		cm_buf_printf(&why, " %s", *st->p->jarrays[k] ?
+			      st->p->jarrays[k] : "[...]");
+	    report(st, 1, cm_buf_str(&why));
+	}
+	status = CTL_EX_DATAERR;
+    }
+    cm_buf_free(&text);
+    cm_buf_free(&why);
+    return (status);
+}
+
+/* import_file_pass - read one file once; 0, or an exit status */
+
+static int import_file_pass(import_state *st, import_file *in, int pass)
 {
     cm_buf  why = CM_BUF_INIT;
-    ctl_row row;
     cm_csv *r;
     char  **f;
     char    err[256];
-    size_t  nf;
+    size_t  nf, i;
     unsigned long line;
     int     status = 0;
-    int     s;
+    int     s, good;
 
-    if (fseek(st->fp, 0L, SEEK_SET) != 0) {
-	ctl_error(st->c, "%s: cannot rewind: %s", st->name, strerror(errno));
+    st->name = in->name;
+    if (fseek(in->fp, 0L, SEEK_SET) != 0) {
+	ctl_error(st->c, "%s: cannot rewind: %s", in->name, strerror(errno));
 	return (CTL_EX_DATAERR);
     }
-    clearerr(st->fp);
-    if ((r = cm_csv_open(st->fp)) == 0) {
+    clearerr(in->fp);
+    if ((r = cm_csv_open(in->fp)) == 0) {
 	ctl_error(st->c, "out of memory");
 	return (CTL_EX_SOFTWARE);
     }
-    if (pass != PASS_SUPPRESS) {
-	(void) clock_gettime(CLOCK_MONOTONIC, &st->t0);
-	st->last = st->t0;		/* no bar for the first 0.1 s */
+    cm_csv_sep(r, in->sep);
+    st->src.c = st->c;
+    st->src.o = &st->opts;
+    st->src.p = st->p;
+    st->src.file = in->name;
+    st->src.now = st->now;
+    if (in->json) {
+	cm_csv_close(r);
+	return (import_json_pass(st, in, pass));
     }
 
-    /* The header; later passes only skip it. */
+    /*
+     * The header. Every pass reads it: a provider learns from it where
+     * its columns are and, for some, what kind of file this is.
+     */
     s = cm_csv_next(r, &f, &nf, &line, err, sizeof(err));
-    if (pass == PASS_CHECK && s == CM_CSV_EOF) {
-	ctl_error(st->c, "%s: empty file: want the header row %s",
-		  st->name, IMPORT_HEADER);
+    if (s == CM_CSV_EOF) {
+	if (pass == PASS_CHECK)
+	    ctl_error(st->c, "%s: empty file: want a header row%s%s",
+		      in->name, st->p == &imp_canonical ? " " : "",
+		      st->p == &imp_canonical ? IMPORT_HEADER : "");
 	status = CTL_EX_DATAERR;
-    } else if (pass == PASS_CHECK && s != CM_CSV_RECORD) {
-	report(st, line, err);
+    } else if (s != CM_CSV_RECORD) {
+	if (pass == PASS_CHECK)
+	    report(st, line, err);
 	status = CTL_EX_DATAERR;
-    } else if (pass == PASS_CHECK && !ctl_row_header(f, nf)) {
-	report(st, line, "header row is not " IMPORT_HEADER);
-	status = CTL_EX_DATAERR;
+    } else {
+	st->src.line = line;
+	if (st->conv.cd != (iconv_t) -1 && !imp_conv_fields(&st->conv, &f, nf)) {
+	    ctl_error(st->c, "out of memory");
+	    status = CTL_EX_SOFTWARE;
+	} else if (!st->p->header(&st->src, f, nf, &why)) {
+	    if (pass == PASS_CHECK)
+		report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
+	    status = CTL_EX_DATAERR;
+	}
     }
     while (status == 0
 	   && (s = cm_csv_next(r, &f, &nf, &line, err, sizeof(err))) != CM_CSV_EOF) {
@@ -313,8 +464,16 @@ static int import_pass(import_state *st, int pass)
 	}
 	if (nf == 1 && f[0][0] == 0)
 	    continue;				/* an empty line */
+	if (st->conv.cd != (iconv_t) -1 && !imp_conv_fields(&st->conv, &f, nf)) {
+	    ctl_error(st->c, "out of memory");
+	    status = CTL_EX_SOFTWARE;
+	    break;
+	}
 	cm_buf_reset(&why);
-	if (!ctl_row_check(st->c, f, nf, st->now, &row, &why)) {
+	st->src.line = line;
+	st->out.n = 0;
+	good = st->p->row(&st->src, f, nf, &st->out, &why);
+	if (!good) {
 	    if (pass == PASS_CHECK) {
 		report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
 		st->invalid++;
@@ -322,17 +481,43 @@ static int import_pass(import_state *st, int pass)
 	    continue;
 	}
 	if (pass == PASS_CHECK) {
-	    st->valid++;
-	    st->nsuppress += (row.kind == CM_EVENT_SUPPRESS);
-	} else if ((row.kind == CM_EVENT_SUPPRESS) == (pass == PASS_SUPPRESS)) {
-	    status = queue(st, &row);
+	    st->rows++;
+	    st->noevent += (st->out.n == 0);
 	}
+	for (i = 0; i < st->out.n && status == 0; i++) {
+	    if (pass == PASS_CHECK) {
+		st->valid++;
+		st->nsuppress += (st->out.ev[i].kind == CM_EVENT_SUPPRESS);
+	    } else if ((st->out.ev[i].kind == CM_EVENT_SUPPRESS)
+		       == (pass == PASS_SUPPRESS)) {
+		status = queue(st, st->out.ev + i);
+	    }
+	}
+    }
+    cm_csv_close(r);
+    cm_buf_free(&why);
+    return (status);
+}
+
+/* import_pass - read all files once; 0, or an exit status */
+
+static int import_pass(import_state *st, int pass)
+{
+    int     status = 0;
+
+    if (pass != PASS_SUPPRESS) {
+	(void) clock_gettime(CLOCK_MONOTONIC, &st->t0);
+	st->last = st->t0;		/* no bar for the first 0.1 s */
+    }
+    st->before = 0;
+    for (st->cur = 0; st->cur < st->nfiles; st->cur++) {
+	if ((status = import_file_pass(st, st->files + st->cur, pass)) != 0)
+	    break;
+	st->before += (unsigned long long) st->files[st->cur].st.st_size;
     }
     if (status == 0 && pass != PASS_CHECK)
 	status = flush(st);
     progress_clear(st);
-    cm_csv_close(r);
-    cm_buf_free(&why);
     return (status);
 }
 
@@ -391,23 +576,114 @@ fail:
     return (0);
 }
 
-/* ctl_import - import FILE */
+
+/* import_options - the command line; 0, or an exit status */
+
+static int import_options(import_state *st, int argc, char **argv)
+{
+    ctl    *c = st->c;
+    const char *d = 0;
+    const char *v;
+    int     i;
+
+    for (i = 1; i < argc; i++) {
+	v = i + 1 < argc && *argv[i + 1] ? argv[i + 1] : 0;
+	if (strcmp(argv[i], "--skip-invalid") == 0)
+	    st->skip_invalid = 1;
+	else if (strcmp(argv[i], "--dry-run") == 0)
+	    st->dry_run = 1;
+	else if (strcmp(argv[i], "--actor") == 0 && v && ++i)
+	    st->actor = v;
+	else if (strcmp(argv[i], "--from") == 0 && v && ++i)
+	    st->opts.from = v;
+	else if (strcmp(argv[i], "--purpose") == 0 && v && ++i)
+	    st->opts.purpose = v;
+	else if (strcmp(argv[i], "--columns") == 0 && v && ++i)
+	    st->opts.columns = v;
+	else if (strcmp(argv[i], "--date-format") == 0 && v && ++i)
+	    st->opts.date_format = v;
+	else if (strcmp(argv[i], "--timezone") == 0 && v && ++i)
+	    st->opts.zone = v;
+	else if (strcmp(argv[i], "--encoding") == 0 && v && ++i)
+	    st->opts.encoding = v;
+	else if (strcmp(argv[i], "--delimiter") == 0 && v && ++i)
+	    d = v;
+	else if (strcmp(argv[i], "--map-list") == 0 && v && ++i) {
+	    if (st->opts.nmaps == IMP_MAPS_MAX || strrchr(v, '=') == 0
+		|| strrchr(v, '=') == v
+		|| !cm_purpose_valid(strrchr(v, '=') + 1)) {
+		ctl_error(c, "--map-list %s: want NAME=PURPOSE (purpose: "
+			  "1 to 64 of a-z 0-9 . _ -), at most %d", v,
+			  IMP_MAPS_MAX);
+		return (CTL_EX_USAGE);
+	    }
+	    st->opts.maps[st->opts.nmaps++] = v;
+	}
+	else if ((argv[i][0] != '-' || argv[i][1] == 0)
+		 && st->nfiles < IMPORT_FILES_MAX)
+	    st->files[st->nfiles++].name = argv[i];
+	else
+	    break;
+    }
+    if (i < argc || st->nfiles == 0)
+	return (ctl_usage(c, IMPORT_USAGE));
+    if (st->opts.from == 0)
+	st->opts.from = "canonical";
+    if ((st->p = imp_provider_find(st->opts.from)) == 0) {
+	ctl_error(c, "--from %s: unknown source (want one of %s)",
+		  st->opts.from, imp_provider_names());
+	return (CTL_EX_USAGE);
+    }
+    if (st->opts.purpose && !cm_purpose_valid(st->opts.purpose)) {
+	ctl_error(c, "--purpose %s: want 1 to 64 of a-z 0-9 . _ -",
+		  st->opts.purpose);
+	return (CTL_EX_USAGE);
+    }
+    if (d == 0)
+	st->opts.sep = 0;
+    else if (strcmp(d, ",") == 0 || strcmp(d, ";") == 0)
+	st->opts.sep = *d;
+    else if (strcmp(d, "tab") == 0 || strcmp(d, "\t") == 0)
+	st->opts.sep = '\t';
+    else {
+	ctl_error(c, "--delimiter %s: want , ; or tab", d);
+	return (CTL_EX_USAGE);
+    }
+    cm_buf_reset(&st->arena);		/* scratch for the message */
+    if (!imp_conv_open(&st->conv, st->opts.encoding, &st->arena)) {
+	ctl_error(c, "%s", cm_buf_str(&st->arena));
+	return (CTL_EX_USAGE);
+    }
+    if (st->opts.zone == 0)
+	st->opts.zone = "UTC";
+    cm_buf_reset(&st->arena);		/* scratch for the message */
+    if (!imp_zone_check(st->opts.zone, &st->arena)) {
+	ctl_error(c, "%s", cm_buf_str(&st->arena));
+	return (CTL_EX_USAGE);
+    }
+    cm_buf_reset(&st->arena);
+    return (0);
+}
+
+/* ctl_import - import FILE... */
 
 int     ctl_import(ctl *c, int argc, char **argv)
 {
     import_state *st;
     cm_buf  actor = CM_BUF_INIT;
-    const char *path = 0;
+    cm_buf  oldtz = CM_BUF_INIT;
+    const char *tz;
     struct stat now;
-    int     dry_run = 0;
     int     status = 0;
-    int     i;
+    int     had_tz;
+    size_t  i;
 
     if (ctl_want_help(argc, argv)) {
 	(void) printf("usage: %s %s\n\nCSV header row: %s\n"
 		      "state granted|withdrawn, or suppressed with purpose *;"
-		      " at: Unix seconds or RFC 3339.\n", c->progname,
-		      IMPORT_USAGE, IMPORT_HEADER);
+		      " at: Unix seconds or RFC 3339.\n"
+		      "--from: %s (see consentctl(8)).\n", c->progname,
+		      IMPORT_USAGE, IMPORT_HEADER, imp_provider_names());
 	return (CTL_EX_OK);
     }
     if ((st = calloc(1, sizeof(*st))) == 0) {
@@ -415,22 +691,9 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	return (CTL_EX_SOFTWARE);
     }
     st->c = c;
-    for (i = 1; i < argc; i++) {
-	if (strcmp(argv[i], "--skip-invalid") == 0)
-	    st->skip_invalid = 1;
-	else if (strcmp(argv[i], "--dry-run") == 0)
-	    dry_run = 1;
-	else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc && *argv[i + 1])
-	    st->actor = argv[++i];
-	else if ((argv[i][0] != '-' || argv[i][1] == 0) && path == 0)
-	    path = argv[i];
-	else
-	    break;
-    }
-    if (i < argc || path == 0) {
-	free(st);
-	return (ctl_usage(c, IMPORT_USAGE));
-    }
+    st->conv.cd = (iconv_t) -1;
+    if ((status = import_options(st, argc, argv)) != 0)
+	goto done;
     if (st->actor == 0) {
 	cm_buf_printf(&actor, "import:%s", c->actor ? c->actor : "unknown");
 	st->actor = cm_buf_str(&actor);
@@ -442,59 +705,105 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	goto done;
     }
     cm_buf_reset(&st->arena);
-    st->name = strcmp(path, "-") == 0 ? "stdin" : path;
     st->now = (long long) time(0);
     st->tty = isatty(STDERR_FILENO);
-    if ((st->fp = import_open(c, path, &st->st)) == 0) {
-	status = CTL_EX_DATAERR;
-	goto done;
-    }
+    for (i = 0; i < st->nfiles; i++) {
+	import_file *in = st->files + i;
 
-    /* Pass 1: nothing is written unless every row is good. */
-    if ((status = import_pass(st, PASS_CHECK)) != 0)
-	goto done;
-    if (st->invalid > 0 && !st->skip_invalid) {
-	ctl_error(c, "%s: %lu invalid row%s: nothing imported "
-		  "(--skip-invalid imports the rest)", st->name, st->invalid,
-		  st->invalid == 1 ? "" : "s");
-	status = CTL_EX_DATAERR;
-	goto done;
-    }
-    if (dry_run) {
-	(void) printf("dry run: %lu consent rows, %lu suppression rows, "
-		      "invalid %lu; nothing written\n", st->valid - st->nsuppress,
-		      st->nsuppress, st->invalid);
-	goto done;
+	if ((in->fp = import_open(c, in->name, &in->st)) == 0) {
+	    status = CTL_EX_DATAERR;
+	    goto done;
+	}
+	if (strcmp(in->name, "-") == 0)
+	    in->name = "stdin";
+	in->json = st->p->jarrays != 0 && imp_is_json(in->fp);
+	/* The canonical format is RFC 4180: commas, always. */
+	in->sep = st->opts.sep ? st->opts.sep :
+	    st->p == &imp_canonical ? ',' : imp_detect_sep(in->fp);
+	st->total += (unsigned long long) in->st.st_size;
     }
 
     /*
-     * The second read must see the file that was checked. A file that
+     * Times without a zone are local times of --timezone: TZ is set for
+     * the import only, so that mktime() uses the zone database.
+     */
+    had_tz = (tz = getenv("TZ")) != 0;
+    if (had_tz)
+	cm_buf_adds(&oldtz, tz);
+    if (setenv("TZ", st->opts.zone, 1) != 0) {
+	ctl_error(c, "cannot set TZ: %s", strerror(errno));
+	status = CTL_EX_SOFTWARE;
+	goto done;
+    }
+    tzset();
+
+    /* Pass 1: nothing is written unless every row is good. */
+    if ((status = import_pass(st, PASS_CHECK)) != 0)
+	goto restore;
+    if (st->invalid > 0 && !st->skip_invalid) {
+	ctl_error(c, "%s: %lu invalid row%s: nothing imported "
+		  "(--skip-invalid imports the rest)", st->nfiles == 1 ?
+		  st->files[0].name : "input", st->invalid,
+		  st->invalid == 1 ? "" : "s");
+	status = CTL_EX_DATAERR;
+	goto restore;
+    }
+    if (st->dry_run) {
+	(void) printf("dry run: %lu consent rows, %lu suppression rows, "
+		      "invalid %lu; nothing written\n", st->valid - st->nsuppress,
+		      st->nsuppress, st->invalid);
+	goto restore;
+    }
+
+    /*
+     * The second read must see the files that were checked. A file that
      * changed in between is refused before anything is written.
      */
-    if (fstat(fileno(st->fp), &now) != 0 || now.st_size != st->st.st_size
-	|| now.st_mtim.tv_sec != st->st.st_mtim.tv_sec
-	|| now.st_mtim.tv_nsec != st->st.st_mtim.tv_nsec) {
-	ctl_error(c, "%s changed while it was checked: nothing imported",
-		  st->name);
-	status = CTL_EX_DATAERR;
-	goto done;
+    for (i = 0; i < st->nfiles; i++) {
+	import_file *in = st->files + i;
+
+	if (fstat(fileno(in->fp), &now) != 0 || now.st_size != in->st.st_size
+	    || now.st_mtim.tv_sec != in->st.st_mtim.tv_sec
+	    || now.st_mtim.tv_nsec != in->st.st_mtim.tv_nsec) {
+	    ctl_error(c, "%s changed while it was checked: nothing imported",
+		      in->name);
+	    status = CTL_EX_DATAERR;
+	    goto restore;
+	}
     }
     (void) ctl_redis(c);			/* exits 69 if unavailable */
     if ((status = import_pass(st, PASS_CONSENT)) != 0)
-	goto done;
+	goto restore;
     if (st->nsuppress > 0 && (status = import_pass(st, PASS_SUPPRESS)) != 0)
-	goto done;
+	goto restore;
     (void) printf("applied %lu, stale %lu (older than what is stored), "
 		  "suppressed-kept %lu, unchanged %lu, invalid %lu\n",
 		  st->count[CM_WRITE_APPLIED], st->count[CM_WRITE_STALE],
 		  st->count[CM_WRITE_SUPPRESSED], st->count[CM_WRITE_UNCHANGED],
 		  st->invalid);
+    if (st->p != &imp_canonical)
+	(void) printf("%s: %lu rows, %lu events, %lu rows without a consent "
+		      "event\n", st->p->name, st->rows, st->valid, st->noevent);
+
+restore:
+    if (had_tz)
+	(void) setenv("TZ", cm_buf_str(&oldtz), 1);
+    else
+	(void) unsetenv("TZ");
+    tzset();
 
 done:
-    if (st->fp != 0 && st->fp != stdin)
-	(void) fclose(st->fp);
+    for (i = 0; i < st->nfiles; i++)
+	if (st->files[i].fp != 0 && st->files[i].fp != stdin)
+	    (void) fclose(st->files[i].fp);
+    imp_conv_close(&st->conv);
+    for (i = 0; i < IMP_EVENTS_MAX; i++)
+	cm_buf_free(st->out.text + i);
+    cm_jobject_free(&st->src.obj);
+    cm_jobject_free(&st->src.sub);
     cm_buf_free(&st->arena);
     cm_buf_free(&actor);
+    cm_buf_free(&oldtz);
     free(st);
     return (status);
 }

@@ -52,6 +52,27 @@
 /*	The result is written to out, always NUL-terminated (the empty
 /*	string when the address is rejected).
 /*
+/*	An address no MTA would deliver is refused rather than stored
+/*	or looked up (issue 16: "j.smith@gmail,com" and "a@x.org;
+/*	b@y.org" came in through import). The local part must be
+/*	atoms (RFC 5322 atext, plus bytes 0x80 and up for SMTPUTF8)
+/*	and quoted strings, joined by dots; dots themselves are not
+/*	policed, since obsolete forms such as "a..b" are still handed
+/*	out and delivered. White space and "@" are allowed only inside
+/*	quotes. The domain must follow RFC 5321: dot-separated labels
+/*	of letters, digits and "-", none empty, none longer than 63
+/*	bytes, none starting or ending with "-", at most 255 bytes in
+/*	all; or an address literal [IPv4] or [IPv6:address]. Bytes 0x80 and up count as letters in a label:
+/*	a U-label (internationalised domain, RFC 6531) stays allowed,
+/*	as its UTF-8 bytes are kept by the rules above. "+tags",
+/*	quoted local parts and IP literals are accepted as before, and
+/*	so are two obsolete forms that MTAs still deliver (Postfix
+/*	rewrites them away): a source route "@relay.example:" before
+/*	the local part, and one trailing dot after the domain. Neither
+/*	is rewritten here (DESIGN.md section 2: no rewriting), so
+/*	"bob@example.org." stays another record than "bob@example.org",
+/*	as it always was.
+/*
 /*	cm_addr_strerror() returns a short text for a status, suitable
 /*	for a log line or a consentctl error message.
 /*
@@ -77,7 +98,13 @@
 /*	found, checked in this order: CM_ADDR_EMPTY (nothing left after
 /*	stripping: the null sender <> ends here), CM_ADDR_CONTROL,
 /*	CM_ADDR_TOO_LONG (over CM_ADDR_MAX bytes, or out too small),
-/*	CM_ADDR_NO_AT, CM_ADDR_EMPTY_LOCAL, CM_ADDR_EMPTY_DOMAIN.
+/*	CM_ADDR_NO_AT, CM_ADDR_EMPTY_LOCAL, CM_ADDR_EMPTY_DOMAIN,
+/*	then the local part (CM_ADDR_MANY for an unquoted "@", which
+/*	is how two addresses in one field show; else the first of
+/*	CM_ADDR_SPACE and CM_ADDR_BAD_LOCAL), then the domain
+/*	(CM_ADDR_SPACE, CM_ADDR_BAD_DOMAIN for a byte that is not a
+/*	letter, digit, "-" or ".", CM_ADDR_BAD_LABEL, and
+/*	CM_ADDR_BAD_LITERAL for a bad [...]).
 /*
 /*	cm_addrkey_load() returns NULL and writes "path: reason" to err
 /*	when the file cannot be opened or read, is empty or is longer
@@ -93,10 +120,12 @@
 
 /* System library. */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* OpenSSL library. */
 
@@ -109,6 +138,9 @@
 #include "address.h"
 
 #define CM_ADDRKEY_MAX	4096		/* longest acceptable key file */
+#define CM_DOMAIN_MAX	255		/* RFC 5321 4.5.3.1.2 */
+#define CM_LABEL_MAX	63		/* RFC 1035 2.3.4 */
+#define CM_LITERAL_MAX	64		/* longest [IPv6:...] text we parse */
 
 struct cm_addrkey {
     size_t  len;
@@ -125,6 +157,13 @@ static const char *const cm_addr_messages[CM_ADDR_STATUS_COUNT] = {
     "empty domain",
     "control character in address",
     "address longer than 320 bytes",
+    "more than one address (an unquoted @ in the local part)",
+    "white space inside the address (outside quotes)",
+    "local part has a character that must be quoted",
+    "domain has a character other than letters, digits, '-' and '.'",
+    "domain has an empty label, a label over 63 bytes or starting or "
+    "ending with '-', or is over 255 bytes",
+    "address literal is not [IPv4] or [IPv6:address]",
 };
 
 /* cm_addr_is_space - white space that may surround an address */
@@ -144,6 +183,172 @@ static void cm_addr_trim(const unsigned char **start, const unsigned char **end)
 	--*end;
 }
 
+/* cm_addr_is_atext - RFC 5322 atext, plus UTF-8 bytes (RFC 6531) */
+
+static int cm_addr_is_atext(unsigned char c)
+{
+    if (c >= 0x80)
+	return (1);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	|| (c >= '0' && c <= '9'))
+	return (1);
+    return (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != 0);
+}
+
+static cm_addr_status cm_addr_domain(const unsigned char *,
+				             const unsigned char *, int);
+
+/* cm_addr_route - skip an RFC 5321 source route "@a,@b:" */
+
+static cm_addr_status cm_addr_route(const unsigned char **cpp,
+				            const unsigned char *end)
+{
+    const unsigned char *cp = *cpp;
+    const unsigned char *dom;
+    cm_addr_status status;
+
+    /*
+     * Obsolete, but clients still send it and MTAs deliver it (Postfix
+     * drops the route): refusing it would turn a deliverable recipient
+     * into bad-address. Each hop must be a valid domain.
+     */
+    for (;;) {
+	if (cp >= end || *cp != '@')
+	    return (CM_ADDR_BAD_LOCAL);
+	for (dom = ++cp; cp < end && *cp != ',' && *cp != ':'; cp++)
+	     /* void */ ;
+	if (cp >= end || cp == dom)
+	    return (CM_ADDR_BAD_LOCAL);
+	if ((status = cm_addr_domain(dom, cp, 0)) != CM_ADDR_OK)
+	    return (status);
+	if (*cp++ == ':')
+	    break;
+    }
+    *cpp = cp;
+    return (cp < end ? CM_ADDR_OK : CM_ADDR_EMPTY_LOCAL);
+}
+
+/* cm_addr_local - check a local part: atoms, dots, quoted strings */
+
+static cm_addr_status cm_addr_local(const unsigned char *cp,
+				            const unsigned char *end)
+{
+    cm_addr_status bad = CM_ADDR_OK;
+
+    /* "@relay:" before the address proper is a route, not a 2nd @. */
+    if (*cp == '@' && memchr(cp, ':', (size_t) (end - cp)) != 0
+	&& (bad = cm_addr_route(&cp, end)) != CM_ADDR_OK)
+	return (bad);
+
+    /*
+     * One pass, remembering the first problem but letting an unquoted
+     * '@' win: "a@x.org; b@y.org" is better reported as two addresses
+     * than as a stray ';'. Dots are not policed (a leading, trailing or
+     * doubled dot is obsolete syntax, yet some mobile carriers still
+     * hand such addresses out, and MTAs deliver them).
+     */
+    while (cp < end) {
+	if (*cp == '"') {
+	    for (cp++; cp < end && *cp != '"'; cp++)
+		if (*cp == '\\' && cp + 1 < end)
+		    cp++;
+	    if (cp >= end) {
+		if (bad == CM_ADDR_OK)
+		    bad = CM_ADDR_BAD_LOCAL;	/* unterminated quote */
+		break;
+	    }
+	    cp++;
+	    continue;
+	}
+	if (*cp == '@')
+	    return (CM_ADDR_MANY);
+	if (bad == CM_ADDR_OK) {
+	    if (cm_addr_is_space(*cp))
+		bad = CM_ADDR_SPACE;
+	    else if (*cp != '.' && !cm_addr_is_atext(*cp))
+		bad = CM_ADDR_BAD_LOCAL;
+	}
+	cp++;
+    }
+    return (bad);
+}
+
+/* cm_addr_literal - check an address literal [IPv4] or [IPv6:...] */
+
+static cm_addr_status cm_addr_literal(const unsigned char *cp,
+				              const unsigned char *end)
+{
+    char    text[CM_LITERAL_MAX + 1];
+    unsigned char addr[16];
+    size_t  n;
+    int     family = AF_INET;
+
+    /*
+     * RFC 5321 4.1.3. A general literal ([tag:content]) names no
+     * transport any MTA implements, so it is refused with the rest.
+     */
+    if (end - cp < 3 || end[-1] != ']')
+	return (CM_ADDR_BAD_LITERAL);
+    cp++;
+    end--;
+    if (end - cp > 5 && strncasecmp((const char *) cp, "IPv6:", 5) == 0) {
+	family = AF_INET6;
+	cp += 5;
+    }
+    n = (size_t) (end - cp);
+    if (n > CM_LITERAL_MAX)
+	return (CM_ADDR_BAD_LITERAL);
+    memcpy(text, cp, n);
+    text[n] = 0;
+    return (inet_pton(family, text, addr) == 1 ? CM_ADDR_OK :
+	    CM_ADDR_BAD_LITERAL);
+}
+
+/* cm_addr_domain - check a domain: RFC 5321 labels or a literal */
+
+static cm_addr_status cm_addr_domain(const unsigned char *cp,
+				             const unsigned char *end,
+				             int rootdot)
+{
+    const unsigned char *label = cp;
+    cm_addr_status bad = CM_ADDR_OK;
+
+    if (*cp == '[')
+	return (cm_addr_literal(cp, end));
+
+    /*
+     * One trailing dot (the DNS root) is not RFC 5321 syntax, but MTAs
+     * deliver it (Postfix strips it), so it is accepted as before and,
+     * like every other form, not rewritten.
+     */
+    if (rootdot && end - cp > 1 && end[-1] == '.' && end[-2] != '.')
+	end--;
+
+    /*
+     * Letters, digits and '-' per RFC 5321; bytes 0x80 and up are the
+     * UTF-8 of U-labels (RFC 6531, DESIGN.md section 2 keeps them), so
+     * they count as letters. A character problem is reported before a
+     * label problem: "gmail,com" is a comma, not a long label.
+     */
+    for (; cp <= end; cp++) {
+	if (cp == end || *cp == '.') {
+	    if (bad == CM_ADDR_OK
+		&& (cp == label || cp - label > CM_LABEL_MAX
+		    || label[0] == '-' || cp[-1] == '-'))
+		bad = CM_ADDR_BAD_LABEL;
+	    label = cp + 1;
+	} else if (cm_addr_is_space(*cp)) {
+	    return (CM_ADDR_SPACE);
+	} else if (!(*cp >= 0x80 || *cp == '-'
+		     || (*cp >= 'a' && *cp <= 'z')
+		     || (*cp >= 'A' && *cp <= 'Z')
+		     || (*cp >= '0' && *cp <= '9'))) {
+	    return (CM_ADDR_BAD_DOMAIN);
+	}
+    }
+    return (bad);
+}
+
 /* cm_addr_normalise - normalise an address for lookups */
 
 cm_addr_status cm_addr_normalise(const char *src, size_t len,
@@ -153,6 +358,7 @@ cm_addr_status cm_addr_normalise(const char *src, size_t len,
     const unsigned char *end;
     const unsigned char *cp;
     const unsigned char *at = 0;
+    cm_addr_status status;
     size_t  n;
     size_t  i;
 
@@ -197,6 +403,12 @@ cm_addr_status cm_addr_normalise(const char *src, size_t len,
 	return (CM_ADDR_EMPTY_LOCAL);
     if (at == end - 1)
 	return (CM_ADDR_EMPTY_DOMAIN);
+    if ((status = cm_addr_local(start, at)) != CM_ADDR_OK)
+	return (status);
+    if (end - (at + 1) > CM_DOMAIN_MAX)
+	return (CM_ADDR_BAD_LABEL);
+    if ((status = cm_addr_domain(at + 1, end, 1)) != CM_ADDR_OK)
+	return (status);
 
     /* Fold ASCII only; locale-dependent tolower() would touch UTF-8. */
     for (i = 0; i < n; i++) {

@@ -35,6 +35,12 @@ typedef enum cm_addr_status {
     CM_ADDR_EMPTY_DOMAIN,		/* nothing after the last '@' */
     CM_ADDR_CONTROL,			/* control byte (< 0x20, 0x7f) or NUL */
     CM_ADDR_TOO_LONG,			/* more than CM_ADDR_MAX bytes */
+    CM_ADDR_MANY,			/* an unquoted '@' in the local part */
+    CM_ADDR_SPACE,			/* unquoted white space inside */
+    CM_ADDR_BAD_LOCAL,			/* local part not atoms/quoted strings */
+    CM_ADDR_BAD_DOMAIN,			/* domain byte not letter/digit/-/. */
+    CM_ADDR_BAD_LABEL,			/* empty, > 63, or hyphen at an end */
+    CM_ADDR_BAD_LITERAL,		/* [..] not IPv4 or IPv6:... */
     CM_ADDR_STATUS_COUNT
 } cm_addr_status;
 

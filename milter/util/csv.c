@@ -20,6 +20,10 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
+/*	void	cm_csv_sep(r, c)
+/*	cm_csv	*r;
+/*	int	c;
+/*
 /*	unsigned long long cm_csv_offset(r)
 /*	const cm_csv *r;
 /*
@@ -54,6 +58,9 @@
 /*	the next call, and *lineno is the line on which the record
 /*	starts (lines count from 1; a quoted field can make a record
 /*	span several lines).
+/*
+/*	cm_csv_sep() makes the reader split fields at c instead of the
+/*	comma: spreadsheets saved in many locales write ';' or a tab.
 /*
 /*	cm_csv_offset() returns the number of input bytes consumed so
 /*	far, for progress reports.
@@ -116,6 +123,7 @@ struct cm_csv {
     int     dead;			/* a fatal error was reported */
     unsigned long line;			/* line of the next byte */
     unsigned long long offset;		/* bytes consumed */
+    int     sep;			/* field separator, ',' by default */
 
     /* The current record: field bytes, each field NUL-terminated. */
     size_t  dlen;
@@ -137,7 +145,15 @@ cm_csv *cm_csv_open(FILE *fp)
 	return (0);
     r->fp = fp;
     r->line = 1;
+    r->sep = ',';
     return (r);
+}
+
+/* cm_csv_sep - read fields separated by c (',' ';' or tab) */
+
+void    cm_csv_sep(cm_csv *r, int c)
+{
+    r->sep = c;
 }
 
 /* cm_csv_close - release a reader */
@@ -211,7 +227,7 @@ static inline int csv_peek(cm_csv *r)
 static int csv_delim(cm_csv *r, int c)
 {
     /* A record ends in LF (1 byte) or CRLF (2); a lone CR is data. */
-    if (c == ',')
+    if (c == r->sep)
 	return (CSV_FIELD_END);
     if (c == '\n')
 	return (1);

@@ -37,6 +37,7 @@ extern cm_csv *cm_csv_open(FILE *fp);
 extern void cm_csv_close(cm_csv *r);
 extern int cm_csv_next(cm_csv *r, char ***fields, size_t *nfields,
 		               unsigned long *lineno, char *err, size_t errlen);
+extern void cm_csv_sep(cm_csv *r, int c);
 extern unsigned long long cm_csv_offset(const cm_csv *r);
 
 extern int cm_csv_needs_quotes(const char *s, size_t len);

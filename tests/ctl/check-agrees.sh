@@ -24,6 +24,17 @@ row8-auth-listed|restricted@org.example|login1|restricted|<alice@example.org>|al
 row8-sender-listed|lister@org.example||listed|<alice@example.org>|allow|consent
 row10-service|billing@org.example||receipts|<carol@example.org>|allow|service
 row11-bad-address|news@org.example||spring|<no-at-sign>|deny|bad-address
+row11-comma-domain|news@org.example||spring|<j.smith@gmail,com>|deny|bad-address
+row11-two-addresses|news@org.example||spring|<peter@example.org; pete@work.example>|deny|bad-address
+row11-space|news@org.example||spring|<john smith@example.org>|deny|bad-address
+row11-bad-label|news@org.example||spring|<john@-example.org>|deny|bad-address
+row11-bad-literal|news@org.example||spring|<john@[192.0.2.300]>|deny|bad-address
+row13-quoted|news@org.example||spring|<"john smith"@example.org>|deny|no-consent
+row13-tag|news@org.example||spring|<alice+news@example.org>|deny|no-consent
+row13-ipv4|news@org.example||spring|<carol@[192.0.2.1]>|deny|no-consent
+row13-ipv6|news@org.example||spring|<carol@[IPv6:2001:db8::1]>|deny|no-consent
+row13-route|news@org.example||spring|<@relay.example:carol@example.org>|deny|no-consent
+row13-root-dot|news@org.example||spring|<carol@example.org.>|deny|no-consent
 row12-suppressed|news@org.example||spring|<dave@example.org>|deny|suppressed
 row13-no-consent|news@org.example||spring|<carol@example.org>|deny|no-consent
 row14-withdrawn|news@org.example||spring|<Bob@Example.ORG>|deny|withdrawn

@@ -19,6 +19,8 @@
 
 T1=1700000000			# 2023-11-14T22:13:20Z
 T2=1710000000			# 2024-03-09T16:00:00Z
+R1=2023-11-14T22:13:20Z		# T1 as export writes it
+R2=2024-03-09T16:00:00Z
 NOW=$(date +%s)
 # HMAC-SHA256("test-key", "alice@example.org"), as in check_address.c.
 ALICE_ID=5b13e8116d5b702404872d5c6e7277660349ddb67dfb2eb9ab6935a97e4c7c88
@@ -89,6 +91,12 @@ t_rc 0 "export of odd but valid records"
 t_eq "$err" "" "odd records: nothing on stderr"
 printf '%s\n' "$out" > odd.csv
 t_eq "$(grep -c . odd.csv)" 14 "odd records: header + 13 lines (three rows span two)"
+# Issue 16: readable times, in UTC, and no Unix seconds left.
+t_has "odd@example.org,news,granted,$R1," "RFC 3339 UTC time in a consent row"
+t_has "odd@example.org,post,granted,1970-01-01T00:00:00Z," "time 0 as RFC 3339"
+t_has "sup@example.org,*,suppressed,$R2," "RFC 3339 time in a suppression row"
+t_has "bare@example.org,*,suppressed,$R1," "suppression without a reason"
+t_eq "$(grep -c ",$T1,\|,$T2,\|,0," odd.csv)" 0 "no Unix seconds in the export"
 conf rt:
 t_run import odd.csv
 t_rc 0 "import of the export under an empty prefix"
@@ -105,6 +113,26 @@ t_run export
 printf '%s\n' "$out" > odd2.csv
 if cmp -s odd.csv odd2.csv; then t_ok "round trip: identical export"; else
     t_notok "round trip: identical export"; diff odd.csv odd2.csv | sed 's/^/#   /'; fi
+
+# --- --unix-times: the stored seconds, for scripts; round-trips too -------
+conf cm:
+t_run export --unix-times
+t_rc 0 "export --unix-times"
+printf '%s\n' "$out" > unix.csv
+t_has "odd@example.org,news,granted,$T1," "--unix-times: stored seconds"
+t_has "odd@example.org,post,granted,0," "--unix-times: time 0"
+t_has "sup@example.org,*,suppressed,$T2," "--unix-times: suppression"
+t_eq "$(sed 's/,[0-9]\{1,\},/,T,/' unix.csv | md5sum)" \
+    "$(sed 's/,[0-9-]*T[0-9:]*Z,/,T,/' odd.csv | md5sum)" \
+    "--unix-times: the same rows, only the time column differs"
+conf ut:
+t_run import unix.csv
+t_rc 0 "import of the --unix-times export"
+if [ "$(dump ut:)" = "$a" ]; then t_ok "--unix-times round trip: identical"
+else t_notok "--unix-times round trip: identical"; fi
+conf cm:
+t_run export --unix-times --unix-times
+t_rc 64 "--unix-times twice is a usage error"
 
 # --- records no row can carry: named, the rest still written -------------
 t_redis FLUSHALL > /dev/null
@@ -173,10 +201,10 @@ t_errhas 'cm:suppress:sfuture@example.org: time "'"$((NOW + 86400))"'": more tha
     "suppression in the future"
 t_errhas '15 records or fields could not be exported faithfully' "summary counts them"
 t_eq "$(grep -c . mixed.csv)" 5 "the faithful rows are still written"
-t_has "good@example.org,news,granted,$T1,form" "faithful record written"
-t_has "mixed@example.org,news,granted,$T1,kept" \
+t_has "good@example.org,news,granted,$R1,form" "faithful record written"
+t_has "mixed@example.org,news,granted,$R1,kept" \
     "faithful purpose of a mixed record written"
-t_has "sgood@example.org,*,suppressed,$T2,complaint" "faithful suppression"
+t_has "sgood@example.org,*,suppressed,$R2,complaint" "faithful suppression"
 conf rt2:
 t_run import mixed.csv
 t_rc 0 "import accepts every row export wrote"
@@ -195,6 +223,6 @@ t_run export
 t_rc 65 "AddressKeyFile: a plain id cannot be exported"
 t_errhas 'cm:consent:alice@example.org: address "alice@example.org": not a record id (want 64 lower-case hex digits)' \
     "AddressKeyFile: plain id named"
-t_has "id:$ALICE_ID,news,granted,$T1,x" "AddressKeyFile: hex id written"
+t_has "id:$ALICE_ID,news,granted,$R1,x" "AddressKeyFile: hex id written"
 
 t_done

@@ -34,6 +34,16 @@ local cases = {
     { "<" .. string.rep("a", 310) .. "@example.org>", SMFIR_REPLYCODE, nil, "deny",
       "bad-address", "over 320 bytes" },
     { "<alice>", SMFIR_REPLYCODE, nil, "deny", "bad-address", "no domain" },
+    -- Issue 16: what no MTA delivers is bad-address, as import refuses it;
+    -- what MTAs deliver is still looked up.
+    { "<j.smith@gmail,com>", SMFIR_REPLYCODE, nil, "deny", "bad-address",
+      "a comma in the domain" },
+    { "<peter@example.org; pete@work.example>", SMFIR_REPLYCODE, nil, "deny",
+      "bad-address", "two addresses in one" },
+    { "<alice+news@example.org>", SMFIR_REPLYCODE, "alice+news@example.org",
+      "deny", "no-consent", "a +tag" },
+    { "<alice@[IPv6:2001:DB8::1]>", SMFIR_REPLYCODE, "alice@[ipv6:2001:db8::1]",
+      "deny", "no-consent", "an IPv6 literal" },
 }
 for _, c in ipairs(cases) do
     t.eq(t.rcpt(conn, c[1]), c[2], c[6] .. ": RCPT reply")
@@ -53,7 +63,7 @@ local bad = 0
 for _, r in ipairs(records) do
     if r.reason == "bad-address" then bad = bad + 1 end
 end
-t.eq(bad, 4, "four bad-address lines")
+t.eq(bad, 6, "six bad-address lines")
 
 -- 10,000 recipients (MaxRecipients, the default) and one more.
 conn = t.connect()

@@ -94,10 +94,10 @@ START_TEST(test_brackets_whitespace)
     expect_ok("  <Alice@Example.org>\r\n", "alice@example.org");
     expect_ok("\t< alice@example.org >\t", "alice@example.org");
     expect_ok(" alice@example.org ", "alice@example.org");
-    /* Only one pair is removed. */
-    expect_ok("<<a@b>>", "<a@b>");
+    /* Only one pair is removed; what is left is no address. */
+    expect_err("<<a@b>>", CM_ADDR_BAD_LOCAL);
     /* A lone bracket is not stripped (and not guessed at). */
-    expect_ok("<a@b", "<a@b");
+    expect_err("<a@b", CM_ADDR_BAD_LOCAL);
 }
 END_TEST
 
@@ -123,7 +123,71 @@ START_TEST(test_last_at)
 {
     expect_ok("\"a@b\"@Example.org", "\"a@b\"@example.org");
     expect_err("\"a@b\"@", CM_ADDR_EMPTY_DOMAIN);
-    expect_ok("a@b@c", "a@b@c");
+    expect_err("a@b@c", CM_ADDR_MANY);
+}
+END_TEST
+
+/* Issue 16: what no MTA would deliver is refused, naming why. */
+
+START_TEST(test_syntax_refused)
+{
+    expect_err("j.smith@gmail,com", CM_ADDR_BAD_DOMAIN);
+    expect_err("peter@example.org; pete@work.example", CM_ADDR_MANY);
+    expect_err("peter@example.org, pete@work.example", CM_ADDR_MANY);
+    expect_err("peter@example.org pete@work.example", CM_ADDR_MANY);
+    expect_err("john smith@example.org", CM_ADDR_SPACE);
+    expect_err("john@example .org", CM_ADDR_SPACE);
+    expect_err("john@exa mple.org", CM_ADDR_SPACE);
+    expect_err("john;smith@example.org", CM_ADDR_BAD_LOCAL);
+    expect_err("john(x)@example.org", CM_ADDR_BAD_LOCAL);
+    expect_err("\"unterminated@example.org", CM_ADDR_BAD_LOCAL);
+    expect_err("john@example_org.com", CM_ADDR_BAD_DOMAIN);
+    expect_err("john@example.org..", CM_ADDR_BAD_LABEL);
+    expect_err("john@.", CM_ADDR_BAD_LABEL);
+    expect_err("@relay_x:bob@example.org", CM_ADDR_BAD_DOMAIN);
+    expect_err("@:bob@example.org", CM_ADDR_BAD_LOCAL);
+    expect_err("@relay.example,bob@example.org", CM_ADDR_MANY);
+    expect_err("@relay.example,bob:x@example.org", CM_ADDR_BAD_LOCAL);
+    expect_err("john@.example.org", CM_ADDR_BAD_LABEL);
+    expect_err("john@example..org", CM_ADDR_BAD_LABEL);
+    expect_err("john@-example.org", CM_ADDR_BAD_LABEL);
+    expect_err("john@example-.org", CM_ADDR_BAD_LABEL);
+    expect_err("john@a234567890123456789012345678901234567890"
+	       "123456789012345678901234.org", CM_ADDR_BAD_LABEL);
+    /* 63 bytes is the longest label. */
+    expect_ok("john@a234567890123456789012345678901234567890"
+	      "12345678901234567890123.org",
+	      "john@a234567890123456789012345678901234567890"
+	      "12345678901234567890123.org");
+    expect_err("john@[192.0.2.256]", CM_ADDR_BAD_LITERAL);
+    expect_err("john@[192.0.2.1", CM_ADDR_BAD_LITERAL);
+    expect_err("john@[]", CM_ADDR_BAD_LITERAL);
+    expect_err("john@[IPv6:not-an-address]", CM_ADDR_BAD_LITERAL);
+    expect_err("john@[x400:whatever]", CM_ADDR_BAD_LITERAL);
+    expect_err("john@[2001:db8::1]", CM_ADDR_BAD_LITERAL);
+}
+END_TEST
+
+/* ... and what MTAs deliver today is still accepted. */
+
+START_TEST(test_syntax_kept)
+{
+    expect_ok("\"alice smith\"@example.org", "\"alice smith\"@example.org");
+    expect_ok("\"a\\\"b\"@example.org", "\"a\\\"b\"@example.org");
+    expect_ok("alice@[192.0.2.1]", "alice@[192.0.2.1]");
+    expect_ok("alice@[IPv6:2001:DB8::1]", "alice@[ipv6:2001:db8::1]");
+    expect_ok("alice@localhost", "alice@localhost");
+    expect_ok("alice@123.example", "alice@123.example");
+    expect_ok("alice@xn--bcher-kva.example", "alice@xn--bcher-kva.example");
+    expect_ok("o'brien+list@a-b.example", "o'brien+list@a-b.example");
+    expect_ok("a..b.@docomo.ne.jp", "a..b.@docomo.ne.jp");
+    /* Obsolete, but delivered (Postfix rewrites them); not rewritten. */
+    expect_ok("<bob@Example.org.>", "bob@example.org.");
+    expect_ok("<@Relay.example:bob@example.org>",
+	      "@relay.example:bob@example.org");
+    expect_ok("@a.example,@[192.0.2.1]:bob@example.org",
+	      "@a.example,@[192.0.2.1]:bob@example.org");
+    expect_ok("{x}|~!#$%&*/=?^`_@example.org", "{x}|~!#$%&*/=?^`_@example.org");
 }
 END_TEST
 
@@ -142,6 +206,7 @@ START_TEST(test_errors)
     expect_err("ali\x01" "ce@example.org", CM_ADDR_CONTROL);
     expect_err("alice@example.org\x7f", CM_ADDR_CONTROL);
     expect_err("ali ce\t@example.org", CM_ADDR_CONTROL);
+    expect_err("ali ce@example.org", CM_ADDR_SPACE);
 
     /* NULL source behaves as empty and still clears out. */
     {
@@ -369,6 +434,8 @@ static Suite *address_suite(void)
     tcase_add_test(tc, test_utf8_kept);
     tcase_add_test(tc, test_no_rewriting);
     tcase_add_test(tc, test_last_at);
+    tcase_add_test(tc, test_syntax_refused);
+    tcase_add_test(tc, test_syntax_kept);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

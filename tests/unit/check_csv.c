@@ -136,6 +136,25 @@ START_TEST(test_crlf)
 }
 END_TEST
 
+/* A spreadsheet saved in a ';' locale: commas are data, quotes still work. */
+START_TEST(test_sep)
+{
+    src     s;
+
+    SRC_OPEN(&s, "a;b,c\r\n\"x;y\";\r\nt\tu;v\n");
+    cm_csv_sep(s.r, ';');
+    EXPECT(&s, 1, "a", "b,c");
+    EXPECT(&s, 2, "x;y", "");
+    EXPECT(&s, 3, "t\tu", "v");
+    ck_assert_int_eq(next(&s), CM_CSV_EOF);
+    src_close(&s);
+    SRC_OPEN(&s, "a\tb,c\n");
+    cm_csv_sep(s.r, '\t');
+    EXPECT(&s, 1, "a", "b,c");
+    src_close(&s);
+}
+END_TEST
+
 START_TEST(test_empty)
 {
     src     s;
@@ -506,6 +525,7 @@ static Suite *csv_suite(void)
     tc = tcase_create("reader");
     tcase_add_test(tc, test_plain);
     tcase_add_test(tc, test_crlf);
+    tcase_add_test(tc, test_sep);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_quoted);
     tcase_add_test(tc, test_lone_cr);

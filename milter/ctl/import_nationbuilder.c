@@ -1,0 +1,140 @@
+/*++
+/* NAME
+/*	import_nationbuilder 3
+/* SUMMARY
+/*	consentctl import: the NationBuilder people export
+/* SYNOPSIS
+/*	#include "import_source.h"
+/*
+/*	const imp_provider imp_nationbuilder;
+/* DESCRIPTION
+/*	The people export (CSV) has one row per person: email (and
+/*	email1 to email4), email_opt_in, do_not_contact, emailN_is_bad,
+/*	unsubscribed_at, created_at. For the address in email, with
+/*	--purpose P:
+/* .IP "do_not_contact true"
+/*	suppressed at unsubscribed_at, else at the time of the import:
+/*	the person must not be contacted at all.
+/* .IP "email_opt_in false, unsubscribed_at set"
+/*	withdrawn for P at unsubscribed_at.
+/* .IP "email_opt_in true"
+/*	granted for P at created_at.
+/* .PP
+/*	An address emailN with emailN_is_bad true is suppressed at the
+/*	time of the import (a bounce: it does not take mail). Booleans
+/*	are true/false, yes/no or 1/0.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
+/*--*/
+
+/* System library. */
+
+#include <string.h>
+#include <strings.h>
+
+/* Application-specific. */
+
+#include "import_source.h"
+
+enum {
+    N_EMAIL, N_OPT_IN, N_DNC, N_UNSUB_AT, N_CREATED,
+    N_E1, N_E2, N_E3, N_E4, N_B1, N_B2, N_B3, N_B4, N_COUNT,
+};
+
+static const char *const names[N_COUNT + 1] = {
+    "email", "email_opt_in", "do_not_contact", "unsubscribed_at",
+    "created_at", "email1", "email2", "email3", "email4",
+    "email1_is_bad", "email2_is_bad", "email3_is_bad", "email4_is_bad", 0,
+};
+
+/* nb_header - the people export */
+
+static int nb_header(imp_source *s, char **f, size_t nf, cm_buf *why)
+{
+    if (s->o->purpose == 0) {
+	cm_buf_adds(why, "--from nationbuilder needs --purpose P");
+	return (0);
+    }
+    return (imp_header_find(s, f, nf, names, s->col, 1u << N_EMAIL, why));
+}
+
+/* flag - a boolean: 1 true, 0 false or empty, -1 neither */
+
+static int flag(const char *v)
+{
+    if (*v == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0
+	|| strcmp(v, "0") == 0)
+	return (0);
+    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0
+	|| strcmp(v, "1") == 0)
+	return (1);
+    return (-1);
+}
+
+/* bad_flag - the reason for a value that is not a boolean */
+
+static int bad_flag(const char *label, const char *v, cm_buf *why)
+{
+    cm_buf_printf(why, "%s ", label);
+    ctl_row_show(why, v, strlen(v));
+    cm_buf_adds(why, ": want true or false");
+    return (0);
+}
+
+/* nb_row - one person */
+
+static int nb_row(imp_source *s, char **f, size_t nf, imp_out *out,
+		          cm_buf *why)
+{
+    const char *addr = imp_field(s, f, nf, N_EMAIL);
+    const char *opt = imp_field(s, f, nf, N_OPT_IN);
+    const char *dnc = imp_field(s, f, nf, N_DNC);
+    const char *unsub = imp_field(s, f, nf, N_UNSUB_AT);
+    const char *created = imp_field(s, f, nf, N_CREATED);
+    const char *e, *b;
+    long long tu = 0, tc = 0;
+    int     k;
+
+    if (flag(opt) < 0)
+	return (bad_flag("email_opt_in", opt, why));
+    if (flag(dnc) < 0)
+	return (bad_flag("do_not_contact", dnc, why));
+    if (*unsub && !imp_time(s, "unsubscribed_at", unsub, &tu, why))
+	return (0);
+    if (*addr && flag(dnc)) {
+	imp_evidence(s, out, *unsub ? "do_not_contact" :
+		     "do_not_contact (at import)");
+	if (!imp_emit(s, out, addr, "suppressed", "*", *unsub ? tu : s->now, why))
+	    return (0);
+    }
+    if (*addr && !flag(opt) && *unsub) {
+	imp_evidence(s, out, "unsubscribed");
+	if (!imp_emit(s, out, addr, "withdrawn", s->o->purpose, tu, why))
+	    return (0);
+    }
+    if (*addr && flag(opt)) {
+	if (!imp_time(s, "created_at", created, &tc, why))
+	    return (0);
+	imp_evidence(s, out, "email_opt_in");
+	if (!imp_emit(s, out, addr, "granted", s->o->purpose, tc, why))
+	    return (0);
+    }
+    for (k = 0; k < 4; k++) {
+	e = imp_field(s, f, nf, N_E1 + k);
+	b = imp_field(s, f, nf, N_B1 + k);
+	if (flag(b) < 0)
+	    return (bad_flag(names[N_B1 + k], b, why));
+	if (*e == 0 || !flag(b))
+	    continue;
+	imp_evidence(s, out, names[N_B1 + k]);
+	cm_buf_adds(out->text + out->n, " (at import)");
+	if (!imp_emit(s, out, e, "suppressed", "*", s->now, why))
+	    return (0);
+    }
+    return (1);
+}
+
+const imp_provider imp_nationbuilder = {
+    "nationbuilder", nb_header, nb_row, 0, 0,
+};

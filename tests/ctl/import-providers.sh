@@ -1,0 +1,307 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
+# import-providers.sh - consentctl import --from PROVIDER
+#
+# Runs under tests/lib/redis.sh. The fixtures in tests/ctl/providers/
+# are written from the field names the providers publish (DOMAIN.md,
+# "Leaving a provider"): BOM, CRLF, quoted commas, empty fields, mixed
+# case, one person in both the subscribed and the unsubscribed file.
+# Asserts the stored state, time and evidence per person; that an
+# opted-in row never undoes a later opt-out (re-import of an older
+# export after a withdrawal); errors named FILE:LINE; exit codes.
+
+. "$CM_SRCDIR/tests/ctl/lib.sh"
+
+MC=$CM_SRCDIR/tests/ctl/providers/mailchimp
+SUB=$MC/subscribed_members_export.csv
+UNSUB=$MC/unsubscribed_members_export.csv
+CLEAN=$MC/cleaned_members_export.csv
+
+# hget KEY FIELD - one field of a consent hash
+hget() {
+    t_redis HGET "cm:consent:$1" "$2"
+}
+
+t_conf
+cd "$TMP" || exit 99
+
+# --- mailchimp: the three files of one audience -------------------------
+t_run import --from mailchimp "$SUB"
+t_rc 65 "mailchimp without --purpose"
+t_errhas "needs --purpose" "mailchimp: --purpose asked for"
+
+t_run import --from mailchimp --purpose news "$SUB" "$UNSUB" "$CLEAN"
+t_rc 0 "mailchimp: three files"
+t_has "applied 48," "mailchimp: every event applied"
+t_has "mailchimp: 48 rows, 48 events" "mailchimp: rows and events counted"
+
+# A subscribed member with double opt-in: CONFIRM_TIME, UTC.
+t_eq "$(hget ann.0@example.org news)" granted "subscribed -> granted"
+t_eq "$(hget ann.0@example.org news:at)" \
+    "$(date -u -d '2021-03-01 10:00:00' +%s)" "granted at CONFIRM_TIME (UTC)"
+src=$(hget ann.0@example.org news:src)
+case $src in "mailchimp $SUB:2 subscribed OPTIN_TIME=\"2021-03-01 09:00:00\" OPTIN_IP=198.51.100.1 CONFIRM_TIME=\"2021-03-01 10:00:00\" CONFIRM_IP=203.0.113.1 tz=UTC")
+    t_ok "subscribed evidence: file, row, IPs, times, zone" ;;
+*) t_notok "subscribed evidence"; echo "#   got: $src" ;; esac
+
+# No CONFIRM_TIME (single opt-in): OPTIN_TIME.
+t_eq "$(hget ben.1@example.org news:at)" \
+    "$(date -u -d '2021-03-02 09:01:00' +%s)" "no CONFIRM_TIME: OPTIN_TIME"
+# Only LAST_CHANGED.
+t_eq "$(hget lastonly@example.org news:at)" \
+    "$(date -u -d '2020-12-24 18:00:00' +%s)" "only LAST_CHANGED"
+# Mixed case: stored under the normalised address.
+t_eq "$(t_redis EXISTS cm:consent:Mixed.Case@example.org \
+    cm:consent:mixed.case@example.org)" 1 "mixed case: one record"
+
+# In both files: the later unsubscribe wins, whatever the file order.
+t_eq "$(hget dup@example.org news)" withdrawn "subscribed and unsubscribed -> withdrawn"
+t_eq "$(hget dup@example.org news:at)" \
+    "$(date -u -d '2023-06-02 07:15:00' +%s)" "withdrawn at UNSUB_TIME"
+src=$(hget dup@example.org news:src)
+case $src in "mailchimp $UNSUB:2 unsubscribed "*"UNSUB_REASON=NORMAL UNSUB_CAMPAIGN_TITLE=\"Spring sale, 2023\""*"UNSUB_TIME=\"2023-06-02 07:15:00\" tz=UTC")
+    t_ok "unsubscribed evidence: reason, campaign (quoted comma)" ;;
+*) t_notok "unsubscribed evidence"; echo "#   got: $src" ;; esac
+t_eq "$(hget gone3@example.org news)" withdrawn "unsubscribed, mixed-case domain"
+t_eq "$(hget gone0@example.org news:src | grep -c 'UNSUB_REASON=SPAM')" 1 \
+    "spam reason kept as evidence"
+
+# Cleaned: suppressed, for every purpose.
+s=$(t_redis GET cm:suppress:bounce2@example.net)
+t_eq "${s%% *}" "$(date -u -d '2022-01-03 03:00:00' +%s)" "cleaned -> suppressed at CLEAN_TIME"
+case $s in *"mailchimp $CLEAN:4 cleaned"*"CLEAN_CAMPAIGN_TITLE=\"January news\""*)
+    t_ok "cleaned evidence" ;;
+*) t_notok "cleaned evidence"; echo "#   got: $s" ;; esac
+
+# --- the same files again: nothing new ----------------------------------
+t_run import --from mailchimp --purpose news "$CLEAN" "$UNSUB" "$SUB"
+t_rc 0 "mailchimp: re-import, other order"
+t_has "applied 0," "re-import: nothing applied"
+t_eq "$(hget dup@example.org news)" withdrawn "re-import: still withdrawn"
+
+# --- an older export after a withdrawal ---------------------------------
+t_run withdraw ann.0@example.org news --source "phoned in"
+t_run import --from mailchimp --purpose news "$MC/old_subscribed_2020.csv" "$SUB"
+t_rc 0 "older export re-imported"
+t_eq "$(hget ann.0@example.org news)" withdrawn "old opt-in does not undo a withdrawal"
+t_eq "$(hget dup@example.org news)" withdrawn "2020 subscribed row: dup stays withdrawn"
+t_eq "$(hget gone0@example.org news)" withdrawn "2020 subscribed row: gone0 stays withdrawn"
+t_has "suppressed-kept 1," "old grant of a cleaned address kept out"
+t_eq "$(t_redis HGET cm:consent:bounce0@example.net news)" "" \
+    "cleaned address: no grant stored"
+t_eq "$(t_redis EXISTS cm:suppress:bounce0@example.net)" 1 "still suppressed"
+
+# --- bad rows: FILE:LINE, nothing written --------------------------------
+t_redis FLUSHALL > /dev/null
+printf 'Email Address,OPTIN_TIME,UNSUB_TIME\r\nok@example.org,,2022-01-01 00:00:00\r\n"j.smith@gmail,com",,2022-01-01 00:00:00\r\nx@example.org,,yesterday\r\nnotime@example.org,,\r\n' > bad.csv
+t_run import --from mailchimp --purpose news bad.csv
+t_rc 65 "bad mailchimp rows"
+t_errhas "bad.csv:3: address" "bad address named by line"
+t_errhas "bad.csv:4: UNSUB_TIME \"yesterday\"" "bad time named by line"
+t_errhas "bad.csv:5: no time" "row without a time named"
+t_eq "$(t_redis DBSIZE)" 0 "bad rows: nothing written"
+t_run import --from mailchimp --purpose news --skip-invalid bad.csv
+t_rc 0 "--skip-invalid"
+t_has "applied 1," "--skip-invalid: the good row"
+t_has "invalid 3" "--skip-invalid: three invalid"
+
+printf 'Name,Phone\r\nx,1\r\n' > nohdr.csv
+t_run import --from mailchimp --purpose news nohdr.csv
+t_rc 65 "not a mailchimp file"
+t_errhas 'nohdr.csv:1: header: missing column "Email Address"; found: "Name", "Phone"' \
+    "header error names found and expected"
+
+t_run import --from nosuch --purpose news nohdr.csv
+t_rc 64 "unknown provider"
+
+# --- sendgrid: each suppression list --------------------------------------
+t_redis FLUSHALL > /dev/null
+SG=$CM_SRCDIR/tests/ctl/providers/sendgrid
+T=1650000000
+# both@ opted in (2021) before the group unsubscribe (2022).
+t_run grant both@example.com weekly --at 1610000000 --source "web form"
+t_run grant spam0@example.com weekly --at 1610000000 --source "web form"
+t_run import --from sendgrid "$SG/global_unsubscribes.csv" "$SG/spam_reports.csv" \
+    "$SG/bounces.csv" "$SG/invalid_emails.csv"
+t_rc 0 "sendgrid: global, spam, bounces, invalid"
+t_has "applied 27," "sendgrid: every suppression applied"
+s=$(t_redis GET cm:suppress:unsub3@example.com)
+t_eq "$s" "$((T + 3 * 3600)) sendgrid $SG/global_unsubscribes.csv:5 global_unsubscribe" \
+    "global unsubscribe -> suppressed, at created, evidence"
+s=$(t_redis GET cm:suppress:spam2@example.com)
+t_eq "$s" "$((T + 2)) sendgrid $SG/spam_reports.csv:4 spam_report ip=192.0.2.3" \
+    "spam report -> suppressed, ip as evidence"
+s=$(t_redis GET cm:suppress:bounce1@example.com)
+case $s in "$((T + 1)) sendgrid $SG/bounces.csv:3 bounce reason=\"550 5.1.1 <bounce1@example.com>: Recipient address rejected: User unknown, sorry\" status=5.1.1")
+    t_ok "bounce -> suppressed, reason with comma" ;;
+*) t_notok "bounce evidence"; echo "#   got: $s" ;; esac
+t_eq "$(t_redis EXISTS cm:suppress:invalid3@example.com)" 1 "invalid email -> suppressed"
+t_eq "$(t_redis HGET cm:consent:spam0@example.com weekly)" granted \
+    "spam report: earlier grant kept as history, suppression decides"
+t_run import --from sendgrid --purpose weekly "$SG/group_unsubscribes_weekly.csv"
+t_rc 0 "sendgrid: group unsubscribes with --purpose"
+t_eq "$(t_redis HGET cm:consent:both@example.com weekly)" withdrawn \
+    "group unsubscribe -> withdrawn for the group's purpose"
+t_eq "$(t_redis HGET cm:consent:both@example.com weekly:src)" \
+    "sendgrid $SG/group_unsubscribes_weekly.csv:10 group_unsubscribe" \
+    "group unsubscribe evidence"
+t_eq "$(t_redis EXISTS cm:suppress:grp0@example.com)" 0 "group unsubscribe is not a suppression"
+# An older opt-in after it: stale.
+printf 'address,purpose,state,at,source\nboth@example.com,weekly,granted,1620000000,old crm\n' > oldcrm.csv
+t_run import oldcrm.csv
+t_has "stale 1" "older grant after a group unsubscribe: stale"
+t_eq "$(t_redis HGET cm:consent:both@example.com weekly)" withdrawn "still withdrawn"
+
+# --- listmonk: CSV export and API JSON -----------------------------------
+t_redis FLUSHALL > /dev/null
+LM=$CM_SRCDIR/tests/ctl/providers/listmonk
+t_run import --from listmonk "$LM/subscribers.csv"
+t_rc 0 "listmonk CSV without --purpose"
+t_has "applied 2," "CSV without --purpose: only the blocklisted"
+t_eq "$(t_redis EXISTS cm:consent:sub1@example.com)" 0 "enabled without --purpose: no grant"
+s=$(t_redis GET cm:suppress:sub10@example.com)
+t_eq "$s" "$(date -u -d '2022-03-11 10:00:00' +%s) listmonk $LM/subscribers.csv:12 blocklisted uuid=00000010-0000-4000-8000-000000000000" \
+    "blocklisted -> suppressed at updated_at (+01:00), evidence"
+t_run import --from listmonk --purpose news "$LM/subscribers.csv"
+t_rc 0 "listmonk CSV with --purpose"
+t_eq "$(t_redis HGET cm:consent:sub1@example.com news)" granted "enabled -> granted"
+t_eq "$(t_redis HGET cm:consent:sub1@example.com news:at)" \
+    "$(date -u -d '2021-02-02 10:00:00' +%s)" "granted at created_at (fraction dropped)"
+t_eq "$(t_redis EXISTS cm:consent:sub5@example.com)" 0 "disabled: no event"
+
+t_run grant api1@example.com news --at 1700000000 --source "later opt-in"
+t_run import --from listmonk --map-list 'Weekly News=news' --map-list Offers=offers \
+    --map-list Events=events "$LM/api-subscribers.json"
+t_rc 0 "listmonk API JSON"
+t_eq "$(t_redis HGET cm:consent:api0@example.com news)" withdrawn \
+    "lists[].subscription_status unsubscribed -> withdrawn"
+t_eq "$(t_redis HGET cm:consent:api0@example.com news:at)" \
+    "$(date -u -d '2023-01-01 09:00:00' +%s)" "withdrawn at the list's updated_at"
+t_eq "$(t_redis HGET cm:consent:api0@example.com news:src)" \
+    "listmonk $LM/api-subscribers.json:4 unsubscribed list=\"Weekly News\" list_id=1 optin=double" \
+    "JSON evidence: file, line of the record, list"
+t_eq "$(t_redis HGET cm:consent:api0@example.com offers)" granted \
+    "unconfirmed on a single opt-in list -> granted"
+t_eq "$(t_redis HGET cm:consent:api1@example.com news)" granted "confirmed -> granted"
+t_eq "$(t_redis HGET cm:consent:api1@example.com news:src)" "later opt-in" \
+    "older confirmed does not replace a newer grant"
+t_eq "$(t_redis HGET cm:consent:api4@example.com events)" "" \
+    "unconfirmed double opt-in: no consent"
+t_eq "$(t_redis HEXISTS cm:consent:api5@example.com 'Internal test list')" 0 \
+    "unmapped list skipped"
+t_eq "$(t_redis EXISTS cm:suppress:api7@example.com)" 1 "blocklisted (API) -> suppressed"
+# The withdrawal stands against an older CSV that says enabled.
+printf 'uuid,email,name,attributes,status,created_at,updated_at\r\nx,API0@example.com,,,enabled,2022-01-01T00:00:00Z,2022-01-01T00:00:00Z\r\n' > lm-old.csv
+t_run import --from listmonk --purpose news lm-old.csv
+t_has "stale 1" "older enabled row: stale"
+t_eq "$(t_redis HGET cm:consent:api0@example.com news)" withdrawn "api0 stays withdrawn"
+printf '{"data": {"results": [\n{"email": "x@example.com", "status": "enabled",\n "lists": [{"name": "Weekly News", "subscription_status": "maybe"}]}]}}\n' > lm-bad.json
+t_run import --from listmonk --purpose news lm-bad.json
+t_rc 65 "bad list status"
+t_errhas 'lm-bad.json:2: list "Weekly News": subscription_status "maybe"' \
+    "JSON error names FILE:LINE"
+printf '{"data": {"results": [\n' > lm-cut.json
+t_run import --from listmonk --purpose news lm-cut.json
+t_rc 65 "truncated JSON refused"
+
+# --- ses: suppression list and contact-list topics -------------------------
+t_redis FLUSHALL > /dev/null
+SES=$CM_SRCDIR/tests/ctl/providers/ses
+t_run grant contact0@example.net news --at 1600000000 --source "old crm"
+t_run import --from ses --map-list Newsletter=news --map-list 'Product updates=updates' \
+    "$SES/suppressed-destinations.json" "$SES/contacts.json"
+t_rc 0 "ses: suppression list and contacts"
+s=$(t_redis GET cm:suppress:bounce1@example.net)
+t_eq "$s" "$(date -u -d '2023-04-02 12:00:00' +%s) ses $SES/suppressed-destinations.json:8 suppression_list Reason=BOUNCE" \
+    "BOUNCE -> suppressed, evidence with line"
+s=$(t_redis GET cm:suppress:bounce0@example.net)
+t_eq "${s#* }" "ses $SES/suppressed-destinations.json:3 suppression_list Reason=COMPLAINT" \
+    "COMPLAINT -> suppressed"
+t_eq "$(t_redis HGET cm:consent:contact0@example.net news)" withdrawn \
+    "OPT_OUT -> withdrawn, over an older grant"
+t_eq "$(t_redis HGET cm:consent:contact0@example.net news:at)" \
+    "$(date -u -d '2023-05-01 06:30:00' +%s)" "at LastUpdatedTimestamp (+02:00)"
+t_eq "$(t_redis HGET cm:consent:contact0@example.net news:src)" \
+    "ses $SES/contacts.json:3 OPT_OUT TopicName=Newsletter" "topic evidence"
+t_eq "$(t_redis HGET cm:consent:contact1@example.net news)" granted "OPT_IN -> granted"
+t_eq "$(t_redis HGET cm:consent:contact4@example.net news)" withdrawn \
+    "UnsubscribeAll -> withdrawn (news)"
+t_eq "$(t_redis HGET cm:consent:contact4@example.net updates)" withdrawn \
+    "UnsubscribeAll -> withdrawn (updates), no grant"
+t_eq "$(t_redis EXISTS cm:consent:contact7@example.net)" 0 \
+    "topic defaults are not consent"
+t_run import --from ses --purpose news "$CM_SRCDIR/tests/ctl/providers/sendgrid/bounces.csv"
+t_rc 65 "ses: CSV refused"
+t_errhas "reads the JSON" "ses: says why"
+
+# --- mautic: contacts plus do-not-contact -----------------------------------
+t_redis FLUSHALL > /dev/null
+MT=$CM_SRCDIR/tests/ctl/providers/mautic
+t_run import --from mautic --purpose news "$MT/contacts.csv" "$MT/donotcontact.csv"
+t_rc 0 "mautic: contacts and do-not-contact"
+t_eq "$(t_redis HGET cm:consent:lead1@example.org news)" granted "contact -> granted (no DNC)"
+t_eq "$(t_redis HGET cm:consent:lead0@example.org news)" withdrawn \
+    "DNC reason 1 -> withdrawn, after the contact's grant"
+t_eq "$(t_redis HGET cm:consent:lead0@example.org news:src)" \
+    "mautic $MT/donotcontact.csv:2 dnc_unsubscribed channel=email comments=\"User unsubscribed.\"" \
+    "DNC evidence"
+s=$(t_redis GET cm:suppress:lead1@example.org)
+t_eq "$s" "$(date -u -d '2022-02-15 12:00:00' +%s) mautic $MT/donotcontact.csv:3 dnc_bounced channel=email comments=\"550 5.1.1 mailbox unavailable, bounced\"" \
+    "DNC reason 2 -> suppressed"
+t_eq "$(t_redis EXISTS cm:suppress:lead2@example.org)" 1 "DNC reason 3 -> suppressed"
+t_eq "$(t_redis HGET cm:consent:lead9@example.org news:at)" \
+    "$(date -u -d '2020-06-10 09:00:00' +%s)" "granted at date_added"
+# The contact export again (older): the withdrawal stands.
+t_run import --from mautic --purpose news "$MT/contacts.csv"
+t_eq "$(t_redis HGET cm:consent:lead0@example.org news)" withdrawn "re-import: lead0 stays withdrawn"
+t_run import --from mautic --purpose news "$MT/donotcontact_raw.csv"
+t_rc 65 "raw lead_donotcontact without email"
+t_errhas "joined with leads" "says how to export it"
+
+# --- nationbuilder: one row per person ------------------------------------
+t_redis FLUSHALL > /dev/null
+NB=$CM_SRCDIR/tests/ctl/providers/nationbuilder
+t_run import --from nationbuilder --purpose news "$NB/people.csv"
+t_rc 0 "nationbuilder people export"
+t_eq "$(t_redis HGET cm:consent:nb1@example.org news)" granted "email_opt_in true -> granted"
+t_eq "$(t_redis HGET cm:consent:nb1@example.org news:at)" \
+    "$(date -u -d '2019-03-02 14:00:00' +%s)" "granted at created_at (-05:00)"
+t_eq "$(t_redis HGET cm:consent:nb4@example.org news)" withdrawn \
+    "opt-in false + unsubscribed_at -> withdrawn"
+t_eq "$(t_redis HGET cm:consent:nb4@example.org news:src)" \
+    "nationbuilder $NB/people.csv:6 unsubscribed" "nationbuilder evidence"
+s=$(t_redis GET cm:suppress:nb8@example.org)
+t_eq "$s" "$(date -u -d '2022-08-09 14:00:00' +%s) nationbuilder $NB/people.csv:10 do_not_contact" \
+    "do_not_contact -> suppressed"
+t_eq "$(t_redis EXISTS cm:suppress:nb5.old@example.org)" 1 "email2_is_bad -> suppressed"
+t_eq "$(t_redis EXISTS cm:suppress:nb5@example.org)" 0 "the good address is not"
+printf 'email,email_opt_in,created_at\r\nnb4@example.org,true,2020-01-01\r\n' > nb-old.csv
+t_run import --from nationbuilder --purpose news nb-old.csv
+t_has "stale 1" "older opt-in after the unsubscribe: stale"
+t_eq "$(t_redis HGET cm:consent:nb4@example.org news)" withdrawn "nb4 stays withdrawn"
+
+# --- brevo: contacts (lists) and the blocked contacts -----------------------
+t_redis FLUSHALL > /dev/null
+BR=$CM_SRCDIR/tests/ctl/providers/brevo
+t_run import --from brevo --map-list 7=news --map-list 2=offers \
+    "$BR/contacts.json" "$BR/blocked-contacts.json"
+t_rc 0 "brevo: contacts and blocked contacts"
+t_eq "$(t_redis HGET cm:consent:br0@example.com news)" granted "listIds -> granted"
+t_eq "$(t_redis HGET cm:consent:br0@example.com news:at)" \
+    "$(date -u -d '2021-01-01 08:00:00' +%s)" "granted at createdAt (+02:00)"
+t_eq "$(t_redis HGET cm:consent:br2@example.com news)" withdrawn \
+    "listUnsubscribed -> withdrawn (and no grant)"
+t_eq "$(t_redis HGET cm:consent:br2@example.com news:src)" \
+    "brevo $BR/contacts.json:37 listUnsubscribed list=7" "brevo list evidence"
+t_eq "$(t_redis HGET cm:consent:br2@example.com offers)" granted "other list still granted"
+t_eq "$(t_redis EXISTS cm:suppress:br3@example.com)" 1 "emailBlacklisted -> suppressed"
+t_eq "$(t_redis HGET cm:consent:br6@example.com news)" withdrawn \
+    "unsubscribed, no longer in listIds: withdrawn"
+t_eq "$(t_redis HGET cm:consent:br6@example.com offers)" granted "br6: list 2 granted"
+s=$(t_redis GET cm:suppress:blocked1@example.com)
+t_eq "$s" "$(date -u -d '2022-12-02 09:30:00' +%s) brevo $BR/blocked-contacts.json:13 blocked code=contactFlaggedAsSpam message=\"Contact contactFlaggedAsSpam, via link\" senderEmail=news@example.org" \
+    "blocked (spam) -> suppressed, reason as evidence"
+t_run import --from brevo --purpose news "$CM_SRCDIR/tests/ctl/providers/sendgrid/bounces.csv"
+t_rc 65 "brevo: CSV refused"
+
+t_done
