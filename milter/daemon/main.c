@@ -85,13 +85,9 @@
 
 /* System library. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -99,9 +95,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -122,18 +116,12 @@
 #include "plugin.h"
 #include "postconf.h"
 #include "reload.h"
+#include "listener.h"
 #include "startfiles.h"
 #include "store.h"
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
-
- /*
-  * A unix socket without SocketMode: the owner (UserID) and the group
-  * (SocketGroup, else UserID's) may connect, others may not. Whoever can
-  * connect can ask the consent of anyone.
-  */
-#define CM_SOCKET_MODE	0660
 
 static int signal_pipe[2] = {-1, -1};
 
@@ -164,17 +152,6 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* socket_path - the file name of a unix socket spec, or NULL */
-
-static const char *socket_path(const char *spec)
-{
-    if (strncmp(spec, "unix:", 5) == 0)
-	return (spec + 5);
-    if (strncmp(spec, "local:", 6) == 0)
-	return (spec + 6);
-    return (0);
-}
-
 /* say_key - log err as "FILE:LINE: Key: ...", for the line to change */
 
 static void say_key(const cm_config *cfg, const char *key, const char *err)
@@ -201,76 +178,6 @@ static void say_key(const cm_config *cfg, const char *key, const char *err)
 static const char *redis_key(const cm_config *cfg)
 {
     return (cfg->redis_sentinel ? "RedisSentinel" : "Redis");
-}
-
-/* socket_access - SocketMode and SocketGroup: check and resolve */
-
-static int socket_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
-			         char *err, size_t errlen)
-{
-    struct group *gr;
-    char   *end;
-    unsigned long n;
-
-    if ((cfg->socket_mode || cfg->socket_group) && socket_path(cfg->socket) == 0) {
-	(void) snprintf(err, errlen, "%s: only for a unix socket (Socket "
-			"%s)", cfg->socket_mode ? "SocketMode" :
-			"SocketGroup", cfg->socket);
-	return (-1);
-    }
-    if (cfg->socket_mode != 0)
-	*mode = (mode_t) strtoul(cfg->socket_mode, 0, 8);
-    else if (socket_path(cfg->socket) != 0)
-	*mode = CM_SOCKET_MODE;		/* not the umask's: keep others out */
-    if (cfg->socket_group != 0) {
-	if ((gr = getgrnam(cfg->socket_group)) != 0) {
-	    *gid = gr->gr_gid;
-	} else {
-	    n = strtoul(cfg->socket_group, &end, 10);
-	    if (*end != 0 || end == cfg->socket_group) {
-		(void) snprintf(err, errlen, "SocketGroup: no such group "
-				"\"%s\"", cfg->socket_group);
-		return (-1);
-	    }
-	    *gid = (gid_t) n;
-	}
-    }
-    return (0);
-}
-
-/* set_listener_nodelay - TCP_NODELAY on libmilter's listening socket */
-
-static void set_listener_nodelay(void)
-{
-    DIR    *dir;
-    struct dirent *de;
-    int     fd;
-    int     on = 1;
-    int     listening;
-    struct sockaddr_storage ss;
-    socklen_t len;
-
-    /*
-     * libmilter does not hand out the descriptor it listens on, so look
-     * for it: a listening IPv4 or IPv6 stream socket of this process.
-     */
-    if ((dir = opendir("/proc/self/fd")) == 0)
-	return;
-    while ((de = readdir(dir)) != 0) {
-	if ((fd = atoi(de->d_name)) <= 2 || fd == dirfd(dir))
-	    continue;
-	len = sizeof(listening);
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0
-	    || !listening)
-	    continue;
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *) &ss, &len) != 0
-	    || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-	    continue;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0)
-	    cm_log(LOG_WARNING, "TCP_NODELAY: %s", strerror(errno));
-    }
-    (void) closedir(dir);
 }
 
 /* lookup_user - resolve UserID "user[:group]" */
@@ -322,42 +229,6 @@ static int drop_privileges(const char *name, uid_t uid, gid_t gid)
     return (0);
 }
 
-/* wake_listener - make libmilter's accept loop notice a stop at once */
-
-static void wake_listener(const char *spec)
-{
-    struct sockaddr_un sun;
-    struct addrinfo hints;
-    struct addrinfo *res = 0;
-    const char *path;
-    char    port[16];
-    const char *at;
-    int     fd = -1;
-
-    /* A connection of our own ends the accept loop's poll. */
-    if ((path = socket_path(spec)) != 0) {
-	if (strlen(path) >= sizeof(sun.sun_path)
-	    || (fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-	    return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	(void) connect(fd, (struct sockaddr *) &sun, sizeof(sun));
-    } else if ((at = strchr(spec, '@')) != 0 && strchr(spec, ':') != 0) {
-	(void) snprintf(port, sizeof(port), "%.*s",
-			(int) (at - strchr(spec, ':') - 1), strchr(spec, ':') + 1);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(at + 1, port, &hints, &res) != 0)
-	    return;
-	if ((fd = socket(res->ai_family, SOCK_STREAM, 0)) >= 0)
-	    (void) connect(fd, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-    }
-    if (fd >= 0)
-	(void) close(fd);
-}
-
 /* run_milter - the libmilter thread */
 
 static void *run_milter(void *arg)
@@ -382,7 +253,7 @@ static void *stop_milter(void *unused)
      * smfi_stop() sets the stop flag at once, then waits for the lock
      * that the accept loop holds while it polls (several seconds). It
      * runs in a thread of its own while the main thread wakes the loop
-     * with wake_listener(), so that the loop sees the flag and ends.
+     * with cm_listener_wake(), so that the loop sees the flag and ends.
      */
     (void) smfi_stop();
     return (0);
@@ -468,7 +339,7 @@ static int serve(const char *config_file, const char *socket_spec,
 	pfd.fd = signal_pipe[0];
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, stopping ? 100 : -1) == 0) {
-	    wake_listener(socket_spec);
+	    cm_listener_wake(socket_spec);
 	    continue;
 	}
 	if ((n = read(signal_pipe[0], &c, 1)) < 0 && errno == EINTR)
@@ -608,7 +479,7 @@ int     main(int argc, char **argv)
 	goto config_error;
     }
 
-    if (socket_access(&cfg, &sock_mode, &sock_gid, err, sizeof(err)) != 0) {
+    if (cm_listener_access(&cfg, &sock_mode, &sock_gid, err, sizeof(err)) != 0) {
 	say_key(&cfg, strncmp(err, "SocketMode", 10) == 0 ? "SocketMode" :
 		"SocketGroup", err);
 	goto config_error;
@@ -680,7 +551,7 @@ int     main(int argc, char **argv)
 	    status = 1;
 	}
 	/* A warning only: Postfix may run elsewhere, or change first. */
-	if ((path = socket_path(cfg.socket)) != 0
+	if ((path = cm_listener_path(cfg.socket)) != 0
 	    && cm_postconf_check(path, err, sizeof(err)) != 0)
 	    (void) fprintf(stderr, "consent-milter: %s: warning: %s\n",
 			   cm_config_where(&cfg, "Socket", where,
@@ -758,8 +629,8 @@ int     main(int argc, char **argv)
     }
     if (sock_mode != (mode_t) -1)
 	(void) umask(old_umask);
-    set_listener_nodelay();
-    if ((path = socket_path(cfg.socket)) != 0) {
+    cm_listener_nodelay();
+    if ((path = cm_listener_path(cfg.socket)) != 0) {
 	if ((user != 0 || sock_gid != (gid_t) -1)
 	    && chown(path, user ? uid : (uid_t) -1,
 		     sock_gid != (gid_t) -1 ? sock_gid : user ? gid :
@@ -814,7 +685,7 @@ int     main(int argc, char **argv)
     if (pid_file != 0)
 	(void) unlink(pid_file);
     /* libmilter leaves its unix socket; a stale one misleads a check. */
-    if ((path = socket_path(socket_spec)) != 0)
+    if ((path = cm_listener_path(socket_spec)) != 0)
 	(void) unlink(path);
     cm_gen_stop();
     cm_audit_close(audit);
@@ -835,7 +706,7 @@ int     main(int argc, char **argv)
 start_failed:
     if (cfg.pid_file != 0)
 	(void) unlink(cfg.pid_file);
-    if ((path = socket_path(cfg.socket)) != 0)
+    if ((path = cm_listener_path(cfg.socket)) != 0)
 	(void) unlink(path);
     /* FALLTHROUGH */
 
