@@ -421,7 +421,8 @@ static int report_applied(ctl *c, redisContext *rc, const target *t,
 static int explain(ctl *c, redisContext *rc, const target *t,
 		           const cm_event *ev, cm_write_result res, cm_buf *b)
 {
-    int     stale = (res == CM_WRITE_STALE && ev->purpose != 0);
+    int     stale = ((res == CM_WRITE_STALE || res == CM_WRITE_SAME)
+			 && ev->purpose != 0);
     char    at_key[CM_PURPOSE_MAX + 4];
     const char *hmget[4] = {"HMGET", t->key[0], ev->purpose, at_key};
     size_t  hlens[4] = {5, t->klen[0], stale ? strlen(ev->purpose) : 0, 0};
@@ -530,7 +531,7 @@ static int text_check(ctl *c, const args *a, const verbdef *v,
 
 static int write_cmd(ctl *c, int argc, char **argv, const verbdef *v)
 {
-    cm_event ev = {v->kind, 0, 0, 0, 0, 0, 0};
+    cm_event ev = {v->kind, 0, 0, 0, 0, 0, 0, 0};
     cm_buf  out = CM_BUF_INIT;
     const char *why;
     target  t;

@@ -62,8 +62,13 @@
 /*	read twice are first copied to an unlinked temporary file.
 /*
 /*	History entries name the actor --actor NAME, else "import:"
-/*	followed by the consentctl actor. --dry-run checks the file and
-/*	reports what it would send, without connecting to Redis.
+/*	followed by the consentctl actor. --dry-run sends the events with
+/*	dry set (writer(3)): each is judged under the writer rules and
+/*	nothing is written; up to five examples per outcome are shown.
+/*
+/*	The summary counts outcomes in rows and in people, and tells an
+/*	event already recorded (imported again) from a stale one
+/*	(genuinely older): import_tally(3).
 /*
 /*	On a terminal, a progress line (rows/s, ETA) is redrawn on
 /*	stderr at most ten times a second; elsewhere there is none.
@@ -97,6 +102,7 @@
 #include "ctl.h"
 #include "ctl_row.h"
 #include "import_source.h"
+#include "import_tally.h"
 #include "campaign.h"
 #include "writer.h"
 
@@ -142,12 +148,14 @@ typedef struct import_state {
     int     dry_run;
     const char *actor;
     unsigned long valid, invalid, nsuppress;
-    unsigned long count[4];		/* by cm_write_result */
+    imp_tally tally;			/* outcomes: rows and people */
     /* The batch: text in arena, three offsets per event. */
     cm_buf  arena;
     size_t  offs[3 * IMPORT_BATCH];
     cm_event events[IMPORT_BATCH];
     cm_write_result results[IMPORT_BATCH];
+    unsigned long lines[IMPORT_BATCH];	/* --dry-run: where, for examples */
+    size_t  filex[IMPORT_BATCH];
     size_t  nev;
     /* Progress on a terminal. */
     int     tty;
@@ -258,6 +266,7 @@ static int flush(import_state *st)
 	st->events[i].src = st->arena.data + st->offs[3 * i + 2];
 	st->events[i].actor = st->actor;
 	st->events[i].renew = 0;	/* an import never lifts a suppression */
+	st->events[i].dry = st->dry_run;
     }
     if (cm_write_events(ctl_redis(st->c), st->c->cfg.key_prefix, st->events,
 			st->nev, st->results, err, sizeof(err)) != 0) {
@@ -265,12 +274,21 @@ static int flush(import_state *st)
 	ctl_error(st->c, "consent store error: %s", err);
 	ctl_error(st->c, "%s: partly imported (%lu rows applied); importing "
 		  "it again is safe", st->name,
-		  st->count[0] + st->count[1] + st->count[2] + st->count[3]);
+		  st->tally.rows[CM_WRITE_APPLIED]);
 	return (CTL_EX_UNAVAILABLE);
     }
-    for (i = 0; i < st->nev; i++)
-	if ((unsigned) st->results[i] < 4)
-	    st->count[st->results[i]]++;
+    for (i = 0; i < st->nev; i++) {
+	imp_tally_add(&st->tally, st->results[i], st->events[i].id);
+	if (st->dry_run && imp_tally_wants(&st->tally, st->results[i])
+	    && imp_tally_show(&st->tally, ctl_redis(st->c),
+			      st->c->cfg.key_prefix, st->events + i,
+			      st->results[i], st->files[st->filex[i]].name,
+			      st->lines[i], err, sizeof(err)) != 0) {
+	    progress_clear(st);
+	    ctl_error(st->c, "consent store error: %s", err);
+	    return (CTL_EX_UNAVAILABLE);
+	}
+    }
     st->nev = 0;
     cm_buf_reset(&st->arena);
     return (0);
@@ -289,6 +307,8 @@ static int queue(import_state *st, const ctl_row *row)
     st->offs[3 * st->nev] = arena_add(st, row->id);
     st->offs[3 * st->nev + 1] = arena_add(st, row->purpose ? row->purpose : "");
     st->offs[3 * st->nev + 2] = arena_add(st, row->src);
+    st->lines[st->nev] = st->src.line;
+    st->filex[st->nev] = st->cur;
     if (++st->nev == IMPORT_BATCH || st->arena.len >= IMPORT_BATCH_MEM)
 	return (flush(st));
     return (0);
@@ -748,12 +768,6 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	status = CTL_EX_DATAERR;
 	goto restore;
     }
-    if (st->dry_run) {
-	(void) printf("dry run: %lu consent rows, %lu suppression rows, "
-		      "invalid %lu; nothing written\n", st->valid - st->nsuppress,
-		      st->nsuppress, st->invalid);
-	goto restore;
-    }
 
     /*
      * The second read must see the files that were checked. A file that
@@ -776,11 +790,11 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	goto restore;
     if (st->nsuppress > 0 && (status = import_pass(st, PASS_SUPPRESS)) != 0)
 	goto restore;
-    (void) printf("applied %lu, stale %lu (older than what is stored), "
-		  "suppressed-kept %lu, unchanged %lu, invalid %lu\n",
-		  st->count[CM_WRITE_APPLIED], st->count[CM_WRITE_STALE],
-		  st->count[CM_WRITE_SUPPRESSED], st->count[CM_WRITE_UNCHANGED],
-		  st->invalid);
+    if (st->dry_run)
+	(void) printf("dry run: %lu consent rows, %lu suppression rows, "
+		      "invalid %lu; nothing written\n", st->valid - st->nsuppress,
+		      st->nsuppress, st->invalid);
+    imp_tally_print(&st->tally, stdout, st->invalid, st->dry_run);
     if (st->p != &imp_canonical)
 	(void) printf("%s: %lu rows, %lu events, %lu rows without a consent "
 		      "event\n", st->p->name, st->rows, st->valid, st->noevent);
@@ -802,6 +816,7 @@ done:
     cm_jobject_free(&st->src.obj);
     cm_jobject_free(&st->src.sub);
     cm_buf_free(&st->arena);
+    imp_tally_free(&st->tally);
     cm_buf_free(&actor);
     cm_buf_free(&oldtz);
     free(st);

@@ -161,8 +161,8 @@ static const char *const cm_addr_messages[CM_ADDR_STATUS_COUNT] = {
     "white space inside the address (outside quotes)",
     "local part has a character that must be quoted",
     "domain has a character other than letters, digits, '-' and '.'",
-    "domain has an empty label, a label over 63 bytes or starting or "
-    "ending with '-', or is over 255 bytes",
+    ("domain has an empty label, a label over 63 bytes or starting or "
+     "ending with '-', or is over 255 bytes"),
     "address literal is not [IPv4] or [IPv6:address]",
 };
 

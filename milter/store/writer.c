@@ -30,7 +30,11 @@
 /*	Sets <purpose> to granted or withdrawn, with <purpose>:at and
 /*	<purpose>:src, when the event is newer than the stored
 /*	<purpose>:at, or equally old and a withdrawal replacing a grant
-/*	(ties: withdrawn wins); else CM_WRITE_STALE. A grant for a
+/*	(ties: withdrawn wins); else CM_WRITE_SAME when the stored
+/*	state and time are those of the event, or one of the newest
+/*	CM_WRITE_HISTSCAN (64) history entries is (the same event,
+/*	imported again after a newer one replaced it); else
+/*	CM_WRITE_STALE: the event is genuinely older. A grant for a
 /*	suppressed id gives CM_WRITE_SUPPRESSED and changes nothing,
 /*	unless renew is set and the grant is newer than the suppression:
 /*	then the suppression is deleted (history "unsuppressed") and the
@@ -42,8 +46,9 @@
 /*	CM_WRITE_APPLIED when anything changed, else CM_WRITE_UNCHANGED.
 /* .IP CM_EVENT_SUPPRESS
 /*	Sets the suppression "<at> <src>" unless one exists (the first
-/*	suppression time is the evidence of when the opt-out arrived),
-/*	else CM_WRITE_UNCHANGED.
+/*	suppression time is the evidence of when the opt-out arrived);
+/*	else CM_WRITE_SAME when the stored one has the same time and
+/*	reason, CM_WRITE_UNCHANGED when it differs.
 /* .IP CM_EVENT_UNSUPPRESS
 /*	Deletes the suppression when the event is newer than it;
 /*	CM_WRITE_STALE when it is not; CM_WRITE_UNCHANGED when there
@@ -74,6 +79,11 @@
 /*	state) and for a suppression. A granted purpose whose stored
 /*	time lies more than CM_TIME_FUTURE_MAX seconds ahead of the
 /*	writer's clock (written by another tool) counts as unreadable.
+/*
+/*	An event with dry set is judged under the same rules, in the
+/*	same script, and gets the result it would get, but nothing is
+/*	written (import --dry-run). Each is judged against the store as
+/*	it is: dry events do not see each other.
 /*
 /*	The script is sent with EVALSHA. It is loaded (SCRIPT LOAD) on
 /*	the first call for a connection; when Redis answers NOSCRIPT
@@ -129,6 +139,7 @@
 #include "writer.h"
 
 #define CM_WRITE_CHUNK		1000	/* events per pipelined write */
+#define CM_WRITE_HISTSCAN	64	/* history entries searched for SAME */
 #define CM_WRITE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or reply */
 #define CM_WRITE_NARGS		(6 + WA_COUNT)	/* EVALSHA sha 3, 3 keys, args */
 #define CM_STR2(x)		#x
@@ -150,7 +161,8 @@
 #define WA_ACTOR	5
 #define WA_RENEW	6		/* "1" or "0" */
 #define WA_NOW		7		/* the writer's clock */
-#define WA_COUNT	7
+#define WA_DRY		8		/* "1": judge, write nothing */
+#define WA_COUNT	8
 
 #define ARG(n)		"ARGV[" CM_STR(n) "]"
 #define WV_KEYS		3		/* argv[]: EVALSHA, sha, "3", keys */
@@ -170,7 +182,9 @@ static const char script[] =
 ARG(WA_AT) "\n"
 "local src, actor = " ARG(WA_SRC) ", " ARG(WA_ACTOR) "\n"
 "local at, now = tonumber(atstr), tonumber(" ARG(WA_NOW) ")\n"
+"local dry = " ARG(WA_DRY) " == '1'\n"
 "local function hist(p, state, text)\n"
+"  if dry then return end\n"
 "  redis.call('XADD', hk, '*', " LQ(CM_HIST_PURPOSE) ", p, "
 LQ(CM_HIST_STATE) ", state,\n"
 "             " LQ(CM_HIST_AT) ", atstr, " LQ(CM_HIST_SRC) ", text, "
@@ -197,7 +211,21 @@ LQ(CM_HIST_ACTOR) ", actor)\n"
 "  return at > t or (at == t and new == " LQ(CM_STATE_WITHDRAWN)
 " and cur[1] == " LQ(CM_STATE_GRANTED) ")\n"
 "end\n"
+"-- An older event may still be this very one, replaced since by a\n"
+"-- newer: its entry is then in the recent history.\n"
+"local function recorded(p, state)\n"
+"  local h = redis.call('XREVRANGE', hk, '+', '-', 'COUNT', "
+CM_STR(CM_WRITE_HISTSCAN) ")\n"
+"  for _, e in ipairs(h) do\n"
+"    local f, m = e[2], {}\n"
+"    for i = 1, #f, 2 do m[f[i]] = f[i + 1] end\n"
+"    if m[" LQ(CM_HIST_PURPOSE) "] == p and m[" LQ(CM_HIST_STATE) "] == state\n"
+"       and m[" LQ(CM_HIST_AT) "] == atstr then return true end\n"
+"  end\n"
+"  return false\n"
+"end\n"
 "local function put(p, state)\n"
+"  if dry then return end\n"
 "  redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
 LQ(CM_SUFFIX_SRC) ", src)\n"
 "  hist(p, state, src)\n"
@@ -205,6 +233,7 @@ LQ(CM_SUFFIX_SRC) ", src)\n"
 "local function suppress()\n"
 "  local v = atstr\n"
 "  if src ~= '' then v = atstr .. ' ' .. src end\n"
+"  if dry then return redis.call('EXISTS', sk) == 0 end\n"
 "  if redis.call('SET', sk, v, 'NX') then\n"
 "    hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_SUPPRESSED) ", src)\n"
 "    return true\n"
@@ -214,12 +243,17 @@ LQ(CM_SUFFIX_SRC) ", src)\n"
 "if kind == " LQ(KIND_GRANT) " or kind == " LQ(KIND_WITHDRAW) " then\n"
 "  local new = " LQ(CM_STATE_WITHDRAWN) "\n"
 "  if kind == " LQ(KIND_GRANT) " then new = " LQ(CM_STATE_GRANTED) " end\n"
-"  if not newer(purpose, new) then return 1 end\n"
+"  if not newer(purpose, new) then\n"
+"    local cur = redis.call('HMGET', ck, purpose, purpose .. " LQ(CM_SUFFIX_AT) ")\n"
+"    if cur[1] == new and cur[2] == atstr then return 4 end\n"
+"    if recorded(purpose, new) then return 4 end\n"
+"    return 1\n"
+"  end\n"
 "  if kind == " LQ(KIND_GRANT) " then\n"
 "    local s = redis.call('GET', sk)\n"
 "    if s then\n"
 "      if " ARG(WA_RENEW) " ~= '1' or at <= since(s) then return 2 end\n"
-"      redis.call('DEL', sk)\n"
+"      if not dry then redis.call('DEL', sk) end\n"
 "      hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_UNSUPPRESSED) ", src)\n"
 "    end\n"
 "  end\n"
@@ -239,15 +273,19 @@ LQ(CM_STATE_WITHDRAWN) ") then\n"
 "  return 3\n"
 "elseif kind == " LQ(KIND_SUPPRESS) " then\n"
 "  if suppress() then return 0 end\n"
+"  local v = atstr\n"
+"  if src ~= '' then v = atstr .. ' ' .. src end\n"
+"  if redis.call('GET', sk) == v then return 4 end\n"
 "  return 3\n"
 "elseif kind == " LQ(KIND_UNSUPPRESS) " then\n"
 "  local s = redis.call('GET', sk)\n"
 "  if not s then return 3 end\n"
 "  if at <= since(s) then return 1 end\n"
-"  redis.call('DEL', sk)\n"
+"  if not dry then redis.call('DEL', sk) end\n"
 "  hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_UNSUPPRESSED) ", src)\n"
 "  return 0\n"
 "elseif kind == " LQ(KIND_ERASE) " then\n"
+"  if dry then return 0 end\n"
 "  redis.call('DEL', ck, hk)\n"
 "  redis.call('SET', sk, atstr .. ' " CM_STATE_ERASED "', 'NX')\n"
 "  hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_ERASED) ", src)\n"
@@ -402,6 +440,7 @@ static int append_event(redisContext *c, const char *prefix,
     argv[WV_ARG(WA_ACTOR)] = ev->actor ? ev->actor : "";
     argv[WV_ARG(WA_RENEW)] = ev->renew ? "1" : "0";
     argv[WV_ARG(WA_NOW)] = clock;
+    argv[WV_ARG(WA_DRY)] = ev->dry ? "1" : "0";
     /* The keys are not null-terminated: they lie back to back. */
     for (n = 0; n < CM_WRITE_NARGS; n++)
 	lens[n] = (n >= WV_KEYS && n < WV_KEYS + 3) ? ks->len[n - WV_KEYS]
@@ -437,7 +476,7 @@ static int read_result(redisContext *c, const char *where, size_t index,
     }
     r = reply;
     if (r->type == REDIS_REPLY_INTEGER && r->integer >= CM_WRITE_APPLIED
-	&& r->integer <= CM_WRITE_UNCHANGED) {
+	&& r->integer <= CM_WRITE_SAME) {
 	*result = (cm_write_result) r->integer;
     } else {
 	/* Name the event and its record: a damaged key, most likely. */

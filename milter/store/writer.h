@@ -46,13 +46,15 @@ typedef struct cm_event {
     const char *src;			/* evidence, or the reason */
     const char *actor;			/* who made the change */
     int     renew;			/* GRANT: may lift an older suppression */
+    int     dry;			/* judge only: write nothing */
 } cm_event;
 
 typedef enum cm_write_result {
     CM_WRITE_APPLIED,			/* stored, history appended */
     CM_WRITE_STALE,			/* older than what is stored: no change */
     CM_WRITE_SUPPRESSED,		/* grant kept out by a suppression */
-    CM_WRITE_UNCHANGED			/* nothing to do (e.g. already suppressed) */
+    CM_WRITE_UNCHANGED,			/* nothing to do (e.g. already suppressed) */
+    CM_WRITE_SAME			/* this very event is already recorded */
 } cm_write_result;
 
 extern int cm_write_events(redisContext *c, const char *prefix,

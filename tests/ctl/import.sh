@@ -225,9 +225,10 @@ t_run import optout.csv
 t_eq "$(count applied)" 1 "migration: withdrawal applied"
 t_run import old.csv
 t_rc 0 "migration: re-import of the old export completes"
-# Alice's grant is older than her withdrawal; Bob's is as old as what
-# is stored, and only a newer event applies (writer.c): both stale.
-t_eq "$(count stale)" 2 "migration: the old grants are stale"
+# Both grants are the very events recorded before (Alice's since
+# replaced by her withdrawal): already recorded, not stale (issue 16).
+t_eq "$(count stale)" 0 "migration: nothing stale"
+t_eq "$(count "already recorded")" 2 "migration: the old grants already recorded"
 t_eq "$(count applied)" 0 "migration: nothing applied"
 t_eq "$(t_redis HGET cm:consent:alice@example.org news)" withdrawn \
     "migration: still withdrawn"
@@ -235,7 +236,14 @@ t_eq "$(t_redis HGET cm:consent:alice@example.org news:at)" $T2 \
     "migration: withdrawal time kept"
 t_run import old.csv
 t_eq "$(count applied)" 0 "re-import: nothing applied"
-t_eq "$(count stale)" 2 "re-import: counted stale"
+t_eq "$(count stale)" 0 "re-import: nothing counted stale"
+t_eq "$(count "already recorded")" 2 "re-import: both already recorded"
+# An export older still: genuinely stale.
+csv older.csv "alice@example.org,news,granted,$((T1 - 60)),crm 2022"
+t_run import older.csv
+t_eq "$(count stale)" 1 "older export: stale"
+t_eq "$(t_redis HGET cm:consent:alice@example.org news)" withdrawn \
+    "older export: still withdrawn"
 
 # --- suppression rows -----------------------------------------------------
 csv sup.csv "bob@example.org,*,suppressed,$T2,complaint to the ICO" \

@@ -58,13 +58,11 @@ t_has "$CONF:4: ConsentHeader: bad value \"counts\" (expected campaign, full or 
 
 # --- Redis goes away and comes back ------------------------------------
 
-rsock=$TMP/own-redis.sock
+cm_redis_dir=$TMP
+. "$CM_SRCDIR/tests/lib/redislib.sh"
+rsock=$TMP/own_redis.sock
 start_redis() {
-    "${REDIS_SERVER:-redis-server}" --port 0 --unixsocket "$rsock" \
-	--save '' --appendonly no --daemonize yes \
-	--pidfile "$TMP/own-redis.pid" > /dev/null
-    i=0
-    while [ ! -S "$rsock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    cm_redis_start own_redis || exit 99
 }
 start_redis
 printf 'Redis unix:%s\nSocket unix:%s/o.sock\nAllowRoot yes\nAuditLog %s/o-audit.log\n' \
@@ -84,7 +82,7 @@ mt.eom(conn)
 mt.disconnect(conn)
 EOF2
 SOCK=unix:$TMP/o.sock "$MILTERTEST" -s "$TMP/one.lua" > /dev/null 2>&1
-kill "$(cat "$TMP/own-redis.pid")"
+cm_redis_stop own_redis
 i=0
 while [ -S "$rsock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 sleep 0.3
@@ -102,7 +100,7 @@ t_has "consent store: redis unix:$rsock answers again (after " \
 t_eq "$(grep -c -e 'consent store down:' -e 'answers again' "$TMP/o.log")" 2 \
     "once each, not once per message"
 kill -TERM $dpid; wait $dpid
-kill "$(cat "$TMP/own-redis.pid")" 2>/dev/null
+cm_redis_stop own_redis
 
 # --- -n: a socket outside the chroot of a chrooted smtpd ---------------
 

@@ -11,8 +11,9 @@
 # time limit.
 #
 #   f_need PROG...          exit 77 unless each program exists
-#   f_redis_start           redis-server on $FR_SOCK ($FR_DIR/dump.rdb is
-#                           loaded when it exists); sets redis_pid
+#   f_redis_start           cm_redis_start (tests/lib/redislib.sh) on
+#                           $FR_SOCK ($FR_DIR/dump.rdb is loaded when it
+#                           exists); sets redis_pid
 #   f_redis_up              0 when Redis answers PING
 #   f_redis_kill            SIGKILL Redis and wait for it
 #   f_seed [N]              N (default $F_RECORDS) addresses, the
@@ -77,6 +78,8 @@ FR_PIDFILE=${CM_TEST_TMPDIR:-$F_TMP}/faults-redis.pid
 redis_pid=
 daemon_pid=
 _bg_pids=
+cm_redis_dir=$FR_DIR
+. "$CM_SRCDIR/tests/lib/redislib.sh"
 
 # f_cleanup - stop whatever we started, remove what we own
 f_cleanup() {
@@ -219,13 +222,9 @@ case $("$REDIS_SERVER" --version 2>/dev/null) in
 esac
 
 f_redis_start() {
-    rm -f "$FR_SOCK"
-    "$REDIS_SERVER" --port 0 --unixsocket "$FR_SOCK" --unixsocketperm 700 \
-	--save '' --appendonly no --daemonize no --dir "$FR_DIR" \
-	--dbfilename dump.rdb --pidfile "$FR_PIDFILE" $FR_DEBUG \
-	--logfile "$FR_DIR/redis.log" &
-    redis_pid=$!
-    wait_for 10 "redis-server" f_redis_up || f_fatal "redis-server did not start"
+    # shellcheck disable=SC2086 # FR_DEBUG is zero or two words
+    cm_redis_start redis --dbfilename dump.rdb --pidfile "$FR_PIDFILE" \
+	$FR_DEBUG || f_fatal "redis-server did not start"
 }
 
 f_redis_kill() {

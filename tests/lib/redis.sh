@@ -17,6 +17,7 @@
 # Environment: REDIS_SERVER (default redis-server), REDIS_CLI (default:
 # redis-cli). Any redis-server that a test starts with a --pidfile in
 # CM_TEST_TMPDIR is stopped too, in case the test died before it could.
+# The server is started with cm_redis_start (tests/lib/redislib.sh).
 
 set -u
 
@@ -40,14 +41,12 @@ fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cm-redis.XXXXXX") || exit 99
 sock=$dir/redis.sock
-server_pid=
+cm_redis_dir=$dir
+. "$(dirname "$0")/redislib.sh"
 
 cleanup() {
     # Our server first, then whatever a test left behind.
-    if [ -n "$server_pid" ]; then
-	kill "$server_pid" 2>/dev/null
-	wait "$server_pid" 2>/dev/null
-    fi
+    cm_redis_stop redis
     for pidfile in "$dir"/*.pid; do
 	[ -f "$pidfile" ] && [ "$pidfile" != "$dir/redis.pid" ] || continue
 	pid=$(cat "$pidfile" 2>/dev/null)
@@ -63,22 +62,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-"$REDIS_SERVER" --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-    --save '' --appendonly no --daemonize no --dir "$dir" \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" &
-server_pid=$!
-
-# Wait up to 5 s (50 x 0.1 s) for the server to answer.
-tries=0
-until [ "$("$REDIS_CLI" -s "$sock" ping 2>/dev/null)" = PONG ]; do
-    tries=$((tries + 1))
-    if [ $tries -ge 50 ] || ! kill -0 "$server_pid" 2>/dev/null; then
-	echo "$0: redis-server did not start; its log follows" >&2
-	cat "$dir/redis.log" >&2 2>/dev/null
-	exit 99
-    fi
-    sleep 0.1
-done
+cm_redis_start redis || exit 99
 
 CM_TEST_REDIS_SOCK=$sock
 CM_TEST_TMPDIR=$dir

@@ -524,12 +524,12 @@ _pf_redis_down() {
 # redis.sh stops it at the end through its pid file, should we not.
 pf_redis_pid=
 pf_redis_start() {
-    redis-server --port 0 --unixsocket "$CM_TEST_REDIS_SOCK" \
-	--unixsocketperm 700 --save '' --appendonly no --daemonize no \
-	--dir "$CM_TEST_TMPDIR" --pidfile "$CM_TEST_TMPDIR/redis-again.pid" \
-	--logfile "$CM_TEST_TMPDIR/redis-again.log" &
-    pf_redis_pid=$!
-    cm_wait 5 "redis-server to start again" _pf_redis_up || return 1
+    # tests/lib/redislib.sh; NAME "redis" is the socket of redis.sh.
+    . "$CM_SRCDIR/tests/lib/redislib.sh"
+    cm_redis_dir=$(dirname "$CM_TEST_REDIS_SOCK")
+    cm_redis_start redis --pidfile "$CM_TEST_TMPDIR/redis-again.pid" \
+	--logfile "$CM_TEST_TMPDIR/redis-again.log" || return 1
+    pf_redis_pid=$redis_pid
     # After a failed connect the daemon tries no new one for 200 ms
     # (consent-milter(8)); a retry inside that window would fail again,
     # and a local submission would then wait for pickup's next scan.

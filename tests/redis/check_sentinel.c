@@ -42,16 +42,12 @@
 #include "policy.h"
 #include "redisconn.h"
 #include "store.h"
+#include "../lib/redis_fixture.h"
 
 static const char *tmpdir;
 
-/* A redis-server that a test starts. */
-typedef struct server {
-    pid_t   pid;
-    int     port;			/* TCP, or 0 */
-    char    sock[200];
-    char    name[32];
-} server;
+/* A redis-server that a test starts itself (tests/lib/redis_fixture.c). */
+typedef cm_rfix server;
 
 /* A fake sentinel: one canned reply to every connection. */
 typedef struct fake {
@@ -129,80 +125,6 @@ static void db(const server *s,...)
     redisFree(c);
 }
 
-/* server_start - a redis-server on a free TCP port (or none), answering */
-
-static void server_start(server *s, const char *name, int tcp,
-			         const char *const *extra)
-{
-    const char *prog = getenv("REDIS_SERVER");
-    const char *argv[40];
-    char    port[16], pidfile[256], logfile[256];
-    redisContext *c;
-    redisReply *r;
-    int     argc, tries, attempt, i;
-
-    if (prog == 0 || *prog == 0)
-	prog = "redis-server";
-    snprintf(s->name, sizeof(s->name), "%s", name);
-    snprintf(s->sock, sizeof(s->sock), "%s/%s.sock", tmpdir, name);
-    snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", tmpdir, name);
-    snprintf(logfile, sizeof(logfile), "%s/%s.log", tmpdir, name);
-
-    /* Another process may take the port first: then try another. */
-    for (attempt = 0; attempt < 5; attempt++) {
-	s->port = tcp ? dead_port() : 0;
-	snprintf(port, sizeof(port), "%d", s->port);
-	argc = 0;
-	argv[argc++] = prog;
-	argv[argc++] = "--port";
-	argv[argc++] = port;
-	argv[argc++] = "--bind";
-	argv[argc++] = "127.0.0.1";
-	argv[argc++] = "--unixsocket";
-	argv[argc++] = s->sock;
-	argv[argc++] = "--save";
-	argv[argc++] = "";
-	argv[argc++] = "--appendonly";
-	argv[argc++] = "no";
-	argv[argc++] = "--dir";
-	argv[argc++] = tmpdir;
-	argv[argc++] = "--pidfile";
-	argv[argc++] = pidfile;
-	argv[argc++] = "--logfile";
-	argv[argc++] = logfile;
-	/* Replicas sync at once, not after the default 5 s. */
-	argv[argc++] = "--repl-diskless-sync-delay";
-	argv[argc++] = "0";
-	for (i = 0; extra && extra[i] && argc < 39; i++)
-	    argv[argc++] = extra[i];
-	argv[argc] = 0;
-	unlink(s->sock);
-	s->pid = fork();
-	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
-	if (s->pid == 0) {
-	    prctl(PR_SET_PDEATHSIG, SIGKILL);
-	    execvp(prog, (char *const *) argv);
-	    _exit(127);
-	}
-	for (tries = 0; tries < 100; tries++) {
-	    if (waitpid(s->pid, 0, WNOHANG) == s->pid)
-		break;				/* exited: port taken? */
-	    if ((c = redisConnectUnix(s->sock)) != 0 && c->err == 0
-		&& (r = redisCommand(c, "PING")) != 0) {
-		freeReplyObject(r);
-		redisFree(c);
-		return;
-	    }
-	    if (c)
-		redisFree(c);
-	    sleep_ms(50);
-	}
-	if (tries == 100)
-	    break;
-    }
-    ck_abort_msg("redis-server %s did not start (see %s)", name, logfile);
-}
-
 /* synced - wait until a replica has its primary */
 
 static void synced(const server *s)
@@ -223,17 +145,6 @@ static void synced(const server *s)
 	redisFree(c);
     }
     ck_assert_msg(up, "replica %s did not sync", s->name);
-}
-
-/* server_stop - stop a server and wait for it */
-
-static void server_stop(server *s)
-{
-    if (s->pid > 0) {
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, 0, 0);
-	s->pid = 0;
-    }
 }
 
 /* fake_main - the fake sentinel's thread */
@@ -376,7 +287,7 @@ START_TEST(test_primary_from_sentinel)
     redisContext *c;
     char    err[512], buf[600];
 
-    server_start(&a, "a", 1, 0);
+    cm_rfix_start(&a, tmpdir, "a", 1, 0);
     db(&a, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
     fake_start(&s1, "");
     fake_names(&s1, &a);
@@ -395,7 +306,7 @@ START_TEST(test_primary_from_sentinel)
     ck_assert_int_eq(fake_asked(&s1), 2);	/* pooled: asked once more */
     cm_store_destroy(st);
     fake_stop(&s1);
-    server_stop(&a);
+    cm_rfix_stop(&a, SIGKILL);
 }
 END_TEST
 
@@ -407,9 +318,9 @@ START_TEST(test_not_a_master)
     char    port[16], err[512], want[512];
     const char *extra[] = {"--replicaof", "127.0.0.1", port, 0};
 
-    server_start(&a, "a", 1, 0);
+    cm_rfix_start(&a, tmpdir, "a", 1, 0);
     snprintf(port, sizeof(port), "%d", a.port);
-    server_start(&b, "b", 1, extra);
+    cm_rfix_start(&b, tmpdir, "b", 1, extra);
     fake_start(&s1, "");
     fake_names(&s1, &b);			/* stale: names the replica */
     config(&cfg, "RedisSentinel 127.0.0.1:%d cmtest\n", s1.port);
@@ -420,8 +331,8 @@ START_TEST(test_not_a_master)
     ck_assert_str_eq(err, want);
     cm_config_free(&cfg);
     fake_stop(&s1);
-    server_stop(&b);
-    server_stop(&a);
+    cm_rfix_stop(&b, SIGKILL);
+    cm_rfix_stop(&a, SIGKILL);
 }
 END_TEST
 
@@ -468,7 +379,7 @@ START_TEST(test_sentinel_order)
     cm_store *st;
     char    err[512];
 
-    server_start(&a, "a", 1, 0);
+    cm_rfix_start(&a, tmpdir, "a", 1, 0);
     fake_start(&s1, "*-1\r\n");			/* does not know the master */
     fake_start(&s2, "");
     fake_names(&s2, &a);
@@ -490,7 +401,7 @@ START_TEST(test_sentinel_order)
     cm_store_destroy(st);
     fake_stop(&s2);
     fake_stop(&s1);
-    server_stop(&a);
+    cm_rfix_stop(&a, SIGKILL);
 }
 END_TEST
 
@@ -506,9 +417,9 @@ START_TEST(test_failover)
     redisReply *r;
     int     i;
 
-    server_start(&a, "a", 1, 0);
+    cm_rfix_start(&a, tmpdir, "a", 1, 0);
     snprintf(port, sizeof(port), "%d", a.port);
-    server_start(&b, "b", 1, extra);
+    cm_rfix_start(&b, tmpdir, "b", 1, extra);
     db(&a, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
     fake_start(&s1, "");
     fake_names(&s1, &a);
@@ -542,11 +453,11 @@ START_TEST(test_failover)
     ck_assert_msg(cm_store_ping(st, err, sizeof(err)) == 0, "%s", err);
 
     /* The old primary dies: nothing changes for the store. */
-    server_stop(&a);
+    cm_rfix_stop(&a, SIGKILL);
     ck_assert_str_eq(purpose_of(st, buf, sizeof(buf)), "promoted");
     cm_store_destroy(st);
     fake_stop(&s1);
-    server_stop(&b);
+    cm_rfix_stop(&b, SIGKILL);
 }
 END_TEST
 
@@ -560,7 +471,7 @@ START_TEST(test_replica_reads)
     int     i;
 
     /* Two unrelated servers, so that the data says who was read. */
-    server_start(&p, "p", 0, 0);
+    cm_rfix_start(&p, tmpdir, "p", 0, 0);
     db(&p, "HSET", "cm:campaign:spring", "purpose", "fromprimary", (char *) 0);
     snprintf(path, sizeof(path), "%s/r.sock", tmpdir);
     unlink(path);
@@ -578,7 +489,7 @@ START_TEST(test_replica_reads)
     ck_assert_str_eq(purpose_of(st, buf, sizeof(buf)), "fromprimary");
 
     /* The replica is back: after a second, reads go there again. */
-    server_start(&r, "r", 0, 0);
+    cm_rfix_start(&r, tmpdir, "r", 0, 0);
     db(&r, "HSET", "cm:campaign:spring", "purpose", "fromreplica", (char *) 0);
     ck_assert_str_eq(purpose_of(st, buf, sizeof(buf)), "fromprimary");
     for (i = 0; i < 30; i++) {
@@ -592,8 +503,8 @@ START_TEST(test_replica_reads)
     sleep_ms(1100);
     ck_assert_str_eq(purpose_of(st, buf, sizeof(buf)), "fromreplica");
     cm_store_destroy(st);
-    server_stop(&r);
-    server_stop(&p);
+    cm_rfix_stop(&r, SIGKILL);
+    cm_rfix_stop(&p, SIGKILL);
 }
 END_TEST
 
@@ -608,8 +519,8 @@ START_TEST(test_replica_stale)
 
     /* A replica that lost its primary answers MASTERDOWN. */
     snprintf(port, sizeof(port), "%d", dead_port());
-    server_start(&p, "p", 0, 0);
-    server_start(&r, "r", 0, extra);
+    cm_rfix_start(&p, tmpdir, "p", 0, 0);
+    cm_rfix_start(&r, tmpdir, "r", 0, extra);
     db(&p, "HSET", "cm:campaign:spring", "purpose", "fromprimary", (char *) 0);
     config(&cfg, "Redis unix:%s\nRedisReplica unix:%s\n", p.sock, r.sock);
     st = store_for(&cfg);
@@ -618,8 +529,8 @@ START_TEST(test_replica_stale)
     ck_assert_str_eq(purpose_of(st, buf, sizeof(buf)), "fromprimary");
     ck_assert_msg(cm_store_ping(st, err, sizeof(err)) == 0, "%s", err);
     cm_store_destroy(st);
-    server_stop(&r);
-    server_stop(&p);
+    cm_rfix_stop(&r, SIGKILL);
+    cm_rfix_stop(&p, SIGKILL);
 }
 END_TEST
 

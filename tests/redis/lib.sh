@@ -10,12 +10,11 @@
 #	tmp		a directory for files: CM_TEST_TMPDIR under
 #			tests/lib/redis.sh, else a new one removed on exit
 #	fail MSG	print "FAIL: MSG" and exit 1
-#	free_port	print a loopback TCP port that nothing listens on
 #	start_redis NAME ARGS...
-#			start redis-server on a free port (retried when
-#			another process takes the port first), with a unix
-#			socket $tmp/NAME.sock for the test's own checks;
-#			wait until it answers; set NAME_port and NAME_pid
+#			cm_redis_start -t (tests/lib/redislib.sh): a free
+#			port (retried when another process takes it first)
+#			and a unix socket $tmp/NAME.sock for the test's own
+#			checks; wait until it answers; set NAME_port, NAME_pid
 #	start_sentinel NAME MASTER_PORT
 #			the same for a sentinel watching the master "cmtest"
 #			at 127.0.0.1:MASTER_PORT (quorum 2, fast failover)
@@ -59,15 +58,16 @@ else
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/cm-redis-deploy.XXXXXX") || exit 99
     own_tmp=$tmp
 fi
-pids=
+cm_redis_dir=$tmp
+. "$srcdir/tests/lib/redislib.sh"
 daemon_pid=
 
 # cleanup - kill what we started, remove what we own
 cleanup() {
-    for _pid in $daemon_pid $pids; do
+    for _pid in $daemon_pid $cm_redis_pids; do
 	kill -TERM "$_pid" 2>/dev/null
     done
-    for _pid in $daemon_pid $pids; do
+    for _pid in $daemon_pid $cm_redis_pids; do
 	# Up to 2 s for each to go, then SIGKILL.
 	_n=0
 	while kill -0 "$_pid" 2>/dev/null && [ $_n -lt 20 ]; do
@@ -93,22 +93,6 @@ now_ms() {
     echo $(($(date +%s%N) / 1000000))
 }
 
-free_port() {
-    _n=0
-    while [ $_n -lt 50 ]; do
-	_n=$((_n + 1))
-	_p=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-	_p=$((_p % 30000 + 20000))
-	if command -v ss >/dev/null 2>&1 \
-	   && ss -Hltn "sport = :$_p" 2>/dev/null | grep -q .; then
-	    continue
-	fi
-	echo "$_p"
-	return 0
-    done
-    return 1
-}
-
 rcli() {
     _name=$1
     shift
@@ -127,80 +111,25 @@ wait_until() {
     done
 }
 
-# answers NAME PID - the server on NAME's socket is up, and is ours
-answers() {
-    kill -0 "$2" 2>/dev/null || return 2
-    case $(rcli "$1" ping 2>&1) in
-    PONG|*NOAUTH*) return 0 ;;
-    esac
-    return 1
-}
-
-# launch NAME PORT ARGS... - one try at starting a server; 0 when it answers
-launch() {
-    _name=$1
-    _port=$2
-    shift 2
-    rm -f "$tmp/$_name.sock"
-    "$REDIS_SERVER" "$@" &
-    _pid=$!
-    pids="$pids $_pid"
-    # A port taken meanwhile makes the server exit: try another one.
-    _n=0
-    while [ $_n -lt 100 ]; do
-	answers "$_name" "$_pid"
-	case $? in
-	0) eval "${_name}_port=$_port ${_name}_pid=$_pid"; return 0 ;;
-	2) wait "$_pid" 2>/dev/null; return 1 ;;
-	esac
-	sleep 0.05
-	_n=$((_n + 1))
-    done
-    fail "redis $_name did not answer within 5 s: $(tail -3 "$tmp/$_name.log")"
-}
-
 start_redis() {
     _name=$1
     shift
-    _tries=0
-    while [ $_tries -lt 5 ]; do
-	_tries=$((_tries + 1))
-	_port=$(free_port) || fail "no free TCP port"
-	launch "$_name" "$_port" --port "$_port" --bind 127.0.0.1 \
-	    --unixsocket "$tmp/$_name.sock" --unixsocketperm 700 \
-	    --save '' --appendonly no --repl-diskless-sync-delay 0 \
-	    --daemonize no --dir "$tmp" \
-	    --pidfile "$tmp/$_name.pid" --logfile "$tmp/$_name.log" "$@" \
-	    && return 0
-    done
-    fail "redis $_name did not start: $(tail -3 "$tmp/$_name.log")"
+    cm_redis_start -t "$_name" "$@" || fail "redis $_name did not start"
 }
 
 start_sentinel() {
     _name=$1
     _master_port=$2
-    _tries=0
-    while [ $_tries -lt 5 ]; do
-	_tries=$((_tries + 1))
-	_port=$(free_port) || fail "no free TCP port"
-	# Sentinel rewrites its configuration file: it must be its own.
-	cat > "$tmp/$_name.conf" <<EOF
-port $_port
-bind 127.0.0.1
-unixsocket $tmp/$_name.sock
+    # Sentinel rewrites its configuration file: it must be its own.
+    cat > "$tmp/$_name.conf" <<EOF
 protected-mode no
-daemonize no
-dir $tmp
-pidfile $tmp/$_name.pid
-logfile $tmp/$_name.log
 sentinel monitor cmtest 127.0.0.1 $_master_port 2
 sentinel down-after-milliseconds cmtest 500
 sentinel failover-timeout cmtest 3000
 sentinel parallel-syncs cmtest 1
 EOF
-	launch "$_name" "$_port" "$tmp/$_name.conf" --sentinel && return 0
-    done
-    fail "sentinel $_name did not start: $(tail -3 "$tmp/$_name.log")"
+    cm_redis_start -t "$_name" "$tmp/$_name.conf" --sentinel \
+	|| fail "sentinel $_name did not start"
 }
 
 start_daemon() {

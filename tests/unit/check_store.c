@@ -40,16 +40,13 @@
 #include "policy.h"
 #include "redisreply.h"
 #include "store.h"
+#include "../lib/redis_fixture.h"
 
 static const char *redis_sock;		/* the harness's server */
 static const char *tmpdir;
 
-/* A redis-server that a test starts itself. */
-typedef struct server {
-    pid_t   pid;
-    char    sock[200];
-    char    name[32];
-} server;
+/* A redis-server that a test starts itself (tests/lib/redis_fixture.c). */
+typedef cm_rfix server;
 
 /* sleep_ms - nap */
 
@@ -154,81 +151,6 @@ static void flush_main(void)
 
     db(c, "FLUSHALL", (char *) 0);
     redisFree(c);
-}
-
-/* server_start - run an extra redis-server, wait until it answers */
-
-static void server_start(server *s, const char *name, const char *const *extra)
-{
-    const char *prog = getenv("REDIS_SERVER");
-    const char *argv[40];
-    char    pidfile[256], logfile[256];
-    redisContext *c;
-    redisReply *r;
-    int     argc = 0;
-    int     tries;
-
-    if (prog == 0 || *prog == 0)
-	prog = "redis-server";
-    snprintf(s->name, sizeof(s->name), "%s", name);
-    snprintf(s->sock, sizeof(s->sock), "%s/%s.sock", tmpdir, name);
-    /* redis.sh stops servers with a pid file here if we cannot. */
-    snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", tmpdir, name);
-    snprintf(logfile, sizeof(logfile), "%s/%s.log", tmpdir, name);
-    argv[argc++] = prog;
-    argv[argc++] = "--port";
-    argv[argc++] = "0";
-    argv[argc++] = "--unixsocket";
-    argv[argc++] = s->sock;
-    argv[argc++] = "--unixsocketperm";
-    argv[argc++] = "700";
-    argv[argc++] = "--save";
-    argv[argc++] = "";
-    argv[argc++] = "--appendonly";
-    argv[argc++] = "no";
-    argv[argc++] = "--daemonize";
-    argv[argc++] = "no";
-    argv[argc++] = "--dir";
-    argv[argc++] = tmpdir;
-    argv[argc++] = "--pidfile";
-    argv[argc++] = pidfile;
-    argv[argc++] = "--logfile";
-    argv[argc++] = logfile;
-    while (extra && *extra && argc < 39)
-	argv[argc++] = *extra++;
-    argv[argc] = 0;
-
-    s->pid = fork();
-    ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
-    if (s->pid == 0) {
-	/* Do not outlive the test, whatever happens to it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	execvp(prog, (char *const *) argv);
-	_exit(127);
-    }
-    for (tries = 0; tries < 100; tries++) {
-	if ((c = redisConnectUnix(s->sock)) != 0 && c->err == 0
-	    && (r = redisCommand(c, "PING")) != 0) {
-	    freeReplyObject(r);			/* PONG or NOAUTH: it is up */
-	    redisFree(c);
-	    return;
-	}
-	if (c)
-	    redisFree(c);
-	sleep_ms(50);
-    }
-    ck_abort_msg("redis-server %s did not start (see %s)", name, logfile);
-}
-
-/* server_stop - stop an extra server and wait for it */
-
-static void server_stop(server *s)
-{
-    if (s->pid > 0) {
-	kill(s->pid, SIGTERM);
-	waitpid(s->pid, 0, 0);
-	s->pid = 0;
-    }
 }
 
 /* write_file - a file in the temporary directory */
@@ -849,7 +771,7 @@ START_TEST(test_auth_password)
     cm_store *st;
     char    err[512];
 
-    server_start(&s, "auth", extra);
+    cm_rfix_start(&s, tmpdir, "auth", 0, extra);
 
     st = open_store(s.sock, 0, write_file("good.pass", "s3cret\r\n"), 0);
     ck_assert_msg(cm_store_ping(st, err, sizeof(err)) == 0, "%s", err);
@@ -871,7 +793,7 @@ START_TEST(test_auth_password)
     ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
     ck_assert_msg(strstr(err, "NOAUTH") != 0, "%s", err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -888,7 +810,7 @@ START_TEST(test_auth_acl_user)
     redisReply *r;
     char    err[512];
 
-    server_start(&s, "acl", extra);
+    cm_rfix_start(&s, tmpdir, "acl", 0, extra);
     c = db_connect(s.sock);
     r = redisCommand(c, "AUTH milter %s", "pw 1");
     ck_assert(r != 0 && r->type == REDIS_REPLY_STATUS);
@@ -910,7 +832,7 @@ START_TEST(test_auth_acl_user)
     ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
     ck_assert_msg(strstr(err, "AUTH failed") != 0, "%s", err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -1032,25 +954,25 @@ START_TEST(test_restart)
     char    err[512];
     int     i, status;
 
-    server_start(&s, "restart", 0);
+    cm_rfix_start(&s, tmpdir, "restart", 0, 0);
     seed_small(s.sock);
     st = open_store(s.sock, 0, 0, 500);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
 
     /* A restart between calls: the pooled connection is dead. */
-    server_stop(&s);
-    server_start(&s, "restart", 0);
+    cm_rfix_stop(&s, SIGTERM);
+    cm_rfix_start(&s, tmpdir, "restart", 0, 0);
     seed_small(s.sock);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
 
     /* Down: every call fails, and fast. */
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
     ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
     ck_assert_int_eq(try_small(st, err, sizeof(err)), -1);
     ck_assert_msg(strstr(err, "redis unix:") == err, "%s", err);
 
     /* Back: decided normally again well within a second. */
-    server_start(&s, "restart", 0);
+    cm_rfix_start(&s, tmpdir, "restart", 0, 0);
     seed_small(s.sock);
     for (i = 0, status = -1; i < 50 && status != 0; i++) {
 	if ((status = try_small(st, err, sizeof(err))) != 0)
@@ -1059,7 +981,7 @@ START_TEST(test_restart)
     ck_assert_msg(status == 0, "%s", err);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -1096,7 +1018,7 @@ static cm_store *sleepy_store(server *s, const char *name)
     cm_store *st;
     char    err[512];
 
-    server_start(s, name, extra);
+    cm_rfix_start(s, tmpdir, name, 0, extra);
     seed_small(s->sock);
     st = open_store(s->sock, 0, 0, 200);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
@@ -1121,7 +1043,7 @@ START_TEST(test_slow_server)
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -1160,7 +1082,7 @@ START_TEST(test_stalled_probe)
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "probe: %s", err);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "after: %s", err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -1182,7 +1104,7 @@ START_TEST(test_stale_server)
      * connections are dropped: once the server serves, the next call
      * works.
      */
-    server_start(&s, "stale", extra);
+    cm_rfix_start(&s, tmpdir, "stale", 0, extra);
     st = open_store(s.sock, 0, 0, 0);
     ck_assert_int_eq(cm_store_ping(st, err, sizeof(err)), -1);
     snprintf(want, sizeof(want), "redis unix:%s: MASTERDOWN ", s.sock);
@@ -1207,7 +1129,7 @@ START_TEST(test_stale_server)
     seed_small(s.sock);
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -1485,7 +1407,7 @@ START_TEST(test_cache_redis_gone)
      * went away: after a shutdown the next lookup fails, as it would
      * without a cache, though the cached answers are still fresh.
      */
-    server_start(&s, "cachegone", 0);
+    cm_rfix_start(&s, tmpdir, "cachegone", 0, 0);
     seed_small(s.sock);
     st = open_cached(s.sock, 500);
     {
@@ -1497,7 +1419,7 @@ START_TEST(test_cache_redis_gone)
     sender_is(st, "news@example.org", "spring");
     fetch_ok(st, "spring", &camp, 0, 0);
     cm_campaign_clear(&camp);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
     sleep_ms(150);			/* idle connections looked at: 100 ms */
     ck_assert_int_eq(cm_store_sender_campaign(st, "news@example.org",
 		    campaign, sizeof(campaign), &found, err, sizeof(err)), -1);
@@ -1505,14 +1427,14 @@ START_TEST(test_cache_redis_gone)
 				    sizeof(err)), -1);
 
     /* Back (with other data): the answers come from Redis again. */
-    server_start(&s, "cachegone", 0);
+    cm_rfix_start(&s, tmpdir, "cachegone", 0, 0);
     seed_small(s.sock);
     sleep_ms(250);				/* past the fail-fast window */
     ck_assert_msg(try_small(st, err, sizeof(err)) == 0, "%s", err);
     sleep_ms(1100);
     sender_is(st, "news@example.org", "");
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
@@ -1726,7 +1648,7 @@ START_TEST(test_batch_timeout)
 		      "thread %d: %d wrong, %d failed (%s)", n,
 		      w[n].failures, w[n].errors, w[n].err);
     cm_store_destroy(st);
-    server_stop(&s);
+    cm_rfix_stop(&s, SIGTERM);
 }
 END_TEST
 
