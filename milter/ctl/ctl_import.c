@@ -314,9 +314,9 @@ static int queue(import_state *st, const ctl_row *row)
     return (0);
 }
 
-/* json_events - the events of one record: count or queue them */
+/* take_events - the events of one record or row: count or queue them */
 
-static int json_events(import_state *st, int pass)
+static int take_events(import_state *st, int pass)
 {
     size_t  i;
     int     status = 0;
@@ -387,7 +387,7 @@ static int import_json_pass(import_state *st, import_file *in, int pass)
 		}
 		continue;
 	    }
-	    status = json_events(st, pass);
+	    status = take_events(st, pass);
 	}
     }
     if (!found && status == 0) {
@@ -414,7 +414,7 @@ static int import_file_pass(import_state *st, import_file *in, int pass)
     cm_csv *r;
     char  **f;
     char    err[256];
-    size_t  nf, i;
+    size_t  nf;
     unsigned long line;
     int     status = 0;
     int     s, good;
@@ -500,19 +500,7 @@ static int import_file_pass(import_state *st, import_file *in, int pass)
 	    }
 	    continue;
 	}
-	if (pass == PASS_CHECK) {
-	    st->rows++;
-	    st->noevent += (st->out.n == 0);
-	}
-	for (i = 0; i < st->out.n && status == 0; i++) {
-	    if (pass == PASS_CHECK) {
-		st->valid++;
-		st->nsuppress += (st->out.ev[i].kind == CM_EVENT_SUPPRESS);
-	    } else if ((st->out.ev[i].kind == CM_EVENT_SUPPRESS)
-		       == (pass == PASS_SUPPRESS)) {
-		status = queue(st, st->out.ev + i);
-	    }
-	}
+	status = take_events(st, pass);
     }
     cm_csv_close(r);
     cm_buf_free(&why);
