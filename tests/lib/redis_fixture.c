@@ -16,7 +16,14 @@
  *	void	cm_rfix_stop(s, sig)
  *	cm_rfix	*s;
  *	int	sig;
+ *
+ *	int	cm_rfix_listen(port)
+ *	int	*port;
  * DESCRIPTION
+ *	cm_rfix_listen() returns a socket bound (not listening) to a
+ *	loopback port the kernel picked, and the port: for a free port
+ *	(close it at once) or a fake server (listen on it).
+ *
  *	The one way a C test starts a redis-server of its own (the
  *	harness's server is tests/lib/redis.sh's; shell tests use
  *	cm_redis_start there).
@@ -73,9 +80,9 @@ static void rfix_nap(void)
 	 /* void */ ;
 }
 
-/* rfix_free_port - a loopback port that nobody listens on just now */
+/* cm_rfix_listen - a bound loopback TCP socket on a port the kernel picks */
 
-static int rfix_free_port(void)
+int     cm_rfix_listen(int *port)
 {
     struct sockaddr_in sin;
     socklen_t len = sizeof(sin);
@@ -87,8 +94,18 @@ static int rfix_free_port(void)
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ck_assert(bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == 0);
     ck_assert(getsockname(fd, (struct sockaddr *) &sin, &len) == 0);
-    close(fd);
-    return (ntohs(sin.sin_port));
+    *port = ntohs(sin.sin_port);
+    return (fd);
+}
+
+/* rfix_free_port - a loopback port that nobody listens on just now */
+
+static int rfix_free_port(void)
+{
+    int     port;
+
+    close(cm_rfix_listen(&port));
+    return (port);
 }
 
 /* rfix_answers - the server answers PING on its socket */

@@ -31,5 +31,6 @@ typedef struct cm_rfix {
 extern void cm_rfix_start(cm_rfix *, const char *, const char *, int,
 			          const char *const *);
 extern void cm_rfix_stop(cm_rfix *, int);
+extern int cm_rfix_listen(int *);
 
 #endif

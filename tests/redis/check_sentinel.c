@@ -71,31 +71,13 @@ static void sleep_ms(long ms)
 	 /* void */ ;
 }
 
-/* listen_any - a loopback TCP socket on a port the kernel picks */
-
-static int listen_any(int *port)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    int     fd;
-
-    ck_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert(bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == 0);
-    ck_assert(getsockname(fd, (struct sockaddr *) &sin, &len) == 0);
-    *port = ntohs(sin.sin_port);
-    return (fd);
-}
-
 /* dead_port - a loopback port that refuses connections */
 
 static int dead_port(void)
 {
     int     port;
 
-    close(listen_any(&port));
+    close(cm_rfix_listen(&port));
     return (port);
 }
 
@@ -215,7 +197,7 @@ static int fake_asked(fake *f)
 static void fake_start(fake *f, const char *reply)
 {
     memset(f, 0, sizeof(*f));
-    f->fd = listen_any(&f->port);
+    f->fd = cm_rfix_listen(&f->port);
     ck_assert(listen(f->fd, 16) == 0);
     ck_assert(pthread_mutex_init(&f->lock, 0) == 0);
     fake_answer(f, reply);
