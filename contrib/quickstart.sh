@@ -34,6 +34,7 @@ cd "$top"
 # Build tools and libraries, then what the tests and the demo run.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 	libmilter-dev libhiredis-dev libopendkim-dev check libssl-dev zlib1g-dev
+	libmicrohttpd-dev libzip-dev curl
 	redis-server redis-tools miltertest opendkim-tools postfix swaks
 	openssl jq procps groff-base clang libclang-rt-14-dev debhelper m4"
 

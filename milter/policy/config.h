@@ -126,6 +126,22 @@ typedef struct cm_config {
     int     syslog_facility;		/* SyslogFacility, as LOG_MAIL etc. */
     int     log_why;			/* LogWhy: a line per decision */
 
+    char   *metrics;			/* Metrics inet:port@host, or NULL */
+
+    int     unsubscribe;		/* Unsubscribe: add our opt-out */
+    char   *unsubscribe_url;		/* UnsubscribeURL, or NULL */
+    char   *unsubscribe_mailto;		/* UnsubscribeMailto domain, or NULL */
+    char   *unsubscribe_key_file;	/* UnsubscribeKeyFile, or NULL */
+    char   *unsubscribe_listen;		/* UnsubscribeListen */
+    char   *unsubscribe_organisation;	/* UnsubscribeOrganisation, or NULL */
+    int     unsubscribe_rate_limit;	/* UnsubscribeRateLimit per minute */
+
+    char   *consent_cache;		/* ConsentCache, as written */
+    long long consent_cache_bytes;	/* derived: 0 or a byte bound */
+    long long consent_cache_entries;	/* derived: 0 or an entry bound */
+    int     consent_cache_max_age;	/* ConsentCacheMaxAge, seconds */
+    int     consent_cache_warmup;	/* ConsentCacheWarmup: SCAN at start */
+
     cm_plugin_conf *plugins;		/* Plugin, in file order */
     cm_plugin_opt *plugin_opts;		/* name.Key, in file order */
     int     key_line[CM_CONFIG_KEYS_MAX];	/* of each key, 0: default */

@@ -129,7 +129,9 @@ static const char *const restart_keys[] = {
     "PidFile", "Redis", "RedisSentinel", "RedisReplica",
     "RedisPasswordFile", "RedisTimeout", "RedisConnections", "KeyPrefix",
     "AddressKeyFile", "CampaignHeader", "SenderMapRefresh",
-    "SenderMapMaxAge", "AuditLog", "AuditFsync",
+    "SenderMapMaxAge", "AuditLog", "AuditFsync", "Metrics",
+    "UnsubscribeKeyFile", "ConsentCache", "ConsentCacheMaxAge",
+    "ConsentCacheWarmup",
 };
 
 /* same_string - two optional strings are equal */

@@ -55,6 +55,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -367,4 +368,130 @@ const char *cm_config_check_group(const char *value)
 	|| strchr(value, ':') != 0)
 	return ("expected a group name or number");
     return (0);
+}
+
+/* cm_config_check_inet - Metrics, UnsubscribeListen: inet:port@host only */
+
+const char *cm_config_check_inet(const char *value)
+{
+    if (strncasecmp(value, "inet:", 5) != 0
+	&& strncasecmp(value, "inet6:", 6) != 0)
+	return ("expected inet:port@host or inet6:port@host");
+    return (cm_config_check_socket(value));
+}
+
+/* cm_config_check_url - UnsubscribeURL: an http(s) base for tokens */
+
+const char *cm_config_check_url(const char *value)
+{
+    const unsigned char *cp;
+    const char *host;
+
+    if (strncasecmp(value, "https://", 8) == 0)
+	host = value + 8;
+    else if (strncasecmp(value, "http://", 7) == 0)
+	host = value + 7;
+    else
+	return ("expected an https:// (or http://) URL");
+    if (*host == 0 || *host == '/')
+	return ("the URL has no host");
+    /* The token is appended as is: nothing may need quoting in a header. */
+    for (cp = (const unsigned char *) value; *cp; cp++)
+	if (*cp < 33 || *cp > 126 || *cp == '<' || *cp == '>' || *cp == ','
+	    || *cp == '"')
+	    return ("the URL must be printable ASCII without spaces,"
+		    " quotes, commas or angle brackets");
+    if (strlen(value) > 200)
+	return ("the URL is longer than 200 characters");
+    return (0);
+}
+
+/* cm_config_check_domain - UnsubscribeMailto: a domain name (RFC 5321) */
+
+const char *cm_config_check_domain(const char *value)
+{
+    const char *cp;
+    size_t  label = 0;
+
+    if (*value == 0 || strlen(value) > 253)
+	return ("expected a domain name of 1 to 253 characters");
+    for (cp = value; *cp; cp++) {
+	if (*cp == '.') {
+	    if (label == 0 || cp[-1] == '-')
+		return ("expected a domain name, like example.org");
+	    label = 0;
+	    continue;
+	}
+	if (!((*cp >= 'a' && *cp <= 'z') || (*cp >= 'A' && *cp <= 'Z')
+	      || (*cp >= '0' && *cp <= '9') || (*cp == '-' && label > 0)))
+	    return ("expected a domain name, like example.org");
+	if (++label > 63)
+	    return ("a domain label is longer than 63 characters");
+    }
+    if (label == 0 || cp[-1] == '-')
+	return ("expected a domain name, like example.org");
+    return (0);
+}
+
+/* cm_config_check_text - UnsubscribeOrganisation: one line of text */
+
+const char *cm_config_check_text(const char *value)
+{
+    const unsigned char *cp;
+
+    if (strlen(value) > 200)
+	return ("expected at most 200 bytes of text");
+    for (cp = (const unsigned char *) value; *cp; cp++)
+	if (*cp < 32 || *cp == 127)
+	    return ("control characters are not allowed");
+    return (0);
+}
+
+/* parse_cache - ConsentCache: off, 0, N (entries) or NMB (megabytes) */
+
+static int parse_cache(const char *value, long long *bytes, long long *entries)
+{
+    char   *end;
+    long long n;
+
+    *bytes = *entries = 0;
+    if (strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0)
+	return (0);
+    if (*value < '0' || *value > '9')
+	return (-1);
+    errno = 0;
+    n = strtoll(value, &end, 10);
+    if (errno != 0 || n <= 0 || n > 1000000000LL)
+	return (-1);
+    while (*end == ' ')
+	end++;
+    if (*end == 0 || strcasecmp(end, "entries") == 0)
+	*entries = n;
+    else if (strcasecmp(end, "MB") == 0 && n <= 1048576)
+	*bytes = n * 1048576LL;
+    else
+	return (-1);
+    return (0);
+}
+
+/* cm_config_check_cache - ConsentCache value */
+
+const char *cm_config_check_cache(const char *value)
+{
+    long long bytes, entries;
+
+    if (parse_cache(value, &bytes, &entries) < 0)
+	return ("expected off, a number of entries (like 2000000)"
+		" or megabytes (like 512MB)");
+    return (0);
+}
+
+/* cm_config_derive_cache - ConsentCache into its byte and entry bounds */
+
+void    cm_config_derive_cache(cm_config *cfg)
+{
+    if (cfg->consent_cache == 0
+	|| parse_cache(cfg->consent_cache, &cfg->consent_cache_bytes,
+		       &cfg->consent_cache_entries) < 0)
+	cfg->consent_cache_bytes = cfg->consent_cache_entries = 0;
 }

@@ -32,6 +32,12 @@ extern const char *cm_config_check_prefix(const char *value);
 extern const char *cm_config_check_header(const char *value);
 extern const char *cm_config_check_mode(const char *value);
 extern const char *cm_config_check_group(const char *value);
+extern const char *cm_config_check_inet(const char *value);
+extern const char *cm_config_check_url(const char *value);
+extern const char *cm_config_check_domain(const char *value);
+extern const char *cm_config_check_text(const char *value);
+extern const char *cm_config_check_cache(const char *value);
+extern void cm_config_derive_cache(cm_config *cfg);
 
 extern void cm_config_derive_redis(cm_config *cfg);
 extern void cm_config_derive_replica(cm_config *cfg);
