@@ -209,6 +209,11 @@ send "$down_eml" news@party.example alice@example.org
 # --- the evidence ------------------------------------------------------------------
 bold "A complaint arrives from bob@example.org: consentctl trace answers it:"
 ctl trace bob@example.org | sed 's/^/  /'
+# The same as pictures, for contrib/quickstart.sh: report and evidence pack.
+if [ -n "${CM_DEMO_OUT:-}" ] && mkdir -p "$CM_DEMO_OUT"; then
+    ctl report spring-newsletter --html "$CM_DEMO_OUT/report-spring-newsletter.html"
+    ctl trace bob@example.org --html "$CM_DEMO_OUT/evidence-bob.html"
+fi
 
 bold "The audit trail (one JSON line per recipient decision):"
 cat "$PF_AUDIT"

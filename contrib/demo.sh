@@ -87,6 +87,11 @@ CM_MILTER_SOCK="unix:$tmp/milter.sock" CM_SAMPLES="$top/conf/sample-messages" \
 
 section "A complaint arrives from bob@example.org: consentctl trace answers it:"
 ctl trace bob@example.org | sed 's/^/  /'
+# The same as pictures, for contrib/quickstart.sh: report and evidence pack.
+if [ -n "${CM_DEMO_OUT:-}" ] && mkdir -p "$CM_DEMO_OUT"; then
+    ctl report spring-newsletter --html "$CM_DEMO_OUT/report-spring-newsletter.html"
+    ctl trace bob@example.org --html "$CM_DEMO_OUT/evidence-bob.html"
+fi
 
 section "The consent store goes down; the newsletter stream sends again:"
 redis-cli -s "$tmp/redis.sock" shutdown nosave >/dev/null 2>&1 || true

@@ -7,9 +7,14 @@
 #	milter/util	includes nothing of ours outside milter/util
 #	milter/policy	util and policy only; no hiredis, no libmilter
 #	milter/store	util, policy and store only; no libmilter
+#	milter/http	util and http only; no hiredis, no libmilter; the only
+#		library with libmicrohttpd
 #	milter/ctl	the libraries and ctl only; no libmilter
+#	milter/service	util, policy and service only (what the daemons share
+#		at start-up); no hiredis, no libmilter
+#	milter/unsub	the libraries and unsub only; no libmilter
 #
-# The build enforces the first three with -I, for our headers; this
+# The build enforces the first three and http with -I, for our headers; this
 # test also catches what -I cannot: a path ("../store/store.h") and the
 # system headers of hiredis and libmilter. It reads every #include line
 # of milter/*/*.[ch] and names each offending file:line. Exit 0 when
@@ -32,6 +37,9 @@ allowed() {
     util) echo "util" ;;
     policy) echo "util policy" ;;
     store) echo "util policy store" ;;
+    http) echo "util http" ;;
+    service) echo "util policy service" ;;
+    unsub) echo "util policy store http service unsub" ;;
     ctl) echo "util policy store ctl" ;;
     *) echo "" ;;
     esac
@@ -73,7 +81,10 @@ for file in milter/*/*.[ch]; do
 	if [ "$kind" = "<" ]; then
 	    case $layer:$name in
 	    util:hiredis/* | util:libmilter/* | policy:hiredis/* | \
-	    policy:libmilter/* | store:libmilter/* | ctl:libmilter/*)
+	    policy:libmilter/* | store:libmilter/* | ctl:libmilter/* | \
+	    service:hiredis/* | service:libmilter/* | unsub:libmilter/* | \
+	    http:hiredis/* | http:libmilter/* | util:microhttpd.h | \
+	    policy:microhttpd.h | store:microhttpd.h | ctl:microhttpd.h)
 		fail "$where" "$layer must not include <$name>"
 		echo x ;;
 	    esac
@@ -107,5 +118,5 @@ if [ $bad -ne 0 ]; then
     echo "layers.sh: FAIL: an include crosses the layers (see above)" >&2
     exit 1
 fi
-echo "layers.sh: util < policy < store < programs: all includes hold"
+echo "layers.sh: util < policy < store, util < http; programs on top: all includes hold"
 exit 0

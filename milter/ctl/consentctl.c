@@ -63,9 +63,13 @@ static const struct verb {
     {"campaign", ctl_campaign, "campaign add ID --purpose P [...] | list | show ID | pause ID | resume ID | close ID"},
     {"sender", ctl_sender, "sender set ADDR CAMPAIGN"},
     {"check", ctl_check, "check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"},
-    {"trace", ctl_trace, "trace ADDR [--audit-log FILE...] [--json]"},
-    {"report", ctl_report, "report CAMPAIGN [--audit-log FILE...]"},
+    {"trace", ctl_trace, "trace ADDR [--audit-log FILE...] [--json] [--html FILE]"},
+    {"report", ctl_report, "report CAMPAIGN [--audit-log FILE...] [--json] [--html FILE]"},
     {"reconcile", ctl_reconcile, "reconcile --maillog FILE... [--audit-log FILE...] [--since TIME] [--json]"},
+    {"unsubscribe-refs", ctl_unsubscribe_refs, "unsubscribe-refs"},
+    {"unsubscribe-link", ctl_unsubscribe_link, "unsubscribe-link ADDRESS CAMPAIGN [--header]"},
+    {"mail-unsubscribe", ctl_mail_unsubscribe, "mail-unsubscribe RECIPIENT [SENDER] < message"},
+    {"feedback", ctl_feedback, "feedback < ARF report"},
     {0, 0, 0},
 };
 

@@ -24,12 +24,14 @@
 #include "address.h"
 #include "buf.h"
 #include "config.h"
+#include "unsubtoken.h"
 
 #define CTL_EX_OK		0	/* success / allow */
 #define CTL_EX_NO		1	/* check: deny or tempfail */
 #define CTL_EX_USAGE		64	/* bad command line */
 #define CTL_EX_DATAERR		65	/* bad input data */
 #define CTL_EX_UNAVAILABLE	69	/* store unavailable */
+#define CTL_EX_TEMPFAIL		75	/* pipe transports: try again later */
 #define CTL_EX_SOFTWARE		70	/* internal error */
 
 typedef struct ctl {
@@ -95,5 +97,22 @@ extern int ctl_stats(ctl *c, int argc, char **argv);
 extern int ctl_reconcile(ctl *c, int argc, char **argv);
 
 /* ctl_auditlog.c: see auditlog.h. */
+
+/* ctl_unsubref.c, ctl_unsublink.c: the relay's own opt-out. */
+extern int ctl_unsubscribe_refs(ctl *c, int argc, char **argv);
+extern int ctl_unsubscribe_link(ctl *c, int argc, char **argv);
+extern cm_token_keys *ctl_token_keys(ctl *c);
+
+/* ctl_unsubmail.c, ctl_feedback.c: opt-outs by mail (pipe transports). */
+#define CTL_MESSAGE_MAX	(4 * 1024 * 1024)	/* bytes of a message kept */
+struct cm_optout_ctx;
+struct cm_optout_result;
+extern int ctl_mail_unsubscribe(ctl *c, int argc, char **argv);
+extern int ctl_feedback(ctl *c, int argc, char **argv);
+extern char *ctl_read_message(ctl *c, size_t *len);
+extern redisContext *ctl_redis_soft(ctl *c, char *why, size_t whylen);
+extern int ctl_optout_done(ctl *c, const char *verb,
+			           const struct cm_optout_ctx *ctx,
+			           const struct cm_optout_result *res);
 
 #endif

@@ -33,6 +33,9 @@
 /*	same id at once cannot both win); pause, resume and close change
 /*	only the status of a campaign that exists, so that a typing error
 /*	cannot leave a half record that the daemon would refuse to read.
+/*	"add" also gives the campaign its opt-out reference (field "ref",
+/*	Punsub:c:<n>; unsubref(3)), which the relay's own List-Unsubscribe
+/*	token carries.
 /*
 /*	ctl_sender() is "sender set ADDR CAMPAIGN": Psender:<address>,
 /*	keyed by the normalised envelope sender, never by a pseudonym:
@@ -74,6 +77,7 @@
 #include "escape.h"
 #include "schema.h"
 #include "store.h"
+#include "unsubref.h"
 
 #define USAGE_ADD	"campaign add ID --purpose P [--basis consent|service] " \
 			"[--max-age-days N] [--senders LIST] [--owner TEXT]"
@@ -262,6 +266,7 @@ static int campaign_add(ctl *c, int argc, char **argv)
     const char *hset[CMD_ARGS_MAX];
     const char *watch[2];
     char    now[32];
+    char    err[512];
     cm_buf  key = CM_BUF_INIT;
     redisReply *r;
     char   *end;
@@ -346,6 +351,18 @@ static int campaign_add(ctl *c, int argc, char **argv)
     cm_buf_free(&key);
     if (status != CTL_EX_OK)
 	return (status);
+
+    /*
+     * Its opt-out reference (DESIGN.md section 14), in a script of its
+     * own: MULTI cannot use the number INCR gives. Should this fail, the
+     * campaign stands, and unsubscribe-refs gives the reference later.
+     */
+    if (cm_unsub_ref_campaigns(ctl_redis(c), c->cfg.key_prefix, &id, 1, 0,
+			       0, err, sizeof(err)) < 0) {
+	ctl_error(c, "campaign %s added, but without its opt-out reference "
+		  "(run consentctl unsubscribe-refs): %s", id, err);
+	return (CTL_EX_UNAVAILABLE);
+    }
     printf("campaign %s added: purpose %s, basis %s, status active\n", id,
 	   opts[0].value, opts[1].value ? opts[1].value : CM_BASIS_CONSENT_WORD);
     return (CTL_EX_OK);

@@ -636,11 +636,11 @@ static void show_consent(cm_buf *b, int json, const redisReply *h)
     size_t  i, n = 0;
 
     cm_buf_adds(b, json ? ",\"consent\":[" : "consent:");
-    /* A purpose is a field without ':'; "<purpose>:at" and ":src" go with it. */
+    /* A purpose is a field without ':' or '#' (cm_consent_field_is_purpose). */
     for (i = 0; i + 1 < h->elements; i += 2) {
 	p = h->element + i;
 	if (p[0]->type != REDIS_REPLY_STRING || p[1]->type != REDIS_REPLY_STRING
-	    || memchr(p[0]->str, ':', p[0]->len) != 0)
+	    || !cm_consent_field_is_purpose(p[0]->str, p[0]->len))
 	    continue;
 	/* A name too long for a purpose finds no time or source. */
 	snprintf(at, sizeof(at), "%.*s" CM_SUFFIX_AT, (int) p[0]->len,

@@ -545,11 +545,12 @@ static int export_consent(export_state *es, const export_key *k,
 	return (CTL_EX_SOFTWARE);
     }
 
-    /* Purpose fields are the ones without a ':' (purposes have none). */
+    /* Purpose fields: no ':' (purposes have none), not "#ref". */
     for (i = 0; i + 1 < r->elements; i += 2) {
 	if (r->element[i]->type != REDIS_REPLY_STRING
 	    || r->element[i + 1]->type != REDIS_REPLY_STRING
-	    || memchr(r->element[i]->str, ':', r->element[i]->len) != 0)
+	    || !cm_consent_field_is_purpose(r->element[i]->str,
+					    r->element[i]->len))
 	    continue;
 	if (es->purpose != 0 && (r->element[i]->len != strlen(es->purpose)
 				 || memcmp(r->element[i]->str, es->purpose,

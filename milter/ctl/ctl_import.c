@@ -46,11 +46,11 @@
 /*	unless --delimiter gives it; times without a zone are read in
 /*	--timezone (default UTC), set as TZ while the import runs.
 /*
-/*	The files are read three times, so that a million rows need no
-/*	more memory than one batch. The first pass checks every row of
-/*	every file and reports each bad one as FILE:LINE: reason; with
-/*	any bad row and
-/*	no --skip-invalid nothing is written. The second pass applies
+/*	The files are read three times (import_pass(3)), so that a
+/*	million rows need no more memory than one batch. The first pass
+/*	checks every row of every file and reports each bad one as
+/*	FILE:LINE: reason; with any bad row and no --skip-invalid
+/*	nothing is written. The second pass applies
 /*	the consent rows and the third the suppressions, in pipelined
 /*	batches through cm_write_events(). Suppressions go last so that
 /*	a grant given before the person was suppressed is kept, as it
@@ -59,7 +59,9 @@
 /*	suppression wins at decision time either way (DESIGN.md section
 /*	5, row 12), and one already in Redis still keeps every imported
 /*	grant out. Standard input ("-") and other files that cannot be
-/*	read twice are first copied to an unlinked temporary file.
+/*	read twice are first copied to an unlinked temporary file. A zip
+/*	archive (a Mailchimp audience export) gives its members as files
+/*	of their own, named ZIP:MEMBER, after the checks of import_zip(3).
 /*
 /*	History entries name the actor --actor NAME, else "import:"
 /*	followed by the consentctl actor. --dry-run sends the events with
@@ -71,7 +73,8 @@
 /*	(genuinely older): import_tally(3).
 /*
 /*	On a terminal, a progress line (rows/s, ETA) is redrawn on
-/*	stderr at most ten times a second; elsewhere there is none.
+/*	stderr at most ten times a second, for CSV and JSON alike
+/*	(import_progress(3)); elsewhere there is none.
 /*
 /* DIAGNOSTICS
 /*	Exit status: 0 done (stale rows are normal: the store already
@@ -98,436 +101,17 @@
 /* Application-specific. */
 
 #include "buf.h"
-#include "csv.h"
 #include "ctl.h"
 #include "ctl_row.h"
-#include "import_source.h"
-#include "import_tally.h"
+#include "import_run.h"
 #include "campaign.h"
-#include "writer.h"
 
 #define IMPORT_USAGE	"import [--from PROVIDER] FILE... [--skip-invalid] " \
 			"[--actor NAME] [--dry-run] [--purpose P] " \
 			"[--columns SPEC] [--date-format FMT] " \
 			"[--timezone ZONE] [--encoding cp1252|latin1|utf-8] " \
 			"[--delimiter ,|;|tab] [--map-list NAME=PURPOSE]..."
-#define IMPORT_FILES_MAX 64
 #define IMPORT_HEADER	CTL_ROW_HEADER
-#define IMPORT_BATCH	5000		/* events per cm_write_events() */
-#define IMPORT_BATCH_MEM (4 << 20)	/* ... or this many bytes of text */
-
-/* Import passes. */
-#define PASS_CHECK	0		/* validate, report */
-#define PASS_CONSENT	1		/* apply granted/withdrawn rows */
-#define PASS_SUPPRESS	2		/* apply suppression rows */
-
-/* One input file. */
-typedef struct import_file {
-    const char *name;			/* FILE, for messages */
-    FILE   *fp;
-    struct stat st;			/* when first checked */
-    int     sep;			/* field separator */
-    int     json;			/* a JSON source, not CSV */
-} import_file;
-
-typedef struct import_state {
-    ctl    *c;
-    const char *name;			/* the current FILE, for messages */
-    import_file files[IMPORT_FILES_MAX];
-    size_t  nfiles;
-    size_t  cur;			/* the file being read */
-    unsigned long long total, before;	/* bytes: all files, done ones */
-    imp_opts opts;
-    const imp_provider *p;
-    imp_source src;
-    imp_out out;
-    imp_conv conv;			/* --encoding */
-    unsigned long rows, noevent;	/* records, those without events */
-    long long now;
-    int     skip_invalid;
-    int     dry_run;
-    const char *actor;
-    unsigned long valid, invalid, nsuppress;
-    imp_tally tally;			/* outcomes: rows and people */
-    /* The batch: text in arena, three offsets per event. */
-    cm_buf  arena;
-    size_t  offs[3 * IMPORT_BATCH];
-    cm_event events[IMPORT_BATCH];
-    cm_write_result results[IMPORT_BATCH];
-    unsigned long lines[IMPORT_BATCH];	/* --dry-run: where, for examples */
-    size_t  filex[IMPORT_BATCH];
-    size_t  nev;
-    /* Progress on a terminal. */
-    int     tty;
-    int     drawn;
-    unsigned long tick;			/* rows read in this pass */
-    unsigned long sent;			/* events queued, both passes */
-    struct timespec t0, last;		/* start, last redraw */
-} import_state;
-
-/* elapsed - seconds from a to b */
-
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-    return ((double) (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9);
-}
-
-/* progress_clear - remove the progress line before other output */
-
-static void progress_clear(import_state *st)
-{
-    if (st->drawn) {
-	(void) fputs("\r\033[K", stderr);
-	st->drawn = 0;
-    }
-}
-
-/* progress - redraw the progress line, at most ten times a second */
-
-static void progress(import_state *st, const cm_csv *r, int pass)
-{
-    struct timespec now;
-    unsigned long done;
-    double  frac, secs, eta;
-    int     i, bar = 30;
-
-    /* Reading the clock for every row would cost more than the row. */
-    if (!st->tty || (++st->tick & 255) != 0)
-	return;
-    (void) clock_gettime(CLOCK_MONOTONIC, &now);
-    if (elapsed(&st->last, &now) < 0.1)
-	return;
-    st->last = now;
-    secs = elapsed(&st->t0, &now);
-
-    /*
-     * Checking: progress through the file. Importing: events sent out of
-     * those found valid, over both passes, so that the ETA covers the
-     * suppressions too.
-     */
-    if (pass == PASS_CHECK) {
-	done = st->valid + st->invalid;
-	frac = st->total > 0 ? (double) (st->before + cm_csv_offset(r))
-	    / (double) st->total : 0;
-    } else {
-	done = st->sent;
-	frac = st->valid > 0 ? (double) st->sent / (double) st->valid : 0;
-    }
-    frac = frac > 1 ? 1 : frac;
-    eta = frac > 0 ? secs * (1 - frac) / frac : 0;
-    (void) fprintf(stderr, "\r%s [",
-		   pass == PASS_CHECK ? "checking " : "importing");
-    for (i = 0; i < bar; i++)
-	(void) fputc(i < (int) (frac * bar) ? '#' : ' ', stderr);
-    (void) fprintf(stderr, "] %3d%% %lu rows, %.0f rows/s, ETA %d:%02d\033[K",
-		   (int) (frac * 100), done, secs > 0 ? done / secs : 0.0,
-		   (int) eta / 60, (int) eta % 60);
-    st->drawn = 1;
-}
-
-/* report - one bad row: FILE:LINE: reason */
-
-static void report(import_state *st, unsigned long line, const char *why)
-{
-    progress_clear(st);
-    (void) fprintf(stderr, "%s:%lu: %s\n", st->name, line, why);
-}
-
-/* arena_add - copy a string into the batch arena, return its offset */
-
-static size_t arena_add(import_state *st, const char *s)
-{
-    size_t  off = st->arena.len;
-
-    cm_buf_add(&st->arena, s, strlen(s) + 1);	/* with the NUL */
-    return (off);
-}
-
-/* flush - apply the batch; 0, or an exit status */
-
-static int flush(import_state *st)
-{
-    char    err[512];
-    size_t  i;
-
-    if (st->nev == 0)
-	return (0);
-    if (st->arena.oom) {
-	progress_clear(st);
-	ctl_error(st->c, "out of memory");
-	return (CTL_EX_SOFTWARE);
-    }
-
-    /* Pointers only now: the arena may move while it grows. */
-    for (i = 0; i < st->nev; i++) {
-	st->events[i].id = st->arena.data + st->offs[3 * i];
-	st->events[i].purpose = st->events[i].kind == CM_EVENT_SUPPRESS ? 0 :
-	    st->arena.data + st->offs[3 * i + 1];	/* "" was a placeholder */
-	st->events[i].src = st->arena.data + st->offs[3 * i + 2];
-	st->events[i].actor = st->actor;
-	st->events[i].renew = 0;	/* an import never lifts a suppression */
-	st->events[i].dry = st->dry_run;
-    }
-    if (cm_write_events(ctl_redis(st->c), st->c->cfg.key_prefix, st->events,
-			st->nev, st->results, err, sizeof(err)) != 0) {
-	progress_clear(st);
-	ctl_error(st->c, "consent store error: %s", err);
-	ctl_error(st->c, "%s: partly imported (%lu rows applied); importing "
-		  "it again is safe", st->name,
-		  st->tally.rows[CM_WRITE_APPLIED]);
-	return (CTL_EX_UNAVAILABLE);
-    }
-    for (i = 0; i < st->nev; i++) {
-	imp_tally_add(&st->tally, st->results[i], st->events[i].id);
-	if (st->dry_run && imp_tally_wants(&st->tally, st->results[i])
-	    && imp_tally_show(&st->tally, ctl_redis(st->c),
-			      st->c->cfg.key_prefix, st->events + i,
-			      st->results[i], st->files[st->filex[i]].name,
-			      st->lines[i], err, sizeof(err)) != 0) {
-	    progress_clear(st);
-	    ctl_error(st->c, "consent store error: %s", err);
-	    return (CTL_EX_UNAVAILABLE);
-	}
-    }
-    st->nev = 0;
-    cm_buf_reset(&st->arena);
-    return (0);
-}
-
-/* queue - add a checked row to the batch; 0, or an exit status */
-
-static int queue(import_state *st, const ctl_row *row)
-{
-    cm_event *ev = st->events + st->nev;
-
-    st->sent++;
-    memset(ev, 0, sizeof(*ev));
-    ev->kind = row->kind;
-    ev->at = row->at;
-    st->offs[3 * st->nev] = arena_add(st, row->id);
-    st->offs[3 * st->nev + 1] = arena_add(st, row->purpose ? row->purpose : "");
-    st->offs[3 * st->nev + 2] = arena_add(st, row->src);
-    st->lines[st->nev] = st->src.line;
-    st->filex[st->nev] = st->cur;
-    if (++st->nev == IMPORT_BATCH || st->arena.len >= IMPORT_BATCH_MEM)
-	return (flush(st));
-    return (0);
-}
-
-/* take_events - the events of one record or row: count or queue them */
-
-static int take_events(import_state *st, int pass)
-{
-    size_t  i;
-    int     status = 0;
-
-    if (pass == PASS_CHECK) {
-	st->rows++;
-	st->noevent += (st->out.n == 0);
-    }
-    for (i = 0; i < st->out.n && status == 0; i++) {
-	if (pass == PASS_CHECK) {
-	    st->valid++;
-	    st->nsuppress += (st->out.ev[i].kind == CM_EVENT_SUPPRESS);
-	} else if ((st->out.ev[i].kind == CM_EVENT_SUPPRESS)
-		   == (pass == PASS_SUPPRESS)) {
-	    status = queue(st, st->out.ev + i);
-	}
-    }
-    return (status);
-}
-
-/* import_json_pass - read one JSON file once; 0, or an exit status */
-
-static int import_json_pass(import_state *st, import_file *in, int pass)
-{
-    cm_buf  text = CM_BUF_INIT;
-    cm_buf  why = CM_BUF_INIT;
-    char    buf[65536];
-    char    err[256];
-    size_t  n, start, end, pos, es, elen, at = 0;
-    unsigned long line = 1;
-    int     status = 0;
-    int     k, found = 0;
-
-    /* An API page: read whole, checked as JSON before anything else. */
-    while ((n = fread(buf, 1, sizeof(buf), in->fp)) > 0)
-	cm_buf_add(&text, buf, n);
-    if (ferror(in->fp) || text.oom) {
-	ctl_error(st->c, "%s: %s", in->name, text.oom ? "out of memory" :
-		  strerror(errno));
-	cm_buf_free(&text);
-	return (text.oom ? CTL_EX_SOFTWARE : CTL_EX_DATAERR);
-    }
-    if (text.len > 0 && text.data[0] == '{'
-	&& cm_jobject_parse(&st->src.obj, text.data, text.len, err,
-			    sizeof(err)) != 0) {
-	if (pass == PASS_CHECK)
-	    report(st, 1, err);
-	cm_buf_free(&text);
-	return (CTL_EX_DATAERR);
-    }
-    for (k = 0; st->p->jarrays[k] != 0 && status == 0; k++) {
-	if (!imp_json_array(text.data, text.len, *st->p->jarrays[k] ?
-			    st->p->jarrays[k] : 0, &start, &end))
-	    continue;
-	found = 1;
-	st->src.kind = k;
-	pos = start;
-	while (status == 0 && imp_json_next(text.data, end, &pos, &es, &elen)) {
-	    for (; at < es; at++)
-		line += (text.data[at] == '\n');
-	    st->src.line = line;
-	    st->out.n = 0;
-	    cm_buf_reset(&why);
-	    if (!st->p->jrow(&st->src, text.data + es, elen, &st->out, &why)) {
-		if (pass == PASS_CHECK) {
-		    report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
-		    st->invalid++;
-		}
-		continue;
-	    }
-	    status = take_events(st, pass);
-	}
-    }
-    if (!found && status == 0) {
-	if (pass == PASS_CHECK) {
-	    cm_buf_reset(&why);
-	    cm_buf_adds(&why, "no record array: want one of");
-	    for (k = 0; st->p->jarrays[k] != 0; k++)
-		cm_buf_printf(&why, " %s", *st->p->jarrays[k] ?
-			      st->p->jarrays[k] : "[...]");
-	    report(st, 1, cm_buf_str(&why));
-	}
-	status = CTL_EX_DATAERR;
-    }
-    cm_buf_free(&text);
-    cm_buf_free(&why);
-    return (status);
-}
-
-/* import_file_pass - read one file once; 0, or an exit status */
-
-static int import_file_pass(import_state *st, import_file *in, int pass)
-{
-    cm_buf  why = CM_BUF_INIT;
-    cm_csv *r;
-    char  **f;
-    char    err[256];
-    size_t  nf;
-    unsigned long line;
-    int     status = 0;
-    int     s, good;
-
-    st->name = in->name;
-    if (fseek(in->fp, 0L, SEEK_SET) != 0) {
-	ctl_error(st->c, "%s: cannot rewind: %s", in->name, strerror(errno));
-	return (CTL_EX_DATAERR);
-    }
-    clearerr(in->fp);
-    if ((r = cm_csv_open(in->fp)) == 0) {
-	ctl_error(st->c, "out of memory");
-	return (CTL_EX_SOFTWARE);
-    }
-    cm_csv_sep(r, in->sep);
-    st->src.c = st->c;
-    st->src.o = &st->opts;
-    st->src.p = st->p;
-    st->src.file = in->name;
-    st->src.now = st->now;
-    if (in->json) {
-	cm_csv_close(r);
-	return (import_json_pass(st, in, pass));
-    }
-
-    /*
-     * The header. Every pass reads it: a provider learns from it where
-     * its columns are and, for some, what kind of file this is.
-     */
-    s = cm_csv_next(r, &f, &nf, &line, err, sizeof(err));
-    if (s == CM_CSV_EOF) {
-	if (pass == PASS_CHECK)
-	    ctl_error(st->c, "%s: empty file: want a header row%s%s",
-		      in->name, st->p == &imp_canonical ? " " : "",
-		      st->p == &imp_canonical ? IMPORT_HEADER : "");
-	status = CTL_EX_DATAERR;
-    } else if (s != CM_CSV_RECORD) {
-	if (pass == PASS_CHECK)
-	    report(st, line, err);
-	status = CTL_EX_DATAERR;
-    } else {
-	st->src.line = line;
-	if (st->conv.cd != (iconv_t) -1 && !imp_conv_fields(&st->conv, &f, nf)) {
-	    ctl_error(st->c, "out of memory");
-	    status = CTL_EX_SOFTWARE;
-	} else if (!st->p->header(&st->src, f, nf, &why)) {
-	    if (pass == PASS_CHECK)
-		report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
-	    status = CTL_EX_DATAERR;
-	}
-    }
-    while (status == 0
-	   && (s = cm_csv_next(r, &f, &nf, &line, err, sizeof(err))) != CM_CSV_EOF) {
-	progress(st, r, pass);
-	if (s == CM_CSV_FATAL) {
-	    /* Every record after an open quote is suspect: stop here. */
-	    report(st, line, err);
-	    status = CTL_EX_DATAERR;
-	    break;
-	}
-	if (s == CM_CSV_BAD) {
-	    if (pass == PASS_CHECK) {
-		report(st, line, err);
-		st->invalid++;
-	    }
-	    continue;
-	}
-	if (nf == 1 && f[0][0] == 0)
-	    continue;				/* an empty line */
-	if (st->conv.cd != (iconv_t) -1 && !imp_conv_fields(&st->conv, &f, nf)) {
-	    ctl_error(st->c, "out of memory");
-	    status = CTL_EX_SOFTWARE;
-	    break;
-	}
-	cm_buf_reset(&why);
-	st->src.line = line;
-	st->out.n = 0;
-	good = st->p->row(&st->src, f, nf, &st->out, &why);
-	if (!good) {
-	    if (pass == PASS_CHECK) {
-		report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
-		st->invalid++;
-	    }
-	    continue;
-	}
-	status = take_events(st, pass);
-    }
-    cm_csv_close(r);
-    cm_buf_free(&why);
-    return (status);
-}
-
-/* import_pass - read all files once; 0, or an exit status */
-
-static int import_pass(import_state *st, int pass)
-{
-    int     status = 0;
-
-    if (pass != PASS_SUPPRESS) {
-	(void) clock_gettime(CLOCK_MONOTONIC, &st->t0);
-	st->last = st->t0;		/* no bar for the first 0.1 s */
-    }
-    st->before = 0;
-    for (st->cur = 0; st->cur < st->nfiles; st->cur++) {
-	if ((status = import_file_pass(st, st->files + st->cur, pass)) != 0)
-	    break;
-	st->before += (unsigned long long) st->files[st->cur].st.st_size;
-    }
-    if (status == 0 && pass != PASS_CHECK)
-	status = flush(st);
-    progress_clear(st);
-    return (status);
-}
 
 /* import_open - open FILE, or a spooled copy of what cannot be reread */
 
@@ -585,6 +169,59 @@ fail:
 }
 
 
+/* import_file_setup - how a file is read: JSON or CSV, and its separator */
+
+static void import_file_setup(import_state *st, import_file *in)
+{
+    in->json = st->p->jarrays != 0 && imp_is_json(in->fp);
+    /* The canonical format is RFC 4180: commas, always. */
+    in->sep = st->opts.sep ? st->opts.sep :
+	st->p == &imp_canonical ? ',' : imp_detect_sep(in->fp);
+    st->total += (unsigned long long) in->st.st_size;
+}
+
+/* import_open_all - open each FILE; a zip archive gives its members */
+
+static int import_open_all(import_state *st)
+{
+    import_file *in;
+    struct stat sb;
+    const char *name;
+    size_t  i, k;
+    FILE   *fp;
+    int     status;
+
+    for (i = 0; i < st->nargs; i++) {
+	name = strcmp(st->args[i], "-") == 0 ? "stdin" : st->args[i];
+	if ((fp = import_open(st->c, st->args[i], &sb)) == 0)
+	    return (CTL_EX_DATAERR);
+	if (imp_zip_is(fp, st->args[i])) {
+	    k = st->nfiles;
+	    status = imp_zip_members(st, fp, name);
+	    if (fp != stdin)
+		(void) fclose(fp);
+	    if (status != 0)
+		return (status);
+	    for (; k < st->nfiles; k++)
+		import_file_setup(st, st->files + k);
+	    continue;
+	}
+	if (st->nfiles == IMPORT_FILES_MAX) {
+	    ctl_error(st->c, "%s: too many files: at most %d in one import, "
+		      "zip members included", name, IMPORT_FILES_MAX);
+	    if (fp != stdin)
+		(void) fclose(fp);
+	    return (CTL_EX_USAGE);
+	}
+	in = st->files + st->nfiles++;
+	in->name = name;
+	in->fp = fp;
+	in->st = sb;
+	import_file_setup(st, in);
+    }
+    return (0);
+}
+
 /* import_options - the command line; 0, or an exit status */
 
 static int import_options(import_state *st, int argc, char **argv)
@@ -628,12 +265,12 @@ static int import_options(import_state *st, int argc, char **argv)
 	    st->opts.maps[st->opts.nmaps++] = v;
 	}
 	else if ((argv[i][0] != '-' || argv[i][1] == 0)
-		 && st->nfiles < IMPORT_FILES_MAX)
-	    st->files[st->nfiles++].name = argv[i];
+		 && st->nargs < IMPORT_FILES_MAX)
+	    st->args[st->nargs++] = argv[i];
 	else
 	    break;
     }
-    if (i < argc || st->nfiles == 0)
+    if (i < argc || st->nargs == 0)
 	return (ctl_usage(c, IMPORT_USAGE));
     if (st->opts.from == 0)
 	st->opts.from = "canonical";
@@ -690,7 +327,9 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	(void) printf("usage: %s %s\n\nCSV header row: %s\n"
 		      "state granted|withdrawn, or suppressed with purpose *;"
 		      " at: Unix seconds or RFC 3339.\n"
-		      "--from: %s (see consentctl(8)).\n", c->progname,
+		      "--from: %s (see consentctl(8)).\n"
+		      "A FILE may be a zip archive (a Mailchimp audience "
+		      "export): its members are read.\n", c->progname,
 		      IMPORT_USAGE, IMPORT_HEADER, imp_provider_names());
 	return (CTL_EX_OK);
     }
@@ -714,22 +353,8 @@ int     ctl_import(ctl *c, int argc, char **argv)
     }
     cm_buf_reset(&st->arena);
     st->now = (long long) time(0);
-    st->tty = isatty(STDERR_FILENO);
-    for (i = 0; i < st->nfiles; i++) {
-	import_file *in = st->files + i;
-
-	if ((in->fp = import_open(c, in->name, &in->st)) == 0) {
-	    status = CTL_EX_DATAERR;
-	    goto done;
-	}
-	if (strcmp(in->name, "-") == 0)
-	    in->name = "stdin";
-	in->json = st->p->jarrays != 0 && imp_is_json(in->fp);
-	/* The canonical format is RFC 4180: commas, always. */
-	in->sep = st->opts.sep ? st->opts.sep :
-	    st->p == &imp_canonical ? ',' : imp_detect_sep(in->fp);
-	st->total += (unsigned long long) in->st.st_size;
-    }
+    if ((status = import_open_all(st)) != 0)
+	goto done;
 
     /*
      * Times without a zone are local times of --timezone: TZ is set for
@@ -746,7 +371,7 @@ int     ctl_import(ctl *c, int argc, char **argv)
     tzset();
 
     /* Pass 1: nothing is written unless every row is good. */
-    if ((status = import_pass(st, PASS_CHECK)) != 0)
+    if ((status = imp_run_pass(st, PASS_CHECK)) != 0)
 	goto restore;
     if (st->invalid > 0 && !st->skip_invalid) {
 	ctl_error(c, "%s: %lu invalid row%s: nothing imported "
@@ -774,9 +399,9 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	}
     }
     (void) ctl_redis(c);			/* exits 69 if unavailable */
-    if ((status = import_pass(st, PASS_CONSENT)) != 0)
+    if ((status = imp_run_pass(st, PASS_CONSENT)) != 0)
 	goto restore;
-    if (st->nsuppress > 0 && (status = import_pass(st, PASS_SUPPRESS)) != 0)
+    if (st->nsuppress > 0 && (status = imp_run_pass(st, PASS_SUPPRESS)) != 0)
 	goto restore;
     if (st->dry_run)
 	(void) printf("dry run: %lu consent rows, %lu suppression rows, "
@@ -795,9 +420,11 @@ restore:
     tzset();
 
 done:
-    for (i = 0; i < st->nfiles; i++)
+    for (i = 0; i < st->nfiles; i++) {
 	if (st->files[i].fp != 0 && st->files[i].fp != stdin)
 	    (void) fclose(st->files[i].fp);
+	free(st->files[i].owned);
+    }
     imp_conv_close(&st->conv);
     for (i = 0; i < IMP_EVENTS_MAX; i++)
 	cm_buf_free(st->out.text + i);

@@ -213,9 +213,9 @@ static int stats_record(stats_state *ss, const redisReply *r, int suppressed)
     for (i = 0; i + 1 < r->elements; i += 2) {
 	name = r->element[i];
 
-	/* Purpose fields are the ones without a ':' (purposes have none). */
+	/* Purpose fields: no ':' (purposes have none), not "#ref". */
 	if (name->type != REDIS_REPLY_STRING
-	    || memchr(name->str, ':', name->len) != 0)
+	    || !cm_consent_field_is_purpose(name->str, name->len))
 	    continue;
 	if (ss->purpose != 0 && (name->len != strlen(ss->purpose)
 				 || memcmp(name->str, ss->purpose,

@@ -31,9 +31,21 @@
 /*	(zlib). A line that cannot mention the address is not parsed; a
 /*	malformed line that might is skipped with a warning naming the
 /*	file and line.
+/*
+/*	The answer starts with the coverage statement (trace_cover.c):
+/*	the files read with their time spans, those unreadable or
+/*	missing, the gaps. Each message shows its purpose, Message-ID,
+/*	Subject, queue id and sender, or, refused at RCPT, what identity
+/*	it has. The relay's own opt-out lines ("event":"opt-out") are
+/*	events of their own, never messages; history entries written by
+/*	an opt-out channel (actor one-click, mailto, feedback) are said
+/*	in words. --json (trace_json.c) and --html FILE (trace_html.c,
+/*	the evidence pack) give the same answer.
 /* DIAGNOSTICS
-/*	Exit status 0; 64 usage; 65 a bad address; 69 when Redis cannot
-/*	be read. Unreadable logs are warnings.
+/*	Exit status 0; 64 usage; 65 a bad address, or an audit log that
+/*	is unreadable or missing (the answer is still given, marked
+/*	INCOMPLETE: never "sent 0" from logs that could not be read); 69
+/*	when Redis cannot be read; 73 when the HTML cannot be written.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -59,45 +71,22 @@
 #include "jsonread.h"
 #include "schema.h"
 #include "timeparse.h"
+#include "trace.h"
 
-#define USAGE_TRACE	"trace ADDR [--audit-log FILE...] [--json]"
+#define USAGE_TRACE	"trace ADDR [--audit-log FILE...] [--json] [--html FILE]"
 #define LIST_MAX	10		/* stopped sends listed by name */
 
-/* Fields of an event; message events use the audit key names. */
-enum {
-    F_PURPOSE, F_STATE, F_SRC, F_ACTOR, F_CAMPAIGN, F_BASIS, F_QID,
-    F_MSGID, F_SENDER, F_AUTH, F_DECISION, F_REASON, F_ACTION, F_MODE,
-    F_CONSENT_AT, F_CONSENT_SRC, F_SUPPRESSED_AT, F_WHERE, NFIELD
-};
-static const char *fname[NFIELD] = {
+const char *const trace_fname[NFIELD] = {
     "purpose", "state", "src", "actor", "campaign", "basis", "qid",
-    "msgid", "sender", "auth", "decision", "reason", "action", "mode",
-    "consent_at", "consent_src", "suppressed_at", "where",
+    "msgid", "subject", "sender", "auth", "decision", "reason", "action",
+    "mode", "consent_at", "consent_src", "suppressed_at", "channel",
+    "client", "result", "where",
 };
+const char *const trace_out_name[NOUT] = {"sent", "refused", "deferred",
+"held"};
 
-enum { EV_CONSENT, EV_MESSAGE };
-enum { OUT_SENT, OUT_REFUSED, OUT_DEFERRED, OUT_HELD, NOUT };
-static const char *out_name[NOUT] = {"sent", "refused", "deferred", "held"};
-
-typedef struct event {
-    long long ms;			/* event time: the sort key */
-    long long recorded_ms;		/* consent: history entry id time */
-    size_t  seq;			/* input order, for equal times */
-    int     kind;			/* EV_CONSENT or EV_MESSAGE */
-    int     current;			/* consent: current record, no history */
-    int     outcome;			/* message: OUT_* */
-    size_t  optout;			/* message sent after opt-out: index+1 */
-    char   *f[NFIELD];
-} event;
-
-typedef struct trace {
-    ctl    *c;
-    char    norm[CM_ID_SIZE];
-    char    id[CM_ID_SIZE];
-    event  *ev;
-    size_t  nev;
-    size_t  aev;
-} trace;
+#define fname trace_fname
+#define out_name trace_out_name
 
 /* add_text - untrusted C string for the terminal (NULL: empty) */
 
@@ -159,11 +148,16 @@ static void trace_record(void *arg, const cm_jobject *obj, const char *where)
 		  "skipped", where);
 	return;
     }
-    e = new_event(t, EV_MESSAGE, ms);
+    e = new_event(t, cm_jobject_get(obj, "event") ? EV_OPTOUT : EV_MESSAGE,
+		  ms);
     for (k = F_CAMPAIGN; k < F_WHERE; k++)
 	set(e, k, cm_jobject_string(obj, fname[k]), -1);
     set(e, F_PURPOSE, cm_jobject_string(obj, "purpose"), -1);
     set(e, F_WHERE, where, -1);
+    if (e->kind == EV_OPTOUT) {
+	set(e, F_STATE, cm_jobject_string(obj, "event"), -1);
+	return;
+    }
 
     /*
      * What reached the person: dry-run acts on nothing; "accept" and
@@ -303,7 +297,8 @@ static int gather_consent(trace *t)
     for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
 	 i += 2) {
 	h = r->element[i];
-	if (h->type != REDIS_REPLY_STRING || memchr(h->str, ':', h->len)
+	if (h->type != REDIS_REPLY_STRING
+	    || !cm_consent_field_is_purpose(h->str, h->len)
 	    || h->len > CM_PURPOSE_MAX || r->element[i + 1]->type
 	    != REDIS_REPLY_STRING)
 	    continue;
@@ -338,7 +333,7 @@ static int cmp_event(const void *a, const void *b)
     if (x->ms != y->ms)
 	return (x->ms < y->ms ? -1 : 1);
     if (x->kind != y->kind)
-	return (x->kind == EV_CONSENT ? -1 : 1);
+	return (x->kind < y->kind ? -1 : 1);
     return (x->seq < y->seq ? -1 : x->seq > y->seq);
 }
 
@@ -377,6 +372,50 @@ static size_t opted_out(const trace *t, size_t i, const char *purpose)
     return (0);
 }
 
+/* src_token - the value of "key=" in a history src, up to the next key */
+
+static void src_token(cm_buf *b, const char *src, const char *key,
+		              const char *next)
+{
+    const char *p, *end;
+    size_t  klen = strlen(key);
+
+    for (p = src; (p = strstr(p, key)) != 0; p += klen)
+	if (p == src || p[-1] == ' ')
+	    break;
+    if (p == 0) {
+	cm_buf_adds(b, "-");
+	return;
+    }
+    p += klen;
+    if (next == 0 || (end = strstr(p, next)) == 0)
+	end = next ? p + strcspn(p, " ") : p + strlen(p);
+    add_text(b, "");
+    cm_buf_add_text(b, p, end - p);
+}
+
+/* trace_channel_text - an opt-out the relay took itself, in words */
+
+const char *trace_channel_text(cm_buf *b, const event *e)
+{
+    const char *actor = e->f[F_ACTOR], *src = e->f[F_SRC] ? e->f[F_SRC] : "";
+
+    if (!TRACE_IS_CHANNEL(actor))
+	return (0);
+    cm_buf_reset(b);
+    cm_buf_adds(b, strcmp(actor, "one-click") == 0 ? "opted out by one-click "
+		"link" : strcmp(actor, "mailto") == 0 ? "opted out by mail to "
+		"the unsubscribe address" : "opted out by a complaint "
+		"(feedback report)");
+    cm_buf_adds(b, " in campaign ");
+    src_token(b, src, "campaign=", " message=");
+    cm_buf_adds(b, ", message ");
+    src_token(b, src, "message=", " client=");
+    cm_buf_adds(b, ", client ");
+    src_token(b, src, "client=", 0);
+    return (cm_buf_str(b));
+}
+
 /* print_event - one line of the timeline */
 
 static void print_event(const trace *t, const event *e)
@@ -384,7 +423,7 @@ static void print_event(const trace *t, const event *e)
     static const char *verb[NOUT] = {"SENT", "REFUSED", "DEFERRED", "HELD"};
     char    ts[40], ts2[40];
     const char *st = e->f[F_STATE];
-    cm_buf  b = CM_BUF_INIT;
+    cm_buf  b = CM_BUF_INIT, ch = CM_BUF_INIT;
 
 #define TXT(s)	add_text(&b, (s) ? (s) : "none")
 
@@ -415,6 +454,21 @@ static void print_event(const trace *t, const event *e)
 	else if (e->recorded_ms - e->ms > 60000 || e->ms - e->recorded_ms > 60000)
 	    cm_buf_printf(&b, " [recorded %s]",
 			  ctl_audit_when(ts, sizeof(ts), e->recorded_ms));
+	if (trace_channel_text(&ch, e))
+	    cm_buf_printf(&b, "\n    %s", cm_buf_str(&ch));
+    } else if (e->kind == EV_OPTOUT) {
+	cm_buf_adds(&b, "OPT-OUT received by ");
+	TXT(e->f[F_CHANNEL]);
+	cm_buf_adds(&b, " for ");
+	TXT(e->f[F_PURPOSE]);
+	cm_buf_adds(&b, " (campaign ");
+	TXT(e->f[F_CAMPAIGN]);
+	cm_buf_adds(&b, ", message ");
+	TXT(e->f[F_MSGID]);
+	cm_buf_adds(&b, ", client ");
+	TXT(e->f[F_CLIENT]);
+	cm_buf_adds(&b, "): ");
+	TXT(e->f[F_RESULT]);
     } else {
 	cm_buf_printf(&b, "%s ", verb[e->outcome]);
 	add_text(&b, e->f[F_CAMPAIGN] ? e->f[F_CAMPAIGN] : "(no campaign)");
@@ -442,6 +496,33 @@ static void print_event(const trace *t, const event *e)
 	    TXT(e->f[F_ACTION]);
 	    cm_buf_adds(&b, ")");
 	}
+	/* Each message with what identity it has. */
+	cm_buf_adds(&b, "\n    purpose ");
+	TXT(e->f[F_PURPOSE]);
+	if (e->f[F_QID] == 0 && e->f[F_MSGID] == 0) {
+	    cm_buf_printf(&b, "; %s at RCPT, before the message: no queue "
+			  "id, Message-ID or Subject; sender ",
+			  e->outcome == OUT_DEFERRED ? "deferred" : "refused");
+	    TXT(e->f[F_SENDER]);
+	    if (e->f[F_AUTH]) {
+		cm_buf_adds(&b, ", login ");
+		TXT(e->f[F_AUTH]);
+	    }
+	} else {
+	    cm_buf_adds(&b, "; Message-ID ");
+	    TXT(e->f[F_MSGID]);
+	    if (e->f[F_SUBJECT]) {
+		cm_buf_adds(&b, "; Subject \"");
+		TXT(e->f[F_SUBJECT]);
+		cm_buf_adds(&b, "\"");
+	    } else {
+		cm_buf_adds(&b, "; Subject none");
+	    }
+	    cm_buf_adds(&b, "; queue id ");
+	    TXT(e->f[F_QID]);
+	    cm_buf_adds(&b, "; sender ");
+	    TXT(e->f[F_SENDER]);
+	}
 	if (e->optout) {
 	    const event *o = t->ev + e->optout - 1;
 
@@ -456,17 +537,9 @@ static void print_event(const trace *t, const event *e)
     }
     printf("%s\n", cm_buf_str(&b));
     cm_buf_free(&b);
+    cm_buf_free(&ch);
 #undef TXT
 }
-
-/* Counts for the summary. */
-typedef struct summary {
-    long    count[NOUT];
-    long long first[NOUT], last[NOUT];
-    size_t  optout;			/* first opt-out event: index+1 */
-    long    stopped;			/* refused etc. after it */
-    long    warnings;			/* sent after opt-out */
-} summary;
 
 /* analyse - outcomes, opt-out, what it stopped, what slipped through */
 
@@ -484,6 +557,8 @@ static void analyse(trace *t, summary *s)
 		s->optout = i + 1;
 	    continue;
 	}
+	if (e->kind != EV_MESSAGE)
+	    continue;
 	if (s->count[e->outcome]++ == 0)
 	    s->first[e->outcome] = e->ms;
 	s->last[e->outcome] = e->ms;
@@ -554,6 +629,11 @@ static void print_summary(const trace *t, const summary *s)
 	printf("   no marketing message was delivered to this address\n");
 
     printf("2. What was sent or refused, and when?\n");
+    if (t->cover.bad || t->cover.none)
+	printf("   INCOMPLETE: %s; the counts below are from the files that "
+	       "were read, the true numbers may be higher\n", t->cover.none ?
+	       "no audit log was read" : "audit log files are unreadable or "
+	       "missing (see Coverage)");
     for (k = 0; k < NOUT; k++) {
 	if (s->count[k] == 0 && k >= OUT_DEFERRED)
 	    continue;
@@ -604,85 +684,6 @@ static void print_summary(const trace *t, const summary *s)
     cm_buf_free(&b);
 }
 
-/* json_time - a time member: RFC 3339, with milliseconds when given */
-
-static void json_time(cm_buf *b, const char *key, long long ms, int millis)
-{
-    char    ts[40];
-
-    cm_time_format(ms / 1000, ts, sizeof(ts));
-    if (millis && strlen(ts) == 20)
-	snprintf(ts + 19, sizeof(ts) - 19, ".%03dZ", (int) (ms % 1000));
-    cm_json_kv_str(b, key, ts);
-}
-
-/* print_json - the same, for machines */
-
-static void print_json(const trace *t, const summary *s)
-{
-    cm_buf  b = CM_BUF_INIT;
-    const event *e;
-    size_t  i;
-    int     k;
-
-    cm_json_open(&b);
-    cm_json_kv_str(&b, "address", t->norm);
-    cm_json_kv_str(&b, "id", t->id);
-    cm_json_key(&b, "events");
-    cm_buf_addc(&b, '[');
-    for (i = 0; i < t->nev; i++) {
-	e = t->ev + i;
-	if (i > 0)
-	    cm_buf_addc(&b, ',');
-	cm_json_open(&b);
-	json_time(&b, "time", e->ms, e->kind == EV_MESSAGE);
-	cm_json_kv_str(&b, "type", e->kind == EV_CONSENT ? "consent" : "message");
-	if (e->kind == EV_MESSAGE)
-	    cm_json_kv_str(&b, "outcome", out_name[e->outcome]);
-	for (k = 0; k < NFIELD; k++)
-	    if (e->f[k] != 0)
-		cm_json_kv_str(&b, fname[k], e->f[k]);
-	if (e->kind == EV_CONSENT && e->current)
-	    cm_json_kv_raw(&b, "current_record", "true");
-	else if (e->kind == EV_CONSENT)
-	    json_time(&b, "recorded", e->recorded_ms, 1);
-	else
-	    cm_json_kv_raw(&b, "sent_after_opt_out", e->optout ? "true" : "false");
-	cm_json_close(&b);
-    }
-    cm_buf_addc(&b, ']');
-    cm_json_key(&b, "summary");
-    cm_json_open(&b);
-    for (k = 0; k < NOUT; k++) {
-	cm_json_key(&b, out_name[k]);
-	cm_json_open(&b);
-	cm_json_kv_int(&b, "count", s->count[k]);
-	if (s->count[k] > 0) {
-	    json_time(&b, "first", s->first[k], 1);
-	    json_time(&b, "last", s->last[k], 1);
-	}
-	cm_json_close(&b);
-    }
-    if (s->optout) {
-	e = t->ev + s->optout - 1;
-	cm_json_key(&b, "opt_out");
-	cm_json_open(&b);
-	json_time(&b, "time", e->ms, 0);
-	cm_json_kv_str(&b, "purpose", e->f[F_PURPOSE]);
-	cm_json_kv_str(&b, "state", e->f[F_STATE]);
-	cm_json_kv_str(&b, "src", e->f[F_SRC]);
-	cm_json_close(&b);
-    } else {
-	cm_json_kv_raw(&b, "opt_out", "null");
-    }
-    cm_json_kv_int(&b, "refused_after_opt_out", s->stopped);
-    cm_json_kv_int(&b, "sent_after_opt_out", s->warnings);
-    cm_json_close(&b);
-    cm_json_close(&b);
-    printf("%s\n", cm_buf_str(&b));
-    cm_buf_free(&b);
-}
-
 /* ctl_trace - the complaint view for one address */
 
 int     ctl_trace(ctl *c, int argc, char **argv)
@@ -691,11 +692,13 @@ int     ctl_trace(ctl *c, int argc, char **argv)
     summary s;
     const char *addr;
     const char *needles[3] = {0, 0, 0};
+    const char *html = 0;
     char  **files = 0;
     int     nfiles, json = 0;
     int     status;
     size_t  i;
     int     k;
+    cm_buf  cov = CM_BUF_INIT;
 
     if (ctl_want_help(argc, argv)) {
 	printf("usage: consentctl %s\n", USAGE_TRACE);
@@ -704,7 +707,7 @@ int     ctl_trace(ctl *c, int argc, char **argv)
     memset(&t, 0, sizeof(t));
     t.c = c;
     if ((status = ctl_audit_args(c, argc, argv, USAGE_TRACE, &addr, &files,
-				 &nfiles, &json)) != 0
+				 &nfiles, &json, &html)) != 0
 	|| (status = ctl_record_id(c, addr, t.norm, sizeof(t.norm), t.id,
 				   sizeof(t.id))) != 0
 	|| (status = gather_consent(&t)) != 0) {
@@ -718,18 +721,23 @@ int     ctl_trace(ctl *c, int argc, char **argv)
      * without quote, backslash or slash. Otherwise parse every line.
      */
     needles[0] = t.norm;
-    needles[1] = t.id;
+    needles[1] = strcmp(t.id, t.norm) ? t.id : 0;	/* each once */
     for (i = 0; t.norm[i]; i++)
 	if (t.norm[i] < 0x20 || t.norm[i] >= 0x7f || strchr("\"\\/", t.norm[i]))
 	    needles[0] = 0;
-    ctl_audit_scan(c, files, nfiles, needles[0] ? needles : 0, trace_record,
-		   &t);
+    ctl_audit_read(c, files, nfiles, needles[0] ? needles : 0,
+		   CTL_AUDIT_EVENTS, trace_record, &t, &t.cover);
 
     qsort(t.ev, t.nev, sizeof(*t.ev), cmp_event);
     analyse(&t, &s);
-    if (json) {
-	print_json(&t, &s);
+    if (html) {
+	status = trace_html(&t, &s, html);
+    } else if (json) {
+	trace_json(&t, &s);
     } else {
+	/* What the answer rests on comes first. */
+	trace_cover_text(&cov, &t.cover);
+	printf("%s\n", cm_buf_str(&cov));
 	printf("trace %s", t.norm);
 	if (strcmp(t.norm, t.id) != 0)
 	    printf(" (record id %s)", t.id);
@@ -738,10 +746,22 @@ int     ctl_trace(ctl *c, int argc, char **argv)
 	    print_event(&t, t.ev + i);
 	print_summary(&t, &s);
     }
+
+    /*
+     * An answer from part of the trail is not the answer: say so in the
+     * exit status too (65, the input data is incomplete).
+     */
+    if (status == 0 && (t.cover.bad || t.cover.none)) {
+	ctl_error(c, "warning: audit trail incomplete: %d file(s) unreadable "
+		  "or missing", t.cover.bad);
+	status = CTL_EX_DATAERR;
+    }
     for (i = 0; i < t.nev; i++)
 	for (k = 0; k < NFIELD; k++)
 	    free(t.ev[i].f[k]);
     free(t.ev);
     free(files);
-    return (CTL_EX_OK);
+    cm_buf_free(&cov);
+    ctl_audit_cover_free(&t.cover);
+    return (status);
 }

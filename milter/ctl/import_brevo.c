@@ -21,8 +21,31 @@
 /*	every list): withdrawn at modifiedAt. Each id in listIds that maps
 /*	and is not in listUnsubscribed: granted at createdAt.
 /* .PP
-/*	The evidence names the file, the line of the record, the list id
-/*	or the block reason.
+/*	and the CSV file of a contact export (POST /v3/contacts/export, or
+/*	Contacts, Export in the web application). Brevo documents its
+/*	mandatory columns EMAIL, ADDED_TIME and MODIFIED_TIME, the
+/*	metadata column _listIds, and the marketing e-mail subscription
+/*	status (exportSubscriptionStatus email_marketing); the name the
+/*	status column gets in the file is not published, so the status is
+/*	taken from the first of EMAIL_BLACKLISTED, EMAIL_BLOCKLISTED or
+/*	email_marketing that the header has (any case). A file without any
+/*	of them is refused: it cannot tell a blocklisted contact from a
+/*	subscribed one, and reading it as consent would grant it to people
+/*	who opted out. (--from columns with suppress= reads a status
+/*	column of any other name.) Fields are separated by ; , or tab,
+/*	as detected; times are read as imp_time(3) reads them, with
+/*	--date-format and --timezone.
+/* .IP "status true, yes, 1, blacklisted, blocklisted or unsubscribed"
+/*	suppressed at MODIFIED_TIME (else ADDED_TIME).
+/* .IP "status false, no, 0, subscribed or empty"
+/*	granted at ADDED_TIME: for each id in _listIds (separated by
+/*	commas, semicolons, bars or blanks, brackets ignored) that maps
+/*	to a purpose, else for --purpose; without --purpose or a mapped
+/*	list, no event (a contact in Brevo is not by itself consent).
+/* .PP
+/*	Any other status value makes the row invalid. The evidence names
+/*	the file, the line of the record, the list id or the block reason
+/*	or status column.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -31,6 +54,7 @@
 /* System library. */
 
 #include <string.h>
+#include <strings.h>
 
 /* Application-specific. */
 
@@ -38,25 +62,121 @@
 
 static const char *const jarrays[] = {"contacts", 0};
 
-/* brevo_header - Brevo hands out JSON here */
+enum {
+    B_EMAIL, B_ADDED, B_MODIFIED, B_LISTIDS, B_BLACKLISTED, B_BLOCKLISTED,
+    B_MARKETING, B_COUNT,
+};
+
+static const char *const names[B_COUNT + 1] = {
+    "EMAIL", "ADDED_TIME", "MODIFIED_TIME", "_listIds", "EMAIL_BLACKLISTED",
+    "EMAIL_BLOCKLISTED", "email_marketing", 0,
+};
+
+/* brevo_header - the contact export: EMAIL and a status column */
 
 static int brevo_header(imp_source *s, char **f, size_t nf, cm_buf *why)
 {
-    (void) s;
-    (void) f;
-    (void) nf;
-    cm_buf_adds(why, "--from brevo reads the JSON of GET /v3/contacts or "
-		"/v3/smtp/blockedContacts, not CSV");
+    if (!imp_header_find(s, f, nf, names, s->col, 1u << B_EMAIL, why))
+	return (0);
+    s->kind = s->col[B_BLACKLISTED] >= 0 ? B_BLACKLISTED :
+	s->col[B_BLOCKLISTED] >= 0 ? B_BLOCKLISTED :
+	s->col[B_MARKETING] >= 0 ? B_MARKETING : -1;
+    if (s->kind >= 0)
+	return (1);
+    cm_buf_adds(why, "header: no subscription status column (EMAIL_BLACKLISTED, "
+		"EMAIL_BLOCKLISTED or email_marketing): without it a blocklisted "
+		"contact looks subscribed; export with the e-mail marketing "
+		"status, use the JSON of GET /v3/contacts, or --from columns "
+		"with suppress=COLUMN");
     return (0);
 }
 
-/* brevo_row - CSV is refused by the header */
+/* status - a blocklist status: 1 blocked, 0 not, -1 unknown */
+
+static int status(const char *v)
+{
+    static const char *const yes[] = {"true", "yes", "1", "blacklisted",
+	"blocklisted", "unsubscribed", 0};
+    static const char *const no[] = {"false", "no", "0", "subscribed", "", 0};
+    int     i;
+
+    for (i = 0; yes[i]; i++)
+	if (strcasecmp(v, yes[i]) == 0)
+	    return (1);
+    for (i = 0; no[i]; i++)
+	if (strcasecmp(v, no[i]) == 0)
+	    return (0);
+    return (-1);
+}
+
+/* csv_lists - a grant per mapped list id in _listIds, or --purpose */
+
+static int csv_lists(imp_source *s, imp_out *out, const char *addr,
+		             const char *ids, long long at, cm_buf *why)
+{
+    const char *purpose, *p = ids;
+    char    id[32];
+    size_t  n;
+    cm_buf *b;
+
+    if (s->col[B_LISTIDS] < 0 || s->o->nmaps == 0) {
+	if (s->o->purpose == 0)
+	    return (1);
+	b = imp_evidence(s, out, "subscribed");
+	imp_evidence_add(b, "_listIds", ids);
+	return (imp_emit(s, out, addr, "granted", s->o->purpose, at, why));
+    }
+    while (*p) {
+	p += strspn(p, "[] ,;|\t");
+	if ((n = strcspn(p, "[] ,;|\t")) == 0)
+	    break;
+	if (n < sizeof(id)) {
+	    memcpy(id, p, n);
+	    id[n] = 0;
+	    if ((purpose = imp_map_purpose(s, id)) != 0) {
+		b = imp_evidence(s, out, "subscribed");
+		imp_evidence_add(b, "list", id);
+		if (!imp_emit(s, out, addr, "granted", purpose, at, why))
+		    return (0);
+	    }
+	}
+	p += n;
+    }
+    return (1);
+}
+
+/* brevo_row - one contact of the CSV export */
 
 static int brevo_row(imp_source *s, char **f, size_t nf, imp_out *out,
 		             cm_buf *why)
 {
-    (void) out;
-    return (brevo_header(s, f, nf, why));
+    const char *addr = imp_field(s, f, nf, B_EMAIL);
+    const char *v = imp_field(s, f, nf, s->kind);
+    const char *when;
+    long long at;
+    cm_buf *b;
+    int     blocked;
+
+    if ((blocked = status(v)) < 0) {
+	cm_buf_printf(why, "%s ", names[s->kind]);
+	ctl_row_show(why, v, strlen(v));
+	cm_buf_adds(why, ": want true or false (blocklisted or subscribed)");
+	return (0);
+    }
+    if (blocked) {
+	when = imp_field(s, f, nf, B_MODIFIED);
+	if (!imp_time(s, *when ? "MODIFIED_TIME" : "ADDED_TIME",
+		      *when ? when : imp_field(s, f, nf, B_ADDED), &at, why))
+	    return (0);
+	b = imp_evidence(s, out, "blocklisted");
+	imp_evidence_add(b, names[s->kind], v);
+	return (imp_emit(s, out, addr, "suppressed", "*", at, why));
+    }
+    if (s->o->purpose == 0 && s->o->nmaps == 0)
+	return (1);
+    if (!imp_time(s, "ADDED_TIME", imp_field(s, f, nf, B_ADDED), &at, why))
+	return (0);
+    return (csv_lists(s, out, addr, imp_field(s, f, nf, B_LISTIDS), at, why));
 }
 
 /* str - a string member, or "" */

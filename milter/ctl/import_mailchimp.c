@@ -8,11 +8,15 @@
 /*
 /*	const imp_provider imp_mailchimp;
 /* DESCRIPTION
-/*	Mailchimp exports an audience as three CSV files, subscribed,
-/*	unsubscribed and cleaned, with the same columns plus those of
-/*	the state: the file a row is in decides the state. The kind of
-/*	file is told by its header (UNSUB_TIME: unsubscribed; CLEAN_TIME:
-/*	cleaned; else subscribed), so the file names do not matter.
+/*	Mailchimp exports an audience as a zip archive (import_zip(3))
+/*	of CSV files, subscribed, unsubscribed and cleaned, and in newer
+/*	exports nonsubscribed, named STATUS_members_export_ID.csv, with
+/*	the same columns plus those of the state: the file a row is in
+/*	decides the state. The kind of file is told by its header
+/*	(UNSUB_TIME: unsubscribed; CLEAN_TIME: cleaned); a file without
+/*	either is subscribed, unless its name (the part after the last
+/*	/ or :) starts with "nonsubscribed": those contacts never opted
+/*	in, and their rows give no event.
 /* .IP subscribed
 /*	granted for --purpose at CONFIRM_TIME (double opt-in), else
 /*	OPTIN_TIME, else LAST_CHANGED.
@@ -38,6 +42,7 @@
 /* System library. */
 
 #include <string.h>
+#include <strings.h>
 
 /* Application-specific. */
 
@@ -59,8 +64,21 @@ static const char *const names[M_COUNT + 1] = {
 #define MC_SUBSCRIBED	0
 #define MC_UNSUBSCRIBED	1
 #define MC_CLEANED	2
+#define MC_NONSUBSCRIBED 3
 
-/* mailchimp_header - which of the three files this is */
+/* nonsubscribed - the file name says nonsubscribed_members_export */
+
+static int nonsubscribed(const char *file)
+{
+    const char *base = file, *p;
+
+    for (p = file; *p; p++)
+	if (*p == '/' || *p == ':')
+	    base = p + 1;
+    return (strncasecmp(base, "nonsubscribed", 13) == 0);
+}
+
+/* mailchimp_header - which of the files this is */
 
 static int mailchimp_header(imp_source *s, char **f, size_t nf, cm_buf *why)
 {
@@ -72,7 +90,8 @@ static int mailchimp_header(imp_source *s, char **f, size_t nf, cm_buf *why)
     if (!imp_header_find(s, f, nf, names, s->col, 1u << M_EMAIL, why))
 	return (0);
     s->kind = s->col[M_UNSUB_TIME] >= 0 ? MC_UNSUBSCRIBED :
-	s->col[M_CLEAN_TIME] >= 0 ? MC_CLEANED : MC_SUBSCRIBED;
+	s->col[M_CLEAN_TIME] >= 0 ? MC_CLEANED :
+	nonsubscribed(s->file) ? MC_NONSUBSCRIBED : MC_SUBSCRIBED;
     return (1);
 }
 
@@ -103,6 +122,8 @@ static int mailchimp_row(imp_source *s, char **f, size_t nf, imp_out *out,
     cm_buf *b;
     int     k;
 
+    if (s->kind == MC_NONSUBSCRIBED)
+	return (1);				/* never opted in: no event */
     switch (s->kind) {
     case MC_UNSUBSCRIBED:
 	when = pick(s, f, nf, M_UNSUB_TIME, M_LAST_CHANGED, &label);

@@ -24,6 +24,13 @@
 /*	(or --purpose), and no grant. All at LastUpdatedTimestamp, the
 /*	only time SES gives.
 /* .PP
+/*	SES has no CSV export of either: its export jobs
+/*	(CreateExportJob, CSV or JSON to S3) cover only metrics and
+/*	message insights, and the only CSV it knows for the suppression
+/*	list is the input of a bulk import job (CreateImportJob:
+/*	EMAIL,REASON per line, no header, no time). A CSV file is refused
+/*	with that reason.
+/*
 /*	TopicDefaultPreferences are not consent of the person and give no
 /*	event. The evidence names the file and line of the record, the
 /*	reason or topic.
@@ -56,7 +63,9 @@ static int ses_header(imp_source *s, char **f, size_t nf, cm_buf *why)
     (void) f;
     (void) nf;
     cm_buf_adds(why, "--from ses reads the JSON of list-suppressed-"
-		"destinations or list-contacts, not CSV");
+		"destinations or list-contacts, not CSV: SES exports neither "
+		"as CSV (its CSV is the input of a bulk import job, with no "
+		"times)");
     return (0);
 }
 

@@ -92,6 +92,7 @@
 #include "clock.h"
 #include "escape.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 #include "why.h"
 
@@ -120,6 +121,8 @@ void cm_session_reset(cm_session *s)
     free(s->hdr_campaign);
     free(s->msgid);
     free(s->from);
+    free(s->subject);
+    s->subject = 0;
     cm_pmsg_reset(s->pm);
     cm_campaign_clear(&s->env_record);
     s->nrcpt = 0;
@@ -259,6 +262,7 @@ void cm_session_audit(const cm_session *s, cm_buf *out, const cm_rcpt *r,
     rec.time_ms = cm_time_now_ms();
     rec.qid = qid;
     rec.msgid = s->msgid;
+    rec.subject = s->subject;
     rec.sender = s->sender;
     rec.auth = s->auth;
     rec.campaign = campaign;
@@ -289,6 +293,9 @@ void cm_session_audit(const cm_session *s, cm_buf *out, const cm_rcpt *r,
     rec.mode = cfg->mode;
     rec.from = s->from;
     rec.plugins = cm_pmsg_audit_json(s->pm);
+    /* One count per record: the metric and the trail agree. */
+    cm_metrics_inc(CM_METRIC_DECISIONS, (const char *const []) {
+	cm_decision_name(v->decision), v->reason ? v->reason : "none"});
     if (cfg->log_why)
 	cm_why_log(qid, rec.rcpt, campaign, v, action, cfg->mode);
 
@@ -668,6 +675,8 @@ void    cm_on_header(cm_session *s, void *mta, const char *name,
 	s->msgid = header_value_trim(value);
     if (s->from == 0 && strcasecmp(name, "From") == 0)
 	s->from = from_address(value);
+    if (s->subject == 0 && strcasecmp(name, "Subject") == 0)
+	s->subject = header_value_trim(value);
 }
 
 /* cm_on_eoh - end of the header: the plugins learn the campaign header */

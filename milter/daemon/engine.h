@@ -21,6 +21,7 @@
 #include "mta.h"
 #include "sendermap.h"
 #include "store.h"
+#include "unsubtoken.h"
 
 struct cm_plugins;
 
@@ -41,6 +42,7 @@ typedef struct cm_engine {
     const cm_addrkey *key;		/* AddressKeyFile, or NULL */
     const cm_mta_ops *ops;
     const struct cm_plugins *plugins;	/* loaded plugins, or NULL */
+    const cm_token_keys *unsub_keys;	/* UnsubscribeKeyFile, or NULL */
 } cm_engine;
 
 typedef struct cm_session cm_session;

@@ -14,13 +14,30 @@
 /*	that is not decided yet (all of them for a header campaign, a
 /*	plugin's campaign or the sendmail-command path), acts: rejects,
 /*	tempfails, holds or tags the message, strips denied recipients,
-/*	and adds the X-Consent-Milter header (DESIGN.md section 6), then
+/*	and adds the X-Consent-Milter header (DESIGN.md section 6) and,
+/*	with Unsubscribe yes, the relay's own List-Unsubscribe (below), then
 /*	writes their audit records in one write. The MTA applies the
 /*	changes only when the reply lets the message through, so the
 /*	records can say what was done: when the MTA refuses a change, the
 /*	message is deferred and every record says "action-failed"; when
 /*	the records cannot be written, what would have been delivered or
 /*	held is deferred (DESIGN.md section 7).
+/*
+/*	The relay's own opt-out (DESIGN.md section 14): a message that
+/*	goes to exactly one person (the one live recipient, or the one
+/*	left after stripping), allowed on consent (row 16), gets at index
+/*	0 "List-Unsubscribe: <UnsubscribeURL TOKEN>, <mailto:unsubscribe+
+/*	TOKEN@UnsubscribeMailto>" and, with a URL, "List-Unsubscribe-Post:
+/*	List-Unsubscribe=One-Click" (RFC 2369, RFC 8058), above a
+/*	List-Unsubscribe of the sending tool. The token (unsubtoken(3))
+/*	carries the references that the consent record ("#ref", read
+/*	with the record at RCPT) and the campaign ("ref") hold. A message
+/*	to several people gets none (a token is personal), with one log
+/*	line; so does a record or campaign without a reference, with a
+/*	log line that names the fix (consentctl unsubscribe-refs). Like
+/*	every other change, a header the MTA refuses defers the message
+/*	(action-failed). In dry-run the headers are added as well, like
+/*	X-Consent-Milter. A DKIM signer must run after this milter.
 /*
 /*	Recipients accepted at RCPT are decided again when the message's
 /*	campaign turns out to be another one (a header or plugin
@@ -43,8 +60,10 @@
 
 #include "action.h"
 #include "campaign.h"
+#include "clock.h"
 #include "escape.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 
 /* effective_campaign - which campaign the message belongs to, if any */
@@ -360,6 +379,86 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
     return (ret);
 }
 
+/* unsub_headers - the relay's own opt-out, for one person; -1: MTA refused */
+
+static int unsub_headers(const cm_session *s, void *mta, const char *qid,
+			         const char *campaign, const cm_eom_plan *plan)
+{
+    const cm_engine *eng = s->eng;
+    const cm_config *cfg = eng->cfg;
+    const cm_rcpt *one = 0;
+    char    tok[CM_TOKEN_SIZE];
+    cm_buf  value = CM_BUF_INIT;
+    cm_token t;
+    size_t  i, n = 0;
+    int     ret = 0;
+
+    if (!cfg->unsubscribe)
+	return (0);
+    if (qid == 0)
+	qid = "NOQUEUE";
+
+    /* Who gets this very message: a token names one person. */
+    for (i = 0; i < s->nrcpt; i++) {
+	if (s->rcpts[i].refused || (plan->strip && cfg->mode == CM_MODE_ENFORCE
+		    && s->rcpts[i].verdict.decision == CM_DECISION_DENY))
+	    continue;
+	n++;
+	one = s->rcpts + i;
+    }
+    if (n > 1) {
+	cm_log(LOG_INFO, "%s: campaign=%s: no List-Unsubscribe added: %zu "
+	       "recipients (the opt-out token is personal: send one message "
+	       "per recipient)", qid, campaign ? campaign : "none", n);
+	return (0);
+    }
+    if (n == 0 || one->verdict.decision != CM_DECISION_ALLOW
+	|| s->env_record.basis != CM_BASIS_CONSENT || one->verdict.reason == 0
+	|| strcmp(one->verdict.reason, "consent") != 0)
+	return (0);
+    if (eng->unsub_keys == 0) {
+	cm_log(LOG_WARNING, "%s: no List-Unsubscribe added: Unsubscribe yes, "
+	       "but no UnsubscribeKeyFile was read at start (restart)", qid);
+	return (0);
+    }
+    if (one->record.unsub_ref == 0 || s->env_record.unsub_ref == 0) {
+	cm_log(LOG_WARNING, "%s: campaign=%s: no List-Unsubscribe added: "
+	       "the %s has no opt-out reference (run: consentctl "
+	       "unsubscribe-refs)", qid, campaign ? campaign : "none",
+	       one->record.unsub_ref == 0 ? "recipient's consent record"
+	       : "campaign");
+	return (0);
+    }
+    t.person = one->record.unsub_ref;
+    t.campaign = s->env_record.unsub_ref;
+    cm_token_purpose_check(s->env_record.purpose, t.purpose);
+    t.day = cm_token_day(cm_time_now_ms() / 1000);
+    if (cm_token_seal(eng->unsub_keys, &t, tok, sizeof(tok)) != 0) {
+	cm_log(LOG_WARNING, "%s: no List-Unsubscribe added: cannot make the "
+	       "token (reference out of range?)", qid);
+	return (0);
+    }
+    cm_token_list_unsubscribe(&value, cfg->unsubscribe_url,
+			      cfg->unsubscribe_mailto, tok);
+
+    /*
+     * Index 0, Post first: List-Unsubscribe ends up on top, before one
+     * the sending tool set (RFC 2369 readers take the first). One-click
+     * (RFC 8058) needs the https: form.
+     */
+    if (value.oom
+	|| (cfg->unsubscribe_url != 0
+	    && eng->ops->insheader(mta, 0, "List-Unsubscribe-Post",
+				   CM_TOKEN_POST_VALUE) != 0)
+	|| eng->ops->insheader(mta, 0, "List-Unsubscribe",
+			       cm_buf_str(&value)) != 0) {
+	cm_log(LOG_ERR, "%s: cannot add List-Unsubscribe", qid);
+	ret = -1;
+    }
+    cm_buf_free(&value);
+    return (ret);
+}
+
 /* cm_on_eom - end of message: decide what is left, act, account */
 
 cm_reply cm_on_eom(cm_session *s, void *mta)
@@ -416,6 +515,13 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	cm_session_reset(s);
 	return (CM_REPLY_ACCEPT);
     }
+    /* A veto that decided someone: once per message, by plugin name. */
+    for (i = 0; i < s->nrcpt; i++)
+	if (!s->rcpts[i].refused && s->rcpts[i].verdict.row == 9) {
+	    cm_metrics_inc(CM_METRIC_PLUGIN_VETOES, (const char *const []) {
+		pr.veto_plugin ? pr.veto_plugin : CM_METRICS_OTHER});
+	    break;
+	}
     cm_action_plan(cfg, count[CM_DECISION_ALLOW], count[CM_DECISION_DENY],
 		   count[CM_DECISION_TEMPFAIL], tagged, &plan);
 
@@ -451,6 +557,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	    && enforce)
 	    failed = 1;
 	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)
+	    failed = 1;
+	else if (unsub_headers(s, mta, qid, campaign, &plan) != 0 && enforce)
 	    failed = 1;
 	cm_buf_reset(&buf);
     }
@@ -511,6 +619,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	    total[s->rcpts[i].verdict.decision]++;
     summary_line(&buf, qid, campaign, total, count, &plan, cfg);
     cm_log_text(LOG_INFO, cm_buf_str(&buf), buf.len);
+    cm_metrics_inc(CM_METRIC_MESSAGES, (const char *const []) {
+	plan.strip ? "strip" : plan.tag ? "tag" : cm_action_name(plan.message)});
     cm_buf_free(&buf);
     cm_session_reset(s);
     return (reply);

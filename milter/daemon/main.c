@@ -15,7 +15,8 @@
 /*	Read and check the configuration; refuse to start on any error,
 /*	naming file, line and key.
 /* .IP 2.
-/*	Read the secrets (AddressKeyFile, RedisPasswordFile) while still
+/*	Read the secrets (AddressKeyFile, RedisPasswordFile, and
+/*	UnsubscribeKeyFile with Unsubscribe yes) while still
 /*	root, so that they can stay readable by root alone.
 /* .IP 3.
 /*	Load the plugins (plugin_load.c) and run their init, also still
@@ -29,6 +30,8 @@
 /*	UserID and SocketGroup, set TCP_NODELAY on a
 /*	TCP listener (accepted sockets inherit it; without it a reply in
 /*	several packets stalls on Nagle and delayed ACKs).
+/*	Bind the Metrics listener too (metrics_http.c); its thread starts
+/*	only after detaching, in step 7.
 /* .IP 5.
 /*	Detach (unless -f; the parent waits on a pipe for ready() and
 /*	exits with the start's result, and stderr stays open until then),
@@ -117,8 +120,12 @@
 #include "postconf.h"
 #include "reload.h"
 #include "listener.h"
+#include "metrics_http.h"
 #include "startfiles.h"
+#include "privs.h"
+#include "saykey.h"
 #include "store.h"
+#include "unsubtoken.h"
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
@@ -156,21 +163,7 @@ static void on_signal(int sig)
 
 static void say_key(const cm_config *cfg, const char *key, const char *err)
 {
-    char    where[512];
-    size_t  klen = strlen(key);
-
-    /*
-     * "AuditLog /x: reason" becomes "FILE:LINE: AuditLog: /x: reason";
-     * the store's "redis ADDR: reason" is kept as it is, as scripts and
-     * the documentation quote it.
-     */
-    if (strncmp(err, key, klen) == 0 && err[klen] == ' ')
-	err += klen + 1;
-    else if (strncmp(err, key, klen) == 0 && err[klen] == ':'
-	     && err[klen + 1] == ' ')
-	err += klen + 2;
-    cm_log(LOG_ERR, "%s: %s", cm_config_where(cfg, key, where,
-					       sizeof(where)), err);
+    cm_say_key(cfg, key, err);			/* saykey.c, shared */
 }
 
 /* redis_key - the key that says where Redis is */
@@ -178,55 +171,6 @@ static void say_key(const cm_config *cfg, const char *key, const char *err)
 static const char *redis_key(const cm_config *cfg)
 {
     return (cfg->redis_sentinel ? "RedisSentinel" : "Redis");
-}
-
-/* lookup_user - resolve UserID "user[:group]" */
-
-static int lookup_user(const char *spec, uid_t *uid, gid_t *gid,
-		               char **name, char *err, size_t errlen)
-{
-    char   *copy = strdup(spec);
-    char   *group;
-    struct passwd *pw;
-    struct group *gr;
-
-    if (copy == 0)
-	return (-1);
-    if ((group = strchr(copy, ':')) != 0)
-	*group++ = 0;
-    if ((pw = getpwnam(copy)) == 0) {
-	(void) snprintf(err, errlen, "UserID: unknown user \"%s\"", copy);
-	free(copy);
-	return (-1);
-    }
-    *uid = pw->pw_uid;
-    *gid = pw->pw_gid;
-    if (group != 0) {
-	if ((gr = getgrnam(group)) == 0) {
-	    (void) snprintf(err, errlen, "UserID: unknown group \"%s\"", group);
-	    free(copy);
-	    return (-1);
-	}
-	*gid = gr->gr_gid;
-    }
-    *name = copy;
-    return (0);
-}
-
-/* drop_privileges - become UserID for good */
-
-static int drop_privileges(const char *name, uid_t uid, gid_t gid)
-{
-    if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
-	cm_log(LOG_ERR, "cannot switch to user %s: %s", name, strerror(errno));
-	return (-1);
-    }
-    if (uid != 0 && setuid(0) == 0) {
-	cm_log(LOG_ERR, "privileges could be regained after the switch to %s",
-	       name);
-	return (-1);
-    }
-    return (0);
 }
 
 /* run_milter - the libmilter thread */
@@ -366,28 +310,6 @@ static int serve(const char *config_file, const char *socket_spec,
     return (milter_status == MI_SUCCESS ? 0 : 1);
 }
 
-/* check_secret - refuse a secret that others may read or change */
-
-static int check_secret(const char *key, const char *path, char *err,
-			        size_t errlen)
-{
-    struct stat st;
-
-    if (path == 0)
-	return (0);
-    if (stat(path, &st) != 0) {
-	(void) snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
-	return (-1);
-    }
-    if (st.st_mode & (S_IROTH | S_IWOTH)) {
-	(void) snprintf(err, errlen, "%s %s: readable or writable by others "
-			"(mode %04o): run chmod o-rwx on it", key, path,
-			(unsigned) (st.st_mode & 07777));
-	return (-1);
-    }
-    return (0);
-}
-
 int     main(int argc, char **argv)
 {
     const char *config_file = CM_CONFIG_DEFAULT_FILE;
@@ -400,12 +322,15 @@ int     main(int argc, char **argv)
     cm_config cfg;
     cm_engine eng;
     cm_addrkey *key = 0;
+    cm_token_keys *unsub_keys = 0;
+    char    warn[512];
     cm_plugins *plugins = 0;
     mode_t  sock_mode = (mode_t) -1;
     mode_t  old_umask = 0;
     gid_t   sock_gid = (gid_t) -1;
     cm_store *store = 0;
     cm_sendermap *sendermap = 0;
+    cm_dmetrics *metrics = 0;
     cm_audit *audit = 0;
     char    err[1024];
     char    where[512];
@@ -460,7 +385,7 @@ int     main(int argc, char **argv)
     }
     cm_log_facility(cfg.syslog_facility);
     if (cfg.user_id != 0
-	&& lookup_user(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
+	&& cm_user_lookup(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
 	say_key(&cfg, "UserID", err);
 	goto config_error;
     }
@@ -470,11 +395,8 @@ int     main(int argc, char **argv)
      * nothing to switch, and the same configuration serves a start as
      * root and a start as that user. Any other user cannot switch.
      */
-    if (user != 0 && getuid() != 0 && (uid != getuid() || gid != getgid())) {
-	(void) snprintf(err, sizeof(err), "%s: started as uid %lu gid %lu, "
-			"which can switch to no other user: start as root or "
-			"as %s", cfg.user_id, (unsigned long) getuid(),
-			(unsigned long) getgid(), cfg.user_id);
+    if (user != 0
+	&& cm_user_start_check(cfg.user_id, uid, gid, err, sizeof(err)) != 0) {
 	say_key(&cfg, "UserID", err);
 	goto config_error;
     }
@@ -514,12 +436,12 @@ int     main(int argc, char **argv)
     }
 
     /* 2. Secrets, while still root. */
-    if (check_secret("AddressKeyFile", cfg.address_key_file, err,
+    if (cm_secret_check("AddressKeyFile", cfg.address_key_file, err,
 		     sizeof(err)) != 0) {
 	say_key(&cfg, "AddressKeyFile", err);
 	goto config_error;
     }
-    if (check_secret("RedisPasswordFile", cfg.redis_password_file, err,
+    if (cm_secret_check("RedisPasswordFile", cfg.redis_password_file, err,
 		     sizeof(err)) != 0) {
 	say_key(&cfg, "RedisPasswordFile", err);
 	goto config_error;
@@ -529,6 +451,13 @@ int     main(int argc, char **argv)
 	say_key(&cfg, "AddressKeyFile", err);
 	goto config_error;
     }
+    if (cm_token_keys_start(&cfg, &unsub_keys, err, sizeof(err), warn,
+			    sizeof(warn)) != 0) {
+	say_key(&cfg, "UnsubscribeKeyFile", err);
+	goto config_error;
+    }
+    if (*warn)
+	say_key(&cfg, "UnsubscribeURL", warn);
 
     /* 3. Plugins: their init may read files that only root can read. */
     if ((plugins = cm_plugins_load(&cfg, PLUGINDIR, err, sizeof(err))) == 0) {
@@ -550,6 +479,10 @@ int     main(int argc, char **argv)
 	    say_key(&cfg, redis_key(&cfg), err);
 	    status = 1;
 	}
+	if (cm_dmetrics_check(&cfg, err, sizeof(err)) != 0) {
+	    say_key(&cfg, "Metrics", err);
+	    status = 1;
+	}
 	/* A warning only: Postfix may run elsewhere, or change first. */
 	if ((path = cm_listener_path(cfg.socket)) != 0
 	    && cm_postconf_check(path, err, sizeof(err)) != 0)
@@ -563,6 +496,7 @@ int     main(int argc, char **argv)
 	cm_store_destroy(store);
 	cm_plugins_unload(plugins);
 	cm_addrkey_free(key);
+	cm_token_keys_free(unsub_keys);
 	free(user);
 	cm_config_free(&cfg);
 	return (status);
@@ -576,6 +510,7 @@ int     main(int argc, char **argv)
 	cm_store_destroy(store);
 	cm_plugins_unload(plugins);
 	cm_addrkey_free(key);
+	cm_token_keys_free(unsub_keys);
 	free(user);
 	cm_config_free(&cfg);
 	return (1);
@@ -604,6 +539,7 @@ int     main(int argc, char **argv)
     eng.store = store;
     eng.sendermap = sendermap;
     eng.key = key;
+    eng.unsub_keys = unsub_keys;
     eng.ops = &cm_mta_libmilter;
     eng.plugins = plugins;
     cm_callbacks_init(&eng);
@@ -653,6 +589,13 @@ int     main(int argc, char **argv)
 	}
     }
 
+    /* The Metrics listener, bound while a low port may still be ours. */
+    if (cfg.metrics != 0
+	&& (metrics = cm_dmetrics_open(&cfg, err, sizeof(err))) == 0) {
+	say_key(&cfg, "Metrics", err);
+	goto start_failed;
+    }
+
     /*
      * 5. Detach (the parent waits for ready(), and exits with the
      * result of the start), PID file, privileges. The PID is written
@@ -665,7 +608,7 @@ int     main(int argc, char **argv)
 	pid_fd = -1;
 	goto start_failed;
     }
-    if (user != 0 && getuid() == 0 && drop_privileges(user, uid, gid) != 0)
+    if (user != 0 && getuid() == 0 && cm_user_drop(user, uid, gid) != 0)
 	goto start_failed;
 
     /* 6. The audit trail, as the user that will reopen it. */
@@ -679,6 +622,12 @@ int     main(int argc, char **argv)
     eng.audit = audit;
     if (cm_sendermap_start(sendermap) != 0)	/* threads after detach() */
 	goto start_failed;
+    if (cm_store_start(store) != 0)		/* ConsentCache's link */
+	goto start_failed;
+    if (metrics != 0 && cm_dmetrics_start(metrics, err, sizeof(err)) != 0) {
+	say_key(&cfg, "Metrics", err);
+	goto start_failed;
+    }
     cm_gen_start(&eng, &cfg);			/* takes cfg over */
     status = serve(config_file, socket_spec, audit, ready_fd);
 
@@ -692,7 +641,9 @@ int     main(int argc, char **argv)
     cm_sendermap_destroy(sendermap);
     cm_store_destroy(store);
     cm_plugins_unload(plugins);
+    cm_dmetrics_close(metrics);			/* nobody counts any more */
     cm_addrkey_free(key);
+    cm_token_keys_free(unsub_keys);
     free(user);
     free(pid_file);
     free(socket_spec);
@@ -717,7 +668,9 @@ release:
     cm_sendermap_destroy(sendermap);
     cm_store_destroy(store);
     cm_plugins_unload(plugins);
+    cm_dmetrics_close(metrics);
     cm_addrkey_free(key);
+    cm_token_keys_free(unsub_keys);
     free(user);
     free(pid_file);
     free(socket_spec);
@@ -728,6 +681,7 @@ release:
 config_error:
     cm_plugins_unload(plugins);
     cm_addrkey_free(key);
+    cm_token_keys_free(unsub_keys);
     free(user);
     cm_config_free(&cfg);
     return (check_only ? 1 : EX_CONFIG);

@@ -29,6 +29,9 @@ typedef struct cm_mta_ops {
     int     (*addheader) (void *mta, const char *name, const char *value);
     int     (*quarantine) (void *mta, const char *reason);
     const char *(*getsymval) (void *mta, const char *name);
+    /* Insert a header at index (0: before every other header). */
+    int     (*insheader) (void *mta, int index, const char *name,
+			          const char *value);
 } cm_mta_ops;
 
 extern const cm_mta_ops cm_mta_libmilter;

@@ -69,10 +69,20 @@ static const char *mta_getsymval(void *mta, const char *name)
     return (smfi_getsymval((SMFICTX *) mta, (char *) name));
 }
 
+/* mta_insheader - smfi_insheader() */
+
+static int mta_insheader(void *mta, int index, const char *name,
+			         const char *value)
+{
+    return (smfi_insheader((SMFICTX *) mta, index, (char *) name,
+			   (char *) value) == MI_SUCCESS ? 0 : -1);
+}
+
 const cm_mta_ops cm_mta_libmilter = {
     mta_setreply,
     mta_delrcpt,
     mta_addheader,
     mta_quarantine,
     mta_getsymval,
+    mta_insheader,
 };

@@ -75,6 +75,7 @@ typedef struct cm_pmsg_result {
     int     bulk;			/* mark_bulk() */
     const char *veto;			/* reason, or NULL */
     int     veto_marketing_only;	/* CM_VETO_MARKETING */
+    const char *veto_plugin;		/* the name of who vetoed */
     const char *failed;			/* name of a failed plugin, or NULL */
 } cm_pmsg_result;
 

@@ -109,6 +109,7 @@ struct cm_plugin_msg {
     int     bulk;
     char    veto[VETO_MAX + 1];
     int     veto_marketing_only;
+    const char *veto_plugin;		/* who vetoed first */
     const char *failed;
     pm_list audit;
     pm_list headers;
@@ -310,6 +311,7 @@ static int host_veto(cm_plugin_msg *m, int scope, const char *reason)
 	return (refuse(m, "veto", "unknown scope"));
     if (m->veto[0] == 0) {
 	(void) strcpy(m->veto, reason);
+	m->veto_plugin = SLOT(m)->name;
 	m->veto_marketing_only = (scope == CM_VETO_MARKETING);
     }
     return (0);
@@ -557,6 +559,7 @@ void    cm_pmsg_reset(cm_plugin_msg *m)
     m->bulk = 0;
     m->veto[0] = 0;
     m->veto_marketing_only = 0;
+    m->veto_plugin = 0;
     m->failed = 0;
     list_clear(&m->audit);
     list_clear(&m->headers);
@@ -574,6 +577,7 @@ void    cm_pmsg_result_get(const cm_plugin_msg *m, cm_pmsg_result *out)
     out->bulk = m->bulk;
     out->veto = m->veto[0] ? m->veto : 0;
     out->veto_marketing_only = m->veto_marketing_only;
+    out->veto_plugin = m->veto[0] ? m->veto_plugin : 0;
     out->failed = m->failed;
 }
 

@@ -46,6 +46,7 @@ struct cm_session {
     int     header_overflow;		/* more than MaxHeaderBytes */
     char   *msgid;
     char   *from;
+    char   *subject;			/* Subject header, for the audit */
     int     bulk_hint;			/* List-Unsubscribe, Precedence */
     cm_rcpt *rcpts;			/* envelope recipients, in order */
     size_t  nrcpt;

@@ -47,11 +47,16 @@
 /*	come from the message are escaped by the JSON writer, so a line
 /*	is always one valid JSON object whatever the message contains.
 /*	The time stamps consent_at and suppressed_at are written as
-/*	RFC 3339 UTC, like time.
+/*	RFC 3339 UTC, like time. "subject" (after "from", null when the
+/*	message has none) is the Subject header unfolded (folding white
+/*	space becomes one space) and cut to CM_AUDIT_SUBJECT_MAX bytes,
+/*	never inside a UTF-8 character; RFC 2047 encoded-words are kept
+/*	encoded, as the message carried them.
 /*
 /*	cm_audit_format_msg() writes the same, for the records of one
 /*	message written at once: the members that they share (time, qid,
-/*	msgid, sender, auth, campaign, purpose, basis, mode, from) are
+/*	msgid, sender, auth, campaign, purpose, basis, mode, from,
+/*	subject) are
 /*	formatted for the first record and copied into the others, which
 /*	then cost only their recipient's members. msg starts as
 /*	CM_AUDIT_MSG_INIT; cm_audit_msg_reset() says that the next record
@@ -107,6 +112,7 @@
 #include "clock.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 
 struct cm_audit {
     char   *path;			/* NULL: syslog */
@@ -320,6 +326,8 @@ int     cm_audit_write(cm_audit *audit, const char *text, size_t len)
 	audit->torn = 0;
     }
     (void) pthread_mutex_unlock(&audit->lock);
+    if (ret != 0)
+	cm_metrics_inc(CM_METRIC_AUDIT_ERRORS, 0);
     return (ret);
 }
 
@@ -365,6 +373,52 @@ static void format_head(cm_buf *out, const cm_audit_record *rec)
     cm_json_kv_str(out, "basis", rec->basis);
 }
 
+/* add_subject - the Subject header: unfolded, capped on a UTF-8 boundary */
+
+static void add_subject(cm_buf *out, const char *subject)
+{
+    char    text[CM_AUDIT_SUBJECT_MAX + 1];
+    const unsigned char *p;
+    size_t  len = 0, cut;
+
+    if (subject == 0) {
+	cm_json_kv_str(out, "subject", 0);
+	return;
+    }
+
+    /*
+     * Folding white space (CR, LF and the blanks after them) becomes
+     * one space. RFC 2047 encoded-words are kept as they came: that is
+     * what the message carried, and decoding needs charsets we lack.
+     */
+    for (p = (const unsigned char *) subject; *p && len < sizeof(text) - 1; p++) {
+	if (*p == '\r' || *p == '\n') {
+	    while (p[1] == '\r' || p[1] == '\n' || p[1] == ' ' || p[1] == '\t')
+		p++;
+	    if (len > 0 && text[len - 1] != ' ')
+		text[len++] = ' ';
+	    continue;
+	}
+	text[len++] = *p;
+    }
+
+    /* Cut before a UTF-8 sequence that the cap would split. */
+    if (*p != 0) {
+	for (cut = len; cut > 0 && cut > len - 4
+	     && ((unsigned char) text[cut - 1] & 0xc0) == 0x80; cut--)
+	     /* void */ ;
+	if (cut > 0 && ((unsigned char) text[cut - 1] & 0x80)) {
+	    unsigned char lead = text[cut - 1];
+	    size_t  need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+
+	    if (cut - 1 + need > len)
+		len = cut - 1;
+	}
+    }
+    text[len] = 0;
+    cm_json_kv_str(out, "subject", text);
+}
+
 /* format_tail - the members after the action: ,"mode":...,"from":... */
 
 static void format_tail(cm_buf *out, const cm_audit_record *rec)
@@ -374,6 +428,7 @@ static void format_tail(cm_buf *out, const cm_audit_record *rec)
     cm_json_string(out, cm_mode_name(rec->mode),
 		   strlen(cm_mode_name(rec->mode)));
     cm_json_kv_str(out, "from", rec->from);
+    add_subject(out, rec->subject);
 }
 
 /* cm_audit_format_msg - one record, with the message's parts made once */

@@ -27,6 +27,8 @@
 
 typedef struct cm_audit cm_audit;
 
+#define CM_AUDIT_SUBJECT_MAX	200	/* bytes of Subject kept, UTF-8 whole */
+
 /* One recipient decision. NULL strings are written as null. */
 typedef struct cm_audit_record {
     long long time_ms;			/* Unix time, milliseconds */
@@ -44,6 +46,7 @@ typedef struct cm_audit_record {
     cm_action action;
     cm_mode mode;
     const char *from;
+    const char *subject;		/* Subject header as it came, or NULL */
     long long consent_at;		/* 0: unknown, key left out */
     const char *consent_src;		/* NULL: key left out */
     long long suppressed_at;		/* 0: unknown, key left out */

@@ -487,6 +487,19 @@ static int check_all(cm_parse *ps)
 		       "pseudonymised needs AddressKeyFile"));
 
     /*
+     * The relay's own opt-out (DESIGN.md section 14) needs its keys and
+     * somewhere to send the opt-out to.
+     */
+    i = key_index("Unsubscribe");
+    if (cfg->unsubscribe && cfg->unsubscribe_key_file == 0)
+	return (report(ps, ps->seen[i], ps->spelled[i],
+		       "yes needs UnsubscribeKeyFile"));
+    if (cfg->unsubscribe && cfg->unsubscribe_url == 0
+	&& cfg->unsubscribe_mailto == 0)
+	return (report(ps, ps->seen[i], ps->spelled[i], "yes needs "
+		       "UnsubscribeURL or UnsubscribeMailto (or both)"));
+
+    /*
      * With Sentinel, the sentinels say where the primary is: a Redis
      * line as well would be a second answer, and silently ignoring one
      * of the two would leave the administrator guessing which is used.

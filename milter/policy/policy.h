@@ -49,6 +49,7 @@ typedef struct cm_campaign {
     cm_status status;
     long    max_age_days;		/* 0: consent never expires */
     char   *senders;			/* comma list, or NULL: anyone */
+    unsigned long unsub_ref;		/* opt-out reference, 0: none */
 } cm_campaign;
 
 typedef enum cm_consent_state {
@@ -72,6 +73,7 @@ typedef struct cm_rcpt_record {
     cm_consent_state consent;		/* <purpose> */
     long long consent_at;		/* <purpose>:at, 0 if unknown */
     char   *consent_src;		/* <purpose>:src, malloc'd or NULL */
+    unsigned long long unsub_ref;	/* "#ref": opt-out reference, 0: none */
 } cm_rcpt_record;
 
 /* What is known about the message, whoever the recipient. */

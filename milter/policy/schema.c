@@ -13,6 +13,10 @@
 /*
 /*	const char *cm_consent_state_word(state)
 /*	cm_consent_state state;
+/*
+/*	int	cm_consent_field_is_purpose(name, len)
+/*	const char *name;
+/*	size_t	len;
 /* DESCRIPTION
 /*	schema.h names the keys, fields and words of DESIGN.md section 3.
 /*	This module is the one reader of the state of a purpose, so that
@@ -25,6 +29,11 @@
 /*
 /*	cm_consent_state_word() is the word stored for a state, or a null
 /*	pointer for CM_CONSENT_NONE (no such field).
+/*
+/*	cm_consent_field_is_purpose() says whether a field of a consent
+/*	hash (len bytes at name) names a purpose: not "<purpose>:at" or
+/*	":src", not the opt-out reference "#ref". Every reader that walks
+/*	a consent hash (export, stats, show, trace) asks it.
 /* DIAGNOSTICS
 /*	None.
 /* SEE ALSO
@@ -76,4 +85,17 @@ const char *cm_consent_state_word(cm_consent_state state)
     default:
 	return (0);
     }
+}
+
+/* cm_consent_field_is_purpose - a field of Pconsent:<id> that names a purpose */
+
+int     cm_consent_field_is_purpose(const char *name, size_t len)
+{
+
+    /*
+     * "<purpose>:at" and ":src" go with a purpose; "#ref" (the opt-out
+     * reference) and any other "#" field are the record's own. Neither
+     * ':' nor '#' can occur in a purpose name.
+     */
+    return (len > 0 && name[0] != '#' && memchr(name, ':', len) == 0);
 }

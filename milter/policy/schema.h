@@ -36,6 +36,19 @@
 #define CM_KEY_CAMPAIGN		"campaign:"	/* hash, the fields below */
 #define CM_KEY_SENDER		"sender:"	/* string, a campaign id */
 
+ /*
+  * The relay's own opt-out (DESIGN.md section 14): short references that
+  * tokens carry, given out by the writers (the daemon stays read-only).
+  * Pconsent:<id> field CM_FIELD_REF and Pcampaign:<id> field
+  * CM_FIELD_CAMPAIGN_REF hold the number n; Punsub:p:<n> and
+  * Punsub:c:<n> lead back to the record id and the campaign id.
+  */
+#define CM_KEY_UNSUB_SEQ	"unsub:seq"	/* string, INCR: person refs */
+#define CM_KEY_UNSUB_CSEQ	"unsub:cseq"	/* string, INCR: campaign refs */
+#define CM_KEY_UNSUB_PERSON	"unsub:p:"	/* string, a record id */
+#define CM_KEY_UNSUB_CAMPAIGN	"unsub:c:"	/* string, a campaign id */
+#define CM_FIELD_REF		"#ref"		/* of Pconsent:<id>: not a purpose */
+
 /* Fields of Pcampaign:<id>. */
 #define CM_FIELD_PURPOSE	"purpose"
 #define CM_FIELD_BASIS		"basis"
@@ -44,6 +57,7 @@
 #define CM_FIELD_SENDERS	"senders"
 #define CM_FIELD_OWNER		"owner"
 #define CM_FIELD_CREATED	"created_at"
+#define CM_FIELD_CAMPAIGN_REF	"ref"		/* opt-out reference */
 
 /* Words of basis and status. */
 #define CM_BASIS_CONSENT_WORD	"consent"
@@ -74,5 +88,6 @@
 extern int cm_consent_state_parse(const char *word, size_t len,
 				          cm_consent_state *state);
 extern const char *cm_consent_state_word(cm_consent_state state);
+extern int cm_consent_field_is_purpose(const char *name, size_t len);
 
 #endif

@@ -35,11 +35,14 @@
 /*	field fails: -1, and why says which field and what is wrong with
 /*	it ("field \"status\" has bad value \"later\""), without the key,
 /*	which the caller adds. Otherwise camp->found is 1 and the result 0.
+/*	The opt-out reference "ref" goes to camp->unsub_ref (0: none or
+/*	unreadable: it never makes a campaign unusable).
 /*
 /*	cm_record_suppress() reads the reply to GET Psuppress:<id>
 /*	("<time> <reason>") into the suppression part of *rec;
 /*	cm_record_consent() reads the reply to HGETALL Pconsent:<id>, for
-/*	one purpose, into its consent part; a <purpose>:at of more digits
+/*	one purpose, into its consent part (and the record's opt-out
+/*	reference "#ref", unsub_ref, 0 when none); a <purpose>:at of more digits
 /*	than a time can hold is read as the latest time there is, so
 /*	that the policy sees it as in the future (row 16a). A reply that
 /*	cannot be used (a key of the wrong type, an unknown consent
@@ -132,7 +135,7 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 {
     static const char *names[] = {
 	CM_FIELD_PURPOSE, CM_FIELD_BASIS, CM_FIELD_STATUS, CM_FIELD_MAX_AGE,
-	CM_FIELD_SENDERS,
+	CM_FIELD_SENDERS, CM_FIELD_CAMPAIGN_REF,
     };
     const redisReply *field[sizeof(names) / sizeof(names[0])] = {0};
     const redisReply *v;
@@ -187,6 +190,14 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 	return (bad_field(why, whylen, names[4], v));
     if (v && (camp->senders = strndup(v->str, v->len)) == 0)
 	return (bad_reply(why, whylen, "out of memory"));
+
+    /*
+     * The opt-out reference only adds a List-Unsubscribe: a bad one means
+     * none (the daemon logs it), never a refused campaign.
+     */
+    if ((v = field[5]) != 0 && parse_uint(v->str, v->len, 0xffffffffLL,
+					  &days) == 0)
+	camp->unsub_ref = (unsigned long) days;
     camp->found = 1;
     return (0);
 }
@@ -249,6 +260,7 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
     long long at;
     size_t  i;
 
+    f->unsub_ref = 0;
     if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
 	f->store_error = 1;
 	return;
@@ -260,6 +272,12 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 	    || value->type != REDIS_REPLY_STRING) {
 	    f->store_error = 1;
 	    return;
+	}
+	/* The opt-out reference (DESIGN.md section 14); bad: none. */
+	if (cm_redis_reply_is(name, CM_FIELD_REF)) {
+	    if (parse_uint(value->str, value->len, 0xffffffffffLL, &at) == 0)
+		f->unsub_ref = (unsigned long long) at;
+	    continue;
 	}
 	if (name->len < plen || memcmp(name->str, purpose, plen) != 0)
 	    continue;

@@ -16,6 +16,13 @@
 /*	int	cm_redis_batch_run(batch, call)
 /*	cm_redis_batch *batch;
 /*	cm_redis_call *call;
+/*
+/*	int	cm_redis_timed_run(pool, fn, arg, err, errlen)
+/*	cm_redis_pool *pool;
+/*	cm_redis_exchange fn;
+/*	void	*arg;
+/*	char	*err;
+/*	size_t	errlen;
 /* DESCRIPTION
 /*	At RCPT time every libmilter worker thread needs the answer to a
 /*	few reads of its own (one recipient's records) before it can
@@ -60,6 +67,14 @@
 /*
 /*	cm_redis_batch_free() frees the queue, when no call is in
 /*	progress. It does not free the pool.
+/*
+/*	cm_redis_timed_run() is cm_redis_pool_run() for the store's other
+/*	lookups. It and the batches count every lookup round trip (the
+/*	write of the commands and the read of their replies, on a
+/*	connected context; a repeat on a new connection is another) in
+/*	the histogram consent_milter_store_seconds, and every lookup that
+/*	fails in consent_milter_store_errors_total (metrics(3); nothing
+/*	when the process has no metrics registry).
 /* DIAGNOSTICS
 /*	cm_redis_batch_create() returns a null pointer when out of memory.
 /* SEE ALSO
@@ -85,6 +100,7 @@
 
 /* Application-specific. */
 
+#include "metrics.h"
 #include "redisconn.h"
 #include "redisbatch.h"
 #include "redispool.h"
@@ -153,6 +169,42 @@ static int batch_exchange(redisContext *c, void *arg, char *err,
     return (unready ? CM_XCHG_UNREADY : CM_XCHG_OK);
 }
 
+/* A timed exchange: the exchange and its argument. */
+struct timed {
+    cm_redis_exchange fn;
+    void   *arg;
+};
+
+/* timed_exchange - one round trip, counted in the store histogram */
+
+static int timed_exchange(redisContext *c, void *arg, char *err,
+			          size_t errlen)
+{
+    struct timed *t = arg;
+    double  start = cm_metrics_clock();
+    int     status;
+
+    status = t->fn(c, t->arg, err, errlen);
+    cm_metrics_observe(CM_METRIC_STORE_SECONDS, cm_metrics_clock() - start);
+    return (status);
+}
+
+/* cm_redis_timed_run - cm_redis_pool_run(), timed and failures counted */
+
+int     cm_redis_timed_run(cm_redis_pool *pool, cm_redis_exchange fn,
+			           void *arg, char *err, size_t errlen)
+{
+    struct timed t;
+
+    t.fn = fn;
+    t.arg = arg;
+    if (cm_redis_pool_run(pool, timed_exchange, &t, err, errlen) != 0) {
+	cm_metrics_inc(CM_METRIC_STORE_ERRORS, 0);
+	return (-1);
+    }
+    return (0);
+}
+
 /* batch_send - run one batch on a pooled connection; set the outcomes */
 
 static void batch_send(cm_redis_batch *batch, cm_redis_call *first)
@@ -160,19 +212,23 @@ static void batch_send(cm_redis_batch *batch, cm_redis_call *first)
     cm_redis_call *call;
     char    err[CM_BATCH_ERRSZ];
 
+    struct timed t = {batch_exchange, first};
+
     err[0] = 0;
-    if (cm_redis_pool_run(batch->pool, batch_exchange, first, err,
+    if (cm_redis_pool_run(batch->pool, timed_exchange, &t, err,
 			  sizeof(err)) != 0) {
 	/* Connect, I/O, timeout or unready twice: all fail alike. */
 	for (call = first; call != 0; call = call->next) {
 	    call->status = -1;
 	    set_err(call->err, call->errlen, err[0] ? err :
 		    "redis: request failed");
+	    cm_metrics_inc(CM_METRIC_STORE_ERRORS, 0);
 	}
 	return;
     }
     for (call = first; call != 0; call = call->next)
-	call->status = (call->status == CM_XCHG_OK ? 0 : -1);
+	if ((call->status = (call->status == CM_XCHG_OK ? 0 : -1)) != 0)
+	    cm_metrics_inc(CM_METRIC_STORE_ERRORS, 0);
 }
 
 /* batch_detach - take up to CM_BATCH_MAX queued requests (locked) */

@@ -52,5 +52,7 @@ extern cm_redis_batch *cm_redis_batch_create(cm_redis_pool *pool,
 					             int leaders);
 extern void cm_redis_batch_free(cm_redis_batch *batch);
 extern int cm_redis_batch_run(cm_redis_batch *batch, cm_redis_call *call);
+extern int cm_redis_timed_run(cm_redis_pool *pool, cm_redis_exchange fn,
+			              void *arg, char *err, size_t errlen);
 
 #endif

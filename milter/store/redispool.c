@@ -24,6 +24,9 @@
 /*	int	cm_redis_pool_healthy(pool)
 /*	cm_redis_pool *pool;
 /*
+/*	void	cm_redis_pool_reset(pool)
+/*	cm_redis_pool *pool;
+/*
 /*	int	cm_redis_pool_error(c, saved_errno, err, errlen)
 /*	const redisContext *c;
 /*	int	saved_errno;
@@ -94,6 +97,12 @@
 /*	at (one poll(2)) at most every 100 ms, as the question is asked
 /*	for every message.
 /*
+/*	cm_redis_pool_reset() closes every idle connection at once and
+/*	every borrowed one when it is given back, so that the next
+/*	requests connect anew (asking the sentinels again): tracking(3)
+/*	calls it when its invalidation link comes up, so that no lookup
+/*	reads from a server other than the one that reports changes.
+/*
 /*	cm_redis_pool_error() describes a failed context, with its address,
 /*	and returns CM_XCHG_TIMEOUT or CM_XCHG_BROKEN, for fn to return.
 /*
@@ -152,6 +161,7 @@
 typedef struct pool_conn {
     redisContext *c;
     int     replica;			/* connected to RedisReplica */
+    unsigned long gen;			/* opened in this generation */
     long long expires;			/* close then (ms, monotonic); 0: never */
 } pool_conn;
 
@@ -180,6 +190,7 @@ struct cm_redis_pool {
     long long replica_retry_at;		/* primary only, until then */
     int     replica_down;		/* the replica failed last time */
     long long down_since;		/* primary unreachable since, or 0 */
+    unsigned long gen;			/* atomic: cm_redis_pool_reset() count */
 };
 
 /* probe_reset - a sign that Redis went away: healthy() says 0 at once */
@@ -304,6 +315,8 @@ static int pool_connect(cm_redis_pool *pool, pool_conn *pc,
     int     has_replica = cm_redis_has_replica(&pool->target);
 
     pc->expires = 0;
+    /* Before the connect: one opened across a reset is not kept. */
+    pc->gen = __atomic_load_n(&pool->gen, __ATOMIC_ACQUIRE);
     if (has_replica && (pc->c = replica_connect(pool)) != 0) {
 	pc->replica = 1;
 	return (0);
@@ -321,12 +334,18 @@ static int pool_connect(cm_redis_pool *pool, pool_conn *pc,
 
 static void pool_give(cm_redis_pool *pool, const pool_conn *pc)
 {
+    redisContext *old = 0;
+
     pthread_mutex_lock(&pool->lock);
-    if (pc->c)
+    if (pc->c && pc->gen != pool->gen)
+	old = pc->c;				/* opened before a reset */
+    else if (pc->c)
 	pool->idle[pool->idle_count++] = *pc;
     pool->available++;
     pthread_cond_signal(&pool->freed);
     pthread_mutex_unlock(&pool->lock);
+    if (old)
+	redisFree(old);
 }
 
 /* probe_done - a stalled Redis answered (1), timed out (0) or neither (-1) */
@@ -418,7 +437,8 @@ static int pool_take(cm_redis_pool *pool, pool_conn *pc, pool_req *rq,
     if (pool->idle_count > 0)
 	*pc = pool->idle[--pool->idle_count];
     rq->waited_ms = started != 0 ? cm_time_mono_ms() - started : 0;
-    if (pc->c != 0 && pc->expires && cm_time_mono_ms() >= pc->expires) {
+    if (pc->c != 0 && ((pc->expires && cm_time_mono_ms() >= pc->expires)
+		       || pc->gen != pool->gen)) {
 	expired = pc->c;
 	pc->c = 0;
     }
@@ -586,6 +606,24 @@ int     cm_redis_pool_healthy(cm_redis_pool *pool)
     for (i = 0; i < ndead; i++)
 	redisFree(dead[i]);
     return (ok);
+}
+
+/* cm_redis_pool_reset - no connection opened before this is used again */
+
+void    cm_redis_pool_reset(cm_redis_pool *pool)
+{
+    redisContext **old;
+    int     n = 0;
+
+    pthread_mutex_lock(&pool->lock);
+    __atomic_add_fetch(&pool->gen, 1, __ATOMIC_ACQ_REL);
+    if ((old = calloc(pool->idle_count + 1, sizeof(*old))) != 0)
+	while (pool->idle_count > 0)
+	    old[n++] = pool->idle[--pool->idle_count].c;
+    pthread_mutex_unlock(&pool->lock);
+    while (n > 0)
+	redisFree(old[--n]);
+    free(old);
 }
 
 /* pool_free - free a pool's memory */

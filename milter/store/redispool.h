@@ -10,7 +10,8 @@
 /*	#include "redispool.h"
 /*
 /*	cm_redis_pool_create/destroy/run(): a shared pool of Redis
-/*	connections; cm_redis_pool_healthy/error(): its state.
+/*	connections; cm_redis_pool_healthy/error(): its state;
+/*	cm_redis_pool_reset(): for the consent cache.
 /* DESCRIPTION
 /*	See redispool.c.
 /* LICENSE
@@ -46,6 +47,7 @@ extern void cm_redis_pool_destroy(cm_redis_pool *pool);
 extern int cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 			             void *arg, char *err, size_t errlen);
 extern int cm_redis_pool_healthy(cm_redis_pool *pool);
+extern void cm_redis_pool_reset(cm_redis_pool *pool);
 extern int cm_redis_pool_error(const redisContext *c, int saved_errno,
 			               char *err, size_t errlen);
 

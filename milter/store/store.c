@@ -20,6 +20,13 @@
 /*	void	cm_store_destroy(st)
 /*	cm_store *st;
 /*
+/*	int	cm_store_start(st)
+/*	cm_store *st;
+/*
+/*	void	cm_store_cache_info(st, out)
+/*	cm_store *st;
+/*	cm_store_cache_state *out;
+/*
 /*	int	cm_store_ping(st, err, errlen)
 /*	cm_store *st;
 /*	char	*err;
@@ -77,6 +84,24 @@
 /*	ms) the cache is not used, so that an outage shows as without it.
 /*	The daemon sets the flag; consentctl does not, so that
 /*	"consentctl check" right after a change is exact.
+/*
+/*	With CM_STORE_CACHE and ConsentCache on (cfg->consent_cache_bytes
+/*	or consent_cache_entries), the consent cache takes the place of
+/*	that short-lived one: every record that a fetch or a sender lookup
+/*	reads (Pcampaign:, Psender:, Psuppress:, Pconsent:, found or not)
+/*	is kept in a consentcache(3) for as long as Redis promises to
+/*	report changes to it (tracking(3)), and what it holds is not asked
+/*	again. A read is reserved in the cache before it is sent and its
+/*	reply kept only if nothing changed meanwhile; a fetch that fails
+/*	empties the cache. A lookup does not use the cache while the
+/*	invalidation link is down or has a change message not yet applied
+/*	(cm_tracker_pending()). Recipients' records are taken from the
+/*	cache only when the campaign record is known before the fetch
+/*	(cached, or the caller's): its purpose names the field; else all
+/*	are read, and kept. cm_store_start() starts the
+/*	link's thread: call it after the daemon detached. Without
+/*	ConsentCache, everything is as above. cm_store_cache_info() tells
+/*	the cache's state (all zero without one).
 /*
 /*	A handle may be shared by any number of threads. Its connections
 /*	are a redispool(3): at most RedisConnections hiredis contexts, to
@@ -146,6 +171,8 @@
 /*	redisconn(3), connect, AUTH and Sentinel.
 /*	record(3), the replies.
 /*	cache(3), the daemon's cache.
+/*	store_fetch(3), the records of one message, in one trip.
+/*	store_cache(3), the consent cache's glue.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -165,42 +192,23 @@
 
 /* Application-specific. */
 
-#include "buf.h"
 #include "cache.h"
 #include "campaign.h"
-#include "record.h"
+#include "consentcache.h"
 #include "redisbatch.h"
 #include "redisconn.h"
-#include "redisframe.h"
 #include "redispool.h"
 #include "schema.h"
 #include "store.h"
+#include "store_impl.h"
+#include "tracking.h"
 
-#define CM_STORE_CHUNK		1000	/* commands per write */
-#define CM_STORE_ERRSZ		512	/* internal message buffers */
-#define CM_STORE_SHOWSZ		CM_REDIS_SHOWSZ	/* escaped key or value */
 #define CM_STORE_CACHE_MS	1000	/* campaign/sender answers live this long */
 #define CM_STORE_CACHE_SLOTS	256	/* per cache table */
-#define CM_STORE_BATCH_RCPTS	1	/* fetches this small are coalesced */
 
-struct cm_store {
-    char   *prefix;			/* KeyPrefix */
-    size_t  prefix_len;
-    cm_redis_pool *pool;		/* connections */
-    cm_cache *cache;			/* or NULL: CM_STORE_CACHE not set */
-    cm_redis_batch *batch;		/* coalesces small fetches */
-};
+/* store_key_build - compose prefix, part and name: "cm:" "consent:" id */
 
-/* A growing buffer for keys. */
-typedef struct keybuf {
-    char   *data;
-    size_t  len;
-    size_t  size;
-} keybuf;
-
-/* key_build - compose prefix, part and name: "cm:" "consent:" id */
-
-static int key_build(const cm_store *st, keybuf *kb, const char *part,
+int     store_key_build(const cm_store *st, keybuf *kb, const char *part,
 		             const char *name)
 {
     size_t  part_len = strlen(part);
@@ -221,10 +229,10 @@ static int key_build(const cm_store *st, keybuf *kb, const char *part,
     return (0);
 }
 
-/* key_error - a message about one key */
+/* store_key_error - a message about one key */
 
-static int __attribute__((format(printf, 4, 5)))
-key_error(const keybuf *kb, char *err, size_t errlen, const char *fmt,...)
+int     store_key_error(const keybuf *kb, char *err, size_t errlen,
+		                const char *fmt,...)
 {
     char    show[CM_STORE_SHOWSZ];
     char    what[CM_STORE_ERRSZ];
@@ -306,311 +314,30 @@ static int ping_exchange(redisContext *c, void *arg, char *err,
     return (status);
 }
 
- /*
-  * The commands of a fetch, in the order sent: the campaign record, if
-  * asked for, then each recipient's suppression and consent records.
-  * A fetch_cmd names one of them; fetch_next() steps to the next one
-  * that is sent (recipients whose address did not parse are not).
-  */
-typedef enum fetch_what {
-    FETCH_CAMPAIGN, FETCH_SUPPRESS, FETCH_CONSENT, FETCH_END
-} fetch_what;
-
-typedef struct fetch_cmd {
-    fetch_what what;
-    size_t  rcpt;			/* FETCH_SUPPRESS, FETCH_CONSENT */
-} fetch_cmd;
-
-struct fetch_req {
-    const cm_store *st;
-    const char *campaign_id;		/* or NULL: the record is known */
-    cm_campaign *camp_out;		/* the record read, or NULL */
-    const cm_campaign *camp;		/* the record whose purpose counts */
-    cm_rcpt *rcpts;
-    size_t  count;
-    int     fill;			/* campaign known: fill in records */
-};
-
-/* fetch_skip - from cmd on, the first recipient command that is sent */
-
-static void fetch_skip(const struct fetch_req *req, fetch_cmd *cmd)
-{
-    while (cmd->rcpt < req->count && !req->rcpts[cmd->rcpt].facts.addr_ok)
-	cmd->rcpt++;
-    if (cmd->rcpt >= req->count)
-	cmd->what = FETCH_END;
-}
-
-/* fetch_first - the first command of a fetch */
-
-static fetch_cmd fetch_first(const struct fetch_req *req)
-{
-    fetch_cmd cmd = {FETCH_CAMPAIGN, 0};
-
-    if (req->campaign_id == 0) {
-	cmd.what = FETCH_SUPPRESS;
-	fetch_skip(req, &cmd);
-    }
-    return (cmd);
-}
-
-/* fetch_next - the command after cmd */
-
-static void fetch_next(const struct fetch_req *req, fetch_cmd *cmd)
-{
-    switch (cmd->what) {
-    case FETCH_CAMPAIGN:
-	cmd->what = FETCH_SUPPRESS;
-	cmd->rcpt = 0;
-	break;
-    case FETCH_SUPPRESS:
-	cmd->what = FETCH_CONSENT;
-	return;
-    case FETCH_CONSENT:
-	cmd->what = FETCH_SUPPRESS;
-	cmd->rcpt++;
-	break;
-    case FETCH_END:
-	return;
-    }
-    fetch_skip(req, cmd);
-}
-
-/* fetch_key - the key of a command */
-
-static int fetch_key(const cm_store *st, const struct fetch_req *req,
-		             fetch_cmd cmd, keybuf *kb)
-{
-    if (cmd.what == FETCH_CAMPAIGN)
-	return (key_build(st, kb, CM_KEY_CAMPAIGN, req->campaign_id));
-    return (key_build(st, kb, cmd.what == FETCH_SUPPRESS ? CM_KEY_SUPPRESS
-		      : CM_KEY_CONSENT, req->rcpts[cmd.rcpt].facts.id));
-}
-
-/* fetch_append_one - append one command */
-
-static int fetch_append_one(redisContext *c, const struct fetch_req *req,
-			            fetch_cmd cmd, keybuf *kb, char *err,
-			            size_t errlen)
-{
-    if (fetch_key(req->st, req, cmd, kb) < 0) {
-	cm_redis_err(err, errlen, "redis: out of memory");
-	return (CM_XCHG_BROKEN);
-    }
-    if (cm_redis_append2(c, cmd.what == FETCH_SUPPRESS ? "GET" : "HGETALL",
-			 kb->data, kb->len) != REDIS_OK)
-	return (cm_redis_pool_error(c, errno, err, errlen));
-    return (CM_XCHG_OK);
-}
-
-/* fetch_reset - empty the outputs; free what an earlier try set */
-
-static void fetch_reset(struct fetch_req *req, int free_old)
-{
-    cm_rcpt_record *rec;
-    size_t  i;
-
-    if (req->camp_out) {
-	if (free_old)
-	    free(req->camp_out->senders);
-	memset(req->camp_out, 0, sizeof(*req->camp_out));
-    }
-    for (i = 0; i < req->count; i++) {
-	rec = &req->rcpts[i].record;
-	if (free_old) {
-	    free(rec->suppressed_reason);
-	    free(rec->consent_src);
-	}
-	memset(rec, 0, sizeof(*rec));
-	rec->consent = CM_CONSENT_NONE;
-    }
-    req->fill = (req->campaign_id == 0);
-}
-
-/* campaign_parse - HGETALL Pcampaign:<id> into a campaign record */
-
-static int campaign_parse(struct fetch_req *req, const redisReply *r,
-			          const keybuf *kb, char *err, size_t errlen)
-{
-    char    why[CM_STORE_ERRSZ];
-
-    if (cm_record_campaign(r, req->camp_out, why, sizeof(why)) < 0)
-	return (key_error(kb, err, errlen, "%s", why));
-    req->fill = req->camp_out->found;
-    return (CM_XCHG_OK);
-}
-
-/* fetch_reply - take in the reply to one command */
-
-static int fetch_reply(struct fetch_req *req, fetch_cmd cmd,
-		               const redisReply *r, keybuf *kb,
-		               char *err, size_t errlen)
-{
-    int     is_camp = (cmd.what == FETCH_CAMPAIGN);
-    cm_rcpt_record *rec = 0;
-    char    show[CM_STORE_SHOWSZ];
-
-    if (!is_camp && !req->fill)			/* unknown campaign */
-	return (CM_XCHG_OK);
-    if (!is_camp)
-	rec = &req->rcpts[cmd.rcpt].record;
-    /* A key of the wrong type spoils one recipient, not the message. */
-    if (rec && r->type == REDIS_REPLY_ERROR
-	&& r->len >= 9 && memcmp(r->str, "WRONGTYPE", 9) == 0) {
-	rec->store_error = 1;
-	return (CM_XCHG_OK);
-    }
-    if (is_camp || r->type == REDIS_REPLY_ERROR) {
-	if (fetch_key(req->st, req, cmd, kb) < 0) {
-	    cm_redis_err(err, errlen, "redis: out of memory");
-	    return (CM_XCHG_FAIL);
-	}
-	if (is_camp)
-	    return (campaign_parse(req, r, kb, err, errlen));
-	/* Other errors (LOADING, NOAUTH...) concern every key. */
-	return (key_error(kb, err, errlen, "%s",
-			  cm_redis_reply_show(show, sizeof(show), r)));
-    }
-    if (cmd.what == FETCH_SUPPRESS)
-	cm_record_suppress(r, rec);
-    else
-	cm_record_consent(r, req->camp->purpose, rec);
-    return (CM_XCHG_OK);
-}
-
-/* fetch_take - read and take in the reply to a command; -1: I/O error */
-
-static int fetch_take(redisContext *c, struct fetch_req *req, fetch_cmd cmd,
-		              keybuf *kb, int *status, int *unready, char *err,
-		              size_t errlen)
-{
-    void   *reply;
-
-    if (redisGetReply(c, &reply) != REDIS_OK) {
-	*status = cm_redis_pool_error(c, errno, err, errlen);
-	return (-1);
-    }
-    /* After an error, read on: the connection stays in step. */
-    if (fetch_reply(req, cmd, reply, kb, *status == CM_XCHG_OK ? err : 0,
-		    errlen) != CM_XCHG_OK)
-	*status = CM_XCHG_FAIL;
-    *unready |= cm_redis_reply_unready(reply);
-    freeReplyObject(reply);
-    return (0);
-}
-
-/* fetch_exchange - send the commands of a fetch, read the replies */
-
-static int fetch_exchange(redisContext *c, void *arg,
-			          char *err, size_t errlen)
-{
-    struct fetch_req *req = arg;
-    keybuf  kb = {0, 0, 0};
-    fetch_cmd wcmd, rcmd;
-    size_t  batch, in_flight = 0;
-    int     status = CM_XCHG_OK;
-    int     unready = 0;
-    int     done;
-
-    /* This may be a repeat on a new connection: start clean. */
-    fetch_reset(req, 1);
-    wcmd = rcmd = fetch_first(req);
-
-    /*
-     * Write the commands in chunks, and read the replies to a chunk after
-     * the next one is written. Redis never waits for us, so this is one
-     * round trip, yet neither side buffers more than two chunks.
-     */
-    while (rcmd.what != FETCH_END) {
-	for (batch = 0; wcmd.what != FETCH_END && batch < CM_STORE_CHUNK;
-	     batch++) {
-	    /* A failure leaves commands half sent: the context goes. */
-	    if ((status = fetch_append_one(c, req, wcmd, &kb, err,
-					   errlen)) != CM_XCHG_OK)
-		goto out;
-	    fetch_next(req, &wcmd);
-	}
-	in_flight += batch;
-	do {
-	    if (redisBufferWrite(c, &done) != REDIS_OK) {
-		status = cm_redis_pool_error(c, errno, err, errlen);
-		goto out;
-	    }
-	} while (!done);
-	while (in_flight > (wcmd.what != FETCH_END ? batch : 0)) {
-	    if (fetch_take(c, req, rcmd, &kb, &status, &unready, err,
-			   errlen) < 0)
-		goto out;
-	    fetch_next(req, &rcmd);
-	    in_flight--;
-	}
-    }
-
-    /* LOADING, MASTERDOWN...: the next connection may do better. */
-    if (status == CM_XCHG_FAIL && unready)
-	status = CM_XCHG_UNREADY;
-
-out:
-    free(kb.data);
-    if (status != CM_XCHG_OK)
-	fetch_reset(req, 1);
-    return (status);
-}
-
-/* fetch_append - queue the commands of a small fetch (redisbatch(3)) */
-
-static int fetch_append(redisContext *c, void *arg, char *err,
-			        size_t errlen)
-{
-    struct fetch_req *req = arg;
-    keybuf  kb = {0, 0, 0};
-    fetch_cmd cmd;
-    int     status = CM_XCHG_OK;
-
-    /* This may be a repeat on a new connection: start clean. */
-    fetch_reset(req, 1);
-    for (cmd = fetch_first(req); cmd.what != FETCH_END; fetch_next(req, &cmd))
-	if ((status = fetch_append_one(c, req, cmd, &kb, err,
-				       errlen)) != CM_XCHG_OK)
-	    break;
-    free(kb.data);
-    return (status);
-}
-
-/* fetch_read - read the replies to fetch_append()'s commands */
-
-static int fetch_read(redisContext *c, void *arg, char *err, size_t errlen)
-{
-    struct fetch_req *req = arg;
-    keybuf  kb = {0, 0, 0};
-    fetch_cmd cmd;
-    int     status = CM_XCHG_OK;
-    int     unready = 0;
-
-    for (cmd = fetch_first(req); cmd.what != FETCH_END; fetch_next(req, &cmd))
-	if (fetch_take(c, req, cmd, &kb, &status, &unready, err, errlen) < 0)
-	    break;
-    free(kb.data);
-    if (status == CM_XCHG_FAIL && unready)
-	status = CM_XCHG_UNREADY;
-    return (status);
-}
-
 /* cm_store_create_flags - set up the connection pool; connect later */
 
 cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
 				        char *err, size_t errlen)
 {
     cm_store *st;
+    int     tracked = ((flags & CM_STORE_CACHE)
+		       && (cfg->consent_cache_bytes > 0
+			   || cfg->consent_cache_entries > 0));
 
+    /* ConsentCache replaces the short-lived cache: see cache(3). */
     if ((st = calloc(1, sizeof(*st))) == 0
 	|| (st->prefix = strdup(cfg->key_prefix ? cfg->key_prefix
 				: CM_KEY_PREFIX_DEFAULT)) == 0
-	|| ((flags & CM_STORE_CACHE)
+	|| ((flags & CM_STORE_CACHE) && !tracked
 	    && (st->cache = cm_cache_create(CM_STORE_CACHE_SLOTS,
-					    CM_STORE_CACHE_MS)) == 0)) {
-	if (st)
+					    CM_STORE_CACHE_MS)) == 0)
+	|| (tracked && (st->ccache = cm_ccache_create(cfg->consent_cache_bytes,
+						cfg->consent_cache_entries,
+				       cfg->consent_cache_max_age)) == 0)) {
+	if (st) {
+	    cm_cache_free(st->cache);
 	    free(st->prefix);
+	}
 	free(st);
 	cm_redis_err(err, errlen, "redis: out of memory");
 	return (0);
@@ -618,8 +345,14 @@ cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
     st->prefix_len = strlen(st->prefix);
     if ((st->pool = cm_redis_pool_create(cfg, err, errlen)) == 0) {
 	cm_cache_free(st->cache);
+	cm_ccache_free(st->ccache);
 	free(st->prefix);
 	free(st);
+	return (0);
+    }
+    if (st->ccache && (st->tracker = cm_tracker_create(cfg, st->ccache,
+					     st->pool, err, errlen)) == 0) {
+	cm_store_destroy(st);
 	return (0);
     }
     if ((st->batch = cm_redis_batch_create(st->pool,
@@ -644,9 +377,11 @@ void    cm_store_destroy(cm_store *st)
 {
     if (st == 0)
 	return;
+    cm_tracker_destroy(st->tracker);		/* it uses the pool */
     cm_redis_batch_free(st->batch);
     cm_redis_pool_destroy(st->pool);
     cm_cache_free(st->cache);
+    cm_ccache_free(st->ccache);
     free(st->prefix);
     free(st);
 }
@@ -671,24 +406,38 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     char    show[CM_STORE_SHOWSZ];
     redisReply *r;
     long long since = 0;
+    unsigned long long token = 0;
     int     status = -1;
 
     *found = 0;
+    /* The consent cache answers, or reserves the read (store_cache(3)). */
+    if (st->ccache) {
+	switch (store_cache_sender(st, &kb, sender, campaign, size, found,
+				   &token)) {
+	case -1:
+	    cm_redis_err(err, errlen, "redis: out of memory");
+	    return (-1);
+	case 1:
+	    free(kb.data);
+	    return (0);
+	}
+    }
     if (st->cache) {
 	if (cm_redis_pool_healthy(st->pool)
 	    && cm_cache_get_sender(st->cache, sender, campaign, size, found))
 	    return (0);
 	since = cm_cache_now();
     }
-    if (key_build(st, &kb, CM_KEY_SENDER, sender) < 0) {
+    if (store_key_build(st, &kb, CM_KEY_SENDER, sender) < 0) {
 	cm_redis_err(err, errlen, "redis: out of memory");
 	return (-1);
     }
     argv[1] = kb.data;
     lens[1] = kb.len;
-    if (cm_redis_pool_run(st->pool, command_exchange, &cmd, err,
+    if (cm_redis_timed_run(st->pool, command_exchange, &cmd, err,
 			  errlen) < 0) {
 	free(kb.data);
+	store_cache_doubt(st);
 	return (-1);
     }
     r = cmd.reply;
@@ -697,13 +446,13 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	if (st->cache)
 	    cm_cache_put_sender(st->cache, sender, 0, since);
     } else if (r->type != REDIS_REPLY_STRING) {
-	key_error(&kb, err, errlen, "%s",
+	store_key_error(&kb, err, errlen, "%s",
 		  cm_redis_reply_show(show, sizeof(show), r));
     } else if (r->len >= size) {
-	key_error(&kb, err, errlen, "campaign id too long (%zu bytes)",
+	store_key_error(&kb, err, errlen, "campaign id too long (%zu bytes)",
 		  r->len);
     } else if (memchr(r->str, 0, r->len) != 0) {
-	key_error(&kb, err, errlen, "campaign id contains a null byte");
+	store_key_error(&kb, err, errlen, "campaign id contains a null byte");
     } else {
 	memcpy(campaign, r->str, r->len + 1);
 	*found = 1;
@@ -711,37 +460,11 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	if (st->cache)
 	    cm_cache_put_sender(st->cache, sender, campaign, since);
     }
+    if (status == 0 && token != 0)
+	cm_ccache_fill(st->ccache, kb.data, kb.len, token, r);
     freeReplyObject(r);
     free(kb.data);
     return (status);
-}
-
-/* fetch_run - one fetch: coalesced with others' when it is small */
-
-static int fetch_run(cm_store *st, struct fetch_req *req, char *err,
-		             size_t errlen)
-{
-    cm_redis_call call;
-
-    /*
-     * RCPT-time lookups (one recipient, campaign known) from concurrent
-     * sessions share pipelined writes; larger fetches are one round
-     * trip each anyway, written in chunks by fetch_exchange().
-     */
-    if (req->campaign_id == 0 && req->count <= CM_STORE_BATCH_RCPTS) {
-	memset(&call, 0, sizeof(call));
-	call.append = fetch_append;
-	call.read = fetch_read;
-	call.arg = req;
-	call.err = err;
-	call.errlen = errlen;
-	if (cm_redis_batch_run(st->batch, &call) != 0) {
-	    fetch_reset(req, 1);
-	    return (-1);
-	}
-	return (0);
-    }
-    return (cm_redis_pool_run(st->pool, fetch_exchange, req, err, errlen));
 }
 
 /* cm_store_fetch_rcpts - recipients' records, campaign record known */
@@ -750,17 +473,19 @@ int     cm_store_fetch_rcpts(cm_store *st, const cm_campaign *camp,
 			             cm_rcpt *rcpts, size_t count,
 			             char *err, size_t errlen)
 {
-    struct fetch_req req = {st, 0, 0, camp, rcpts, count, 1};
+    struct fetch_req req = {st, 0, 0, camp, rcpts, count, 1, 0, 0};
 
-    fetch_reset(&req, 0);
+    store_fetch_reset(&req, 0);
     /* Without a campaign lookup, the caller's purpose names the field. */
     if (!cm_purpose_valid(camp->purpose)) {
 	cm_redis_err(err, errlen, "redis: fetch without a valid purpose");
 	return (-1);
     }
-    if (fetch_first(&req).what == FETCH_END)	/* nothing to look up */
+    if (st->ccache)
+	return (store_cache_fetch(st, &req, err, errlen));
+    if (store_fetch_first(&req).what == FETCH_END)	/* nothing to look up */
 	return (0);
-    return (fetch_run(st, &req, err, errlen));
+    return (store_fetch_run(st, &req, err, errlen));
 }
 
 /* cm_store_fetch - campaign record and recipients' records, one trip */
@@ -769,11 +494,14 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 		               cm_campaign *camp, cm_rcpt *rcpts,
 		               size_t count, char *err, size_t errlen)
 {
-    struct fetch_req req = {st, campaign_id, camp, camp, rcpts, count, 0};
+    struct fetch_req req = {st, campaign_id, camp, camp, rcpts, count, 0,
+    0, 0};
     long long since = 0;
     int     status;
 
-    fetch_reset(&req, 0);
+    store_fetch_reset(&req, 0);
+    if (st->ccache)
+	return (store_cache_fetch(st, &req, err, errlen));
 
     /*
      * A campaign record known from the last second: look up only the
@@ -790,7 +518,7 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 	}
 	since = cm_cache_now();
     }
-    status = fetch_run(st, &req, err, errlen);
+    status = store_fetch_run(st, &req, err, errlen);
 
     /*
      * Only active campaigns: a resumed or newly registered campaign

@@ -9,7 +9,8 @@
 /* SYNOPSIS
 /*	#include "store.h"
 /*
-/*	cm_store_create/destroy/ping(); cm_store_sender_campaign(),
+/*	cm_store_create/destroy/start/ping(); cm_store_cache_info();
+/*	cm_store_sender_campaign(),
 /*	cm_store_fetch(), cm_store_fetch_rcpts(): the store's answers
 /*	for one message: a campaign record and recipient records.
 /* DESCRIPTION
@@ -34,6 +35,20 @@ extern cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen)
 extern cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
 				               char *err, size_t errlen);
 extern void cm_store_destroy(cm_store *st);
+extern int cm_store_start(cm_store *st);
+
+/* The consent cache (ConsentCache), for metrics and logs. */
+typedef struct cm_store_cache_state {
+    int     configured;			/* ConsentCache is on */
+    int     enabled;			/* served now: the link is healthy */
+    long long entries;
+    long long bytes;
+    long long hits;
+    long long misses;
+    long long flushes;
+} cm_store_cache_state;
+
+extern void cm_store_cache_info(cm_store *st, cm_store_cache_state *out);
 extern int cm_store_ping(cm_store *st, char *err, size_t errlen);
 
 extern int cm_store_sender_campaign(cm_store *st, const char *sender,

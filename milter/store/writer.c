@@ -60,6 +60,13 @@
 /*	src = the reason. The erasure itself stays evidenced, with no
 /*	personal data beyond the id.
 /* .PP
+/*	The first grant or withdrawal stored in a record also gives it
+/*	its opt-out reference (DESIGN.md section 14, unsubref(3)): n =
+/*	INCR Punsub:seq, field "#ref" = n, Punsub:p:<n> = the record id.
+/*	Erasure deletes Punsub:p:<n> with the record, so an old token
+/*	leads nowhere. Fields that start with "#" are not purposes:
+/*	CM_EVENT_WITHDRAW_ALL leaves them alone.
+/*
 /*	Every applied change appends an entry to the history stream
 /*	(XADD *): purpose ("*" for suppressions and erasure), state
 /*	(granted, withdrawn, suppressed, unsuppressed, erased), at, src
@@ -136,6 +143,7 @@
 #include "redisconn.h"
 #include "schema.h"
 #include "timeparse.h"
+#include "unsubref.h"
 #include "writer.h"
 
 #define CM_WRITE_CHUNK		1000	/* events per pipelined write */
@@ -162,7 +170,9 @@
 #define WA_RENEW	6		/* "1" or "0" */
 #define WA_NOW		7		/* the writer's clock */
 #define WA_DRY		8		/* "1": judge, write nothing */
-#define WA_COUNT	8
+#define WA_PREFIX	9		/* KeyPrefix: opt-out references */
+#define WA_ID		10		/* record id, for Punsub:p:<n> */
+#define WA_COUNT	10
 
 #define ARG(n)		"ARGV[" CM_STR(n) "]"
 #define WV_KEYS		3		/* argv[]: EVALSHA, sha, "3", keys */
@@ -183,6 +193,8 @@ ARG(WA_AT) "\n"
 "local src, actor = " ARG(WA_SRC) ", " ARG(WA_ACTOR) "\n"
 "local at, now = tonumber(atstr), tonumber(" ARG(WA_NOW) ")\n"
 "local dry = " ARG(WA_DRY) " == '1'\n"
+"local pfx, rid = " ARG(WA_PREFIX) ", " ARG(WA_ID) "\n"
+CM_UNSUB_PERSON_LUA
 "local function hist(p, state, text)\n"
 "  if dry then return end\n"
 "  redis.call('XADD', hk, '*', " LQ(CM_HIST_PURPOSE) ", p, "
@@ -228,6 +240,7 @@ CM_STR(CM_WRITE_HISTSCAN) ")\n"
 "  if dry then return end\n"
 "  redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
 LQ(CM_SUFFIX_SRC) ", src)\n"
+"  personref(ck, pfx, rid)\n"
 "  hist(p, state, src)\n"
 "end\n"
 "local function suppress()\n"
@@ -262,7 +275,8 @@ LQ(CM_SUFFIX_SRC) ", src)\n"
 "elseif kind == " LQ(KIND_WITHDRAW_ALL) " then\n"
 "  local changed = false\n"
 "  for _, f in ipairs(redis.call('HKEYS', ck)) do\n"
-"    if not string.find(f, ':', 1, true) and newer(f, "
+"    if not string.find(f, ':', 1, true) and string.sub(f, 1, 1) ~= '#'\n"
+"       and newer(f, "
 LQ(CM_STATE_WITHDRAWN) ") then\n"
 "      put(f, " LQ(CM_STATE_WITHDRAWN) ")\n"
 "      changed = true\n"
@@ -286,6 +300,10 @@ LQ(CM_STATE_WITHDRAWN) ") then\n"
 "  return 0\n"
 "elseif kind == " LQ(KIND_ERASE) " then\n"
 "  if dry then return 0 end\n"
+"  local ref = redis.call('HGET', ck, " LQ(CM_FIELD_REF) ")\n"
+"  if ref and string.match(ref, '^%d+$') then\n"
+"    redis.call('DEL', pfx .. " LQ(CM_KEY_UNSUB_PERSON) " .. ref)\n"
+"  end\n"
 "  redis.call('DEL', ck, hk)\n"
 "  redis.call('SET', sk, atstr .. ' " CM_STATE_ERASED "', 'NX')\n"
 "  hist(" LQ(CM_HIST_ANY) ", " LQ(CM_STATE_ERASED) ", src)\n"
@@ -441,6 +459,8 @@ static int append_event(redisContext *c, const char *prefix,
     argv[WV_ARG(WA_RENEW)] = ev->renew ? "1" : "0";
     argv[WV_ARG(WA_NOW)] = clock;
     argv[WV_ARG(WA_DRY)] = ev->dry ? "1" : "0";
+    argv[WV_ARG(WA_PREFIX)] = prefix;
+    argv[WV_ARG(WA_ID)] = ev->id;
     /* The keys are not null-terminated: they lie back to back. */
     for (n = 0; n < CM_WRITE_NARGS; n++)
 	lens[n] = (n >= WV_KEYS && n < WV_KEYS + 3) ? ks->len[n - WV_KEYS]

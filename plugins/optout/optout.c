@@ -6,6 +6,7 @@
 /* SYNOPSIS
 /*	Plugin optout optout.so
 /*	optout.RequireOneClick no
+/*	optout.RelayOptOut no
 /* DESCRIPTION
 /*	PECR regulation 23 forbids marketing email that hides who sent it
 /*	or gives no valid address to opt out at; the large mailbox
@@ -22,6 +23,17 @@
 /*	needs "List-Unsubscribe-Post: List-Unsubscribe=One-Click" and an
 /*	https: URI among the List-Unsubscribe ones, else "no-one-click".
 /*
+/*	With "optout.RelayOptOut yes" (set it together with the daemon's
+/*	"Unsubscribe yes"), a message to exactly one recipient counts as
+/*	carrying a working opt-out whatever the sending tool set: the
+/*	daemon adds its own List-Unsubscribe (https and mailto) and
+/*	List-Unsubscribe-Post to it (DESIGN.md section 14). Several
+/*	recipients cannot get a personal token: for them the tool's own
+/*	headers must do, as before. The audit key "unsubscribe" then says
+/*	"relay". (A recipient whose record has no opt-out reference yet
+/*	gets no header from the daemon, which logs it: run consentctl
+/*	unsubscribe-refs once after upgrading.)
+/*
 /*	The veto has marketing scope: campaigns with basis service
 /*	(receipts, password resets) are not touched, and mail without a
 /*	campaign is left to the rest of the decision table.
@@ -30,7 +42,8 @@
 /*	(the usable schemes, e.g. "mailto,https", or none), "one_click"
 /*	(yes/no), "result" (ok or the veto reason).
 /* DIAGNOSTICS
-/*	init fails on a RequireOneClick value other than yes or no.
+/*	init fails on a RequireOneClick or RelayOptOut value other than
+/*	yes or no.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -53,6 +66,7 @@
 typedef struct optout_state {
     const cm_plugin_host *host;
     int     require_one_click;
+    int     relay;			/* RelayOptOut: the daemon adds ours */
 } optout_state;
 
 /* What the header said, per message. */
@@ -83,6 +97,15 @@ static int optout_init(const cm_plugin_host *host, const cm_plugin_init *init,
 	    st->require_one_click = 1;
 	else if (strcasecmp(v, "no") != 0) {
 	    (void) snprintf(err, errlen, "%s.RequireOneClick: expected yes or "
+			    "no, not \"%.64s\"", init->name, v);
+	    return (CM_PLUGIN_FAIL);
+	}
+    }
+    if ((v = host->option(init, "RelayOptOut")) != 0) {
+	if (strcasecmp(v, "yes") == 0)
+	    st->relay = 1;
+	else if (strcasecmp(v, "no") != 0) {
+	    (void) snprintf(err, errlen, "%s.RelayOptOut: expected yes or "
 			    "no, not \"%.64s\"", init->name, v);
 	    return (CM_PLUGIN_FAIL);
 	}
@@ -223,7 +246,7 @@ static int optout_eom(void *state, cm_plugin_msg *m)
 {
     optout_state *st = state;
     const cm_plugin_host *host = st->host;
-    optout_msg none;
+    optout_msg none, relay;
     optout_msg *om = *host->data(m);
     const char *reason = 0;
     const char *from;
@@ -237,6 +260,14 @@ static int optout_eom(void *state, cm_plugin_msg *m)
 	(om->from_count == 1 ? "ok" : "repeated") : "unparseable";
     schemes = om->mailto && om->https ? "mailto,https" : om->mailto ?
 	"mailto" : om->https ? "https" : "none";
+
+    /* One person: the daemon's own opt-out goes on top of the message. */
+    if (st->relay && host->rcpt_count(m) == 1) {
+	relay = *om;
+	relay.mailto = relay.https = relay.one_click = 1;
+	om = &relay;
+	schemes = "relay";
+    }
 
     /* RFC 5322 wants exactly one From: a second one hides the sender. */
     if (om->from_count != 1 || !om->from_ok || (!om->mailto && !om->https))
@@ -262,7 +293,8 @@ static void optout_reset(void *state, cm_plugin_msg *m)
     free(*st->host->data(m));
 }
 
-static const char *const optout_options[] = {"RequireOneClick", 0};
+static const char *const optout_options[] = {"RequireOneClick", "RelayOptOut",
+0};
 
 const cm_plugin consent_milter_plugin = {
     CM_PLUGIN_API_VERSION,

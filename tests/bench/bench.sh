@@ -37,7 +37,22 @@
 #     else. Its columns show what the Redis lookups alone cost any
 #     libmilter milter on this machine (floor/null), and what is left
 #     to consent-milter's own work (cm/floor).
-#  5. wakeup(1): what one socket round trip between two processes costs
+#  5. with BENCH_CACHE (default on): four more consent-milters with
+#     ConsentCache on (BENCH_CACHE_SIZE entries), a unix and a TCP one
+#     for each of two more columns per row: "cold", the cache emptied
+#     just before each run (CLIENT KILL of the daemon's invalidation
+#     link, whose client id it logs: it flushes and reconnects), and
+#     "warm", with ConsentCacheWarmup yes: the whole store was read in
+#     at start, so every recipient is one mailed before. Every run also
+#     counts the commands Redis executed (INFO commandstats, less PING,
+#     INFO, CONFIG and CLIENT) per message. Targets of issue 19: warm
+#     >= 0.90 x null at 1x20 and for header campaigns at 100x20 and
+#     1000x4, >= 0.75 x for envelope at 100x20, p99 <= 1.5 x null;
+#     cold >= 0.95 x the lookup floor. Then the memory of the warm unix
+#     daemon, whose cache holds every person of the store
+#     (BENCH_RECORDS): peak RSS, and the RSS per cached person over the
+#     cacheless daemon of step 2.
+#  6. wakeup(1): what one socket round trip between two processes costs
 #     on this machine, across CPUs and on one CPU (every milter exchange
 #     and every Redis lookup is made of such wake-ups).
 #
@@ -72,6 +87,8 @@
 #   BENCH_RSS_CONNS      connections for the RSS measurement (100)
 #   BENCH_FLOOR=0        skip the lookup floor
 #   BENCH_CONF_EXTRA     more consent-milter.conf lines ("RedisConnections 16")
+#   BENCH_CACHE=0        skip the consent cache's columns and memory
+#   BENCH_CACHE_SIZE     ConsentCache of the cached daemons (4000000)
 #   BENCH_STRICT=1       exit 1 when a ratio misses its target
 #   BENCH_KEEP=1         keep the temporary directory (logs, results)
 # Paths: CM_DAEMON (./consent-milter), CM_CONSENTCTL (./consentctl),
@@ -108,8 +125,11 @@ SHARE=${BENCH_SHARE:-0.25}
 SHARE1=${BENCH_SHARE1:-0}
 RSS_CONNS=${BENCH_RSS_CONNS:-100}
 FLOOR=${BENCH_FLOOR:-1}
+CACHE=${BENCH_CACHE:-1}
+CACHE_SIZE=${BENCH_CACHE_SIZE:-4000000}
 MILTERS="null consent"
 [ "$FLOOR" = 0 ] || MILTERS="null floor consent"
+[ "$CACHE" = 0 ] || MILTERS="$MILTERS cold warm"
 ENV_SENDER=news@bench.example		# miltergen's envelope-campaign sender
 
 for prog in "$CM_DAEMON" "$CM_CONSENTCTL" "$MILTERGEN" "$NULLMILTER"; do
@@ -174,7 +194,8 @@ wait_milter() {
     done
 }
 
-# start_consent NAME SPEC: consent-milter in the foreground; pid in $last
+# start_consent NAME SPEC [LINES]: consent-milter in the foreground,
+# LINES added to its configuration; pid in $last
 start_consent() {
     {
 	echo "Socket $2"
@@ -183,6 +204,7 @@ start_consent() {
 	echo "AllowRoot yes"
 	echo "ConsentHeader full"	# miltergen checks the counts
 	[ -z "${BENCH_CONF_EXTRA:-}" ] || printf '%s\n' "$BENCH_CONF_EXTRA"
+	[ -z "${3:-}" ] || printf '%s\n' "$3"
     } > "$dir/$1.conf"
     ( umask 000; exec "$CM_DAEMON" -f -c "$dir/$1.conf" ) >> "$dir/$1.log" 2>&1 &
     last=$!
@@ -248,6 +270,32 @@ FLOOR_UNIX=unix:$dir/floor.sock
 FLOOR_TCP=inet:$floor_port@127.0.0.1
 start_consent consent-unix "$CM_UNIX"
 start_consent consent-tcp "$CM_TCP"
+if [ "$CACHE" != 0 ]; then
+    free_port cold_port
+    free_port warm_port
+    COLD_UNIX=unix:$dir/cold.sock
+    COLD_TCP=inet:$cold_port@127.0.0.1
+    WARM_UNIX=unix:$dir/warm.sock
+    WARM_TCP=inet:$warm_port@127.0.0.1
+    start_consent cold-unix "$COLD_UNIX" "ConsentCache $CACHE_SIZE"
+    start_consent cold-tcp "$COLD_TCP" "ConsentCache $CACHE_SIZE"
+    warm_conf=$(printf 'ConsentCache %s\nConsentCacheWarmup yes' "$CACHE_SIZE")
+    start_consent warm-unix "$WARM_UNIX" "$warm_conf"
+    warm_pid=$last
+    start_consent warm-tcp "$WARM_TCP" "$warm_conf"
+    echo "consent cache: warming up two daemons with the whole store..."
+    for log in "$dir/warm-unix.log" "$dir/warm-tcp.log"; do
+	n=0
+	until grep -q 'warm-up: done\|warm-up stopped\|warm-up not done' "$log"; do
+	    n=$((n + 1))
+	    [ $n -lt 6000 ] || break		# 10 minutes
+	    sleep 0.1
+	done
+	grep 'consent cache warm-up: [dsn]' "$log" | tail -1 |
+	    sed 's/^.*consent-milter: /  /'
+    done
+    warm_line=$(grep 'consent cache warm-up: [dsn]' "$dir/warm-unix.log" | tail -1)
+fi
 
 # consent-milter asks for other steps on each kind of socket (no header
 # replies on a unix socket only): the null milter (and the lookup floor)
@@ -276,6 +324,30 @@ done
 
 # --- measurements -------------------------------------------------------------
 
+# cold_flush NAME: empty that daemon's cache: kill its link (which
+# it logs with its client id) and wait until it is back (5 s)
+cold_flush() {
+    links=$(grep -c 'consent cache on' "$dir/$1.log")
+    id=$(sed -n 's/.*consent cache on: .*(client id \([0-9]*\)).*/\1/p' \
+	"$dir/$1.log" | tail -1)
+    rcli client kill id "$id" > /dev/null
+    n=0
+    until [ "$(grep -c 'consent cache on' "$dir/$1.log")" -gt "$links" ]; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || { echo "$0: $1: the cache's link did not come back" >&2
+			    failed=1; return 1; }
+	sleep 0.05
+    done
+}
+
+# redis_cmds: commands Redis executed since the last CONFIG RESETSTAT,
+# less those of the measurement and of the links' keep-alive
+redis_cmds() {
+    rcli info commandstats | tr -d '\r' | awk -F'[:=,]' '
+	/^cmdstat_/ && $1 !~ /^cmdstat_(ping|info|config|client)$/ { n += $3 }
+	END { print n + 0 }'
+}
+
 # run MILTER LOAD CAMPAIGN SOCK REP: one miltergen run into results
 run() {
     r=${2%x*}; c=${2#*x}
@@ -284,13 +356,22 @@ run() {
     null:unix) spec=$NULL_UNIX ;; null:tcp) spec=$NULL_TCP ;;
     consent:unix) spec=$CM_UNIX ;; consent:tcp) spec=$CM_TCP ;;
     floor:unix) spec=$FLOOR_UNIX ;; floor:tcp) spec=$FLOOR_TCP ;;
+    cold:unix) spec=$COLD_UNIX ;; cold:tcp) spec=$COLD_TCP ;;
+    warm:unix) spec=$WARM_UNIX ;; warm:tcp) spec=$WARM_TCP ;;
     esac
-    expect=consent; [ "$1" = consent ] || expect=none
+    expect=none
+    case $1 in consent|cold|warm) expect=consent ;; esac
+    [ "$1" = cold ] && cold_flush "cold-$4"
     : > "$dir/audit.log"
+    rcli config resetstat > /dev/null
     "$MILTERGEN" -s "$spec" -c "$c" -r "$r" -m "$3" -x "$expect" -u "$share" \
 	-N "$RECORDS" -d "$SECS" > "$dir/run.out" 2> "$dir/run.err"
     st=$?
+    cmds=$(redis_cmds)
     line=$(grep '^RESULT ' "$dir/run.out")
+    msgs=$(echo "$line" | sed -n 's/.* msgs=\([0-9]*\) .*/\1/p')
+    line="$line cmds_per_msg=$(awk -v c="$cmds" -v m="${msgs:-0}" \
+	'BEGIN { printf "%.2f", (m > 0 ? c / m : 0) }')"
     if [ $st -ne 0 ] || [ -z "$line" ]; then
 	echo "$0: $1 $2 $3 $4: miltergen exit $st" >&2
 	sed 's/^/  /' "$dir/run.err" "$dir/run.out" >&2
@@ -300,8 +381,10 @@ run() {
 }
 
 # Warm up (page cache, Redis, libmilter's worker threads): not recorded.
-for spec in "$NULL_UNIX:none" "$CM_UNIX:consent" "$FLOOR_UNIX:none"; do
+for spec in "$NULL_UNIX:none" "$CM_UNIX:consent" "$FLOOR_UNIX:none" \
+	    "${COLD_UNIX:-}:consent" "${WARM_UNIX:-}:consent"; do
     [ "$FLOOR" = 0 ] && [ "${spec%:*}" = "$FLOOR_UNIX" ] && continue
+    [ "${spec%:*}" = "" ] && continue
     "$MILTERGEN" -s "${spec%:*}" -x "${spec##*:}" -c 20 -r 10 -u "$SHARE" \
 	-N "$RECORDS" -d 1 > /dev/null 2>&1
 done
@@ -335,6 +418,12 @@ rss_pid=$last
 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$rss_pid/status")
 rss_now=$(awk '/^VmRSS:/ { print $2 }' "/proc/$rss_pid/status")
 threads=$(awk '/^Threads:/ { print $2 }' "/proc/$rss_pid/status")
+
+# The consent cache's memory: the warm daemon holds the whole store.
+if [ "$CACHE" != 0 ]; then
+    crss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$warm_pid/status")
+    crss_now=$(awk '/^VmRSS:/ { print $2 }' "/proc/$warm_pid/status")
+fi
 
 # --- the table ------------------------------------------------------------------
 
@@ -436,6 +525,85 @@ END {
 }' "$dir/results"
 st=$?
 [ $st -eq 0 ] || failed=1
+
+if [ "$CACHE" != 0 ]; then
+echo
+echo "consent cache (ConsentCache $CACHE_SIZE): off, cold, warm; medians; c/m = Redis commands per message"
+awk -v strict="${BENCH_STRICT:-}" '
+function kv(line, key,   re) {
+    re = " " key "="
+    if (!match(line, re "[^ ]*")) return ""
+    return substr(line, RSTART + length(re), RLENGTH - length(re))
+}
+function median(key,   n, i, j, t, v) {
+    n = split(vals[key], v, " ")
+    for (i = 2; i <= n; i++)
+	for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+	    t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+	}
+    if (n == 0) return 0
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function wtarget(load, camp) {
+    if (load == "1x20") return 0.9
+    if (load == "100x20") return camp == "header" ? 0.9 : 0.75
+    if (load == "1000x4") return camp == "header" ? 0.9 : 0
+    return 0
+}
+{
+    id = $1 " " $2 " " $3
+    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
+    for (m = 1; m <= 3; m++) {
+	k = (m == 1 ? "msgs_per_s" : m == 2 ? "p99_ms" : "cmds_per_msg")
+	vals[id " " $4 " " k] = vals[id " " $4 " " k] " " kv($0, k)
+    }
+}
+END {
+    printf "%-7s %-8s %-4s | %8s %6s | %8s %5s | %8s %5s %5s | %8s %5s %5s %-11s | %8s %5s %5s %-11s %5s %-5s\n",
+	"load", "campaign", "sock", "null m/s", "p99ms", "floor", "c/m",
+	"off m/s", "c/m", "/fl", "cold m/s", "c/m", "/fl", ">=0.95",
+	"warm m/s", "c/m", "/nl", "target", "p99x", "<=1.5"
+    below = 0
+    for (i = 1; i <= nrows; i++) {
+	id = order[i]; split(id, f, " ")
+	for (m = 1; m <= 5; m++) {
+	    w = (m == 1 ? "null" : m == 2 ? "floor" : m == 3 ? "consent" : m == 4 ? "cold" : "warm")
+	    mps[w] = median(id " " w " msgs_per_s"); p99[w] = median(id " " w " p99_ms")
+	    cpm[w] = median(id " " w " cmds_per_msg")
+	}
+	fl = mps["floor"]; nl = mps["null"]
+	cr = fl > 0 ? mps["cold"] / fl : 0
+	cv = fl > 0 ? (cr >= 0.95 ? "PASS" : "BELOW") : "-"
+	wr = nl > 0 ? mps["warm"] / nl : 0
+	t = wtarget(f[1], f[2])
+	wv = t ? (wr >= t ? "PASS" : "BELOW") : "-"
+	wcol = t ? sprintf(">=%.2f %s", t, wv) : wv
+	px = p99["null"] > 0 ? p99["warm"] / p99["null"] : 0
+	pv = f[1] == "1x1" ? "-" : px <= 1.5 ? "PASS" : "BELOW"
+	below += (cv == "BELOW") + (wv == "BELOW") + (pv == "BELOW")
+	printf "%-7s %-8s %-4s | %8.1f %6.2f | %8.1f %5.1f | %8.1f %5.1f %5.2f | %8.1f %5.1f %5.2f %-11s | %8.1f %5.1f %5.2f %-11s %5.2f %-5s\n",
+	    f[1], f[2], f[3], nl, p99["null"], fl, cpm["floor"],
+	    mps["consent"], cpm["consent"], (fl > 0 ? mps["consent"] / fl : 0),
+	    mps["cold"], cpm["cold"], cr, cv,
+	    mps["warm"], cpm["warm"], wr, wcol, px, pv
+	rows = rows sprintf("CACHEROW load=%s campaign=%s sock=%s null=%.1f floor=%.1f off=%.1f cold=%.1f warm=%.1f cold_floor=%.3f warm_null=%.3f warm_p99_ratio=%.3f cmds_off=%.2f cmds_cold=%.2f cmds_warm=%.2f\n",
+	    f[1], f[2], f[3], nl, fl, mps["consent"], mps["cold"], mps["warm"], cr, wr, px,
+	    cpm["consent"], cpm["cold"], cpm["warm"])
+    }
+    printf "%d cache result(s) below target (cold: vs the lookup floor; warm: vs the null milter; p99x: warm p99 / null p99, 1x1 rows not judged)\n", below
+    printf "%s", rows
+    if (strict != "" && below > 0)
+	exit 3
+}' "$dir/results" || failed=1
+if [ -n "${crss:-}" ]; then
+    echo "warm-up: ${warm_line#*consent-milter: }"
+    awk -v hwm="$crss" -v now="$crss_now" -v base="${rss_now:-0}" \
+	-v people="$RECORDS" 'BEGIN {
+	printf "consent-milter with a warm cache of %d people: peak RSS (VmHWM) %.1f MB, RSS %.1f MB; over a daemon without cache (%.1f MB): %.0f bytes per cached person\n",
+	    people, hwm / 1024, now / 1024, base / 1024,
+	    (people > 0 ? (now - base) * 1024 / people : 0) }'
+fi
+fi
 if [ -x "$WAKEUP" ]; then
     "$WAKEUP" || echo "$0: wakeup could not measure (exit $?)"
 fi

@@ -27,6 +27,8 @@ ALICE_ID=5b13e8116d5b702404872d5c6e7277660349ddb67dfb2eb9ab6935a97e4c7c88
 
 # One line per stored field, names and values in hex, sorted: two
 # prefixes hold the same records exactly when their dumps are equal.
+# "#ref" (the opt-out reference a writer gives, DESIGN.md section 14) is
+# the store's own number, not part of the record: it is left out.
 DUMP='
 local p = ARGV[1]
 local out = {}
@@ -37,8 +39,8 @@ end
 for _, k in ipairs(redis.call("KEYS", p .. "consent:*")) do
   local h = redis.call("HGETALL", k)
   for i = 1, #h, 2 do
-    table.insert(out, "consent " .. hex(string.sub(k, #p + 1)) .. " "
-                 .. hex(h[i]) .. " " .. hex(h[i + 1]))
+    if string.sub(h[i], 1, 1) ~= "#" then table.insert(out, "consent " .. hex(string.sub(k, #p + 1)) .. " "
+                 .. hex(h[i]) .. " " .. hex(h[i + 1])) end
   end
 end
 for _, k in ipairs(redis.call("KEYS", p .. "suppress:*")) do
@@ -208,7 +210,8 @@ t_has "sgood@example.org,*,suppressed,$R2,complaint" "faithful suppression"
 conf rt2:
 t_run import mixed.csv
 t_rc 0 "import accepts every row export wrote"
-t_eq "$(t_redis HGETALL rt2:consent:mixed@example.org | tr '\n' ' ')" \
+t_eq "$(t_redis HGETALL rt2:consent:mixed@example.org | tr '\n' ' ' |
+	sed 's/#ref [0-9]* //')" \
     "news granted news:at $T1 news:src kept " "mixed record: the faithful part"
 
 # --- pseudonymised ids: 64 lower-case hex digits, or named ----------------

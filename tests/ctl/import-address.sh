@@ -68,6 +68,9 @@ for id in ok@example.org '"john smith"@example.org' alice+news@example.org \
     "$(printf 'j\303\266rg@b\303\274cher.example')"; do
     t_eq "$(t_redis HGET "cm:consent:$id" news)" granted "stored: $id"
 done
-t_eq "$(t_redis DBSIZE)" 12 "six records and their histories, nothing else"
+# (cm:unsub:*: the opt-out references the writer gives, DESIGN.md section 14)
+t_eq "$(t_redis --scan | grep -vc '^cm:unsub:')" 12 \
+    "six records and their histories, nothing else"
+t_eq "$(t_redis --scan --pattern 'cm:unsub:p:*' | wc -l)" 6 "six references"
 
 t_done

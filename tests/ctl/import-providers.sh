@@ -9,6 +9,13 @@
 # Asserts the stored state, time and evidence per person; that an
 # opted-in row never undoes a later opt-out (re-import of an older
 # export after a withdrawal); errors named FILE:LINE; exit codes.
+# The Mailchimp zip is built here with tests/ctl/mkzip (libzip): the
+# archive as downloaded, on stdin, and the refused ones (zip bomb, a
+# header that lies about the size, encryption, too many members, not
+# CSV, not a zip, truncated, empty) with nothing written; a member named
+# ../.. is read as a name. Also the Brevo CSV export, a cp1252 file with
+# a BOM, and the progress line of a JSON import on a terminal
+# (script(1)).
 
 . "$CM_SRCDIR/tests/ctl/lib.sh"
 
@@ -301,7 +308,204 @@ t_eq "$(t_redis HGET cm:consent:br6@example.com offers)" granted "br6: list 2 gr
 s=$(t_redis GET cm:suppress:blocked1@example.com)
 t_eq "$s" "$(date -u -d '2022-12-02 09:30:00' +%s) brevo $BR/blocked-contacts.json:13 blocked code=contactFlaggedAsSpam message=\"Contact contactFlaggedAsSpam, via link\" senderEmail=news@example.org" \
     "blocked (spam) -> suppressed, reason as evidence"
+t_run withdraw br0@example.com news --source "replied stop"
+t_run import --from brevo --map-list 7=news --map-list 2=offers "$BR/contacts.json"
+t_rc 0 "brevo JSON again after a withdrawal"
+t_eq "$(t_redis HGET cm:consent:br0@example.com news)" withdrawn \
+    "brevo JSON: the older listIds grant does not undo it"
 t_run import --from brevo --purpose news "$CM_SRCDIR/tests/ctl/providers/sendgrid/bounces.csv"
-t_rc 65 "brevo: CSV refused"
+t_rc 65 "brevo: a CSV without a status column refused"
+t_errhas "no subscription status column" "brevo CSV refusal: says why"
+
+
+# --- ses: an older opt-in after the opt-out ----------------------------------
+t_redis FLUSHALL > /dev/null
+t_run import --from ses --map-list Newsletter=news "$SES/contacts.json"
+printf '{"Contacts": [\n{"EmailAddress": "contact0@example.net", "TopicPreferences": [{"TopicName": "Newsletter", "SubscriptionStatus": "OPT_IN"}], "LastUpdatedTimestamp": "2022-01-01T00:00:00Z"}]}\n' > ses-old.json
+t_run import --from ses --map-list Newsletter=news ses-old.json
+t_rc 0 "ses: older contact list"
+t_has "stale 1" "ses: older OPT_IN after OPT_OUT: stale"
+t_eq "$(t_redis HGET cm:consent:contact0@example.net news)" withdrawn \
+    "ses: contact0 stays withdrawn"
+t_run import --from ses --purpose news "$CM_SRCDIR/tests/ctl/providers/sendgrid/bounces.csv"
+t_rc 65 "ses: CSV refused"
+t_errhas "SES exports neither as CSV" "ses CSV: why (no CSV export exists)"
+
+# --- brevo: the CSV contact export ---------------------------------------------
+t_redis FLUSHALL > /dev/null
+BC=$BR/contacts-export.csv
+t_run import --from brevo --map-list 7=news --map-list 2=offers "$BC"
+t_rc 0 "brevo CSV export (BOM, ';', CRLF, quoted ';')"
+t_has "brevo: 40 rows," "brevo CSV: every row read"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com news)" granted "_listIds 7 -> granted news"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com offers)" granted "_listIds 2 -> granted offers"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com news:at)" \
+    "$(date -u -d '2021-01-01 08:00:00' +%s)" "granted at ADDED_TIME"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com news:src)" \
+    "brevo $BC:2 subscribed list=7" "brevo CSV evidence: file, row, list"
+s=$(t_redis GET cm:suppress:bc1@example.com)
+t_eq "$s" "$(date -u -d '2022-03-04 10:00:00' +%s) brevo $BC:3 blocklisted EMAIL_BLACKLISTED=true" \
+    "EMAIL_BLACKLISTED true -> suppressed at MODIFIED_TIME"
+t_eq "$(t_redis HGET cm:consent:bc2@example.com offers)" granted "[2], mixed case -> offers"
+t_eq "$(t_redis HEXISTS cm:consent:bc2@example.com news)" 0 "not in list 7: no news grant"
+t_eq "$(t_redis EXISTS cm:consent:bc3@example.com cm:suppress:bc3@example.com)" 0 \
+    "no list, not blocked: no event"
+t_eq "$(t_redis EXISTS cm:suppress:bc4@example.com)" 1 "yes -> suppressed"
+t_eq "$(t_redis EXISTS cm:consent:bc5@example.com)" 0 "unmapped list 9: nothing"
+t_eq "$(t_redis EXISTS cm:suppress:bc7@example.com)" 1 "generated row 7: blocked"
+t_eq "$(t_redis HGET cm:consent:bc9@example.com news)" granted "'7|9' -> news"
+# An opted-in row never undoes a later opt-out: withdraw, import again.
+t_run withdraw bc0@example.com news --source "replied stop"
+t_run import --from brevo --map-list 7=news --map-list 2=offers "$BC"
+t_rc 0 "brevo CSV again after a withdrawal"
+t_has "applied 0," "brevo again: nothing applied"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com news)" withdrawn "bc0 stays withdrawn"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com news:src)" "replied stop" \
+    "the withdrawal's evidence kept"
+printf 'EMAIL;ADDED_TIME;MODIFIED_TIME;_listIds;EMAIL_BLACKLISTED\r\nbc0@example.com;2020-06-01 08:00:00;2020-06-01 08:00:00;7;false\r\n' > br-old.csv
+t_run import --from brevo --map-list 7=news br-old.csv
+t_has "stale 1 (older" "brevo: an older export's grant is stale"
+t_eq "$(t_redis HGET cm:consent:bc0@example.com news)" withdrawn "bc0 still withdrawn"
+t_redis FLUSHALL > /dev/null
+t_run import --from brevo --purpose news "$BC"
+t_rc 0 "brevo CSV with --purpose"
+t_eq "$(t_redis HGET cm:consent:bc3@example.com news)" granted \
+    "--purpose: every contact not blocked"
+t_eq "$(t_redis HEXISTS cm:consent:bc1@example.com news)" 0 "--purpose: not the blocked"
+t_redis FLUSHALL > /dev/null
+printf 'EMAIL;FIRSTNAME;ADDED_TIME\r\nx@example.com;X;2021-01-01 00:00:00\r\n' > br-nostatus.csv
+t_run import --from brevo --purpose news br-nostatus.csv
+t_rc 65 "brevo CSV without a status column"
+t_errhas "br-nostatus.csv:1: header: no subscription status column" \
+    "says why, naming FILE:LINE"
+printf 'EMAIL,email_marketing,ADDED_TIME,MODIFIED_TIME\nok@example.com,subscribed,2021-01-01,2021-01-01\nbad@example.com,maybe,2021-01-01,2021-01-01\n' > br-bad.csv
+t_run import --from brevo --purpose news br-bad.csv
+t_rc 65 "brevo CSV: unknown status"
+t_errhas 'br-bad.csv:3: email_marketing "maybe": want true or false' "bad status named"
+t_eq "$(t_redis DBSIZE)" 0 "brevo bad rows: nothing written"
+
+# --- mailchimp: a file re-saved by Excel (cp1252, BOM, CRLF) -----------------
+t_redis FLUSHALL > /dev/null
+XL=$MC/unsubscribed_cp1252_excel.csv
+t_run import --from mailchimp --purpose news "$XL"
+t_rc 65 "cp1252 without --encoding"
+t_errhas "$XL:2:" "invalid UTF-8 named by FILE:LINE"
+t_eq "$(t_redis DBSIZE)" 0 "cp1252 refused: nothing written"
+t_run import --from mailchimp --purpose news --encoding cp1252 "$XL"
+t_rc 0 "cp1252 with --encoding cp1252"
+t_eq "$(hget zoe@example.org news)" withdrawn "cp1252 unsubscribed -> withdrawn"
+t_eq "$(hget zoe@example.org news:src)" \
+    "mailchimp $XL:2 unsubscribed OPTIN_TIME=\"2020-05-01 10:00:00\" UNSUB_REASON=NORMAL UNSUB_CAMPAIGN_TITLE=\"Café night – €5, 2023\" UNSUB_TIME=\"2023-03-01 09:00:00\" tz=UTC" \
+    "cp1252 evidence transcoded to UTF-8 (é, en dash, euro)"
+
+# --- mailchimp: the zip archive, as Mailchimp hands it out --------------------
+MKZIP=$CM_BUILDDIR/tests/ctl/mkzip
+D=members_export_4f2a
+t_redis FLUSHALL > /dev/null
+printf 'Email Address,First Name,OPTIN_TIME,LAST_CHANGED\r\nnon1@example.org,N,2021-01-01 00:00:00,2021-01-01 00:00:00\r\ndup@example.org,D,2024-01-01 00:00:00,2024-01-01 00:00:00\r\n' > non.csv
+"$MKZIP" export.zip $D/ "$D/subscribed_members_export_4f2a.csv=$SUB" \
+    "$D/unsubscribed_members_export_4f2a.csv=$UNSUB" \
+    "$D/cleaned_members_export_4f2a.csv=$CLEAN" \
+    "$D/nonsubscribed_members_export_4f2a.csv=non.csv" || t_notok "mkzip"
+t_run import --from mailchimp --purpose news export.zip
+t_rc 0 "mailchimp: the export zip"
+t_has "applied 48," "zip: every event of the three files applied"
+t_has "mailchimp: 50 rows, 48 events, 2 rows without a consent event" \
+    "zip: nonsubscribed rows read, no event"
+t_eq "$(hget dup@example.org news)" withdrawn "zip: subscribed and unsubscribed -> withdrawn"
+src=$(hget dup@example.org news:src)
+case $src in "mailchimp export.zip:$D/unsubscribed_members_export_4f2a.csv:2 unsubscribed "*)
+    t_ok "zip evidence: ZIP:MEMBER:LINE" ;;
+*) t_notok "zip evidence"; echo "#   got: $src" ;; esac
+s=$(t_redis GET cm:suppress:bounce2@example.net)
+case $s in *" mailchimp export.zip:$D/cleaned_members_export_4f2a.csv:4 cleaned "*)
+    t_ok "zip: cleaned member -> suppressed, named" ;;
+*) t_notok "zip cleaned"; echo "#   got: $s" ;; esac
+t_eq "$(t_redis EXISTS cm:consent:non1@example.org)" 0 "nonsubscribed: no consent"
+"$CONSENTCTL" -c "$CONF" import --from mailchimp --purpose news - < export.zip > "$TMP/out" 2> "$TMP/err"
+rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
+t_rc 0 "zip on standard input"
+t_has "applied 0," "zip again (stdin): nothing new"
+t_run withdraw ann.0@example.org news --source "phoned in"
+"$MKZIP" old.zip "$D/subscribed_members_export_4f2a.csv=$MC/old_subscribed_2020.csv" \
+    || t_notok "mkzip old"
+t_run import --from mailchimp --purpose news old.zip export.zip
+t_rc 0 "older zip after a withdrawal"
+t_eq "$(hget ann.0@example.org news)" withdrawn "zip: old opt-in does not undo a withdrawal"
+
+# --- zip archives that are refused, nothing written -----------------------------
+t_redis FLUSHALL > /dev/null
+zip_refused() {	# ZIP TEXT WHAT
+    t_run import --from mailchimp --purpose news "$1"
+    t_rc 65 "$3"
+    t_errhas "$2" "$3: says why"
+    t_eq "$(t_redis DBSIZE)" 0 "$3: nothing written"
+}
+"$MKZIP" bomb.zip "$D/subscribed_members_export_4f2a.csv=@zeros:50000000"
+zip_refused bomb.zip "bomb.zip: member \"$D/subscribed_members_export_4f2a.csv\": 50000000 bytes from" \
+    "zip bomb (50 MB of zeros)"
+t_errhas "refused (zip bomb?" "zip bomb: named as such"
+# The same bomb with a header that claims 1000 bytes: the copy stops.
+cp bomb.zip liar.zip
+cd_off=$(od -An -tu4 -j $(($(wc -c < liar.zip) - 22 + 16)) -N4 liar.zip | tr -d ' ')
+printf '\350\003\000\000' | dd of=liar.zip bs=1 seek=22 conv=notrunc 2> /dev/null
+printf '\350\003\000\000' | dd of=liar.zip bs=1 seek=$((cd_off + 24)) conv=notrunc 2> /dev/null
+zip_refused liar.zip "longer than the 1000 bytes its header declares" \
+    "zip whose header lies about the size"
+"$MKZIP" enc.zip "$D/unsubscribed_members_export_4f2a.csv=@secret:$UNSUB"
+zip_refused enc.zip "enc.zip: member \"$D/unsubscribed_members_export_4f2a.csv\": encrypted: refused" \
+    "encrypted member"
+"$MKZIP" many.zip "m.csv=non.csv*33"
+zip_refused many.zip "many.zip: 33 members, more than 32: refused" "too many members"
+"$MKZIP" readme.zip "$D/README.txt=non.csv" "$D/subscribed_members_export_4f2a.csv=$SUB"
+zip_refused readme.zip "readme.zip: member \"$D/README.txt\": not a .csv or .json file" \
+    "a member that is not CSV"
+echo "Email Address" > notzip.zip
+zip_refused notzip.zip "notzip.zip: not a readable zip archive" "not a zip archive"
+head -c 300 export.zip > cut.zip
+zip_refused cut.zip "cut.zip: not a readable zip archive" "truncated zip"
+"$MKZIP" empty.zip $D/
+zip_refused empty.zip "empty.zip: no .csv or .json file in the archive" "zip without a CSV"
+# A name that climbs out of the folder is only a name: read, and said.
+"$MKZIP" trav.zip "../../etc/unsubscribed_members_export.csv=$UNSUB"
+t_run import --from mailchimp --purpose news trav.zip
+t_rc 0 "member named ../../etc/...: read as a name"
+t_errhas "trav.zip: member \"../../etc/unsubscribed_members_export.csv\": a path outside the archive's folder" \
+    "path traversal name reported"
+t_eq "$(hget dup@example.org news:src | cut -d' ' -f2)" \
+    "trav.zip:../../etc/unsubscribed_members_export.csv:2" "its rows named ZIP:MEMBER:LINE"
+t_eq "$(ls "$TMP/../../etc/unsubscribed_members_export.csv" 2> /dev/null)" "" \
+    "nothing written under the member's name"
+
+# A zip made again on a Mac: the __MACOSX/ copies are skipped, and said.
+"$MKZIP" mac.zip "$D/unsubscribed_members_export_4f2a.csv=$UNSUB" \
+    "__MACOSX/$D/._unsubscribed_members_export_4f2a.csv=non.csv"
+t_run import --from mailchimp --purpose news mac.zip
+t_rc 0 "zip with __MACOSX/ copies"
+t_errhas "mac.zip: skipped \"__MACOSX/$D/._unsubscribed_members_export_4f2a.csv\": macOS metadata" \
+    "__MACOSX/ member skipped, said"
+t_has "mailchimp: 13 rows, 13 events, 0 rows without" "only the real member read"
+
+# --- the progress line: JSON as CSV, only on a terminal -----------------------
+t_redis FLUSHALL > /dev/null
+awk 'BEGIN { print "{\"SuppressedDestinationSummaries\": ["
+    for (i = 0; i < 100000; i++)
+	printf "%s{\"EmailAddress\": \"p%d@example.net\", \"Reason\": \"BOUNCE\", \"LastUpdateTime\": \"2023-04-02T12:00:00Z\"}\n", (i ? "," : ""), i
+    print "]}" }' > big.json
+t_run import --from ses big.json
+t_rc 0 "100,000 suppressions from JSON"
+case $err in *"importing ["*) t_notok "no progress line without a terminal" ;;
+*) t_ok "no progress line without a terminal" ;; esac
+if command -v script > /dev/null 2>&1; then
+    t_redis FLUSHALL > /dev/null
+    script -qec "'$CONSENTCTL' -c '$CONF' import --from ses big.json" /dev/null \
+	> tty.out 2>&1 < /dev/null
+    out=$(tr '\r' '\n' < tty.out)
+    t_has "importing [" "JSON import on a terminal: progress line"
+    t_has "rows/s, ETA" "progress line: rate and ETA"
+    t_has "applied 100000," "and the counts after it"
+else
+    echo "# script(1) not installed: progress on a terminal not tested"
+fi
 
 t_done

@@ -26,9 +26,13 @@ T_LATE=1795429200		# 2026-11-23 10:20:00Z
 # rec TIME QID CAMPAIGN PURPOSE BASIS RCPTKEY RCPT DECISION REASON ACTION
 #     [MODE [EXTRA]] - one audit line as consent-milter writes it
 rec() {
-    qid=null; [ "$2" = - ] || qid="\"$2\""
-    printf '{"time":"%s","qid":%s,"msgid":"<%s@org.example>",' \
-	"$1" "$qid" "$2"
+    # A recipient refused at RCPT (QID -) has no queue id, Message-ID or
+    # Subject yet: the header has not been sent.
+    qid=null; msgid=null; subj=null
+    [ "$2" = - ] || { qid="\"$2\""; msgid="\"<$2@org.example>\""
+	subj='"Spring \"news\" & <more>"'; }
+    printf '{"time":"%s","qid":%s,"msgid":%s,"subject":%s,' \
+	"$1" "$qid" "$msgid" "$subj"
     printf '"sender":"news@org.example","auth":null,"campaign":"%s",' "$3"
     printf '"purpose":"%s","basis":"%s","%s":"%s","decision":"%s",' \
 	"$4" "$5" "$6" "$7" "$8"
@@ -60,6 +64,11 @@ story() {
 	    "$1" "$4" deny withdrawn accept dry-run
 	rec 2026-11-23T10:22:00.000Z DEMO006 spring newsletter consent \
 	    "$1" "$4" tempfail campaign-paused tempfail
+	# The relay's own opt-out channel: not a decision.
+	printf '{"time":"2026-11-23T10:00:00.500Z","event":"opt-out",'
+	printf '"channel":"one-click","%s":"%s","purpose":"newsletter",' "$1" "$2"
+	printf '"campaign":"spring","msgid":"<DEMO001@org.example>",'
+	printf '"client":"192.0.2.9","result":"withdrawn"}\n'
     } > "$3/audit.log"
 }
 
@@ -90,6 +99,18 @@ t_has "2026-11-23 10:00:00Z  consent withdrawn for newsletter (source: unsubscri
 t_has "2026-11-23 10:05:02Z  REFUSED spring: withdrawn (action reject)" \
     "the refusal after the opt-out"
 t_has "SENT receipts" "service mail is in the timeline"
+t_has "purpose newsletter; Message-ID <DEMO001@org.example>; Subject \"Spring \"news\" & <more>\"; queue id DEMO001; sender news@org.example" \
+    "a message with its purpose, Message-ID, Subject and queue id"
+t_has "purpose newsletter; refused at RCPT, before the message: no queue id, Message-ID or Subject; sender news@org.example" \
+    "a refusal at RCPT with the identity it has"
+t_has "2026-11-23 10:00:00Z  OPT-OUT received by one-click for newsletter (campaign spring, message <DEMO001@org.example>, client 192.0.2.9): withdrawn" \
+    "the relay's own opt-out line is shown"
+t_has "Coverage: 2 audit log file(s), records from 2026-11-23 09:41:31Z to 2026-11-23 10:22:00Z; every file read to its end" \
+    "coverage statement: files and span, complete"
+t_has "  read       $LOGS/audit.log.1.gz  2026-11-23 09:41:31Z .. 2026-11-23 09:41:31Z  (2 line(s))" \
+    "coverage: the rotated file, oldest first"
+case $out in Coverage:*) t_ok "coverage comes first" ;;
+*) t_notok "coverage comes first" ;; esac
 case $out in *carol*) t_notok "other people's records left out" ;;
 *) t_ok "other people's records left out" ;; esac
 case $out in *WARNING*) t_notok "no WARNING for alice (service mail is not marketing)" ;;
@@ -128,7 +149,13 @@ t_has "NO CONSENT: decision deny (withdrawn)" "question 1 says a send had no con
 t_run trace alice@example.org --json
 t_rc 0 "trace --json"
 t_eq "$(printf '%s' "$out" | jq -r .address)" alice@example.org "json: address"
-t_eq "$(printf '%s' "$out" | jq '.events | length')" 5 "json: five events"
+t_eq "$(printf '%s' "$out" | jq '.events | length')" 6 "json: six events"
+t_eq "$(printf '%s' "$out" | jq -r '[.events[] | select(.type == "opt-out")][0].channel')" \
+    one-click "json: the opt-out line is an event of its own"
+t_eq "$(printf '%s' "$out" | jq -r '.events[1].subject')" 'Spring "news" & <more>' \
+    "json: the Subject"
+t_eq "$(printf '%s' "$out" | jq -r '.coverage.complete, (.coverage.files | length)' | tr '\n' ' ')" \
+    "true 2 " "json: coverage"
 t_eq "$(printf '%s' "$out" | jq -r '.events[0].type + " " + .events[0].state')" \
     "consent granted" "json: oldest first"
 t_eq "$(printf '%s' "$out" | jq -r '.events[1].time')" \
@@ -146,8 +173,12 @@ t_eq "$(printf '%s' "$out" | jq '[.events[] | select(.sent_after_opt_out)] | len
 # Explicit logs: repeatable, several after one option; a missing one warns.
 t_run trace alice@example.org --audit-log "$LOGS/audit.log" "$LOGS/nosuch.log" \
     --audit-log "$LOGS/audit.log.1.gz"
-t_rc 0 "explicit --audit-log files, one missing"
+t_rc 65 "explicit --audit-log files, one missing: exit 65 (incomplete)"
 t_errhas "nosuch.log: No such file or directory" "missing log: a warning"
+t_has "  MISSING    $LOGS/nosuch.log" "missing log: named in the coverage"
+t_has "1 unreadable or missing: this answer is INCOMPLETE" "missing log: INCOMPLETE"
+t_has "   INCOMPLETE: audit log files are unreadable or missing" \
+    "missing log: question 2 says its counts are incomplete"
 t_has "SENT spring (queue id DEMO001" "explicit .gz log read"
 t_run trace alice@example.org --audit-log "$LOGS/audit.log"
 t_has "sent     1" "only the logs given are read"
@@ -193,6 +224,40 @@ t_run trace a@b --audit-log
 t_rc 64 "trace: --audit-log without a file"
 t_run trace a@b --bogus
 t_rc 64 "trace: unknown option"
+
+# An opt-out the relay took itself (consent-unsubscribe, mail-unsubscribe,
+# feedback): said in words, with the campaign and message it came from.
+t_redis XADD cm:history:dave@example.org '*' purpose newsletter \
+    state withdrawn at $T_WITHDRAW actor one-click \
+    src 'channel=one-click campaign=spring message=<DEMO001@org.example> client=192.0.2.9' > /dev/null
+t_run trace dave@example.org
+t_has "consent withdrawn for newsletter (source: channel=one-click campaign=spring message=<DEMO001@org.example> client=192.0.2.9) by one-click" \
+    "one-click history entry with its evidence"
+t_has "    opted out by one-click link in campaign spring, message <DEMO001@org.example>, client 192.0.2.9" \
+    "one-click history entry in words"
+
+# --html: the evidence pack, one file, escaped, dated, nothing external.
+t_run trace alice@example.org --html "$TMP/alice.html"
+t_rc 0 "trace --html"
+H=$TMP/alice.html
+if [ -s "$H" ]; then t_ok "evidence pack written"; else t_notok "evidence pack written"; fi
+grep -q '<h1>Evidence pack: alice@example.org</h1>' "$H" && t_ok "html: title" || t_notok "html: title"
+grep -q 'Spring &quot;news&quot; &amp; &lt;more&gt;' "$H" && t_ok "html: Subject escaped" \
+    || t_notok "html: Subject escaped"
+grep -q '<more>' "$H" && t_notok "html: nothing unescaped" || t_ok "html: nothing unescaped"
+grep -q 'consentctl [0-9][^ ]*, [0-9-]*T[0-9:]*Z' "$H" && t_ok "html: dated, with the version" \
+    || t_notok "html: dated, with the version"
+grep -q '@page{size:A4' "$H" && t_ok "html: A4 print style" || t_notok "html: A4 print style"
+grep -q 'Complete: every audit log file found was read' "$H" && t_ok "html: coverage first" \
+    || t_notok "html: coverage first"
+grep -q 'refused at RCPT, before the message; sender news@org.example' "$H" && t_ok "html: refusal at RCPT with its identity" \
+    || t_notok "html: refusal at RCPT with its identity"
+grep -Eqi 'https?:|src=|<script|<link' "$H" && t_notok "html: no external reference" \
+    || t_ok "html: no external reference"
+t_run trace alice@example.org --html "$TMP/no/such/dir/alice.html"
+t_rc 73 "trace --html into a missing directory"
+t_errhas "$TMP/no/such/dir/alice.html.tmp." "the file is named"
+t_eq "$(grep -c '<tr[^>]*><td' "$H")" 12 "html: body rows (coverage 2, outcomes 4, consent 2, opt-out 1, messages 3)"
 
 # --- report --------------------------------------------------------------
 t_run report spring

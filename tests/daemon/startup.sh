@@ -106,7 +106,7 @@ if [ -n "${CM_PLUGINDIR:-}" ]; then
 	"Plugin optout $CM_PLUGINDIR/optout.so" "optout.OneClick yes"
     d_run -n -c "$CONF"
     t_rc 1 "an option the plugin does not know"
-    t_has "$CONF:5: optout.OneClick: unknown option of plugin \"optout\" (it knows: RequireOneClick)" \
+    t_has "$CONF:5: optout.OneClick: unknown option of plugin \"optout\" (it knows: RequireOneClick, RelayOptOut)" \
 	"is named with the options it knows"
 fi
 

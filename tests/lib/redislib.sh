@@ -30,8 +30,10 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 cm_redis_dir=${cm_redis_dir:-${CM_TEST_TMPDIR:-}}
 cm_redis_pids=${cm_redis_pids:-}
 
-# _cm_redis_free_port - a loopback TCP port that nothing listens on now
-_cm_redis_free_port() {
+# cm_free_port - a loopback TCP port that nothing listens on now. Tests
+# run in parallel, so another may take it before we bind: a caller that
+# sees "Address already in use" asks again.
+cm_free_port() {
     _cr_n=0
     while [ $_cr_n -lt 50 ]; do
 	_cr_n=$((_cr_n + 1))
@@ -78,7 +80,7 @@ cm_redis_start() {
 	_cr_try=$((_cr_try + 1))
 	_cr_port=0
 	if [ -n "$_cr_tcp" ]; then
-	    _cr_port=$(_cm_redis_free_port) || break
+	    _cr_port=$(cm_free_port) || break
 	fi
 	rm -f "$_cr_sock"
 	# shellcheck disable=SC2086 # an empty CONF is no argument

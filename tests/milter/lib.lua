@@ -248,7 +248,7 @@ function t.record(r, fields, what)
     -- The keys that every line carries (DESIGN.md section 7).
     for _, k in ipairs({ "time", "qid", "msgid", "sender", "auth",
                          "campaign", "purpose", "basis", "decision",
-                         "reason", "action", "mode", "from" }) do
+                         "reason", "action", "mode", "from", "subject" }) do
         t.check(r[k] ~= nil, what .. ": key " .. k .. " present")
     end
     t.check(r.rcpt ~= nil or r.rcpt_id ~= nil, what .. ": rcpt key present")

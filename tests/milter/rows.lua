@@ -130,7 +130,9 @@ t.eq(t.rcpt(conn, "<erin@example.org>"), SMFIR_CONTINUE,
      "row 16: old consent is fine without max_age_days")
 t.eq(t.rcpt(conn, "<bob@example.org>"), SMFIR_REPLYCODE, "row 16: bob refused")
 t.eq(t.message(conn, { { "From", "\"News\" <news@org.example>" },
-                       { "Message-ID", "<row16@org.example>" } }, "Q16"),
+                       { "Message-ID", "<row16@org.example>" },
+                       { "Subject", "Spring\r\n \"news\" =?UTF-8?Q?f=C3=BCr?= you" } },
+               "Q16"),
      SMFIR_ACCEPT, "row 16: message accepted for the others")
 t.eq(mt.getheader(conn, "X-Consent-Milter", 0),
      "campaign=spring; allowed=2; denied=1; mode=enforce",
@@ -143,10 +145,11 @@ t.record(t.last_for("alice@example.org"), { decision = "allow",
          purpose = "newsletter", basis = "consent", qid = "Q16",
          msgid = "<row16@org.example>", sender = "news@org.example",
          auth = "membership-team", from = "news@org.example",
+         subject = "Spring \"news\" =?UTF-8?Q?f=C3=BCr?= you",
          consent_src = "web form v3 \"join\" 192.0.2.1" }, "row 16")
 t.check(t.last_for("alice@example.org").consent_at ~= nil,
         "row 16: consent_at recorded")
 t.record(t.last_for("bob@example.org"), { decision = "deny",
-         reason = "withdrawn", qid = t.NULL, auth = "membership-team" },
-         "row 16: refused bob")
+         reason = "withdrawn", qid = t.NULL, auth = "membership-team",
+         subject = t.NULL }, "row 16: refused bob (at RCPT: no Subject yet)")
 end)

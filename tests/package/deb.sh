@@ -192,6 +192,10 @@ done > "$DEB_DIR/files"
 
 _files=$(sed -n 's/^f //p' "$DEB_DIR/files")
 for _f in /usr/sbin/consent-milter /usr/sbin/consentctl "$CONF" "$UNIT" \
+    /usr/sbin/consent-unsubscribe \
+    /usr/share/man/man8/consent-unsubscribe.8.gz \
+    /usr/share/doc/consent-milter/examples/consent-unsubscribe.service \
+    /usr/share/doc/consent-milter/postfix/master.cf.unsubscribe \
     /etc/logrotate.d/consent-milter /usr/lib/tmpfiles.d/consent-milter.conf \
     /usr/share/man/man8/consent-milter.8.gz \
     /usr/share/man/man8/consentctl.8.gz \

@@ -7,16 +7,21 @@
 # the read commands that the daemon sends (redispool.c, store.c,
 # redisconn.c: PING, GET, HGETALL, and ROLE with RedisSentinel; SCAN
 # for the sender map copy, sendermap.c) on the four kinds of key it
-# reads; "consentctl" may run what consentctl
+# reads, and what the consent cache's invalidation link sends
+# (tracking.c: CLIENT ID, CLIENT TRACKING, SUBSCRIBE to the channel
+# __redis__:invalidate only); "consentctl" may run what consentctl
 # sends (writer.c runs one Lua script per event, whose redis.call()s
 # are checked against the same ACL) on every key under the prefix.
+# "consent-unsubscribe" may run what a one-click opt-out needs (the
+# writer script, and reads of the opt-out references and campaigns).
 # These are the ACLs that README.md documents: keep them in step.
 #
 # Checks that:
 #   - every consentctl verb works as the consentctl user;
-#   - the daemon works as the consent-milter user: consent-milter -n,
-#     a miltertest session with an allowed and a refused recipient, and
-#     the sender map copy loads (SCAN, then GET of each sender key);
+#   - the daemon works as the consent-milter user, with ConsentCache
+#     on: consent-milter -n, a miltertest session with an allowed and a
+#     refused recipient, the sender map copy loads (SCAN, then GET of
+#     each sender key), and the consent cache's link comes up;
 #   - the consent-milter user cannot write, nor read history, nor read
 #     outside its keys, and consentctl run with its password file fails;
 #   - a wrong password gives a clear error from consent-milter -n (exit
@@ -26,13 +31,15 @@
 set -u
 . "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/redis/lib.sh"
 
-milter_acl='resetchannels -@all +ping +get +hgetall +role +scan ~cm:campaign:* ~cm:sender:* ~cm:consent:* ~cm:suppress:*'
-ctl_acl='resetchannels -@all +role +get +set +del +exists +hget +hgetall +hmget +hset +hkeys +xadd +xrange +xrevrange +scan +watch +multi +exec +eval +evalsha +script|load ~cm:*'
+milter_acl='resetchannels -@all +ping +get +hgetall +role +scan +client|id +client|tracking +subscribe &__redis__:invalidate ~cm:campaign:* ~cm:sender:* ~cm:consent:* ~cm:suppress:*'
+unsub_acl='resetchannels -@all +ping +role +get +hget +hmget +hset +xadd +xrevrange +eval +evalsha +script|load %R~cm:unsub:* %R~cm:campaign:* ~cm:consent:* ~cm:history:* ~cm:suppress:*'
+ctl_acl='resetchannels -@all +role +get +set +del +exists +hget +hgetall +hmget +hset +hkeys +incr +xadd +xrange +xrevrange +scan +watch +multi +exec +eval +evalsha +script|load ~cm:*'
 
 cat > "$tmp/users.acl" <<EOF
 user default off
 user consent-milter on >milter-secret $milter_acl
 user consentctl on >ctl-secret $ctl_acl
+user consent-unsubscribe on >unsub-secret $unsub_acl
 EOF
 echo "--- ACL file"
 sed 's/>[^ ]*/>(password)/' "$tmp/users.acl"
@@ -50,6 +57,7 @@ as() {
     shift
     case $user in
     consent-milter) pass=milter-secret ;;
+    consent-unsubscribe) pass=unsub-secret ;;
     *) pass=ctl-secret ;;
     esac
     rcli acl --user "$user" --pass "$pass" --no-auth-warning "$@"
@@ -73,6 +81,7 @@ EOF
 }
 conf ctl "$tmp/ctl.pass"
 conf milter "$tmp/milter.pass"
+echo "ConsentCache 1000" >> "$tmp/milter.conf"
 conf wrong "$tmp/wrong.pass"
 
 echo "--- consentctl as the consentctl user: every verb"
@@ -107,6 +116,13 @@ ok show alice@example.org
 ok export
 ok export --purpose newsletter
 ok check alice@example.org spring
+ok unsubscribe-refs
+printf 'k1 %s\n' 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
+    > "$tmp/unsub.keys"
+chmod 600 "$tmp/unsub.keys"
+printf 'UnsubscribeKeyFile %s\nUnsubscribeMailto optout.example.org\n' \
+    "$tmp/unsub.keys" >> "$tmp/ctl.conf"
+ok unsubscribe-link alice@example.org spring
 ctl check bob@example.org spring
 [ $? -eq 1 ] || fail "consentctl check bob: want exit 1 (deny)"
 
@@ -151,6 +167,52 @@ if grep 'consent store:' "$tmp/milter.log"; then
 fi
 grep 'sender map loaded: 1 sender(s)' "$tmp/milter.log" \
     || fail "the sender map copy did not load as the consent-milter user"
+grep 'consent cache on: invalidations from' "$tmp/milter.log" \
+    || fail "the consent cache's link did not come up as consent-milter"
+if grep 'consent cache off' "$tmp/milter.log"; then
+    fail "the consent cache's link failed as the consent-milter user"
+fi
+denied subscribe other-channel
+
+echo "--- consent-unsubscribe as the consent-unsubscribe user"
+printf 'consent-unsubscribe unsub-secret\n' > "$tmp/unsub.pass"
+chmod 600 "$tmp/unsub.pass"
+conf unsub "$tmp/unsub.pass"
+uport=$(cm_free_port)
+printf 'UnsubscribeKeyFile %s\nUnsubscribeListen inet:%s@127.0.0.1\n' \
+    "$tmp/unsub.keys" "$uport" >> "$tmp/unsub.conf"
+ok grant gina@example.org newsletter --source "web form v3"
+token=$("$CM_CONSENTCTL" -c "$tmp/ctl.conf" unsubscribe-link gina@example.org \
+    spring | sed -n 's|.*unsubscribe+\([a-z2-7]*\)@.*|\1|p' | head -1)
+[ ${#token} -eq 50 ] || fail "consentctl unsubscribe-link: no token"
+UNSUB=${CM_UNSUB:-$CM_BUILDDIR/consent-unsubscribe}
+"$UNSUB" -n -c "$tmp/unsub.conf" || fail "consent-unsubscribe -n"
+"$UNSUB" -f -c "$tmp/unsub.conf" 2> "$tmp/unsub.log" &
+unsub_pid=$!
+echo "$unsub_pid" > "$tmp/unsub.pid"
+wait_until 5 "consent-unsubscribe listens" grep -q 'started:' "$tmp/unsub.log"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data 'List-Unsubscribe=One-Click' \
+    "http://127.0.0.1:$uport/u/$token")
+[ "$code" = 200 ] || fail "one-click POST as consent-unsubscribe: $code"
+[ "$(as consentctl hget cm:consent:gina@example.org newsletter)" = withdrawn ] \
+    || fail "one-click POST did not withdraw: $(cat "$tmp/unsub.log")"
+kill -TERM "$unsub_pid"
+wait "$unsub_pid" || fail "consent-unsubscribe did not stop cleanly"
+rm -f "$tmp/unsub.pid"
+if grep -q 'NOPERM' "$tmp/unsub.log"; then
+    fail "consent-unsubscribe: $(grep NOPERM "$tmp/unsub.log")"
+fi
+echo "  one-click opt-out as consent-unsubscribe: withdrawn"
+for cmd in "hset cm:campaign:spring status active" "set cm:sender:x spring" \
+    "del cm:consent:alice@example.org" "get cm:sender:news@org.example" \
+    "set cm:unsub:p:1 x" "keys cm:" "scan 0" "xrange cm:history:alice@example.org - +"; do
+    # shellcheck disable=SC2086 # one command, its words
+    out=$(as consent-unsubscribe $cmd 2>&1)
+    case $out in
+    *NOPERM*) echo "  $cmd -> $out" ;;
+    *) fail "consent-unsubscribe may run $cmd: $out" ;;
+    esac
+done
 
 echo "--- consentctl with the audit trail the daemon wrote"
 ok trace alice@example.org --audit-log "$tmp/audit.log"

@@ -346,6 +346,7 @@ static cm_audit_record full_record(void)
     r.action = CM_ACTION_STRIP;
     r.mode = CM_MODE_DRY_RUN;
     r.from = "Spring Sale <offers@example.org>";
+    r.subject = "Spring offers";
     r.consent_at = 1740830400;		/* 2025-03-01T12:00:00Z */
     r.consent_src = "web form v3, 192.0.2.7";
     r.suppressed_at = 1768464309;	/* 2026-01-15T08:05:09Z */
@@ -389,6 +390,7 @@ START_TEST(test_format_full)
 	   ",\"action\":\"strip\""
 	   ",\"mode\":\"dry-run\""
 	   ",\"from\":\"Spring Sale <offers@example.org>\""
+	   ",\"subject\":\"Spring offers\""
 	   ",\"consent_at\":\"2025-03-01T12:00:00Z\""
 	   ",\"consent_src\":\"web form v3, 192.0.2.7\""
 	   ",\"suppressed_at\":\"2026-01-15T08:05:09Z\""
@@ -452,12 +454,44 @@ START_TEST(test_format_msg_shared)
 }
 END_TEST
 
+START_TEST(test_format_subject)
+{
+    cm_audit_record r = full_record();
+    cm_buf  b = CM_BUF_INIT;
+    char    subj[400];
+    const char *v, *end;
+    size_t  i;
+
+    /* A folded header is unfolded; an encoded-word stays as it came. */
+    r.subject = "=?UTF-8?Q?Fr=C3=BChling?=\r\n\tsale \"now\"";
+    cm_audit_format(&b, &r);
+    ck_assert_ptr_nonnull(strstr(cm_buf_str(&b), ",\"subject\":"
+				 "\"=?UTF-8?Q?Fr=C3=BChling?= sale \\\"now\\\"\","));
+
+    /* Capped at 200 bytes, never inside a UTF-8 character. */
+    for (i = 0; i + 2 < sizeof(subj) - 1; i += 2)
+	memcpy(subj + i, "\xc3\xa9", 2);
+    subj[i] = 0;
+    memmove(subj + 1, subj, strlen(subj) + 1);
+    subj[0] = 'x';				/* odd offset: 199 + 2 > 200 */
+    r.subject = subj;
+    cm_buf_reset(&b);
+    cm_audit_format(&b, &r);
+    ck_assert_ptr_nonnull(v = strstr(cm_buf_str(&b), ",\"subject\":\""));
+    v += 12;
+    ck_assert_ptr_nonnull(end = strchr(v, '"'));
+    ck_assert_uint_eq((size_t) (end - v), 199);
+    ck_assert_int_eq((unsigned char) end[-1], 0xa9);
+    cm_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_format_key_order)
 {
     static const char *const order[] = {
 	"time", "qid", "msgid", "sender", "auth", "campaign", "purpose",
 	"basis", "rcpt", "decision", "reason", "action", "mode", "from",
-	"consent_at", "consent_src", "suppressed_at", "plugins",
+	"subject", "consent_at", "consent_src", "suppressed_at", "plugins",
     };
     cm_audit_record r = full_record();
     cm_buf  b = CM_BUF_INIT;
@@ -489,7 +523,7 @@ START_TEST(test_format_nulls)
 	   ",\"campaign\":null,\"purpose\":null,\"basis\":null"
 	   ",\"rcpt\":null,\"decision\":\"tempfail\""
 	   ",\"reason\":\"store-error\",\"action\":\"tempfail\""
-	   ",\"mode\":\"enforce\",\"from\":null}");
+	   ",\"mode\":\"enforce\",\"from\":null,\"subject\":null}");
 
     /* Even the reason may be unknown. */
     r.reason = 0;
@@ -500,7 +534,7 @@ START_TEST(test_format_nulls)
 	   ",\"campaign\":null,\"purpose\":null,\"basis\":null"
 	   ",\"rcpt\":null,\"decision\":\"allow\""
 	   ",\"reason\":null,\"action\":\"accept\""
-	   ",\"mode\":\"enforce\",\"from\":null}");
+	   ",\"mode\":\"enforce\",\"from\":null,\"subject\":null}");
 }
 END_TEST
 
@@ -514,10 +548,11 @@ START_TEST(test_format_optional_keys)
     ",\"campaign\":\"spring-2026\",\"purpose\":\"newsletter\""
     ",\"basis\":\"consent\",\"rcpt\":\"bob@example.org\""
     ",\"decision\":\"deny\",\"reason\":\"suppressed\",\"action\":\"strip\""
-    ",\"mode\":\"dry-run\",\"from\":\"Spring Sale <offers@example.org>\"";
+    ",\"mode\":\"dry-run\",\"from\":\"Spring Sale <offers@example.org>\""
+    ",\"subject\":\"Spring offers\"";
     char    want[1024];
 
-    /* None known: the line ends after "from". */
+    /* None known: the line ends after "subject". */
     r.consent_at = 0;
     r.consent_src = 0;
     r.suppressed_at = 0;
@@ -681,7 +716,7 @@ START_TEST(test_format_escaping)
     ck_assert_uint_eq(strlen(b.data), b.len);
     ck_assert_msg(json_object(b.data, b.len, &j), "not one JSON object: %s",
 		  b.data);
-    ck_assert_int_eq(j.nkeys, 18);
+    ck_assert_int_eq(j.nkeys, 19);
     ck_assert_str_eq(j.keys[2], "msgid");
     ck_assert_str_eq(j.keys[8], "rcpt");
     cm_buf_free(&b);
@@ -707,7 +742,7 @@ START_TEST(test_format_every_byte)
     ck_assert_ptr_null(memchr(b.data, '\n', b.len));
     ck_assert_ptr_null(memchr(b.data, '\r', b.len));
     ck_assert_msg(json_object(b.data, b.len, &j), "not one JSON object");
-    ck_assert_int_eq(j.nkeys, 18);
+    ck_assert_int_eq(j.nkeys, 19);
     cm_buf_free(&b);
 }
 END_TEST
@@ -1626,6 +1661,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_parser_self_check);
     tcase_add_test(tc, test_format_full);
     tcase_add_test(tc, test_format_key_order);
+    tcase_add_test(tc, test_format_subject);
     tcase_add_test(tc, test_format_msg_shared);
     tcase_add_test(tc, test_format_nulls);
     tcase_add_test(tc, test_format_optional_keys);

@@ -356,6 +356,7 @@ START_TEST(test_audit_roundtrip)
     r.action = CM_ACTION_REJECT;
     r.mode = CM_MODE_DRY_RUN;
     r.from = from;
+    r.subject = "=?UTF-8?Q?Fr=C3=BChling?= \"news\"\t<b>";
     r.consent_at = 1740830400;
     r.consent_src = "web form \"v3\"\n192.0.2.7";
     r.plugins = "{\"dkim\":{\"result\":\"pass\"}}";
@@ -375,13 +376,15 @@ START_TEST(test_audit_roundtrip)
     ck_assert_str_eq(cm_jobject_string(&obj, "action"), "reject");
     ck_assert_str_eq(cm_jobject_string(&obj, "mode"), "dry-run");
     str_is(&obj, "from", LIT(from));
+    ck_assert_str_eq(cm_jobject_string(&obj, "subject"),
+		     "=?UTF-8?Q?Fr=C3=BChling?= \"news\"\t<b>");
     ck_assert_str_eq(cm_jobject_string(&obj, "consent_at"),
 		     "2025-03-01T12:00:00Z");
     ck_assert_str_eq(cm_jobject_string(&obj, "consent_src"),
 		     "web form \"v3\"\n192.0.2.7");
     ck_assert_ptr_null(cm_jobject_get(&obj, "suppressed_at"));
     ck_assert_str_eq(cm_jobject_get(&obj, "plugins")->val, r.plugins);
-    ck_assert_uint_eq(obj.count, 17);
+    ck_assert_uint_eq(obj.count, 18);
     cm_jobject_free(&obj);
     cm_buf_free(&b);
 }

@@ -51,6 +51,19 @@ static int rec_addheader(void *mta, const char *name, const char *value)
     return (0);
 }
 
+static int rec_insheader(void *mta, int index, const char *name,
+			         const char *value)
+{
+    mta_record *m = mta;
+    char    buf[2048];
+
+    if (failing(m, MTA_INSHEADER) || m->ninserted >= MTA_RECORD_MAX)
+	return (-1);
+    (void) snprintf(buf, sizeof(buf), "%d %s: %s", index, name, value);
+    m->inserted[m->ninserted++] = strdup(buf);
+    return (0);
+}
+
 static int rec_quarantine(void *mta, const char *reason)
 {
     mta_record *m = mta;
@@ -80,9 +93,12 @@ void    mta_record_reset(mta_record *m)
 	free(m->deleted[i]);
     for (i = 0; i < m->nheaders; i++)
 	free(m->headers[i]);
+    for (i = 0; i < m->ninserted; i++)
+	free(m->inserted[i]);
     memset(m, 0, sizeof(*m));
 }
 
 const cm_mta_ops mta_record_ops = {
     rec_setreply, rec_delrcpt, rec_addheader, rec_quarantine, rec_getsymval,
+    rec_insheader,
 };

@@ -14,7 +14,8 @@
 
 #define MTA_RECORD_MAX	32
 
-enum { MTA_SETREPLY, MTA_DELRCPT, MTA_ADDHEADER, MTA_QUARANTINE, MTA_NOPS };
+enum { MTA_SETREPLY, MTA_DELRCPT, MTA_ADDHEADER, MTA_QUARANTINE,
+MTA_INSHEADER, MTA_NOPS };
 
 typedef struct mta_record {
     char    rcode[8];
@@ -24,6 +25,8 @@ typedef struct mta_record {
     int     ndeleted;
     char   *headers[MTA_RECORD_MAX];	/* "Name: value" */
     int     nheaders;
+    char   *inserted[MTA_RECORD_MAX];	/* "index Name: value", in call order */
+    int     ninserted;
     char    quarantine[256];
     const char *qid;			/* the "i" macro, or NULL */
     const char *auth;			/* {auth_authen}, or NULL */

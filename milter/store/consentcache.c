@@ -1,0 +1,659 @@
+/*++
+/* NAME
+/*	consentcache 3
+/* SUMMARY
+/*	the daemon's cache of consent records, kept honest by Redis
+/* SYNOPSIS
+/*	#include "consentcache.h"
+/*
+/*	cm_ccache *cm_ccache_create(max_bytes, max_entries, max_age_s)
+/*	long long max_bytes;
+/*	long long max_entries;
+/*	int	max_age_s;
+/*
+/*	void	cm_ccache_free(cc)
+/*	cm_ccache *cc;
+/*
+/*	int	cm_ccache_get(cc, key, klen, use, ctx)
+/*	cm_ccache *cc;
+/*	const char *key;
+/*	size_t	klen;
+/*	int	(*use)(const redisReply *r, void *ctx);
+/*	void	*ctx;
+/*
+/*	unsigned long long cm_ccache_reserve(cc, key, klen)
+/*	cm_ccache *cc;
+/*	const char *key;
+/*	size_t	klen;
+/*
+/*	void	cm_ccache_fill(cc, key, klen, token, r)
+/*	cm_ccache *cc;
+/*	const char *key;
+/*	size_t	klen;
+/*	unsigned long long token;
+/*	const redisReply *r;
+/*
+/*	void	cm_ccache_invalidate(cc, key, klen)
+/*	cm_ccache *cc;
+/*	const char *key;
+/*	size_t	klen;
+/*
+/*	void	cm_ccache_flush(cc)
+/*	cm_ccache *cc;
+/*
+/*	void	cm_ccache_enable(cc, on)
+/*	cm_ccache *cc;
+/*	int	on;
+/*
+/*	void	cm_ccache_pause(cc, paused)
+/*	cm_ccache *cc;
+/*	int	paused;
+/*
+/*	int	cm_ccache_enabled(cc)
+/*	cm_ccache *cc;
+/*
+/*	void	cm_ccache_stats(cc, out)
+/*	cm_ccache *cc;
+/*	cm_ccache_info *out;
+/* DESCRIPTION
+/*	This module keeps Redis replies (GET and HGETALL of the consent,
+/*	suppression, campaign and sender keys, DESIGN.md section 3) by
+/*	their Redis key, for the daemon (ConsentCache). It never decides
+/*	by itself that an answer is still true: tracking(3) listens to
+/*	Redis's invalidation messages and calls cm_ccache_invalidate()
+/*	for every key that changed, cm_ccache_flush() when Redis was
+/*	flushed, and cm_ccache_enable() as the invalidation link comes
+/*	and goes. While it is disabled nothing is served or stored.
+/*
+/*	A read and an invalidation for the same key can cross: Redis may
+/*	change the key after it answered and before the answer is stored,
+/*	and the invalidation message travels on another connection. So a
+/*	reader first calls cm_ccache_reserve(), which puts a placeholder
+/*	under the key and returns its token, then sends the read, then
+/*	calls cm_ccache_fill() with the token and the reply. The reply is
+/*	stored only if the placeholder is still there with that token: an
+/*	invalidation for the key, a flush, a disable, an eviction or a
+/*	second reader removed or replaced it meanwhile, and then the reply
+/*	is dropped (the next reader asks Redis again).
+/*
+/*	Every flush (and every disable and enable) starts a new epoch;
+/*	an entry is served and filled only in the epoch in which it was
+/*	reserved, so that a reader that raced a flush cannot put back
+/*	what the flush removed. An entry is also never served more than
+/*	max_age_s seconds after its read was reserved (ConsentCacheMaxAge).
+/*
+/*	cm_ccache_get() calls use() with the cached reply of key, under
+/*	the lock of the key's shard (use() must not call back into the
+/*	cache), and returns 1 when there was one and use() returned 1,
+/*	else 0. Only nil replies, strings, and arrays of up to 64 strings
+/*	(HGETALL) are kept; errors and other replies are never stored.
+/*
+/*	The cache is 64 shards, each with its own mutex, hash table and
+/*	least-recently-used list, so that the worker threads of two cores
+/*	seldom meet on one lock. max_bytes (memory accounted: the entry,
+/*	its key and its value, plus 16 bytes of allocator overhead) and
+/*	max_entries (values and placeholders; a person takes two, consent
+/*	and suppression) bound each shard at its share; 0 is no bound.
+/*	Past a bound, the least recently used entries of the shard go.
+/*
+/*	cm_ccache_pause() stops serving (and reserving) without emptying
+/*	the cache, or serves again: for a link that is late but whose
+/*	messages are all still to come, in order (tracking(3)).
+/*
+/*	cm_ccache_stats() sums the counters (cm_ccache_info).
+/* DIAGNOSTICS
+/*	cm_ccache_create() returns a null pointer when out of memory.
+/*	Out of memory later makes an answer a miss, never an error.
+/* SEE ALSO
+/*	tracking(3), the invalidation link.
+/*	store(3), the reader.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
+/*--*/
+
+/* System library. */
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Utility library. */
+
+#include <hiredis/hiredis.h>
+
+/* Application-specific. */
+
+#include "clock.h"
+#include "consentcache.h"
+
+#define CC_SHARD_BITS	6
+#define CC_SHARDS	(1 << CC_SHARD_BITS)
+#define CC_MAX_ELEMS	64		/* longest array kept */
+#define CC_MAX_VALUE	65536		/* largest value kept */
+#define CC_MALLOC_OVER	16		/* allocator overhead, accounted */
+#define CC_AVG_ENTRY	160		/* for sizing the hash tables */
+
+#define CC_NIL		'N'
+#define CC_STRING	'S'
+#define CC_ARRAY	'A'
+
+/* One entry: a placeholder (token != 0) or a value. */
+typedef struct cc_entry {
+    struct cc_entry *hnext;		/* hash chain */
+    struct cc_entry *lprev;		/* LRU list: head is most recent */
+    struct cc_entry *lnext;
+    unsigned long long token;		/* placeholder while != 0 */
+    unsigned long long epoch;		/* reserved in this epoch */
+    long long born;			/* reserved then (monotonic ms) */
+    uint64_t hash;
+    uint32_t klen;
+    uint32_t vlen;			/* 0 for a placeholder */
+    long long size;			/* accounted bytes */
+    char    data[];			/* key, null, value */
+} cc_entry;
+
+typedef struct cc_shard {
+    pthread_mutex_t lock;		/* protects what follows */
+    cc_entry **bucket;
+    size_t  mask;
+    cc_entry *head;			/* most recently used */
+    cc_entry *tail;			/* next to go */
+    long long entries;
+    long long bytes;
+    long long hits;
+    long long misses;
+    char    pad[64];			/* one cache line per lock */
+} cc_shard;
+
+struct cm_ccache {
+    cc_shard shard[CC_SHARDS];
+    long long max_bytes;		/* per shard; 0: none */
+    long long max_entries;		/* per shard; 0: none */
+    long long max_age_ms;
+    unsigned long long epoch;		/* atomic */
+    unsigned long long tokens;		/* atomic: last token given */
+    long long flushes;			/* atomic */
+    int     enabled;			/* atomic */
+};
+
+/* key_hash - FNV-1a, 64 bits, finished with a mixer */
+
+static uint64_t key_hash(const char *key, size_t klen)
+{
+    uint64_t h = 14695981039346656037ULL;
+    size_t  i;
+
+    for (i = 0; i < klen; i++) {
+	h ^= (unsigned char) key[i];
+	h *= 1099511628211ULL;
+    }
+    /* The shard is the top bits: FNV alone leaves them to the first bytes. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return (h);
+}
+
+/* shard_of - the shard of a hash: its top bits (the bucket uses the low) */
+
+static cc_shard *shard_of(cm_ccache *cc, uint64_t h)
+{
+    return (cc->shard + (h >> (64 - CC_SHARD_BITS)));
+}
+
+/* shard_find - the link that points to key's entry, or to null */
+
+static cc_entry **shard_find(cc_shard *s, uint64_t h, const char *key,
+			             size_t klen)
+{
+    cc_entry **pp;
+
+    for (pp = s->bucket + (h & s->mask); *pp; pp = &(*pp)->hnext)
+	if ((*pp)->hash == h && (*pp)->klen == klen
+	    && memcmp((*pp)->data, key, klen) == 0)
+	    break;
+    return (pp);
+}
+
+/* lru_unlink - take an entry off the LRU list */
+
+static void lru_unlink(cc_shard *s, cc_entry *e)
+{
+    if (e->lprev)
+	e->lprev->lnext = e->lnext;
+    else
+	s->head = e->lnext;
+    if (e->lnext)
+	e->lnext->lprev = e->lprev;
+    else
+	s->tail = e->lprev;
+    e->lprev = e->lnext = 0;
+}
+
+/* lru_push - put an entry at the head of the LRU list */
+
+static void lru_push(cc_shard *s, cc_entry *e)
+{
+    e->lprev = 0;
+    e->lnext = s->head;
+    if (s->head)
+	s->head->lprev = e;
+    else
+	s->tail = e;
+    s->head = e;
+}
+
+/* shard_remove - unlink and free the entry that *pp points to */
+
+static void shard_remove(cc_shard *s, cc_entry **pp)
+{
+    cc_entry *e = *pp;
+
+    *pp = e->hnext;
+    lru_unlink(s, e);
+    s->entries--;
+    s->bytes -= e->size;
+    free(e);
+}
+
+/* shard_evict - drop least recently used entries while over a bound */
+
+static void shard_evict(cm_ccache *cc, cc_shard *s)
+{
+    cc_entry **pp;
+
+    while (s->tail
+	   && ((cc->max_entries && s->entries > cc->max_entries)
+	       || (cc->max_bytes && s->bytes > cc->max_bytes))) {
+	/* Chains are short (the table is sized for the bound). */
+	pp = s->bucket + (s->tail->hash & s->mask);
+	while (*pp != s->tail)
+	    pp = &(*pp)->hnext;
+	shard_remove(s, pp);
+    }
+}
+
+/* shard_insert - link a new entry (none for its key exists) */
+
+static void shard_insert(cm_ccache *cc, cc_shard *s, cc_entry *e)
+{
+    cc_entry **bp = s->bucket + (e->hash & s->mask);
+
+    e->hnext = *bp;
+    *bp = e;
+    lru_push(s, e);
+    s->entries++;
+    s->bytes += e->size;
+    shard_evict(cc, s);
+}
+
+/* shard_clear - free every entry of a shard */
+
+static void shard_clear(cc_shard *s)
+{
+    cc_entry *e, *next;
+
+    for (e = s->head; e; e = next) {
+	next = e->lnext;
+	free(e);
+    }
+    memset(s->bucket, 0, (s->mask + 1) * sizeof(*s->bucket));
+    s->head = s->tail = 0;
+    s->entries = s->bytes = 0;
+}
+
+/* entry_new - an entry with room for key and a value of vlen bytes */
+
+static cc_entry *entry_new(uint64_t h, const char *key, size_t klen,
+			           size_t vlen)
+{
+    cc_entry *e;
+
+    if (klen > UINT32_MAX || (e = malloc(sizeof(*e) + klen + 1 + vlen)) == 0)
+	return (0);
+    memset(e, 0, sizeof(*e));
+    e->hash = h;
+    e->klen = (uint32_t) klen;
+    e->vlen = (uint32_t) vlen;
+    e->size = sizeof(*e) + klen + 1 + vlen + CC_MALLOC_OVER;
+    memcpy(e->data, key, klen);
+    e->data[klen] = 0;
+    return (e);
+}
+
+/* value_size - bytes to keep a reply, or 0 if it is not kept */
+
+static size_t value_size(const redisReply *r)
+{
+    size_t  n, i;
+
+    switch (r->type) {
+    case REDIS_REPLY_NIL:
+	return (1);
+    case REDIS_REPLY_STRING:
+	return (r->len < CC_MAX_VALUE ? 1 + 4 + r->len + 1 : 0);
+    case REDIS_REPLY_ARRAY:
+	if (r->elements > CC_MAX_ELEMS)
+	    return (0);
+	for (n = 1 + 4, i = 0; i < r->elements; i++) {
+	    if (r->element[i]->type != REDIS_REPLY_STRING)
+		return (0);
+	    n += 4 + r->element[i]->len + 1;
+	}
+	return (n < CC_MAX_VALUE ? n : 0);
+    default:
+	return (0);
+    }
+}
+
+/* put_string - length, bytes and a null */
+
+static char *put_string(char *p, const char *str, size_t len)
+{
+    uint32_t n = (uint32_t) len;
+
+    memcpy(p, &n, 4);
+    memcpy(p + 4, str, len);
+    p[4 + len] = 0;
+    return (p + 4 + len + 1);
+}
+
+/* value_encode - a reply, flattened (value_size() bytes) */
+
+static void value_encode(char *p, const redisReply *r)
+{
+    uint32_t n;
+    size_t  i;
+
+    switch (r->type) {
+    case REDIS_REPLY_NIL:
+	*p = CC_NIL;
+	break;
+    case REDIS_REPLY_STRING:
+	*p = CC_STRING;
+	(void) put_string(p + 1, r->str, r->len);
+	break;
+    default:					/* an array of strings */
+	*p++ = CC_ARRAY;
+	n = (uint32_t) r->elements;
+	memcpy(p, &n, 4);
+	p += 4;
+	for (i = 0; i < r->elements; i++)
+	    p = put_string(p, r->element[i]->str, r->element[i]->len);
+	break;
+    }
+}
+
+/* get_string - a string element back, pointing into the value */
+
+static const char *get_string(const char *p, redisReply *r)
+{
+    uint32_t n;
+
+    memcpy(&n, p, 4);
+    memset(r, 0, sizeof(*r));
+    r->type = REDIS_REPLY_STRING;
+    r->len = n;
+    r->str = (char *) p + 4;
+    return (p + 4 + n + 1);
+}
+
+/* value_use - rebuild the reply on the stack and hand it to use() */
+
+static int value_use(const cc_entry *e, cm_ccache_use_fn use, void *ctx)
+{
+    const char *p = e->data + e->klen + 1;
+    redisReply top;
+    redisReply elem[CC_MAX_ELEMS];
+    redisReply *ptr[CC_MAX_ELEMS];
+    uint32_t n, i;
+
+    memset(&top, 0, sizeof(top));
+    switch (*p) {
+    case CC_NIL:
+	top.type = REDIS_REPLY_NIL;
+	break;
+    case CC_STRING:
+	(void) get_string(p + 1, &top);
+	break;
+    default:
+	memcpy(&n, p + 1, 4);
+	p += 5;
+	for (i = 0; i < n; i++) {
+	    p = get_string(p, elem + i);
+	    ptr[i] = elem + i;
+	}
+	top.type = REDIS_REPLY_ARRAY;
+	top.elements = n;
+	top.element = ptr;
+	break;
+    }
+    return (use(&top, ctx));
+}
+
+/* cm_ccache_create - an empty, disabled cache */
+
+cm_ccache *cm_ccache_create(long long max_bytes, long long max_entries,
+			            int max_age_s)
+{
+    cm_ccache *cc;
+    long long per;
+    size_t  buckets = 16;
+    int     i;
+
+    if ((cc = calloc(1, sizeof(*cc))) == 0)
+	return (0);
+    cc->max_bytes = max_bytes > 0 ? (max_bytes + CC_SHARDS - 1) / CC_SHARDS : 0;
+    cc->max_entries = max_entries > 0 ?
+	(max_entries + CC_SHARDS - 1) / CC_SHARDS : 0;
+    cc->max_age_ms = (max_age_s > 0 ? max_age_s : 3600) * 1000LL;
+    cc->epoch = 1;
+    per = cc->max_entries ? cc->max_entries
+	: cc->max_bytes ? cc->max_bytes / CC_AVG_ENTRY : 1024;
+    while ((long long) buckets < per && buckets < (1 << 24))
+	buckets <<= 1;
+    for (i = 0; i < CC_SHARDS; i++) {
+	if ((cc->shard[i].bucket = calloc(buckets, sizeof(cc_entry *))) == 0
+	    || pthread_mutex_init(&cc->shard[i].lock, 0) != 0) {
+	    free(cc->shard[i].bucket);
+	    while (--i >= 0) {
+		pthread_mutex_destroy(&cc->shard[i].lock);
+		free(cc->shard[i].bucket);
+	    }
+	    free(cc);
+	    return (0);
+	}
+	cc->shard[i].mask = buckets - 1;
+    }
+    return (cc);
+}
+
+/* cm_ccache_free - free every entry and the cache */
+
+void    cm_ccache_free(cm_ccache *cc)
+{
+    int     i;
+
+    if (cc == 0)
+	return;
+    for (i = 0; i < CC_SHARDS; i++) {
+	shard_clear(cc->shard + i);
+	pthread_mutex_destroy(&cc->shard[i].lock);
+	free(cc->shard[i].bucket);
+    }
+    free(cc);
+}
+
+/* epoch_now - the current epoch */
+
+static unsigned long long epoch_now(cm_ccache *cc)
+{
+    return (__atomic_load_n(&cc->epoch, __ATOMIC_ACQUIRE));
+}
+
+/* cm_ccache_pause - stop or resume serving, keeping what is cached */
+
+void    cm_ccache_pause(cm_ccache *cc, int paused)
+{
+    __atomic_store_n(&cc->enabled, !paused, __ATOMIC_RELEASE);
+}
+
+/* cm_ccache_enabled - is the cache served */
+
+int     cm_ccache_enabled(cm_ccache *cc)
+{
+    return (__atomic_load_n(&cc->enabled, __ATOMIC_ACQUIRE));
+}
+
+/* cm_ccache_get - hand a current cached reply to use() */
+
+int     cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
+		              cm_ccache_use_fn use, void *ctx)
+{
+    uint64_t h = key_hash(key, klen);
+    cc_shard *s = shard_of(cc, h);
+    cc_entry **pp, *e;
+    int     hit = 0;
+
+    if (!cm_ccache_enabled(cc))
+	return (0);
+    pthread_mutex_lock(&s->lock);
+    if ((e = *(pp = shard_find(s, h, key, klen))) != 0 && e->token == 0) {
+	if (e->epoch != epoch_now(cc)
+	    || cm_time_mono_ms() - e->born >= cc->max_age_ms) {
+	    shard_remove(s, pp);		/* too old: never served again */
+	} else if ((hit = value_use(e, use, ctx)) != 0) {
+	    lru_unlink(s, e);
+	    lru_push(s, e);
+	}
+    }
+    if (hit)
+	s->hits++;
+    else
+	s->misses++;
+    pthread_mutex_unlock(&s->lock);
+    return (hit);
+}
+
+/* cm_ccache_reserve - a placeholder before a read; 0: do not cache */
+
+unsigned long long cm_ccache_reserve(cm_ccache *cc, const char *key,
+				             size_t klen)
+{
+    uint64_t h = key_hash(key, klen);
+    cc_shard *s = shard_of(cc, h);
+    cc_entry **pp, *e;
+    unsigned long long token;
+
+    if (!cm_ccache_enabled(cc) || (e = entry_new(h, key, klen, 0)) == 0)
+	return (0);
+    token = __atomic_add_fetch(&cc->tokens, 1, __ATOMIC_RELAXED);
+    e->token = token;
+    e->born = cm_time_mono_ms();
+    pthread_mutex_lock(&s->lock);
+    /* Read under the lock: a flush bumps it before it clears the shard. */
+    e->epoch = epoch_now(cc);
+    if (*(pp = shard_find(s, h, key, klen)) != 0)
+	shard_remove(s, pp);		/* another reader's, or old */
+    shard_insert(cc, s, e);
+    pthread_mutex_unlock(&s->lock);
+    return (token);
+}
+
+/* cm_ccache_fill - keep a reply, if nothing changed since reserve */
+
+void    cm_ccache_fill(cm_ccache *cc, const char *key, size_t klen,
+		               unsigned long long token, const redisReply *r)
+{
+    uint64_t h = key_hash(key, klen);
+    cc_shard *s = shard_of(cc, h);
+    cc_entry **pp, *e, *old;
+    size_t  vlen;
+
+    if (token == 0)
+	return;
+    /* A reply that is not kept still ends its placeholder. */
+    if ((vlen = value_size(r)) == 0 || (e = entry_new(h, key, klen, vlen)) == 0) {
+	cm_ccache_invalidate(cc, key, klen);
+	return;
+    }
+    value_encode(e->data + klen + 1, r);
+    pthread_mutex_lock(&s->lock);
+    if ((old = *(pp = shard_find(s, h, key, klen))) != 0
+	&& old->token == token && old->epoch == epoch_now(cc)) {
+	/* The answer was true when the read was reserved, not later. */
+	e->born = old->born;
+	e->epoch = old->epoch;
+	shard_remove(s, pp);
+	shard_insert(cc, s, e);
+	e = 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+    free(e);
+}
+
+/* cm_ccache_invalidate - Redis says key changed */
+
+void    cm_ccache_invalidate(cm_ccache *cc, const char *key, size_t klen)
+{
+    uint64_t h = key_hash(key, klen);
+    cc_shard *s = shard_of(cc, h);
+    cc_entry **pp;
+
+    pthread_mutex_lock(&s->lock);
+    if (*(pp = shard_find(s, h, key, klen)) != 0)
+	shard_remove(s, pp);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* cm_ccache_flush - forget everything; a new epoch */
+
+void    cm_ccache_flush(cm_ccache *cc)
+{
+    int     i;
+
+    /* First the epoch: a reserve that follows cannot be filled before. */
+    __atomic_add_fetch(&cc->epoch, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&cc->flushes, 1, __ATOMIC_RELAXED);
+    for (i = 0; i < CC_SHARDS; i++) {
+	pthread_mutex_lock(&cc->shard[i].lock);
+	shard_clear(cc->shard + i);
+	pthread_mutex_unlock(&cc->shard[i].lock);
+    }
+}
+
+/* cm_ccache_enable - serve (the link is healthy) or not (any doubt) */
+
+void    cm_ccache_enable(cm_ccache *cc, int on)
+{
+    if (!on)
+	__atomic_store_n(&cc->enabled, 0, __ATOMIC_RELEASE);
+    cm_ccache_flush(cc);
+    if (on)
+	__atomic_store_n(&cc->enabled, 1, __ATOMIC_RELEASE);
+}
+
+/* cm_ccache_stats - the counters, summed over the shards */
+
+void    cm_ccache_stats(cm_ccache *cc, cm_ccache_info *out)
+{
+    cc_shard *s;
+    int     i;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < CC_SHARDS; i++) {
+	s = cc->shard + i;
+	pthread_mutex_lock(&s->lock);
+	out->entries += s->entries;
+	out->bytes += s->bytes;
+	out->hits += s->hits;
+	out->misses += s->misses;
+	pthread_mutex_unlock(&s->lock);
+    }
+    out->flushes = __atomic_load_n(&cc->flushes, __ATOMIC_RELAXED);
+    out->enabled = cm_ccache_enabled(cc);
+}
