@@ -301,6 +301,9 @@ int     cm_http_port(const cm_http *http)
 /* mhd_log - libmicrohttpd's messages, escaped by cm_log() */
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     cm_http *http = cls;
     char    text[512];

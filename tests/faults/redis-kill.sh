@@ -39,10 +39,10 @@ t_le "$clients_before" $POOL "Redis clients after the warm-up"
 
 # --- the run: kill Redis in the middle, start it again --------------------------
 : > "$F_AUDIT"
-f_gen_bg env -T -c 16 -r 3 -u 0.25 -N "$F_RECORDS" -d 7 -R 10000 \
+f_gen_bg env -T -c 16 -r 3 -u 0.25 -N "$F_RECORDS" -d 12 -R 10000 \
     -L "$F_TMP/env.log"
 env_pid=$gen_pid
-f_gen_bg hdr -T -m header -c 8 -r 3 -u 0.25 -N "$F_RECORDS" -d 7 -R 10000 \
+f_gen_bg hdr -T -m header -c 8 -r 3 -u 0.25 -N "$F_RECORDS" -d 12 -R 10000 \
     -L "$F_TMP/hdr.log"
 hdr_pid=$gen_pid
 
