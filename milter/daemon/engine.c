@@ -671,12 +671,25 @@ void    cm_on_header(cm_session *s, void *mta, const char *name,
     }
     if (cm_header_is_bulk(name, value))
 	s->bulk_hint = 1;
-    if (s->msgid == 0 && strcasecmp(name, "Message-ID") == 0)
-	s->msgid = header_value_trim(value);
-    if (s->from == 0 && strcasecmp(name, "From") == 0)
-	s->from = from_address(value);
-    if (s->subject == 0 && strcasecmp(name, "Subject") == 0)
-	s->subject = header_value_trim(value);
+
+    /*
+     * The first letter (ASCII, either case: only 'M' and 'm' give 'm'
+     * with the 0x20 bit set) rules out most names before strcasecmp().
+     */
+    switch (name[0] | 0x20) {
+    case 'm':
+	if (s->msgid == 0 && strcasecmp(name, "Message-ID") == 0)
+	    s->msgid = header_value_trim(value);
+	break;
+    case 'f':
+	if (s->from == 0 && strcasecmp(name, "From") == 0)
+	    s->from = from_address(value);
+	break;
+    case 's':
+	if (s->subject == 0 && strcasecmp(name, "Subject") == 0)
+	    s->subject = header_value_trim(value);
+	break;
+    }
 }
 
 /* cm_on_eoh - end of the header: the plugins learn the campaign header */

@@ -190,11 +190,13 @@ int     cm_header_is_bulk(const char *name, const char *value)
     const char *end;
     size_t  len;
 
+    /* Only 'L', 'l', 'P' and 'p' give these with the 0x20 bit set. */
     if (name == 0)
 	return (0);
-    if (strcasecmp(name, "List-Unsubscribe") == 0)
-	return (1);
-    if (strcasecmp(name, "Precedence") != 0 || value == 0)
+    if ((name[0] | 0x20) == 'l')
+	return (strcasecmp(name, "List-Unsubscribe") == 0);
+    if ((name[0] | 0x20) != 'p' || strcasecmp(name, "Precedence") != 0
+	|| value == 0)
 	return (0);
     start = value;
     end = value + strlen(value);

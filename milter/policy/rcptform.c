@@ -108,6 +108,11 @@ static int dot_atom(const unsigned char *s, size_t len, int (*ok) (unsigned char
     return (1);
 }
 
+#define SEEN_BRACKET	(1<<0)		/* what cm_rcptform_check() saw */
+#define SEEN_QUOTE	(1<<1)
+#define SEEN_8BIT	(1<<2)
+#define SEEN_HACK	(1<<3)
+
 /* cm_rcptform_check - is this a form every MTA stores as it came */
 
 cm_rcptform cm_rcptform_check(const char *raw, size_t len)
@@ -117,6 +122,7 @@ cm_rcptform cm_rcptform_check(const char *raw, size_t len)
     size_t  i;
     size_t  ats = 0;
     size_t  local_len;
+    int     seen = 0;
 
     if (len == 0)
 	return (CM_RCPTFORM_EMPTY);
@@ -131,9 +137,37 @@ cm_rcptform cm_rcptform_check(const char *raw, size_t len)
 	s++;
 	len -= 2;
     }
-    for (i = 0; i < len; i++)
-	if (s[i] == '<' || s[i] == '>')
-	    return (CM_RCPTFORM_BRACKETS);
+    /*
+     * One pass notes what each of the checks below looks for; they
+     * then decide in their order of precedence (every recipient of
+     * every message comes through here: one loop, not five).
+     */
+    for (i = 0; i < len; i++) {
+	switch (s[i]) {
+	case '<':
+	case '>':
+	    seen |= SEEN_BRACKET;
+	    break;
+	case '"':
+	case '\\':
+	    seen |= SEEN_QUOTE;
+	    break;
+	case '%':
+	case '!':
+	    seen |= SEEN_HACK;
+	    break;
+	case '@':
+	    ats++;
+	    at = s + i;
+	    break;
+	default:
+	    if (s[i] >= 0x80)
+		seen |= SEEN_8BIT;
+	    break;
+	}
+    }
+    if (seen & SEEN_BRACKET)
+	return (CM_RCPTFORM_BRACKETS);
     if (len == 0)
 	return (CM_RCPTFORM_EMPTY);
     if (len > CM_RCPTFORM_ADDR_MAX)
@@ -142,21 +176,11 @@ cm_rcptform cm_rcptform_check(const char *raw, size_t len)
     /* What MTAs rewrite, most telling first. */
     if (s[0] == '@')
 	return (CM_RCPTFORM_ROUTE);
-    for (i = 0; i < len; i++)
-	if (s[i] == '"' || s[i] == '\\')
-	    return (CM_RCPTFORM_QUOTED);
-    for (i = 0; i < len; i++)
-	if (s[i] >= 0x80)
-	    return (CM_RCPTFORM_8BIT);
-    for (i = 0; i < len; i++) {
-	if (s[i] == '%' || s[i] == '!')
-	    return (CM_RCPTFORM_HACK);
-	if (s[i] == '@') {
-	    ats++;
-	    at = s + i;
-	}
-    }
-    if (ats > 1)
+    if (seen & SEEN_QUOTE)
+	return (CM_RCPTFORM_QUOTED);
+    if (seen & SEEN_8BIT)
+	return (CM_RCPTFORM_8BIT);
+    if ((seen & SEEN_HACK) || ats > 1)
 	return (CM_RCPTFORM_HACK);
     if (at == 0)
 	return (CM_RCPTFORM_NO_DOMAIN);

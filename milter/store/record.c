@@ -137,8 +137,14 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 	CM_FIELD_PURPOSE, CM_FIELD_BASIS, CM_FIELD_STATUS, CM_FIELD_MAX_AGE,
 	CM_FIELD_SENDERS, CM_FIELD_CAMPAIGN_REF,
     };
+    static const size_t lens[] = {
+	sizeof(CM_FIELD_PURPOSE) - 1, sizeof(CM_FIELD_BASIS) - 1,
+	sizeof(CM_FIELD_STATUS) - 1, sizeof(CM_FIELD_MAX_AGE) - 1,
+	sizeof(CM_FIELD_SENDERS) - 1, sizeof(CM_FIELD_CAMPAIGN_REF) - 1,
+    };
     const redisReply *field[sizeof(names) / sizeof(names[0])] = {0};
     const redisReply *v;
+    const redisReply *name;
     char    show[CM_REDIS_SHOWSZ];
     long long days;
     size_t  i, n;
@@ -152,8 +158,11 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
 	if (r->element[i]->type != REDIS_REPLY_STRING
 	    || r->element[i + 1]->type != REDIS_REPLY_STRING)
 	    return (bad_reply(why, whylen, "unexpected reply"));
+	/* The lengths first: a cached campaign is read for every message. */
+	name = r->element[i];
 	for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
-	    if (cm_redis_reply_is(r->element[i], names[n]))
+	    if (name->len == lens[n] && name->str != 0
+		&& memcmp(name->str, names[n], lens[n]) == 0)
 		field[n] = r->element[i + 1];
 	/* Others (owner, created_at...) are not needed here. */
     }
