@@ -17,7 +17,10 @@
 # the sample messages of conf/sample-messages/ with swaks (the envelopes
 # of contrib/demo.lua) and one with Postfix's sendmail command, then
 # stops Redis, shows that mail waits instead of going out unchecked,
-# starts Redis again and shows the waiting mail delivered. For each
+# starts Redis again and shows the waiting mail delivered. Then alice
+# unsubscribes with one click (curl POSTs the List-Unsubscribe URL the
+# relay added, to consent-unsubscribe), the next newsletter skips her, and
+# consentctl trace tells her story. For each
 # message: what the SMTP client was told, whom the message reached, the
 # headers the milter added; at the end the audit trail, the milter's log,
 # Postfix's log lines about the milter, and consentctl reconcile: the
@@ -56,7 +59,29 @@ samples=$top/conf/sample-messages
 bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
 # --- set-up -----------------------------------------------------------------
-pf_up
+# The relay's own one-click opt-out (DESIGN.md section 14): a token key,
+# consent-unsubscribe on a loopback port, and the milter told to add
+# List-Unsubscribe headers that point at it.
+. "$top/tests/lib/redislib.sh"
+UNSUB=${CM_UNSUBSCRIBE:-$build/consent-unsubscribe}
+unsub_dir=$CM_TEST_TMPDIR/unsub
+mkdir -p "$unsub_dir"
+unsub_keys=$unsub_dir/unsubscribe.keys
+(umask 077; printf 'demo %s\n' "$(openssl rand -hex 32)" > "$unsub_keys")
+unsub_port=$(cm_free_port)
+unsub_url=http://127.0.0.1:$unsub_port
+printf '%s\n' "Redis unix:$CM_TEST_REDIS_SOCK" \
+    "UnsubscribeListen inet:$unsub_port@127.0.0.1" \
+    "UnsubscribeURL $unsub_url/u/" "UnsubscribeKeyFile $unsub_keys" \
+    "UnsubscribeOrganisation The Party (demo)" \
+    "AuditLog $unsub_dir/audit.log" "AllowRoot yes" \
+    > "$unsub_dir/consent-unsubscribe.conf"
+"$UNSUB" -f -c "$unsub_dir/consent-unsubscribe.conf" 2> "$unsub_dir/log" &
+unsub_pid=$!
+
+pf_up "Unsubscribe yes" "UnsubscribeURL $unsub_url/u/" \
+    "UnsubscribeMailto optout.party.example" \
+    "UnsubscribeKeyFile $unsub_keys"
 
 ctl() { "$CM_CONSENTCTL" -c "$PF_MILTER_CONF" --actor demo "$@"; }
 
@@ -205,6 +230,32 @@ show_outcome "<spring-2026-002.wait@party.example>" "$wait_eml" \
     alice@example.org bob@example.org
 echo "=== the SMTP client retries"
 send "$down_eml" news@party.example alice@example.org
+
+# --- one click ---------------------------------------------------------------------
+bold "alice clicks \"unsubscribe\" in her mail program (one-click, RFC 8058):"
+click_eml=$PF_DIR/05-click.eml
+sed -e 's/^Message-ID: .*/Message-ID: <spring-2026-003@party.example>/' \
+    "$samples/02-envelope-campaign.eml" > "$click_eml"
+send "$click_eml" news@party.example alice@example.org
+f=$(pf_sink_file "<spring-2026-003@party.example>")
+lu=$(pf_sink_message "$f" | sed '/^$/q' |
+    sed -n 's/^List-Unsubscribe: *//p' | head -n 1)
+url=$(printf '%s' "$lu" | sed -n 's|.*<\(http[^>]*\)>.*|\1|p')
+echo "    her mail program POSTs to the List-Unsubscribe URL the relay added:"
+echo "    curl -X POST --data 'List-Unsubscribe=One-Click' $url"
+printf '    -> %s\n' "$(curl -s -X POST --data 'List-Unsubscribe=One-Click' "$url")"
+printf '    alice in the store now: '
+ctl check alice@example.org spring-newsletter | head -n 1
+bold "The next newsletter skips her, whichever tool sends it:"
+next_eml=$PF_DIR/05-next.eml
+sed -e 's/^Message-ID: .*/Message-ID: <spring-2026-004@party.example>/' \
+    "$samples/02-envelope-campaign.eml" > "$next_eml"
+send "$next_eml" news@party.example alice@example.org
+bold "consentctl trace tells alice's story:"
+ctl trace alice@example.org --audit-log "$PF_AUDIT" \
+    --audit-log "$unsub_dir/audit.log" | sed 's/^/  /'
+kill "$unsub_pid" 2>/dev/null
+wait "$unsub_pid" 2>/dev/null
 
 # --- the evidence ------------------------------------------------------------------
 bold "A complaint arrives from bob@example.org: consentctl trace answers it:"
