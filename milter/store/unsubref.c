@@ -36,8 +36,9 @@
 /* .IP "person reference"
 /*	n = INCR Punsub:seq; Pconsent:<id> field "#ref" = n;
 /*	Punsub:p:<n> = <id>. The writer script (writer(3)) does this with
-/*	the first grant or withdrawal it stores in a record, with the Lua
-/*	text CM_UNSUB_PERSON_LUA; erasure deletes Punsub:p:<n>.
+/*	the first grant it stores in a record, in the grant's own HSET;
+/*	cm_unsub_ref_people() with the Lua text CM_UNSUB_PERSON_LUA;
+/*	erasure deletes Punsub:p:<n>.
 /* .IP "campaign reference"
 /*	n = INCR Punsub:cseq; Pcampaign:<id> field "ref" = n;
 /*	Punsub:c:<n> = <campaign id>. "consentctl campaign add" does

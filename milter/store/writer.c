@@ -60,9 +60,11 @@
 /*	src = the reason. The erasure itself stays evidenced, with no
 /*	personal data beyond the id.
 /* .PP
-/*	The first grant or withdrawal stored in a record also gives it
-/*	its opt-out reference (DESIGN.md section 14, unsubref(3)): n =
-/*	INCR Punsub:seq, field "#ref" = n, Punsub:p:<n> = the record id.
+/*	The first grant stored in a record also gives it its opt-out
+/*	reference (DESIGN.md section 14, unsubref(3)): n = INCR
+/*	Punsub:seq, field "#ref" = n (in the grant's HSET), Punsub:p:<n> =
+/*	the record id. A withdrawal gives none: nobody is sent marketing
+/*	on one, and a million-row import stays within its 20 s.
 /*	Erasure deletes Punsub:p:<n> with the record, so an old token
 /*	leads nowhere. Fields that start with "#" are not purposes:
 /*	CM_EVENT_WITHDRAW_ALL leaves them alone.
@@ -194,7 +196,6 @@ ARG(WA_AT) "\n"
 "local at, now = tonumber(atstr), tonumber(" ARG(WA_NOW) ")\n"
 "local dry = " ARG(WA_DRY) " == '1'\n"
 "local pfx, rid = " ARG(WA_PREFIX) ", " ARG(WA_ID) "\n"
-CM_UNSUB_PERSON_LUA
 "local function hist(p, state, text)\n"
 "  if dry then return end\n"
 "  redis.call('XADD', hk, '*', " LQ(CM_HIST_PURPOSE) ", p, "
@@ -216,8 +217,13 @@ LQ(CM_HIST_ACTOR) ", actor)\n"
 "local function since(v)\n"
 "  return when(string.match(v, '^(%d+) ') or string.match(v, '^(%d+)$'), false)\n"
 "end\n"
+"-- Whether ck has its opt-out reference: learnt by newer(), which\n"
+"-- every put() follows, so that a grant needs no extra read for it.\n"
+"local hasref = false\n"
 "local function newer(p, new)\n"
-"  local cur = redis.call('HMGET', ck, p, p .. " LQ(CM_SUFFIX_AT) ")\n"
+"  local cur = redis.call('HMGET', ck, p, p .. " LQ(CM_SUFFIX_AT) ", "
+LQ(CM_FIELD_REF) ")\n"
+"  hasref = cur[3] and true or false\n"
 "  if not cur[1] then return true end\n"
 "  local t = when(cur[2], cur[1] == " LQ(CM_STATE_GRANTED) ")\n"
 "  return at > t or (at == t and new == " LQ(CM_STATE_WITHDRAWN)
@@ -236,11 +242,20 @@ CM_STR(CM_WRITE_HISTSCAN) ")\n"
 "  end\n"
 "  return false\n"
 "end\n"
+"-- Only a grant needs an opt-out reference (nobody is sent marketing on\n"
+"-- a withdrawal); a new one is written with the grant, in one HSET.\n"
 "local function put(p, state)\n"
 "  if dry then return end\n"
-"  redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
+"  if state == " LQ(CM_STATE_GRANTED) " and not hasref then\n"
+"    local n = redis.call('INCR', pfx .. " LQ(CM_KEY_UNSUB_SEQ) ")\n"
+"    redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
+LQ(CM_SUFFIX_SRC) ", src, " LQ(CM_FIELD_REF) ", n)\n"
+"    redis.call('SET', pfx .. " LQ(CM_KEY_UNSUB_PERSON) " .. n, rid)\n"
+"    hasref = true\n"
+"  else\n"
+"    redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
 LQ(CM_SUFFIX_SRC) ", src)\n"
-"  personref(ck, pfx, rid)\n"
+"  end\n"
 "  hist(p, state, src)\n"
 "end\n"
 "local function suppress()\n"

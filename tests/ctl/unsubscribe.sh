@@ -3,8 +3,8 @@
 # unsubscribe.sh - opt-out references and links (DESIGN.md section 14)
 #
 # Run under tests/lib/redis.sh with CM_CONSENTCTL and CM_SRCDIR set.
-# Checks that the writers give references (grant, withdraw, campaign
-# add), erase removes the person's, unsubscribe-refs gives them to a
+# Checks that the writers give references (a first grant, campaign
+# add; not a withdrawal), erase removes the person's, unsubscribe-refs gives them to a
 # store written before (idempotent), unsubscribe-link prints the forms
 # the daemon adds and names the fix when a reference is missing, the
 # key file is mode-checked, and that no reader takes "#ref" for a
@@ -27,7 +27,14 @@ t_rc 0 "grant"
 t_eq "$(t_redis HGET cm:consent:alice@example.org '#ref')" 1 "first grant: #ref 1"
 t_eq "$(t_redis GET cm:unsub:p:1)" alice@example.org "Punsub:p:1 -> alice"
 t_run withdraw bob@example.org news
-t_eq "$(t_redis HGET cm:consent:bob@example.org '#ref')" 2 "withdrawal: #ref 2"
+t_eq "$(t_redis HEXISTS cm:consent:bob@example.org '#ref')" 0 \
+    "withdrawal: no reference (nobody is mailed on one)"
+t_run grant alice@example.org other --source form
+t_eq "$(t_redis HGET cm:consent:alice@example.org '#ref')" 1 \
+    "a second grant keeps the reference"
+t_run grant bob@example.org other --source form
+t_eq "$(t_redis HGET cm:consent:bob@example.org '#ref')" 2 "bob's first grant: #ref 2"
+t_eq "$(t_redis GET cm:unsub:seq)" 2 "two references given"
 t_run campaign add spring --purpose news
 t_rc 0 "campaign add"
 t_eq "$(t_redis HGET cm:campaign:spring ref)" 1 "campaign ref 1"

@@ -196,7 +196,13 @@ START_TEST(writer_gives_references)
     ck_assert_int_eq(write1(CM_EVENT_WITHDRAW, "bob@example.org", "news",
 			    now - 50), CM_WRITE_APPLIED);
     ck_assert_str_eq(str("HGET " P "consent:alice@example.org #ref"), "1");
+    /* A withdrawal gives none: nobody is sent marketing on one. */
+    ck_assert_int_eq(num("HEXISTS " P "consent:bob@example.org #ref"), 0);
+    ck_assert_str_eq(str("GET " P "unsub:seq"), "1");
+    ck_assert_int_eq(write1(CM_EVENT_GRANT, "bob@example.org", "events",
+			    now - 40), CM_WRITE_APPLIED);
     ck_assert_str_eq(str("HGET " P "consent:bob@example.org #ref"), "2");
+    ck_assert_str_eq(str("GET " P "unsub:p:2"), "bob@example.org");
     ck_assert_str_eq(str("GET " P "unsub:seq"), "2");
     /* A suppression alone makes no consent hash, hence no reference. */
     ck_assert_int_eq(write1(CM_EVENT_SUPPRESS, "carol@example.org", 0, now),
