@@ -159,13 +159,6 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* say_key - log err as "FILE:LINE: Key: ...", for the line to change */
-
-static void say_key(const cm_config *cfg, const char *key, const char *err)
-{
-    cm_say_key(cfg, key, err);			/* saykey.c, shared */
-}
-
 /* redis_key - the key that says where Redis is */
 
 static const char *redis_key(const cm_config *cfg)
@@ -386,7 +379,7 @@ int     main(int argc, char **argv)
     cm_log_facility(cfg.syslog_facility);
     if (cfg.user_id != 0
 	&& cm_user_lookup(cfg.user_id, &uid, &gid, &user, err, sizeof(err)) != 0) {
-	say_key(&cfg, "UserID", err);
+	cm_say_key(&cfg, "UserID", err);
 	goto config_error;
     }
 
@@ -397,12 +390,12 @@ int     main(int argc, char **argv)
      */
     if (user != 0
 	&& cm_user_start_check(cfg.user_id, uid, gid, err, sizeof(err)) != 0) {
-	say_key(&cfg, "UserID", err);
+	cm_say_key(&cfg, "UserID", err);
 	goto config_error;
     }
 
     if (cm_listener_access(&cfg, &sock_mode, &sock_gid, err, sizeof(err)) != 0) {
-	say_key(&cfg, strncmp(err, "SocketMode", 10) == 0 ? "SocketMode" :
+	cm_say_key(&cfg, strncmp(err, "SocketMode", 10) == 0 ? "SocketMode" :
 		"SocketGroup", err);
 	goto config_error;
     }
@@ -415,7 +408,7 @@ int     main(int argc, char **argv)
     if (cfg.audit_log != 0
 	&& cm_audit_check_as(cfg.audit_log, user, uid, gid, err,
 			     sizeof(err)) != 0) {
-	say_key(&cfg, "AuditLog", err);
+	cm_say_key(&cfg, "AuditLog", err);
 	if (!check_only) {
 	    cm_plugins_unload(plugins);
 	    free(user);
@@ -430,7 +423,7 @@ int     main(int argc, char **argv)
      * from owning the relay: root needs UserID, or AllowRoot for tests.
      */
     if (getuid() == 0 && cfg.user_id == 0 && !cfg.allow_root) {
-	say_key(&cfg, "UserID", "refusing to run as root: set UserID (or "
+	cm_say_key(&cfg, "UserID", "refusing to run as root: set UserID (or "
 		"AllowRoot yes, for tests only)");
 	goto config_error;
     }
@@ -438,26 +431,26 @@ int     main(int argc, char **argv)
     /* 2. Secrets, while still root. */
     if (cm_secret_check("AddressKeyFile", cfg.address_key_file, err,
 		     sizeof(err)) != 0) {
-	say_key(&cfg, "AddressKeyFile", err);
+	cm_say_key(&cfg, "AddressKeyFile", err);
 	goto config_error;
     }
     if (cm_secret_check("RedisPasswordFile", cfg.redis_password_file, err,
 		     sizeof(err)) != 0) {
-	say_key(&cfg, "RedisPasswordFile", err);
+	cm_say_key(&cfg, "RedisPasswordFile", err);
 	goto config_error;
     }
     if (cfg.address_key_file != 0
 	&& (key = cm_addrkey_load(cfg.address_key_file, err, sizeof(err))) == 0) {
-	say_key(&cfg, "AddressKeyFile", err);
+	cm_say_key(&cfg, "AddressKeyFile", err);
 	goto config_error;
     }
     if (cm_token_keys_start(&cfg, &unsub_keys, err, sizeof(err), warn,
 			    sizeof(warn)) != 0) {
-	say_key(&cfg, "UnsubscribeKeyFile", err);
+	cm_say_key(&cfg, "UnsubscribeKeyFile", err);
 	goto config_error;
     }
     if (*warn)
-	say_key(&cfg, "UnsubscribeURL", warn);
+	cm_say_key(&cfg, "UnsubscribeURL", warn);
 
     /* 3. Plugins: their init may read files that only root can read. */
     if ((plugins = cm_plugins_load(&cfg, PLUGINDIR, err, sizeof(err))) == 0) {
@@ -466,7 +459,7 @@ int     main(int argc, char **argv)
     }
     if ((store = cm_store_create_flags(&cfg, CM_STORE_CACHE, err,
 				       sizeof(err))) == 0) {
-	say_key(&cfg, strncmp(err, "RedisPasswordFile", 17) == 0 ?
+	cm_say_key(&cfg, strncmp(err, "RedisPasswordFile", 17) == 0 ?
 		"RedisPasswordFile" : redis_key(&cfg), err);
 	goto config_error;
     }
@@ -476,11 +469,11 @@ int     main(int argc, char **argv)
 	/* The pool's "consent store down" line would say it twice. */
 	cm_log_stderr(LOG_ERR);
 	if (cm_store_ping(store, err, sizeof(err)) != 0) {
-	    say_key(&cfg, redis_key(&cfg), err);
+	    cm_say_key(&cfg, redis_key(&cfg), err);
 	    status = 1;
 	}
 	if (cm_dmetrics_check(&cfg, err, sizeof(err)) != 0) {
-	    say_key(&cfg, "Metrics", err);
+	    cm_say_key(&cfg, "Metrics", err);
 	    status = 1;
 	}
 	/* A warning only: Postfix may run elsewhere, or change first. */
@@ -558,7 +551,7 @@ int     main(int argc, char **argv)
 	(void) snprintf(err, sizeof(err), "%s: cannot open the milter "
 			"socket%s%s", cfg.socket, errno ? ": " : "",
 			errno ? strerror(errno) : "");
-	say_key(&cfg, "Socket", err);
+	cm_say_key(&cfg, "Socket", err);
 	if (pid_fd >= 0)
 	    (void) unlink(cfg.pid_file);
 	goto release;
@@ -592,7 +585,7 @@ int     main(int argc, char **argv)
     /* The Metrics listener, bound while a low port may still be ours. */
     if (cfg.metrics != 0
 	&& (metrics = cm_dmetrics_open(&cfg, err, sizeof(err))) == 0) {
-	say_key(&cfg, "Metrics", err);
+	cm_say_key(&cfg, "Metrics", err);
 	goto start_failed;
     }
 
@@ -614,7 +607,7 @@ int     main(int argc, char **argv)
     /* 6. The audit trail, as the user that will reopen it. */
     if ((audit = cm_audit_open(cfg.audit_log, cfg.audit_fsync,
 			       err, sizeof(err))) == 0) {
-	say_key(&cfg, "AuditLog", err);
+	cm_say_key(&cfg, "AuditLog", err);
 	goto start_failed;
     }
 
@@ -625,7 +618,7 @@ int     main(int argc, char **argv)
     if (cm_store_start(store) != 0)		/* ConsentCache's link */
 	goto start_failed;
     if (metrics != 0 && cm_dmetrics_start(metrics, err, sizeof(err)) != 0) {
-	say_key(&cfg, "Metrics", err);
+	cm_say_key(&cfg, "Metrics", err);
 	goto start_failed;
     }
     cm_gen_start(&eng, &cfg);			/* takes cfg over */

@@ -57,26 +57,14 @@ register() {
 	fail "consentctl could not register the campaign"
 }
 
-# decide - accepted, refused or tempfailed: one message to victim0
-decide() {
-    "$MILTERGEN" -s "unix:$tmp/milter.sock" -c 1 -n 1 -r 1 -N 4 -u 0 -T \
-	-t 'victim%u@example.org' -m envelope -f news@cache.example \
-	> "$tmp/decide.out" 2>&1
-    sed -n 's/^RESULT .* accepted=\([0-9]*\) refused=\([0-9]*\) .* tempfailed=\([0-9]*\) .*/\1 \2 \3/p' \
-	"$tmp/decide.out" | {
-	read -r a r t || { echo error; return; }
-	if [ "$a" = 1 ]; then echo accepted
-	elif [ "$r" = 1 ]; then echo refused
-	elif [ "$t" = 1 ]; then echo tempfailed
-	else echo error; fi
-    }
-}
+# victim - accepted, refused or tempfailed: one message to victim0
+victim() { decide news@cache.example 4 0; }
 
 # decide_settled - the first answer that is not a tempfail (10 s)
 decide_settled() {
     _n=0
     while :; do
-	_d=$(decide)
+	_d=$(victim)
 	[ "$_d" != tempfailed ] && { echo "$_d"; return; }
 	_n=$((_n + 1))
 	[ $_n -ge 100 ] && { echo tempfailed; return; }
@@ -84,19 +72,14 @@ decide_settled() {
     done
 }
 
-hgetalls() {
-    rcli store info commandstats |
-	sed -n 's/^cmdstat_hgetall:calls=\([0-9]*\),.*/\1/p'
-}
-
 links() { grep -c 'consent cache on' "$tmp/milter.log"; }
 
 # served - two acceptances, the second from the cache (no HGETALL)
 served() {
     [ "$(decide_settled)" = accepted ] || fail "$1: victim0 not accepted"
-    _before=$(hgetalls)
-    [ "$(decide)" = accepted ] || fail "$1: victim0 not accepted again"
-    [ "$(hgetalls)" = "$_before" ] ||
+    _before=$(hgetalls store)
+    [ "$(victim)" = accepted ] || fail "$1: victim0 not accepted again"
+    [ "$(hgetalls store)" = "$_before" ] ||
 	fail "$1: the second decision was not served from the cache"
     echo "$1: victim0 accepted, from the cache"
 }

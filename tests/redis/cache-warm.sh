@@ -40,26 +40,9 @@ EOF
 ctl() { "$CM_CONSENTCTL" -c "$tmp/ctl.conf" --actor cache-test "$@" > /dev/null; }
 ago() { echo $(( $(date +%s) - $1 )); }
 
-# decide 0|1 - accepted, refused or tempfailed: one message to victim0
-# (0) or victim2 (1), miltergen's choice among -N 4 addresses
-decide() {
-    "$MILTERGEN" -s "unix:$tmp/milter.sock" -c 1 -n 1 -r 1 -N 4 -u "$1" -T \
-	-t 'victim%u@example.org' -m envelope -f news@warm.example \
-	> "$tmp/decide.out" 2>&1
-    sed -n 's/^RESULT .* accepted=\([0-9]*\) refused=\([0-9]*\) .* tempfailed=\([0-9]*\) .*/\1 \2 \3/p' \
-	"$tmp/decide.out" | {
-	read -r a r t || { echo error; return; }
-	if [ "$a" = 1 ]; then echo accepted
-	elif [ "$r" = 1 ]; then echo refused
-	elif [ "$t" = 1 ]; then echo tempfailed
-	else echo error; fi
-    }
-}
-
-hgetalls() {
-    rcli store info commandstats |
-	sed -n 's/^cmdstat_hgetall:calls=\([0-9]*\),.*/\1/p'
-}
+# person 0|1 - one message to victim0 (0) or victim2 (1), miltergen's
+# choice among -N 4 addresses
+person() { decide news@warm.example 4 "$1"; }
 
 warm_done() { grep -q 'consent cache warm-up: done' "$tmp/milter.log"; }
 
@@ -82,23 +65,23 @@ keys=$(sed -n 's/.*consent cache warm-up: done, \([0-9]*\) keys read.*/\1/p' \
 [ "${keys:-0}" -ge 60 ] || fail "the warm-up read ${keys:-no} keys (expected at least 60)"
 echo "warm-up: $keys keys read"
 
-before=$(hgetalls)
-d=$(decide 0)
+before=$(hgetalls store)
+d=$(person 0)
 [ "$d" = accepted ] || fail "victim0 $d after the warm-up (expected accepted)"
-[ "$(hgetalls)" = "$before" ] ||
+[ "$(hgetalls store)" = "$before" ] ||
     fail "victim0's decision read Redis: the warm-up did not fill the cache"
 echo "victim0 accepted from the warmed cache"
 
-before=$(hgetalls)
-d=$(decide 1)
+before=$(hgetalls store)
+d=$(person 1)
 [ "$d" = refused ] || fail "victim2 (withdrawn before start) $d (expected refused)"
-[ "$(hgetalls)" = "$before" ] ||
+[ "$(hgetalls store)" = "$before" ] ||
     fail "victim2's decision read Redis: the warm-up did not fill the cache"
 echo "victim2 refused from the warmed cache"
 
 ctl withdraw victim0@example.org newsletter --at "$(ago 3000)" ||
     fail "consentctl withdraw victim0"
-d=$(decide 0)
+d=$(person 0)
 [ "$d" = refused ] || fail "victim0 (withdrawn after the warm-up) $d (expected refused)"
 echo "victim0 refused after its withdrawal"
 

@@ -31,6 +31,14 @@
 #			miltertest on tests/redis/sessions.lua with
 #			CM_PHASE=PHASE (and CM_KILL_MS=$kill_ms)
 #	now_ms		milliseconds since the epoch
+#	decide SENDER N SHARE
+#			one message, one recipient, through miltergen
+#			($MILTERGEN) on $tmp/milter.sock from SENDER:
+#			"accepted", "refused", "tempfailed" or "error";
+#			the recipient is miltergen's choice among N
+#			addresses victim%u@example.org (SHARE 0: a granted
+#			one, 1: a refused one; see tests/bench/miltergen.c)
+#	hgetalls NAME	HGETALL calls NAME's Redis has answered
 #
 # Every process started here is killed on exit, whatever happens.
 # Environment: REDIS_SERVER, REDIS_CLI, MILTERTEST, CM_DAEMON,
@@ -165,4 +173,23 @@ run_sessions() {
     CM_AUDIT_LOG=$tmp/audit.log CM_TESTLIB=$srcdir/tests/milter/lib.lua \
     CM_KILL_MS=${kill_ms:-0} CM_FAILOVER_TIMEOUT=30 \
 	"$MILTERTEST" -s "$srcdir/tests/redis/sessions.lua"
+}
+
+decide() {
+    "$MILTERGEN" -s "unix:$tmp/milter.sock" -c 1 -n 1 -r 1 -N "$2" -u "$3" -T \
+	-t 'victim%u@example.org' -m envelope -f "$1" \
+	> "$tmp/decide.out" 2>&1
+    sed -n 's/^RESULT .* accepted=\([0-9]*\) refused=\([0-9]*\) .* tempfailed=\([0-9]*\) .*/\1 \2 \3/p' \
+	"$tmp/decide.out" | {
+	read -r a r t || { echo error; return; }
+	if [ "$a" = 1 ]; then echo accepted
+	elif [ "$r" = 1 ]; then echo refused
+	elif [ "$t" = 1 ]; then echo tempfailed
+	else echo error; fi
+    }
+}
+
+hgetalls() {
+    rcli "$1" info commandstats |
+	sed -n 's/^cmdstat_hgetall:calls=\([0-9]*\),.*/\1/p'
 }
