@@ -124,12 +124,17 @@ make -C _build -j"$jobs" check >_build/check.out 2>&1 || status=1
 grep -E '^(PASS|FAIL|ERROR|XPASS|# )' _build/check.out || true
 set -- $(count_results _build/tests/*/*.log)
 pass=$1 fail=$2
-if [ $status -ne 0 ]; then
-    for log in _build/tests/*/*.log; do
-	grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && {
-	    echo "--- $log"; tail -40 "$log"; }
+# failed LOG... - the tail of each failed test's log, kept for the end
+: > _build/failures.out
+failed() {
+    for log in "$@"; do
+	grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue
+	echo "--- $log"; tail -40 "$log"
+	{ echo "--- $log"; grep -E '^(not ok|#)' "$log" | tail -25; } \
+	    >> _build/failures.out
     done
-fi
+}
+[ $status -eq 0 ] || failed _build/tests/*/*.log
 
 # The daemon's tests again with the consent cache on (DESIGN.md section
 # 12): its answers must be the same as Redis's own, fault tests included.
@@ -137,10 +142,7 @@ echo "quickstart: make check-cache (the daemon's tests, ConsentCache on)"
 touch _build/check-cache.stamp
 make -C _build -j"$jobs" check-cache >_build/check-cache.out 2>&1 || {
 	status=1; grep -E '^(FAIL|ERROR)' _build/check-cache.out || true
-	for log in $(find _build/tests -name '*.log' -newer _build/check-cache.stamp); do
-	    grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && {
-		echo "--- $log"; tail -40 "$log"; }
-	done; }
+	failed $(find _build/tests -name '*.log' -newer _build/check-cache.stamp); }
 grep -E '^# (TOTAL|PASS|FAIL|ERROR)' _build/check-cache.out || true
 cache_logs=$(find _build/tests -name '*.log' -newer _build/check-cache.stamp)
 # shellcheck disable=SC2086 # one word per log file
@@ -153,10 +155,7 @@ CM_PACKAGE_TEST=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     make -C _build-san -j"$jobs" check >_build-san/check.out 2>&1 || {
 	status=1; grep -E '^(FAIL|ERROR)' _build-san/check.out || true
-	for log in _build-san/tests/*/*.log; do
-	    grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && {
-		echo "--- $log"; tail -40 "$log"; }
-	done; }
+	failed _build-san/tests/*/*.log; }
 grep -E '^# (TOTAL|PASS|FAIL|ERROR)' _build-san/check.out || true
 set -- $(count_results _build-san/tests/*/*.log)
 pass=$((pass + $1)) fail=$((fail + $2))
@@ -184,5 +183,10 @@ if [ "$pass" -eq 0 ]; then
     status=1
 fi
 [ $status -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+# Once more at the very end, where a reader of the last lines sees it.
+if [ -s _build/failures.out ]; then
+    echo "quickstart: what the failed tests said"
+    cat _build/failures.out
+fi
 echo "tests: $pass passed, $fail failed"
 exit $status

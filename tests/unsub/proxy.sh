@@ -5,24 +5,22 @@
 # Under tests/lib/redis.sh: a real nginx (contrib/nginx/
 # consent-unsubscribe.conf, with test ports and a self-signed
 # certificate) in front of the real service, spoken to with curl over
-# TLS from a non-loopback address of this host. The one-click POST
+# TLS from an address that is not the proxy's own, so the evidence can
+# tell the client from nginx: 127.0.0.2, else this host's first
+# non-loopback IPv4 address (whichever can reach nginx: sandboxes
+# differ in both). The one-click POST
 # withdraws and the evidence names the real client; an X-Forwarded-For
 # that the client sends is overwritten; a cut token gets the very
 # answer of a good one; /metrics is not forwarded; plain HTTP answers
-# 404, never a redirect. Skipped (77) without nginx, openssl, or a
-# non-loopback address.
+# 404, never a redirect. Skipped (77) without nginx or openssl, or
+# when no such address reaches nginx. On a failure the nginx and
+# service logs follow the results.
 
 . "$CM_SRCDIR/tests/unsub/lib.sh"
 
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 if [ ! -x "$NGINX" ] || ! command -v openssl > /dev/null; then
     echo "SKIP: nginx or openssl not installed (Debian: nginx-light, openssl)"
-    exit 77
-fi
-ext=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9.]+$' \
-    | grep -v '^127\.' | head -1)
-if [ -z "$ext" ]; then
-    echo "SKIP: no non-loopback IPv4 address to come from"
     exit 77
 fi
 
@@ -73,6 +71,36 @@ fi
 t_ok "the shipped nginx configuration is valid (nginx -t)"
 "$NGINX" -c "$n/nginx.conf" -p "$n" || { t_notok "nginx starts"; t_done; }
 
+# p_done - the results; on a failure, what nginx and the service said
+p_done() {
+    kill "$(cat "$TMP/nginx.pid" 2>/dev/null)" 2>/dev/null
+    u_stop
+    if [ "$t_fail" -ne 0 ]; then
+	echo "# client address: ${ext:-none}"
+	for f in "$n/error.log" "$n"/*access*.log "$TMP/unsub.log"; do
+	    [ -f "$f" ] && { echo "# --- $f"; tail -20 "$f" | sed 's/^/# /'; }
+	done
+    fi
+    t_done
+}
+
+# The client's address: the first that reaches nginx's plain port.
+ext=
+for a in 127.0.0.2 $(hostname -I 2>/dev/null | tr ' ' '\n' \
+	| grep -E '^[0-9.]+$' | grep -v '^127\.'); do
+    c=$(curl -s -o /dev/null -w '%{http_code}' --interface "$a" \
+	--max-time 5 "http://$a:$hport/" 2>/dev/null)
+    [ "$c" = 404 ] && { ext=$a; break; }
+    echo "# $a does not reach nginx (curl: ${c:-nothing})"
+done
+if [ -z "$ext" ]; then
+    kill "$(cat "$TMP/nginx.pid" 2>/dev/null)" 2>/dev/null
+    u_stop
+    echo "SKIP: no address other than nginx's own reaches it"
+    exit 77
+fi
+echo "# the client comes from $ext"
+
 # p_curl METHOD URLPATH [ARGS] - through nginx, over TLS, from $ext
 p_curl() {
     _m=$1
@@ -109,6 +137,4 @@ code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
     "http://$ext:$hport/u/$bob")
 t_eq "$code" "404 " "plain HTTP: 404, no redirect to https"
 
-kill "$(cat "$TMP/nginx.pid")" 2>/dev/null
-u_stop
-t_done
+p_done
