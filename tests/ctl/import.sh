@@ -347,6 +347,39 @@ t_errhas 'upper.csv:3: address "id:' "AddressKeyFile: bad id reported"
 t_run import upper.csv --skip-invalid
 t_eq "$(t_redis HGET cm:consent:$ALICE_ID sms)" granted "id: hex case folded"
 
+# --- a damaged record in the middle of a batch ------------------------------
+# Person 50's consent key is a string. The import stops at it (69), names
+# the event and the record, and importing again once the key is repaired
+# applies every row: nothing is lost, nobody is granted twice.
+t_conf				# plain addresses again, no AddressKeyFile
+rows=
+i=1
+while [ $i -le 100 ]; do
+    rows="$rows dmg$i@example.org,news,granted,$T1,form"
+    i=$((i + 1))
+done
+# shellcheck disable=SC2086 # one word per row
+csv damaged.csv $rows
+t_redis SET cm:consent:dmg50@example.org granted > /dev/null
+t_run import damaged.csv
+t_rc 69 "a damaged record: exit 69"
+t_errhas 'event 50 (id dmg50@example.org): WRONGTYPE' "the event and the record are named"
+t_errhas 'damaged.csv: partly imported' "the file is said to be partly imported"
+t_eq "$(t_redis HGET cm:consent:dmg49@example.org news)" granted \
+    "the row before it is applied"
+t_eq "$(t_redis TYPE cm:consent:dmg50@example.org)" string "the damaged key is left alone"
+t_redis DEL cm:consent:dmg50@example.org > /dev/null
+t_run import damaged.csv
+t_rc 0 "imported again once repaired"
+n=0
+i=1
+while [ $i -le 100 ]; do
+    [ "$(t_redis HGET cm:consent:dmg$i@example.org news)" = granted ] && n=$((n + 1))
+    i=$((i + 1))
+done
+t_eq "$n" 100 "every row granted after the second import"
+t_eq "$(t_redis XLEN cm:history:dmg1@example.org)" 1 "and recorded once"
+
 # --- Redis down -------------------------------------------------------------
 printf 'Redis unix:%s/no-such.sock\n' "$TMP" > "$CONF"
 t_run import e1.csv
