@@ -124,13 +124,12 @@
 #include "startfiles.h"
 #include "privs.h"
 #include "saykey.h"
+#include "sigpipe.h"
 #include "store.h"
 #include "unsubtoken.h"
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
-
-static int signal_pipe[2] = {-1, -1};
 
 /* usage - explain the command line */
 
@@ -146,19 +145,6 @@ static void usage(void)
     exit(EX_USAGE);
 }
 
-/* on_signal - note a signal for the main loop (async-signal-safe) */
-
-static void on_signal(int sig)
-{
-    char    c = (char) sig;
-    int     saved = errno;
-
-    if (write(signal_pipe[1], &c, 1) < 0) {
-	/* The pipe is full: a wake-up is already pending. */
-    }
-    errno = saved;
-}
-
 /* redis_key - the key that says where Redis is */
 
 static const char *redis_key(const cm_config *cfg)
@@ -171,12 +157,9 @@ static const char *redis_key(const cm_config *cfg)
 static void *run_milter(void *arg)
 {
     int    *status = arg;
-    char    c = 'X';
 
     *status = smfi_main();
-    if (write(signal_pipe[1], &c, 1) < 0) {
-	/* The pipe is full: the main thread is woken already. */
-    }
+    cm_sigpipe_note('X');		/* the main thread: it is over */
     return (0);
 }
 
@@ -230,37 +213,22 @@ static void log_started(const cm_config *cfg)
 static int serve(const char *config_file, const char *socket_spec,
 		         cm_audit *audit, int ready_fd)
 {
+    static const int caught[] = {SIGHUP, SIGUSR1, SIGTERM, SIGINT};
     const cm_engine *eng;
     sigset_t sigs;
-    struct sigaction sa;
     pthread_t tid;
     pthread_t stopper;
-    struct pollfd pfd;
     int     milter_status = MI_SUCCESS;
     int     stopping = 0;
     char    err[512];
-    char    c;
-    ssize_t n;
+    int     c;
 
-    if (pipe(signal_pipe) != 0) {
+    if (cm_sigpipe_open(caught, 4, &sigs) != 0) {
 	cm_log(LOG_ERR, "pipe: %s", strerror(errno));
 	return (1);
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    (void) sigemptyset(&sa.sa_mask);
-    (void) sigaction(SIGHUP, &sa, 0);
-    (void) sigaction(SIGUSR1, &sa, 0);
-    (void) sigaction(SIGTERM, &sa, 0);
-    (void) sigaction(SIGINT, &sa, 0);
-    (void) signal(SIGPIPE, SIG_IGN);
 
     /* Every thread but this one blocks the signals (see above). */
-    (void) sigemptyset(&sigs);
-    (void) sigaddset(&sigs, SIGHUP);
-    (void) sigaddset(&sigs, SIGUSR1);
-    (void) sigaddset(&sigs, SIGTERM);
-    (void) sigaddset(&sigs, SIGINT);
     (void) pthread_sigmask(SIG_BLOCK, &sigs, 0);
     if (pthread_create(&tid, 0, run_milter, &milter_status) != 0) {
 	cm_log(LOG_ERR, "cannot start the milter thread");
@@ -273,15 +241,11 @@ static int serve(const char *config_file, const char *socket_spec,
     cm_detach_ready(ready_fd);
 
     for (;;) {
-	pfd.fd = signal_pipe[0];
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, stopping ? 100 : -1) == 0) {
+	if ((c = cm_sigpipe_wait(stopping ? 100 : -1)) == 0) {
 	    cm_listener_wake(socket_spec);
 	    continue;
 	}
-	if ((n = read(signal_pipe[0], &c, 1)) < 0 && errno == EINTR)
-	    continue;
-	if (n <= 0 || c == 'X')
+	if (c < 0 || c == 'X')
 	    break;
 	if (c == SIGHUP) {
 	    if (cm_audit_reopen(audit, err, sizeof(err)) != 0)

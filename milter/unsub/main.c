@@ -84,14 +84,13 @@
 #include "redisconn.h"
 #include "redispool.h"
 #include "saykey.h"
+#include "sigpipe.h"
 #include "startfiles.h"
 #include "unsub.h"
 #include "unsubtoken.h"
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
-
-static int signal_pipe[2] = {-1, -1};
 
 /* usage - explain the command line */
 
@@ -106,19 +105,6 @@ static void usage(void)
 		   "  -V       print the version and exit\n",
 		   CM_CONFIG_DEFAULT_FILE);
     exit(EX_USAGE);
-}
-
-/* on_signal - note a signal for the main loop (async-signal-safe) */
-
-static void on_signal(int sig)
-{
-    char    c = (char) sig;
-    int     saved = errno;
-
-    if (write(signal_pipe[1], &c, 1) < 0) {
-	/* The pipe is full: a wake-up is already pending. */
-    }
-    errno = saved;
 }
 
 /* ping_exchange - PING, for -n */
@@ -150,31 +136,18 @@ static const char *redis_key(const cm_config *cfg)
 
 static int serve(cm_unsub *svc, cm_http *http, int ready_fd)
 {
+    static const int caught[] = {SIGHUP, SIGTERM, SIGINT};
     sigset_t sigs;
-    struct sigaction sa;
-    struct pollfd pfd;
     char    err[512];
-    char    c;
-    ssize_t n;
+    int     c;
     int     started;
 
-    if (pipe(signal_pipe) != 0) {
+    if (cm_sigpipe_open(caught, 3, &sigs) != 0) {
 	cm_log(LOG_ERR, "pipe: %s", strerror(errno));
 	return (1);
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    (void) sigemptyset(&sa.sa_mask);
-    (void) sigaction(SIGHUP, &sa, 0);
-    (void) sigaction(SIGTERM, &sa, 0);
-    (void) sigaction(SIGINT, &sa, 0);
-    (void) signal(SIGPIPE, SIG_IGN);
 
     /* The HTTP threads block the signals: they go to this thread. */
-    (void) sigemptyset(&sigs);
-    (void) sigaddset(&sigs, SIGHUP);
-    (void) sigaddset(&sigs, SIGTERM);
-    (void) sigaddset(&sigs, SIGINT);
     (void) pthread_sigmask(SIG_BLOCK, &sigs, 0);
     started = cm_http_start(http, err, sizeof(err));
     (void) pthread_sigmask(SIG_UNBLOCK, &sigs, 0);
@@ -195,13 +168,7 @@ static int serve(cm_unsub *svc, cm_http *http, int ready_fd)
     cm_detach_ready(ready_fd);
 
     for (;;) {
-	pfd.fd = signal_pipe[0];
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, -1) < 0)
-	    continue;
-	if ((n = read(signal_pipe[0], &c, 1)) < 0 && errno == EINTR)
-	    continue;
-	if (n <= 0)
+	if ((c = cm_sigpipe_wait(-1)) <= 0)
 	    break;
 	if (c == SIGHUP) {
 	    if (cm_audit_reopen(svc->audit, err, sizeof(err)) != 0)
