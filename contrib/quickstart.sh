@@ -128,9 +128,10 @@ pass=$1 fail=$2
 : > _build/failures.out
 failed() {
     for log in "$@"; do
-	grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue
+	grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue
 	echo "--- $log"; tail -40 "$log"
-	{ echo "--- $log"; grep -E '^(not ok|#)' "$log" | tail -25; } \
+	{ echo "--- $log"; grep -E '^(not ok|#)|Sanitizer|runtime error' "$log" |
+	    tail -25; } \
 	    >> _build/failures.out
     done
 }

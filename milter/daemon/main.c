@@ -110,6 +110,7 @@
 
 #include "config.h"
 #include "detach.h"
+#include "address.h"
 #include "audit.h"
 #include "buf.h"
 #include "escape.h"
@@ -299,6 +300,7 @@ int     main(int argc, char **argv)
     char   *user = 0;
     int     status;
 
+    cm_crypto_init();			/* before any thread: address(3) */
     while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
 	switch (ch) {
 	case 'c':

@@ -54,6 +54,7 @@ typedef struct cm_addrkey cm_addrkey;
 extern cm_addrkey *cm_addrkey_load(const char *path, char *err, size_t errlen);
 extern cm_addrkey *cm_addrkey_from_bytes(const void *key, size_t len);
 extern void cm_addrkey_free(cm_addrkey *key);
+extern void cm_crypto_init(void);
 extern void cm_addr_record_id(const cm_addrkey *key, const char *norm,
 			              size_t len, char *out, size_t outsz);
 

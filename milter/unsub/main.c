@@ -205,6 +205,7 @@ int     main(int argc, char **argv)
     char   *user = 0;
 
     memset(&svc, 0, sizeof(svc));
+    cm_crypto_init();			/* before any thread: address(3) */
     while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
 	switch (ch) {
 	case 'c':

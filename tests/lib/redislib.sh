@@ -32,15 +32,23 @@ cm_redis_pids=${cm_redis_pids:-}
 
 # cm_free_port - a loopback TCP port that nothing listens on now. Tests
 # run in parallel, so another may take it before we bind: a caller that
-# sees "Address already in use" asks again.
+# sees "Address already in use" asks again. The port lies below the
+# kernel's ephemeral range (ip_local_port_range, 32768-60999 on Debian),
+# where no outgoing connection's local port can take it meanwhile (one
+# did, in CI: nginx could not bind 34004).
 cm_free_port() {
+    _cr_lo=10000
+    _cr_hi=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range \
+	2>/dev/null)
+    case $_cr_hi in ''|*[!0-9]*) _cr_hi=32768 ;; esac
+    [ "$_cr_hi" -gt $((_cr_lo + 2000)) ] || { _cr_lo=20000; _cr_hi=50000; }
     _cr_n=0
     while [ $_cr_n -lt 50 ]; do
 	_cr_n=$((_cr_n + 1))
 	_cr_p=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-	_cr_p=$((_cr_p % 30000 + 20000))
+	_cr_p=$((_cr_p % (_cr_hi - _cr_lo) + _cr_lo))
 	if command -v ss >/dev/null 2>&1 \
-	   && ss -Hltn "sport = :$_cr_p" 2>/dev/null | grep -q .; then
+	   && ss -Htan "sport = :$_cr_p" 2>/dev/null | grep -q .; then
 	    continue
 	fi
 	echo "$_cr_p"

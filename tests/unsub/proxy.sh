@@ -40,16 +40,21 @@ n=$TMP/nginx
 mkdir -p "$n"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$n/key.pem" \
     -out "$n/cert.pem" -days 1 -subj /CN=optout.example.org 2>/dev/null
-hport=$(u_free_port)
-sport=$(u_free_port)
-sed -e "s|/etc/letsencrypt/live/optout.example.org/fullchain.pem|$n/cert.pem|" \
-    -e "s|/etc/letsencrypt/live/optout.example.org/privkey.pem|$n/key.pem|" \
-    -e "s|/var/log/nginx/|$n/|" \
-    -e "s|listen 80;|listen $hport;|" -e "/listen \[::\]:80;/d" \
-    -e "s|listen 443 ssl http2;|listen $sport ssl http2;|" \
-    -e "/listen \[::\]:443 ssl http2;/d" \
-    -e "s|proxy_pass http://127.0.0.1:8025;|proxy_pass http://127.0.0.1:$uport;|" \
-    "$CM_SRCDIR/contrib/nginx/consent-unsubscribe.conf" > "$n/site.conf"
+# p_site - the shipped server blocks, on ports $hport and $sport
+p_site() {
+    hport=$(u_free_port)
+    sport=$(u_free_port)
+    while [ "$sport" = "$hport" ]; do sport=$(u_free_port); done
+    sed -e "s|/etc/letsencrypt/live/optout.example.org/fullchain.pem|$n/cert.pem|" \
+	-e "s|/etc/letsencrypt/live/optout.example.org/privkey.pem|$n/key.pem|" \
+	-e "s|/var/log/nginx/|$n/|" \
+	-e "s|listen 80;|listen $hport;|" -e "/listen \[::\]:80;/d" \
+	-e "s|listen 443 ssl http2;|listen $sport ssl http2;|" \
+	-e "/listen \[::\]:443 ssl http2;/d" \
+	-e "s|proxy_pass http://127.0.0.1:8025;|proxy_pass http://127.0.0.1:$uport;|" \
+	"$CM_SRCDIR/contrib/nginx/consent-unsubscribe.conf" > "$n/site.conf"
+}
+p_site
 cat > "$n/nginx.conf" <<EOF
 pid $TMP/nginx.pid;
 error_log $n/error.log;
@@ -69,7 +74,20 @@ if ! "$NGINX" -t -q -c "$n/nginx.conf" -p "$n" 2> "$n/t.out"; then
     t_done
 fi
 t_ok "the shipped nginx configuration is valid (nginx -t)"
-"$NGINX" -c "$n/nginx.conf" -p "$n" || { t_notok "nginx starts"; t_done; }
+# Another test may take a port between the choice and the bind: then
+# on new ones (nginx says "Address already in use").
+tries=0
+until "$NGINX" -c "$n/nginx.conf" -p "$n" 2> "$n/start.err"; do
+    tries=$((tries + 1))
+    if [ $tries -ge 5 ] || ! grep -q 'Address already in use' "$n/start.err"
+    then
+	cat "$n/start.err"
+	t_notok "nginx starts"
+	t_done
+    fi
+    p_site
+done
+t_ok "nginx starts"
 
 # p_done - the results; on a failure, what nginx and the service said
 p_done() {
