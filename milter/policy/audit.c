@@ -363,14 +363,14 @@ static void format_head(cm_buf *out, const cm_audit_record *rec)
 
     cm_time_rfc3339(stamp, sizeof(stamp), ms / 1000, (int) (ms % 1000));
     cm_json_open(out);
-    cm_json_kv_str(out, "time", stamp);
-    cm_json_kv_str(out, "qid", rec->qid);
-    cm_json_kv_str(out, "msgid", rec->msgid);
-    cm_json_kv_str(out, "sender", rec->sender);
-    cm_json_kv_str(out, "auth", rec->auth);
-    cm_json_kv_str(out, "campaign", rec->campaign);
-    cm_json_kv_str(out, "purpose", rec->purpose);
-    cm_json_kv_str(out, "basis", rec->basis);
+    CM_JSON_KV_STR_LIT(out, "time", stamp);
+    CM_JSON_KV_STR_LIT(out, "qid", rec->qid);
+    CM_JSON_KV_STR_LIT(out, "msgid", rec->msgid);
+    CM_JSON_KV_STR_LIT(out, "sender", rec->sender);
+    CM_JSON_KV_STR_LIT(out, "auth", rec->auth);
+    CM_JSON_KV_STR_LIT(out, "campaign", rec->campaign);
+    CM_JSON_KV_STR_LIT(out, "purpose", rec->purpose);
+    CM_JSON_KV_STR_LIT(out, "basis", rec->basis);
 }
 
 /* add_subject - the Subject header: unfolded, capped on a UTF-8 boundary */
@@ -382,7 +382,7 @@ static void add_subject(cm_buf *out, const char *subject)
     size_t  len = 0, cut;
 
     if (subject == 0) {
-	cm_json_kv_str(out, "subject", 0);
+	CM_JSON_KV_STR_LIT(out, "subject", 0);
 	return;
     }
 
@@ -416,7 +416,7 @@ static void add_subject(cm_buf *out, const char *subject)
 	}
     }
     text[len] = 0;
-    cm_json_kv_str(out, "subject", text);
+    CM_JSON_KV_STR_LIT(out, "subject", text);
 }
 
 /* format_tail - the members after the action: ,"mode":...,"from":... */
@@ -427,7 +427,7 @@ static void format_tail(cm_buf *out, const cm_audit_record *rec)
     cm_buf_adds(out, ",\"mode\":");
     cm_json_string(out, cm_mode_name(rec->mode),
 		   strlen(cm_mode_name(rec->mode)));
-    cm_json_kv_str(out, "from", rec->from);
+    CM_JSON_KV_STR_LIT(out, "from", rec->from);
     add_subject(out, rec->subject);
 }
 
@@ -455,14 +455,14 @@ void    cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,
     cm_buf_add(out, msg->head.data, msg->head.len);
     cm_json_kv_str(out, rec->rcpt_pseudonymised ? "rcpt_id" : "rcpt",
 		   rec->rcpt);
-    cm_json_kv_str(out, "decision", cm_decision_name(rec->decision));
-    cm_json_kv_str(out, "reason", rec->reason);
-    cm_json_kv_str(out, "action", cm_action_name(rec->action));
+    CM_JSON_KV_STR_LIT(out, "decision", cm_decision_name(rec->decision));
+    CM_JSON_KV_STR_LIT(out, "reason", rec->reason);
+    CM_JSON_KV_STR_LIT(out, "action", cm_action_name(rec->action));
     cm_buf_add(out, msg->tail.data, msg->tail.len);
     if (rec->consent_at > 0)
 	add_time(out, "consent_at", rec->consent_at);
     if (rec->consent_src != 0)
-	cm_json_kv_str(out, "consent_src", rec->consent_src);
+	CM_JSON_KV_STR_LIT(out, "consent_src", rec->consent_src);
     if (rec->suppressed_at > 0)
 	add_time(out, "suppressed_at", rec->suppressed_at);
     if (rec->plugins != 0)

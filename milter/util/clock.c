@@ -44,6 +44,8 @@
 
 #include "clock.h"
 
+#define CM_TIME_PREFIX_LEN 19		/* YYYY-MM-DDTHH:MM:SS */
+
 /* put_digits - n decimal digits of val, zero-padded */
 
 static char *put_digits(char *out, long long val, int n)
@@ -55,13 +57,11 @@ static char *put_digits(char *out, long long val, int n)
     return (out + n);
 }
 
-/* cm_time_rfc3339 - format Unix time as RFC 3339 UTC */
+/* date_time - YYYY-MM-DDTHH:MM:SS at cp; the end, or 0 out of range */
 
-void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
+static char *date_time(char *cp, long long seconds)
 {
     long long days, secs, era, doe, yoe, doy, mp, year, month, day;
-    char    stamp[32];
-    char   *cp = stamp;
 
     /*
      * Every audit line has a time stamp, and gmtime_r() plus strftime()
@@ -85,10 +85,8 @@ void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
     day = doy - (153 * mp + 2) / 5 + 1;
     month = mp < 10 ? mp + 3 : mp - 9;
     year = yoe + era * 400 + (month <= 2);
-    if (year < 0 || year > 9999) {
-	(void) snprintf(out, size, "%lld", seconds);
-	return;
-    }
+    if (year < 0 || year > 9999)
+	return (0);
     cp = put_digits(cp, year, 4);
     *cp++ = '-';
     cp = put_digits(cp, month, 2);
@@ -100,6 +98,35 @@ void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
     cp = put_digits(cp, secs / 60 % 60, 2);
     *cp++ = ':';
     cp = put_digits(cp, secs % 60, 2);
+    return (cp);
+}
+
+/* cm_time_rfc3339 - format Unix time as RFC 3339 UTC */
+
+void    cm_time_rfc3339(char *out, size_t size, long long seconds, int millis)
+{
+    char    stamp[32];
+    char   *cp;
+
+    /*
+     * The lines of one second share their "YYYY-MM-DDTHH:MM:SS": each
+     * thread keeps the last one it wrote (its own copy: no lock).
+     */
+    static __thread int have_last;
+    static __thread long long last_seconds;
+    static __thread char last[CM_TIME_PREFIX_LEN];
+
+    if (!have_last || seconds != last_seconds) {
+	if (date_time(last, seconds) == 0) {
+	    have_last = 0;
+	    (void) snprintf(out, size, "%lld", seconds);
+	    return;
+	}
+	last_seconds = seconds;
+	have_last = 1;
+    }
+    memcpy(stamp, last, CM_TIME_PREFIX_LEN);
+    cp = stamp + CM_TIME_PREFIX_LEN;
     if (millis >= 0) {
 	*cp++ = '.';
 	cp = put_digits(cp, millis % 1000, 3);

@@ -16,6 +16,8 @@
 /*	void	cm_json_key(b, key)
 /*	void	cm_json_kv_str(b, key, val)
 /*	void	cm_json_kv_strn(b, key, val, len)
+/*	CM_JSON_KV_STR_LIT(b, lit, val)
+/*	void	cm_json_kv_str_plain(b, key, keylen, val)
 /*	void	cm_json_kv_int(b, key, val)
 /*	void	cm_json_kv_raw(b, key, raw)
 /* DESCRIPTION
@@ -36,6 +38,10 @@
 /*	cm_json_kv_*() functions write one member: a string (NULL gives
 /*	null), a counted string, an integer, or raw JSON text copied
 /*	unchanged (NULL gives null; the caller vouches for the text).
+/*	cm_json_kv_str_plain() writes a string member whose name (keylen
+/*	bytes) the caller vouches needs no escaping, without looking for
+/*	such bytes; CM_JSON_KV_STR_LIT() calls it with a string literal
+/*	(json.h), the names of the audit record.
 /* DIAGNOSTICS
 /*	Nothing here aborts; memory errors set the buffer's oom flag
 /*	(buf.c).
@@ -253,6 +259,30 @@ void    cm_json_key(cm_buf *b, const char *key)
 void    cm_json_kv_str(cm_buf *b, const char *key, const char *val)
 {
     cm_json_key(b, key);
+    cm_json_string(b, val, val ? strlen(val) : 0);
+}
+
+/* cm_json_kv_str_plain - a string member whose name needs no escaping */
+
+void    cm_json_kv_str_plain(cm_buf *b, const char *key, size_t keylen,
+			             const char *val)
+{
+    char   *out;
+
+    if (!cm_buf_reserve(b, keylen + 4)) {
+	b->oom = 1;
+	return;
+    }
+    out = b->data + b->len;
+    if (b->len > 0 && out[-1] != '{')
+	*out++ = ',';
+    *out++ = '"';
+    memcpy(out, key, keylen);
+    out += keylen;
+    *out++ = '"';
+    *out++ = ':';
+    *out = 0;
+    b->len = (size_t) (out - b->data);
     cm_json_string(b, val, val ? strlen(val) : 0);
 }
 

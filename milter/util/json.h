@@ -38,4 +38,15 @@ extern void cm_json_kv_strn(cm_buf *b, const char *key, const char *val,
 extern void cm_json_kv_int(cm_buf *b, const char *key, long long val);
 extern void cm_json_kv_raw(cm_buf *b, const char *key, const char *raw);
 
+ /*
+  * A member whose name is a string literal of plain characters (letters,
+  * digits, "_"): written without the scan for characters to escape that
+  * cm_json_key() makes. The "" "" around the name refuses anything but a
+  * literal at compile time. An audit line has a dozen such members.
+  */
+#define CM_JSON_KV_STR_LIT(b, lit, val) \
+	cm_json_kv_str_plain((b), "" lit "", sizeof(lit) - 1, (val))
+extern void cm_json_kv_str_plain(cm_buf *b, const char *key, size_t keylen,
+				         const char *val);
+
 #endif

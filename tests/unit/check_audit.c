@@ -790,6 +790,20 @@ START_TEST(test_time_rfc3339)
     ck_assert_str_eq(buf, "2025-03-01T12:00:00Z");
     cm_time_rfc3339(buf, sizeof(buf), 1768464309, 50);
     ck_assert_str_eq(buf, "2026-01-15T08:05:09.050Z");
+
+    /* The per-thread copy of the last second: never a wrong reuse. */
+    cm_time_rfc3339(buf, sizeof(buf), -1, -1);
+    ck_assert_str_eq(buf, "1969-12-31T23:59:59Z");
+    cm_time_rfc3339(buf, sizeof(buf), 253402300800LL, -1);	/* year 10000 */
+    ck_assert_str_eq(buf, "253402300800");
+    cm_time_rfc3339(buf, sizeof(buf), 253402300800LL, 5);
+    ck_assert_str_eq(buf, "253402300800");
+    cm_time_rfc3339(buf, sizeof(buf), 253402300799LL, 5);
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59.005Z");
+    cm_time_rfc3339(buf, 10, 253402300799LL, 5);
+    ck_assert_str_eq(buf, "9999-12-3");
+    cm_time_rfc3339(buf, sizeof(buf), 1768464309, -1);
+    ck_assert_str_eq(buf, "2026-01-15T08:05:09Z");
 }
 END_TEST
 
