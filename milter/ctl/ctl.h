@@ -77,6 +77,8 @@ typedef struct ctl_opt {
 extern int ctl_campaign(ctl *c, int argc, char **argv);
 extern int ctl_sender(ctl *c, int argc, char **argv);
 extern const char *ctl_text(cm_buf *b, const char *s);
+extern const redisReply *ctl_field(const redisReply *r, const char *name);
+extern const char *ctl_field_str(const redisReply *r, const char *name);
 extern int ctl_parse_opts(ctl *c, int argc, char **argv, int first,
 			          const char **pos, int npos, ctl_opt *opts,
 			          const char *usage);

@@ -17,6 +17,14 @@
 /*	cm_buf	*b;
 /*	const char *s;
 /*
+/*	const redisReply *ctl_field(r, name)
+/*	const redisReply *r;
+/*	const char *name;
+/*
+/*	const char *ctl_field_str(r, name)
+/*	const redisReply *r;
+/*	const char *name;
+/*
 /*	int	ctl_parse_opts(c, argc, argv, first, pos, npos, opts, usage)
 /*	ctl	*c;
 /*	int	argc;
@@ -49,6 +57,11 @@
 /*	"--name=value" options into the value of the matching entry of
 /*	opts (terminated by a NULL name). It returns 0, or the usage
 /*	exit status (64) after a message.
+/*
+/*	ctl_field() finds name in a flat [name, value, ...] array reply
+/*	(HGETALL, a stream entry's fields) and returns its value, or NULL
+/*	(also when r is NULL or no array); ctl_field_str() the value's
+/*	text when it is a string, else NULL.
 /* DIAGNOSTICS
 /*	Exit status as in ctl.h: 64 usage, 65 bad input or unknown
 /*	campaign, 69 Redis unavailable.
@@ -421,18 +434,27 @@ static int campaign_status(ctl *c, const char *id, const char *want)
     return (CTL_EX_OK);
 }
 
-/* field - one value of an HGETALL or HMGET reply, or NULL */
+/* ctl_field - a value of a flat [name, value, ...] reply, or NULL */
 
-static const redisReply *field(const redisReply *r, const char *name)
+const redisReply *ctl_field(const redisReply *r, const char *name)
 {
-    size_t  i;
+    size_t  i, len = strlen(name);
 
     for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
 	if (r->element[i]->type == REDIS_REPLY_STRING
-	    && r->element[i]->len == strlen(name)
-	    && memcmp(r->element[i]->str, name, r->element[i]->len) == 0)
+	    && r->element[i]->len == len
+	    && memcmp(r->element[i]->str, name, len) == 0)
 	    return (r->element[i + 1]);
     return (0);
+}
+
+/* ctl_field_str - the same, when the value is a string */
+
+const char *ctl_field_str(const redisReply *r, const char *name)
+{
+    const redisReply *v = ctl_field(r, name);
+
+    return (v != 0 && v->type == REDIS_REPLY_STRING ? v->str : 0);
 }
 
 /* campaign_show - every field of one campaign, and whether it is usable */
@@ -469,7 +491,7 @@ static int campaign_show(ctl *c, const char *id)
     }
     printf("campaign:     %s\n", id);
     for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
-	if ((v = field(r, known[k])) == 0) {
+	if ((v = ctl_field(r, known[k])) == 0) {
 	    if (k < 3)
 		printf("%s:%*s%s\n", known[k], (int) (13 - strlen(known[k])),
 		       "", k == 0 ? "(missing)" : k == 1 ?
@@ -488,7 +510,7 @@ static int campaign_show(ctl *c, const char *id)
     }
     for (i = 0; i + 1 < r->elements; i += 2) {
 	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-	    if (field(r, known[k]) == r->element[i + 1])
+	    if (ctl_field(r, known[k]) == r->element[i + 1])
 		break;
 	if (k < sizeof(known) / sizeof(known[0]))
 	    continue;

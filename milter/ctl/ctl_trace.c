@@ -208,21 +208,6 @@ static int command(trace *t, const char *cmd, const char *part,
     return (r == 0 && ctl_redis(t->c)->err ? -1 : 0);
 }
 
-/* hfield - a field of a flat [name, value, ...] array reply */
-
-static const char *hfield(const redisReply *r, const char *name, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-	if (r->element[i]->type == REDIS_REPLY_STRING
-	    && r->element[i + 1]->type == REDIS_REPLY_STRING
-	    && r->element[i]->len == len
-	    && memcmp(r->element[i]->str, name, len) == 0)
-	    return (r->element[i + 1]->str);
-    return (0);
-}
-
 /* in_history - is this state already a history entry */
 
 static int in_history(const trace *t, const char *purpose, const char *state,
@@ -280,8 +265,8 @@ static int gather_consent(trace *t)
 	e = new_event(t, EV_CONSENT, 0);
 	e->recorded_ms = atoll(r->element[i]->element[0]->str);
 	for (k = F_PURPOSE; k <= F_ACTOR; k++)
-	    set(e, k, hfield(h, fname[k], strlen(fname[k])), -1);
-	at = hfield(h, CM_HIST_AT, strlen(CM_HIST_AT));
+	    set(e, k, ctl_field_str(h, fname[k]), -1);
+	at = ctl_field_str(h, CM_HIST_AT);
 	e->ms = at && cm_time_parse(at, &sec) == 0 ? sec * 1000 : e->recorded_ms;
 	if (e->f[F_PURPOSE] == 0)
 	    set(e, F_PURPOSE, "*", -1);
@@ -303,10 +288,10 @@ static int gather_consent(trace *t)
 	    != REDIS_REPLY_STRING)
 	    continue;
 	snprintf(name, sizeof(name), "%s" CM_SUFFIX_AT, h->str);
-	at = hfield(r, name, strlen(name));
+	at = ctl_field_str(r, name);
 	snprintf(name, sizeof(name), "%s" CM_SUFFIX_SRC, h->str);
 	current_event(t, h->str, r->element[i + 1]->str, at,
-		      hfield(r, name, strlen(name)));
+		      ctl_field_str(r, name));
     }
     if (r)
 	freeReplyObject(r);

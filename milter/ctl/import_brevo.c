@@ -98,15 +98,8 @@ static int status(const char *v)
     static const char *const yes[] = {"true", "yes", "1", "blacklisted",
 	"blocklisted", "unsubscribed", 0};
     static const char *const no[] = {"false", "no", "0", "subscribed", "", 0};
-    int     i;
 
-    for (i = 0; yes[i]; i++)
-	if (strcasecmp(v, yes[i]) == 0)
-	    return (1);
-    for (i = 0; no[i]; i++)
-	if (strcasecmp(v, no[i]) == 0)
-	    return (0);
-    return (-1);
+    return (imp_flag(v, yes, no));
 }
 
 /* csv_lists - a grant per mapped list id in _listIds, or --purpose */

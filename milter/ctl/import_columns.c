@@ -156,15 +156,8 @@ static int truthy(const char *v)
 {
     static const char *const yes[] = {"yes", "y", "true", "1", "x", 0};
     static const char *const no[] = {"no", "n", "false", "0", "", 0};
-    int     i;
 
-    for (i = 0; yes[i]; i++)
-	if (strcasecmp(v, yes[i]) == 0)
-	    return (1);
-    for (i = 0; no[i]; i++)
-	if (strcasecmp(v, no[i]) == 0)
-	    return (0);
-    return (-1);
+    return (imp_flag(v, yes, no));
 }
 
 /* evidence - the common evidence of one event */

@@ -28,6 +28,11 @@
 /*	int	imp_emit(s, out, addr, state, purpose, at, why)
 /*
 /*	int	imp_zone_check(zone, why)
+/*
+/*	int	imp_flag(v, yes, no)
+/*	const char *v;
+/*	const char *const *yes;
+/*	const char *const *no;
 /* DESCRIPTION
 /*	A change of provider is where opt-outs get lost (DOMAIN.md,
 /*	"Leaving a provider"). consentctl import reads the files those
@@ -69,6 +74,11 @@
 /*	checks.
 /*
 /*	imp_zone_check() accepts UTC or a name of the zone database.
+/*
+/*	imp_flag() reads a yes/no column: 1 when v is one of the words of
+/*	the null-terminated list yes, 0 when one of no (both compared
+/*	without regard to case), -1 otherwise: an unknown word is an
+/*	error for the caller to name, never a guess.
 /*
 /*	imp_map_purpose() maps a list, topic or group name to a purpose:
 /*	by --map-list NAME=PURPOSE (names compared without regard to
@@ -331,6 +341,22 @@ int     imp_zone_check(const char *zone, cm_buf *why)
     }
     cm_buf_free(&path);
     return (ok);
+}
+
+/* imp_flag - a yes/no word: 1, 0, or -1 when it is neither */
+
+int     imp_flag(const char *v, const char *const *yes,
+		         const char *const *no)
+{
+    int     i;
+
+    for (i = 0; yes[i]; i++)
+	if (strcasecmp(v, yes[i]) == 0)
+	    return (1);
+    for (i = 0; no[i]; i++)
+	if (strcasecmp(v, no[i]) == 0)
+	    return (0);
+    return (-1);
 }
 
 /* imp_map_purpose - the purpose of a list, topic or group, or NULL */

@@ -89,6 +89,8 @@ extern int imp_emit(imp_source *s, imp_out *out, const char *addr,
 		            const char *state, const char *purpose,
 		            long long at, cm_buf *why);
 extern int imp_zone_check(const char *zone, cm_buf *why);
+extern int imp_flag(const char *v, const char *const *yes,
+		            const char *const *no);
 extern const char *imp_map_purpose(imp_source *s, const char *name);
 extern int imp_json_array(const char *text, size_t len, const char *key,
 			          size_t *start, size_t *end);

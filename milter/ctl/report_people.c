@@ -124,21 +124,6 @@ report_person *report_person_get(report *r, const char *key, int is_id)
     return (r->people + h);
 }
 
-/* hfield - a field of a flat [name, value, ...] array reply */
-
-static const char *hfield(const redisReply *r, const char *name)
-{
-    size_t  i, len = strlen(name);
-
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-	if (r->element[i]->type == REDIS_REPLY_STRING
-	    && r->element[i + 1]->type == REDIS_REPLY_STRING
-	    && r->element[i]->len == len
-	    && memcmp(r->element[i]->str, name, len) == 0)
-	    return (r->element[i + 1]->str);
-    return (0);
-}
-
 /* count_optouts - one history reply */
 
 static void count_optouts(report *r, const redisReply *rep)
@@ -154,15 +139,15 @@ static void count_optouts(report *r, const redisReply *rep)
 	    || rep->element[i]->element[0]->type != REDIS_REPLY_STRING)
 	    continue;
 	h = rep->element[i]->element[1];
-	state = hfield(h, CM_HIST_STATE);
-	purpose = hfield(h, CM_HIST_PURPOSE);
+	state = ctl_field_str(h, CM_HIST_STATE);
+	purpose = ctl_field_str(h, CM_HIST_PURPOSE);
 	if (state == 0 || !(strcmp(state, CM_STATE_SUPPRESSED) == 0
 			    || (strcmp(state, CM_STATE_WITHDRAWN) == 0
 				&& purpose && (strcmp(purpose, CM_HIST_ANY) == 0
 					       || (r->purpose && strcmp(purpose,
 							r->purpose) == 0)))))
 	    continue;
-	at = hfield(h, CM_HIST_AT);
+	at = ctl_field_str(h, CM_HIST_AT);
 	ms = at && cm_time_parse(at, &sec) == 0 ? sec * 1000
 	    : atoll(rep->element[i]->element[0]->str);
 	day = ms / DAY_MS;

@@ -151,6 +151,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "thread.h"
 #include "redisconn.h"
 #include "redispool.h"
 #include "schema.h"
@@ -642,10 +643,7 @@ static void *refresher(void *arg)
 
 int     cm_sendermap_start(cm_sendermap *sm)
 {
-    sigset_t all;
-    sigset_t old;
     char    err[512];
-    int     status;
 
     if (!sm->on) {
 	cm_log(LOG_INFO, "sender map off (SenderMapRefresh 0): a Redis "
@@ -664,12 +662,7 @@ int     cm_sendermap_start(cm_sendermap *sm)
     }
     sm->tried_ms = cm_time_mono_ms();
 
-    /* Signals are the main thread's business (main.c): block them all. */
-    (void) sigfillset(&all);
-    (void) pthread_sigmask(SIG_BLOCK, &all, &old);
-    status = pthread_create(&sm->thread, 0, refresher, sm);
-    (void) pthread_sigmask(SIG_SETMASK, &old, 0);
-    if (status != 0) {
+    if (cm_thread_start(&sm->thread, refresher, sm) != 0) {
 	cm_log(LOG_ERR, "sender map: cannot start the refresher thread");
 	return (-1);
     }

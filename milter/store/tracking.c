@@ -136,6 +136,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "thread.h"
 #include "metrics.h"
 #include "redisconn.h"
 #include "schema.h"
@@ -516,15 +517,7 @@ cm_tracker *cm_tracker_create(const cm_config *cfg, cm_ccache *cc,
 
 int     cm_tracker_start(cm_tracker *t)
 {
-    sigset_t all, old;
-    int     status;
-
-    /* Signals are the main thread's business (main.c): block them all. */
-    (void) sigfillset(&all);
-    (void) pthread_sigmask(SIG_BLOCK, &all, &old);
-    status = pthread_create(&t->thread, 0, tracker, t);
-    (void) pthread_sigmask(SIG_SETMASK, &old, 0);
-    if (status != 0) {
+    if (cm_thread_start(&t->thread, tracker, t) != 0) {
 	cm_log(LOG_ERR, "consent cache: cannot start the tracking thread");
 	return (-1);
     }

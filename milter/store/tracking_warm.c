@@ -51,6 +51,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "thread.h"
 #include "redisconn.h"
 #include "schema.h"
 #include "tracking.h"
@@ -266,15 +267,10 @@ out:
 
 void    tracking_warm_start(cm_tracker *t)
 {
-    sigset_t all, old;
-
     if (!t->warmup || t->warm_running)
 	return;
-    (void) sigfillset(&all);
-    (void) pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (pthread_create(&t->warm_thread, 0, warmer, t) == 0)
+    if (cm_thread_start(&t->warm_thread, warmer, t) == 0)
 	t->warm_running = 1;
     else
 	cm_log(LOG_WARNING, "consent cache warm-up: cannot start a thread");
-    (void) pthread_sigmask(SIG_SETMASK, &old, 0);
 }
