@@ -176,7 +176,11 @@ echo "quickstart: make distcheck"
 CM_PACKAGE_TEST=no make -C _build -j"$jobs" distcheck \
     DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
     >_build/distcheck.out 2>&1 || {
-	status=1; tail -40 _build/distcheck.out; }
+	status=1; tail -40 _build/distcheck.out
+	grep -E '^(FAIL|ERROR)' _build/distcheck.out || true
+	# distcheck leaves its tree behind when it fails (made read-only).
+	failed $(find _build -path '*/_build/sub/tests/*' -name '*.log' \
+	    2>/dev/null); }
 grep -E '^(=+|consent-milter-.* archives ready)' _build/distcheck.out | tail -3 || true
 
 if [ "$pass" -eq 0 ]; then
