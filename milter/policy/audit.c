@@ -238,13 +238,24 @@ static int write_all(int fd, struct iovec *iov, int n, size_t *done)
 
 /* roll_back - remove what a failed write left, or say that it cannot */
 
-static void roll_back(cm_audit *audit, off_t start, size_t done,
-		              const char *what, int err)
+static void roll_back(cm_audit *audit, size_t done, const char *what,
+		              int err)
 {
+    struct stat st;
+
     cm_log(LOG_ERR, "AuditLog %s: %s: %s", audit->path, what, strerror(err));
     if (done == 0)
 	return;
-    if (ftruncate(audit->fd, start) == 0) {
+
+    /*
+     * The file is opened O_APPEND and written only under the lock by
+     * this daemon, so the done bytes are its last ones now: its size
+     * before the write is its size now less those. Taken here, on the
+     * rare failure, and not before every write: that fstat(2) was one
+     * more system call inside the lock that every session waits for.
+     */
+    if (fstat(audit->fd, &st) == 0 && st.st_size >= (off_t) done
+	&& ftruncate(audit->fd, st.st_size - (off_t) done) == 0) {
 	cm_log(LOG_ERR, "AuditLog %s: %zu bytes of unfinished records "
 	       "removed", audit->path, done);
     } else {
@@ -280,7 +291,6 @@ static void syslog_records(const char *text, size_t len)
 int     cm_audit_write(cm_audit *audit, const char *text, size_t len)
 {
     struct iovec iov[3];
-    struct stat st;
     size_t  done = 0;
     int     n = 0;
     int     ret = 0;
@@ -296,10 +306,10 @@ int     cm_audit_write(cm_audit *audit, const char *text, size_t len)
      * take part of them (a short write): that part is cut off again
      * (ftruncate back to the size before the write), so the file never
      * keeps a torn line that would swallow the next record, nor records
-     * of a message that is then deferred. The size is taken under the
-     * lock that every writer of this file in the daemon holds, so no
-     * other record can land between it and the truncation (the daemon
-     * must be the only writer of the file). A file that ends in a torn
+     * of a message that is then deferred. Every writer of this file in
+     * the daemon holds the lock, so no other record can land between
+     * the write and the truncation (the daemon must be the only writer
+     * of the file). A file that ends in a torn
      * line anyway (a crash, a failed truncation) gets a newline first,
      * so that it spoils no record of ours.
      */
@@ -312,15 +322,12 @@ int     cm_audit_write(cm_audit *audit, const char *text, size_t len)
     iov[n++].iov_len = len;
     iov[n].iov_base = (void *) "\n";
     iov[n++].iov_len = 1;
-    if (fstat(audit->fd, &st) < 0) {
-	roll_back(audit, 0, 0, "fstat", errno);
-	ret = -1;
-    } else if (write_all(audit->fd, iov, n, &done) < 0) {
-	roll_back(audit, st.st_size, done, "write", errno);
+    if (write_all(audit->fd, iov, n, &done) < 0) {
+	roll_back(audit, done, "write", errno);
 	ret = -1;
     } else if (audit->do_fsync && fsync(audit->fd) < 0) {
 	/* Not known to be on disk: the caller will not act on it. */
-	roll_back(audit, st.st_size, done, "fsync", errno);
+	roll_back(audit, done, "fsync", errno);
 	ret = -1;
     } else {
 	audit->torn = 0;
