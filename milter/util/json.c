@@ -215,35 +215,21 @@ void    cm_json_close(cm_buf *b)
     cm_buf_addc(b, '}');
 }
 
-/* cm_json_key - write a member name, with a comma when one is due */
+/* put_plain_key - a member name that needs no escaping; 0: no room */
 
-void    cm_json_key(cm_buf *b, const char *key)
+static int put_plain_key(cm_buf *b, const char *key, size_t len)
 {
-    size_t  len = strlen(key);
-    size_t  i;
     char   *out;
+
+    if (!cm_buf_reserve(b, len + 4))
+	return (0);
 
     /*
      * Looking back at the buffer instead of keeping a "first member"
      * flag lets callers (and plugins) nest objects without any state.
      */
-    int     comma = (b->len > 0 && b->data[b->len - 1] != '{');
-
-    /* Keys are nearly always plain names: one copy, no escaping. */
-    for (i = 0; len - i >= 8 && json_plain8((const unsigned char *) key + i);
-	 i += 8)
-	 /* void */ ;
-    for (; i < len && json_plain((unsigned char) key[i]); i++)
-	 /* void */ ;
-    if (i < len || len > SIZE_MAX / 2 || !cm_buf_reserve(b, len + 4)) {
-	if (comma)
-	    cm_buf_addc(b, ',');
-	cm_json_string(b, key, len);
-	cm_buf_addc(b, ':');
-	return;
-    }
     out = b->data + b->len;
-    if (comma)
+    if (b->len > 0 && out[-1] != '{')
 	*out++ = ',';
     *out++ = '"';
     memcpy(out, key, len);
@@ -252,6 +238,28 @@ void    cm_json_key(cm_buf *b, const char *key)
     *out++ = ':';
     *out = 0;
     b->len = (size_t) (out - b->data);
+    return (1);
+}
+
+/* cm_json_key - write a member name, with a comma when one is due */
+
+void    cm_json_key(cm_buf *b, const char *key)
+{
+    size_t  len = strlen(key);
+    size_t  i;
+
+    /* Keys are nearly always plain names: one copy, no escaping. */
+    for (i = 0; len - i >= 8 && json_plain8((const unsigned char *) key + i);
+	 i += 8)
+	 /* void */ ;
+    for (; i < len && json_plain((unsigned char) key[i]); i++)
+	 /* void */ ;
+    if (i == len && len <= SIZE_MAX / 2 && put_plain_key(b, key, len))
+	return;
+    if (b->len > 0 && b->data[b->len - 1] != '{')
+	cm_buf_addc(b, ',');
+    cm_json_string(b, key, len);
+    cm_buf_addc(b, ':');
 }
 
 /* cm_json_kv_str - write a string member */
@@ -267,22 +275,10 @@ void    cm_json_kv_str(cm_buf *b, const char *key, const char *val)
 void    cm_json_kv_str_plain(cm_buf *b, const char *key, size_t keylen,
 			             const char *val)
 {
-    char   *out;
-
-    if (!cm_buf_reserve(b, keylen + 4)) {
+    if (!put_plain_key(b, key, keylen)) {
 	b->oom = 1;
 	return;
     }
-    out = b->data + b->len;
-    if (b->len > 0 && out[-1] != '{')
-	*out++ = ',';
-    *out++ = '"';
-    memcpy(out, key, keylen);
-    out += keylen;
-    *out++ = '"';
-    *out++ = ':';
-    *out = 0;
-    b->len = (size_t) (out - b->data);
     cm_json_string(b, val, val ? strlen(val) : 0);
 }
 
