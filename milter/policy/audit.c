@@ -242,6 +242,7 @@ static void roll_back(cm_audit *audit, size_t done, const char *what,
 		              int err)
 {
     struct stat st;
+    const char *why = 0;
 
     cm_log(LOG_ERR, "AuditLog %s: %s: %s", audit->path, what, strerror(err));
     if (done == 0)
@@ -254,13 +255,18 @@ static void roll_back(cm_audit *audit, size_t done, const char *what,
      * rare failure, and not before every write: that fstat(2) was one
      * more system call inside the lock that every session waits for.
      */
-    if (fstat(audit->fd, &st) == 0 && st.st_size >= (off_t) done
-	&& ftruncate(audit->fd, st.st_size - (off_t) done) == 0) {
+    if (fstat(audit->fd, &st) < 0)
+	why = strerror(errno);
+    else if (st.st_size < (off_t) done)
+	why = "the file is shorter than that: cut by someone else";
+    else if (ftruncate(audit->fd, st.st_size - (off_t) done) < 0)
+	why = strerror(errno);
+    if (why == 0) {
 	cm_log(LOG_ERR, "AuditLog %s: %zu bytes of unfinished records "
 	       "removed", audit->path, done);
     } else {
 	cm_log(LOG_CRIT, "AuditLog %s: cannot remove %zu bytes of "
-	       "unfinished records: %s", audit->path, done, strerror(errno));
+	       "unfinished records: %s", audit->path, done, why);
 	audit->torn = 1;
     }
 }

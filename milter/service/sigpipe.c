@@ -52,6 +52,7 @@
 /* System library. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,7 +89,11 @@ int     cm_sigpipe_open(const int *sigs, int nsigs, sigset_t *mask)
     struct sigaction sa;
     int     i;
 
-    if (pipe(sig_pipe) != 0)
+    /*
+     * Non-blocking, so that a handler never waits on a full pipe (a
+     * wake-up is pending then anyway); not inherited by what we run.
+     */
+    if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
 	return (-1);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -121,7 +126,8 @@ int     cm_sigpipe_wait(int timeout_ms)
 		continue;
 	    return (-1);
 	}
-	if ((n = read(sig_pipe[0], &c, 1)) < 0 && errno == EINTR)
+	if ((n = read(sig_pipe[0], &c, 1)) < 0
+	    && (errno == EINTR || errno == EAGAIN))
 	    continue;
 	return (n == 1 ? (unsigned char) c : -1);
     }
