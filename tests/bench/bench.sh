@@ -165,19 +165,9 @@ trap 'exit 143' TERM
 # --- helpers --------------------------------------------------------------
 
 # free_port VAR: a TCP port no socket uses, below the ephemeral range.
-taken=
+. "$CM_SRCDIR/tests/lib/redislib.sh"
 free_port() {
-    while :; do
-	p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
-	case " $taken " in *" $p "*) continue ;; esac
-	if ! awk -v port="$(printf '%04X' "$p")" 'FNR > 1 {
-		n = split($2, a, ":"); if (a[n] == port) found = 1 }
-		END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
-	    taken="$taken $p"
-	    eval "$1=\$p"
-	    return 0
-	fi
-    done
+    cm_free_port "$1" || exit 1
 }
 
 # wait_milter SPEC PID: until miltergen -Q gets an answer (5 s).

@@ -30,12 +30,25 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 cm_redis_dir=${cm_redis_dir:-${CM_TEST_TMPDIR:-}}
 cm_redis_pids=${cm_redis_pids:-}
 
-# cm_free_port - a loopback TCP port that nothing listens on now. Tests
-# run in parallel, so another may take it before we bind: a caller that
-# sees "Address already in use" asks again. The port lies below the
-# kernel's ephemeral range (ip_local_port_range, 32768-60999 on Debian),
-# where no outgoing connection's local port can take it meanwhile (one
-# did, in CI: nginx could not bind 34004).
+# cm_port_used PORT [listen] - is a local TCP port in use by any socket
+# (in any state; only LISTEN with a second argument)? /proc/net rather
+# than ss(8): nothing to install.
+cm_port_used() {
+    awk -v port="$(printf '%04X' "$1")" -v listen="${2:-}" '
+	FNR > 1 { n = split($2, a, ":")
+		  if (a[n] == port && (listen == "" || $4 == "0A")) found = 1 }
+	END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# cm_free_port [VAR] - a loopback TCP port that no socket uses now,
+# printed, or with VAR stored in VAR and remembered, so that this shell
+# is not handed it twice before it binds. Tests run in parallel, so
+# another may take it first: a caller that sees "Address already in
+# use" asks again. The port lies below the kernel's ephemeral range
+# (ip_local_port_range, 32768-60999 on Debian), where no outgoing
+# connection's local port can take it meanwhile (one did, in CI: nginx
+# could not bind 34004).
+_cm_ports_taken=${_cm_ports_taken:-}
 cm_free_port() {
     _cr_lo=10000
     _cr_hi=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range \
@@ -43,17 +56,21 @@ cm_free_port() {
     case $_cr_hi in ''|*[!0-9]*) _cr_hi=32768 ;; esac
     [ "$_cr_hi" -gt $((_cr_lo + 2000)) ] || { _cr_lo=20000; _cr_hi=50000; }
     _cr_n=0
-    while [ $_cr_n -lt 50 ]; do
+    while [ $_cr_n -lt 200 ]; do
 	_cr_n=$((_cr_n + 1))
 	_cr_p=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 	_cr_p=$((_cr_p % (_cr_hi - _cr_lo) + _cr_lo))
-	if command -v ss >/dev/null 2>&1 \
-	   && ss -Htan "sport = :$_cr_p" 2>/dev/null | grep -q .; then
-	    continue
+	case " $_cm_ports_taken " in *" $_cr_p "*) continue ;; esac
+	cm_port_used "$_cr_p" && continue
+	if [ $# -gt 0 ]; then
+	    _cm_ports_taken="$_cm_ports_taken $_cr_p"
+	    eval "$1=\$_cr_p"
+	else
+	    echo "$_cr_p"
 	fi
-	echo "$_cr_p"
 	return 0
     done
+    echo "cm_free_port: no free port found" >&2
     return 1
 }
 

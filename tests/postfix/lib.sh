@@ -133,38 +133,15 @@ cm_wait() {
     done
 }
 
-# pf_free_port VAR: set VAR to a TCP port that no socket uses (in any
-# state), that this script has not handed out yet, and that is below
-# Linux's default ephemeral range (32768-60999), so that no outgoing
-# connection takes it before the server binds it. /proc/net rather than
-# ss(8): nothing to install.
-_pf_taken=
-pf_free_port() {
-    _tries=0
-    while [ $_tries -lt 200 ]; do
-	_tries=$((_tries + 1))
-	_p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
-	case " $_pf_taken " in *" $_p "*) continue ;; esac
-	if ! _pf_port_used "$_p"; then
-	    _pf_taken="$_pf_taken $_p"
-	    eval "$1=\$_p"
-	    return 0
-	fi
-    done
-    echo "pf_free_port: no free port found" >&2
-    return 1
-}
+. "$CM_SRCDIR/tests/lib/redislib.sh"
 
-# Is a local TCP port in use (state LISTEN only with a second argument)?
-_pf_port_used() {
-    awk -v port="$(printf '%04X' "$1")" -v listen="${2:-}" '
-	FNR > 1 { n = split($2, a, ":")
-		  if (a[n] == port && (listen == "" || $4 == "0A")) found = 1 }
-	END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+# pf_free_port VAR: set VAR to a free TCP port (cm_free_port).
+pf_free_port() {
+    cm_free_port "$1"
 }
 
 _pf_listening() {
-    _pf_port_used "$1" listen
+    cm_port_used "$1" listen
 }
 
 # Is there a listening unix socket bound to this path?
