@@ -119,9 +119,9 @@ static int flush(import_state *st)
 			st->nev, st->results, err, sizeof(err)) != 0) {
 	imp_progress_clear(&st->progress);
 	ctl_error(st->c, "consent store error: %s", err);
-	ctl_error(st->c, "%s: partly imported (%lu rows applied); importing "
-		  "it again is safe", st->name,
-		  st->tally.rows[CM_WRITE_APPLIED]);
+	ctl_error(st->c, "%s: partly imported (%lu rows applied, and "
+		  "possibly some of the last batch); importing it again is "
+		  "safe", st->name, st->tally.rows[CM_WRITE_APPLIED]);
 	return (CTL_EX_UNAVAILABLE);
     }
     for (i = 0; i < st->nev; i++) {

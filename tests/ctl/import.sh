@@ -368,6 +368,8 @@ t_errhas 'damaged.csv: partly imported' "the file is said to be partly imported"
 t_eq "$(t_redis HGET cm:consent:dmg49@example.org news)" granted \
     "the row before it is applied"
 t_eq "$(t_redis TYPE cm:consent:dmg50@example.org)" string "the damaged key is left alone"
+t_eq "$(t_redis EXISTS cm:consent:dmg51@example.org)" 0 \
+    "the row after it, in the same script call, is not (consentctl(8))"
 t_redis DEL cm:consent:dmg50@example.org > /dev/null
 t_run import damaged.csv
 t_rc 0 "imported again once repaired"
