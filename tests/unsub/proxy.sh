@@ -42,9 +42,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$n/key.pem" \
     -out "$n/cert.pem" -days 1 -subj /CN=optout.example.org 2>/dev/null
 # p_site - the shipped server blocks, on ports $hport and $sport
 p_site() {
-    hport=$(u_free_port)
-    sport=$(u_free_port)
-    while [ "$sport" = "$hport" ]; do sport=$(u_free_port); done
+    cm_free_port hport && cm_free_port sport || exit 99	# never the same
     sed -e "s|/etc/letsencrypt/live/optout.example.org/fullchain.pem|$n/cert.pem|" \
 	-e "s|/etc/letsencrypt/live/optout.example.org/privkey.pem|$n/key.pem|" \
 	-e "s|/var/log/nginx/|$n/|" \
