@@ -224,7 +224,8 @@ static int serve(const char *config_file, const char *socket_spec,
     char    err[512];
     int     c;
 
-    if (cm_sigpipe_open(caught, 4, &sigs) != 0) {
+    if (cm_sigpipe_open(caught, (int) (sizeof(caught) / sizeof(caught[0])),
+			&sigs) != 0) {
 	cm_log(LOG_ERR, "pipe: %s", strerror(errno));
 	return (1);
     }

@@ -142,7 +142,8 @@ static int serve(cm_unsub *svc, cm_http *http, int ready_fd)
     int     c;
     int     started;
 
-    if (cm_sigpipe_open(caught, 3, &sigs) != 0) {
+    if (cm_sigpipe_open(caught, (int) (sizeof(caught) / sizeof(caught[0])),
+			&sigs) != 0) {
 	cm_log(LOG_ERR, "pipe: %s", strerror(errno));
 	return (1);
     }
