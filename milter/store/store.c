@@ -217,10 +217,16 @@ int     store_key_build(const cm_store *st, keybuf *kb, const char *part,
     char   *p;
 
     if (need > kb->size) {
-	if ((p = realloc(kb->data, need)) == 0)
-	    return (-1);
-	kb->data = p;
-	kb->size = need;
+	if (kb->data == 0 && need <= sizeof(kb->space)) {
+	    kb->data = kb->space;
+	    kb->size = sizeof(kb->space);
+	} else {
+	    /* Nothing to keep: the whole key is written below. */
+	    if ((p = realloc(kb->data == kb->space ? 0 : kb->data, need)) == 0)
+		return (-1);
+	    kb->data = p;
+	    kb->size = need;
+	}
     }
     memcpy(kb->data, st->prefix, st->prefix_len);
     memcpy(kb->data + st->prefix_len, part, part_len);
@@ -399,7 +405,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 				         char *campaign, size_t size,
 				         int *found, char *err, size_t errlen)
 {
-    keybuf  kb = {0, 0, 0};
+    keybuf  kb = KEYBUF_INIT;
     const char *argv[2] = {"GET", 0};
     size_t  lens[2] = {3, 0};
     struct command cmd = {2, argv, lens, 0};
@@ -418,7 +424,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	    cm_redis_err(err, errlen, "redis: out of memory");
 	    return (-1);
 	case 1:
-	    free(kb.data);
+	    keybuf_free(&kb);
 	    return (0);
 	}
     }
@@ -436,7 +442,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     lens[1] = kb.len;
     if (cm_redis_timed_run(st->pool, command_exchange, &cmd, err,
 			  errlen) < 0) {
-	free(kb.data);
+	keybuf_free(&kb);
 	store_cache_doubt(st);
 	return (-1);
     }
@@ -463,7 +469,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     if (status == 0 && token != 0)
 	cm_ccache_fill(st->ccache, kb.data, kb.len, token, r);
     freeReplyObject(r);
-    free(kb.data);
+    keybuf_free(&kb);
     return (status);
 }
 

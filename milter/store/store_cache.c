@@ -227,7 +227,7 @@ static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
 			              cc_slot *local)
 {
     size_t  nslot = 1 + 2 * req->count;
-    keybuf  kb = {0, 0, 0};
+    keybuf  kb = KEYBUF_INIT;
     fetch_cmd cmd;
     cc_slot *slot;
     int     known;
@@ -250,7 +250,7 @@ static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
 	known = slot[0].hit;
 	/* An unknown campaign: its recipients are not looked up. */
 	if (known && !req->camp_out->found) {
-	    free(kb.data);
+	    keybuf_free(&kb);
 	    return (slot);
 	}
     }
@@ -262,7 +262,7 @@ static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
 	cmd.what = FETCH_CONSENT;
 	cache_one(st, req, cmd, known, &kb);
     }
-    free(kb.data);
+    keybuf_free(&kb);
     return (slot);
 }
 

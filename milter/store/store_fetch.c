@@ -344,7 +344,7 @@ static int fetch_exchange(redisContext *c, void *arg,
 			          char *err, size_t errlen)
 {
     struct fetch_req *req = arg;
-    keybuf  kb = {0, 0, 0};
+    keybuf  kb = KEYBUF_INIT;
     fetch_cmd wcmd, rcmd;
     size_t  batch, in_flight = 0;
     int     status = CM_XCHG_OK;
@@ -390,7 +390,7 @@ static int fetch_exchange(redisContext *c, void *arg,
 	status = CM_XCHG_UNREADY;
 
 out:
-    free(kb.data);
+    keybuf_free(&kb);
     if (status != CM_XCHG_OK)
 	store_fetch_reset(req, 1);
     return (status);
@@ -402,7 +402,7 @@ static int fetch_append(redisContext *c, void *arg, char *err,
 			        size_t errlen)
 {
     struct fetch_req *req = arg;
-    keybuf  kb = {0, 0, 0};
+    keybuf  kb = KEYBUF_INIT;
     fetch_cmd cmd;
     int     status = CM_XCHG_OK;
 
@@ -412,7 +412,7 @@ static int fetch_append(redisContext *c, void *arg, char *err,
 	if ((status = fetch_append_one(c, req, cmd, &kb, err,
 				       errlen)) != CM_XCHG_OK)
 	    break;
-    free(kb.data);
+    keybuf_free(&kb);
     return (status);
 }
 
@@ -421,7 +421,7 @@ static int fetch_append(redisContext *c, void *arg, char *err,
 static int fetch_read(redisContext *c, void *arg, char *err, size_t errlen)
 {
     struct fetch_req *req = arg;
-    keybuf  kb = {0, 0, 0};
+    keybuf  kb = KEYBUF_INIT;
     fetch_cmd cmd;
     int     status = CM_XCHG_OK;
     int     unready = 0;
@@ -429,7 +429,7 @@ static int fetch_read(redisContext *c, void *arg, char *err, size_t errlen)
     for (cmd = store_fetch_first(req); cmd.what != FETCH_END; fetch_next(req, &cmd))
 	if (fetch_take(c, req, cmd, &kb, &status, &unready, err, errlen) < 0)
 	    break;
-    free(kb.data);
+    keybuf_free(&kb);
     if (status == CM_XCHG_FAIL && unready)
 	status = CM_XCHG_UNREADY;
     return (status);

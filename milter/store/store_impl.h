@@ -18,6 +18,7 @@
 /*--*/
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <hiredis/hiredis.h>
 
@@ -52,12 +53,30 @@ typedef struct cc_slot {
     int     hit;			/* answered from the cache */
 } cc_slot;
 
-/* A growing buffer for keys. */
+/*
+ * A buffer for keys. Every lookup builds two or more, so a key of
+ * usual size (prefix, family and an address of at most 254 bytes) is
+ * built in place and only a longer one allocates. Start with
+ * KEYBUF_INIT, end with keybuf_free().
+ */
+#define KEYBUF_INLINE	320
+
 typedef struct keybuf {
-    char   *data;
+    char   *data;			/* space, heap or null */
     size_t  len;
     size_t  size;
+    char    space[KEYBUF_INLINE];
 } keybuf;
+
+#define KEYBUF_INIT	{0, 0, 0, {0}}
+
+/* keybuf_free - release what a keybuf allocated */
+
+static inline void keybuf_free(keybuf *kb)
+{
+    if (kb->data != kb->space)
+	free(kb->data);
+}
 
  /*
   * The commands of a fetch, in the order sent: the campaign record, if

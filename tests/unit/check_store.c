@@ -40,6 +40,7 @@
 #include "policy.h"
 #include "redisreply.h"
 #include "store.h"
+#include "store_impl.h"		/* KEYBUF_INLINE */
 #include "../lib/redis_fixture.h"
 
 static const char *redis_sock;		/* the harness's server */
@@ -594,6 +595,72 @@ START_TEST(test_key_prefix)
     ck_assert_str_eq(campaign, "spring");
     cm_campaign_clear(&camp);
     free_lookups(r, R_COUNT);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_long_keys)
+{
+    /*
+     * Keys are built in place up to a size and on the heap beyond it:
+     * one fetch here goes short, long, short (so one key buffer moves
+     * from its own space to the heap and is reused there), under a
+     * prefix long enough that a long address crosses that size.
+     */
+    char    prefix[121];
+    char    longid[256];
+    char    key[512];
+    cm_store *st;
+    redisContext *c;
+    cm_rcpt *r = lookups(3);
+    cm_campaign camp;
+    char    campaign[64];
+    int     found;
+    char    err[256];
+
+    memset(prefix, 'p', sizeof(prefix) - 2);
+    prefix[sizeof(prefix) - 2] = ':';
+    prefix[sizeof(prefix) - 1] = 0;
+    memset(longid, 'x', 64);
+    snprintf(longid + 64, sizeof(longid) - 64, "@%s.example.org",
+	     "a123456789.b123456789.c123456789.d123456789.e123456789"
+	     ".f123456789.g123456789.h123456789.i123456789.j123456789"
+	     ".k123456789.l123456789.m123456789.n123456789.o123456789"
+	     ".p123456789.q");
+    ck_assert_uint_eq(strlen(longid), 254);
+    st = open_store(redis_sock, prefix, 0, 0);
+    c = db_connect(redis_sock);
+    snprintf(key, sizeof(key), "%scampaign:spring", prefix);
+    db(c, "HSET", key, "purpose", "offers", (char *) 0);
+    snprintf(key, sizeof(key), "%sconsent:%s", prefix, longid);
+    ck_assert_uint_gt(strlen(key), KEYBUF_INLINE);
+    db(c, "HSET", key, "offers", "granted", "offers:at", "1700000000",
+       (char *) 0);
+    snprintf(key, sizeof(key), "%sconsent:a@example.org", prefix);
+    db(c, "HSET", key, "offers", "withdrawn", (char *) 0);
+    snprintf(key, sizeof(key), "%ssuppress:b@example.org", prefix);
+    db(c, "SET", key, "1690000000 complaint", (char *) 0);
+    snprintf(key, sizeof(key), "%ssender:%s", prefix, longid);
+    db(c, "SET", key, "spring", (char *) 0);
+
+    snprintf(r[0].facts.id, sizeof(r[0].facts.id), "a@example.org");
+    snprintf(r[1].facts.id, sizeof(r[1].facts.id), "%s", longid);
+    snprintf(r[2].facts.id, sizeof(r[2].facts.id), "b@example.org");
+    fetch_ok(st, "spring", &camp, r, 3);
+    ck_assert_str_eq(camp.purpose, "offers");
+    ck_assert_int_eq(r[0].record.consent, CM_CONSENT_WITHDRAWN);
+    ck_assert_int_eq(r[1].record.store_error, 0);
+    ck_assert_int_eq(r[1].record.consent, CM_CONSENT_GRANTED);
+    ck_assert_int_eq(r[1].record.consent_at, 1700000000);
+    ck_assert_int_eq(r[2].record.suppressed, 1);
+    ck_assert_int_eq(r[2].record.suppressed_at, 1690000000);
+    ck_assert_int_eq(cm_store_sender_campaign(st, longid, campaign,
+				sizeof(campaign), &found, err, sizeof(err)), 0);
+    ck_assert_int_eq(found, 1);
+    ck_assert_str_eq(campaign, "spring");
+    cm_campaign_clear(&camp);
+    free_lookups(r, 3);
     redisFree(c);
     cm_store_destroy(st);
 }
@@ -2001,6 +2068,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_rcpts_given_campaign);
     tcase_add_test(tc, test_unknown_campaign);
     tcase_add_test(tc, test_key_prefix);
+    tcase_add_test(tc, test_long_keys);
     tcase_add_test(tc, test_binary_ids);
     tcase_add_test(tc, test_error_escaping);
     tcase_add_test(tc, test_many_rcpts);
