@@ -52,6 +52,16 @@
 #     daemon, whose cache holds every person of the store
 #     (BENCH_RECORDS): peak RSS, and the RSS per cached person over the
 #     cacheless daemon of step 2.
+#     Then where the CPU goes, per row: the milter's own CPU time per
+#     message (/proc/PID/stat around each run) and the load generator's
+#     (miltergen's gen_cpu_us), for the null milter, consent-milter
+#     without cache and warm; cores in use; and a ceiling for warm/null:
+#     (null + its generator) / (null + warm's generator), the ratio
+#     warm would reach if its daemon used no more CPU per message than
+#     the null milter's, with the generator's CPU per message as
+#     measured against warm (which reads the header, the deletions and
+#     the refusals of consent-milter's answers). Valid where the run is
+#     CPU-bound (cores near the CPU count).
 #  6. wakeup(1): what one socket round trip between two processes costs
 #     on this machine, across CPUs and on one CPU (every milter exchange
 #     and every Redis lookup is made of such wake-ups).
@@ -199,6 +209,7 @@ start_consent() {
     ( umask 000; exec "$CM_DAEMON" -f -c "$dir/$1.conf" ) >> "$dir/$1.log" 2>&1 &
     last=$!
     pids="$pids $last"
+    eval "pid_$(echo "$1" | tr - _)=$last"
     wait_milter "$2" "$last"
 }
 
@@ -211,6 +222,7 @@ start_null() {
 	>> "$dir/$name.log" 2>&1 &
     last=$!
     pids="$pids $last"
+    eval "pid_$(echo "$name" | tr - _)=$last"
     wait_milter "$spec" "$last"
 }
 
@@ -338,6 +350,13 @@ redis_cmds() {
 	END { print n + 0 }'
 }
 
+# cputicks PID: the process's CPU time so far (user + system, clock
+# ticks), from /proc/PID/stat (fields after the command name)
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cputicks() {
+    sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+
 # run MILTER LOAD CAMPAIGN SOCK REP: one miltergen run into results
 run() {
     r=${2%x*}; c=${2#*x}
@@ -354,14 +373,19 @@ run() {
     [ "$1" = cold ] && cold_flush "cold-$4"
     : > "$dir/audit.log"
     rcli config resetstat > /dev/null
+    eval "mpid=\$pid_${1}_$4"
+    t0=$(cputicks "$mpid")
     "$MILTERGEN" -s "$spec" -c "$c" -r "$r" -m "$3" -x "$expect" -u "$share" \
 	-N "$RECORDS" -d "$SECS" > "$dir/run.out" 2> "$dir/run.err"
     st=$?
+    t1=$(cputicks "$mpid")
     cmds=$(redis_cmds)
     line=$(grep '^RESULT ' "$dir/run.out")
     msgs=$(echo "$line" | sed -n 's/.* msgs=\([0-9]*\) .*/\1/p')
-    line="$line cmds_per_msg=$(awk -v c="$cmds" -v m="${msgs:-0}" \
-	'BEGIN { printf "%.2f", (m > 0 ? c / m : 0) }')"
+    line="$line $(awk -v c="$cmds" -v m="${msgs:-0}" -v t0="${t0:-0}" \
+	-v t1="${t1:-0}" -v hz="$CLK_TCK" 'BEGIN {
+	printf "cmds_per_msg=%.2f milter_cpu_us=%.1f", (m > 0 ? c / m : 0),
+	    (m > 0 ? (t1 - t0) * 1e6 / hz / m : 0) }')"
     if [ $st -ne 0 ] || [ -z "$line" ]; then
 	echo "$0: $1 $2 $3 $4: miltergen exit $st" >&2
 	sed 's/^/  /' "$dir/run.err" "$dir/run.out" >&2
@@ -585,6 +609,60 @@ END {
     if (strict != "" && below > 0)
 	exit 3
 }' "$dir/results" || failed=1
+echo
+echo "where the CPU goes: microseconds per message (medians), the milter's own"
+echo "(/proc/PID/stat) and the load generator's (miltergen, getrusage); cores ="
+echo "(milter + generator) x messages/s; ceil = (null + its generator) / (null +"
+echo "warm's generator): warm/null if consent-milter's daemon used no more CPU per"
+echo "message than the null milter's, its generator's CPU per message as measured"
+awk '
+function kv(line, key,   re) {
+    re = " " key "="
+    if (!match(line, re "[^ ]*")) return ""
+    return substr(line, RSTART + length(re), RLENGTH - length(re))
+}
+function median(key,   n, i, j, t, v) {
+    n = split(vals[key], v, " ")
+    for (i = 2; i <= n; i++)
+	for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+	    t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+	}
+    if (n == 0) return 0
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+{
+    id = $1 " " $2 " " $3
+    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
+    for (m = 1; m <= 3; m++) {
+	k = (m == 1 ? "msgs_per_s" : m == 2 ? "milter_cpu_us" : "gen_cpu_us")
+	vals[id " " $4 " " k] = vals[id " " $4 " " k] " " kv($0, k)
+    }
+}
+END {
+    printf "%-7s %-8s %-4s | %7s %7s %5s | %7s %7s | %7s %7s %5s | %7s %5s\n",
+	"load", "campaign", "sock", "null", "gen", "cores", "off", "gen",
+	"warm", "gen", "cores", "warm/nl", "ceil"
+    for (i = 1; i <= nrows; i++) {
+	id = order[i]; split(id, f, " ")
+	for (m = 1; m <= 3; m++) {
+	    w = (m == 1 ? "null" : m == 2 ? "consent" : "warm")
+	    mps[w] = median(id " " w " msgs_per_s")
+	    d[w] = median(id " " w " milter_cpu_us")
+	    g[w] = median(id " " w " gen_cpu_us")
+	}
+	cn = (d["null"] + g["null"]) * mps["null"] / 1e6
+	cw = (d["warm"] + g["warm"]) * mps["warm"] / 1e6
+	ceil = (d["null"] + g["warm"] > 0) ? (d["null"] + g["null"]) / (d["null"] + g["warm"]) : 0
+	wr = mps["null"] > 0 ? mps["warm"] / mps["null"] : 0
+	printf "%-7s %-8s %-4s | %7.1f %7.1f %5.2f | %7.1f %7.1f | %7.1f %7.1f %5.2f | %7.2f %5.2f\n",
+	    f[1], f[2], f[3], d["null"], g["null"], cn, d["consent"], g["consent"],
+	    d["warm"], g["warm"], cw, wr, ceil
+	rows = rows sprintf("CPUROW load=%s campaign=%s sock=%s null_us=%.1f null_gen_us=%.1f off_us=%.1f off_gen_us=%.1f warm_us=%.1f warm_gen_us=%.1f null_cores=%.2f warm_cores=%.2f warm_null=%.3f ceiling=%.3f\n",
+	    f[1], f[2], f[3], d["null"], g["null"], d["consent"], g["consent"],
+	    d["warm"], g["warm"], cn, cw, wr, ceil)
+    }
+    printf "%s", rows
+}' "$dir/results"
 if [ -n "${crss:-}" ]; then
     echo "warm-up: ${warm_line#*consent-milter: }"
     awk -v hwm="$crss" -v now="$crss_now" -v base="${rss_now:-0}" \
