@@ -89,12 +89,18 @@
 /*	(HGETALL) are kept; errors and other replies are never stored.
 /*
 /*	The cache is 64 shards, each with its own mutex, hash table and
-/*	least-recently-used list, so that the worker threads of two cores
-/*	seldom meet on one lock. max_bytes (memory accounted: the entry,
-/*	its key and its value, plus 16 bytes of allocator overhead) and
-/*	max_entries (values and placeholders; a person takes two, consent
-/*	and suppression) bound each shard at its share; 0 is no bound.
-/*	Past a bound, the least recently used entries of the shard go.
+/*	list of entries in the order they were stored, so that the worker
+/*	threads of two cores seldom meet on one lock. max_bytes (memory
+/*	accounted: the entry, its key and its value, plus 16 bytes of
+/*	allocator overhead) and max_entries (values and placeholders; a
+/*	person takes two, consent and suppression) bound each shard at its
+/*	share; 0 is no bound. Past a bound the oldest entries of the shard
+/*	go, except that one served since it last came up for eviction goes
+/*	back to the front instead (the "clock" approximation of least
+/*	recently used): a read only marks its entry. Moving the entry to
+/*	the front at every read, as a strict LRU list does, touched three
+/*	other entries, which in a cache of a million people are three more
+/*	cache misses: a read cost 1.25 us instead of 0.96 us.
 /*
 /*	cm_ccache_pause() stops serving (and reserving) without emptying
 /*	the cache, or serves again: for a link that is late but whose
@@ -142,7 +148,7 @@
 /* One entry: a placeholder (token != 0) or a value. */
 typedef struct cc_entry {
     struct cc_entry *hnext;		/* hash chain */
-    struct cc_entry *lprev;		/* LRU list: head is most recent */
+    struct cc_entry *lprev;		/* store order: head is newest */
     struct cc_entry *lnext;
     unsigned long long token;		/* placeholder while != 0 */
     unsigned long long epoch;		/* reserved in this epoch */
@@ -150,6 +156,7 @@ typedef struct cc_entry {
     uint64_t hash;
     uint32_t klen;
     uint32_t vlen;			/* 0 for a placeholder */
+    int     served;			/* since it last came up for eviction */
     long long size;			/* accounted bytes */
     char    data[];			/* key, null, value */
 } cc_entry;
@@ -219,7 +226,7 @@ static cc_entry **shard_find(cc_shard *s, uint64_t h, const char *key,
     return (pp);
 }
 
-/* lru_unlink - take an entry off the LRU list */
+/* lru_unlink - take an entry off the shard's list */
 
 static void lru_unlink(cc_shard *s, cc_entry *e)
 {
@@ -234,7 +241,7 @@ static void lru_unlink(cc_shard *s, cc_entry *e)
     e->lprev = e->lnext = 0;
 }
 
-/* lru_push - put an entry at the head of the LRU list */
+/* lru_push - put an entry at the head of the shard's list */
 
 static void lru_push(cc_shard *s, cc_entry *e)
 {
@@ -260,17 +267,28 @@ static void shard_remove(cc_shard *s, cc_entry **pp)
     free(e);
 }
 
-/* shard_evict - drop least recently used entries while over a bound */
+/* shard_evict - drop the oldest unserved entries while over a bound */
 
 static void shard_evict(cm_ccache *cc, cc_shard *s)
 {
     cc_entry **pp;
+    cc_entry *e;
 
-    while (s->tail
+    /*
+     * Terminates: each turn either removes the tail or clears its mark,
+     * and nothing marks an entry meanwhile (the shard is locked).
+     */
+    while ((e = s->tail) != 0
 	   && ((cc->max_entries && s->entries > cc->max_entries)
 	       || (cc->max_bytes && s->bytes > cc->max_bytes))) {
+	if (e->served) {
+	    e->served = 0;
+	    lru_unlink(s, e);
+	    lru_push(s, e);
+	    continue;
+	}
 	/* Chains are short (the table is sized for the bound). */
-	pp = s->bucket + (s->tail->hash & s->mask);
+	pp = s->bucket + (e->hash & s->mask);
 	while (*pp != s->tail)
 	    pp = &(*pp)->hnext;
 	shard_remove(s, pp);
@@ -526,9 +544,8 @@ int     cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
 	if (e->epoch != epoch_now(cc)
 	    || cm_time_mono_ms() - e->born >= cc->max_age_ms) {
 	    shard_remove(s, pp);		/* too old: never served again */
-	} else if ((hit = value_use(e, use, ctx)) != 0) {
-	    lru_unlink(s, e);
-	    lru_push(s, e);
+	} else if ((hit = value_use(e, use, ctx)) != 0 && !e->served) {
+	    e->served = 1;			/* a second chance; see above */
 	}
     }
     if (hit)

@@ -9,7 +9,8 @@
 /*	Tests consentcache(3) without Redis: replies built by hand go
 /*	through reserve and fill; an invalidation, a flush or a disable
 /*	between the two keeps the reply out; nothing is served while
-/*	disabled; the bounds evict the least recently used; entries
+/*	disabled; the bounds evict the oldest, an entry served since it
+/*	last came up for eviction last; entries
 /*	expire; threads that read, fill and invalidate at once leave the
 /*	counters consistent (run under the sanitizers, races show).
 /* DIAGNOSTICS
@@ -228,6 +229,57 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+START_TEST(test_second_chance)
+{
+    /* 64 shards: 256 entries is 4 a shard. */
+    cm_ccache *cc = cm_ccache_create(0, 256, 3600);
+    struct seen s;
+    char    key[64];
+    int     i, kept = 0;
+
+    cm_ccache_enable(cc, 1);
+
+    /*
+     * Read after every store, the first ten stay while 10,000 others
+     * pass through their shards; without the reads they would have
+     * gone first (test_bounds), and a cache that ignored reads would
+     * lose them here too.
+     */
+    for (i = 0; i < 10; i++) {
+	snprintf(key, sizeof(key), "cm:consent:kept%d", i);
+	put(cc, key, "granted");
+    }
+    for (i = 0; i < 10000; i++) {
+	int     k;
+
+	snprintf(key, sizeof(key), "cm:consent:user%d", i);
+	put(cc, key, "granted");
+	for (k = 0; k < 10; k++) {
+	    snprintf(key, sizeof(key), "cm:consent:kept%d", k);
+	    (void) get(cc, key, &s);
+	}
+    }
+    for (i = 0; i < 10; i++) {
+	snprintf(key, sizeof(key), "cm:consent:kept%d", i);
+	kept += get(cc, key, &s);
+    }
+    ck_assert_int_eq(kept, 10);
+    ck_assert_int_eq(get(cc, "cm:consent:user0", &s), 0);
+
+    /* Not read any more: they go like the others. */
+    for (i = 10000; i < 20000; i++) {
+	snprintf(key, sizeof(key), "cm:consent:user%d", i);
+	put(cc, key, "granted");
+    }
+    for (kept = 0, i = 0; i < 10; i++) {
+	snprintf(key, sizeof(key), "cm:consent:kept%d", i);
+	kept += get(cc, key, &s);
+    }
+    ck_assert_int_eq(kept, 0);
+    cm_ccache_free(cc);
+}
+END_TEST
+
 START_TEST(test_max_age)
 {
     cm_ccache *cc = cm_ccache_create(0, 1000, 1);
@@ -299,6 +351,7 @@ static Suite *consentcache_suite(void)
     tcase_add_test(tc, test_values);
     tcase_add_test(tc, test_race);
     tcase_add_test(tc, test_bounds);
+    tcase_add_test(tc, test_second_chance);
     tcase_add_test(tc, test_max_age);
     tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
