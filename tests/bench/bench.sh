@@ -64,7 +64,10 @@
 #     CPU-bound (cores near the CPU count).
 #  6. wakeup(1): what one socket round trip between two processes costs
 #     on this machine, across CPUs and on one CPU (every milter exchange
-#     and every Redis lookup is made of such wake-ups).
+#     and every Redis lookup is made of such wake-ups); with the cache,
+#     cachebench(1): what one read of the consent cache costs, with
+#     1,000 entries and with as many as Redis holds keys (what the warm
+#     daemons hold).
 #
 # Rows with more than one recipient draw a share BENCH_SHARE of them
 # from the refused half (stripped or refused at RCPT); one-recipient
@@ -104,6 +107,7 @@
 # Paths: CM_DAEMON (./consent-milter), CM_CONSENTCTL (./consentctl),
 #   BENCH_MILTERGEN (./tests/bench/miltergen), BENCH_NULLMILTER
 #   (./tests/bench/nullmilter), BENCH_WAKEUP (./tests/bench/wakeup),
+#   BENCH_CACHEBENCH (./tests/bench/cachebench),
 #   REDIS_SERVER, REDIS_CLI, TMPDIR.
 #
 # Exit status: 0 done, 1 a wrong answer or BELOW with BENCH_STRICT=1,
@@ -116,6 +120,7 @@ CM_CONSENTCTL=${CM_CONSENTCTL:-./consentctl}
 MILTERGEN=${BENCH_MILTERGEN:-./tests/bench/miltergen}
 NULLMILTER=${BENCH_NULLMILTER:-./tests/bench/nullmilter}
 WAKEUP=${BENCH_WAKEUP:-./tests/bench/wakeup}
+CACHEBENCH=${BENCH_CACHEBENCH:-./tests/bench/cachebench}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 CM_SRCDIR=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -674,6 +679,11 @@ fi
 fi
 if [ -x "$WAKEUP" ]; then
     "$WAKEUP" || echo "$0: wakeup could not measure (exit $?)"
+fi
+if [ "$CACHE" != 0 ] && [ -x "$CACHEBENCH" ]; then
+    n=$(echo "${warm_line:-}" | sed -n 's/.* \([0-9][0-9]*\) entries .*/\1/p')
+    "$CACHEBENCH" 1000 "${n:-1750000}" ||
+	echo "$0: cachebench could not measure (exit $?)"
 fi
 if [ $failed -ne 0 ]; then
     echo "$0: FAILED (see above)" >&2
