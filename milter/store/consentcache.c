@@ -156,10 +156,13 @@ typedef struct cc_entry {
     uint64_t hash;
     uint32_t klen;
     uint32_t vlen;			/* 0 for a placeholder */
-    int     served;			/* since it last came up for eviction */
-    long long size;			/* accounted bytes */
+    uint32_t served;			/* since it last came up for eviction */
     char    data[];			/* key, null, value */
 } cc_entry;
+
+/* The memory an entry is accounted for: itself, key, value, allocator. */
+#define CC_ENTRY_SIZE(e) \
+    ((long long) sizeof(*(e)) + (e)->klen + 1 + (e)->vlen + CC_MALLOC_OVER)
 
 typedef struct cc_shard {
     pthread_mutex_t lock;		/* protects what follows */
@@ -263,7 +266,7 @@ static void shard_remove(cc_shard *s, cc_entry **pp)
     *pp = e->hnext;
     lru_unlink(s, e);
     s->entries--;
-    s->bytes -= e->size;
+    s->bytes -= CC_ENTRY_SIZE(e);
     free(e);
 }
 
@@ -305,7 +308,7 @@ static void shard_insert(cm_ccache *cc, cc_shard *s, cc_entry *e)
     *bp = e;
     lru_push(s, e);
     s->entries++;
-    s->bytes += e->size;
+    s->bytes += CC_ENTRY_SIZE(e);
     shard_evict(cc, s);
 }
 
@@ -337,7 +340,6 @@ static cc_entry *entry_new(uint64_t h, const char *key, size_t klen,
     e->hash = h;
     e->klen = (uint32_t) klen;
     e->vlen = (uint32_t) vlen;
-    e->size = sizeof(*e) + klen + 1 + vlen + CC_MALLOC_OVER;
     memcpy(e->data, key, klen);
     e->data[klen] = 0;
     return (e);
