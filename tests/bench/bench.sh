@@ -446,12 +446,9 @@ fi
 
 # --- the table ------------------------------------------------------------------
 
-echo
-echo "consent-milter vs null milter, medians of $REPS x ${SECS}s, $(date -u +%Y-%m-%d)," \
-    "$(nproc) CPU(s); refused share $SHARE (1-recipient rows $SHARE1)"
-awk -v strict="${BENCH_STRICT:-}" -v rss="$rss" -v rss_now="$rss_now" \
-    -v floor="$([ "$FLOOR" = 0 ] || echo 1)" \
-    -v threads="$threads" -v rss_conns="$RSS_CONNS" '
+# awk_lib: kv(line, key), the value of key= in a results line;
+# median(key), the median of the values gathered in vals[key]
+awk_lib='
 function kv(line, key,   re) {
     re = " " key "="
     if (!match(line, re "[^ ]*")) return ""
@@ -466,6 +463,14 @@ function median(key,   n, i, j, t, v) {
     if (n == 0) return 0
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 }
+'
+
+echo
+echo "consent-milter vs null milter, medians of $REPS x ${SECS}s, $(date -u +%Y-%m-%d)," \
+    "$(nproc) CPU(s); refused share $SHARE (1-recipient rows $SHARE1)"
+awk -v strict="${BENCH_STRICT:-}" -v rss="$rss" -v rss_now="$rss_now" \
+    -v floor="$([ "$FLOOR" = 0 ] || echo 1)" \
+    -v threads="$threads" -v rss_conns="$RSS_CONNS" "$awk_lib"'
 function target(load, camp) {
     if (load == "1x20") return 0.85
     if (load == "100x20") return camp == "header" ? 0.9 : 0.75
@@ -548,21 +553,7 @@ st=$?
 if [ "$CACHE" != 0 ]; then
 echo
 echo "consent cache (ConsentCache $CACHE_SIZE): off, cold, warm; medians; c/m = Redis commands per message"
-awk -v strict="${BENCH_STRICT:-}" '
-function kv(line, key,   re) {
-    re = " " key "="
-    if (!match(line, re "[^ ]*")) return ""
-    return substr(line, RSTART + length(re), RLENGTH - length(re))
-}
-function median(key,   n, i, j, t, v) {
-    n = split(vals[key], v, " ")
-    for (i = 2; i <= n; i++)
-	for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-	    t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-	}
-    if (n == 0) return 0
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-}
+awk -v strict="${BENCH_STRICT:-}" "$awk_lib"'
 function wtarget(load, camp) {
     if (load == "1x20") return 0.9
     if (load == "100x20") return camp == "header" ? 0.9 : 0.75
@@ -620,21 +611,7 @@ echo "(/proc/PID/stat) and the load generator's (miltergen, getrusage); cores ="
 echo "(milter + generator) x messages/s; ceil = (null + its generator) / (null +"
 echo "warm's generator): warm/null if consent-milter's daemon used no more CPU per"
 echo "message than the null milter's, its generator's CPU per message as measured"
-awk '
-function kv(line, key,   re) {
-    re = " " key "="
-    if (!match(line, re "[^ ]*")) return ""
-    return substr(line, RSTART + length(re), RLENGTH - length(re))
-}
-function median(key,   n, i, j, t, v) {
-    n = split(vals[key], v, " ")
-    for (i = 2; i <= n; i++)
-	for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-	    t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-	}
-    if (n == 0) return 0
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-}
+awk "$awk_lib"'
 {
     id = $1 " " $2 " " $3
     if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
