@@ -447,12 +447,21 @@ fi
 # --- the table ------------------------------------------------------------------
 
 # awk_lib: kv(line, key), the value of key= in a results line;
+# gather(keys), for a results line, append each key's value to
+# vals[load campaign sock milter key] and note the row (order[], nrows);
 # median(key), the median of the values gathered in vals[key]
 awk_lib='
 function kv(line, key,   re) {
     re = " " key "="
     if (!match(line, re "[^ ]*")) return ""
     return substr(line, RSTART + length(re), RLENGTH - length(re))
+}
+function gather(keys,   id, k, n, i) {
+    id = $1 " " $2 " " $3
+    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
+    n = split(keys, k, " ")
+    for (i = 1; i <= n; i++)
+	vals[id " " $4 " " k[i]] = vals[id " " $4 " " k[i]] " " kv($0, k[i])
 }
 function median(key,   n, i, j, t, v) {
     n = split(vals[key], v, " ")
@@ -477,15 +486,7 @@ function target(load, camp) {
     if (load == "1000x4" && camp == "header") return 0.9
     return 0
 }
-{
-    id = $1 " " $2 " " $3
-    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
-    line = $0
-    for (m = 1; m <= 4; m++) {
-	k = (m == 1 ? "msgs_per_s" : m == 2 ? "rcpts_per_s" : m == 3 ? "p50_ms" : "p99_ms")
-	vals[id " " $4 " " k] = vals[id " " $4 " " k] " " kv(line, k)
-    }
-}
+{ gather("msgs_per_s rcpts_per_s p50_ms p99_ms") }
 END {
     printf "%-7s %-8s %-4s | %9s %9s %7s %7s | %9s %9s %7s %7s | %5s %6s %-5s | %5s %-5s | %9s %5s %5s\n",
 	"load", "campaign", "sock", "null m/s", "rcpt/s", "p50ms", "p99ms",
@@ -560,14 +561,7 @@ function wtarget(load, camp) {
     if (load == "1000x4") return camp == "header" ? 0.9 : 0
     return 0
 }
-{
-    id = $1 " " $2 " " $3
-    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
-    for (m = 1; m <= 3; m++) {
-	k = (m == 1 ? "msgs_per_s" : m == 2 ? "p99_ms" : "cmds_per_msg")
-	vals[id " " $4 " " k] = vals[id " " $4 " " k] " " kv($0, k)
-    }
-}
+{ gather("msgs_per_s p99_ms cmds_per_msg") }
 END {
     printf "%-7s %-8s %-4s | %8s %6s | %8s %5s | %8s %5s %5s | %8s %5s %5s %-11s | %8s %5s %5s %-11s %5s %-5s\n",
 	"load", "campaign", "sock", "null m/s", "p99ms", "floor", "c/m",
@@ -612,14 +606,7 @@ echo "(milter + generator) x messages/s; ceil = (null + its generator) / (null +
 echo "warm's generator): warm/null if consent-milter's daemon used no more CPU per"
 echo "message than the null milter's, its generator's CPU per message as measured"
 awk "$awk_lib"'
-{
-    id = $1 " " $2 " " $3
-    if (!(id in seen)) { seen[id] = 1; order[++nrows] = id }
-    for (m = 1; m <= 3; m++) {
-	k = (m == 1 ? "msgs_per_s" : m == 2 ? "milter_cpu_us" : "gen_cpu_us")
-	vals[id " " $4 " " k] = vals[id " " $4 " " k] " " kv($0, k)
-    }
-}
+{ gather("msgs_per_s milter_cpu_us gen_cpu_us") }
 END {
     printf "%-7s %-8s %-4s | %7s %7s %5s | %7s %7s | %7s %7s %5s | %7s %5s\n",
 	"load", "campaign", "sock", "null", "gen", "cores", "off", "gen",
