@@ -55,9 +55,10 @@ typedef struct cc_slot {
 
 /*
  * A buffer for keys. Every lookup builds two or more, so a key of
- * usual size (prefix, family and an address of at most 254 bytes) is
- * built in place and only a longer one allocates. Start with
- * KEYBUF_INIT, end with keybuf_free().
+ * usual size is built in place and only a longer one allocates: with
+ * the default KeyPrefix (cm:) any address of up to 307 bytes fits, with
+ * the longest (64 bytes) one of up to 246 (tests/postfix/longkeys.sh
+ * goes past that). Start with KEYBUF_INIT, end with keybuf_free().
  */
 #define KEYBUF_INLINE	320
 

@@ -605,10 +605,11 @@ START_TEST(test_long_keys)
     /*
      * Keys are built in place up to a size and on the heap beyond it:
      * one fetch here goes short, long, short (so one key buffer moves
-     * from its own space to the heap and is reused there), under a
-     * prefix long enough that a long address crosses that size.
+     * from its own space to the heap and is reused there), under the
+     * longest KeyPrefix (64 bytes), with which a 254-byte address
+     * crosses that size.
      */
-    char    prefix[121];
+    char    prefix[65];
     char    longid[256];
     char    key[512];
     cm_store *st;
