@@ -20,6 +20,7 @@
 
 /* System library. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +211,55 @@ START_TEST(test_strerror)
 }
 END_TEST
 
+/*
+ * Every byte value in the local part and in the domain, held against
+ * the rules as the man page states them, not as the code tests them.
+ */
+static cm_rcptform byte_rule(unsigned c, int in_domain)
+{
+    if (c <= ' ' || c == 0x7f)
+	return (CM_RCPTFORM_SPACE);
+    if (c == '<' || c == '>')
+	return (CM_RCPTFORM_BRACKETS);
+    if (c == '"' || c == '\\')
+	return (CM_RCPTFORM_QUOTED);
+    if (c >= 0x80)
+	return (CM_RCPTFORM_8BIT);
+    if (c == '%' || c == '!' || c == '@')
+	return (CM_RCPTFORM_HACK);
+    if (c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+	|| (c >= 'A' && c <= 'Z') || c == '-')
+	return (CM_RCPTFORM_PLAIN);
+    if (!in_domain && strchr("#$&'*+/=?^_`{|}~", (int) c) != 0)
+	return (CM_RCPTFORM_PLAIN);
+    return (CM_RCPTFORM_SYNTAX);
+}
+
+START_TEST(test_every_byte)
+{
+    char    raw[64];
+    unsigned c;
+    int     in_domain;
+    size_t  len;
+    cm_rcptform got;
+
+    for (in_domain = 0; in_domain < 2; in_domain++) {
+	for (c = 0; c < 256; c++) {
+	    len = (size_t) snprintf(raw, sizeof(raw), in_domain ?
+				    "<bob@exa%cmple.org>" : "<b%cob@example.org>",
+				    c ? (int) c : 'X');
+	    raw[in_domain ? 8 : 2] = (char) c;	/* NUL too */
+	    got = cm_rcptform_check(raw, len);
+	    ck_assert_msg(got == byte_rule(c, in_domain),
+			  "byte 0x%02x in the %s: got \"%s\", want \"%s\"", c,
+			  in_domain ? "domain" : "local part",
+			  cm_rcptform_strerror(got),
+			  cm_rcptform_strerror(byte_rule(c, in_domain)));
+	}
+    }
+}
+END_TEST
+
 static Suite *rcptform_suite(void)
 {
     Suite  *s = suite_create("rcptform");
@@ -232,6 +282,7 @@ static Suite *rcptform_suite(void)
     tc = tcase_create("hostile");
     tcase_add_test(tc, test_space_and_brackets);
     tcase_add_test(tc, test_embedded_nul);
+    tcase_add_test(tc, test_every_byte);
     tcase_add_test(tc, test_limits);
     tcase_add_test(tc, test_strerror);
     suite_add_tcase(s, tc);
