@@ -39,12 +39,13 @@
 
 static inline size_t every_byte_addr(char *buf, unsigned c, int in_domain)
 {
+    static const char addr[] = EVERY_BYTE_ADDR;
     size_t  at = EVERY_BYTE_OFFSET(in_domain);
 
-    memcpy(buf, EVERY_BYTE_ADDR, at);
+    memcpy(buf, addr, at);
     buf[at] = (char) c;
-    memcpy(buf + at + 1, EVERY_BYTE_ADDR + at, sizeof(EVERY_BYTE_ADDR) - at);
-    return (sizeof(EVERY_BYTE_ADDR));		/* the address, one byte more */
+    memcpy(buf + at + 1, addr + at, sizeof(addr) - at);
+    return (sizeof(addr));			/* the address, one byte more */
 }
 
 #endif
