@@ -62,7 +62,11 @@
 #     measured against warm (which reads the header, the deletions and
 #     the refusals of consent-milter's answers). Valid where the run is
 #     CPU-bound (cores near the CPU count).
-#  6. wakeup(1): what one socket round trip between two processes costs
+#  6. AuditFsync yes: the messages per second and p99 of a daemon that
+#     fsyncs its audit log, against the plain one, 1x20 header unix,
+#     alternating (BENCH_FSYNC=0 skips it). Its records are committed in
+#     groups, one fsync(2) for the sessions that wrote meanwhile.
+#  7. wakeup(1): what one socket round trip between two processes costs
 #     on this machine, across CPUs and on one CPU (every milter exchange
 #     and every Redis lookup is made of such wake-ups); with the cache,
 #     cachebench(1): what one read of the consent cache costs, with
@@ -101,6 +105,7 @@
 #   BENCH_FLOOR=0        skip the lookup floor
 #   BENCH_CONF_EXTRA     more consent-milter.conf lines ("RedisConnections 16")
 #   BENCH_CACHE=0        skip the consent cache's columns and memory
+#   BENCH_FSYNC=0        skip the AuditFsync measurement
 #   BENCH_CACHE_SIZE     ConsentCache of the cached daemons (4000000)
 #   BENCH_STRICT=1       exit 1 when a ratio misses its target
 #   BENCH_KEEP=1         keep the temporary directory (logs, results)
@@ -438,6 +443,25 @@ rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$rss_pid/status")
 rss_now=$(awk '/^VmRSS:/ { print $2 }' "/proc/$rss_pid/status")
 threads=$(awk '/^Threads:/ { print $2 }' "/proc/$rss_pid/status")
 
+# AuditFsync yes: the same daemon with an fsync(2) after each audit
+# write, against consent-unix, alternating, 1x20 header; its records are
+# committed in groups (audit_file(3)), so concurrent sessions share one.
+if [ "${BENCH_FSYNC:-1}" != 0 ]; then
+    start_consent fsync-unix "unix:$dir/fsync.sock" "AuditFsync yes"
+    rep=1
+    : > "$dir/fsync.results"
+    while [ $rep -le "$REPS" ]; do
+	for spec in "$CM_UNIX:off" "unix:$dir/fsync.sock:on"; do
+	    "$MILTERGEN" -s "${spec%:*}" -x consent -c 20 -r 1 -m header \
+		-u "$SHARE1" -N "$RECORDS" -d "$SECS" > "$dir/run.out" 2>&1 ||
+		failed=1
+	    echo "1x20 header unix ${spec##*:} $(grep '^RESULT ' "$dir/run.out")" \
+		>> "$dir/fsync.results"
+	done
+	rep=$((rep + 1))
+    done
+fi
+
 # The consent cache's memory: the warm daemon holds the whole store.
 if [ "$CACHE" != 0 ]; then
     crss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$warm_pid/status")
@@ -640,6 +664,17 @@ if [ -n "${crss:-}" ]; then
 	    people, hwm / 1024, now / 1024, base / 1024,
 	    (people > 0 ? (now - base) * 1024 / people : 0) }'
 fi
+fi
+if [ -s "$dir/fsync.results" ]; then
+    awk "$awk_lib"'
+{ gather("msgs_per_s p99_ms") }
+END {
+    id = "1x20 header unix"
+    off = median(id " off msgs_per_s"); on = median(id " on msgs_per_s")
+    printf "AuditFsync yes, 1x20 header unix (medians of the same number of runs, alternating): %.1f messages/s, p99 %.2f ms; without: %.1f messages/s, p99 %.2f ms; %.2f x\n",
+	on, median(id " on p99_ms"), off, median(id " off p99_ms"),
+	(off > 0 ? on / off : 0)
+}' "$dir/fsync.results"
 fi
 if [ -x "$WAKEUP" ]; then
     "$WAKEUP" || echo "$0: wakeup could not measure (exit $?)"
