@@ -1510,7 +1510,9 @@ static int check_lines(const char *data, size_t len,
     return (count);
 }
 
-START_TEST(test_threads)
+/* threads_write - NTHREADS writers, do_fsync as given: every line once, whole */
+
+static void threads_write(int do_fsync)
 {
     static unsigned char seen[NTHREADS][NWRITES];
     char    path[256];
@@ -1523,7 +1525,7 @@ START_TEST(test_threads)
     int     i;
 
     memset(seen, 0, sizeof(seen));
-    a = cm_audit_open(in_tmp(path, sizeof(path), "audit.log"), 0,
+    a = cm_audit_open(in_tmp(path, sizeof(path), "audit.log"), do_fsync,
 		      err, sizeof(err));
     ck_assert_msg(a != 0, "%s", err);
     for (i = 0; i < NTHREADS; i++) {
@@ -1542,6 +1544,19 @@ START_TEST(test_threads)
     ck_assert_ptr_nonnull(data);
     ck_assert_int_eq(check_lines(data, len, seen), NTHREADS * NWRITES);
     free(data);
+}
+
+START_TEST(test_threads)
+{
+    threads_write(0);
+}
+END_TEST
+
+/* With AuditFsync: the writers share fsyncs (group commit), lose nothing. */
+
+START_TEST(test_threads_fsync)
+{
+    threads_write(1);
 }
 END_TEST
 
@@ -1716,6 +1731,7 @@ static Suite *audit_suite(void)
     tc = tcase_create("threads");
     tcase_add_checked_fixture(tc, file_setup, file_teardown);
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_threads_fsync);
     tcase_add_test(tc, test_threads_with_rotation);
     tcase_add_test(tc, test_threads_disk_full);
     /* Valgrind serialises threads: give it time. */
