@@ -19,6 +19,12 @@
 #   - with space again, the waiting message goes out (postqueue -f) and
 #     the SMTP client's retry is accepted, each to all 40, each record
 #     written;
+#   - six such messages sent at once by SMTP while the disk is full (the
+#     audit trail commits concurrent messages' records in groups, one
+#     write and, with AuditFsync yes as here, one fsync for a group):
+#     each gets the 451, none is delivered, the log is unchanged; with
+#     space again, six sent at once (to 4 each: the tmpfs is small) each
+#     reach all 4 with their records;
 #   - consentctl reconcile of Postfix's maillog against the trail finds
 #     no delivery without an allow.
 # Needs root for mount -t tmpfs: skipped (77) where mounting is refused.
@@ -45,7 +51,7 @@ df_cleanup() {
 }
 trap df_cleanup EXIT
 PF_AUDIT=$FULL/audit.log
-pf_milter_conf
+pf_milter_conf "AuditFsync yes"
 pf_sink_start
 pf_milter_start
 pf_start
@@ -101,6 +107,35 @@ t_true "full: and deferred the message" \
 t_eq "$(grep -c 'status=sent' "$PF_MAILLOG")" 1 \
     "full: Postfix's log shows the first message sent, no other"
 
+# df_burst TAG RCPTS: six messages to RCPTS at once by SMTP, Message-Ids
+# <df-TAG-K@cmtest.invalid>; each one's end-of-data reply in
+# $PF_DIR/burst.TAG.K
+df_burst() {
+    _k=1
+    _pids=
+    while [ $_k -le 6 ]; do
+	( pf_swaks --from news@org.example --to "$2" \
+	      --header "Message-Id: <df-$1-$_k@cmtest.invalid>"
+	  pf_swaks_reply "." > "$PF_DIR/burst.$1.$_k" ) &
+	_pids="$_pids $!"
+	_k=$((_k + 1))
+    done
+    wait $_pids		# not the sink and the daemon, also children
+}
+
+df_burst full "$rcpts"
+k=1
+while [ $k -le 6 ]; do
+    reply=$(cat "$PF_DIR/burst.full.$k")
+    t_eq "${reply%%audit-error*}" "451 4.7.1 not sent: " \
+	"full, six at once: message $k refused with 451 audit-error ($reply)"
+    k=$((k + 1))
+done
+sleep 1
+t_eq "$(pf_sink_count)" "$sunk" "full, six at once: nothing delivered"
+t_true "full, six at once: the audit log is byte for byte what it was" \
+    cmp -s "$PF_AUDIT" "$PF_DIR/audit.before"
+
 # --- space again ------------------------------------------------------------
 rm -f "$FULL/filler"
 pf_flush
@@ -114,10 +149,31 @@ pf_wait_sink "<df-2@cmtest.invalid>" 30
 f=$(pf_sink_file "<df-2@cmtest.invalid>")
 t_eq "$(pf_sink_rcpts "$f" | wc -l)" 40 \
     "space again, SMTP retry: delivered to all 40"
+# Four recipients each: six times forty records would not fit in 64 KiB
+# (a group that does not fit fails whole, and each of its messages waits).
+few=member1@example.org,member2@example.org,member3@example.org,member4@example.org
+df_burst again "$few"
+k=1
+while [ $k -le 6 ]; do
+    m="<df-again-$k@cmtest.invalid>"
+    t_eq "$(cut -c1-3 "$PF_DIR/burst.again.$k")" 250 \
+	"space again, six at once: message $k accepted"
+    pf_wait_sink "$m" 30
+    t_eq "$(pf_sink_rcpts "$(pf_sink_file "$m")" | wc -l)" 4 \
+	"space again, six at once: message $k delivered to all 4"
+    k=$((k + 1))
+done
 for m in "<df-2@cmtest.invalid>" "<df-3@cmtest.invalid>"; do
     t_eq "$(jq -r --arg m "$m" 'select(.msgid == $m and .decision == "allow")
 	| .rcpt' "$PF_AUDIT" | sort -u | wc -l)" 40 \
 	"space again: $m has its 40 allow records"
+done
+k=1
+while [ $k -le 6 ]; do
+    t_eq "$(jq -r --arg m "<df-again-$k@cmtest.invalid>" \
+	'select(.msgid == $m and .decision == "allow") | .rcpt' "$PF_AUDIT" |
+	sort -u | wc -l)" 4 "space again, six at once: message $k has its 4 allow records"
+    k=$((k + 1))
 done
 t_true "every audit line is one JSON object" \
     sh -c 'jq -e . "$1" > /dev/null' sh "$PF_AUDIT"
