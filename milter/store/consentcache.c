@@ -21,6 +21,12 @@
 /*	int	(*use)(const redisReply *r, void *ctx);
 /*	void	*ctx;
 /*
+/*	size_t	cm_ccache_get_many(cc, keys, n, hit)
+/*	cm_ccache *cc;
+/*	const cm_ccache_key *keys;
+/*	size_t	n;
+/*	unsigned char *hit;
+/*
 /*	unsigned long long cm_ccache_reserve(cc, key, klen)
 /*	cm_ccache *cc;
 /*	const char *key;
@@ -88,6 +94,19 @@
 /*	else 0. Only nil replies, strings, and arrays of up to 64 strings
 /*	(HGETALL) are kept; errors and other replies are never stored.
 /*
+/*	cm_ccache_get_many() does what cm_ccache_get() does for each of
+/*	n keys (keys[i].use() with keys[i].ctx), sets hit[i] to 1 for each
+/*	one served and 0 for the others, and returns how many were served.
+/*	It is the same as n calls, but faster: in a cache of a million
+/*	people each read misses the processor's caches twice (the bucket,
+/*	the entry), and one read's misses cannot overlap the next one's
+/*	(each read takes a lock). A batch first asks the processor for
+/*	every key's bucket, then for every entry those buckets point to,
+/*	and only then takes each lock: tests/bench/cachebench, 1,750,000
+/*	entries, 715 ns a read one at a time, 356 in pairs (the two
+/*	records of a recipient at RCPT), 181 in batches of 200 (100
+/*	recipients at end of message).
+/*
 /*	The cache is 64 shards, each with its own mutex, hash table and
 /*	list of entries in the order they were stored, so that the worker
 /*	threads of two cores seldom meet on one lock. max_bytes (memory
@@ -141,6 +160,7 @@
 #define CC_MAX_VALUE	65536		/* largest value kept */
 #define CC_MALLOC_OVER	16		/* allocator overhead, accounted */
 #define CC_AVG_ENTRY	160		/* for sizing the hash tables */
+#define CC_BATCH	32		/* reads of get_many() in flight */
 
 #define CC_NIL		'N'
 #define CC_STRING	'S'
@@ -264,7 +284,8 @@ static void shard_remove(cc_shard *s, cc_entry **pp)
 {
     cc_entry *e = *pp;
 
-    *pp = e->hnext;
+    /* Atomic: cm_ccache_get_many() peeks at bucket heads unlocked. */
+    __atomic_store_n(pp, e->hnext, __ATOMIC_RELAXED);
     lru_unlink(s, e);
     s->entries--;
     s->bytes -= CC_ENTRY_SIZE(e);
@@ -306,7 +327,7 @@ static void shard_insert(cm_ccache *cc, cc_shard *s, cc_entry *e)
     cc_entry **bp = s->bucket + (e->hash & s->mask);
 
     e->hnext = *bp;
-    *bp = e;
+    __atomic_store_n(bp, e, __ATOMIC_RELAXED);
     lru_push(s, e);
     s->entries++;
     s->bytes += CC_ENTRY_SIZE(e);
@@ -318,12 +339,14 @@ static void shard_insert(cm_ccache *cc, cc_shard *s, cc_entry *e)
 static void shard_clear(cc_shard *s)
 {
     cc_entry *e, *next;
+    size_t  i;
 
     for (e = s->head; e; e = next) {
 	next = e->lnext;
 	free(e);
     }
-    memset(s->bucket, 0, (s->mask + 1) * sizeof(*s->bucket));
+    for (i = 0; i <= s->mask; i++)
+	__atomic_store_n(s->bucket + i, (cc_entry *) 0, __ATOMIC_RELAXED);
     s->head = s->tail = 0;
     s->entries = s->bytes = 0;
 }
@@ -530,22 +553,18 @@ int     cm_ccache_enabled(cm_ccache *cc)
     return (__atomic_load_n(&cc->enabled, __ATOMIC_ACQUIRE));
 }
 
-/* cm_ccache_get - hand a current cached reply to use() */
+/* shard_get - cm_ccache_get() of a hashed key, at time now */
 
-int     cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
-		              cm_ccache_use_fn use, void *ctx)
+static int shard_get(cm_ccache *cc, uint64_t h, const char *key, size_t klen,
+		             long long now, cm_ccache_use_fn use, void *ctx)
 {
-    uint64_t h = key_hash(key, klen);
     cc_shard *s = shard_of(cc, h);
     cc_entry **pp, *e;
     int     hit = 0;
 
-    if (!cm_ccache_enabled(cc))
-	return (0);
     pthread_mutex_lock(&s->lock);
     if ((e = *(pp = shard_find(s, h, key, klen))) != 0 && e->token == 0) {
-	if (e->epoch != epoch_now(cc)
-	    || cm_time_mono_ms() - e->born >= cc->max_age_ms) {
+	if (e->epoch != epoch_now(cc) || now - e->born >= cc->max_age_ms) {
 	    shard_remove(s, pp);		/* too old: never served again */
 	} else if ((hit = value_use(e, use, ctx)) != 0 && !e->served) {
 	    e->served = 1;			/* a second chance; see above */
@@ -557,6 +576,67 @@ int     cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
 	s->misses++;
     pthread_mutex_unlock(&s->lock);
     return (hit);
+}
+
+/* cm_ccache_get - hand a current cached reply to use() */
+
+int     cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
+		              cm_ccache_use_fn use, void *ctx)
+{
+    if (!cm_ccache_enabled(cc))
+	return (0);
+    return (shard_get(cc, key_hash(key, klen), key, klen, cm_time_mono_ms(),
+		      use, ctx));
+}
+
+/* cm_ccache_get_many - cm_ccache_get() of many keys, their loads overlapped */
+
+size_t  cm_ccache_get_many(cm_ccache *cc, const cm_ccache_key *keys,
+			           size_t n, unsigned char *hit)
+{
+    uint64_t h[CC_BATCH];
+    cc_shard *s;
+    cc_entry *e;
+    long long now;
+    size_t  base, m, i, hits = 0;
+
+    memset(hit, 0, n);
+    if (n == 0 || !cm_ccache_enabled(cc))
+	return (0);
+    now = cm_time_mono_ms();
+    for (base = 0; base < n; base += m) {
+	m = n - base < CC_BATCH ? n - base : CC_BATCH;
+
+	/*
+	 * A read misses the processor's caches twice, bucket and entry,
+	 * and the shard's lock keeps one read's misses from overlapping
+	 * the next one's. So first ask for every bucket (their address
+	 * never changes), then for every entry a bucket points to now
+	 * (a hint only: it may be gone by the time it is read, under
+	 * the lock, and a prefetch of freed memory is harmless).
+	 */
+	for (i = 0; i < m; i++) {
+	    h[i] = key_hash(keys[base + i].key, keys[base + i].len);
+	    s = shard_of(cc, h[i]);
+	    __builtin_prefetch(s->bucket + (h[i] & s->mask));
+	}
+	for (i = 0; i < m; i++) {
+	    s = shard_of(cc, h[i]);
+	    e = __atomic_load_n(s->bucket + (h[i] & s->mask), __ATOMIC_RELAXED);
+	    if (e != 0) {
+		__builtin_prefetch(e);
+		__builtin_prefetch((char *) e + 64);
+		__builtin_prefetch((char *) e + 128);
+	    }
+	}
+	for (i = 0; i < m; i++)
+	    if ((hit[base + i] = shard_get(cc, h[i], keys[base + i].key,
+					   keys[base + i].len, now,
+					   keys[base + i].use,
+					   keys[base + i].ctx)) != 0)
+		hits++;
+    }
+    return (hits);
 }
 
 /* cm_ccache_reserve - a placeholder before a read; 0: do not cache */

@@ -28,6 +28,15 @@ typedef struct cm_ccache cm_ccache;
 /* Called under the cache's lock with a cached reply; 1: it was usable. */
 typedef int (*cm_ccache_use_fn) (const redisReply *r, void *ctx);
 
+
+/* One read of cm_ccache_get_many(): the key, and what to do with it. */
+typedef struct cm_ccache_key {
+    const char *key;
+    size_t  len;
+    cm_ccache_use_fn use;
+    void   *ctx;
+} cm_ccache_key;
+
 /* What the cache holds now. */
 typedef struct cm_ccache_stats {
     long long entries;			/* values and placeholders */
@@ -43,6 +52,8 @@ extern cm_ccache *cm_ccache_create(long long max_bytes, long long max_entries,
 extern void cm_ccache_free(cm_ccache *cc);
 extern int cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
 			         cm_ccache_use_fn use, void *ctx);
+extern size_t cm_ccache_get_many(cm_ccache *cc, const cm_ccache_key *keys,
+				         size_t n, unsigned char *hit);
 extern unsigned long long cm_ccache_reserve(cm_ccache *cc, const char *key,
 					            size_t klen);
 extern void cm_ccache_fill(cm_ccache *cc, const char *key, size_t klen,

@@ -206,14 +206,33 @@
 #define CM_STORE_CACHE_MS	1000	/* campaign/sender answers live this long */
 #define CM_STORE_CACHE_SLOTS	256	/* per cache table */
 
+/* store_key_size - the bytes of a key, its null included */
+
+size_t  store_key_size(const cm_store *st, const char *part, const char *name)
+{
+    return (st->prefix_len + strlen(part) + strlen(name) + 1);
+}
+
+/* store_key_put - compose a key in p (store_key_size() bytes); its length */
+
+size_t  store_key_put(const cm_store *st, char *p, const char *part,
+		              const char *name)
+{
+    size_t  part_len = strlen(part);
+    size_t  name_len = strlen(name);
+
+    memcpy(p, st->prefix, st->prefix_len);
+    memcpy(p + st->prefix_len, part, part_len);
+    memcpy(p + st->prefix_len + part_len, name, name_len + 1);
+    return (st->prefix_len + part_len + name_len);
+}
+
 /* store_key_build - compose prefix, part and name: "cm:" "consent:" id */
 
 int     store_key_build(const cm_store *st, keybuf *kb, const char *part,
 		             const char *name)
 {
-    size_t  part_len = strlen(part);
-    size_t  name_len = strlen(name);
-    size_t  need = st->prefix_len + part_len + name_len + 1;
+    size_t  need = store_key_size(st, part, name);
     char   *p;
 
     if (need > kb->size) {
@@ -228,10 +247,7 @@ int     store_key_build(const cm_store *st, keybuf *kb, const char *part,
 	    kb->size = need;
 	}
     }
-    memcpy(kb->data, st->prefix, st->prefix_len);
-    memcpy(kb->data + st->prefix_len, part, part_len);
-    memcpy(kb->data + st->prefix_len + part_len, name, name_len + 1);
-    kb->len = need - 1;
+    kb->len = store_key_put(st, kb->data, part, name);
     return (0);
 }
 

@@ -47,6 +47,9 @@
 /*	cache: each command is answered from the cache or its read is
 /*	reserved, the rest is sent, and each reply to a reserved read is
 /*	kept if nothing changed meanwhile (store_fetch.c, fetch_take()).
+/*	The recipients' records are looked up together, in one
+/*	cm_ccache_get_many(), so that the memory misses of a large cache
+/*	overlap (consentcache(3)).
 /*	Recipients' records are taken from the cache only when the
 /*	campaign record is known before the fetch (cached, or the
 /*	caller's): its purpose names the field.
@@ -221,6 +224,82 @@ static void cache_one(cm_store *st, struct fetch_req *req, fetch_cmd cmd,
 	slot->token = cm_ccache_reserve(req->cc, kb->data, kb->len);
 }
 
+/* What cache_rcpts() keeps on the stack: the keys of 4 recipients. */
+#define CACHE_LOCAL_RCPTS	((CM_STORE_LOCAL_SLOTS - 1) / 2)
+#define CACHE_LOCAL_TEXT	(2 * CACHE_LOCAL_RCPTS * 96)
+
+/* cache_rcpts - the recipients' records the cache has, read together */
+
+static void cache_rcpts(cm_store *st, struct fetch_req *req)
+{
+    cm_ccache_key local_key[2 * CACHE_LOCAL_RCPTS];
+    struct consent_use local_cu[CACHE_LOCAL_RCPTS];
+    char    local_text[CACHE_LOCAL_TEXT + 2 * CACHE_LOCAL_RCPTS];
+    cm_ccache_key *key = local_key;
+    struct consent_use *cu = local_cu;
+    unsigned char *hit;
+    char   *text = local_text, *heap = 0;
+    const char *part, *name;
+    size_t  n = 0, size = 0, i, off;
+    fetch_cmd cmd;
+    cc_slot *slot;
+
+    /* All keys at once, so that their reads can overlap (consentcache(3)). */
+    for (cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
+	if (!req->rcpts[cmd.rcpt].facts.addr_ok)
+	    continue;
+	for (cmd.what = FETCH_SUPPRESS; cmd.what <= FETCH_CONSENT; cmd.what++) {
+	    store_fetch_key_parts(req, cmd, &part, &name);
+	    size += store_key_size(st, part, name);
+	    n++;
+	}
+    }
+    if (n > 2 * CACHE_LOCAL_RCPTS || size > CACHE_LOCAL_TEXT) {
+	if ((heap = malloc(n * sizeof(*key) + n / 2 * sizeof(*cu) + n + size))
+	    == 0)
+	    return;				/* these go to Redis, not kept */
+	key = (cm_ccache_key *) heap;
+	cu = (struct consent_use *) (key + n);
+	text = (char *) (cu + n / 2);
+    }
+    hit = (unsigned char *) text;
+    off = n;
+    for (i = 0, cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
+	if (!req->rcpts[cmd.rcpt].facts.addr_ok)
+	    continue;
+	for (cmd.what = FETCH_SUPPRESS; cmd.what <= FETCH_CONSENT; cmd.what++) {
+	    store_fetch_key_parts(req, cmd, &part, &name);
+	    key[i].key = text + off;
+	    key[i].len = store_key_put(st, text + off, part, name);
+	    off += key[i].len + 1;
+	    if (cmd.what == FETCH_SUPPRESS) {
+		key[i].use = use_suppress;
+		key[i].ctx = &req->rcpts[cmd.rcpt].record;
+	    } else {
+		cu[i / 2].purpose = req->camp->purpose;
+		cu[i / 2].rec = &req->rcpts[cmd.rcpt].record;
+		key[i].use = use_consent;
+		key[i].ctx = cu + i / 2;
+	    }
+	    i++;
+	}
+    }
+    (void) cm_ccache_get_many(req->cc, key, n, hit);
+    for (i = 0, cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
+	if (!req->rcpts[cmd.rcpt].facts.addr_ok)
+	    continue;
+	for (cmd.what = FETCH_SUPPRESS; cmd.what <= FETCH_CONSENT; cmd.what++) {
+	    slot = req->slot + store_cmd_index(cmd);
+	    if (hit[i])
+		slot->hit = 1;
+	    else
+		slot->token = cm_ccache_reserve(req->cc, key[i].key, key[i].len);
+	    i++;
+	}
+    }
+    free(heap);
+}
+
 /* cache_prepare - what the cache knows; reserve reads for the rest */
 
 static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
@@ -254,13 +333,17 @@ static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
 	    return (slot);
 	}
     }
-    for (cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
-	if (!req->rcpts[cmd.rcpt].facts.addr_ok)
-	    continue;
-	cmd.what = FETCH_SUPPRESS;
-	cache_one(st, req, cmd, known, &kb);
-	cmd.what = FETCH_CONSENT;
-	cache_one(st, req, cmd, known, &kb);
+    if (known) {
+	cache_rcpts(st, req);
+    } else {
+	for (cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
+	    if (!req->rcpts[cmd.rcpt].facts.addr_ok)
+		continue;
+	    cmd.what = FETCH_SUPPRESS;
+	    cache_one(st, req, cmd, 0, &kb);
+	    cmd.what = FETCH_CONSENT;
+	    cache_one(st, req, cmd, 0, &kb);
+	}
     }
     keybuf_free(&kb);
     return (slot);

@@ -24,6 +24,12 @@
 /*	fetch_cmd cmd;
 /*	keybuf	*kb;
 /*
+/*	void	store_fetch_key_parts(req, cmd, part, name)
+/*	const struct fetch_req *req;
+/*	fetch_cmd cmd;
+/*	const char **part;
+/*	const char **name;
+/*
 /*	void	store_fetch_reset(req, free_old)
 /*	struct fetch_req *req;
 /*	int	free_old;
@@ -53,7 +59,9 @@
 /*	store_fetch_first() is the first command that is sent (recipients
 /*	whose address did not parse, and commands that the consent cache
 /*	answered, are not); store_cmd_index() is a command's slot in
-/*	req->slot; store_fetch_key() builds a command's key into kb.
+/*	req->slot; store_fetch_key() builds a command's key into kb,
+/*	from the two parts that store_fetch_key_parts() names (the
+/*	schema's part, such as "consent:", and the campaign or address).
 /*
 /*	store_fetch_reset() empties the outputs, freeing what an earlier
 /*	try set when free_old is set, but keeps what the consent cache
@@ -178,10 +186,24 @@ static void fetch_next(const struct fetch_req *req, fetch_cmd *cmd)
 int     store_fetch_key(const cm_store *st, const struct fetch_req *req,
 		             fetch_cmd cmd, keybuf *kb)
 {
-    if (cmd.what == FETCH_CAMPAIGN)
-	return (store_key_build(st, kb, CM_KEY_CAMPAIGN, req->campaign_id));
-    return (store_key_build(st, kb, cmd.what == FETCH_SUPPRESS ? CM_KEY_SUPPRESS
-		      : CM_KEY_CONSENT, req->rcpts[cmd.rcpt].facts.id));
+    const char *part, *name;
+
+    store_fetch_key_parts(req, cmd, &part, &name);
+    return (store_key_build(st, kb, part, name));
+}
+
+/* store_fetch_key_parts - what a command's key is made of */
+
+void    store_fetch_key_parts(const struct fetch_req *req, fetch_cmd cmd,
+			              const char **part, const char **name)
+{
+    if (cmd.what == FETCH_CAMPAIGN) {
+	*part = CM_KEY_CAMPAIGN;
+	*name = req->campaign_id;
+    } else {
+	*part = cmd.what == FETCH_SUPPRESS ? CM_KEY_SUPPRESS : CM_KEY_CONSENT;
+	*name = req->rcpts[cmd.rcpt].facts.id;
+    }
 }
 
 /* fetch_append_one - append one command */

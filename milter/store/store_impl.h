@@ -112,6 +112,10 @@ struct fetch_req {
  /*
   * store.c: keys.
   */
+extern size_t store_key_size(const cm_store *st, const char *part,
+			             const char *name);
+extern size_t store_key_put(const cm_store *st, char *p, const char *part,
+			            const char *name);
 extern int store_key_build(const cm_store *st, keybuf *kb, const char *part,
 			           const char *name);
 extern int __attribute__((format(printf, 4, 5)))
@@ -123,6 +127,8 @@ extern int __attribute__((format(printf, 4, 5)))
   */
 extern size_t store_cmd_index(fetch_cmd cmd);
 extern fetch_cmd store_fetch_first(const struct fetch_req *req);
+extern void store_fetch_key_parts(const struct fetch_req *req, fetch_cmd cmd,
+				          const char **part, const char **name);
 extern int store_fetch_key(const cm_store *st, const struct fetch_req *req,
 			           fetch_cmd cmd, keybuf *kb);
 extern void store_suppress_clear(cm_rcpt_record *rec, int free_old);

@@ -71,7 +71,8 @@
 #     and every Redis lookup is made of such wake-ups); with the cache,
 #     cachebench(1): what one read of the consent cache costs, with
 #     1,000 entries and with as many as Redis holds keys (what the warm
-#     daemons hold).
+#     daemons hold), one at a time and in batches of 2 and 200
+#     (cm_ccache_get_many(): a recipient at RCPT, 100 at end of message).
 #
 # Rows with more than one recipient draw a share BENCH_SHARE of them
 # from the refused half (stripped or refused at RCPT); one-recipient

@@ -294,6 +294,55 @@ START_TEST(test_max_age)
 }
 END_TEST
 
+START_TEST(test_get_many)
+{
+    cm_ccache *cc = cm_ccache_create(0, 10000, 3600);
+    char    keys[150][32];
+    struct seen seen[150];
+    cm_ccache_key ask[150];
+    unsigned char hit[150];
+    size_t  i, want = 0;
+
+    /* 150 keys: more than one batch (CC_BATCH), in several shards. */
+    for (i = 0; i < 150; i++) {
+	snprintf(keys[i], sizeof(keys[i]), "cm:consent:p%zu", i);
+	ask[i].key = keys[i];
+	ask[i].len = strlen(keys[i]);
+	ask[i].use = use_copy;
+	ask[i].ctx = seen + i;
+    }
+    memset(hit, 7, sizeof(hit));
+    ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 150, hit), 0);
+    for (i = 0; i < 150; i++)
+	ck_assert_int_eq(hit[i], 0);		/* disabled: nothing served */
+    cm_ccache_enable(cc, 1);
+    for (i = 0; i < 150; i++) {
+	if (i % 3 == 0) {
+	    put(cc, keys[i], keys[i]);		/* a value: its own key */
+	} else if (i % 3 == 1) {
+	    ck_assert(cm_ccache_reserve(cc, keys[i], strlen(keys[i])) != 0);
+	}					/* placeholder, or nothing */
+    }
+    memset(seen, 0, sizeof(seen));
+    ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 150, hit), 50);
+    for (i = 0; i < 150; i++) {
+	ck_assert_int_eq(hit[i], i % 3 == 0);
+	ck_assert_str_eq(seen[i].text, i % 3 == 0 ? keys[i] : "");
+    }
+    /* Invalidated or flushed: never served again. */
+    cm_ccache_invalidate(cc, keys[0], strlen(keys[0]));
+    ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 150, hit), 49);
+    ck_assert_int_eq(hit[0], 0);
+    cm_ccache_flush(cc);
+    ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 150, hit), 0);
+    for (i = 0; i < 150; i += 7)
+	put(cc, keys[i], "granted"), want++;
+    ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 150, hit), want);
+    ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 0, hit), 0);
+    cm_ccache_free(cc);
+}
+END_TEST
+
 /* One thread of the concurrency test. */
 static void *hammer(void *arg)
 {
@@ -322,17 +371,48 @@ static void *hammer(void *arg)
     return (0);
 }
 
+/* A thread that reads 40 keys at a time while the others change them. */
+static void *hammer_many(void *arg)
+{
+    cm_ccache *cc = arg;
+    char    keys[40][64];
+    struct seen seen[40];
+    cm_ccache_key ask[40];
+    unsigned char hit[40];
+    int     i, j;
+
+    for (i = 0; i < 1000; i++) {
+	for (j = 0; j < 40; j++) {
+	    snprintf(keys[j], sizeof(keys[j]), "cm:consent:user%d",
+		     (i * 40 + j * 13) % 500);
+	    ask[j].key = keys[j];
+	    ask[j].len = strlen(keys[j]);
+	    ask[j].use = use_copy;
+	    ask[j].ctx = seen + j;
+	}
+	memset(seen, 0, sizeof(seen));
+	(void) cm_ccache_get_many(cc, ask, 40, hit);
+	for (j = 0; j < 40; j++)
+	    if (hit[j])
+		ck_assert_str_eq(seen[j].text, "granted");
+	    else
+		put(cc, keys[j], "granted");
+    }
+    return (0);
+}
+
 START_TEST(test_threads)
 {
     cm_ccache *cc = cm_ccache_create(0, 300, 3600);
-    pthread_t t[4];
+    pthread_t t[6];
     cm_ccache_info st;
     int     i;
 
     cm_ccache_enable(cc, 1);
-    for (i = 0; i < 4; i++)
-	ck_assert_int_eq(pthread_create(t + i, 0, hammer, cc), 0);
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 6; i++)
+	ck_assert_int_eq(pthread_create(t + i, 0, i < 4 ? hammer : hammer_many,
+					cc), 0);
+    for (i = 0; i < 6; i++)
 	pthread_join(t[i], 0);
     cm_ccache_stats(cc, &st);
     ck_assert_int_le(st.entries, 300 + 64);
@@ -353,6 +433,7 @@ static Suite *consentcache_suite(void)
     tcase_add_test(tc, test_bounds);
     tcase_add_test(tc, test_second_chance);
     tcase_add_test(tc, test_max_age);
+    tcase_add_test(tc, test_get_many);
     tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
     return (s);
