@@ -192,45 +192,31 @@ static int use_consent(const redisReply *r, void *ctx)
     return (1);
 }
 
-/* cache_one - answer one command from the cache, or reserve its read */
+/* cache_campaign - the campaign record from the cache, or reserve its read */
 
-static void cache_one(cm_store *st, struct fetch_req *req, fetch_cmd cmd,
-		              int known, keybuf *kb)
+static int cache_campaign(cm_store *st, struct fetch_req *req)
 {
-    cc_slot *slot = req->slot + store_cmd_index(cmd);
-    cm_rcpt_record *rec = 0;
-    struct consent_use cu;
-    cm_ccache_use_fn use;
-    void   *ctx;
+    fetch_cmd cmd = {FETCH_CAMPAIGN, 0};
+    keybuf  kb = KEYBUF_INIT;
+    int     hit = 0;
 
-    if (store_fetch_key(st, req, cmd, kb) < 0)
-	return;					/* out of memory: ask Redis */
-    if (cmd.what == FETCH_CAMPAIGN) {
-	use = use_campaign;
-	ctx = req->camp_out;
-    } else if ((rec = &req->rcpts[cmd.rcpt].record), cmd.what == FETCH_SUPPRESS) {
-	use = use_suppress;
-	ctx = rec;
-    } else {
-	cu.purpose = req->camp->purpose;
-	cu.rec = rec;
-	use = use_consent;
-	ctx = &cu;
-    }
-    /* A recipient's records mean something only with the campaign's. */
-    if (known && cm_ccache_get(req->cc, kb->data, kb->len, use, ctx))
-	slot->hit = 1;
+    if (store_fetch_key(st, req, cmd, &kb) < 0)
+	return (0);				/* out of memory: ask Redis */
+    if (cm_ccache_get(req->cc, kb.data, kb.len, use_campaign, req->camp_out))
+	hit = req->slot[0].hit = 1;
     else
-	slot->token = cm_ccache_reserve(req->cc, kb->data, kb->len);
+	req->slot[0].token = cm_ccache_reserve(req->cc, kb.data, kb.len);
+    keybuf_free(&kb);
+    return (hit);
 }
 
 /* What cache_rcpts() keeps on the stack: the keys of 4 recipients. */
 #define CACHE_LOCAL_RCPTS	((CM_STORE_LOCAL_SLOTS - 1) / 2)
 #define CACHE_LOCAL_TEXT	(2 * CACHE_LOCAL_RCPTS * 96)
 
-/* cache_rcpts - the recipients' records the cache has, read together */
+/* cache_rcpts - the recipients' records the cache has; reserve the rest */
 
-static void cache_rcpts(cm_store *st, struct fetch_req *req)
+static void cache_rcpts(cm_store *st, struct fetch_req *req, int known)
 {
     cm_ccache_key local_key[2 * CACHE_LOCAL_RCPTS];
     struct consent_use local_cu[CACHE_LOCAL_RCPTS];
@@ -284,7 +270,11 @@ static void cache_rcpts(cm_store *st, struct fetch_req *req)
 	    i++;
 	}
     }
-    (void) cm_ccache_get_many(req->cc, key, n, hit);
+    /* A recipient's records mean something only with the campaign's. */
+    if (known)
+	(void) cm_ccache_get_many(req->cc, key, n, hit);
+    else
+	memset(hit, 0, n);
     for (i = 0, cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
 	if (!req->rcpts[cmd.rcpt].facts.addr_ok)
 	    continue;
@@ -306,8 +296,6 @@ static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
 			              cc_slot *local)
 {
     size_t  nslot = 1 + 2 * req->count;
-    keybuf  kb = KEYBUF_INIT;
-    fetch_cmd cmd;
     cc_slot *slot;
     int     known;
 
@@ -323,29 +311,12 @@ static cc_slot *cache_prepare(cm_store *st, struct fetch_req *req,
     req->slot = slot;
     known = (req->campaign_id == 0);
     if (req->campaign_id) {
-	cmd.what = FETCH_CAMPAIGN;
-	cmd.rcpt = 0;
-	cache_one(st, req, cmd, 1, &kb);
-	known = slot[0].hit;
+	known = cache_campaign(st, req);
 	/* An unknown campaign: its recipients are not looked up. */
-	if (known && !req->camp_out->found) {
-	    keybuf_free(&kb);
+	if (known && !req->camp_out->found)
 	    return (slot);
-	}
     }
-    if (known) {
-	cache_rcpts(st, req);
-    } else {
-	for (cmd.rcpt = 0; cmd.rcpt < req->count; cmd.rcpt++) {
-	    if (!req->rcpts[cmd.rcpt].facts.addr_ok)
-		continue;
-	    cmd.what = FETCH_SUPPRESS;
-	    cache_one(st, req, cmd, 0, &kb);
-	    cmd.what = FETCH_CONSENT;
-	    cache_one(st, req, cmd, 0, &kb);
-	}
-    }
-    keybuf_free(&kb);
+    cache_rcpts(st, req, known);
     return (slot);
 }
 
