@@ -65,30 +65,10 @@ long=$(printf '%01300d' 0 | tr 0 b)
 want=$(for who in $granted; do echo "$who@example.org"; done | sort |
     tr '\n' ' ')
 
-# send N SOURCE [TO] - one message; its Message-ID in $id
+# send N SOURCE [TO] - one message (to $to by default); its Message-ID in $id
 send() {
     id="<cb-$1-$2@cmtest.invalid>"
-    if [ "$2" = header ]; then
-	pf_swaks --from campaigns@org.example --to "${3:-$to}" \
-	    --header "X-Campaign-ID: spring" --header "Message-Id: $id"
-    else
-	pf_swaks --from news@org.example --to "${3:-$to}" \
-	    --header "Message-Id: $id"
-    fi
-    printf '%s\n' "$swaks_out" > "$PF_DIR/swaks-$1-$2.log"
-}
-
-# rcpts ID - the sink's recipients of that message, lower case, sorted
-rcpts() {
-    _f=$(pf_sink_file "$1")
-    [ -n "$_f" ] && pf_sink_rcpts "$_f" | tr 'A-Z' 'a-z' | sort | tr '\n' ' '
-}
-
-# reads - GET and HGETALL calls Redis has answered so far
-reads() {
-    pf_redis INFO commandstats | tr -d '\r' | awk -F'[:=,]' '
-	$1 == "cmdstat_get" || $1 == "cmdstat_hgetall" { n += $3 }
-	END { print n + 0 }'
+    pf_send_spring "$id" "$2" "${3:-$to}"
 }
 
 # rec RCPT FIELD... - RCPT's record in message $id (by queue id for one
@@ -128,19 +108,19 @@ send 0 envelope alice@example.org
 pf_wait_sink "$id" 30 || t_notok "$id was not delivered"
 for round in 1-header 2-header 3-envelope; do
     n=${round%-*}; source=${round#*-}
-    before=$(reads)
+    before=$(pf_redis_reads)
     send "$n" "$source"
     pf_wait_sink "$id" 30 || t_notok "$id was not delivered"
-    t_eq "$(rcpts "$id")" "$want" \
+    t_eq "$(pf_sink_rcpts_of "$id")" "$want" \
 	"round $n, $source campaign: the eight consented delivered, no one else"
     own "round $n"
     if [ "$n" = 1 ]; then
-	t_eq "$(($(reads) - before))" 20 \
+	t_eq "$(($(pf_redis_reads) - before))" 20 \
 	    "round 1: the cache held alice only, Redis answered the other ten's reads"
     else
-	t_eq "$(($(reads) - before))" 0 \
+	t_eq "$(($(pf_redis_reads) - before))" 0 \
 	    "round $n: every record from the cache, Redis read nothing"
-	[ "$(($(reads) - before))" = 0 ] ||
+	[ "$(($(pf_redis_reads) - before))" = 0 ] ||
 	    pf_redis INFO commandstats | tr -d '\r' | sed 's/^/# /'
     fi
 done
@@ -152,12 +132,12 @@ t_eq "$(pf_audit_msg "<cb-2-header@cmtest.invalid>" p07@example.org decision act
     "allow accept" "round 2: P07@Example.ORG is p07, allowed"
 
 # --- round 4: an address the daemon cannot read, in the middle ------------
-before=$(reads)
+before=$(pf_redis_reads)
 send 4 header "p10@example.org,p03@example.org,alice@example.org,P07@Example.ORG,p01@example.org,$long@example.org,p08@example.org,p06@example.org,p05@example.org,p02@example.org,p09@example.org,p04@example.org"
 t_in "$swaks_out" "<** 451 4.7.1 not sent:" \
     "round 4: the message with an unreadable address deferred whole (451)"
 own "round 4"
-t_eq "$(($(reads) - before))" 0 \
+t_eq "$(($(pf_redis_reads) - before))" 0 \
     "round 4: the unreadable address skipped, the rest from the cache"
 
 # --- round 5: a withdrawal through consentctl -----------------------------
@@ -166,25 +146,13 @@ t_run withdraw p01@example.org newsletter --source "unsubscribe link"
 t_rc 0 "consentctl withdraw p01"
 send 5 header
 pf_wait_sink "$id" 30 || t_notok "$id was not delivered"
-t_eq "$(rcpts "$id")" "$(echo "$want" | sed 's/p01@example.org //')" \
+t_eq "$(pf_sink_rcpts_of "$id")" "$(echo "$want" | sed 's/p01@example.org //')" \
     "round 5: after p01 withdrew, p01 stripped, the others delivered"
 t_eq "$(pf_audit_msg "$id" p01@example.org decision reason action)" \
     "deny withdrawn strip" "round 5: p01's record says why"
 
 # --- the MTA's word against the trail ---------------------------------------
-delivered=$PF_DIR/delivered
-for f in "$PF_SINK"/*; do
-    [ -f "$f" ] || continue
-    grep -qx 'X-Mail-Args: <>' "$f" && continue	# Postfix's own bounces
-    mid=$(pf_header "$f" Message-ID)
-    pf_sink_rcpts "$f" | while read -r r; do printf '%s %s\n' "$mid" "$r"; done
-done | LC_ALL=C tr 'A-Z' 'a-z' | LC_ALL=C sort -u > "$delivered"
-jq -r 'select(.decision == "allow" and .action == "accept") |
-	"\(.msgid) \(.rcpt)"' "$PF_AUDIT" | LC_ALL=C tr 'A-Z' 'a-z' |
-    LC_ALL=C sort -u > "$PF_DIR/allowed"
-t_eq "$(wc -l < "$delivered")" 33 "33 deliveries in the sink (2 + 8 x 3 + 7)"
-t_eq "$(cat "$delivered")" "$(cat "$PF_DIR/allowed")" \
-    "the sink's delivered set equals the allow records"
+pf_delivered_is_allowed 33				# 2 + 8 x 3 + 7
 pf_reconcile
 
 t_done

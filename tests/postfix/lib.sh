@@ -705,6 +705,57 @@ _pf_audit_ge() {
     [ "$(pf_audit_lines)" -ge "$1" ]
 }
 
+# pf_send_spring ID SOURCE TO: one message of campaign "spring" (pf_seed's)
+# by SMTP to TO (comma-separated), named in its header (SOURCE header:
+# X-Campaign-ID from campaigns@org.example) or by its envelope sender
+# (envelope: news@org.example), with Message-ID ID; swaks' dialogue in
+# $swaks_out, and also in $PF_DIR/swaks-ID.log (ID's <> and @ dropped).
+pf_send_spring() {
+    if [ "$2" = header ]; then
+	pf_swaks --from campaigns@org.example --to "$3" \
+	    --header "X-Campaign-ID: spring" --header "Message-Id: $1"
+    else
+	pf_swaks --from news@org.example --to "$3" --header "Message-Id: $1"
+    fi
+    printf '%s\n' "$swaks_out" > "$PF_DIR/swaks-$(printf %s "$1" | tr -d '<>@').log"
+}
+
+# pf_sink_rcpts_of MSGID: the sink's recipients of that message, lower
+# case, sorted, each followed by a space (empty: not in the sink).
+pf_sink_rcpts_of() {
+    _f=$(pf_sink_file "$1")
+    [ -n "$_f" ] && pf_sink_rcpts "$_f" | tr 'A-Z' 'a-z' | sort | tr '\n' ' '
+}
+
+# pf_redis_reads: the GET and HGETALL calls Redis has answered so far
+# (the daemon's lookups: with the consent cache, what it did not have).
+pf_redis_reads() {
+    pf_redis INFO commandstats | tr -d '\r' | awk -F'[:=,]' '
+	$1 == "cmdstat_get" || $1 == "cmdstat_hgetall" { n += $3 }
+	END { print n + 0 }'
+}
+
+# pf_delivered_is_allowed N: the sink's own envelopes against the trail.
+# The (Message-ID, recipient) pairs of every message the sink received
+# (Postfix's bounces aside) must be the audit trail's allow records whose
+# action delivered, nothing more and nothing less, and N in number.
+pf_delivered_is_allowed() {
+    for _f in "$PF_SINK"/*; do
+	[ -f "$_f" ] || continue
+	grep -qx 'X-Mail-Args: <>' "$_f" && continue	# Postfix's own bounces
+	_mid=$(pf_header "$_f" Message-ID)
+	pf_sink_rcpts "$_f" | while read -r _r; do
+	    printf '%s %s\n' "$_mid" "$_r"
+	done
+    done | LC_ALL=C tr 'A-Z' 'a-z' | LC_ALL=C sort -u > "$PF_DIR/delivered"
+    jq -r 'select(.decision == "allow" and .action == "accept") |
+	"\(.msgid) \(.rcpt)"' "$PF_AUDIT" | LC_ALL=C tr 'A-Z' 'a-z' |
+	LC_ALL=C sort -u > "$PF_DIR/allowed"
+    t_eq "$(wc -l < "$PF_DIR/delivered")" "$1" "$1 deliveries in the sink"
+    t_eq "$(cat "$PF_DIR/delivered")" "$(cat "$PF_DIR/allowed")" \
+	"the sink's delivered set equals the allow records"
+}
+
 # pf_reconcile [QID:RCPT...]: the MTA's own word against the trail.
 # Every end-to-end test ends with it: whatever the test asserted about
 # the sink, Postfix's maillog must show no delivery of an audited

@@ -61,44 +61,24 @@ t_eq "$(pf_redis EXISTS "${P}suppress:$suppressed")" 1 "stored under such a key"
 
 all="alice@example.org,$granted,$withdrawn,$suppressed"
 
-# send N SOURCE - one message to all four; its Message-ID
+# send N SOURCE - one message to all four, delivered
 send() {
-    _id="<lk-$1-$2@cmtest.invalid>"
-    if [ "$2" = header ]; then
-	pf_swaks --from campaigns@org.example --to "$all" \
-	    --header "X-Campaign-ID: spring" --header "Message-Id: $_id"
-    else
-	pf_swaks --from news@org.example --to "$all" \
-	    --header "Message-Id: $_id"
-    fi
-    printf '%s\n' "$swaks_out" > "$PF_DIR/swaks-$1-$2.log"
-    pf_wait_sink "$_id" 30 || t_notok "$_id was not delivered"
-}
-
-# rcpts ID - the sink's recipients of that message, lower case, sorted
-rcpts() {
-    _f=$(pf_sink_file "$1")
-    [ -n "$_f" ] && pf_sink_rcpts "$_f" | tr 'A-Z' 'a-z' | sort | tr '\n' ' '
-}
-
-# reads - GET and HGETALL calls Redis has answered so far
-reads() {
-    pf_redis INFO commandstats | tr -d '\r' | awk -F'[:=,]' '
-	$1 == "cmdstat_get" || $1 == "cmdstat_hgetall" { n += $3 }
-	END { print n + 0 }'
+    pf_send_spring "<lk-$1-$2@cmtest.invalid>" "$2" "$all"
+    pf_wait_sink "<lk-$1-$2@cmtest.invalid>" 30 ||
+	t_notok "<lk-$1-$2@cmtest.invalid> was not delivered"
 }
 
 want_two=$(printf '%s\n' alice@example.org "$granted" | sort | tr '\n' ' ')
 for n in 1 2; do
-    [ $n = 2 ] && before=$(reads)
+    [ $n = 2 ] && before=$(pf_redis_reads)
     for source in header envelope; do
 	send $n $source
-	t_eq "$(rcpts "<lk-$n-$source@cmtest.invalid>")" "$want_two" \
+	t_eq "$(pf_sink_rcpts_of "<lk-$n-$source@cmtest.invalid>")" "$want_two" \
 	    "round $n, $source campaign: delivered to alice and the consented one only"
 	t_eq "$(pf_audit_msg "<lk-$n-$source@cmtest.invalid>" "$granted" decision reason)" \
 	    "allow consent" "round $n, $source: the consented one's record"
     done
-    swaks_out=$(cat "$PF_DIR/swaks-$n-envelope.log")
+    swaks_out=$(cat "$PF_DIR/swaks-lk-$n-envelopecmtest.invalid.log")
     for who in "$withdrawn" "$suppressed"; do
 	r=$(pf_swaks_reply "RCPT TO:<$who>")
 	t_eq "${r%% *}" 550 "round $n, envelope: ${who%%@*}@... refused at RCPT ($r)"
@@ -107,9 +87,9 @@ done
 # With ConsentCache (make check-cache), round 2 is served from memory:
 # the long keys were stored and found again; without, read again.
 if grep -q 'consent cache on' "$PF_MILTER_LOG"; then
-    t_eq "$(($(reads) - before))" 0 "cache on: round 2 read nothing from Redis"
+    t_eq "$(($(pf_redis_reads) - before))" 0 "cache on: round 2 read nothing from Redis"
 else
-    t_true "cache off: round 2 read Redis again" [ "$(($(reads) - before))" -gt 0 ]
+    t_true "cache off: round 2 read Redis again" [ "$(($(pf_redis_reads) - before))" -gt 0 ]
 fi
 t_eq "$(pf_audit_get "$withdrawn" decision reason action)" \
     "deny withdrawn reject" "the withdrawn one: denied, refused at RCPT"
@@ -126,27 +106,14 @@ t_eq "$(pf_redis HGET "${P}consent:$granted" newsletter)" withdrawn \
     "stored under the long key"
 for source in header envelope; do
     send 3 $source
-    t_eq "$(rcpts "<lk-3-$source@cmtest.invalid>")" "alice@example.org " \
+    t_eq "$(pf_sink_rcpts_of "<lk-3-$source@cmtest.invalid>")" "alice@example.org " \
 	"after the withdrawal, $source campaign: alice alone"
 done
 t_eq "$(pf_audit_msg "<lk-3-header@cmtest.invalid>" "$granted" decision reason action)" \
     "deny withdrawn strip" "after the withdrawal: the record says why"
 
 # --- the MTA's word against the trail ---------------------------------------
-delivered=$PF_DIR/delivered
-: > "$delivered"
-for f in "$PF_SINK"/*; do
-    [ -f "$f" ] || continue
-    grep -qx 'X-Mail-Args: <>' "$f" && continue	# Postfix's own bounces
-    mid=$(pf_header "$f" Message-ID)
-    pf_sink_rcpts "$f" | while read -r r; do printf '%s %s\n' "$mid" "$r"; done
-done | LC_ALL=C tr 'A-Z' 'a-z' | LC_ALL=C sort -u > "$delivered"
-jq -r 'select(.decision == "allow" and .action == "accept") |
-	"\(.msgid) \(.rcpt)"' "$PF_AUDIT" | LC_ALL=C tr 'A-Z' 'a-z' |
-    LC_ALL=C sort -u > "$PF_DIR/allowed"
-t_eq "$(wc -l < "$delivered")" 10 "ten deliveries in the sink"
-t_eq "$(cat "$delivered")" "$(cat "$PF_DIR/allowed")" \
-    "the sink's delivered set equals the allow records"
+pf_delivered_is_allowed 10				# 4 messages to 2, then 2 to 1
 pf_reconcile
 
 t_done
