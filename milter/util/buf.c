@@ -54,6 +54,11 @@
 /*	cm_buf_reserve() makes room for more bytes after the contents
 /*	(and the NUL), for a writer that fills b->data + b->len itself
 /*	(the JSON string writer) and then adjusts b->len.
+/*
+/*	cm_buf_reserve(), cm_buf_add(), cm_buf_adds() and cm_buf_addc()
+/*	are inline in buf.h when the room is already there, and call
+/*	cm_buf_grow() and cm_buf_add_slow() here when it is not; those
+/*	two are for buf.h only.
 /* DIAGNOSTICS
 /*	Nothing here aborts. When memory runs out, the buffer keeps what
 /*	fits in the memory it already has and sets its oom flag; a
@@ -107,9 +112,9 @@ void    cm_buf_reset(cm_buf *b)
 	b->data[0] = 0;
 }
 
-/* cm_buf_reserve - make room for more bytes plus the NUL */
+/* cm_buf_grow - cm_buf_reserve() when the room is not there yet */
 
-int     cm_buf_reserve(cm_buf *b, size_t more)
+int     cm_buf_grow(cm_buf *b, size_t more)
 {
     size_t  need;
     size_t  cap;
@@ -132,13 +137,13 @@ int     cm_buf_reserve(cm_buf *b, size_t more)
     return (1);
 }
 
-/* cm_buf_add - append bytes */
+/* cm_buf_add_slow - cm_buf_add() when the room is not there yet */
 
-void    cm_buf_add(cm_buf *b, const char *s, size_t len)
+void    cm_buf_add_slow(cm_buf *b, const char *s, size_t len)
 {
     if (len == 0)
 	return;
-    if (!cm_buf_reserve(b, len)) {
+    if (!cm_buf_grow(b, len)) {
 	b->oom = 1;
 	/* Keep what fits in the memory we already have. */
 	if (b->cap <= b->len + 1)
@@ -148,20 +153,6 @@ void    cm_buf_add(cm_buf *b, const char *s, size_t len)
     memcpy(b->data + b->len, s, len);
     b->len += len;
     b->data[b->len] = 0;
-}
-
-/* cm_buf_adds - append a string */
-
-void    cm_buf_adds(cm_buf *b, const char *s)
-{
-    cm_buf_add(b, s, strlen(s));
-}
-
-/* cm_buf_addc - append one byte */
-
-void    cm_buf_addc(cm_buf *b, char c)
-{
-    cm_buf_add(b, &c, 1);
 }
 
 /* cm_buf_vprintf - append formatted text */
