@@ -98,6 +98,7 @@
 
 #define HEADER_KEEP_MAX	1024		/* longest header value we keep */
 #define RCPT_KEEP_MAX	128		/* recipient slots kept between messages */
+#define LINE_KEEP_MAX	65536		/* record buffer kept between messages */
 
 /* cm_session_reset - forget the current message */
 
@@ -116,6 +117,10 @@ void cm_session_reset(cm_session *s)
 	s->rcpts = 0;
 	s->rcpt_alloc = 0;
     }
+    if (s->line.cap > LINE_KEEP_MAX)
+	cm_buf_free(&s->line);
+    cm_buf_reset(&s->line);
+    cm_audit_msg_reset(&s->am);
     free(s->sender);
     free(s->auth);
     free(s->hdr_campaign);
@@ -175,6 +180,8 @@ void    cm_session_free(cm_session *s)
 	return;
     cm_session_reset(s);
     free(s->rcpts);
+    cm_buf_free(&s->line);
+    cm_audit_msg_free(&s->am);
     cm_pmsg_free(s->pm);
     free(s);
 }
@@ -373,15 +380,14 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     char    err[512];
     int     found = 0;
     cm_addr_status status;
-    cm_buf  line = CM_BUF_INIT;
     cm_verdict v;
 
     cm_session_reset(s);
     s->active = 1;
     /* The sender as the decision sees it (facts(3)); "" for <>. */
-    status = cm_msg_sender(sender, &line);
-    norm = s->sender = strdup(cm_buf_str(&line));
-    cm_buf_free(&line);
+    status = cm_msg_sender(sender, &s->line);
+    norm = s->sender = strdup(cm_buf_str(&s->line));
+    cm_buf_reset(&s->line);
 
     /*
      * The null sender is not by itself a sign of ordinary mail (DESIGN.md
@@ -442,11 +448,10 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.reason = "store-error";
     v.row = 1;
     /* sendmail gives the queue id with MAIL; Postfix only later. */
-    cm_session_audit(s, &line, 0,
+    cm_session_audit(s, &s->line, 0,
 		 s->env_campaign[0] ? s->env_campaign : 0, 0,
 		 &v, CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
-    (void) cm_session_write_audit(s, &line);
-    cm_buf_free(&line);
+    (void) cm_session_write_audit(s, &s->line);
     (void) eng->ops->setreply(mta, "451", "4.7.1",
 			      "not sent: store-error (consent store "
 			      "unavailable, try again later)");
@@ -539,7 +544,6 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     cm_msg_facts m;
     cm_rcpt *r;
     cm_action action;
-    cm_buf  line = CM_BUF_INIT;
     char    err[512];
 
     if (s->nrcpt >= (size_t) eng->cfg->max_recipients)
@@ -593,10 +597,10 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     r->refused = 1;
     if (eng->cfg->mode == CM_MODE_DRY_RUN)
 	return (CM_REPLY_CONTINUE);
-    cm_session_audit(s, &line, r, s->env_campaign, &s->env_record, &r->verdict,
-		 action, eng->ops->getsymval(mta, "i"), 0);
-    (void) cm_session_write_audit(s, &line);
-    cm_buf_free(&line);
+    cm_session_audit(s, &s->line, r, s->env_campaign, &s->env_record,
+		     &r->verdict, action, eng->ops->getsymval(mta, "i"), &s->am);
+    (void) cm_session_write_audit(s, &s->line);
+    cm_buf_reset(&s->line);
     cm_session_reply(s, mta, action == CM_ACTION_TEMPFAIL, cm_rcpt_label(r),
 	      r->verdict.reason, s->env_campaign);
     return (action == CM_ACTION_REJECT ? CM_REPLY_REJECT : CM_REPLY_TEMPFAIL);

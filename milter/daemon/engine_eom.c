@@ -469,8 +469,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     const char *qid = eng->ops->getsymval(mta, "i");
     cm_pmsg_result pr;
     cm_eom_plan plan;
-    cm_buf  buf = CM_BUF_INIT;
-    cm_audit_msg am = CM_AUDIT_MSG_INIT;	/* the records' shared part */
+    cm_buf *buf = &s->line;		/* empty: see session.h */
     size_t  count[4] = {0, 0, 0, 0};	/* live recipients, by decision */
     size_t  total[4] = {0, 0, 0, 0};	/* refused at RCPT, by decision */
     size_t  live = 0;
@@ -550,17 +549,17 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 
     /* Every delivered marketing message says what was decided. */
     if (!failed && reply == CM_REPLY_ACCEPT) {
-	consent_header(&buf, s, campaign);
+	consent_header(buf, s, campaign);
 	/* ConsentHeader none: no header of ours; the plugins' still. */
 	if (cfg->consent_header != CM_CHDR_NONE
-	    && add_safe_header(s, mta, "X-Consent-Milter", &buf) != 0
+	    && add_safe_header(s, mta, "X-Consent-Milter", buf) != 0
 	    && enforce)
 	    failed = 1;
 	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)
 	    failed = 1;
 	else if (unsub_headers(s, mta, qid, campaign, &plan) != 0 && enforce)
 	    failed = 1;
-	cm_buf_reset(&buf);
+	cm_buf_reset(buf);
     }
     if (failed) {
 	plan.message = CM_ACTION_TEMPFAIL;
@@ -569,10 +568,11 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     }
 
     /*
-     * One write for every record of the message, which share one time
-     * stamp and the message's members (am). Recipients refused at RCPT
-     * were written then, except in dry-run.
+     * One write for every record of the message. Recipients refused at
+     * RCPT were written then, except in dry-run, before the headers
+     * came: the members that the records share are made again (am).
      */
+    cm_audit_msg_reset(&s->am);
     for (i = 0; i < s->nrcpt; i++) {
 	if (s->rcpts[i].refused && enforce)
 	    continue;
@@ -586,14 +586,13 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	} else {
 	    action = cm_action_for(&plan, &v);
 	}
-	if (buf.len > 0)
-	    cm_buf_addc(&buf, '\n');
-	cm_session_audit(s, &buf, s->rcpts + i, campaign, &s->env_record, &v, action,
-			 qid, &am);
+	if (buf->len > 0)
+	    cm_buf_addc(buf, '\n');
+	cm_session_audit(s, buf, s->rcpts + i, campaign, &s->env_record, &v,
+			 action, qid, &s->am);
     }
-    cm_audit_msg_free(&am);
-    audit_failed = (cm_session_write_audit(s, &buf) != 0);
-    cm_buf_reset(&buf);
+    audit_failed = (cm_session_write_audit(s, buf) != 0);
+    cm_buf_reset(buf);
     if (failed) {
 	cm_log(LOG_ERR, "%s: the MTA refused a change: message deferred",
 	       qid ? qid : "NOQUEUE");
@@ -617,11 +616,10 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     for (i = 0; i < s->nrcpt; i++)
 	if (s->rcpts[i].refused)
 	    total[s->rcpts[i].verdict.decision]++;
-    summary_line(&buf, qid, campaign, total, count, &plan, cfg);
-    cm_log_text(LOG_INFO, cm_buf_str(&buf), buf.len);
+    summary_line(buf, qid, campaign, total, count, &plan, cfg);
+    cm_log_text(LOG_INFO, cm_buf_str(buf), buf->len);
     cm_metrics_inc(CM_METRIC_MESSAGES, (const char *const []) {
 	plan.strip ? "strip" : plan.tag ? "tag" : cm_action_name(plan.message)});
-    cm_buf_free(&buf);
     cm_session_reset(s);
     return (reply);
 }

@@ -51,6 +51,15 @@ struct cm_session {
     cm_rcpt *rcpts;			/* envelope recipients, in order */
     size_t  nrcpt;
     size_t  rcpt_alloc;
+
+    /*
+     * Scratch that outlives a message, so that writing a record does not
+     * allocate: records and log lines are made in line (empty between
+     * uses), and am holds the members that a message's records share
+     * (reset with the message, and again when its headers are in).
+     */
+    cm_buf  line;
+    cm_audit_msg am;
 };
 
 extern void cm_session_reset(cm_session *s);

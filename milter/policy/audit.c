@@ -35,13 +35,17 @@
 /*	encoded, as the message carried them.
 /*
 /*	cm_audit_format_msg() writes the same, for the records of one
-/*	message written at once: the members that they share (time, qid,
-/*	msgid, sender, auth, campaign, purpose, basis, mode, from,
-/*	subject) are
-/*	formatted for the first record and copied into the others, which
-/*	then cost only their recipient's members. msg starts as
-/*	CM_AUDIT_MSG_INIT; cm_audit_msg_reset() says that the next record
-/*	belongs to another message, cm_audit_msg_free() releases it.
+/*	message: the members that they share (msgid, sender, auth,
+/*	campaign, purpose, basis, mode, from, subject) are formatted for
+/*	the first record and copied into the others, which then cost only
+/*	their own members (time, qid and the recipient's); a time stamp
+/*	is formatted again only when a record's time differs from the
+/*	record before. msg starts as CM_AUDIT_MSG_INIT;
+/*	cm_audit_msg_reset() says that the next record belongs to another
+/*	message, or that the shared members changed (the message's
+/*	headers came), cm_audit_msg_free() releases its memory. Time and
+/*	qid stay out of the shared part because the records refused at
+/*	RCPT are written one by one, before Postfix assigns the queue id.
 /*
 /*	The file that the records go to is audit_file(3).
 /* DIAGNOSTICS
@@ -74,18 +78,45 @@ static void add_time(cm_buf *out, const char *key, long long seconds)
     cm_json_kv_str(out, key, stamp);
 }
 
-/* format_head - the members before the recipient: {"time":...,"basis":... */
+/* lead_is - the last record's time and qid are this one's */
 
-static void format_head(cm_buf *out, const cm_audit_record *rec)
+static int lead_is(const cm_audit_msg *msg, const cm_audit_record *rec)
+{
+    if (msg->lead_state == 0 || msg->lead_ms != rec->time_ms)
+	return (0);
+    if (rec->qid == 0)
+	return (msg->lead_state == 1);
+    return (msg->lead_state == 2 && strcmp(cm_buf_str(&msg->lead_qid),
+					   rec->qid) == 0);
+}
+
+/* format_lead - a record's own first members: {"time":...,"qid":... */
+
+static void format_lead(cm_audit_msg *msg, const cm_audit_record *rec)
 {
     char    stamp[40];
     long long ms = rec->time_ms;
 
+    cm_buf_reset(&msg->lead);
+    cm_buf_reset(&msg->lead_qid);
     cm_time_rfc3339(stamp, sizeof(stamp), ms / 1000, (int) (ms % 1000));
-    cm_json_open(out);
-    CM_JSON_KV_STR_LIT(out, "time", stamp);
-    CM_JSON_KV_STR_LIT(out, "qid", rec->qid);
-    CM_JSON_KV_STR_LIT(out, "msgid", rec->msgid);
+    cm_json_open(&msg->lead);
+    CM_JSON_KV_STR_LIT(&msg->lead, "time", stamp);
+    CM_JSON_KV_STR_LIT(&msg->lead, "qid", rec->qid);
+    if (rec->qid != 0)
+	cm_buf_adds(&msg->lead_qid, rec->qid);
+    msg->lead_ms = ms;
+    msg->lead_state = msg->lead.oom || msg->lead_qid.oom ? 0
+	: rec->qid == 0 ? 1 : 2;
+}
+
+/* format_head - the shared members before the recipient: ,"msgid":... */
+
+static void format_head(cm_buf *out, const cm_audit_record *rec)
+{
+    /* The head follows "qid": its first key brings the comma. */
+    cm_buf_adds(out, ",\"msgid\":");
+    cm_json_string(out, rec->msgid, rec->msgid ? strlen(rec->msgid) : 0);
     CM_JSON_KV_STR_LIT(out, "sender", rec->sender);
     CM_JSON_KV_STR_LIT(out, "auth", rec->auth);
     CM_JSON_KV_STR_LIT(out, "campaign", rec->campaign);
@@ -172,6 +203,9 @@ void    cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,
 	if (!msg->ready)
 	    out->oom = 1;
     }
+    if (!lead_is(msg, rec))
+	format_lead(msg, rec);
+    cm_buf_add(out, msg->lead.data, msg->lead.len);
     cm_buf_add(out, msg->head.data, msg->head.len);
     cm_json_kv_str(out, rec->rcpt_pseudonymised ? "rcpt_id" : "rcpt",
 		   rec->rcpt);
@@ -195,6 +229,7 @@ void    cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,
 void    cm_audit_msg_reset(cm_audit_msg *msg)
 {
     msg->ready = 0;
+    msg->lead_state = 0;
 }
 
 /* cm_audit_msg_free - release the message's parts */
@@ -203,7 +238,9 @@ void    cm_audit_msg_free(cm_audit_msg *msg)
 {
     cm_buf_free(&msg->head);
     cm_buf_free(&msg->tail);
-    msg->ready = 0;
+    cm_buf_free(&msg->lead);
+    cm_buf_free(&msg->lead_qid);
+    cm_audit_msg_reset(msg);
 }
 
 /* cm_audit_format - one audit record as a JSON object */

@@ -61,12 +61,17 @@ extern void cm_audit_close(cm_audit *audit);
 
 /* The members that the records of one message share, formatted once. */
 typedef struct cm_audit_msg {
-    cm_buf  head;			/* {"time":... up to "basis" */
+    cm_buf  head;			/* ,"msgid":... up to "basis" */
     cm_buf  tail;			/* ,"mode":...,"from":... */
     int     ready;			/* head and tail are made */
+    cm_buf  lead;			/* {"time":...,"qid":... of the last */
+    cm_buf  lead_qid;			/* ... made with this qid */
+    long long lead_ms;			/* ... and this time */
+    int     lead_state;			/* 0: none, 1: qid NULL, 2: lead_qid */
 } cm_audit_msg;
 
-#define CM_AUDIT_MSG_INIT	{ CM_BUF_INIT, CM_BUF_INIT, 0 }
+#define CM_AUDIT_MSG_INIT	{ CM_BUF_INIT, CM_BUF_INIT, 0, CM_BUF_INIT, \
+				  CM_BUF_INIT, 0, 0 }
 
 extern void cm_audit_format(cm_buf *out, const cm_audit_record *rec);
 extern void cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,

@@ -427,6 +427,9 @@ START_TEST(test_format_msg_shared)
 	r.consent_src = i == 2 ? 0 : rcpts[i];
 	r.suppressed_at = i == 0 ? 1768464309 : 0;
 	r.plugins = i == 1 ? 0 : "{}";
+	/* Refused at RCPT: own time, and the queue id comes late. */
+	r.time_ms = 1767225600123LL + (i > 1 ? 1001 : 0) + (i > 2);
+	r.qid = i == 0 ? 0 : i == 1 ? "4Early" : "4Later";
 	cm_buf_reset(&one);
 	cm_audit_format(&one, &r);
 	cm_buf_add(&want, one.data, one.len);
@@ -436,6 +439,9 @@ START_TEST(test_format_msg_shared)
     }
     ck_assert_int_eq(all.oom, 0);
     ck_assert_str_eq(cm_buf_str(&all), cm_buf_str(&want));
+    ck_assert_ptr_nonnull(strstr(cm_buf_str(&all), "{\"time\":\"2026-01-01T"
+				 "00:00:01.125Z\",\"qid\":\"4Later\","));
+    ck_assert_ptr_nonnull(strstr(cm_buf_str(&all), "\"qid\":null,"));
 
     /* After a reset the next message's own members are used. */
     cm_audit_msg_reset(&msg);
