@@ -100,9 +100,10 @@
 /*	(or the link is down). A lookup that starts then does not use
 /*	the cache. So a decision that starts after Redis sent an
 /*	invalidation never uses the entry it invalidates, however late
-/*	the link's thread is scheduled: one poll(2) per lookup, and the
-/*	staleness bound is the time from Redis's write to the socket
-/*	(microseconds on one machine), not the thread's.
+/*	the link's thread is scheduled: one look at the socket per lookup
+/*	(tracking_pending(3)), and the staleness bound is the time from
+/*	Redis's write to the socket (microseconds on one machine), not
+/*	the thread's.
 /* DIAGNOSTICS
 /*	cm_tracker_create() returns a null pointer with a reason in err.
 /*	The link logs "consent cache on: invalidations from redis ADDR
@@ -121,6 +122,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -463,6 +465,13 @@ static void *tracker(void *arg)
 	 * failover, a restart): drop them, then serve a new, empty epoch.
 	 */
 	cm_redis_pool_reset(t->pool);
+	if (tracking_watch(t, c->fd, 1) < 0) {
+	    cm_log(LOG_WARNING, "consent cache off: epoll: %s",
+		   strerror(errno));
+	    redisFree(c);
+	    sleep_ms(t, TRACK_RETRY_MS);
+	    continue;
+	}
 	__atomic_store_n(&t->id, id, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->fd, c->fd, __ATOMIC_SEQ_CST);
 	cm_ccache_enable(t->cc, 1);
@@ -477,6 +486,7 @@ static void *tracker(void *arg)
 	__atomic_store_n(&t->fd, -1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->busy, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->id, 0, __ATOMIC_RELEASE);
+	(void) tracking_watch(t, c->fd, 0);
 	redisFree(c);
 	if (*err) {
 	    cm_log(LOG_WARNING, "consent cache off: %s", err);
@@ -510,6 +520,7 @@ cm_tracker *cm_tracker_create(const cm_config *cfg, cm_ccache *cc,
     t->pool = pool;
     t->warmup = cfg->consent_cache_warmup;
     t->fd = -1;
+    t->epfd = -1;
     return (t);
 }
 
@@ -517,6 +528,11 @@ cm_tracker *cm_tracker_create(const cm_config *cfg, cm_ccache *cc,
 
 int     cm_tracker_start(cm_tracker *t)
 {
+    /* Here, not at create: after the daemon detached (fork). */
+    if (tracking_watch_open(t) < 0) {
+	cm_log(LOG_ERR, "consent cache: epoll: %s", strerror(errno));
+	return (-1);
+    }
     if (cm_thread_start(&t->thread, tracker, t) != 0) {
 	cm_log(LOG_ERR, "consent cache: cannot start the tracking thread");
 	return (-1);
@@ -536,30 +552,11 @@ void    cm_tracker_destroy(cm_tracker *t)
 	(void) pthread_join(t->thread, 0);
     if (t->warm_running)
 	(void) pthread_join(t->warm_thread, 0);
+    if (t->epfd >= 0)
+	(void) close(t->epfd);
     cm_redis_target_free(&t->target);
     free(t->prefix);
     free(t);
-}
-
-/* cm_tracker_pending - invalidations may be waiting: do not serve now */
-
-int     cm_tracker_pending(cm_tracker *t)
-{
-    struct pollfd pfd;
-
-    /*
-     * The socket first, then the flag: the thread sets the flag before
-     * it reads, and clears it after it applied what it read. So either
-     * what Redis sent is still in the socket, or it is being applied,
-     * or it has been applied.
-     */
-    if ((pfd.fd = __atomic_load_n(&t->fd, __ATOMIC_SEQ_CST)) < 0)
-	return (1);
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    if (poll(&pfd, 1, 0) != 0)
-	return (1);
-    return (__atomic_load_n(&t->busy, __ATOMIC_SEQ_CST));
 }
 
 /* cm_tracker_client_id - the link's client id, 0 while it is down */

@@ -5,12 +5,12 @@
 /* NAME
 /*	tracking_impl 3h
 /* SUMMARY
-/*	the invalidation link: what tracking.c and tracking_warm.c share
+/*	the invalidation link: what its three files share
 /* SYNOPSIS
 /*	#include "tracking_impl.h"
 /* DESCRIPTION
 /*	Internal to the tracking module; callers include tracking.h.
-/*	See tracking.c and tracking_warm.c.
+/*	See tracking.c, tracking_warm.c and tracking_pending.c.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -44,6 +44,7 @@ struct cm_tracker {
     int     stop;			/* atomic */
     long long id;			/* atomic: link's client id, 0: down */
     int     fd;				/* atomic: the link's socket, or -1 */
+    int     epfd;			/* epoll set of fd (Linux), or -1 */
     int     busy;			/* atomic: messages read, not applied */
     pthread_t thread;
     int     running;
@@ -60,5 +61,7 @@ extern redisReply *tracking_link_command(redisContext *c, int argc,
 					         const size_t *lens, char *err,
 					         size_t errlen);
 extern void tracking_warm_start(cm_tracker *t);
+extern int tracking_watch_open(cm_tracker *t);
+extern int tracking_watch(cm_tracker *t, int fd, int on);
 
 #endif

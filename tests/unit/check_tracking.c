@@ -1,0 +1,165 @@
+/*++
+/* NAME
+/*	check_tracking 1
+/* SUMMARY
+/*	unit tests for the look at the invalidation link
+/* SYNOPSIS
+/*	check_tracking
+/* DESCRIPTION
+/*	Tests tracking_pending(3) without Redis: a socket pair stands for
+/*	the invalidation link, its far end for Redis. While the link is
+/*	down, while a byte waits in the socket, and while the link's
+/*	thread applies what it read, cm_tracker_pending() says so; when
+/*	everything was read and applied, it does not. This is what keeps
+/*	the consent cache's staleness bound at the time Redis takes to
+/*	write, whenever the link's thread runs: without the look at the
+/*	socket, the test of a waiting byte fails.
+/* DIAGNOSTICS
+/*	The exit status is non-zero when a test fails.
+/* LICENSE
+/*	BSD 3-Clause licence, see the file LICENSE.
+/*	Copyright (c) 2026 the consent-milter authors.
+/*--*/
+
+/* System library. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Check library. */
+
+#include <check.h>
+
+/* Application-specific. */
+
+#include "tracking_impl.h"
+
+/* link_up - a tracker whose link is one end of a socket pair */
+
+static void link_up(cm_tracker *t, int sv[2])
+{
+    memset(t, 0, sizeof(*t));
+    t->fd = t->epfd = -1;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ck_assert_int_eq(tracking_watch_open(t), 0);
+    ck_assert_int_eq(tracking_watch(t, sv[0], 1), 0);
+    t->fd = sv[0];
+}
+
+/* link_down - as the link's thread ends a link */
+
+static void link_down(cm_tracker *t, int sv[2])
+{
+    t->fd = -1;
+    ck_assert_int_eq(tracking_watch(t, sv[0], 0), 0);
+    close(sv[0]);
+    close(sv[1]);
+    if (t->epfd >= 0)
+	close(t->epfd);
+}
+
+START_TEST(test_down)
+{
+    cm_tracker t;
+
+    memset(&t, 0, sizeof(t));
+    t.fd = t.epfd = -1;
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+}
+END_TEST
+
+START_TEST(test_waiting_byte)
+{
+    cm_tracker t;
+    int     sv[2];
+    char    buf[64];
+
+    link_up(&t, sv);
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+
+    /* Redis wrote; the link's thread has not run yet. */
+    ck_assert_int_eq(write(sv[1], ">2\r\n", 4), 4);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);	/* level, not edge */
+
+    /* It reads: busy until what it read is applied. */
+    t.busy = 1;
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), 4);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    t.busy = 0;
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+
+    /* Part of a message read, the rest still waiting. */
+    ck_assert_int_eq(write(sv[1], "$7\r\nconsent\r\n", 13), 13);
+    ck_assert_int_eq(read(sv[0], buf, 4), 4);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), 9);
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+    link_down(&t, sv);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+}
+END_TEST
+
+START_TEST(test_closed_by_redis)
+{
+    cm_tracker t;
+    int     sv[2];
+
+    /* Redis went away: the end of the stream is something to read. */
+    link_up(&t, sv);
+    close(sv[1]);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    t.fd = -1;
+    ck_assert_int_eq(tracking_watch(&t, sv[0], 0), 0);
+    close(sv[0]);
+    close(t.epfd);
+}
+END_TEST
+
+START_TEST(test_relink)
+{
+    cm_tracker t;
+    int     sv[2], sv2[2];
+
+    /* A new link after a failover: only the new socket counts. */
+    link_up(&t, sv);
+    t.fd = -1;
+    ck_assert_int_eq(tracking_watch(&t, sv[0], 0), 0);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv2), 0);
+    ck_assert_int_eq(tracking_watch(&t, sv2[0], 1), 0);
+    t.fd = sv2[0];
+    ck_assert_int_eq(write(sv[1], "x", 1), 1);	/* the old link */
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+    ck_assert_int_eq(write(sv2[1], "x", 1), 1);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    close(sv[0]);
+    close(sv[1]);
+    link_down(&t, sv2);
+}
+END_TEST
+
+static Suite *tracking_suite(void)
+{
+    Suite  *s = suite_create("tracking");
+    TCase  *tc = tcase_create("pending");
+
+    tcase_add_test(tc, test_down);
+    tcase_add_test(tc, test_waiting_byte);
+    tcase_add_test(tc, test_closed_by_redis);
+    tcase_add_test(tc, test_relink);
+    suite_add_tcase(s, tc);
+    return (s);
+}
+
+int     main(void)
+{
+    SRunner *sr = srunner_create(tracking_suite());
+    int     failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return (failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
