@@ -213,6 +213,7 @@ static char *safe_copy(const char *text, size_t max)
 int     cm_session_strip_unsure(const cm_session *s, const char *qid)
 {
     const cm_rcpt *r;
+    cm_rcptform form;
     size_t  i;
 
     /*
@@ -228,12 +229,12 @@ int     cm_session_strip_unsure(const cm_session *s, const char *qid)
 	r = s->rcpts + i;
 	if (r->refused || r->verdict.decision != CM_DECISION_DENY)
 	    continue;
-	if (!s->non_smtp && r->form == CM_RCPTFORM_PLAIN)
+	if (!s->non_smtp && (form = cm_rcpt_form(r)) == CM_RCPTFORM_PLAIN)
 	    continue;
 	cm_log(LOG_WARNING, "%s: a denied recipient cannot be stripped "
 	       "with certainty (%s): the whole message %s deferred",
 	       qid ? qid : "NOQUEUE", s->non_smtp ?
-	       "sendmail-command path" : cm_rcptform_strerror(r->form),
+	       "sendmail-command path" : cm_rcptform_strerror(form),
 	       s->eng->cfg->mode == CM_MODE_DRY_RUN ? "would be" : "is");
 	return (1);
     }

@@ -55,14 +55,17 @@
 /*	bulk markers, the plugins' word) is left clear for it to set.
 /*
 /*	cm_rcpt_fill() resets *r to one envelope recipient: a copy of raw
-/*	cut at a sane length, its form (rcptform(3), judged on the whole
-/*	of raw), its normalised address and, when that parses, its record
-/*	id under key (NULL: the plain address). It returns -1 when out of
-/*	memory, and 0 otherwise. cm_rcpt_free() releases what a recipient
-/*	owns, its record included.
+/*	cut at a sane length, its normalised address and, when that
+/*	parses, its record id under key (NULL: the plain address). It
+/*	returns -1 when out of memory, and 0 otherwise. cm_rcpt_free()
+/*	releases what a recipient owns, its record included.
 /*
 /*	cm_rcpt_label() is the recipient as logs and replies show it: the
 /*	normalised address, or the raw one when that did not parse.
+/*	cm_rcpt_form() is its form (rcptform(3)), judged on the whole of
+/*	the raw argument: only a recipient about to be deleted needs it,
+/*	so it is judged when asked, from the copy, unless the copy was cut
+/*	(then cm_rcpt_fill() judged the argument at once).
 /*
 /*	cm_rcpt_record_clear() and cm_campaign_clear() release what
 /*	store(3) put into a record and clear it.
@@ -145,8 +148,11 @@ int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw)
     memset(r, 0, sizeof(*r));
     if ((r->raw = rcpt_copy(raw, CM_RCPT_RAW_MAX)) == 0)
 	return (-1);
-    /* Judged on the whole argument: the copy may have been cut. */
-    r->form = cm_rcptform_check(raw, len);
+    /* Judged on the whole argument, now if the copy is cut. */
+    if (len > CM_RCPT_RAW_MAX) {
+	r->raw_cut = 1;
+	r->form = cm_rcptform_check(raw, len);
+    }
     if (cm_addr_normalise(raw, len, r->norm, sizeof(r->norm)) == CM_ADDR_OK) {
 	r->facts.addr_ok = 1;
 	cm_addr_record_id(key, r->norm, strlen(r->norm), r->facts.id,
@@ -164,6 +170,13 @@ void    cm_rcpt_free(cm_rcpt *r)
     free(r->raw);
     r->raw = 0;
     cm_rcpt_record_clear(&r->record);
+}
+
+/* cm_rcpt_form - can a deletion name this recipient as the MTA stored it */
+
+cm_rcptform cm_rcpt_form(const cm_rcpt *r)
+{
+    return (r->raw_cut ? r->form : cm_rcptform_check(r->raw, strlen(r->raw)));
 }
 
 /* cm_rcpt_label - the recipient as written to logs and replies */

@@ -31,7 +31,8 @@
 typedef struct cm_rcpt {
     char   *raw;			/* as the MTA sent it: for delrcpt */
     char    norm[CM_ID_SIZE];		/* normalised, "" if it did not parse */
-    cm_rcptform form;			/* can delrcpt name it (rcptform(3)) */
+    int     raw_cut;			/* raw is the argument cut short */
+    cm_rcptform form;			/* raw_cut: the argument's; cm_rcpt_form() */
     cm_rcpt_facts facts;		/* in: address and record id */
     cm_rcpt_record record;		/* out: what store(3) read */
     cm_verdict verdict;
@@ -46,6 +47,7 @@ extern void cm_msg_facts_fill(cm_msg_facts *m, const char *campaign,
 extern int cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw);
 extern void cm_rcpt_free(cm_rcpt *r);
 extern const char *cm_rcpt_label(const cm_rcpt *r);
+extern cm_rcptform cm_rcpt_form(const cm_rcpt *r);
 extern void cm_rcpt_record_clear(cm_rcpt_record *rec);
 extern void cm_campaign_clear(cm_campaign *camp);
 

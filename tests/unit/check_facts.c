@@ -94,7 +94,7 @@ START_TEST(test_rcpt)
     ck_assert_str_eq(r.norm, "alice@example.org");
     ck_assert_int_eq(r.facts.addr_ok, 1);
     ck_assert_str_eq(r.facts.id, "alice@example.org");	/* no key */
-    ck_assert_int_eq(r.form, CM_RCPTFORM_PLAIN);
+    ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_PLAIN);
     ck_assert_str_eq(cm_rcpt_label(&r), "alice@example.org");
     ck_assert_int_eq(r.decided, 0);
     ck_assert_int_eq(r.record.consent, CM_CONSENT_NONE);
@@ -118,6 +118,18 @@ START_TEST(test_rcpt)
     ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge), 0);
     ck_assert_uint_eq(strlen(r.raw), 4 * CM_ADDR_MAX);
     ck_assert_int_eq(r.facts.addr_ok, 0);
+    ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_TOO_LONG);
+    cm_rcpt_free(&r);
+
+    /* A blank past the cut: the form is the argument's, not the copy's. */
+    huge[4 * CM_ADDR_MAX + 10] = ' ';
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge), 0);
+    ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_SPACE);
+    ck_assert_int_eq(cm_rcptform_check(r.raw, strlen(r.raw)),
+		     CM_RCPTFORM_TOO_LONG);
+    cm_rcpt_free(&r);
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<bob@example.org.>"), 0);
+    ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_TRAILING_DOT);
     cm_rcpt_free(&r);
 }
 END_TEST
