@@ -111,6 +111,7 @@
 /* SEE ALSO
 /*	consentcache(3), the cache.
 /*	tracking_warm(3), the warm-up.
+/*	tracking_pending(3), the look for unapplied changes.
 /*	redispool(3), the lookup connections.
 /*	https://redis.io/docs/manual/client-side-caching/
 /* LICENSE
