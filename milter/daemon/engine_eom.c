@@ -486,6 +486,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	cm_session_reset(s);
 	return (CM_REPLY_ACCEPT);
     }
+    cm_buf_reset(buf);				/* it is; cheap to be sure */
 
     /* The plugins have their last word before anything is decided. */
     cm_on_eoh(s, mta);

@@ -215,8 +215,11 @@ void    cm_audit_format_msg(cm_buf *out, cm_audit_msg *msg,
 	if (!msg->ready)
 	    out->oom = 1;
     }
-    if (!lead_is(msg, rec))
+    if (!lead_is(msg, rec)) {
 	format_lead(msg, rec);
+	if (msg->lead_state == 0)		/* out of memory: cut */
+	    out->oom = 1;
+    }
     cm_buf_add(out, msg->lead.data, msg->lead.len);
     cm_buf_add(out, msg->head.data, msg->head.len);
     if (rec->rcpt_pseudonymised)

@@ -123,13 +123,13 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <unistd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 /* Utility library. */
 
