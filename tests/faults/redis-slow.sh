@@ -17,18 +17,21 @@
 #   - from 1 s after Redis answers again, messages are decided again;
 #   - the daemon logs the timeouts, holds no more Redis connections
 #     than its pool, and exits 0 on SIGTERM with no sanitizer report;
-#   - RedisTimeout bounds what an MTA waits: no message that met the
-#     frozen or sleeping Redis takes more than 5 x RedisTimeout (a
-#     functional bound with a wide margin, not a performance figure),
-#     and the MTA's command timeout is never hit: a lookup waits at most
-#     one RedisTimeout in all (pool wait included), and after a timed-out
-#     command lookups fail at once but for one try every 200 ms.
+#   - RedisTimeout bounds what an MTA waits: a lookup waits at most one
+#     RedisTimeout in all (pool wait included), and after a timed-out
+#     command lookups fail at once but for one try every 200 ms; so no
+#     message that met the frozen or sleeping Redis takes longer than
+#     its lookups' RedisTimeouts (MAIL and 3 RCPT: 4 x 300 ms) and 1.5
+#     seconds for what libmilter and a loaded two-core host add (its
+#     worker pool holds a message for 0.5-1.2 s at times, with the null
+#     milter of tests/bench too): a functional bound, not a performance
+#     figure, under the MTA's command timeout, which is never hit.
 # Prints the counts and the latencies it saw.
 
 . "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/faults/lib.sh"
 
 TIMEOUT_MS=300
-BOUND_MS=$((5 * TIMEOUT_MS))
+BOUND_MS=$(((1 + 3) * TIMEOUT_MS + 1500))
 MTA_TIMEOUT_MS=3000
 POOL=8
 
@@ -41,10 +44,10 @@ t_eq "$gen_rc:$(kv "$gen_result" mismatches)" "0:0" \
     "warm-up: every answer as expected"
 
 : > "$F_AUDIT"
-f_gen_bg env -T -c 16 -r 3 -u 0.25 -N "$F_RECORDS" -d 11 \
+f_gen_bg env -T -c 16 -r 3 -u 0.25 -N "$F_RECORDS" -d 12.5 \
     -R $MTA_TIMEOUT_MS -L "$F_TMP/env.log"
 env_pid=$gen_pid
-f_gen_bg hdr -T -m header -c 8 -r 3 -u 0.25 -N "$F_RECORDS" -d 11 \
+f_gen_bg hdr -T -m header -c 8 -r 3 -u 0.25 -N "$F_RECORDS" -d 12.5 \
     -R $MTA_TIMEOUT_MS -L "$F_TMP/hdr.log"
 hdr_pid=$gen_pid
 
@@ -57,7 +60,11 @@ _bg_pids="$_bg_pids $!"
 exec 3> "$F_TMP/cli.fifo"
 
 # Each time is taken on the safe side: after the stop, before the resume.
-sleep 1.5
+# The first messages of 24 connections opened at once can wait a second
+# in libmilter's worker pool, whatever the milter (the null milter of
+# tests/bench too): the fault starts after that, or a message held there
+# would count as one that met the slow Redis.
+sleep 3
 kill -STOP "$redis_pid"
 t_stop=$(now_ms)
 sleep 4
@@ -165,7 +172,7 @@ max=$(kv "$tl" max_fault_ms)
 echo "# longest wait for one milter reply: $wait_ms ms; slowest message" \
     "that met the slow Redis: $max ms (slowest of all: $(kv "$tl" max_ms)" \
     "ms); MTA-side timeouts ($MTA_TIMEOUT_MS ms): $timeouts; bound $BOUND_MS ms"
-t_le "$max" $BOUND_MS "no message that met the slow Redis took more than 5 x RedisTimeout"
+t_le "$max" $BOUND_MS "no message that met the slow Redis took more than its lookups' RedisTimeouts and 1.5 s"
 t_eq "$timeouts" 0 "the MTA's command timeout was never hit"
 
 for g in env hdr; do
