@@ -17,8 +17,12 @@
 # The build enforces the first three and http with -I, for our headers; this
 # test also catches what -I cannot: a path ("../store/store.h") and the
 # system headers of hiredis and libmilter. It reads every #include line
-# of milter/*/*.[ch] and names each offending file:line. Exit 0 when
-# all hold, 1 otherwise.
+# of milter/*/*.[ch] and names each offending file:line.
+#
+# Also: no file in milter/ or plugins/ calls freeReplyObject(). Every
+# connection's replies are built in an arena (redisreply(3)) and freed
+# with cm_redis_reply_free(); hiredis's function would free(3) what
+# malloc(3) never gave out. Exit 0 when all hold, 1 otherwise.
 #
 # Environment: CM_SRCDIR, the source tree (default: the parent of the
 # folder of this script).
@@ -113,9 +117,18 @@ done > "${TMPDIR:-/tmp}/layers.$$"
 if [ -s "${TMPDIR:-/tmp}/layers.$$" ]; then
     bad=1
 fi
+
+# Replies are freed with cm_redis_reply_free(), not freeReplyObject().
+# (A call has an argument; the comments that name it write "()".)
+if grep -n 'freeReplyObject[ \t]*([^)]' milter/*/*.[ch] plugins/*/*.[ch] \
+	plugins/*.[ch] > "${TMPDIR:-/tmp}/layers.$$" 2>/dev/null; then
+    sed 's/^\([^:]*:[0-9]*\):.*/\1: freeReplyObject(): replies are freed with cm_redis_reply_free() (redisreply(3))/' \
+	"${TMPDIR:-/tmp}/layers.$$" >&2
+    bad=1
+fi
 rm -f "${TMPDIR:-/tmp}/layers.$$"
 if [ $bad -ne 0 ]; then
-    echo "layers.sh: FAIL: an include crosses the layers (see above)" >&2
+    echo "layers.sh: FAIL: an include crosses the layers, or a reply is freed with freeReplyObject() (see above)" >&2
     exit 1
 fi
 echo "layers.sh: util < policy < store, util < http; programs on top: all includes hold"

@@ -88,6 +88,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "escape.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "store.h"
 #include "unsubref.h"
@@ -190,7 +191,7 @@ static redisReply *command(ctl *c, int argc, const char **argv)
     }
     if (r->type == REDIS_REPLY_ERROR) {
 	ctl_error(c, "consent store: %s: %.*s", argv[0], (int) r->len, r->str);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	return (0);
     }
     return (r);
@@ -208,7 +209,7 @@ static long long command_int(ctl *c, int argc, const char **argv)
     val = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
     if (val < 0)
 	ctl_error(c, "consent store: %s: unexpected reply", argv[0]);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (val);
 }
 
@@ -249,10 +250,10 @@ static int exec_watched(ctl *c, int argc, const char **argv)
 
     if ((r = command(c, 1, multi)) == 0)
 	return (-1);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     if ((r = command(c, argc, argv)) == 0)
 	return (-1);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     if ((r = command(c, 1, exec)) == 0)
 	return (-1);
     /* A nil reply: the watched key changed, nothing was written. */
@@ -265,7 +266,7 @@ static int exec_watched(ctl *c, int argc, const char **argv)
 	ctl_error(c, "consent store: %s failed", argv[0]);
 	status = -1;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 
@@ -350,7 +351,7 @@ static int campaign_add(ctl *c, int argc, char **argv)
     /* WATCH, then look: if someone adds it between, EXEC does nothing. */
     status = CTL_EX_UNAVAILABLE;
     if ((r = command(c, 2, watch)) != 0) {
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	watch[0] = "EXISTS";
 	if ((exists = command_int(c, 2, watch)) == 0
 	    && (done = exec_watched(c, n, hset)) > 0)
@@ -399,7 +400,7 @@ static int campaign_status(ctl *c, const char *id, const char *want)
 	cm_buf_free(&key);
 	return (CTL_EX_UNAVAILABLE);
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     if ((status = campaign_exists(c, id, &key)) != 1) {
 	cm_buf_free(&key);
 	return (status == 0 ? CTL_EX_DATAERR : CTL_EX_UNAVAILABLE);
@@ -414,7 +415,7 @@ static int campaign_status(ctl *c, const char *id, const char *want)
     snprintf(old, sizeof(old), "%.*s", r->type == REDIS_REPLY_STRING ?
 	     (int) r->len : (int) strlen(CM_STATUS_ACTIVE_WORD),
 	     r->type == REDIS_REPLY_STRING ? r->str : CM_STATUS_ACTIVE_WORD);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
 
     argv[0] = "HSET";
     argv[3] = want;
@@ -485,7 +486,7 @@ static int campaign_show(ctl *c, const char *id)
     }
     if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
 	ctl_error(c, "no such campaign: %s", id);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	cm_buf_free(&key);
 	return (CTL_EX_DATAERR);
     }
@@ -520,7 +521,7 @@ static int campaign_show(ctl *c, const char *id)
 	cm_buf_add_text(&t, r->element[i + 1]->str, r->element[i + 1]->len);
 	printf("%s\n", cm_buf_str(&t));
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
 
     /* Read it as the daemon does: a record it cannot use fails mail. */
     memset(&camp, 0, sizeof(camp));
@@ -595,7 +596,7 @@ static int campaign_list(ctl *c)
 	    || r->element[0]->type != REDIS_REPLY_STRING
 	    || r->element[1]->type != REDIS_REPLY_ARRAY) {
 	    ctl_error(c, "consent store: SCAN: unexpected reply");
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    status = CTL_EX_UNAVAILABLE;
 	    break;
 	}
@@ -614,7 +615,7 @@ static int campaign_list(ctl *c)
 	    }
 	    nids++;
 	}
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     } while (status == CTL_EX_OK && strcmp(cm_buf_str(&cursor), "0") != 0);
 
     /* SCAN may return a key twice: sort, then skip repeats. */
@@ -654,7 +655,7 @@ static int campaign_list(ctl *c)
 	    printf(k < 3 ? " %-12s" : " %s", cm_buf_str(&t));
 	}
 	printf("\n");
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     }
     for (i = 0; i < nids; i++)
 	free(ids[i]);
@@ -744,7 +745,7 @@ int     ctl_sender(ctl *c, int argc, char **argv)
     cm_buf_free(&key);
     if (r == 0)
 	return (CTL_EX_UNAVAILABLE);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     printf("sender %s: campaign %s\n", ctl_text(&t, norm), argv[3]);
     cm_buf_free(&t);
     return (CTL_EX_OK);

@@ -65,6 +65,7 @@
 #include "json.h"
 #include "record.h"
 #include "redisconn.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
 #include "writer.h"
@@ -229,7 +230,7 @@ static redisReply *command(ctl *c, redisContext *rc, int argc,
     }
     if (r->type == REDIS_REPLY_ERROR) {
 	ctl_error(c, "redis: %s %s: %s", argv[0], argv[1], r->str);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	return (0);
     }
     return (r);
@@ -412,7 +413,7 @@ static int report_applied(ctl *c, redisContext *rc, const target *t,
 	    add_entry(out, e->element[1], t->norm, 0);
     if (out->len == 0)
 	cm_buf_printf(out, "applied for %s\n", t->norm);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (CTL_EX_OK);
 }
 
@@ -474,7 +475,7 @@ static int explain(ctl *c, redisContext *rc, const target *t,
 		    "; use --renew with a later --at");
     }
     cm_buf_addc(b, '\n');
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (CTL_EX_OK);
 }
 
@@ -498,7 +499,7 @@ static int apply(ctl *c, const target *t, cm_event *ev, cm_buf *out)
 	&& e->element[0]->type == REDIS_REPLY_STRING
 	&& e->element[0]->len < STREAM_ID_MAX)
 	memcpy(last, e->element[0]->str, e->element[0]->len + 1);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     if (cm_write_events(rc, c->cfg.key_prefix, ev, 1, &res,
 			err, sizeof(err)) < 0) {
 	ctl_error(c, "%s", err);
@@ -752,7 +753,7 @@ int     ctl_show(ctl *c, int argc, char **argv)
     }
     for (n = 0; n < 3; n++)
 	if (r[n])
-	    freeReplyObject(r[n]);
+	    cm_redis_reply_free(r[n]);
     cm_buf_free(&out);
     return (status);
 }

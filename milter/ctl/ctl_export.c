@@ -78,6 +78,7 @@
 #include "escape.h"
 #include "record.h"
 #include "redisconn.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
 #include "utf8.h"
@@ -195,7 +196,7 @@ static int export_scan(export_state *es, int kind)
 	    k->kind = kind;
 	    cm_buf_add(&es->ids, key->str + plen, k->len);
 	}
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     } while (status == 0 && strcmp(cursor, "0") != 0);
     cm_buf_free(&pat);
     return (status);
@@ -651,7 +652,7 @@ static int export_chunk(export_state *es, size_t from, size_t to)
 	} else if (r->type != REDIS_REPLY_NIL) {
 	    status = export_redis_error(es, r);	/* nil: deleted meanwhile */
 	}
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     }
     if (status == 0 && es->out.oom) {
 	ctl_error(es->c, "out of memory");

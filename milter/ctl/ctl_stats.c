@@ -70,6 +70,7 @@
 #include "json.h"
 #include "policy.h"
 #include "record.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
 
@@ -283,7 +284,7 @@ static int stats_batch(stats_state *ss, const redisReply *keys, size_t plen,
 	if (redisGetReply(ss->redis, (void **) &r) != REDIS_OK)
 	    return (stats_redis_error(ss, 0));
 	if (redisGetReply(ss->redis, (void **) &e) != REDIS_OK) {
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    return (stats_redis_error(ss, 0));
 	}
 	if (status != 0) {
@@ -298,8 +299,8 @@ static int stats_batch(stats_state *ss, const redisReply *keys, size_t plen,
 	} else {
 	    status = stats_redis_error(ss, r);
 	}
-	freeReplyObject(r);
-	freeReplyObject(e);
+	cm_redis_reply_free(r);
+	cm_redis_reply_free(e);
     }
     return (status);
 }
@@ -336,7 +337,7 @@ static int stats_scan(stats_state *ss, const char *part)
 	    || r->element[1]->type != REDIS_REPLY_ARRAY) {
 	    status = stats_redis_error(ss, r);
 	    if (r != 0)
-		freeReplyObject(r);
+		cm_redis_reply_free(r);
 	    break;
 	}
 	memcpy(cursor, r->element[0]->str, r->element[0]->len);
@@ -345,7 +346,7 @@ static int stats_scan(stats_state *ss, const char *part)
 	    ss->suppressions += r->element[1]->elements;
 	else
 	    status = stats_batch(ss, r->element[1], plen, prefix);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     } while (status == 0 && strcmp(cursor, "0") != 0);
     cm_buf_free(&pat);
     return (status);

@@ -69,6 +69,7 @@
 #include "escape.h"
 #include "json.h"
 #include "jsonread.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
 #include "trace.h"
@@ -200,7 +201,7 @@ static int command(trace *t, const char *cmd, const char *part,
 	/* A damaged key (WRONGTYPE) spoils that part, not the trace. */
 	ctl_error(t->c, "warning: %s: %.*s", cm_buf_str(&key), (int) r->len,
 		  r->str);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	r = 0;
     }
     cm_buf_free(&key);
@@ -274,7 +275,7 @@ static int gather_consent(trace *t)
 	    set(e, F_STATE, "unknown", -1);
     }
     if (r)
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 
     /* Records loaded without history (or before it) still count. */
     if (command(t, "HGETALL", CM_KEY_CONSENT, &r) < 0)
@@ -294,7 +295,7 @@ static int gather_consent(trace *t)
 		      ctl_field_str(r, name));
     }
     if (r)
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     if (command(t, "GET", CM_KEY_SUPPRESS, &r) < 0)
 	return (CTL_EX_UNAVAILABLE);
     if (r && r->type == REDIS_REPLY_STRING) {
@@ -305,7 +306,7 @@ static int gather_consent(trace *t)
 		      sp ? sp + 1 : 0);
     }
     if (r)
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     return (0);
 }
 

@@ -52,6 +52,7 @@
 /* Application-specific. */
 
 #include "ctl.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "unsubref.h"
 
@@ -103,7 +104,7 @@ static int refs_pass(ctl *c, const char *part, const char *label,
 		      r == 0 ? ctl_redis(c)->errstr :
 		      r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	    if (r)
-		freeReplyObject(r);
+		cm_redis_reply_free(r);
 	    status = CTL_EX_UNAVAILABLE;
 	    break;
 	}
@@ -114,7 +115,7 @@ static int refs_pass(ctl *c, const char *part, const char *label,
 	res = calloc(r->element[1]->elements + 1, sizeof(*res));
 	if (ids == 0 || res == 0) {
 	    ctl_error(c, "out of memory");
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    status = CTL_EX_SOFTWARE;
 	    break;
 	}
@@ -130,7 +131,7 @@ static int refs_pass(ctl *c, const char *part, const char *label,
 		      cm_unsub_ref_people) (ctl_redis(c), prefix, ids, k, res,
 					    0, err, sizeof(err)) < 0) {
 	    ctl_error(c, "%s", err);
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    status = ctl_redis(c)->err ? CTL_EX_UNAVAILABLE : CTL_EX_DATAERR;
 	    break;
 	}
@@ -139,7 +140,7 @@ static int refs_pass(ctl *c, const char *part, const char *label,
 	    n->fresh += (res[i] == CM_UNSUB_REF_NEW);
 	    n->had += (res[i] == CM_UNSUB_REF_HAD);
 	}
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	if (tty)
 	    fprintf(stderr, "\r%s: %llu scanned, %llu given a reference ",
 		    label, n->scanned, n->fresh);

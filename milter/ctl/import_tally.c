@@ -60,6 +60,7 @@
 /* Application-specific. */
 
 #include "import_tally.h"
+#include "redisreply.h"
 #include "schema.h"
 
 /* Output order and names: the first, an event that changed the store. */
@@ -146,7 +147,7 @@ int     imp_tally_show(imp_tally *t, redisContext *rc, const char *prefix,
     if (r == 0 || r->type == REDIS_REPLY_ERROR) {
 	(void) snprintf(err, errlen, "%s", r ? r->str : rc->errstr);
 	if (r)
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	return (-1);
     }
     cm_buf_printf(&text, "%s %s: %s -> %s (%s:%lu)", ev->id,
@@ -154,7 +155,7 @@ int     imp_tally_show(imp_tally *t, redisContext *rc, const char *prefix,
 		  r->type == REDIS_REPLY_STRING ? r->str :
 		  r->type == REDIS_REPLY_INTEGER && r->integer ? "suppressed" :
 		  "nothing", to[ev->kind], file, line);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     imp_tally_example(t, res, cm_buf_str(&text));
     cm_buf_free(&text);
     return (0);

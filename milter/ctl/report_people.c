@@ -57,6 +57,7 @@
 #include "buf.h"
 #include "ctl.h"
 #include "redisconn.h"
+#include "redisreply.h"
 #include "report.h"
 #include "schema.h"
 #include "timeparse.h"
@@ -204,7 +205,7 @@ void    report_optouts(report *r)
 		    return;
 		}
 		count_optouts(r, rep);
-		freeReplyObject(rep);
+		cm_redis_reply_free(rep);
 	    }
 	    pending = 0;
 	}

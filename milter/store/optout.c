@@ -143,6 +143,7 @@
 #include "json.h"
 #include "optout.h"
 #include "redisconn.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "writer.h"
 
@@ -227,7 +228,7 @@ static int get_string(redisContext *c, cm_optout_result *res, int argc,
 	store_down(c, res, what, r);
 	status = -1;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 

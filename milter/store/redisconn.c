@@ -500,7 +500,7 @@ static int redis_auth(const cm_redis_target *t, redisContext *c,
 		     cm_redis_reply_show(show, sizeof(show), r));
 	status = -1;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 
@@ -599,7 +599,7 @@ static int sentinel_ask(const cm_redis_target *t, const cm_redis_addr *s,
 	*port = (int) val;
 	status = 0;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     redisFree(c);
     return (status);
 }
@@ -675,7 +675,7 @@ static int check_master(redisContext *c, const char *where,
     } else {
 	status = 0;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 

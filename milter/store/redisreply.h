@@ -11,6 +11,8 @@
 /*
 /*	cm_redis_reader_bound(): a hiredis reader whose replies are
 /*	bounded, so that an absurd reply costs an error, not the memory.
+/*	cm_redis_reply_free(): what frees such a reply (never
+/*	freeReplyObject()).
 /* DESCRIPTION
 /*	See redisreply.c.
 /* LICENSE
@@ -33,5 +35,6 @@
 #define CM_REDIS_REPLY_BYTES	(32L << 20)	/* string bytes in one reply */
 
 extern void cm_redis_reader_bound(redisReader *r);
+extern void cm_redis_reply_free(redisReply *r);
 
 #endif

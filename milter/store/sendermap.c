@@ -151,6 +151,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "redisreply.h"
 #include "thread.h"
 #include "redisconn.h"
 #include "redispool.h"
@@ -407,7 +408,7 @@ static int reply_fail(redisContext *c, redisReply *r, const char *what,
 		 cm_redis_context_where(where, sizeof(where), c), what,
 		 r ? cm_redis_reply_show(show, sizeof(show), r) : "no reply");
     if (r != 0)
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     return (stale ? CM_XCHG_UNREADY : CM_XCHG_FAIL);
 }
 
@@ -440,7 +441,7 @@ static int scan_values(redisContext *c, struct scan_req *req,
 	if (redisGetReply(c, (void **) &r) != REDIS_OK)
 	    return (cm_redis_pool_error(c, errno, err, errlen));
 	if (status != CM_XCHG_OK || k->len <= req->sm->strip) {
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    continue;
 	}
 	if (r->type == REDIS_REPLY_STRING) {
@@ -459,7 +460,7 @@ static int scan_values(redisContext *c, struct scan_req *req,
 	    status = reply_fail(c, r, "GET", err, errlen);
 	    continue;
 	}
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
     }
     return (status);
 }
@@ -494,7 +495,7 @@ static int scan_exchange(redisContext *c, void *arg, char *err,
 	    return (reply_fail(c, r, "SCAN", err, errlen));
 	memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
 	status = scan_values(c, req, r->element[1], err, errlen);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	if (status != CM_XCHG_OK)
 	    return (status);
     } while (strcmp(cursor, "0") != 0);

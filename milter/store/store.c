@@ -198,6 +198,7 @@
 #include "redisbatch.h"
 #include "redisconn.h"
 #include "redispool.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "store.h"
 #include "store_impl.h"
@@ -287,7 +288,7 @@ static int unready_reply(redisContext *c, redisReply *r, char *err,
     cm_redis_err(err, errlen, "redis %s: %s",
 		 cm_redis_context_where(where, sizeof(where), c),
 		 cm_redis_reply_show(show, sizeof(show), r));
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (CM_XCHG_UNREADY);
 }
 
@@ -332,7 +333,7 @@ static int ping_exchange(redisContext *c, void *arg, char *err,
 		     cm_redis_reply_show(show, sizeof(show), r));
 	status = CM_XCHG_FAIL;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 
@@ -484,7 +485,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     }
     if (status == 0 && token != 0)
 	cm_ccache_fill(st->ccache, kb.data, kb.len, token, r);
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     keybuf_free(&kb);
     return (status);
 }

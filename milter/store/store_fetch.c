@@ -99,6 +99,7 @@
 #include "redisconn.h"
 #include "redisframe.h"
 #include "redispool.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "store.h"
 #include "store_impl.h"
@@ -356,7 +357,7 @@ static int fetch_take(redisContext *c, struct fetch_req *req, fetch_cmd cmd,
 	&& store_fetch_key(req->st, req, cmd, kb) == 0)
 	cm_ccache_fill(req->cc, kb->data, kb->len, token, reply);
     *unready |= cm_redis_reply_unready(reply);
-    freeReplyObject(reply);
+    cm_redis_reply_free(reply);
     return (0);
 }
 

@@ -139,6 +139,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "redisreply.h"
 #include "thread.h"
 #include "metrics.h"
 #include "redisconn.h"
@@ -242,11 +243,11 @@ static long long link_setup(cm_tracker *t, redisContext *c, char *err,
     if (r->type != REDIS_REPLY_INTEGER || r->integer <= 0) {
 	cm_redis_err(err, errlen, "CLIENT ID: %s",
 		     cm_redis_reply_show(show, sizeof(show), r));
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	return (-1);
     }
     id = r->integer;
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
 
     snprintf(idbuf, sizeof(idbuf), "%lld", id);
     argc = 0;
@@ -269,10 +270,10 @@ static long long link_setup(cm_tracker *t, redisContext *c, char *err,
     if (r->type != REDIS_REPLY_STATUS) {
 	cm_redis_err(err, errlen, "CLIENT TRACKING: %s",
 		     cm_redis_reply_show(show, sizeof(show), r));
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	return (-1);
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
 
     argv[0] = "SUBSCRIBE";
     argv[1] = TRACK_CHANNEL;
@@ -285,10 +286,10 @@ static long long link_setup(cm_tracker *t, redisContext *c, char *err,
 	cm_redis_err(err, errlen, "SUBSCRIBE %s: %s", TRACK_CHANNEL,
 		     r->type == REDIS_REPLY_ARRAY ? "unexpected reply"
 		     : cm_redis_reply_show(show, sizeof(show), r));
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	return (-1);
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (id);
 }
 
@@ -389,10 +390,10 @@ static void link_serve(cm_tracker *t, redisContext *c, char *err,
 		    break;
 		pong = 0;
 		if (link_message(t, reply, &pong, err, errlen) < 0) {
-		    freeReplyObject(reply);
+		    cm_redis_reply_free(reply);
 		    return;
 		}
-		freeReplyObject(reply);
+		cm_redis_reply_free(reply);
 		if (pong) {
 		    ping_sent = 0;
 		    /* What came before the PONG has been applied: resume. */

@@ -51,6 +51,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "redisreply.h"
 #include "thread.h"
 #include "redisconn.h"
 #include "schema.h"
@@ -169,7 +170,7 @@ static int warm_read(cm_tracker *t, redisContext *c, redisReply *keys,
 	    cm_ccache_fill(t->cc, w[i].key, w[i].len, w[i].token, reply);
 	    (*done)++;
 	}
-	freeReplyObject(reply);
+	cm_redis_reply_free(reply);
     }
     for (i = 0; i < n; i++)
 	free(w[i].key);
@@ -232,15 +233,15 @@ static void *warmer(void *arg)
 	    || r->element[0]->len >= sizeof(cursor)
 	    || r->element[1]->type != REDIS_REPLY_ARRAY) {
 	    cm_redis_reply_show(err, sizeof(err), r);
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    goto out;
 	}
 	memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
 	if (warm_read(t, c, r->element[1], &done, err, sizeof(err)) < 0) {
-	    freeReplyObject(r);
+	    cm_redis_reply_free(r);
 	    goto out;
 	}
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	if (cm_time_mono_ms() - logged >= WARM_LOG_MS) {
 	    logged = cm_time_mono_ms();
 	    cm_log(LOG_INFO, "consent cache warm-up: %zu keys read in %lld s",

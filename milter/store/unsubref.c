@@ -80,6 +80,7 @@
 /* Application-specific. */
 
 #include "redisconn.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "unsubref.h"
 
@@ -154,7 +155,7 @@ static int read_one(redisContext *c, const char *where, const char *id,
 	}
 	status = 1;
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 

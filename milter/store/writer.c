@@ -151,6 +151,7 @@
 
 #include "campaign.h"
 #include "redisconn.h"
+#include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
 #include "unsubref.h"
@@ -463,7 +464,7 @@ static int script_load(redisContext *c, const char *where,
 	loaded_ctx = c;
 	pthread_mutex_unlock(&loaded_lock);
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 
@@ -586,7 +587,7 @@ static int read_call(redisContext *c, const char *where, size_t first,
 	    status = RD_REFUSED;
 	}
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (status);
 }
 

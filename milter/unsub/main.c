@@ -83,6 +83,7 @@
 #include "ratelimit.h"
 #include "redisconn.h"
 #include "redispool.h"
+#include "redisreply.h"
 #include "saykey.h"
 #include "sigpipe.h"
 #include "startfiles.h"
@@ -118,10 +119,10 @@ static int ping_exchange(redisContext *c, void *arg, char *err, size_t errlen)
 	return (cm_redis_pool_error(c, errno, err, errlen));
     if (r->type == REDIS_REPLY_ERROR) {
 	cm_redis_err(err, errlen, "PING: %.200s", r->str);
-	freeReplyObject(r);
+	cm_redis_reply_free(r);
 	return (CM_XCHG_FAIL);
     }
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (CM_XCHG_OK);
 }
 

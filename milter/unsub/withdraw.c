@@ -74,6 +74,7 @@
 #include "log.h"
 #include "optout.h"
 #include "redisconn.h"
+#include "redisreply.h"
 #include "unsub.h"
 
 /* What one exchange with Redis takes and gives. */
@@ -93,7 +94,7 @@ static int ping_exchange(redisContext *c, void *arg, char *err, size_t errlen)
     (void) arg;
     if ((r = redisCommand(c, "PING")) == 0)
 	return (cm_redis_pool_error(c, errno, err, errlen));
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (CM_XCHG_OK);
 }
 

@@ -19,7 +19,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t objects;
 
-/* walk - touch every object, check the shape freeReplyObject() relies on */
+/* walk - touch every object, check the shape the callers rely on */
 
 static void walk(const redisReply *r, int depth)
 {
@@ -82,7 +82,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	    objects = 0;
 	    walk(reply, 0);
-	    freeReplyObject(reply);
+	    cm_redis_reply_free(reply);
 	}
     }
     redisReaderFree(r);

@@ -42,6 +42,7 @@
 
 #include "buf.h"
 #include "optout.h"
+#include "redisreply.h"
 #include "unsubref.h"
 #include "unsubtoken.h"
 #include "writer.h"
@@ -86,7 +87,7 @@ static const char *str(const char *fmt,...)
     ck_assert(r != 0);
     ck_assert(r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_NIL);
     snprintf(out, 1024, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (out);
 }
 
@@ -103,7 +104,7 @@ static long long num(const char *fmt,...)
     va_end(ap);
     ck_assert(r != 0 && r->type == REDIS_REPLY_INTEGER);
     n = r->integer;
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     return (n);
 }
 
@@ -133,7 +134,7 @@ static void campaign(const char *id, const char *purpose)
 {
     const char *ids[1] = {id};
 
-    freeReplyObject(cmd("HSET " P "campaign:%s purpose %s basis consent "
+    cm_redis_reply_free(cmd("HSET " P "campaign:%s purpose %s basis consent "
 			"status active", id, purpose));
     ck_assert_msg(cm_unsub_ref_campaigns(db, P, ids, 1, 0, 0, err,
 					 sizeof(err)) == 0, "%s", err);
@@ -168,8 +169,10 @@ static void setup(void)
     ck_assert_msg(sock != 0, "run under tests/lib/redis.sh");
     db = redisConnectUnix(sock);
     ck_assert(db != 0 && db->err == 0);
+    /* As redisconn(3) makes them: the library frees its replies so. */
+    cm_redis_reader_bound(db->reader);
     r = redisCommand(db, "FLUSHALL");
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
     keys = cm_token_keys_parse("keys", "k1 " HEX_A "\n", 67, err, sizeof(err));
     ck_assert_msg(keys != 0, "%s", err);
 }
@@ -235,7 +238,7 @@ START_TEST(refs_for_old_stores)
     unsigned long long refs[3];
 
     /* Written before references existed. */
-    freeReplyObject(cmd("HSET " P "consent:old@example.org news granted "
+    cm_redis_reply_free(cmd("HSET " P "consent:old@example.org news granted "
 			"news:at 1700000000"));
     ck_assert_int_eq(write1(CM_EVENT_GRANT, "new@example.org", "news",
 			    time(0) - 10), CM_WRITE_APPLIED);
@@ -249,7 +252,7 @@ START_TEST(refs_for_old_stores)
     ck_assert_int_eq(num("EXISTS " P "consent:nobody@example.org"), 0);
     ck_assert_str_eq(str("GET " P "unsub:p:2"), "old@example.org");
     /* Idempotent; a lost Punsub:p:<n> comes back. */
-    freeReplyObject(cmd("DEL " P "unsub:p:2"));
+    cm_redis_reply_free(cmd("DEL " P "unsub:p:2"));
     ck_assert(cm_unsub_ref_people(db, P, people, 3, res, refs, err,
 				  sizeof(err)) == 0);
     ck_assert_int_eq(res[0], CM_UNSUB_REF_HAD);
@@ -257,7 +260,7 @@ START_TEST(refs_for_old_stores)
     ck_assert_str_eq(str("GET " P "unsub:p:2"), "old@example.org");
     ck_assert_str_eq(str("GET " P "unsub:seq"), "2");
 
-    freeReplyObject(cmd("HSET " P "campaign:spring purpose news"));
+    cm_redis_reply_free(cmd("HSET " P "campaign:spring purpose news"));
     ck_assert(cm_unsub_ref_campaigns(db, P, camps, 2, res, refs, err,
 				     sizeof(err)) == 0);
     ck_assert_int_eq(res[0], CM_UNSUB_REF_NEW);
@@ -270,7 +273,7 @@ START_TEST(refs_for_old_stores)
     ck_assert_int_eq(res[0], CM_UNSUB_REF_HAD);
 
     /* A damaged reference is named, not papered over. */
-    freeReplyObject(cmd("HSET " P "consent:old@example.org #ref x1"));
+    cm_redis_reply_free(cmd("HSET " P "consent:old@example.org #ref x1"));
     ck_assert_int_eq(cm_unsub_ref_people(db, P, people, 1, res, refs, err,
 					 sizeof(err)), -1);
     ck_assert_msg(strstr(err, "old@example.org") != 0, "%s", err);
@@ -309,7 +312,7 @@ START_TEST(one_click_withdraws)
     ck_assert_uint_eq(r->elements, 1);
     ck_assert_str_eq(r->element[0]->element[1]->element[9]->str, "one-click");
     ck_assert_str_eq(r->element[0]->element[1]->element[3]->str, "withdrawn");
-    freeReplyObject(r);
+    cm_redis_reply_free(r);
 
     /* A replay (the provider retries, the person clicks twice). */
     hist = num("XLEN " P "history:alice@example.org");
@@ -373,7 +376,7 @@ START_TEST(bad_tokens_write_nothing)
 		     CM_OPTOUT_BADTOKEN);
     cm_token_keys_free(other);
     /* The campaign's purpose changed since: the token is not for it. */
-    freeReplyObject(cmd("HSET " P "campaign:spring purpose events"));
+    cm_redis_reply_free(cmd("HSET " P "campaign:spring purpose events"));
     ck_assert_int_eq(cm_optout_apply(db, P, keys, tok, &ctx, &res),
 		     CM_OPTOUT_BADTOKEN);
     ck_assert_msg(strstr(res.why, "purpose check") != 0, "%s", res.why);
@@ -381,7 +384,7 @@ START_TEST(bad_tokens_write_nothing)
     ck_assert_int_eq(snapshot(), before);
     ck_assert_str_eq(str("HGET " P "consent:alice@example.org news"),
 		     "granted");
-    freeReplyObject(cmd("HSET " P "campaign:spring purpose news"));
+    cm_redis_reply_free(cmd("HSET " P "campaign:spring purpose news"));
 
     /* Erased: the reference is gone, the token leads nowhere. */
     ck_assert_int_eq(write1(CM_EVENT_ERASE, "alice@example.org", 0,
@@ -439,6 +442,7 @@ START_TEST(store_down)
     cm_rfix_start(&s, dir, "optdown", 0, none);
     c = redisConnectUnix(s.sock);
     ck_assert(c != 0 && c->err == 0);
+    cm_redis_reader_bound(c->reader);
     cm_rfix_stop(&s, SIGTERM);
     ck_assert_int_eq(cm_optout_apply(c, P, keys, tok, &ctx, &res),
 		     CM_OPTOUT_STOREDOWN);
@@ -458,8 +462,8 @@ START_TEST(missing_references)
 {
     char    tok[CM_TOKEN_SIZE];
 
-    freeReplyObject(cmd("HSET " P "consent:old@example.org news granted"));
-    freeReplyObject(cmd("HSET " P "campaign:plain purpose news"));
+    cm_redis_reply_free(cmd("HSET " P "consent:old@example.org news granted"));
+    cm_redis_reply_free(cmd("HSET " P "campaign:plain purpose news"));
     ck_assert_int_eq(cm_optout_token(db, P, keys, "old@example.org", "plain",
 				     tok, sizeof(tok), err, sizeof(err)), 1);
     ck_assert_msg(strstr(err, "consentctl unsubscribe-refs") != 0, "%s", err);

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1986,7 +1987,7 @@ START_TEST(test_reply_bounds)
     ck_assert_int_eq(reply->element[1]->element[1]->type, REDIS_REPLY_NIL);
     ck_assert_int_eq(reply->element[2]->type, REDIS_REPLY_STATUS);
     ck_assert_str_eq(reply->element[2]->str, "OK");
-    freeReplyObject(reply);
+    cm_redis_reply_free(reply);
 
     /* An array of 1,000 elements, grown as they arrive. */
     feed_times(r, "*1000\r\n", 1);
@@ -1996,7 +1997,7 @@ START_TEST(test_reply_bounds)
     ck_assert_uint_eq(reply->elements, 1000);
     for (i = 0; i < 1000; i++)
 	ck_assert_str_eq(reply->element[i]->str, "abc");
-    freeReplyObject(reply);
+    cm_redis_reply_free(reply);
     redisReaderFree(r);
 
     /* More objects in one reply than CM_REDIS_REPLY_OBJECTS. */
@@ -2045,6 +2046,128 @@ START_TEST(test_reply_bounds)
     ck_assert(redisReaderGetReply(r, &out) == REDIS_ERR && out == 0);
     ck_assert_str_eq(r->errstr, "reply refused: string of 1048577 bytes "
 		     "(at most 1048576)");
+    redisReaderFree(r);
+}
+END_TEST
+
+/* get_one - the next reply of a bound reader, which must be complete */
+
+static redisReply *get_one(redisReader *r)
+{
+    void   *out = 0;
+
+    ck_assert(redisReaderGetReply(r, &out) == REDIS_OK && out != 0);
+    return (out);
+}
+
+START_TEST(test_reply_arena)
+{
+    redisReader *r;
+    redisReply *reply, *e;
+    char    big[3001];
+    char   *wire;
+    long    i, j;
+
+    /*
+     * Each reply is one block and its arena (redisreply.c): what comes
+     * out must read exactly as hiredis's own objects, whatever the
+     * sizes. ASan checks the blocks' bounds, UBSan their alignment.
+     */
+    r = bound_reader();
+
+    /* Every kind at the top, one block each. */
+    ck_assert(redisReaderFeed(r, "$5\r\nhe\0lo\r\n", 11) == REDIS_OK);
+    feed_times(r, ":-7\r\n$-1\r\n*-1\r\n*0\r\n+QUEUED\r\n-ERR no\r\n"
+	       "$0\r\n\r\n", 1);
+    reply = get_one(r);
+    ck_assert_int_eq(reply->type, REDIS_REPLY_STRING);
+    ck_assert_uint_eq(reply->len, 5);
+    ck_assert(memcmp(reply->str, "he\0lo", 6) == 0);
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert(reply->type == REDIS_REPLY_INTEGER && reply->integer == -7);
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert(reply->type == REDIS_REPLY_NIL && reply->str == 0);
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert_int_eq(reply->type, REDIS_REPLY_NIL);
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert(reply->type == REDIS_REPLY_ARRAY && reply->elements == 0);
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert_int_eq(reply->type, REDIS_REPLY_STATUS);
+    ck_assert_str_eq(reply->str, "QUEUED");
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert_int_eq(reply->type, REDIS_REPLY_ERROR);
+    ck_assert_str_eq(reply->str, "ERR no");
+    cm_redis_reply_free(reply);
+    reply = get_one(r);
+    ck_assert(reply->type == REDIS_REPLY_STRING && reply->len == 0
+	      && reply->str[0] == 0);
+    cm_redis_reply_free(reply);
+    cm_redis_reply_free(0);			/* ignored, as free(0) */
+
+    /*
+     * An array beyond its first block: small strings that fill chunk
+     * after chunk, a string larger than half a chunk (a block of its
+     * own) between them, and nested arrays whose vectors grow while
+     * their parent's do. Every element in its place, every byte kept.
+     */
+    memset(big, 'b', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    ck_assert((wire = malloc(64 + sizeof(big))) != 0);
+    feed_times(r, "*5\r\n", 1);
+    feed_times(r, "*300\r\n", 1);
+    for (i = 0; i < 300; i++) {
+	char    el[64];
+
+	snprintf(el, sizeof(el), "$%d\r\nfield-%04ld\r\n", 10, i);
+	feed_times(r, el, 1);
+    }
+    snprintf(wire, 64 + sizeof(big), "$%zu\r\n%s\r\n", sizeof(big) - 1, big);
+    feed_times(r, wire, 1);
+    feed_times(r, "*2\r\n*70\r\n", 1);
+    feed_times(r, ":5\r\n", 70);
+    feed_times(r, "*0\r\n", 1);
+    feed_times(r, "$-1\r\n", 1);
+    feed_times(r, "*9\r\n", 1);
+    feed_times(r, "$1\r\nz\r\n", 9);
+    reply = get_one(r);
+    ck_assert(reply->type == REDIS_REPLY_ARRAY && reply->elements == 5);
+    e = reply->element[0];
+    ck_assert(e->type == REDIS_REPLY_ARRAY && e->elements == 300);
+    for (i = 0; i < 300; i++) {
+	char    want[16];
+
+	snprintf(want, sizeof(want), "field-%04ld", i);
+	ck_assert_uint_eq(e->element[i]->len, 10);
+	ck_assert_str_eq(e->element[i]->str, want);
+	ck_assert(((uintptr_t) e->element[i] % sizeof(void *)) == 0);
+    }
+    e = reply->element[1];
+    ck_assert(e->type == REDIS_REPLY_STRING && e->len == sizeof(big) - 1);
+    ck_assert_str_eq(e->str, big);
+    e = reply->element[2];
+    ck_assert(e->elements == 2 && e->element[0]->elements == 70
+	      && e->element[1]->type == REDIS_REPLY_ARRAY
+	      && e->element[1]->elements == 0);
+    for (j = 0; j < 70; j++)
+	ck_assert(e->element[0]->element[j]->integer == 5);
+    ck_assert_int_eq(reply->element[3]->type, REDIS_REPLY_NIL);
+    e = reply->element[4];
+    ck_assert_uint_eq(e->elements, 9);
+    for (j = 0; j < 9; j++)
+	ck_assert_str_eq(e->element[j]->str, "z");
+    cm_redis_reply_free(reply);
+
+    /* A reply cut off and the reader freed: what was built is freed. */
+    feed_times(r, "*3\r\n$2\r\nab\r\n*2\r\n:1\r\n", 1);
+    ck_assert(redisReaderGetReply(r, (void **) &reply) == REDIS_OK
+	      && reply == 0);
+    free(wire);
     redisReaderFree(r);
 }
 END_TEST
@@ -2106,6 +2229,7 @@ static Suite *store_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_hostile_reply, 0, HOSTILE_CASES);
     tcase_add_test(tc, test_reply_bounds);
+    tcase_add_test(tc, test_reply_arena);
     suite_add_tcase(s, tc);
     return (s);
 }
