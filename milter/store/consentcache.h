@@ -20,6 +20,7 @@
 /*--*/
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hiredis/hiredis.h>
 
@@ -37,9 +38,17 @@ typedef struct cm_ccache_key {
     void   *ctx;
 } cm_ccache_key;
 
+/* What a read must find unchanged to be kept (cm_ccache_reserve()). */
+typedef struct cm_ccache_ticket {
+    unsigned long long epoch;		/* 0: not reserved, do not fill */
+    unsigned long long gen;		/* invalidations of the key's stripe */
+    long long born;			/* reserved then (monotonic ms) */
+    uint64_t hash;			/* the key's */
+} cm_ccache_ticket;
+
 /* What the cache holds now. */
 typedef struct cm_ccache_stats {
-    long long entries;			/* values and placeholders */
+    long long entries;			/* cached replies */
     long long bytes;			/* accounted memory */
     long long hits;			/* answers served */
     long long misses;			/* asked, not served */
@@ -54,10 +63,10 @@ extern int cm_ccache_get(cm_ccache *cc, const char *key, size_t klen,
 			         cm_ccache_use_fn use, void *ctx);
 extern size_t cm_ccache_get_many(cm_ccache *cc, const cm_ccache_key *keys,
 				         size_t n, unsigned char *hit);
-extern unsigned long long cm_ccache_reserve(cm_ccache *cc, const char *key,
-					            size_t klen);
+extern int cm_ccache_reserve(cm_ccache *cc, const char *key, size_t klen,
+			             cm_ccache_ticket *ticket);
 extern void cm_ccache_fill(cm_ccache *cc, const char *key, size_t klen,
-			           unsigned long long token,
+			           const cm_ccache_ticket *ticket,
 			           const redisReply *r);
 extern void cm_ccache_invalidate(cm_ccache *cc, const char *key,
 				         size_t klen);

@@ -429,14 +429,14 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     char    show[CM_STORE_SHOWSZ];
     redisReply *r;
     long long since = 0;
-    unsigned long long token = 0;
+    cm_ccache_ticket ticket = {0, 0, 0, 0};
     int     status = -1;
 
     *found = 0;
     /* The consent cache answers, or reserves the read (store_cache(3)). */
     if (st->ccache) {
 	switch (store_cache_sender(st, &kb, sender, campaign, size, found,
-				   &token)) {
+				   &ticket)) {
 	case -1:
 	    cm_redis_err(err, errlen, "redis: out of memory");
 	    return (-1);
@@ -483,8 +483,8 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	if (st->cache)
 	    cm_cache_put_sender(st->cache, sender, campaign, since);
     }
-    if (status == 0 && token != 0)
-	cm_ccache_fill(st->ccache, kb.data, kb.len, token, r);
+    if (status == 0 && ticket.epoch != 0)
+	cm_ccache_fill(st->ccache, kb.data, kb.len, &ticket, r);
     cm_redis_reply_free(r);
     keybuf_free(&kb);
     return (status);

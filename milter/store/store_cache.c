@@ -22,14 +22,15 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
-/*	int	store_cache_sender(st, kb, sender, campaign, size, found, token)
+/*	int	store_cache_sender(st, kb, sender, campaign, size, found,
+/*				ticket)
 /*	cm_store *st;
 /*	keybuf	*kb;
 /*	const char *sender;
 /*	char	*campaign;
 /*	size_t	size;
 /*	int	*found;
-/*	unsigned long long *token;
+/*	cm_ccache_ticket *ticket;
 /* DESCRIPTION
 /*	This module is the part of store(3) that consults and fills the
 /*	consent cache (consentcache(3), ConsentCache, DESIGN.md section
@@ -55,9 +56,9 @@
 /*	caller's): its purpose names the field.
 /*
 /*	store_cache_sender() answers a sender lookup from the cache into
-/*	campaign and *found, or reserves its read in *token (0: none) and
-/*	leaves the key Psender:<sender> in kb for the caller's read and
-/*	cm_ccache_fill().
+/*	campaign and *found, or reserves its read in *ticket (epoch 0:
+/*	none) and leaves the key Psender:<sender> in kb for the caller's
+/*	read and cm_ccache_fill().
 /*
 /*	A lookup does not use the cache while the invalidation link is
 /*	down or has a change message not yet applied (cm_tracker_pending()).
@@ -205,7 +206,8 @@ static int cache_campaign(cm_store *st, struct fetch_req *req)
     if (cm_ccache_get(req->cc, kb.data, kb.len, use_campaign, req->camp_out))
 	hit = req->slot[0].hit = 1;
     else
-	req->slot[0].token = cm_ccache_reserve(req->cc, kb.data, kb.len);
+	(void) cm_ccache_reserve(req->cc, kb.data, kb.len,
+				 &req->slot[0].ticket);
     keybuf_free(&kb);
     return (hit);
 }
@@ -283,7 +285,8 @@ static void cache_rcpts(cm_store *st, struct fetch_req *req, int known)
 	    if (hit[i])
 		slot->hit = 1;
 	    else
-		slot->token = cm_ccache_reserve(req->cc, key[i].key, key[i].len);
+		(void) cm_ccache_reserve(req->cc, key[i].key, key[i].len,
+					 &slot->ticket);
 	    i++;
 	}
     }
@@ -370,7 +373,7 @@ static int use_sender(const redisReply *r, void *ctx)
 
 int     store_cache_sender(cm_store *st, keybuf *kb, const char *sender,
 			           char *campaign, size_t size, int *found,
-			           unsigned long long *token)
+			           cm_ccache_ticket *ticket)
 {
     struct sender_use su = {campaign, size, found};
 
@@ -380,6 +383,6 @@ int     store_cache_sender(cm_store *st, keybuf *kb, const char *sender,
 	return (-1);
     if (cm_ccache_get(st->ccache, kb->data, kb->len, use_sender, &su))
 	return (1);
-    *token = cm_ccache_reserve(st->ccache, kb->data, kb->len);
+    (void) cm_ccache_reserve(st->ccache, kb->data, kb->len, ticket);
     return (0);
 }

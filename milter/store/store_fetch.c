@@ -340,8 +340,7 @@ static int fetch_take(redisContext *c, struct fetch_req *req, fetch_cmd cmd,
 		              size_t errlen)
 {
     void   *reply;
-
-    unsigned long long token;
+    const cc_slot *slot;
 
     if (redisGetReply(c, &reply) != REDIS_OK) {
 	*status = cm_redis_pool_error(c, errno, err, errlen);
@@ -352,10 +351,10 @@ static int fetch_take(redisContext *c, struct fetch_req *req, fetch_cmd cmd,
 		    errlen) != CM_XCHG_OK)
 	*status = CM_XCHG_FAIL;
     /* A reply to a reserved read: the cache keeps it if still current. */
-    if (req->slot && (token = req->slot[store_cmd_index(cmd)].token) != 0
+    if (req->slot && (slot = req->slot + store_cmd_index(cmd))->ticket.epoch
 	&& ((redisReply *) reply)->type != REDIS_REPLY_ERROR
 	&& store_fetch_key(req->st, req, cmd, kb) == 0)
-	cm_ccache_fill(req->cc, kb->data, kb->len, token, reply);
+	cm_ccache_fill(req->cc, kb->data, kb->len, &slot->ticket, reply);
     *unready |= cm_redis_reply_unready(reply);
     cm_redis_reply_free(reply);
     return (0);

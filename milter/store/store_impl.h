@@ -49,7 +49,7 @@ struct cm_store {
 
 /* What the consent cache says about one command of a fetch. */
 typedef struct cc_slot {
-    unsigned long long token;		/* reserved: fill with the reply */
+    cm_ccache_ticket ticket;		/* reserved (epoch): fill with reply */
     int     hit;			/* answered from the cache */
 } cc_slot;
 
@@ -145,6 +145,6 @@ extern int store_cache_fetch(cm_store *st, struct fetch_req *req, char *err,
 			             size_t errlen);
 extern int store_cache_sender(cm_store *st, keybuf *kb, const char *sender,
 			              char *campaign, size_t size, int *found,
-			              unsigned long long *token);
+			              cm_ccache_ticket *ticket);
 
 #endif

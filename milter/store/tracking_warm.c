@@ -66,7 +66,7 @@ typedef struct warm_key {
     char   *key;			/* malloc'd */
     size_t  len;
     int     hash;			/* HGETALL, else GET */
-    unsigned long long token;
+    cm_ccache_ticket ticket;		/* epoch 0: not reserved */
 } warm_key;
 
 /* warm_add - one key to read; 0, or -1 when out of memory */
@@ -86,7 +86,7 @@ static int warm_add(warm_key *w, size_t *n, const char *prefix,
     k->key[k->len] = 0;
     k->hash = (strcmp(part, CM_KEY_CONSENT) == 0
 	       || strcmp(part, CM_KEY_CAMPAIGN) == 0);
-    k->token = 0;
+    k->ticket.epoch = 0;
     (*n)++;
     return (0);
 }
@@ -147,7 +147,7 @@ static int warm_read(cm_tracker *t, redisContext *c, redisReply *keys,
     if (status != 0)
 	cm_redis_err(err, errlen, "out of memory");
     for (i = 0; i < n && status == 0; i++) {
-	if ((w[i].token = cm_ccache_reserve(t->cc, w[i].key, w[i].len)) == 0)
+	if (!cm_ccache_reserve(t->cc, w[i].key, w[i].len, &w[i].ticket))
 	    continue;				/* disabled meanwhile */
 	argv[0] = w[i].hash ? "HGETALL" : "GET";
 	argv[1] = w[i].key;
@@ -159,7 +159,7 @@ static int warm_read(cm_tracker *t, redisContext *c, redisReply *keys,
 	}
     }
     for (i = 0; i < n && status == 0; i++) {
-	if (w[i].token == 0)
+	if (w[i].ticket.epoch == 0)
 	    continue;
 	if (redisGetReply(c, &reply) != REDIS_OK) {
 	    cm_redis_context_error(c, errno, err, errlen);
@@ -167,7 +167,7 @@ static int warm_read(cm_tracker *t, redisContext *c, redisReply *keys,
 	    break;
 	}
 	if (((redisReply *) reply)->type != REDIS_REPLY_ERROR) {
-	    cm_ccache_fill(t->cc, w[i].key, w[i].len, w[i].token, reply);
+	    cm_ccache_fill(t->cc, w[i].key, w[i].len, &w[i].ticket, reply);
 	    (*done)++;
 	}
 	cm_redis_reply_free(reply);

@@ -120,7 +120,7 @@ static double measure(unsigned long n, size_t batch)
     double  ns[RUNS], t0, t1, t2;
     uint64_t state;
     unsigned long k, i;
-    unsigned long long token;
+    cm_ccache_ticket ticket;
     long    hits = 0, sink = 0;
     int     run, len;
 
@@ -142,11 +142,8 @@ static double measure(unsigned long n, size_t batch)
     cm_ccache_enable(cc, 1);
     for (k = 0; k < n; k++) {
 	len = make_key(key, sizeof(key), k);
-	if ((token = cm_ccache_reserve(cc, key, len)) == 0) {
-	    fprintf(stderr, "cachebench: out of memory\n");
-	    exit(70);
-	}
-	cm_ccache_fill(cc, key, len, token, &reply);
+	(void) cm_ccache_reserve(cc, key, len, &ticket);	/* enabled */
+	cm_ccache_fill(cc, key, len, &ticket, &reply);
     }
     for (run = 0; run < RUNS; run++) {
 	state = 88172645463325252ULL + run;

@@ -77,10 +77,11 @@ static int use_copy(const redisReply *r, void *ctx)
 static void put(cm_ccache *cc, const char *key, const char *value)
 {
     redisReply r;
-    unsigned long long tok = cm_ccache_reserve(cc, key, strlen(key));
+    cm_ccache_ticket t;
 
-    ck_assert(tok != 0);
-    cm_ccache_fill(cc, key, strlen(key), tok, str_reply(&r, value));
+    ck_assert_int_eq(cm_ccache_reserve(cc, key, strlen(key), &t), 1);
+    ck_assert(t.epoch != 0);
+    cm_ccache_fill(cc, key, strlen(key), &t, str_reply(&r, value));
 }
 
 /* get - 1 and the value when served */
@@ -94,10 +95,12 @@ static int get(cm_ccache *cc, const char *key, struct seen *s)
 START_TEST(test_disabled)
 {
     cm_ccache *cc = cm_ccache_create(0, 1000, 3600);
+    cm_ccache_ticket t;
     struct seen s;
 
     /* Created disabled: nothing reserved, nothing served. */
-    ck_assert_uint_eq(cm_ccache_reserve(cc, "cm:consent:a", 12), 0);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &t), 0);
+    ck_assert(t.epoch == 0);
     cm_ccache_enable(cc, 1);
     put(cc, "cm:consent:a", "granted");
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 1);
@@ -116,7 +119,7 @@ START_TEST(test_values)
     cm_ccache *cc = cm_ccache_create(0, 1000, 3600);
     redisReply top, el[4], *ptr[4];
     const char *fields[4] = {"newsletter", "granted", "newsletter:at", "1"};
-    unsigned long long tok;
+    cm_ccache_ticket tok;
     struct seen s;
     int     i;
 
@@ -132,8 +135,8 @@ START_TEST(test_values)
     top.element = ptr;
     for (i = 0; i < 4; i++)
 	ptr[i] = str_reply(el + i, fields[i]);
-    tok = cm_ccache_reserve(cc, "cm:consent:a", 12);
-    cm_ccache_fill(cc, "cm:consent:a", 12, tok, &top);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &tok), 1);
+    cm_ccache_fill(cc, "cm:consent:a", 12, &tok, &top);
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 1);
     ck_assert_int_eq(s.type, REDIS_REPLY_ARRAY);
     ck_assert_uint_eq(s.elements, 4);
@@ -143,9 +146,10 @@ START_TEST(test_values)
     top.type = REDIS_REPLY_ERROR;
     top.str = "WRONGTYPE";
     top.len = 9;
-    tok = cm_ccache_reserve(cc, "cm:consent:b", 12);
-    cm_ccache_fill(cc, "cm:consent:b", 12, tok, &top);
-    ck_assert_int_eq(get(cc, "cm:consent:b", &s), 0);
+    put(cc, "cm:consent:b", "granted");
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:b", 12, &tok), 1);
+    cm_ccache_fill(cc, "cm:consent:b", 12, &tok, &top);
+    ck_assert_int_eq(get(cc, "cm:consent:b", &s), 0);	/* nor what was */
     cm_ccache_free(cc);
 }
 END_TEST
@@ -153,38 +157,54 @@ END_TEST
 START_TEST(test_race)
 {
     cm_ccache *cc = cm_ccache_create(0, 1000, 3600);
-    unsigned long long tok, tok2;
+    cm_ccache_ticket tok, tok2;
     redisReply r;
     struct seen s;
 
     cm_ccache_enable(cc, 1);
     /* An invalidation between the read and its reply: not kept. */
-    tok = cm_ccache_reserve(cc, "cm:consent:a", 12);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &tok), 1);
     cm_ccache_invalidate(cc, "cm:consent:a", 12);
-    cm_ccache_fill(cc, "cm:consent:a", 12, tok, str_reply(&r, "granted"));
+    cm_ccache_fill(cc, "cm:consent:a", 12, &tok, str_reply(&r, "granted"));
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 0);
     /* A flush meanwhile: not kept. */
-    tok = cm_ccache_reserve(cc, "cm:consent:a", 12);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &tok), 1);
     cm_ccache_flush(cc);
-    cm_ccache_fill(cc, "cm:consent:a", 12, tok, str_reply(&r, "granted"));
+    cm_ccache_fill(cc, "cm:consent:a", 12, &tok, str_reply(&r, "granted"));
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 0);
     /* A disable and enable meanwhile: not kept. */
-    tok = cm_ccache_reserve(cc, "cm:consent:a", 12);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &tok), 1);
     cm_ccache_enable(cc, 0);
     cm_ccache_enable(cc, 1);
-    cm_ccache_fill(cc, "cm:consent:a", 12, tok, str_reply(&r, "granted"));
+    cm_ccache_fill(cc, "cm:consent:a", 12, &tok, str_reply(&r, "granted"));
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 0);
-    /* Two readers: only the later reservation fills. */
-    tok = cm_ccache_reserve(cc, "cm:consent:a", 12);
-    tok2 = cm_ccache_reserve(cc, "cm:consent:a", 12);
-    cm_ccache_fill(cc, "cm:consent:a", 12, tok, str_reply(&r, "old"));
-    ck_assert_int_eq(get(cc, "cm:consent:a", &s), 0);
-    cm_ccache_fill(cc, "cm:consent:a", 12, tok2, str_reply(&r, "new"));
+    /* A read reserved before an invalidation, another after: the first
+     * is dropped, whatever the order of the fills. */
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &tok), 1);
+    cm_ccache_invalidate(cc, "cm:consent:a", 12);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:a", 12, &tok2), 1);
+    cm_ccache_fill(cc, "cm:consent:a", 12, &tok2, str_reply(&r, "new"));
+    cm_ccache_fill(cc, "cm:consent:a", 12, &tok, str_reply(&r, "old"));
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 1);
     ck_assert_str_eq(s.text, "new");
+    /* Two readers with no invalidation between: the last fill stays,
+     * until the invalidation of a change, which removes it. */
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:b", 12, &tok), 1);
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:b", 12, &tok2), 1);
+    cm_ccache_fill(cc, "cm:consent:b", 12, &tok2, str_reply(&r, "one"));
+    cm_ccache_fill(cc, "cm:consent:b", 12, &tok, str_reply(&r, "two"));
+    ck_assert_int_eq(get(cc, "cm:consent:b", &s), 1);
+    ck_assert_str_eq(s.text, "two");
+    cm_ccache_invalidate(cc, "cm:consent:b", 12);
+    ck_assert_int_eq(get(cc, "cm:consent:b", &s), 0);
     /* An invalidation after the fill: gone. */
     cm_ccache_invalidate(cc, "cm:consent:a", 12);
     ck_assert_int_eq(get(cc, "cm:consent:a", &s), 0);
+    /* An invalidation of a key never cached still counts. */
+    ck_assert_int_eq(cm_ccache_reserve(cc, "cm:consent:c", 12, &tok), 1);
+    cm_ccache_invalidate(cc, "cm:consent:c", 12);
+    cm_ccache_fill(cc, "cm:consent:c", 12, &tok, str_reply(&r, "granted"));
+    ck_assert_int_eq(get(cc, "cm:consent:c", &s), 0);
     cm_ccache_free(cc);
 }
 END_TEST
@@ -320,8 +340,11 @@ START_TEST(test_get_many)
 	if (i % 3 == 0) {
 	    put(cc, keys[i], keys[i]);		/* a value: its own key */
 	} else if (i % 3 == 1) {
-	    ck_assert(cm_ccache_reserve(cc, keys[i], strlen(keys[i])) != 0);
-	}					/* placeholder, or nothing */
+	    cm_ccache_ticket t;		/* reserved, never filled */
+
+	    ck_assert_int_eq(cm_ccache_reserve(cc, keys[i], strlen(keys[i]),
+					       &t), 1);
+	}
     }
     memset(seen, 0, sizeof(seen));
     ck_assert_uint_eq(cm_ccache_get_many(cc, ask, 150, hit), 50);
