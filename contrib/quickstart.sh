@@ -17,6 +17,9 @@
 # briefly over their seed corpora (_build-fuzz/), and make distcheck. The last line of "check" is
 # the total count of test cases: "tests: N passed, M failed".
 #
+# "check" also installs, when it can, chromium and nginx-light for the
+# browser and proxy tests (skipped without them).
+#
 # Not root: nothing is installed; the script says which packages are
 # missing and stops.
 
@@ -70,6 +73,28 @@ if [ "$mode" = check ] && [ "$(id -u)" -eq 0 ] &&
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    --no-install-recommends chromium >/dev/null 2>&1; }; } ||
 	echo "quickstart: chromium not installed: the browser check will be skipped"
+fi
+
+# Optional, for "check": nginx, so that tests/unsub/proxy.sh runs the
+# shipped contrib/nginx configuration in front of consent-unsubscribe
+# (skipped without it). The test starts its own nginx on free ports;
+# the package's own service is kept from starting (policy-rc.d(8)),
+# unless this machine already has a policy.
+if [ "$mode" = check ] && [ "$(id -u)" -eq 0 ] &&
+    ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "quickstart: installing nginx-light (optional: the proxy check)"
+    policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d &&
+	    chmod 755 /usr/sbin/policy-rc.d && policy=/usr/sbin/policy-rc.d
+    fi
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends nginx-light >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 &&
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends nginx-light >/dev/null 2>&1; }; } ||
+	echo "quickstart: nginx not installed: the proxy check will be skipped"
+    [ -z "$policy" ] || rm -f "$policy"
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
