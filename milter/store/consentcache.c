@@ -231,8 +231,8 @@ static uint64_t key_hash(const char *key, size_t klen)
     /*
      * Each step is a bijection of h for a given word (xor, an odd
      * multiplier, an xor-shift): keys of one length that differ in one
-     * word differ after it. A byte at a time (FNV-1a) took 180
-     * instructions for a key of 35 bytes, twice a cold read.
+     * word differ after it. For a key of 33 bytes: 74 instructions
+     * where FNV-1a, a byte at a time, took 219 (callgrind, -O2).
      */
     for (i = 0; i + 8 <= klen; i += 8) {
 	memcpy(&w, key + i, 8);			/* one load */
