@@ -50,7 +50,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* Utility library. */
 
@@ -59,6 +58,7 @@
 /* Application-specific. */
 
 #include "campaign.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ctl_row.h"
 #include "escape.h"
@@ -556,7 +556,7 @@ static int write_cmd(ctl *c, int argc, char **argv, const verbdef *v)
     ev.src = a.src ? a.src : v->src;
     ev.renew = (a.seen & OPT_RENEW) != 0;
     ev.actor = a.actor ? a.actor : c->actor ? c->actor : "unknown";
-    ev.at = (long long) time((time_t *) 0);
+    ev.at = cm_time_now();
 
     /*
      * Bad data is found before the store is asked anything. Text that
@@ -578,7 +578,7 @@ static int write_cmd(ctl *c, int argc, char **argv, const verbdef *v)
 	return (CTL_EX_DATAERR);
     }
     /* Every writer, every verb: see writer(3), which clamps the rest. */
-    if (ev.at > (long long) time((time_t *) 0) + CM_TIME_FUTURE_MAX) {
+    if (ev.at > cm_time_now() + CM_TIME_FUTURE_MAX) {
 	ctl_error(c, "--at %s: more than %d s in the future: until then, "
 		  "every later change would look older and be ignored",
 		  a.at, CM_TIME_FUTURE_MAX);

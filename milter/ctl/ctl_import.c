@@ -101,6 +101,7 @@
 /* Application-specific. */
 
 #include "buf.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ctl_row.h"
 #include "import_run.h"
@@ -352,7 +353,7 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	goto done;
     }
     cm_buf_reset(&st->arena);
-    st->now = (long long) time(0);
+    st->now = cm_time_now();
     if ((status = import_open_all(st)) != 0)
 	goto done;
 

@@ -122,7 +122,7 @@ void    cm_msg_facts_fill(cm_msg_facts *m, const char *campaign,
     m->record = record;
     m->sender = sender ? sender : "";
     m->auth = auth && *auth ? auth : 0;
-    m->now = cm_time_now_ms() / 1000;
+    m->now = cm_time_now();
 }
 
 /* rcpt_copy - copy text from the MTA, cut at a sane length */

@@ -465,7 +465,7 @@ static int write_optout(redisContext *c, const char *prefix,
     ev.kind = ctx->suppress ? CM_EVENT_SUPPRESS : CM_EVENT_WITHDRAW;
     ev.id = res->id;
     ev.purpose = ctx->suppress ? 0 : res->purpose;
-    ev.at = ctx->now > 0 ? ctx->now : (long long) time((time_t *) 0);
+    ev.at = ctx->now > 0 ? ctx->now : cm_time_now();
     ev.src = res->src;
     ev.actor = cm_optout_channel_name(ctx->channel);
     if (cm_write_events(c, prefix, &ev, 1, &wr, res->why,

@@ -141,7 +141,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Utility library. */
 
@@ -150,6 +149,7 @@
 /* Application-specific. */
 
 #include "campaign.h"
+#include "clock.h"
 #include "redisconn.h"
 #include "redisreply.h"
 #include "schema.h"
@@ -664,7 +664,7 @@ int     cm_write_events(redisContext *c, const char *prefix,
     char    where[CM_REDIS_WHERESZ];
     keyset  ks;
     const char *why;
-    long long now = (long long) time((time_t *) 0);
+    long long now = cm_time_now();
     size_t  i, n;
     int     status = 0;
 

@@ -10,7 +10,8 @@
 /*	#include "clock.h"
 /*
 /*	cm_time_rfc3339(): Unix seconds (and millis) as RFC 3339 UTC.
-/*	cm_time_now_ms(): wall clock; cm_time_mono_ms(): interval clock.
+/*	cm_time_now_ms(), cm_time_now(): wall clock (milliseconds,
+/*	seconds); cm_time_mono_ms(): interval clock.
 /* DESCRIPTION
 /*	See clock.c.
 /* LICENSE
@@ -23,6 +24,7 @@
 extern void cm_time_rfc3339(char *out, size_t size, long long seconds,
 			            int millis);
 extern long long cm_time_now_ms(void);
+extern long long cm_time_now(void);
 extern long long cm_time_mono_ms(void);
 
 #endif

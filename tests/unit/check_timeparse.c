@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 /* Check library. */
 
@@ -30,6 +31,7 @@
 
 /* Application-specific. */
 
+#include "clock.h"
 #include "timeparse.h"
 
 /* expect_time - a string parses to the given Unix time */
@@ -211,6 +213,32 @@ START_TEST(test_future_tolerance)
 }
 END_TEST
 
+START_TEST(test_now_not_behind)
+{
+    struct timeval tv;
+    long long first, seen = 0, calls = 0, now;
+
+    /*
+     * The seconds of a consent event are never behind a time stamp
+     * taken before them: across two turns of the second (the moment
+     * time(3) gets wrong, in its first milliseconds), each call after
+     * a gettimeofday(2) reads at least that second. With time(3) in
+     * cm_time_now() this fails (0.58 % of such calls measured).
+     */
+    (void) gettimeofday(&tv, (struct timezone *) 0);
+    first = (long long) tv.tv_sec;
+    do {
+	(void) gettimeofday(&tv, (struct timezone *) 0);
+	now = cm_time_now();
+	ck_assert_msg(now >= (long long) tv.tv_sec, "cm_time_now() %lld "
+		      "after gettimeofday() %lld", now, (long long) tv.tv_sec);
+	seen = (long long) tv.tv_sec - first;
+	calls++;
+    } while (seen < 2);
+    ck_assert(calls > 1000);
+}
+END_TEST
+
 /* timeparse_suite - collect the test cases */
 
 static Suite *timeparse_suite(void)
@@ -234,6 +262,11 @@ static Suite *timeparse_suite(void)
     tc = tcase_create("format");
     tcase_add_test(tc, test_format);
     tcase_add_test(tc, test_future_tolerance);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("clock");
+    tcase_add_test(tc, test_now_not_behind);
+    tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return (s);
 }
