@@ -509,6 +509,7 @@ function spread(id, a, b, key,   na, nb, va, vb, i, r, lo, hi) {
     na = split(vals[id " " a " " key], va, " ")
     nb = split(vals[id " " b " " key], vb, " ")
     lo = hi = ""
+    if (na != nb) return "-"		# a run left no figure: no pairs
     for (i = 1; i <= na && i <= nb; i++) {
 	if (vb[i] + 0 <= 0) continue
 	r = va[i] / vb[i]
