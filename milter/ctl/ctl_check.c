@@ -173,7 +173,7 @@ int     ctl_check(ctl *c, int argc, char **argv)
      */
     (void) cm_msg_sender(opts[0].value ? opts[0].value : "", &sender);
     memset(&camp, 0, sizeof(camp));
-    if (cm_rcpt_fill(&rcpt, c->key, pos[0]) != 0) {
+    if (cm_rcpt_fill(&rcpt, c->key, pos[0], (cm_arena *) 0) != 0) {
 	cm_buf_free(&sender);
 	ctl_error(c, "out of memory");
 	return (CTL_EX_SOFTWARE);

@@ -51,6 +51,8 @@ struct cm_session {
     cm_rcpt *rcpts;			/* envelope recipients, in order */
     size_t  nrcpt;
     size_t  rcpt_alloc;
+    size_t  rcpt_hint;			/* the last message's recipients */
+    cm_arena raws;			/* the recipients' raw text (arena(3)) */
 
     /*
      * Scratch that outlives a message, so that writing a record does not

@@ -17,10 +17,11 @@
 /*	const char *sender;
 /*	const char *auth;
 /*
-/*	int	cm_rcpt_fill(r, key, raw)
+/*	int	cm_rcpt_fill(r, key, raw, arena)
 /*	cm_rcpt	*r;
 /*	const cm_addrkey *key;
 /*	const char *raw;
+/*	cm_arena *arena;
 /*
 /*	void	cm_rcpt_free(r)
 /*	cm_rcpt	*r;
@@ -56,9 +57,12 @@
 /*
 /*	cm_rcpt_fill() resets *r to one envelope recipient: a copy of raw
 /*	cut at a sane length, its normalised address and, when that
-/*	parses, its record id under key (NULL: the plain address). It
+/*	parses, its record id under key (NULL: the plain address). The
+/*	copy is made in arena (arena(3): it lives until the arena's reset,
+/*	the end of the message), or with malloc(3) when arena is NULL. It
 /*	returns -1 when out of memory, and 0 otherwise. cm_rcpt_free()
-/*	releases what a recipient owns, its record included.
+/*	releases what a recipient owns, its record included (a copy in an
+/*	arena stays with the arena).
 /*
 /*	cm_rcpt_label() is the recipient as logs and replies show it: the
 /*	normalised address, or the raw one when that did not parse.
@@ -141,12 +145,18 @@ static char *rcpt_copy(const char *text, size_t max)
 
 /* cm_rcpt_fill - one envelope recipient, before any lookup */
 
-int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw)
+int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw,
+		             cm_arena *arena)
 {
     size_t  len = strlen(raw);
 
     memset(r, 0, sizeof(*r));
-    if ((r->raw = rcpt_copy(raw, CM_RCPT_RAW_MAX)) == 0)
+    if (arena != 0)
+	r->raw = cm_arena_strndup(arena, raw,
+			      len > CM_RCPT_RAW_MAX ? CM_RCPT_RAW_MAX : len);
+    else
+	r->raw_heap = ((r->raw = rcpt_copy(raw, CM_RCPT_RAW_MAX)) != 0);
+    if (r->raw == 0)
 	return (-1);
     /* Judged on the whole argument, now if the copy is cut. */
     if (len > CM_RCPT_RAW_MAX) {
@@ -167,8 +177,10 @@ int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw)
 
 void    cm_rcpt_free(cm_rcpt *r)
 {
-    free(r->raw);
+    if (r->raw_heap)
+	free(r->raw);
     r->raw = 0;
+    r->raw_heap = 0;
     cm_rcpt_record_clear(&r->record);
 }
 

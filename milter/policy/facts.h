@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "policy.h"
 #include "rcptform.h"
@@ -30,6 +31,7 @@
 /* One envelope recipient: who, what the store holds, what was decided. */
 typedef struct cm_rcpt {
     char   *raw;			/* as the MTA sent it: for delrcpt */
+    int     raw_heap;			/* raw is ours to free (no arena) */
     char    norm[CM_ID_SIZE];		/* normalised, "" if it did not parse */
     int     raw_cut;			/* raw is the argument cut short */
     cm_rcptform form;			/* raw_cut: the argument's; cm_rcpt_form() */
@@ -44,7 +46,8 @@ extern cm_addr_status cm_msg_sender(const char *raw, cm_buf *out);
 extern void cm_msg_facts_fill(cm_msg_facts *m, const char *campaign,
 			              const cm_campaign *record,
 			              const char *sender, const char *auth);
-extern int cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw);
+extern int cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw,
+			         cm_arena *arena);
 extern void cm_rcpt_free(cm_rcpt *r);
 extern const char *cm_rcpt_label(const cm_rcpt *r);
 extern cm_rcptform cm_rcpt_form(const cm_rcpt *r);

@@ -10,8 +10,11 @@
 /*	to build what the decision table reads: the envelope sender as
 /*	the decision sees it (normalised, "" for <>, or made safe), the
 /*	message facts, and one recipient (its copy, form, normalised
-/*	address and record id), released without leaks. And schema(3):
-/*	the one reader of a purpose's stored state.
+/*	address and record id), released without leaks; the arena(3)
+/*	that holds the recipients' copies for one message (copies stay
+/*	put while blocks are added, a reset keeps one block, a string
+/*	longer than a block). And schema(3): the one reader of a
+/*	purpose's stored state.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
 /* LICENSE
@@ -21,6 +24,7 @@
 
 /* System library. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +34,11 @@
 
 /* Application-specific. */
 
+#include "arena.h"
 #include "facts.h"
 #include "schema.h"
+
+#define NO_ARENA	((cm_arena *) 0)	/* copies made with malloc(3) */
 
 START_TEST(test_sender)
 {
@@ -89,7 +96,7 @@ START_TEST(test_rcpt)
     cm_rcpt r;
     char    huge[8 * CM_ADDR_MAX];
 
-    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<Alice@Example.ORG>"), 0);
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<Alice@Example.ORG>", NO_ARENA), 0);
     ck_assert_str_eq(r.raw, "<Alice@Example.ORG>");
     ck_assert_str_eq(r.norm, "alice@example.org");
     ck_assert_int_eq(r.facts.addr_ok, 1);
@@ -106,7 +113,7 @@ START_TEST(test_rcpt)
     ck_assert_ptr_null(r.raw);
     ck_assert_ptr_null(r.record.consent_src);
 
-    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<no-at-sign>"), 0);
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<no-at-sign>", NO_ARENA), 0);
     ck_assert_int_eq(r.facts.addr_ok, 0);
     ck_assert_str_eq(r.norm, "");
     ck_assert_str_eq(cm_rcpt_label(&r), "<no-at-sign>");
@@ -115,7 +122,7 @@ START_TEST(test_rcpt)
     /* A flood of bytes is kept cut short; the form sees all of it. */
     memset(huge, 'a', sizeof(huge) - 1);
     huge[sizeof(huge) - 1] = 0;
-    ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge), 0);
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge, NO_ARENA), 0);
     ck_assert_uint_eq(strlen(r.raw), 4 * CM_ADDR_MAX);
     ck_assert_int_eq(r.facts.addr_ok, 0);
     ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_TOO_LONG);
@@ -123,14 +130,91 @@ START_TEST(test_rcpt)
 
     /* A blank past the cut: the form is the argument's, not the copy's. */
     huge[4 * CM_ADDR_MAX + 10] = ' ';
-    ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge), 0);
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, huge, NO_ARENA), 0);
     ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_SPACE);
     ck_assert_int_eq(cm_rcptform_check(r.raw, strlen(r.raw)),
 		     CM_RCPTFORM_TOO_LONG);
     cm_rcpt_free(&r);
-    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<bob@example.org.>"), 0);
+    ck_assert_int_eq(cm_rcpt_fill(&r, 0, "<bob@example.org.>", NO_ARENA), 0);
     ck_assert_int_eq(cm_rcpt_form(&r), CM_RCPTFORM_TRAILING_DOT);
     cm_rcpt_free(&r);
+}
+END_TEST
+
+START_TEST(test_arena)
+{
+    cm_arena a = CM_ARENA_INIT;
+    char   *copy[1000];
+    char    text[64];
+    char    big[10000];
+    char   *p;
+    int     i;
+
+    /* Enough copies to need several blocks; none moves or is damaged. */
+    for (i = 0; i < 1000; i++) {
+	snprintf(text, sizeof(text), "<user%d@example.org>", i);
+	ck_assert_ptr_nonnull(copy[i] = cm_arena_strndup(&a, text,
+							 strlen(text)));
+    }
+    for (i = 0; i < 1000; i++) {
+	snprintf(text, sizeof(text), "<user%d@example.org>", i);
+	ck_assert_str_eq(copy[i], text);
+    }
+
+    /* Not NUL-terminated at len: the copy is, and holds len bytes. */
+    p = cm_arena_strndup(&a, "abcdef", 3);
+    ck_assert_str_eq(p, "abc");
+    ck_assert_str_eq(cm_arena_strndup(&a, "", 0), "");
+
+    /* Longer than a block: a block of its own, then a standard one. */
+    memset(big, 'x', sizeof(big));
+    p = cm_arena_strndup(&a, big, sizeof(big));
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(strlen(p), sizeof(big));
+    ck_assert_str_eq(cm_arena_strndup(&a, "after", 5), "after");
+
+    /* After a reset the first block serves again, from its start. */
+    cm_arena_reset(&a);
+    p = cm_arena_strndup(&a, "next message", 12);
+    ck_assert_str_eq(p, "next message");
+    ck_assert_ptr_eq(p, copy[0]);
+    cm_arena_reset(&a);
+
+    /* Only a long string's own block was left: it is not kept. */
+    cm_arena_free(&a);
+    p = cm_arena_strndup(&a, big, sizeof(big));
+    ck_assert_uint_eq(strlen(p), sizeof(big));
+    cm_arena_reset(&a);
+    ck_assert_ptr_null(a.head);
+    cm_arena_free(&a);
+    ck_assert_ptr_null(a.head);
+}
+END_TEST
+
+START_TEST(test_rcpt_arena)
+{
+    cm_arena a = CM_ARENA_INIT;
+    cm_rcpt r[2];
+    char    huge[8 * CM_ADDR_MAX];
+
+    ck_assert_int_eq(cm_rcpt_fill(r, 0, "<Alice@Example.ORG>", &a), 0);
+    memset(huge, 'a', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = 0;
+    huge[4 * CM_ADDR_MAX + 10] = ' ';
+    ck_assert_int_eq(cm_rcpt_fill(r + 1, 0, huge, &a), 0);
+    ck_assert_str_eq(r[0].raw, "<Alice@Example.ORG>");
+    ck_assert_str_eq(r[0].norm, "alice@example.org");
+    ck_assert_int_eq(r[0].raw_heap, 0);
+
+    /* Cut as without an arena; the form is still the argument's. */
+    ck_assert_uint_eq(strlen(r[1].raw), 4 * CM_ADDR_MAX);
+    ck_assert_int_eq(cm_rcpt_form(r + 1), CM_RCPTFORM_SPACE);
+
+    /* Freeing a recipient leaves its copy to the arena (no double free). */
+    cm_rcpt_free(r);
+    cm_rcpt_free(r + 1);
+    ck_assert_ptr_null(r[0].raw);
+    cm_arena_free(&a);
 }
 END_TEST
 
@@ -196,6 +280,8 @@ static Suite *facts_suite(void)
     tcase_add_test(tc, test_msg_facts);
     tcase_add_test(tc, test_rcpt);
     tcase_add_test(tc, test_clear);
+    tcase_add_test(tc, test_arena);
+    tcase_add_test(tc, test_rcpt_arena);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("schema");
