@@ -59,10 +59,11 @@
 /*	cut at a sane length, its normalised address and, when that
 /*	parses, its record id under key (NULL: the plain address). The
 /*	copy is made in arena (arena(3): it lives until the arena's reset,
-/*	the end of the message), or with malloc(3) when arena is NULL. It
-/*	returns -1 when out of memory, and 0 otherwise. cm_rcpt_free()
-/*	releases what a recipient owns, its record included (a copy in an
-/*	arena stays with the arena).
+/*	the end of the message), or with malloc(3) when arena is NULL; so
+/*	are the strings that store(3) puts into its record later (the
+/*	record's arena). It returns -1 when out of memory, and 0
+/*	otherwise. cm_rcpt_free() releases what a recipient owns, its
+/*	record included (copies in an arena stay with the arena).
 /*
 /*	cm_rcpt_label() is the recipient as logs and replies show it: the
 /*	normalised address, or the raw one when that did not parse.
@@ -72,7 +73,8 @@
 /*	(then cm_rcpt_fill() judged the argument at once).
 /*
 /*	cm_rcpt_record_clear() and cm_campaign_clear() release what
-/*	store(3) put into a record and clear it.
+/*	store(3) put into a record and clear it; a recipient's record
+/*	keeps its arena.
 /* DIAGNOSTICS
 /*	None.
 /* SEE ALSO
@@ -158,6 +160,7 @@ int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw,
 	r->raw_heap = ((r->raw = rcpt_copy(raw, CM_RCPT_RAW_MAX)) != 0);
     if (r->raw == 0)
 	return (-1);
+    r->record.arena = arena;
     /* Judged on the whole argument, now if the copy is cut. */
     if (len > CM_RCPT_RAW_MAX) {
 	r->raw_cut = 1;
@@ -202,9 +205,15 @@ const char *cm_rcpt_label(const cm_rcpt *r)
 
 void    cm_rcpt_record_clear(cm_rcpt_record *rec)
 {
-    free(rec->suppressed_reason);
-    free(rec->consent_src);
+    cm_arena *arena = rec->arena;
+
+    /* Strings in an arena go with it; the record keeps its arena. */
+    if (arena == 0) {
+	free(rec->suppressed_reason);
+	free(rec->consent_src);
+    }
     memset(rec, 0, sizeof(*rec));
+    rec->arena = arena;
 }
 
 /* cm_campaign_clear - release what a campaign record owns */

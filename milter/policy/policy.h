@@ -23,6 +23,7 @@
 /*--*/
 
 #include "address.h"
+#include "arena.h"
 #include "campaign.h"
 #include "config.h"
 
@@ -69,11 +70,12 @@ typedef struct cm_rcpt_record {
     int     store_error;		/* its records could not be read */
     int     suppressed;			/* Psuppress:<id> exists */
     long long suppressed_at;		/* its time, 0 if unknown */
-    char   *suppressed_reason;		/* malloc'd, or NULL */
+    char   *suppressed_reason;		/* see arena; or NULL */
     cm_consent_state consent;		/* <purpose> */
     long long consent_at;		/* <purpose>:at, 0 if unknown */
-    char   *consent_src;		/* <purpose>:src, malloc'd or NULL */
+    char   *consent_src;		/* <purpose>:src (see arena), or NULL */
     unsigned long long unsub_ref;	/* "#ref": opt-out reference, 0: none */
+    cm_arena *arena;			/* the strings' home; NULL: malloc'd */
 } cm_rcpt_record;
 
 /* What is known about the message, whoever the recipient. */

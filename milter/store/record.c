@@ -55,6 +55,8 @@
 /*
 /*	Outputs are overwritten, not freed: the caller clears them
 /*	(cm_campaign_clear(), cm_rcpt_record_clear()), also after an error.
+/*	A recipient record's strings are copied into its arena when it
+/*	has one (rec->arena, arena(3)), else with malloc(3).
 /* SEE ALSO
 /*	store(3), which sends the reads.
 /*	DESIGN.md section 3, the key layout (a contract).
@@ -77,6 +79,7 @@
 
 /* Application-specific. */
 
+#include "arena.h"
 #include "campaign.h"
 #include "record.h"
 #include "redisconn.h"
@@ -211,6 +214,14 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
     return (0);
 }
 
+/* record_strndup - a copy of len bytes, where the record keeps strings */
+
+static char *record_strndup(const cm_rcpt_record *f, const char *s,
+			            size_t len)
+{
+    return (f->arena ? cm_arena_strndup(f->arena, s, len) : strndup(s, len));
+}
+
 /* cm_record_suppress - GET Psuppress:<id>, "<time> <reason>" */
 
 void    cm_record_suppress(const redisReply *r, cm_rcpt_record *f)
@@ -231,11 +242,11 @@ void    cm_record_suppress(const redisReply *r, cm_rcpt_record *f)
     if (parse_uint(r->str, time_len, LLONG_MAX, &at) == 0) {
 	f->suppressed_at = at;
 	if (time_len + 1 < r->len && (f->suppressed_reason =
-		strndup(space + 1, r->len - time_len - 1)) == 0)
+		record_strndup(f, space + 1, r->len - time_len - 1)) == 0)
 	    f->store_error = 1;
     } else if (r->len > 0) {
 	/* No usable time: the whole value is the best reason we have. */
-	if ((f->suppressed_reason = strndup(r->str, r->len)) == 0)
+	if ((f->suppressed_reason = record_strndup(f, r->str, r->len)) == 0)
 	    f->store_error = 1;
     }
 }
@@ -305,7 +316,8 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 		     && strspn(value->str, "0123456789") == value->len)
 		f->consent_at = LLONG_MAX;
 	} else if (suffix_is(name, plen, CM_SUFFIX_SRC)) {
-	    if ((f->consent_src = strndup(value->str, value->len)) == 0)
+	    if ((f->consent_src = record_strndup(f, value->str,
+						 value->len)) == 0)
 		f->store_error = 1;
 	}
     }

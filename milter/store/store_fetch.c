@@ -227,7 +227,7 @@ static int fetch_append_one(redisContext *c, const struct fetch_req *req,
 
 void    store_suppress_clear(cm_rcpt_record *rec, int free_old)
 {
-    if (free_old)
+    if (free_old && rec->arena == 0)
 	free(rec->suppressed_reason);
     rec->suppressed = 0;
     rec->suppressed_at = 0;
@@ -238,7 +238,7 @@ void    store_suppress_clear(cm_rcpt_record *rec, int free_old)
 
 void    store_consent_clear(cm_rcpt_record *rec, int free_old)
 {
-    if (free_old)
+    if (free_old && rec->arena == 0)
 	free(rec->consent_src);
     rec->consent = CM_CONSENT_NONE;
     rec->consent_at = 0;

@@ -210,7 +210,16 @@ START_TEST(test_rcpt_arena)
     ck_assert_uint_eq(strlen(r[1].raw), 4 * CM_ADDR_MAX);
     ck_assert_int_eq(cm_rcpt_form(r + 1), CM_RCPTFORM_SPACE);
 
+    /* The record's strings go to the same arena, and stay with it. */
+    ck_assert_ptr_eq(r[0].record.arena, &a);
+    r[0].record.consent_src = cm_arena_strndup(&a, "web form", 8);
+    r[0].record.suppressed_reason = cm_arena_strndup(&a, "complaint", 9);
+    cm_rcpt_record_clear(&r[0].record);
+    ck_assert_ptr_null(r[0].record.consent_src);
+    ck_assert_ptr_eq(r[0].record.arena, &a);
+
     /* Freeing a recipient leaves its copy to the arena (no double free). */
+    r[1].record.consent_src = cm_arena_strndup(&a, "import", 6);
     cm_rcpt_free(r);
     cm_rcpt_free(r + 1);
     ck_assert_ptr_null(r[0].raw);

@@ -514,6 +514,43 @@ START_TEST(test_rcpts)
 }
 END_TEST
 
+START_TEST(test_rcpts_arena)
+{
+    cm_store *st = open_store(redis_sock, 0, 0, 0);
+    redisContext *c = db_connect(redis_sock);
+    cm_rcpt *r = lookups(R_COUNT);
+    cm_arena a = CM_ARENA_INIT;
+    cm_campaign camp;
+    int     i, round;
+
+    /*
+     * The daemon's records keep their strings in the message's arena:
+     * they read the same, twice, and clearing them (as the daemon does
+     * before the read at the end of the message) frees no copy of the
+     * arena, which the sanitizer build would report, and keeps the
+     * arena for the next read.
+     */
+    seed_rcpts(c, "cm:", r);
+    db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
+    for (i = 0; i < R_COUNT; i++)
+	r[i].record.arena = &a;
+    for (round = 0; round < 2; round++) {
+	fetch_ok(st, "spring", &camp, r, R_COUNT);
+	check_rcpts(r);
+	cm_campaign_clear(&camp);
+	for (i = 0; i < R_COUNT; i++) {
+	    cm_rcpt_record_clear(&r[i].record);
+	    ck_assert_ptr_eq(r[i].record.arena, &a);
+	}
+    }
+    ck_assert_ptr_nonnull(a.head);
+    free_lookups(r, R_COUNT);
+    cm_arena_free(&a);
+    redisFree(c);
+    cm_store_destroy(st);
+}
+END_TEST
+
 START_TEST(test_rcpts_given_campaign)
 {
     cm_store *st = open_store(redis_sock, 0, 0, 0);
@@ -2189,6 +2226,7 @@ static Suite *store_suite(void)
 			sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, test_campaign_wrongtype);
     tcase_add_test(tc, test_rcpts);
+    tcase_add_test(tc, test_rcpts_arena);
     tcase_add_test(tc, test_rcpts_given_campaign);
     tcase_add_test(tc, test_unknown_campaign);
     tcase_add_test(tc, test_key_prefix);
