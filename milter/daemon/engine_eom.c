@@ -574,6 +574,15 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
      * came: the members that the records share are made again (am).
      */
     cm_audit_msg_reset(&s->am);
+    /*
+     * Room for as many bytes as the last message's records took, and
+     * an eighth more: a long list, mailed again, does not grow the
+     * buffer by doubling, copying what it holds each time (at 1,000
+     * recipients, 350 KB copied eight times; engine.c gives a buffer
+     * that large back after each message).
+     */
+    if (s->line_hint > 0)
+	(void) cm_buf_reserve(buf, s->line_hint + s->line_hint / 8);
     for (i = 0; i < s->nrcpt; i++) {
 	if (s->rcpts[i].refused && enforce)
 	    continue;
@@ -593,6 +602,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 			 action, qid, &s->am);
     }
     audit_failed = (cm_session_write_audit(s, buf) != 0);
+    s->line_hint = buf->len;
     cm_buf_reset(buf);
     if (failed) {
 	cm_log(LOG_ERR, "%s: the MTA refused a change: message deferred",

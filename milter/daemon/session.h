@@ -61,6 +61,7 @@ struct cm_session {
      * (reset with the message, and again when its headers are in).
      */
     cm_buf  line;
+    size_t  line_hint;			/* the last message's records, bytes */
     cm_audit_msg am;
 };
 
