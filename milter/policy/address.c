@@ -148,6 +148,7 @@
 /* Application-specific. */
 
 #include "address.h"
+#include "bytetable.h"
 
 #define CM_ADDRKEY_MAX	4096		/* longest acceptable key file */
 #define CM_DOMAIN_MAX	255		/* RFC 5321 4.5.3.1.2 */
@@ -193,26 +194,15 @@ static const char *const cm_addr_messages[CM_ADDR_STATUS_COUNT] = {
 #define A_LABEL	0x08			/* RFC 5321 label: let-dig, '-', 0x80+ */
 #define A_UPPER	0x10			/* ASCII upper case: folded */
 
-#define A_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') \
-		    || ((c) >= '0' && (c) <= '9'))
-#define A_SPECIAL(c) ((c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' \
-		    || (c) == '&' || (c) == '\'' || (c) == '*' || (c) == '+' \
-		    || (c) == '-' || (c) == '/' || (c) == '=' || (c) == '?' \
-		    || (c) == '^' || (c) == '_' || (c) == '`' || (c) == '{' \
-		    || (c) == '|' || (c) == '}' || (c) == '~')
 #define A_CLASS(c) ( \
 	((c) < 0x20 || (c) == 0x7f ? A_CTRL : 0) \
 	| ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n' ? A_SPACE : 0) \
-	| ((c) >= 0x80 || A_ALNUM(c) || A_SPECIAL(c) ? A_ATEXT : 0) \
-	| ((c) >= 0x80 || A_ALNUM(c) || (c) == '-' ? A_LABEL : 0) \
+	| ((c) >= 0x80 || CM_BYTE_ALNUM(c) || CM_BYTE_ATEXT_SPECIAL(c) \
+	   ? A_ATEXT : 0) \
+	| ((c) >= 0x80 || CM_BYTE_ALNUM(c) || (c) == '-' ? A_LABEL : 0) \
 	| ((c) >= 'A' && (c) <= 'Z' ? A_UPPER : 0))
-#define A_ROW4(c)  A_CLASS(c), A_CLASS(c + 1), A_CLASS(c + 2), A_CLASS(c + 3)
-#define A_ROW16(c) A_ROW4(c), A_ROW4(c + 4), A_ROW4(c + 8), A_ROW4(c + 12)
-#define A_ROW64(c) A_ROW16(c), A_ROW16(c + 16), A_ROW16(c + 32), A_ROW16(c + 48)
 
-static const unsigned char addr_class[256] = {
-    A_ROW64(0), A_ROW64(64), A_ROW64(128), A_ROW64(192),
-};
+static const unsigned char addr_class[256] = CM_BYTE_TABLE(A_CLASS);
 
 /* cm_addr_is_space - white space that may surround an address */
 

@@ -68,6 +68,7 @@
 
 /* Application-specific. */
 
+#include "bytetable.h"
 #include "rcptform.h"
 
 /*
@@ -85,28 +86,17 @@
 #define F_ATEXT		0x20		/* RFC 5322 atext, less ! and % */
 #define F_LABEL		0x40		/* a byte of a domain label */
 
-#define F_ALNUM(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') \
-		    || ((c) >= '0' && (c) <= '9'))
-#define F_SPECIAL(c) ((c) == '#' || (c) == '$' || (c) == '&' || (c) == '\'' \
-		    || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '/' \
-		    || (c) == '=' || (c) == '?' || (c) == '^' || (c) == '_' \
-		    || (c) == '`' || (c) == '{' || (c) == '|' || (c) == '}' \
-		    || (c) == '~')
 #define F_CLASS(c) ( \
 	((c) <= ' ' || (c) == 0x7f ? F_SPACE : 0) \
 	| ((c) == '<' || (c) == '>' ? F_BRACKET : 0) \
 	| ((c) == '"' || (c) == '\\' ? F_QUOTE : 0) \
 	| ((c) == '%' || (c) == '!' ? F_HACK : 0) \
 	| ((c) >= 0x80 ? F_8BIT : 0) \
-	| (F_ALNUM(c) || F_SPECIAL(c) ? F_ATEXT : 0) \
-	| (F_ALNUM(c) || (c) == '-' ? F_LABEL : 0))
-#define F_ROW4(c)  F_CLASS(c), F_CLASS(c + 1), F_CLASS(c + 2), F_CLASS(c + 3)
-#define F_ROW16(c) F_ROW4(c), F_ROW4(c + 4), F_ROW4(c + 8), F_ROW4(c + 12)
-#define F_ROW64(c) F_ROW16(c), F_ROW16(c + 16), F_ROW16(c + 32), F_ROW16(c + 48)
+	| (CM_BYTE_ALNUM(c) || (CM_BYTE_ATEXT_SPECIAL(c) && (c) != '!' \
+				 && (c) != '%') ? F_ATEXT : 0) \
+	| (CM_BYTE_ALNUM(c) || (c) == '-' ? F_LABEL : 0))
 
-static const unsigned char form_class[256] = {
-    F_ROW64(0), F_ROW64(64), F_ROW64(128), F_ROW64(192),
-};
+static const unsigned char form_class[256] = CM_BYTE_TABLE(F_CLASS);
 
 /* dot_atom - are len bytes a dot-atom made of bytes of class ok */
 
