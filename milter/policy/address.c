@@ -52,7 +52,7 @@
 /*	The last '@' separates the local part from the domain, so that
 /*	a quoted local part such as "a@b"@example.org is accepted.
 /*	The result is written to out, always NUL-terminated (the empty
-/*	string when the address is rejected).
+/*	string when the address is rejected); out must not overlap src.
 /*
 /*	An address no MTA would deliver is refused rather than stored
 /*	or looked up (issue 16: "j.smith@gmail,com" and "a@x.org;
