@@ -53,6 +53,11 @@
 #     one repetition (its two runs follow each other), and a count of
 #     the verdicts whose target lies inside that range: on a host whose
 #     rows move by a fifth between runs, such a verdict is the noise's.
+#     And how often the warm daemons' caches paused during their runs
+#     ("consent cache paused" in their logs: a PING on the invalidation
+#     link answered over 500 ms late, as on a saturated host): one
+#     source of a warm row's commands per message; the other is people
+#     without any record, for whom the warm-up has nothing to read.
 #     Then the memory of the warm unix
 #     daemon, whose cache holds every person of the store
 #     (BENCH_RECORDS): peak RSS, and the RSS per cached person over the
@@ -390,18 +395,22 @@ run() {
     : > "$dir/audit.log"
     rcli config resetstat > /dev/null
     eval "mpid=\$pid_${1}_$4"
+    mlog="$dir/$1-$4.log"		# cold and warm: the cache's pauses
+    p0=$(grep -c 'consent cache paused' "$mlog" 2>/dev/null)
     t0=$(cputicks "$mpid")
     "$MILTERGEN" -s "$spec" -c "$c" -r "$r" -m "$3" -x "$expect" -u "$share" \
 	-N "$RECORDS" -d "$SECS" > "$dir/run.out" 2> "$dir/run.err"
     st=$?
     t1=$(cputicks "$mpid")
+    p1=$(grep -c 'consent cache paused' "$mlog" 2>/dev/null)
     cmds=$(redis_cmds)
     line=$(grep '^RESULT ' "$dir/run.out")
     msgs=$(echo "$line" | sed -n 's/.* msgs=\([0-9]*\) .*/\1/p')
     line="$line $(awk -v c="$cmds" -v m="${msgs:-0}" -v t0="${t0:-0}" \
-	-v t1="${t1:-0}" -v hz="$CLK_TCK" 'BEGIN {
-	printf "cmds_per_msg=%.2f milter_cpu_us=%.1f", (m > 0 ? c / m : 0),
-	    (m > 0 ? (t1 - t0) * 1e6 / hz / m : 0) }')"
+	-v t1="${t1:-0}" -v hz="$CLK_TCK" -v p0="${p0:-0}" -v p1="${p1:-0}" 'BEGIN {
+	printf "cmds_per_msg=%.2f milter_cpu_us=%.1f cache_pauses=%d",
+	    (m > 0 ? c / m : 0), (m > 0 ? (t1 - t0) * 1e6 / hz / m : 0),
+	    p1 - p0 }')"
     if [ $st -ne 0 ] || [ -z "$line" ]; then
 	echo "$0: $1 $2 $3 $4: miltergen exit $st" >&2
 	sed 's/^/  /' "$dir/run.err" "$dir/run.out" >&2
@@ -612,7 +621,12 @@ function wtarget(load, camp) {
     if (load == "1000x4") return camp == "header" ? 0.9 : 0
     return 0
 }
-{ gather("msgs_per_s p99_ms cmds_per_msg") }
+function total(key,   n, i, v, t) {
+    n = split(vals[key], v, " ")
+    for (i = 1; i <= n; i++) t += v[i]
+    return t + 0
+}
+{ gather("msgs_per_s p99_ms cmds_per_msg cache_pauses") }
 END {
     printf "%-7s %-8s %-4s | %8s %6s | %8s %5s | %8s %5s %5s | %8s %5s %5s %-9s %-11s | %8s %5s %5s %-9s %-11s %5s %-9s %-5s\n",
 	"load", "campaign", "sock", "null m/s", "p99ms", "floor", "c/m",
@@ -650,12 +664,17 @@ END {
 	    mps["consent"], cpm["consent"], (fl > 0 ? mps["consent"] / fl : 0),
 	    mps["cold"], cpm["cold"], cr, cs, cv,
 	    mps["warm"], cpm["warm"], wr, ws, wcol, px, ps, pv
-	rows = rows sprintf("CACHEROW load=%s campaign=%s sock=%s null=%.1f floor=%.1f off=%.1f cold=%.1f warm=%.1f cold_floor=%.3f warm_null=%.3f warm_p99_ratio=%.3f cmds_off=%.2f cmds_cold=%.2f cmds_warm=%.2f cold_floor_reps=%s warm_null_reps=%s warm_p99_reps=%s\n",
+	wp = total(id " warm cache_pauses")
+	pauses += wp
+	if (wp > 0)
+	    prows = prows sprintf(" %s %s %s: %d;", f[1], f[2], f[3], wp)
+	rows = rows sprintf("CACHEROW load=%s campaign=%s sock=%s null=%.1f floor=%.1f off=%.1f cold=%.1f warm=%.1f cold_floor=%.3f warm_null=%.3f warm_p99_ratio=%.3f cmds_off=%.2f cmds_cold=%.2f cmds_warm=%.2f cold_floor_reps=%s warm_null_reps=%s warm_p99_reps=%s warm_pauses=%d\n",
 	    f[1], f[2], f[3], nl, fl, mps["consent"], mps["cold"], mps["warm"], cr, wr, px,
-	    cpm["consent"], cpm["cold"], cpm["warm"], cs, ws, ps)
+	    cpm["consent"], cpm["cold"], cpm["warm"], cs, ws, ps, wp)
     }
     printf "%d cache result(s) below target (cold: vs the lookup floor; warm: vs the null milter; p99x: warm p99 / null p99, 1x1 rows not judged)\n", below
     printf "reps: lowest-highest of the ratios within one repetition; in %d of %d judged results the target lies inside that range (another run could turn the verdict)\n", straddle, judged
+    printf "warm cache paused %d time(s) during the warm runs (a PING on the invalidation link answered over 500 ms late: lookups went to Redis until the answer came)%s\n", pauses, pauses ? ":" substr(prows, 1, length(prows) - 1) : ""
     printf "%s", rows
     if (strict != "" && below > 0)
 	exit 3
