@@ -123,23 +123,10 @@ static void *xrealloc(recon *r, void *p, size_t n, size_t size)
 
 static const char *save(recon *r, const char *s, size_t len)
 {
-    arena  *a = r->arena;
-    size_t  size;
-    char   *p;
+    const char *p;
 
-    if (a == 0 || a->size - a->used < len + 1) {
-	size = len + 1 > 1024 * 1024 ? len + 1 : 1024 * 1024;
-	if ((a = malloc(sizeof(*a) + size)) == 0)
-	    oom(r);
-	a->next = r->arena;
-	a->used = 0;
-	a->size = size;
-	r->arena = a;
-    }
-    p = a->data + a->used;
-    memcpy(p, s, len);
-    p[len] = 0;
-    a->used += len + 1;
+    if ((p = cm_arena_strndup(&r->arena, s, len)) == 0)
+	oom(r);
     return (p);
 }
 
@@ -648,7 +635,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     char   *buf;
     cm_ml_line *ml;
     cm_buf  out = CM_BUF_INIT;
-    arena  *a;
+    const cm_arena run_strings = CM_ARENA_INIT_BLOCK(1024 * 1024);
 
     if (ctl_want_help(argc, argv)) {
 	(void) printf("usage: %s [-c config_file] %s\n", c->progname, USAGE);
@@ -678,6 +665,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     }
     memset(&r, 0, sizeof(r));
     r.c = c;
+    r.arena = run_strings;
     r.m_first = r.m_last = r.a_first = r.a_last = r.since = -1;
     if (i < argc || nm == 0) {
 	if (i == argc)
@@ -747,10 +735,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     free(r.finds);
     free(r.mfiles);
     free(r.afiles);
-    while ((a = r.arena) != 0) {
-	r.arena = a->next;
-	free(a);
-    }
+    cm_arena_free(&r.arena);
     free(mlogs);
     free(alogs);
     return (status);

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "ctl.h"
 
@@ -39,13 +40,6 @@ typedef struct strtab {
     size_t  size;			/* a power of two */
     size_t  used;
 } strtab;
-
-typedef struct arena {
-    struct arena *next;
-    size_t  used;
-    size_t  size;
-    char    data[];
-} arena;
 
 /* One audit record, as far as reconciling needs it. */
 typedef struct arec {
@@ -78,7 +72,7 @@ typedef struct fileinfo {
 
 typedef struct recon {
     ctl    *c;
-    arena  *arena;
+    cm_arena arena;			/* the run's strings (arena(3)) */
     strtab  strings;			/* interned field values */
     strtab  qids;			/* qid -> records of the message */
     strtab  rcpts;			/* qid \1 a|i rcpt -> arec index */

@@ -21,9 +21,11 @@ typedef struct cm_arena_block cm_arena_block;
 
 typedef struct cm_arena {
     cm_arena_block *head;		/* the block being filled; NULL: none */
+    size_t  block;			/* bytes a block holds; 0: 4096 */
 } cm_arena;
 
-#define CM_ARENA_INIT	{ 0 }
+#define CM_ARENA_INIT	{ 0, 0 }
+#define CM_ARENA_INIT_BLOCK(n)	{ 0, (n) }
 
 extern char *cm_arena_strndup(cm_arena *a, const char *s, size_t len);
 extern void cm_arena_reset(cm_arena *a);

@@ -191,6 +191,32 @@ START_TEST(test_arena)
 }
 END_TEST
 
+START_TEST(test_arena_block)
+{
+    cm_arena a = CM_ARENA_INIT_BLOCK(64);
+    char    text[64];
+    char   *first = 0, *p;
+    int     i;
+
+    /* Blocks of 64 bytes: many of them, the first kept by a reset. */
+    for (i = 0; i < 100; i++) {
+	snprintf(text, sizeof(text), "<user%d@example.org>", i);
+	p = cm_arena_strndup(&a, text, strlen(text));
+	ck_assert_str_eq(p, text);
+	if (i == 0)
+	    first = p;
+    }
+    ck_assert_str_eq(first, "<user0@example.org>");
+    memset(text, 'y', sizeof(text));
+    p = cm_arena_strndup(&a, text, sizeof(text));	/* 65 with the NUL */
+    ck_assert_uint_eq(strlen(p), sizeof(text));
+    cm_arena_reset(&a);
+    ck_assert_ptr_nonnull(a.head);
+    ck_assert_ptr_eq(cm_arena_strndup(&a, "x", 1), first);
+    cm_arena_free(&a);
+}
+END_TEST
+
 START_TEST(test_rcpt_arena)
 {
     cm_arena a = CM_ARENA_INIT;
@@ -290,6 +316,7 @@ static Suite *facts_suite(void)
     tcase_add_test(tc, test_rcpt);
     tcase_add_test(tc, test_clear);
     tcase_add_test(tc, test_arena);
+    tcase_add_test(tc, test_arena_block);
     tcase_add_test(tc, test_rcpt_arena);
     suite_add_tcase(s, tc);
 
