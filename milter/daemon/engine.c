@@ -114,7 +114,7 @@ void cm_session_reset(cm_session *s)
      * connection; one that a long recipient list grew is given back,
      * and the next message's is made that long at once (a list mailed
      * once is usually mailed again): doubling from 8 to 1,024 copied
-     * the array seven times, 289 instructions a recipient of 10,700.
+     * the array seven times, 121 instructions a recipient of 10,700.
      */
     s->rcpt_hint = s->nrcpt;
     if (s->rcpt_alloc > RCPT_KEEP_MAX) {

@@ -74,9 +74,9 @@
 /*
  * What each byte is to the checks below, as one table look-up: a
  * comparison per case, and a function call per byte for the dot-atoms,
- * made the form of an address of 21 bytes cost 790 instructions, the
- * table 620 (callgrind; every deleted recipient is judged). The
- * compiler computes the table from these rules.
+ * made the form of a bracketed address of 20-odd bytes cost 790
+ * instructions, the table 620 (callgrind; every deleted recipient is
+ * judged). The compiler computes the table from these rules.
  */
 #define F_SPACE		0x01		/* control, space or DEL */
 #define F_BRACKET	0x02		/* < > */
