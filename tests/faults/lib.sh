@@ -26,7 +26,12 @@
 #   f_gen NAME ARGS...      miltergen -s $F_MILTER ARGS > $F_TMP/NAME.out;
 #                           sets gen_rc and gen_result (the RESULT line)
 #   kv LINE KEY             the value of KEY=value in LINE
-#   f_clients               Redis clients other than the one asking
+#   f_clients               Redis clients other than the one asking and
+#                           the consent cache's invalidation link (a
+#                           subscriber): the lookup connections
+#   f_links                 subscribed clients (the cache's links)
+#   f_cache_pass            true in make check-cache (ConsentCache on in
+#                           every daemon, tests/lib/cached-daemon.sh)
 #   f_daemon_sockets        sockets the daemon holds open (/proc)
 #   now_ms                  wall-clock milliseconds (as miltergen -L)
 #   wait_for SECS DESC CMD...  run CMD every 0.05 s until it succeeds
@@ -185,9 +190,30 @@ wait_for() {
 
 rcli() { timeout 10 "$REDIS_CLI" -s "$FR_SOCK" "$@"; }
 
+# CLIENT LIST: "cmd=client|list" is the asker, "sub=N" (N > 0) a
+# subscriber; an empty answer (Redis down) counts none.
 f_clients() {
-    _c=$(rcli info clients | tr -d '\r' | sed -n 's/^connected_clients://p')
-    echo $((${_c:-1} - 1))
+    rcli client list | tr -d '\r' |
+	awk '!/ cmd=client\|list/ && !/ sub=[1-9]/ { n++ } END { print n + 0 }'
+}
+
+f_links() {
+    rcli client list | tr -d '\r' |
+	awk '/ sub=[1-9]/ { n++ } END { print n + 0 }'
+}
+
+# The daemon's log may hold earlier daemons' lines: count them.
+f_links_logged() {
+    _nl=$(grep -c "consent cache on:" "$F_DLOG" 2>/dev/null)
+    echo "${_nl:-0}"
+}
+
+f_link_logged() {
+    [ "$(f_links_logged)" -gt "$1" ]
+}
+
+f_cache_pass() {
+    [ -n "${CM_TEST_CONSENT_CACHE:-}" ]
 }
 
 f_daemon_sockets() {
@@ -262,6 +288,7 @@ f_daemon_start() {
 	for _l in "$@"; do echo "$_l"; done
     } > "$F_CONF"
     rm -f "$F_TMP/milter.sock"
+    _links=$(f_links_logged)
     "$CM_DAEMON" -f -c "$F_CONF" >> "$F_DLOG" 2>&1 &
     daemon_pid=$!
     _n=0
@@ -272,6 +299,12 @@ f_daemon_start() {
 	fi
 	sleep 0.1
     done
+    # With the cache, its link comes up on its own thread: wait, so that
+    # the daemon's sockets counted from here include it.
+    if f_cache_pass; then
+	wait_for 10 "the consent cache's link" f_link_logged "$_links" ||
+	    f_fatal "the consent cache's link did not come up"
+    fi
 }
 
 # f_sanitizer_clean - no sanitizer report in the daemon's stderr

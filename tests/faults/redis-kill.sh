@@ -144,6 +144,12 @@ echo "# Redis clients: $clients_before after the warm-up, at most" \
     "$sock_idle idle at start, $sock_after after"
 t_le "$max_clients" $POOL "Redis clients during the run"
 t_le "$clients_after" $POOL "Redis clients after the run"
+if f_cache_pass; then
+    # ConsentCache on: the link died with Redis and opened again.
+    t_true "the cache's link came back after the restart (one subscriber)" \
+	test "$(f_links)" -eq 1
+    t_true "and the daemon logged both" grep -q 'consent cache off: ' "$F_DLOG"
+fi
 t_le "$sock_after" $((sock_idle + POOL)) "the daemon's sockets after the run"
 t_true "the daemon logged the store errors" grep -q 'consent store: ' "$F_DLOG"
 
