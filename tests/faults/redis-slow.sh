@@ -130,6 +130,9 @@ awk -v stop="$t_stop" -v cont="$t_cont" -v sleep_="$s_begin" -v wake="$s_end" \
 function unchecked(c) { return c != "tempfail" && c != "timeout" }
 { total++; cls[$3]++; d = $2 - $1; if (d > max) max = d }
 $1 >= stop + fgrace && $2 <= cont { frozen++; if (unchecked($3)) bad_frozen++ }
+# The latest start, after the stop, of a message decided before the resume.
+$1 >= stop && $2 <= cont && unchecked($3) && $1 - stop > last_frozen {
+    last_frozen = $1 - stop }
 $1 >= sleep_ + sgrace && $2 <= wake {
     asleep++; if (unchecked($3)) bad_asleep++ }
 $2 >= sleep_ + sgrace && $2 <= wake && $3 == "tempfail" { asleep_temp++ }
@@ -142,13 +145,14 @@ END {
     printf "total=%d decided=%d tempfail=%d mixed=%d timeout=%d other=%d " \
 	"frozen=%d bad_frozen=%d asleep=%d bad_asleep=%d asleep_temp=%d " \
 	"after=%d " \
-	"bad_after=%d after2=%d bad_after2=%d max_ms=%d max_fault_ms=%d\n",
+	"bad_after=%d after2=%d bad_after2=%d max_ms=%d max_fault_ms=%d " \
+	"last_decided_frozen_ms=%d\n",
 	total,
 	cls["decided"], cls["tempfail"], cls["mixed"], cls["timeout"],
 	total - cls["decided"] - cls["tempfail"] - cls["mixed"] - cls["timeout"],
 	frozen, bad_frozen, asleep, bad_asleep, asleep_temp, after, bad_after,
 	after2,
-	bad_after2, max, max_fault
+	bad_after2, max, max_fault, last_frozen
 }' "$F_TMP/all.log" > "$F_TMP/timeline"
 tl=$(cat "$F_TMP/timeline")
 echo "# timeline: $tl"
