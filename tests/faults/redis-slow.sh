@@ -32,8 +32,8 @@
 # link up; a stopped or sleeping Redis cannot change the data it holds.
 # So there the windows in which nothing may be decided start 1 s (the
 # 750 ms of the man page and a margin for a loaded host) after Redis
-# stopped, DEBUG SLEEP lasts 2 s, and the pause and the link's return
-# must be in the daemon's log.
+# stopped, DEBUG SLEEP lasts 2 s, the pause must be in the daemon's log
+# and the link back at the end (one subscriber).
 # Prints the counts and the latencies it saw.
 
 . "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/faults/lib.sh"
