@@ -221,6 +221,7 @@ static int serve(const char *config_file, const char *socket_spec,
     pthread_t stopper;
     int     milter_status = MI_SUCCESS;
     int     stopping = 0;
+    int     stopper_started = 0;
     char    err[512];
     int     c;
 
@@ -260,11 +261,18 @@ static int serve(const char *config_file, const char *socket_spec,
 	} else if (!stopping) {
 	    cm_log(LOG_INFO, "stopping on signal %d", c);
 	    stopping = 1;
-	    if (pthread_create(&stopper, 0, stop_milter, 0) == 0)
-		(void) pthread_detach(stopper);
+	    stopper_started = pthread_create(&stopper, 0, stop_milter, 0) == 0;
 	}
     }
     (void) pthread_join(tid, 0);
+
+    /*
+     * Joined, not detached: smfi_stop() returns after the accept loop
+     * let go of its lock, and nothing of libmilter's may still run in
+     * that thread while this one returns and exit(3) runs its handlers.
+     */
+    if (stopper_started)
+	(void) pthread_join(stopper, 0);
     cm_log(LOG_INFO, "stopped");
     return (milter_status == MI_SUCCESS ? 0 : 1);
 }

@@ -194,7 +194,7 @@ static reclog *logs;			/* opt_conns of them */
 /* Shared run state. */
 static long claimed;			/* messages started, all threads */
 static double deadline;			/* monotonic seconds, 0 = none */
-static volatile sig_atomic_t stop_now;	/* SIGUSR1: end the run */
+static int stop_now;			/* SIGUSR1: end the run (atomic) */
 static pthread_barrier_t ready, go;	/* every connection open; clock set */
 static int shown;			/* mismatches shown so far */
 static pthread_mutex_t show_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -860,7 +860,8 @@ static void *worker(void *arg)
     for (;;) {
 	seq = __atomic_fetch_add(&claimed, 1, __ATOMIC_RELAXED);
 	if ((opt_total >= 0 && seq >= opt_total)
-	    || (deadline > 0 && mg_now() >= deadline) || stop_now)
+	    || (deadline > 0 && mg_now() >= deadline)
+	    || __atomic_load_n(&stop_now, __ATOMIC_RELAXED))
 	    break;
 	k = opt_ncuts ? opt_cuts + seq % opt_ncuts : &no_cut;
 
@@ -931,8 +932,16 @@ static int cmp_double(const void *a, const void *b)
 
 static void on_usr1(int sig)
 {
+    int     saved_errno = errno;
+
+    /*
+     * The workers read the flag in other threads: a lock-free atomic
+     * (async-signal-safe) instead of a plain sig_atomic_t, which only
+     * the thread that took the signal may read without a race.
+     */
     (void) sig;
-    stop_now = 1;
+    __atomic_store_n(&stop_now, 1, __ATOMIC_RELAXED);
+    errno = saved_errno;
 }
 
 /* usage - explain the command line */

@@ -1771,6 +1771,7 @@ typedef struct hostile {
     const char *payload;		/* for the first connection */
     size_t  len;
     int     accepted;			/* connections so far (atomic) */
+    int     live;			/* talkers not yet done (atomic) */
     pthread_t tid;
 } hostile;
 
@@ -1803,6 +1804,8 @@ static void *hostile_talk(void *arg)
 	}
     }
     close(hc->fd);
+    /* Last: hostile_stop() waits for this before the payload goes. */
+    __atomic_fetch_sub(&hc->h->live, 1, __ATOMIC_SEQ_CST);
     free(hc);
     return (0);
 }
@@ -1821,6 +1824,7 @@ static void *hostile_accept(void *arg)
 	hc->h = h;
 	hc->fd = fd;
 	hc->first = __atomic_fetch_add(&h->accepted, 1, __ATOMIC_SEQ_CST) == 0;
+	__atomic_fetch_add(&h->live, 1, __ATOMIC_SEQ_CST);
 	ck_assert(pthread_create(&tid, 0, hostile_talk, hc) == 0);
 	pthread_detach(tid);
     }
@@ -1848,13 +1852,27 @@ static void hostile_start(hostile *h, const char *payload, size_t len)
     ck_assert(pthread_create(&h->tid, 0, hostile_accept, h) == 0);
 }
 
-/* hostile_stop - stop accepting */
+/* hostile_stop - stop accepting; wait for the talkers (clients closed) */
 
 static void hostile_stop(hostile *h)
 {
+    int     n;
+
     shutdown(h->lfd, SHUT_RDWR);
     pthread_join(h->tid, 0);
     close(h->lfd);
+
+    /*
+     * A talker may still be writing the payload, which the caller frees
+     * next; the store under test has closed its connections, so each
+     * talker reads EOF and ends (ThreadSanitizer saw the free race the
+     * write while talkers were only detached).
+     */
+    for (n = 0; n < 500 && __atomic_load_n(&h->live, __ATOMIC_SEQ_CST) > 0;
+	 n++)
+	sleep_ms(10);
+    ck_assert_msg(__atomic_load_n(&h->live, __ATOMIC_SEQ_CST) == 0,
+		  "hostile server: a connection is still open");
 }
 
 /* max_rss_mb - the peak resident size of this process so far */
