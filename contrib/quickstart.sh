@@ -12,8 +12,10 @@
 # builds in _build/ with warnings as errors, then runs the demo
 # (contrib/demo-postfix.sh through a private Postfix; contrib/demo.sh,
 # with miltertest as the MTA, when not root) or the whole test suite: make check in the normal
-# build, make check again in an AddressSanitizer+UndefinedBehaviorSanitizer
-# build (_build-san/), the libFuzzer targets built with clang and run
+# build, make check-cache (the daemon's tests with ConsentCache on), make
+# check again in an AddressSanitizer+UndefinedBehaviorSanitizer build
+# (_build-san/), make check-tsan in a ThreadSanitizer build
+# (_build-tsan/), the libFuzzer targets built with clang and run
 # briefly over their seed corpora (_build-fuzz/), and make distcheck. The last line of "check" is
 # the total count of test cases: "tests: N passed, M failed".
 #
@@ -184,6 +186,20 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	failed _build-san/tests/*/*.log; }
 grep -E '^# (TOTAL|PASS|FAIL|ERROR)' _build-san/check.out || true
 set -- $(count_results _build-san/tests/*/*.log)
+pass=$((pass + $1)) fail=$((fail + $2))
+
+# The threads (the consent cache's link and warm-up, the lookups of
+# concurrent sessions, the Redis pool, libmilter's workers) under
+# ThreadSanitizer: the tests that run them hardest (Makefile.am,
+# TSAN_TESTS); a report anywhere fails (tests/lib/tsan.supp says what is
+# suppressed, and why).
+echo "quickstart: make check-tsan (ThreadSanitizer build in _build-tsan/)"
+build _build-tsan --enable-tsan
+make -C _build-tsan -j"$jobs" check-tsan >_build-tsan/check.out 2>&1 || {
+	status=1; grep -E '^(FAIL|ERROR)|ThreadSanitizer' _build-tsan/check.out || true
+	failed _build-tsan/tests/*/*.log; }
+grep -E '^# (TOTAL|PASS|FAIL|ERROR)|^check-tsan:' _build-tsan/check.out || true
+set -- $(count_results _build-tsan/tests/*/*.log)
 pass=$((pass + $1)) fail=$((fail + $2))
 
 echo "quickstart: fuzz targets (clang, libFuzzer, in _build-fuzz/)"
