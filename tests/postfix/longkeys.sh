@@ -86,8 +86,28 @@ for n in 1 2; do
 done
 # With ConsentCache (make check-cache), round 2 is served from memory:
 # the long keys were stored and found again; without, read again.
+# A lookup that starts while a change message is not yet applied (here
+# the setup's own writes, just before round 1) asks Redis and caches
+# nothing, as it must; on a loaded host that can reach into round 2. So
+# with the cache up to two more rounds, 2b and 2c: one must read nothing.
+extra=0
 if grep -q 'consent cache on' "$PF_MILTER_LOG"; then
-    t_eq "$(($(pf_redis_reads) - before))" 0 "cache on: round 2 read nothing from Redis"
+    reads=$(($(pf_redis_reads) - before))
+    round=2
+    for again in 2b 2c; do
+	[ "$reads" -eq 0 ] && break
+	echo "# round $round read $reads time(s) from Redis: round $again"
+	before=$(pf_redis_reads)
+	for source in header envelope; do
+	    send $again $source
+	    t_eq "$(pf_sink_rcpts_of "<lk-$again-$source@cmtest.invalid>")" "$want_two" \
+		"round $again, $source campaign: delivered to alice and the consented one only"
+	done
+	extra=$((extra + 1))
+	round=$again
+	reads=$(($(pf_redis_reads) - before))
+    done
+    t_eq "$reads" 0 "cache on: round $round read nothing from Redis"
 else
     t_true "cache off: round 2 read Redis again" [ "$(($(pf_redis_reads) - before))" -gt 0 ]
 fi
@@ -113,7 +133,7 @@ t_eq "$(pf_audit_msg "<lk-3-header@cmtest.invalid>" "$granted" decision reason a
     "deny withdrawn strip" "after the withdrawal: the record says why"
 
 # --- the MTA's word against the trail ---------------------------------------
-pf_delivered_is_allowed 10				# 4 messages to 2, then 2 to 1
+pf_delivered_is_allowed $((10 + 4 * extra))	# 4 (and 2 a round 2b, 2c) messages to 2, then 2 to 1
 pf_reconcile
 
 t_done
