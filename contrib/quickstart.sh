@@ -191,8 +191,8 @@ pass=$((pass + $1)) fail=$((fail + $2))
 # The threads (the consent cache's link and warm-up, the lookups of
 # concurrent sessions, the Redis pool, libmilter's workers) under
 # ThreadSanitizer: the tests that run them hardest (Makefile.am,
-# TSAN_TESTS); a report anywhere fails (tests/lib/tsan.supp says what is
-# suppressed, and why).
+# TSAN_TESTS); a report anywhere fails (nothing is suppressed:
+# tests/lib/tsan.supp).
 echo "quickstart: make check-tsan (ThreadSanitizer build in _build-tsan/)"
 build _build-tsan --enable-tsan
 make -C _build-tsan -j"$jobs" check-tsan >_build-tsan/check.out 2>&1 || {
