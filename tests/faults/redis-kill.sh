@@ -148,7 +148,9 @@ if f_cache_pass; then
     # ConsentCache on: the link died with Redis and opened again.
     t_true "the cache's link came back after the restart (one subscriber)" \
 	test "$(f_links)" -eq 1
-    t_true "and the daemon logged both" grep -q 'consent cache off: ' "$F_DLOG"
+    t_true "and the daemon logged both: the link off, then on again" \
+	test "$(grep -c 'consent cache off: ' "$F_DLOG")" -ge 1 -a \
+	    "$(grep -c 'consent cache on: ' "$F_DLOG")" -ge 2
 fi
 t_le "$sock_after" $((sock_idle + POOL)) "the daemon's sockets after the run"
 t_true "the daemon logged the store errors" grep -q 'consent store: ' "$F_DLOG"
