@@ -198,10 +198,11 @@ t_eq "$(value 'consent_milter_plugin_vetoes_total{plugin="optout"}')" 0 \
     "the configured plugin has its series"
 if [ -n "${CM_TEST_CONSENT_CACHE:-}" ]; then
     # make check-cache: ConsentCache is on (tests/lib/cached-daemon.sh);
-    # the link sets the gauges when it comes up.
-    wait_log "$TMP/m.log" "consent cache on:"
-    sleep 0.3
-    scrape
+    # the link sets the gauges just after it logs that it is up.
+    i=0
+    while scrape && [ "$(value consent_milter_cache_enabled)" != 1 ] &&
+	[ $i -lt 100 ]; do
+	sleep 0.05; i=$((i + 1)); done
     t_eq "$(value consent_milter_cache_enabled)" 1 \
 	"the cache gauges are there (ConsentCache on, link up: 1)"
 else
