@@ -253,9 +253,20 @@ int     cm_gen_reload(const char *path)
 
 void    cm_gen_stop(void)
 {
-    cm_gen *gen = current;
+    cm_gen *gen;
+    int     users = -1;
 
-    current = 0;
-    if (gen != 0 && --gen->users == 0)
+    /*
+     * Under the lock, as every other user count: smfi_main() can return
+     * while a worker still runs a session's close callback, whose
+     * cm_gen_release() then frees the generation (ThreadSanitizer).
+     */
+    (void) pthread_mutex_lock(&gen_lock);
+    if ((gen = current) != 0) {
+	current = 0;
+	users = --gen->users;
+    }
+    (void) pthread_mutex_unlock(&gen_lock);
+    if (users == 0)
 	gen_free(gen);
 }
