@@ -61,7 +61,8 @@
 /*	Fault tests (tests/faults):
 /* .IP -T
 /*	A temporary failure is a valid outcome: a "451 4.7.1 ..." reply
-/*	at MAIL, at RCPT or at end of message is counted as tempfailed,
+/*	at MAIL, at RCPT or at end of message (or "451 4.3.2 ...", a
+/*	daemon that is stopping, drain(3)) is counted as tempfailed,
 /*	not as a mismatch (any other 4xx text is one). Whatever was not
 /*	tempfailed must still be decided as expected: a recipient that
 /*	should be refused is never accepted, and the X-Consent-Milter
@@ -452,7 +453,8 @@ static int eom_answers(mg_conn *c, msg *m, char *text, size_t textlen)
 
 static int temp_text_ok(int verdict, const char *text)
 {
-    return (verdict != SMFIR_REPLYCODE || strncmp(text, "451 4.7.1 ", 10) == 0);
+    return (verdict != SMFIR_REPLYCODE || strncmp(text, "451 4.7.1 ", 10) == 0
+	    || strncmp(text, "451 4.3.2 ", 10) == 0);
 }
 
 /* finish - account one message and check it against the expectation */
@@ -1192,7 +1194,8 @@ int     main(int argc, char **argv)
 	    cmin = s->msgs;
 	if (s->msgs > cmax)
 	    cmax = s->msgs;
-	memcpy(lat + nlat, conns[i].lat, conns[i].nlat * sizeof(*lat));
+	if (conns[i].nlat > 0)		/* lat is NULL before the first */
+	    memcpy(lat + nlat, conns[i].lat, conns[i].nlat * sizeof(*lat));
 	nlat += conns[i].nlat;
 	free(conns[i].lat);
 	errors += conns[i].error;
