@@ -10,6 +10,9 @@
 /*
 /*	void	cm_callbacks_init(eng)
 /*	const cm_engine *eng;
+/*
+/*	int	cm_callbacks_drain(grace_ms)
+/*	int	grace_ms;
 /* DESCRIPTION
 /*	The callbacks are deliberately thin: each one takes what libmilter
 /*	hands over, passes it to the engine (engine.c), and turns the
@@ -45,6 +48,16 @@
 /*	stall on Nagle's algorithm toward it (one SMTP session over TCP is
 /*	as fast as over a unix socket, tests/bench/postfix-bench.sh).
 /*	tests/bench/nullmilter.c mirrors this.
+/*
+/*	Each callback passes drain(3)'s gate first, and the connection's
+/*	private data is its drain(3) handle, which holds the session. On
+/*	SIGTERM a new MAIL FROM gets "451 4.3.2 consent-milter is
+/*	stopping, try again later" (except on Postfix's sendmail path,
+/*	whose message is let through); cm_callbacks_drain(), after
+/*	smfi_main() returned, lets the messages in progress end (for
+/*	grace_ms at most), shuts the gate, and frees the sessions still
+/*	open. It returns the number of callbacks still running then:
+/*	when not 0, the caller must not free what they may use.
 /* DIAGNOSTICS
 /*	Out of memory: the transaction is tempfailed.
 /* LICENSE
@@ -67,13 +80,14 @@
 /* Application-specific. */
 
 #include "callbacks.h"
+#include "drain.h"
 #include "engine.h"
 #include "reload.h"
 #include "log.h"
 #include "plugin.h"
 
 
-#define SESSION(ctx)	((cm_session *) smfi_getpriv(ctx))
+#define SESSION(ctx)	((cm_session *) cm_drain_data(smfi_getpriv(ctx)))
 
 /* to_sfsistat - the libmilter code for an engine reply */
 
@@ -121,14 +135,58 @@ static void addr_text(const struct sockaddr *addr, char *buf, size_t len)
 			 buf, len);
 }
 
+/*
+ * One callback's turn: drain(3)'s gate passed, the session, and whether
+ * it had a message in progress when the callback began.
+ */
+typedef struct cb_turn {
+    cm_session *s;
+    int     busy;
+} cb_turn;
+
+/* enter - pass the gate (0: shut, touch nothing), find the session */
+
+static int enter(SMFICTX *ctx, cb_turn *t)
+{
+    if (!cm_drain_enter())
+	return (0);
+    t->s = SESSION(ctx);
+    t->busy = t->s != 0 && cm_session_busy(t->s);
+    return (1);
+}
+
+/* leave - end a turn, counting a message that started or ended */
+
+static sfsistat leave(const cb_turn *t, sfsistat status)
+{
+    cm_drain_leave(t->busy, t->s != 0 && cm_session_busy(t->s));
+    return (status);
+}
+
+/* release - free a session, and its hold on a generation */
+
+static void release(void *data)
+{
+    cm_session *s = data;
+    const cm_engine *eng = cm_session_engine(s);
+
+    cm_session_free(s);
+    cm_gen_release(eng);
+}
+
 /* cb_connect - a new MTA connection */
 
 static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
 			           struct sockaddr *hostaddr)
 {
+    cb_turn t = {0, 0};
     cm_session *s;
+    cm_drain_conn *conn;
     char    addr[INET6_ADDRSTRLEN];
     const cm_engine *eng;
+
+    if (!cm_drain_enter())
+	return (SMFIS_TEMPFAIL);
 
     /*
      * The connection keeps the configuration that is current now until
@@ -138,44 +196,62 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
     if ((s = cm_session_new(eng, is_non_smtp(hostaddr))) == 0) {
 	cm_gen_release(eng);
 	cm_log(LOG_ERR, "out of memory");
-	return (SMFIS_TEMPFAIL);
+	return (leave(&t, SMFIS_TEMPFAIL));
     }
-    if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
-	cm_session_free(s);
-	cm_gen_release(eng);
-	return (SMFIS_TEMPFAIL);
+    if ((conn = cm_drain_add(s)) == 0 || smfi_setpriv(ctx, conn) != MI_SUCCESS) {
+	cm_drain_remove(conn);
+	release(s);
+	cm_log(LOG_ERR, "out of memory");
+	return (leave(&t, SMFIS_TEMPFAIL));
     }
     addr_text(hostaddr, addr, sizeof(addr));
     cm_on_connect(s, ctx, hostname, addr);
-    return (SMFIS_CONTINUE);
+    return (leave(&t, SMFIS_CONTINUE));
 }
 
 /* cb_envfrom - MAIL FROM */
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s == 0 || argv == 0 || argv[0] == 0)
+    if (!enter(ctx, &t))
 	return (SMFIS_TEMPFAIL);
-    return (to_sfsistat(cm_on_mail(s, ctx, argv[0],
-				   smfi_getsymval(ctx, "{auth_authen}"))));
+    if (t.s == 0 || argv == 0 || argv[0] == 0)
+	return (leave(&t, SMFIS_TEMPFAIL));
+
+    /*
+     * Stopping (drain(3)): a new message waits in the MTA's queue. Not
+     * on Postfix's sendmail path, which may not tempfail here and
+     * sends a whole message at once: that one is let through the
+     * stop like any message already in progress.
+     */
+    if (cm_drain_stopping() && !cm_session_non_smtp(t.s)) {
+	cm_session_abort(t.s);
+	(void) smfi_setreply(ctx, "451", "4.3.2",
+			     "consent-milter is stopping, try again later");
+	return (leave(&t, SMFIS_TEMPFAIL));
+    }
+    return (leave(&t, to_sfsistat(cm_on_mail(t.s, ctx, argv[0],
+				      smfi_getsymval(ctx, "{auth_authen}")))));
 }
 
 /* cb_envrcpt - RCPT TO */
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s == 0 || argv == 0 || argv[0] == 0)
+    if (!enter(ctx, &t))
 	return (SMFIS_TEMPFAIL);
+    if (t.s == 0 || argv == 0 || argv[0] == 0)
+	return (leave(&t, SMFIS_TEMPFAIL));
 
     /*
      * Never SMFIS_ACCEPT here: that would accept the whole message and
      * skip every later recipient.
      */
-    return (to_sfsistat(cm_on_rcpt(s, ctx, argv[0])));
+    return (leave(&t, to_sfsistat(cm_on_rcpt(t.s, ctx, argv[0]))));
 }
 
 /* cb_data - DATA: nothing to do, but the step must not be skipped */
@@ -198,71 +274,84 @@ static sfsistat cb_data(SMFICTX *ctx)
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s != 0 && name != 0 && value != 0)
-	cm_on_header(s, ctx, name, value);
-    return (SMFIS_NOREPLY);			/* SMFIP_NR_HDR */
+    if (!enter(ctx, &t))
+	return (SMFIS_NOREPLY);
+    if (t.s != 0 && name != 0 && value != 0)
+	cm_on_header(t.s, ctx, name, value);
+    return (leave(&t, SMFIS_NOREPLY));	/* SMFIP_NR_HDR */
 }
 
 /* cb_eoh - end of the header (registered only with plugins) */
 
 static sfsistat cb_eoh(SMFICTX *ctx)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s != 0)
-	cm_on_eoh(s, ctx);
-    return (SMFIS_CONTINUE);
+    if (!enter(ctx, &t))
+	return (SMFIS_TEMPFAIL);
+    if (t.s != 0)
+	cm_on_eoh(t.s, ctx);
+    return (leave(&t, SMFIS_CONTINUE));
 }
 
 /* cb_body - a body chunk (registered only for plugins that want it) */
 
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s != 0 && chunk != 0)
-	cm_on_body(s, ctx, chunk, len);
-    return (SMFIS_CONTINUE);
+    if (!enter(ctx, &t))
+	return (SMFIS_TEMPFAIL);
+    if (t.s != 0 && chunk != 0)
+	cm_on_body(t.s, ctx, chunk, len);
+    return (leave(&t, SMFIS_CONTINUE));
 }
 
 /* cb_eom - end of message */
 
 static sfsistat cb_eom(SMFICTX *ctx)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s == 0)
+    if (!enter(ctx, &t))
 	return (SMFIS_TEMPFAIL);
-    return (to_sfsistat(cm_on_eom(s, ctx)));
+    if (t.s == 0)
+	return (leave(&t, SMFIS_TEMPFAIL));
+    return (leave(&t, to_sfsistat(cm_on_eom(t.s, ctx))));
 }
 
 /* cb_abort - the MTA abandoned the message */
 
 static sfsistat cb_abort(SMFICTX *ctx)
 {
-    cm_session *s = SESSION(ctx);
+    cb_turn t;
 
-    if (s != 0)
-	cm_session_abort(s);
-    return (SMFIS_CONTINUE);
+    if (!enter(ctx, &t))
+	return (SMFIS_CONTINUE);
+    if (t.s != 0)
+	cm_session_abort(t.s);
+    return (leave(&t, SMFIS_CONTINUE));
 }
 
 /* cb_close - end of the MTA connection */
 
 static sfsistat cb_close(SMFICTX *ctx)
 {
-    cm_session *s = SESSION(ctx);
-    const cm_engine *eng;
+    cb_turn t;
+    cm_drain_conn *conn;
 
-    if (s != 0) {
-	eng = cm_session_engine(s);
-	cm_session_free(s);
+    /* Past a shut gate the session belongs to cm_callbacks_drain(). */
+    if (!enter(ctx, &t))
+	return (SMFIS_CONTINUE);
+    if ((conn = smfi_getpriv(ctx)) != 0) {
 	(void) smfi_setpriv(ctx, 0);
-	cm_gen_release(eng);
+	cm_drain_remove(conn);
+	release(t.s);
+	t.s = 0;				/* gone: no message left */
     }
-    return (SMFIS_CONTINUE);
+    return (leave(&t, SMFIS_CONTINUE));
 }
 
 /* cb_negotiate - libmilter's choice of steps, and no header replies */
@@ -289,6 +378,13 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0,
     *pf1 = (*pf1 & ~SMFIP_SKIP) | SMFIP_NR_HDR;
     *pf2 = *pf3 = 0;
     return (SMFIS_CONTINUE);
+}
+
+/* cm_callbacks_drain - after smfi_main(): let messages end, then stop */
+
+int     cm_callbacks_drain(int grace_ms)
+{
+    return (cm_drain_wait(grace_ms, release));
 }
 
 /* cm_callbacks_init - name the engine */

@@ -21,5 +21,6 @@
 
 extern struct smfiDesc cm_milter_desc;
 extern void cm_callbacks_init(const cm_engine *eng);
+extern int cm_callbacks_drain(int grace_ms);
 
 #endif

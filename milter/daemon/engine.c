@@ -19,6 +19,10 @@
 /*	cm_reply cm_on_eom(s, mta)
 /*	void	cm_session_abort(s)
 /*	void	cm_session_free(s)
+/*
+/*	int	cm_session_busy(s)
+/*
+/*	int	cm_session_non_smtp(s)
 /* DESCRIPTION
 /*	The engine gathers the facts about one message as the MTA hands
 /*	them over, asks the store for the records it needs, asks the
@@ -29,6 +33,10 @@
 /*	A session is one MTA connection; it carries one message at a time.
 /*	Each stage is also handed to the plugins (plugin_host.c); what
 /*	they decide is read at end of message (engine_eom.c).
+/*	cm_session_busy() says whether a message is in progress: from a
+/*	MAIL FROM to its end of message or abort (drain(3) lets such a
+/*	message finish when the daemon stops); cm_session_non_smtp()
+/*	whether it comes from Postfix's sendmail command (see callbacks(3)).
 /*
 /*	When the envelope sender maps to a campaign (Psender:), every
 /*	recipient is decided at RCPT time and a refused one gets its own
@@ -168,6 +176,20 @@ cm_session *cm_session_new(const cm_engine *eng, int non_smtp)
 const cm_engine *cm_session_engine(const cm_session *s)
 {
     return (s->eng);
+}
+
+/* cm_session_busy - is a message in progress (past MAIL FROM) */
+
+int     cm_session_busy(const cm_session *s)
+{
+    return (s->active);
+}
+
+/* cm_session_non_smtp - does the session come from Postfix's cleanup */
+
+int     cm_session_non_smtp(const cm_session *s)
+{
+    return (s->non_smtp);
 }
 
 /* cm_session_abort - the MTA abandoned the message */

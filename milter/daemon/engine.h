@@ -50,6 +50,8 @@ typedef struct cm_session cm_session;
 extern cm_session *cm_session_new(const cm_engine *eng, int non_smtp);
 extern void cm_session_free(cm_session *s);
 extern const cm_engine *cm_session_engine(const cm_session *s);
+extern int cm_session_busy(const cm_session *s);
+extern int cm_session_non_smtp(const cm_session *s);
 extern void cm_session_abort(cm_session *s);
 
 extern void cm_on_connect(cm_session *s, void *mta, const char *name,

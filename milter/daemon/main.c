@@ -56,7 +56,9 @@
 /*	the process goes to the main thread when that thread does not
 /*	block it; the main thread keeps SIGHUP, SIGTERM and SIGINT
 /*	unblocked and waits on a self-pipe, every other thread blocks
-/*	them. SIGTERM and SIGINT stop the milter cleanly. SIGUSR1 reads
+/*	them. SIGTERM and SIGINT stop the milter cleanly: the messages in
+/*	progress end before smfi_stop(), and no callback runs while the
+/*	daemon frees what callbacks use (drain(3)). SIGUSR1 reads
 /*	the configuration again (reload.c): sessions keep the one they
 /*	started with.
 /* .PP
@@ -108,6 +110,7 @@
 
 /* Application-specific. */
 
+#include "clock.h"
 #include "config.h"
 #include "detach.h"
 #include "address.h"
@@ -115,6 +118,7 @@
 #include "buf.h"
 #include "escape.h"
 #include "callbacks.h"
+#include "drain.h"
 #include "engine.h"
 #include "log.h"
 #include "plugin.h"
@@ -131,6 +135,20 @@
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
+
+/*
+ * How long SIGTERM waits for the messages in progress, and then for the
+ * callbacks still running: a message's remaining steps and its lookups
+ * take milliseconds; Postfix waits far longer for a milter's reply.
+ */
+#define CM_STOP_GRACE_MS	10000
+
+/*
+ * libmilter writes a message's last reply after its callback returned,
+ * when drain(3) already counts the message as ended: a moment for it,
+ * before smfi_stop() drops the connection.
+ */
+#define CM_STOP_REPLY_MS	20
 
 /* usage - explain the command line */
 
@@ -222,8 +240,10 @@ static int serve(const char *config_file, const char *socket_spec,
     int     milter_status = MI_SUCCESS;
     int     stopping = 0;
     int     stopper_started = 0;
+    long long stop_by = 0;
     char    err[512];
     int     c;
+    int     n = 0;
 
     if (cm_sigpipe_open(caught, (int) (sizeof(caught) / sizeof(caught[0])),
 			&sigs) != 0) {
@@ -244,10 +264,7 @@ static int serve(const char *config_file, const char *socket_spec,
     cm_detach_ready(ready_fd);
 
     for (;;) {
-	if ((c = cm_sigpipe_wait(stopping ? 100 : -1)) == 0) {
-	    cm_listener_wake(socket_spec);
-	    continue;
-	}
+	c = cm_sigpipe_wait(stopper_started ? 100 : stopping ? 20 : -1);
 	if (c < 0 || c == 'X')
 	    break;
 	if (c == SIGHUP) {
@@ -258,9 +275,35 @@ static int serve(const char *config_file, const char *socket_spec,
 	} else if (c == SIGUSR1) {
 	    /* Checked first; kept when bad; logged either way. */
 	    (void) cm_gen_reload(config_file);
-	} else if (!stopping) {
+	} else if (c != 0 && !stopping) {
 	    cm_log(LOG_INFO, "stopping on signal %d", c);
+	    cm_drain_stop();			/* no new message (drain(3)) */
 	    stopping = 1;
+	    stop_by = cm_time_mono_ms() + CM_STOP_GRACE_MS;
+	    if ((n = cm_drain_messages()) > 0)
+		cm_log(LOG_INFO, "stopping: waiting up to %d ms for %d "
+		       "message%s in progress", CM_STOP_GRACE_MS, n,
+		       n == 1 ? "" : "s");
+	}
+	if (stopper_started) {
+	    if (c == 0)				/* a stop the listener missed */
+		cm_listener_wake(socket_spec);
+	    continue;
+	}
+
+	/*
+	 * libmilter drops every open connection when it stops: the
+	 * messages in progress end first, for CM_STOP_GRACE_MS at most.
+	 */
+	if (stopping && ((n = cm_drain_messages()) <= 0
+			 || cm_time_mono_ms() >= stop_by)) {
+	    if (n > 0)
+		cm_log(LOG_WARNING, "stopping: %d message%s still in progress "
+		       "after %d ms: the MTA will retry %s", n,
+		       n == 1 ? "" : "s", CM_STOP_GRACE_MS,
+		       n == 1 ? "it" : "them");
+	    else				/* written after the callback */
+		(void) poll(0, 0, CM_STOP_REPLY_MS);
 	    stopper_started = pthread_create(&stopper, 0, stop_milter, 0) == 0;
 	}
     }
@@ -273,7 +316,6 @@ static int serve(const char *config_file, const char *socket_spec,
      */
     if (stopper_started)
 	(void) pthread_join(stopper, 0);
-    cm_log(LOG_INFO, "stopped");
     return (milter_status == MI_SUCCESS ? 0 : 1);
 }
 
@@ -308,6 +350,7 @@ int     main(int argc, char **argv)
     gid_t   gid = 0;
     char   *user = 0;
     int     status;
+    int     running;
 
     cm_crypto_init();			/* before any thread: address(3) */
     while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
@@ -599,11 +642,20 @@ int     main(int argc, char **argv)
     cm_gen_start(&eng, &cfg);			/* takes cfg over */
     status = serve(config_file, socket_spec, audit, ready_fd);
 
+    /*
+     * smfi_main() returned, but a callback may still be running on a
+     * worker: none may run while the trail, the store and the plugins
+     * go; the sessions libmilter dropped are freed (drain(3)).
+     */
+    running = cm_callbacks_drain(CM_STOP_GRACE_MS);
     if (pid_file != 0)
 	(void) unlink(pid_file);
     /* libmilter leaves its unix socket; a stale one misleads a check. */
     if ((path = cm_listener_path(socket_spec)) != 0)
 	(void) unlink(path);
+    cm_log(LOG_INFO, "stopped");
+    if (running > 0)
+	return (status);			/* exit(3) ends them */
     cm_gen_stop();
     cm_audit_close(audit);
     cm_sendermap_destroy(sendermap);

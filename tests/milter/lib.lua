@@ -257,6 +257,15 @@ function t.record(r, fields, what)
             ~= nil, what .. ": time is RFC 3339 with milliseconds")
 end
 
+-- slurp - a whole file, or "" when it cannot be read
+function t.slurp(path)
+    local f = io.open(path)
+    if not f then return "" end
+    local s = f:read("*a")
+    f:close()
+    return s
+end
+
 -- A negotiated connection with its connect info sent.
 function t.connect(ip)
     local conn = mt.connect(os.getenv("CM_MILTER_SOCK"), 40, 0.05)

@@ -14,14 +14,7 @@ local tmp = os.getenv("CM_TMP")
 local conf = tmp .. "/consent-milter.conf"
 local pid = os.getenv("CM_DAEMON_PID")
 
--- slurp - a whole file, or ""
-local function slurp(path)
-    local f = io.open(path)
-    if not f then return "" end
-    local s = f:read("*a")
-    f:close()
-    return s
-end
+local slurp = t.slurp
 
 -- rewrite - change the configuration file with a gsub
 local function rewrite(from, to)
