@@ -87,8 +87,6 @@
 #include "plugin.h"
 
 
-#define SESSION(ctx)	((cm_session *) cm_drain_data(smfi_getpriv(ctx)))
-
 /* to_sfsistat - the libmilter code for an engine reply */
 
 static sfsistat to_sfsistat(cm_reply reply)
@@ -136,30 +134,30 @@ static void addr_text(const struct sockaddr *addr, char *buf, size_t len)
 }
 
 /*
- * One callback's turn: drain(3)'s gate passed, the session, and whether
- * it had a message in progress when the callback began.
+ * One callback's turn: its connection's drain(3) handle, through whose
+ * gate it passed, and the session.
  */
 typedef struct cb_turn {
+    cm_drain_conn *conn;
     cm_session *s;
-    int     busy;
 } cb_turn;
 
 /* enter - pass the gate (0: shut, touch nothing), find the session */
 
 static int enter(SMFICTX *ctx, cb_turn *t)
 {
-    if (!cm_drain_enter())
+    t->conn = smfi_getpriv(ctx);
+    if (!cm_drain_enter(t->conn))
 	return (0);
-    t->s = SESSION(ctx);
-    t->busy = t->s != 0 && cm_session_busy(t->s);
+    t->s = cm_drain_data(t->conn);
     return (1);
 }
 
-/* leave - end a turn, counting a message that started or ended */
+/* leave - end a turn, saying whether a message is in progress */
 
 static sfsistat leave(const cb_turn *t, sfsistat status)
 {
-    cm_drain_leave(t->busy, t->s != 0 && cm_session_busy(t->s));
+    cm_drain_leave(t->conn, t->s != 0 && cm_session_busy(t->s));
     return (status);
 }
 
@@ -179,13 +177,13 @@ static void release(void *data)
 static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
 			           struct sockaddr *hostaddr)
 {
-    cb_turn t = {0, 0};
+    cb_turn t = {0, 0};			/* no connection yet */
     cm_session *s;
     cm_drain_conn *conn;
     char    addr[INET6_ADDRSTRLEN];
     const cm_engine *eng;
 
-    if (!cm_drain_enter())
+    if (!cm_drain_enter(0))
 	return (SMFIS_TEMPFAIL);
 
     /*
@@ -199,7 +197,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname,
 	return (leave(&t, SMFIS_TEMPFAIL));
     }
     if ((conn = cm_drain_add(s)) == 0 || smfi_setpriv(ctx, conn) != MI_SUCCESS) {
-	cm_drain_remove(conn);
+	if (conn != 0)
+	    cm_drain_close(conn);		/* forgets it; no turn to end */
 	release(s);
 	cm_log(LOG_ERR, "out of memory");
 	return (leave(&t, SMFIS_TEMPFAIL));
@@ -340,18 +339,17 @@ static sfsistat cb_abort(SMFICTX *ctx)
 static sfsistat cb_close(SMFICTX *ctx)
 {
     cb_turn t;
-    cm_drain_conn *conn;
 
     /* Past a shut gate the session belongs to cm_callbacks_drain(). */
     if (!enter(ctx, &t))
 	return (SMFIS_CONTINUE);
-    if ((conn = smfi_getpriv(ctx)) != 0) {
-	(void) smfi_setpriv(ctx, 0);
-	cm_drain_remove(conn);
+    if (t.conn == 0)
+	return (leave(&t, SMFIS_CONTINUE));
+    (void) smfi_setpriv(ctx, 0);
+    if (t.s != 0)
 	release(t.s);
-	t.s = 0;				/* gone: no message left */
-    }
-    return (leave(&t, SMFIS_CONTINUE));
+    cm_drain_close(t.conn);		/* ends the turn */
+    return (SMFIS_CONTINUE);
 }
 
 /* cb_negotiate - libmilter's choice of steps, and no header replies */

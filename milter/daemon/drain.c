@@ -12,14 +12,15 @@
 /*	void	*cm_drain_data(conn)
 /*	cm_drain_conn *conn;
 /*
-/*	void	cm_drain_remove(conn)
+/*	int	cm_drain_enter(conn)
 /*	cm_drain_conn *conn;
 /*
-/*	int	cm_drain_enter(void)
+/*	void	cm_drain_leave(conn, busy)
+/*	cm_drain_conn *conn;
+/*	int	busy;
 /*
-/*	void	cm_drain_leave(was_busy, is_busy)
-/*	int	was_busy;
-/*	int	is_busy;
+/*	void	cm_drain_close(conn)
+/*	cm_drain_conn *conn;
 /*
 /*	int	cm_drain_stopping(void)
 /*
@@ -57,22 +58,29 @@
 /* .PP
 /*	cm_drain_add() registers one connection's data (its session) and
 /*	returns the handle to keep with the connection; cm_drain_data()
-/*	gives the data back; cm_drain_remove() forgets the connection
-/*	(its owner frees the data). A callback brackets its work with
-/*	cm_drain_enter() and cm_drain_leave(), passing whether its
-/*	connection had a message in progress before and after it.
+/*	gives the data back. A callback brackets its work with
+/*	cm_drain_enter() and cm_drain_leave(), saying whether the
+/*	connection has a message in progress when it leaves; conn is
+/*	NULL for a callback without a registered connection (the
+/*	connect callback, before it registers one). The close callback
+/*	ends its turn with cm_drain_close() instead, which forgets the
+/*	connection (its data is the caller's to free, before).
 /*
-/*	The gate is two counters and a flag, all sequentially consistent
-/*	atomics: a callback counts itself in and then reads the flag; the
-/*	stopper sets the flag and then reads the count. Whichever comes
-/*	second sees the other, so no callback runs unseen past a shut
-/*	gate. A callback costs two atomic additions and a load; the list of
-/*	connections is locked once at connect and once at close.
+/*	A connection's callbacks never run at the same time, so the gate
+/*	is a flag in each connection, not a counter that every worker
+/*	would fight over: a callback sets its connection's flag and then
+/*	reads the gate; the stopper shuts the gate and then reads the
+/*	flags. Both are sequentially consistent, so whichever comes
+/*	second sees the other, and no callback runs unseen past a shut
+/*	gate. A callback without a connection counts itself in one
+/*	shared counter instead (once per connection). After the wait the
+/*	handles stay, for a late callback to find its own shut gate in:
+/*	they are freed by the exit.
 /* DIAGNOSTICS
 /*	cm_drain_add() returns NULL when out of memory. cm_drain_wait()
 /*	returns the number of callbacks still running after its grace (0:
 /*	the caller may free everything), and logs them, and the
-/*	connections it closed.
+/*	connections whose sessions it released.
 /* SEE ALSO
 /*	callbacks(3), consent-milter(8), SIGNALS.
 /* LICENSE
@@ -94,16 +102,17 @@
 #include "log.h"
 
 struct cm_drain_conn {
-    void   *data;
+    void   *data;			/* the session, or NULL once released */
     cm_drain_conn *prev;
     cm_drain_conn *next;
+    atomic_bool inside;			/* one of its callbacks runs */
+    atomic_bool busy;			/* a message in progress */
 };
 
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static cm_drain_conn *conns;		/* every open connection */
 
-static atomic_int inside;		/* callbacks past the gate */
-static atomic_int messages;		/* messages past MAIL FROM */
+static atomic_int unattached;		/* callbacks without a connection */
 static atomic_bool stopping;		/* SIGTERM: no new message */
 static atomic_bool shut;		/* no callback may run */
 
@@ -117,6 +126,8 @@ cm_drain_conn *cm_drain_add(void *data)
 	return (0);
     conn->data = data;
     conn->prev = 0;
+    atomic_init(&conn->inside, 0);
+    atomic_init(&conn->busy, 0);
     (void) pthread_mutex_lock(&conns_lock);
     if ((conn->next = conns) != 0)
 	conns->prev = conn;
@@ -132,12 +143,44 @@ void   *cm_drain_data(cm_drain_conn *conn)
     return (conn ? conn->data : 0);
 }
 
-/* cm_drain_remove - forget a connection */
+/* cm_drain_enter - a callback starts; 0: touch nothing */
 
-void    cm_drain_remove(cm_drain_conn *conn)
+int     cm_drain_enter(cm_drain_conn *conn)
 {
-    if (conn == 0)
+    if (conn != 0)
+	atomic_store(&conn->inside, 1);
+    else
+	atomic_fetch_add(&unattached, 1);
+    if (atomic_load(&shut)) {
+	if (conn != 0)
+	    atomic_store(&conn->inside, 0);
+	else
+	    atomic_fetch_sub(&unattached, 1);
+	return (0);
+    }
+    return (1);
+}
+
+/* cm_drain_leave - a callback ends */
+
+void    cm_drain_leave(cm_drain_conn *conn, int busy)
+{
+    if (conn != 0) {
+	atomic_store_explicit(&conn->busy, busy != 0, memory_order_relaxed);
+	atomic_store_explicit(&conn->inside, 0, memory_order_release);
+    } else {
+	atomic_fetch_sub(&unattached, 1);
+    }
+}
+
+/* cm_drain_close - the close callback ends: forget the connection */
+
+void    cm_drain_close(cm_drain_conn *conn)
+{
+    if (conn == 0) {
+	atomic_fetch_sub(&unattached, 1);
 	return;
+    }
     (void) pthread_mutex_lock(&conns_lock);
     if (conn->prev != 0)
 	conn->prev->next = conn->next;
@@ -147,27 +190,6 @@ void    cm_drain_remove(cm_drain_conn *conn)
 	conn->next->prev = conn->prev;
     (void) pthread_mutex_unlock(&conns_lock);
     free(conn);
-}
-
-/* cm_drain_enter - a callback starts; 0: touch nothing */
-
-int     cm_drain_enter(void)
-{
-    atomic_fetch_add(&inside, 1);
-    if (atomic_load(&shut)) {
-	atomic_fetch_sub(&inside, 1);
-	return (0);
-    }
-    return (1);
-}
-
-/* cm_drain_leave - a callback ends, maybe starting or ending a message */
-
-void    cm_drain_leave(int was_busy, int is_busy)
-{
-    if (is_busy != was_busy)
-	atomic_fetch_add(&messages, is_busy - was_busy);
-    atomic_fetch_sub(&inside, 1);
 }
 
 /* cm_drain_stopping - past SIGTERM: start no new message */
@@ -188,7 +210,26 @@ void    cm_drain_stop(void)
 
 int     cm_drain_messages(void)
 {
-    return (atomic_load(&messages));
+    cm_drain_conn *conn;
+    int     n = 0;
+
+    (void) pthread_mutex_lock(&conns_lock);
+    for (conn = conns; conn != 0; conn = conn->next)
+	n += atomic_load_explicit(&conn->busy, memory_order_relaxed);
+    (void) pthread_mutex_unlock(&conns_lock);
+    return (n);
+}
+
+/* running - callbacks past the gate (with the list locked) */
+
+static int running(void)
+{
+    cm_drain_conn *conn;
+    int     n = atomic_load(&unattached);
+
+    for (conn = conns; conn != 0; conn = conn->next)
+	n += atomic_load(&conn->inside);
+    return (n);
 }
 
 /* cm_drain_wait - after smfi_main(): shut the gate, wait, release */
@@ -197,34 +238,38 @@ int     cm_drain_wait(int grace_ms, void (*release) (void *))
 {
     struct timespec tick = {0, 5 * 1000 * 1000};
     cm_drain_conn *conn;
-    cm_drain_conn *next;
     long    waited = 0;
     int     n;
     int     open = 0;
 
     atomic_store(&stopping, 1);
     atomic_store(&shut, 1);
-    while ((n = atomic_load(&inside)) > 0 && waited < grace_ms) {
+    for (;;) {
+	(void) pthread_mutex_lock(&conns_lock);
+	if ((n = running()) == 0 || waited >= grace_ms)
+	    break;				/* with the lock */
+	(void) pthread_mutex_unlock(&conns_lock);
 	(void) nanosleep(&tick, 0);
 	waited += 5;
     }
     if (n > 0) {
+	(void) pthread_mutex_unlock(&conns_lock);
 	cm_log(LOG_ERR, "stopping: %d callback%s still running after %d ms: "
 	       "exiting without freeing what %s", n, n == 1 ? "" : "s",
 	       grace_ms, n == 1 ? "it may use" : "they may use");
 	return (n);
     }
 
-    /* Nothing of ours runs: the sessions still registered can go. */
-    (void) pthread_mutex_lock(&conns_lock);
-    for (conn = conns; conn != 0; conn = next) {
-	next = conn->next;
-	if (release != 0)
+    /*
+     * Nothing of ours runs, or will: the sessions still registered can
+     * go. The handles stay listed (reachable), for a late callback.
+     */
+    for (conn = conns; conn != 0; conn = conn->next) {
+	if (conn->data != 0 && release != 0)
 	    release(conn->data);
-	free(conn);
+	conn->data = 0;
 	open++;
     }
-    conns = 0;
     (void) pthread_mutex_unlock(&conns_lock);
     if (open > 0)
 	cm_log(LOG_INFO, "stopping: closed %d connection%s between messages",

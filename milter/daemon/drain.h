@@ -19,9 +19,9 @@ typedef struct cm_drain_conn cm_drain_conn;
 
 extern cm_drain_conn *cm_drain_add(void *data);
 extern void *cm_drain_data(cm_drain_conn *conn);
-extern void cm_drain_remove(cm_drain_conn *conn);
-extern int cm_drain_enter(void);
-extern void cm_drain_leave(int was_busy, int is_busy);
+extern int cm_drain_enter(cm_drain_conn *conn);
+extern void cm_drain_leave(cm_drain_conn *conn, int busy);
+extern void cm_drain_close(cm_drain_conn *conn);
 extern int cm_drain_stopping(void);
 extern void cm_drain_stop(void);
 extern int cm_drain_messages(void);
