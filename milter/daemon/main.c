@@ -57,8 +57,9 @@
 /*	block it; the main thread keeps SIGHUP, SIGTERM and SIGINT
 /*	unblocked and waits on a self-pipe, every other thread blocks
 /*	them. SIGTERM and SIGINT stop the milter cleanly: the messages in
-/*	progress end before smfi_stop(), and no callback runs while the
-/*	daemon frees what callbacks use (drain(3)). SIGUSR1 reads
+/*	progress end before smfi_stop() (unless a second signal comes),
+/*	and no callback runs while the daemon frees what callbacks use
+/*	(drain(3)). SIGUSR1 reads
 /*	the configuration again (reload.c): sessions keep the one they
 /*	started with.
 /* .PP
@@ -275,6 +276,9 @@ static int serve(const char *config_file, const char *socket_spec,
 	} else if (c == SIGUSR1) {
 	    /* Checked first; kept when bad; logged either way. */
 	    (void) cm_gen_reload(config_file);
+	} else if (c != 0 && stopping && !stopper_started) {
+	    cm_log(LOG_INFO, "stopping now on a second signal %d", c);
+	    stop_by = 0;			/* the messages wait no more */
 	} else if (c != 0 && !stopping) {
 	    cm_log(LOG_INFO, "stopping on signal %d", c);
 	    cm_drain_stop();			/* no new message (drain(3)) */
@@ -293,14 +297,14 @@ static int serve(const char *config_file, const char *socket_spec,
 
 	/*
 	 * libmilter drops every open connection when it stops: the
-	 * messages in progress end first, for CM_STOP_GRACE_MS at most.
+	 * messages in progress end first, for CM_STOP_GRACE_MS at most
+	 * (a second SIGTERM or SIGINT: no longer).
 	 */
 	if (stopping && ((n = cm_drain_messages()) <= 0
 			 || cm_time_mono_ms() >= stop_by)) {
 	    if (n > 0)
-		cm_log(LOG_WARNING, "stopping: %d message%s still in progress "
-		       "after %d ms: the MTA will retry %s", n,
-		       n == 1 ? "" : "s", CM_STOP_GRACE_MS,
+		cm_log(LOG_WARNING, "stopping: %d message%s still in progress: "
+		       "the MTA will retry %s", n, n == 1 ? "" : "s",
 		       n == 1 ? "it" : "them");
 	    else				/* written after the callback */
 		(void) poll(0, 0, CM_STOP_REPLY_MS);
