@@ -3,7 +3,9 @@
 # restart.sh - the daemon restarted twice while Postfix sends through it
 #
 # Usage: CM_DAEMON=_build/consent-milter sh tests/postfix/restart.sh
-#        (as root; it runs itself under tests/lib/redis.sh; make check runs it)
+#        (as root; it runs itself under tests/lib/redis.sh; make check runs it;
+#        CM_RESTART_MTA=sendmail runs it through the private sendmail 8.x
+#        of tests/sendmail/lib.sh instead: tests/sendmail/restart.sh)
 #
 # Three SMTP clients send through the private Postfix of lib.sh without
 # pause, each message until it is accepted (a 4xx reply: the same
@@ -15,9 +17,9 @@
 # new MAIL FROM gets 451 4.3.2, then Postfix's milter_default_action
 # tempfail while it is down). Proves, against Postfix's own maillog:
 #   1. every reply is 250, or a tempfail that the client retried: 451
-#      4.3.2 from the stopping daemon or Postfix's 451 4.7.1 while the
-#      milter is away; never a 5xx for a message, never a 250 for a
-#      message that then loses a recipient it should keep;
+#      4.3.2 from the stopping daemon, or the MTA's while the milter is
+#      away (Postfix: 451 4.7.1; sendmail with F=T: 451 4.3.2); never a
+#      5xx for a message;
 #   2. each message is delivered once, to exactly its allowed
 #      recipients: alice for both campaigns (bob refused, carol
 #      stripped), carol for ordinary mail; some were deferred by the
@@ -26,14 +28,31 @@
 #   4. consentctl reconcile: no delivery without an allow.
 
 CM_SRCDIR=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$CM_SRCDIR/tests/postfix/lib.sh"
+case ${CM_RESTART_MTA:-postfix} in
+sendmail)
+    . "$CM_SRCDIR/tests/sendmail/lib.sh"
+    mta_up() { sm_up; }
+    send() { sm_swaks "$@"; }
+    mta_idle() { sm_wait_idle 30; }
+    mta_reconcile() { sm_reconcile; }
+    AWAY='451 4.3.2 Please try again later'	# F=T, as shipped
+    ;;
+*)
+    . "$CM_SRCDIR/tests/postfix/lib.sh"
+    mta_up() { pf_up; }
+    send() { pf_swaks "$@"; }
+    mta_idle() { pf_wait_queue_empty 30; }
+    mta_reconcile() { pf_reconcile; }
+    AWAY='451 4.7.1 Service unavailable - try again later'
+    ;;
+esac
 pf_need_redis "$0" "$@"
 . "$CM_SRCDIR/tests/ctl/lib.sh"
 
 N=12					# messages per client
 
 pf_seed
-pf_up
+mta_up
 
 # reply - the first 4xx reply swaks got, else the reply to end of data
 reply() {
@@ -51,7 +70,7 @@ client() {
     while [ $_i -le $N ]; do
 	_a=1
 	while :; do
-	    pf_swaks "$@" --header "Message-Id: <$_name-$_i@cmtest.invalid>" \
+	    send "$@" --header "Message-Id: <$_name-$_i@cmtest.invalid>" \
 		--header "Subject: $_name $_i"
 	    _r=$(reply)
 	    echo "$_i $_a $_r" >> "$PF_DIR/$_name.txt"
@@ -88,13 +107,15 @@ wait $env_pid $hdr_pid $ord_pid
 
 # 1. The replies.
 cat "$PF_DIR"/env.txt "$PF_DIR"/hdr.txt "$PF_DIR"/ord.txt |
-    cut -d' ' -f3- | sed 's/queued as .*/queued as ID/' | sort | uniq -c |
+    cut -d' ' -f3- | sed -e 's/queued as .*/queued as ID/' \
+	-e 's/^250 2.0.0 [0-9A-Za-z]* Message/250 2.0.0 ID Message/' |
+    sort | uniq -c |
     sed 's/^/# /'
 odd=$(cat "$PF_DIR"/*.txt | cut -d' ' -f3- | grep -v \
-    -e '^250 2.0.0 Ok: queued as ' \
+    -e '^250 ' \
     -e '^451 4.3.2 consent-milter is stopping, try again later$' \
-    -e '^451 4.7.1 Service unavailable - try again later$' | sort -u)
-t_eq "$odd" "" "every reply is 250, 451 4.3.2 (stopping) or 451 4.7.1 (milter away)"
+    -e "^$AWAY\$" | sort -u)
+t_eq "$odd" "" "every reply is 250, 451 4.3.2 (stopping) or $AWAY (milter away)"
 for c in env hdr ord; do
     t_eq "$(awk '$3 == "250" { n++ } END { print n + 0 }' "$PF_DIR/$c.txt")" $N \
 	"$c: each of the $N messages accepted once, in the end"
@@ -103,11 +124,9 @@ retried=$(awk '$2 > 1' "$PF_DIR"/*.txt | wc -l)
 echo "# $retried attempt(s) were retries after a tempfail"
 t_true "the restarts deferred some messages, which their retries delivered ($retried)" \
     [ "$retried" -ge 1 ]
-t_true "restarts: the stopping daemon answered 451 4.3.2 or Postfix tempfailed" \
-    grep -q -e ' 451 4.3.2 ' -e ' 451 4.7.1 ' "$PF_DIR/env.txt" "$PF_DIR/hdr.txt" "$PF_DIR/ord.txt"
 
 # 2. The deliveries: once each, exactly the allowed recipients.
-pf_wait_queue_empty 30
+mta_idle
 bad=
 for c in env hdr ord; do
     want="alice@example.org "
@@ -131,7 +150,7 @@ t_eq "$(grep -c 'still running' "$PF_MILTER_LOG")" 0 "no callback left running"
 grep 'stopping: ' "$PF_MILTER_LOG" | sed 's/^/# /'
 
 # 4. The MTA's word against the trail.
-pf_reconcile
+mta_reconcile
 pf_milter_stop
 t_eq "$?" 0 "consent-milter exits 0 on SIGTERM"
 
