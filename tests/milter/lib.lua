@@ -266,6 +266,22 @@ function t.slurp(path)
     return s
 end
 
+-- sh - run a command; true when it exits 0 (Lua 5.1 and later)
+function t.sh(cmd)
+    local r = os.execute(cmd)
+    return r == true or r == 0
+end
+
+-- wait_log - wait (5 s at most) for a text in the daemon's log
+function t.wait_log(want)
+    local path = os.getenv("CM_TMP") .. "/milter.log"
+    for _ = 1, 100 do
+        if t.slurp(path):find(want, 1, true) then return true end
+        t.sh("sleep 0.05")
+    end
+    return false
+end
+
 -- A negotiated connection with its connect info sent.
 function t.connect(ip)
     local conn = mt.connect(os.getenv("CM_MILTER_SOCK"), 40, 0.05)

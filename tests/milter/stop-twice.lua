@@ -10,20 +10,7 @@ local t = dofile(os.getenv("CM_TESTLIB"))
 local tmp = os.getenv("CM_TMP")
 local pid = os.getenv("CM_DAEMON_PID")
 
--- sh - run a command; true when it exits 0 (Lua 5.1 and later)
-local function sh(cmd)
-    local r = os.execute(cmd)
-    return r == true or r == 0
-end
-
--- wait_log - wait (5 s at most) for a text in the daemon's log
-local function wait_log(want)
-    for _ = 1, 100 do
-        if t.slurp(tmp .. "/milter.log"):find(want, 1, true) then return true end
-        sh("sleep 0.05")
-    end
-    return false
-end
+local sh, wait_log = t.sh, t.wait_log
 
 t.main(function()
 t.seed()
