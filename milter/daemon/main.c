@@ -657,9 +657,10 @@ int     main(int argc, char **argv)
     /* libmilter leaves its unix socket; a stale one misleads a check. */
     if ((path = cm_listener_path(socket_spec)) != 0)
 	(void) unlink(path);
-    cm_log(LOG_INFO, "stopped");
-    if (running > 0)
+    if (running > 0) {
+	cm_log(LOG_INFO, "stopped");
 	return (status);			/* exit(3) ends them */
+    }
     cm_gen_stop();
     cm_audit_close(audit);
     cm_sendermap_destroy(sendermap);
@@ -671,6 +672,7 @@ int     main(int argc, char **argv)
     free(user);
     free(pid_file);
     free(socket_spec);
+    cm_log(LOG_INFO, "stopped");		/* the last line: nothing runs */
     return (status);
 
     /*

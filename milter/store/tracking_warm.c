@@ -24,7 +24,9 @@
 /*	does (cm_tracker_destroy() joins it). Signals are blocked in it.
 /* DIAGNOSTICS
 /*	"consent cache warm-up not done: REASON" (no connection),
-/*	"consent cache warm-up stopped after N keys: REASON",
+/*	"consent cache warm-up stopped after N keys: REASON" (also when
+/*	the daemon stops before the walk is done: "the daemon is
+/*	stopping"),
 /*	"consent cache warm-up: cannot start a thread".
 /* SEE ALSO
 /*	tracking(3), the invalidation link.
@@ -256,6 +258,9 @@ out:
     if (failed)
 	cm_log(LOG_WARNING, "consent cache warm-up stopped after %zu keys: %s",
 	       done, err);
+    else if (strcmp(cursor, "0") != 0)		/* cm_tracker_destroy() */
+	cm_log(LOG_INFO, "consent cache warm-up stopped after %zu keys: "
+	       "the daemon is stopping", done);
     else
 	cm_log(LOG_INFO, "consent cache warm-up: done, %zu keys read in "
 	       "%.1f s, %lld entries (%lld bytes) cached", done,

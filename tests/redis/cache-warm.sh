@@ -12,7 +12,11 @@
 #   - the withdrawn person is refused, also without a read (the warm-up
 #     read their record faithfully), and a person withdrawn after the
 #     warm-up is refused
-#     (the warmed entries are tracked like any other).
+#     (the warmed entries are tracked like any other);
+#   - SIGTERM in the middle of a warm-up of 300,000 more people: the
+#     walk ends early and says so ("stopped after N keys: the daemon is
+#     stopping", never "done"), the daemon exits 0, and "stopped" is
+#     its last log line (nothing of it runs after).
 #
 # Run by make check under tests/lib/redis.sh (whose own server it does
 # not use); by hand with the variables of tests/redis/lib.sh.
@@ -86,4 +90,21 @@ d=$(person 0)
 echo "victim0 refused after its withdrawal"
 
 stop_daemon
+
+# SIGTERM during a long warm-up.
+rcli store EVAL "for i = 1, 300000 do redis.call('HSET', 'cm:consent:bulk' .. i ..
+    '@example.org', 'newsletter', 'granted', 'newsletter:at', '1700000000')
+    end return 1" 0 > /dev/null || fail "could not add 300000 people"
+: > "$tmp/milter.log"
+warm_started() { grep -q 'consent cache warm-up: started' "$tmp/milter.log"; }
+start_daemon "$tmp/milter.conf"
+wait_until 20 "the warm-up to start" warm_started
+stop_daemon
+grep -q 'consent cache warm-up stopped after [0-9]* keys: the daemon is stopping' \
+    "$tmp/milter.log" || fail "the warm-up cut by SIGTERM does not say so"
+! warm_done || fail "a warm-up cut by SIGTERM says it is done"
+tail -1 "$tmp/milter.log" | grep -q ': stopped$' ||
+    fail "\"stopped\" is not the last line: $(tail -1 "$tmp/milter.log")"
+echo "SIGTERM during the warm-up: $(sed -n 's/.*warm-up \(stopped after [0-9]* keys\).*/\1/p' \
+    "$tmp/milter.log"), stopped last"
 echo "PASS"
