@@ -53,11 +53,13 @@
 /*	private data is its drain(3) handle, which holds the session. On
 /*	SIGTERM a new MAIL FROM gets "451 4.3.2 consent-milter is
 /*	stopping, try again later" (except on Postfix's sendmail path,
-/*	whose message is let through); cm_callbacks_drain(), after
-/*	smfi_main() returned, lets the messages in progress end (for
-/*	grace_ms at most), shuts the gate, and frees the sessions still
-/*	open. It returns the number of callbacks still running then:
-/*	when not 0, the caller must not free what they may use.
+/*	whose message is let through), and main() lets the messages in
+/*	progress end before it stops libmilter. cm_callbacks_drain(),
+/*	after smfi_main() returned, shuts the gate, waits for the
+/*	callbacks inside it (grace_ms at most) and frees the sessions
+/*	libmilter dropped. It returns the number of callbacks still
+/*	running then: when not 0, the caller must not free what they
+/*	may use.
 /* DIAGNOSTICS
 /*	Out of memory: the transaction is tempfailed.
 /* LICENSE
