@@ -64,7 +64,8 @@
 /*	NULL for a callback without a registered connection (the
 /*	connect callback, before it registers one). The close callback
 /*	ends its turn with cm_drain_close() instead, which forgets the
-/*	connection (its data is the caller's to free, before).
+/*	(registered, not NULL) connection (its data is the caller's to
+/*	free, before).
 /*
 /*	A connection's callbacks never run at the same time, so the gate
 /*	is a flag in each connection, not a counter that every worker
@@ -177,10 +178,6 @@ void    cm_drain_leave(cm_drain_conn *conn, int busy)
 
 void    cm_drain_close(cm_drain_conn *conn)
 {
-    if (conn == 0) {
-	atomic_fetch_sub(&unattached, 1);
-	return;
-    }
     (void) pthread_mutex_lock(&conns_lock);
     if (conn->prev != 0)
 	conn->prev->next = conn->next;

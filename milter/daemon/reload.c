@@ -257,9 +257,9 @@ void    cm_gen_stop(void)
     int     users = -1;
 
     /*
-     * Under the lock, as every other user count: smfi_main() can return
-     * while a worker still runs a session's close callback, whose
-     * cm_gen_release() then frees the generation (ThreadSanitizer).
+     * Under the lock, as every other user count. drain(3) has waited for
+     * the callbacks and released the sessions it found open, but one
+     * that outlived its grace may still release a generation.
      */
     (void) pthread_mutex_lock(&gen_lock);
     if ((gen = current) != 0) {

@@ -96,7 +96,8 @@ for round in 1 2 3; do
     f_gen_bg r$round -m $mode -c 12 -r 3 -u 0.34 -N "$F_RECORDS" -d 60 \
 	-k 0 -T -R 10000 -L "$F_TMP/r$round.log"
     # Some messages decided, then the signal, in the middle of the load.
-    wait_for 10 "decisions" sh -c "[ \$(wc -l < '$F_AUDIT') -ge 200 ]"
+    t_true "round $round: 200 recipients decided before the signal" \
+	wait_for 10 "decisions" sh -c "[ \$(wc -l < '$F_AUDIT') -ge 200 ]"
     f_daemon_stop
     f_gen_wait r$round
     t_eq "$(kv "$gen_result" mismatches)" 0 \

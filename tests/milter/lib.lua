@@ -282,6 +282,20 @@ function t.wait_log(want)
     return false
 end
 
+-- daemon_alive - is the daemon (CM_DAEMON_PID) still running
+function t.daemon_alive()
+    return t.sh("kill -0 " .. os.getenv("CM_DAEMON_PID") .. " 2>/dev/null")
+end
+
+-- daemon_gone - wait (secs at most) for the daemon to exit
+function t.daemon_gone(secs)
+    for _ = 1, secs * 20 do
+        if not t.daemon_alive() then return true end
+        t.sh("sleep 0.05")
+    end
+    return false
+end
+
 -- A negotiated connection with its connect info sent.
 function t.connect(ip)
     local conn = mt.connect(os.getenv("CM_MILTER_SOCK"), 40, 0.05)

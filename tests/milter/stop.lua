@@ -17,11 +17,6 @@ local pid = os.getenv("CM_DAEMON_PID")
 
 local slurp, sh, wait_log = t.slurp, t.sh, t.wait_log
 
--- alive - is the daemon still running
-local function alive()
-    return sh("kill -0 " .. pid .. " 2>/dev/null")
-end
-
 t.main(function()
 t.seed()
 
@@ -39,7 +34,7 @@ sh("kill -TERM " .. pid)
 t.check(wait_log("stopping on signal 15"), "SIGTERM is logged")
 t.check(wait_log("waiting up to 10000 ms for 1 message in progress"),
         "the daemon waits for the message in progress")
-t.check(alive(), "the daemon is still running while A's message is open")
+t.check(t.daemon_alive(), "the daemon is still running while A's message is open")
 
 -- B's next message waits in the MTA's queue.
 t.eq(t.mail(b, "<campaigns@org.example>"), SMFIR_REPLYCODE,
@@ -70,16 +65,11 @@ t.record(t.last_for("alice@example.org"), { decision = "allow",
 -- No message in progress: the daemon exits, B still connected.
 mt.disconnect(a)
 mt.disconnect(c)
-local gone = false
-for _ = 1, 100 do
-    if not alive() then gone = true; break end
-    sh("sleep 0.05")
-end
-t.check(gone, "the daemon exits once no message is in progress")
+t.check(t.daemon_gone(5), "the daemon exits once no message is in progress")
 local log = slurp(tmp .. "/milter.log")
 t.check(log:find("stopping: closed %d connections? between messages") ~= nil,
         "the connections still open are counted")
-t.check(log:find("stopped", 1, true), "stopped is logged")
+t.check(log:find(": stopped\n$") ~= nil, "stopped is the last line of the log")
 t.check(not log:find("still running", 1, true), "no callback was left running")
 -- B is not disconnected: its QUIT would meet a closed socket (SIGPIPE).
 end)
