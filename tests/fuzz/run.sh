@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause (see LICENSE); Copyright (c) 2026 the consent-milter authors.
 # run.sh - short, bounded libFuzzer runs over the seed corpora
 #
-# Usage: run.sh [TARGET...]     (default: all eight targets)
+# Usage: run.sh [TARGET...]     (default: every target)
 #
 # Run by "make check" when configured with --enable-fuzzing, from the
 # top build directory. Each target runs for at most FUZZ_TIME seconds
@@ -23,7 +23,8 @@ FUZZ_FLAGS=${FUZZ_FLAGS:-}
 
 if [ $# -eq 0 ]; then
     set -- fuzz_address fuzz_header fuzz_config fuzz_csv fuzz_jsonread \
-	fuzz_reply fuzz_token fuzz_arf fuzz_oneclick
+	fuzz_reply fuzz_token fuzz_arf fuzz_oneclick fuzz_maillog \
+	fuzz_timeparse
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cm-fuzz.XXXXXX") || exit 99
