@@ -88,6 +88,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "escape.h"
+#include "redisconn.h"
 #include "redisreply.h"
 #include "schema.h"
 #include "store.h"
@@ -176,6 +177,7 @@ static redisReply *command(ctl *c, int argc, const char **argv)
 {
     size_t  lens[CMD_ARGS_MAX];
     redisReply *r;
+    char    show[CM_REDIS_SHOWSZ];
     int     i;
 
     if (argc > CMD_ARGS_MAX) {
@@ -190,7 +192,8 @@ static redisReply *command(ctl *c, int argc, const char **argv)
 	return (0);
     }
     if (r->type == REDIS_REPLY_ERROR) {
-	ctl_error(c, "consent store: %s: %.*s", argv[0], (int) r->len, r->str);
+	ctl_error(c, "consent store: %s: %s", argv[0],
+		  cm_redis_reply_show(show, sizeof(show), r));
 	cm_redis_reply_free(r);
 	return (0);
     }

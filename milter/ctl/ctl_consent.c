@@ -223,13 +223,16 @@ static redisReply *command(ctl *c, redisContext *rc, int argc,
 			           const char **argv, const size_t *lens)
 {
     redisReply *r;
+    char    key[CM_REDIS_SHOWSZ], show[CM_REDIS_SHOWSZ];
 
     if ((r = redisCommandArgv(rc, argc, argv, lens)) == 0) {
 	ctl_error(c, "redis: %s: %s", argv[0], rc->errstr);
 	return (0);
     }
     if (r->type == REDIS_REPLY_ERROR) {
-	ctl_error(c, "redis: %s %s: %s", argv[0], argv[1], r->str);
+	ctl_error(c, "redis: %s %s: %s", argv[0],
+		  cm_redis_escape(key, sizeof(key), argv[1], lens[1]),
+		  cm_redis_reply_show(show, sizeof(show), r));
 	cm_redis_reply_free(r);
 	return (0);
     }

@@ -126,16 +126,10 @@ static const char *const export_parts[] = {CM_KEY_SUPPRESS, CM_KEY_CONSENT};
 
 static int export_redis_error(export_state *es, const redisReply *r)
 {
-    cm_buf  b = CM_BUF_INIT;
+    char    show[CM_REDIS_SHOWSZ];
 
-    if (r == 0)
-	cm_buf_adds(&b, es->redis->errstr);
-    else if (r->type == REDIS_REPLY_ERROR)
-	cm_buf_add_safe(&b, r->str, r->len);
-    else
-	cm_buf_printf(&b, "unexpected reply type %d", r->type);
-    ctl_error(es->c, "consent store error: %s", cm_buf_str(&b));
-    cm_buf_free(&b);
+    ctl_error(es->c, "consent store error: %s", r == 0 ? es->redis->errstr
+	      : cm_redis_reply_show(show, sizeof(show), r));
     return (CTL_EX_UNAVAILABLE);
 }
 

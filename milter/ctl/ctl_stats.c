@@ -70,6 +70,7 @@
 #include "json.h"
 #include "policy.h"
 #include "record.h"
+#include "redisconn.h"
 #include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
@@ -111,16 +112,10 @@ typedef struct stats_state {
 
 static int stats_redis_error(stats_state *ss, const redisReply *r)
 {
-    cm_buf  b = CM_BUF_INIT;
+    char    show[CM_REDIS_SHOWSZ];
 
-    if (r == 0)
-	cm_buf_adds(&b, ss->redis->errstr);
-    else if (r->type == REDIS_REPLY_ERROR)
-	cm_buf_add_safe(&b, r->str, r->len);
-    else
-	cm_buf_printf(&b, "unexpected reply type %d", r->type);
-    ctl_error(ss->c, "consent store error: %s", cm_buf_str(&b));
-    cm_buf_free(&b);
+    ctl_error(ss->c, "consent store error: %s", r == 0 ? ss->redis->errstr
+	      : cm_redis_reply_show(show, sizeof(show), r));
     return (CTL_EX_UNAVAILABLE);
 }
 

@@ -69,6 +69,7 @@
 #include "escape.h"
 #include "json.h"
 #include "jsonread.h"
+#include "redisconn.h"
 #include "redisreply.h"
 #include "schema.h"
 #include "timeparse.h"
@@ -187,6 +188,7 @@ static int command(trace *t, const char *cmd, const char *part,
     const char *argv[4] = {cmd, 0, "-", "+"};
     size_t  lens[4] = {strlen(cmd), 0, 1, 1};
     cm_buf  key = CM_BUF_INIT;
+    char    show[CM_REDIS_SHOWSZ], why[CM_REDIS_SHOWSZ];
     redisReply *r;
 
     cm_buf_printf(&key, "%s%s%s", prefix, part, t->id);
@@ -199,8 +201,9 @@ static int command(trace *t, const char *cmd, const char *part,
 		  ctl_redis(t->c)->errstr);
     } else if (r->type == REDIS_REPLY_ERROR) {
 	/* A damaged key (WRONGTYPE) spoils that part, not the trace. */
-	ctl_error(t->c, "warning: %s: %.*s", cm_buf_str(&key), (int) r->len,
-		  r->str);
+	ctl_error(t->c, "warning: %s: %s",
+		  cm_redis_escape(show, sizeof(show), key.data, key.len),
+		  cm_redis_reply_show(why, sizeof(why), r));
 	cm_redis_reply_free(r);
 	r = 0;
     }

@@ -52,6 +52,7 @@
 /* Application-specific. */
 
 #include "ctl.h"
+#include "redisconn.h"
 #include "redisreply.h"
 #include "schema.h"
 #include "unsubref.h"
@@ -84,7 +85,7 @@ static int refs_pass(ctl *c, const char *part, const char *label,
     : CM_KEY_PREFIX_DEFAULT;
     size_t  skip = strlen(prefix) + strlen(part);
     cm_buf  pattern = CM_BUF_INIT;
-    char    cursor[32] = "0", err[512];
+    char    cursor[32] = "0", err[512], show[CM_REDIS_SHOWSZ];
     const char **ids = 0;
     cm_unsub_ref_result *res = 0;
     redisReply *r;
@@ -102,7 +103,7 @@ static int refs_pass(ctl *c, const char *part, const char *label,
 	    || r->element[1]->type != REDIS_REPLY_ARRAY) {
 	    ctl_error(c, "consent store unavailable: SCAN: %s",
 		      r == 0 ? ctl_redis(c)->errstr :
-		      r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		      cm_redis_reply_show(show, sizeof(show), r));
 	    if (r)
 		cm_redis_reply_free(r);
 	    status = CTL_EX_UNAVAILABLE;

@@ -60,6 +60,7 @@
 /* Application-specific. */
 
 #include "import_tally.h"
+#include "redisconn.h"
 #include "redisreply.h"
 #include "schema.h"
 
@@ -135,6 +136,7 @@ int     imp_tally_show(imp_tally *t, redisContext *rc, const char *prefix,
     static const char *const to[] = {"granted", "withdrawn", "withdrawn",
     "suppressed", "unsuppressed", "erased"};
     cm_buf  text = CM_BUF_INIT;
+    char    show[CM_REDIS_SHOWSZ];
     redisReply *r;
 
     if (prefix == 0)
@@ -145,14 +147,16 @@ int     imp_tally_show(imp_tally *t, redisContext *rc, const char *prefix,
 				   ev->id, ev->purpose) :
 	redisCommand(rc, "EXISTS %ssuppress:%s", prefix, ev->id);
     if (r == 0 || r->type == REDIS_REPLY_ERROR) {
-	(void) snprintf(err, errlen, "%s", r ? r->str : rc->errstr);
+	(void) snprintf(err, errlen, "%s", r ? cm_redis_reply_show(show,
+					     sizeof(show), r) : rc->errstr);
 	if (r)
 	    cm_redis_reply_free(r);
 	return (-1);
     }
     cm_buf_printf(&text, "%s %s: %s -> %s (%s:%lu)", ev->id,
 		  ev->purpose ? ev->purpose : "*",
-		  r->type == REDIS_REPLY_STRING ? r->str :
+		  r->type == REDIS_REPLY_STRING ?
+		  cm_redis_escape(show, sizeof(show), r->str, r->len) :
 		  r->type == REDIS_REPLY_INTEGER && r->integer ? "suppressed" :
 		  "nothing", to[ev->kind], file, line);
     cm_redis_reply_free(r);

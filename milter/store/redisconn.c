@@ -137,7 +137,9 @@
 /*	null c means out of memory; a reply over the bounds is "reply
 /*	refused: array of 2147483647 elements (at most 1048576)"); cm_redis_context_error() does it with
 /*	the connection's own address. cm_redis_reply_show() shows an
-/*	unwanted reply: the text of an error or status, else its type.
+/*	unwanted reply: the text of an error or status ("empty error
+/*	reply" when there is none: a message must say something), else
+/*	its type.
 /* DIAGNOSTICS
 /*	cm_redis_target_init() returns -1, cm_redis_open() and
 /*	cm_redis_connect() a null pointer, with a one-line reason in
@@ -300,8 +302,14 @@ int     cm_redis_context_error(const redisContext *c, int saved_errno,
 
 const char *cm_redis_reply_show(char *buf, size_t bufsz, const redisReply *r)
 {
-    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
+    if ((r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
+	&& r->len > 0)
 	return (cm_redis_escape(buf, bufsz, r->str, r->len));
+    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS) {
+	snprintf(buf, bufsz, "empty %s reply",
+		 r->type == REDIS_REPLY_ERROR ? "error" : "status");
+	return (buf);
+    }
     snprintf(buf, bufsz, "unexpected reply type %d", r->type);
     return (buf);
 }

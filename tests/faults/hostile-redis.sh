@@ -19,7 +19,9 @@
 #     sees a new connection for later lookups), exits 0 on SIGTERM with
 #     no sanitizer report;
 # and consentctl show exits 69 (store unavailable) with the same reason
-# (for a refused reply), within 2 s.
+# (for a refused reply), within 2 s. An empty error reply is named as
+# such, and an error text with control bytes reaches the daemon's log and
+# consentctl's stderr escaped (\xNN).
 
 . "${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/faults/lib.sh"
 
@@ -113,6 +115,10 @@ one_case() {
 	t_true "$1: consentctl says why" grep -q -F "${4:-$3}" "$F_TMP/ctl.err"
     fi
     t_le "$_took" 2000 "$1: consentctl gives up quickly (ms)"
+    for _f in "$F_DLOG" "$F_TMP/ctl.err"; do
+	t_eq "$(tr -d '\n' < "$_f" | LC_ALL=C grep -c '[[:cntrl:]]')" 0 \
+	    "$1: no control byte reaches $(basename "$_f") (escaped)"
+    done
     hostile_stop
 }
 
@@ -123,5 +129,10 @@ one_case nested-array '*2\r\n*3\r\n:1\r\n*2147483647\r\n' \
 one_case over-bound '*1048577\r\n' \
     "reply refused: array of 1048577 elements (at most 1048576)"
 one_case absurd-bulk '$2147483647\r\n' ": timeout" -
+one_case empty-error '-\r\n' "empty error reply"
+# What the server says goes to the log and the terminal escaped: no
+# terminal escape (here: red text, a bell) from whatever answers there.
+one_case control-bytes "-ERR $(printf '\033')[31mred$(printf '\007')\r\n" \
+    'ERR \x1b[31mred\x07'
 
 t_done
