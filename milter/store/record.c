@@ -55,6 +55,9 @@
 /*
 /*	Outputs are overwritten, not freed: the caller clears them
 /*	(cm_campaign_clear(), cm_rcpt_record_clear()), also after an error.
+/*	Within one reply, a string field named twice (a broken proxy's
+/*	reply; no Redis hash has that) keeps the last copy and frees the
+/*	first.
 /*	A recipient record's strings are copied into its arena when it
 /*	has one (rec->arena, arena(3)), else with malloc(3).
 /* SEE ALSO
@@ -214,12 +217,20 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
     return (0);
 }
 
-/* record_strndup - a copy of len bytes, where the record keeps strings */
-
-static char *record_strndup(const cm_rcpt_record *f, const char *s,
-			            size_t len)
+/*
+ * record_set - *field becomes a copy of len bytes, where the record keeps
+ * its strings; 0, or -1 when out of memory. A field named twice in one
+ * reply (no Redis hash has that, a broken proxy might) replaces the first
+ * copy, which is freed when the record's strings are malloc'd: what a
+ * reply says must not leak memory at every lookup.
+ */
+static int record_set(const cm_rcpt_record *f, char **field, const char *s,
+		              size_t len)
 {
-    return (f->arena ? cm_arena_strndup(f->arena, s, len) : strndup(s, len));
+    if (f->arena == 0)
+	free(*field);
+    *field = f->arena ? cm_arena_strndup(f->arena, s, len) : strndup(s, len);
+    return (*field == 0 ? -1 : 0);
 }
 
 /* cm_record_suppress - GET Psuppress:<id>, "<time> <reason>" */
@@ -241,12 +252,12 @@ void    cm_record_suppress(const redisReply *r, cm_rcpt_record *f)
     time_len = space ? (size_t) (space - r->str) : r->len;
     if (parse_uint(r->str, time_len, LLONG_MAX, &at) == 0) {
 	f->suppressed_at = at;
-	if (time_len + 1 < r->len && (f->suppressed_reason =
-		record_strndup(f, space + 1, r->len - time_len - 1)) == 0)
+	if (time_len + 1 < r->len && record_set(f, &f->suppressed_reason,
+			      space + 1, r->len - time_len - 1) != 0)
 	    f->store_error = 1;
     } else if (r->len > 0) {
 	/* No usable time: the whole value is the best reason we have. */
-	if ((f->suppressed_reason = record_strndup(f, r->str, r->len)) == 0)
+	if (record_set(f, &f->suppressed_reason, r->str, r->len) != 0)
 	    f->store_error = 1;
     }
 }
@@ -316,8 +327,7 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 		     && strspn(value->str, "0123456789") == value->len)
 		f->consent_at = LLONG_MAX;
 	} else if (suffix_is(name, plen, CM_SUFFIX_SRC)) {
-	    if ((f->consent_src = record_strndup(f, value->str,
-						 value->len)) == 0)
+	    if (record_set(f, &f->consent_src, value->str, value->len) != 0)
 		f->store_error = 1;
 	}
     }

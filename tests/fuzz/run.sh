@@ -24,7 +24,7 @@ FUZZ_FLAGS=${FUZZ_FLAGS:-}
 if [ $# -eq 0 ]; then
     set -- fuzz_address fuzz_header fuzz_config fuzz_csv fuzz_jsonread \
 	fuzz_reply fuzz_token fuzz_arf fuzz_oneclick fuzz_maillog \
-	fuzz_timeparse fuzz_textout
+	fuzz_timeparse fuzz_textout fuzz_record
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cm-fuzz.XXXXXX") || exit 99
