@@ -392,7 +392,7 @@ static int campaign_status(ctl *c, const char *id, const char *want)
     const char *argv[4];
     cm_buf  key = CM_BUF_INIT;
     redisReply *r;
-    char    old[32];
+    char    old[32], show[CM_REDIS_SHOWSZ];
     int     status;
 
     if ((status = check_id(c, id)) != 0)
@@ -434,7 +434,8 @@ static int campaign_status(ctl *c, const char *id, const char *want)
     if (strcmp(old, want) == 0)
 	printf("campaign %s: already %s\n", id, want);
     else
-	printf("campaign %s: %s (was %s)\n", id, want, old);
+	printf("campaign %s: %s (was %s)\n", id, want,
+	       cm_redis_escape(show, sizeof(show), old, strlen(old)));
     return (CTL_EX_OK);
 }
 

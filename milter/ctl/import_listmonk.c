@@ -172,7 +172,9 @@ static int listmonk_jrow(imp_source *s, const char *text, size_t len,
 	else if (strcasecmp(ls, "unconfirmed") == 0)
 	    continue;				/* double opt-in not done */
 	else {
-	    cm_buf_printf(why, "list \"%s\": subscription_status ", lname);
+	    cm_buf_adds(why, "list ");
+	    ctl_row_show(why, lname, strlen(lname));
+	    cm_buf_adds(why, ": subscription_status ");
 	    ctl_row_show(why, ls, strlen(ls));
 	    cm_buf_adds(why, ": want unsubscribed, confirmed or unconfirmed");
 	    return (0);

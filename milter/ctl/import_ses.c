@@ -167,7 +167,9 @@ static int ses_jrow(imp_source *s, const char *text, size_t len,
 	if ((purpose = imp_map_purpose(s, topic)) == 0)
 	    continue;
 	if (strcmp(ss, "OPT_IN") != 0 && strcmp(ss, "OPT_OUT") != 0) {
-	    cm_buf_printf(why, "topic \"%s\": SubscriptionStatus ", topic);
+	    cm_buf_adds(why, "topic ");
+	    ctl_row_show(why, topic, strlen(topic));
+	    cm_buf_adds(why, ": SubscriptionStatus ");
 	    ctl_row_show(why, ss, strlen(ss));
 	    cm_buf_adds(why, ": want OPT_IN or OPT_OUT");
 	    return (0);

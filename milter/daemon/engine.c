@@ -242,7 +242,11 @@ int     cm_session_strip_unsure(const cm_session *s, const char *qid)
 {
     const cm_rcpt *r;
     cm_rcptform form;
+    char    show[CM_ESC_SHOW];
     size_t  i;
+
+    if (qid == 0)
+	qid = "NOQUEUE";
 
     /*
      * Stripping is only safe when every deletion names the recipient
@@ -261,7 +265,8 @@ int     cm_session_strip_unsure(const cm_session *s, const char *qid)
 	    continue;
 	cm_log(LOG_WARNING, "%s: a denied recipient cannot be stripped "
 	       "with certainty (%s): the whole message %s deferred",
-	       qid ? qid : "NOQUEUE", s->non_smtp ?
+	       cm_escape_fit(show, sizeof(show), qid, strlen(qid), 0),
+	       s->non_smtp ?
 	       "sendmail-command path" : cm_rcptform_strerror(form),
 	       s->eng->cfg->mode == CM_MODE_DRY_RUN ? "would be" : "is");
 	return (1);
@@ -522,6 +527,15 @@ static const char *rcpt_safe_label(const char *rcpt, cm_buf *buf)
     return (cm_buf_str(buf));
 }
 
+/* sender_show - the envelope sender for a log line, escaped */
+
+static const char *sender_show(const cm_session *s, char *buf, size_t size)
+{
+    if (s->sender == 0)
+	return ("<>");
+    return (cm_escape_fit(buf, size, s->sender, strlen(s->sender), 0));
+}
+
 /* too_many_recipients - one recipient over MaxRecipients */
 
 static cm_reply too_many_recipients(cm_session *s, void *mta,
@@ -530,6 +544,7 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
     const cm_engine *eng = s->eng;
     cm_buf  text = CM_BUF_INIT;
     cm_buf  line = CM_BUF_INIT;
+    char    show[CM_ESC_SHOW];
     cm_verdict v;
     cm_rcpt r;
 
@@ -540,7 +555,7 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
      */
     if (s->rcpt_overflow++ == 0)
 	cm_log(LOG_WARNING, "message from %s: more than %d recipients",
-	       s->sender ? s->sender : "<>", eng->cfg->max_recipients);
+	       sender_show(s, show, sizeof(show)), eng->cfg->max_recipients);
     if (s->non_smtp)
 	return (CM_REPLY_CONTINUE);
 
@@ -669,6 +684,7 @@ void    cm_on_header(cm_session *s, void *mta, const char *name,
 		             const char *value)
 {
     char    id[CM_CAMPAIGN_ID_MAX + 2];
+    char    show[CM_ESC_SHOW];
 
     if (!s->active || s->header_overflow)
 	return;
@@ -682,7 +698,8 @@ void    cm_on_header(cm_session *s, void *mta, const char *name,
     if (s->header_bytes > (size_t) s->eng->cfg->max_header_bytes) {
 	s->header_overflow = 1;
 	cm_log(LOG_WARNING, "message from %s: header larger than %d bytes",
-	       s->sender ? s->sender : "<>", s->eng->cfg->max_header_bytes);
+	       sender_show(s, show, sizeof(show)),
+	       s->eng->cfg->max_header_bytes);
 	return;
     }
     cm_pmsg_header(s->pm, mta, name, value);

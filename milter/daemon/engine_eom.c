@@ -295,6 +295,15 @@ static void consent_header(cm_buf *out, const cm_session *s,
     cm_buf_adds(out, cm_mode_name(s->eng->cfg->mode));
 }
 
+/* show - message data for a log line, escaped; "none" for NULL */
+
+static const char *show(char *buf, size_t size, const char *text)
+{
+    if (text == 0)
+	return ("none");
+    return (cm_escape_fit(buf, size, text, strlen(text), 0));
+}
+
 /* summary_line - the syslog line of one message, without printf */
 
 static void summary_line(cm_buf *out, const char *qid, const char *campaign,
@@ -332,6 +341,7 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
     const cm_engine *eng = s->eng;
     const char *qid = eng->ops->getsymval(mta, "i");
     cm_buf  buf = CM_BUF_INIT;
+    char    qs[CM_ESC_SHOW];
     int     ret = 0;
     size_t  i;
 
@@ -353,7 +363,7 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
 	add_reasons(&buf, s, CM_DECISION_DENY);
 	cm_buf_adds(&buf, ")");
 	if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
-	    cm_log(LOG_ERR, "%s: cannot quarantine", qid);
+	    cm_log(LOG_ERR, "%s: cannot quarantine", show(qs, sizeof(qs), qid));
 	    ret = -1;
 	}
 	break;
@@ -365,7 +375,8 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
 	    || s->rcpts[i].verdict.decision != CM_DECISION_DENY)
 	    continue;
 	if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
-	    cm_log(LOG_ERR, "%s: cannot remove a recipient", qid);
+	    cm_log(LOG_ERR, "%s: cannot remove a recipient",
+		   show(qs, sizeof(qs), qid));
 	    ret = -1;
 	}
     }
@@ -390,6 +401,7 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     char    tok[CM_TOKEN_SIZE];
     cm_buf  value = CM_BUF_INIT;
     cm_token t;
+    char    qs[CM_ESC_SHOW], cs[CM_ESC_SHOW];
     size_t  i, n = 0;
     int     ret = 0;
 
@@ -409,7 +421,8 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     if (n > 1) {
 	cm_log(LOG_INFO, "%s: campaign=%s: no List-Unsubscribe added: %zu "
 	       "recipients (the opt-out token is personal: send one message "
-	       "per recipient)", qid, campaign ? campaign : "none", n);
+	       "per recipient)", show(qs, sizeof(qs), qid),
+	       show(cs, sizeof(cs), campaign), n);
 	return (0);
     }
     if (n == 0 || one->verdict.decision != CM_DECISION_ALLOW
@@ -418,13 +431,15 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
 	return (0);
     if (eng->unsub_keys == 0) {
 	cm_log(LOG_WARNING, "%s: no List-Unsubscribe added: Unsubscribe yes, "
-	       "but no UnsubscribeKeyFile was read at start (restart)", qid);
+	       "but no UnsubscribeKeyFile was read at start (restart)",
+	       show(qs, sizeof(qs), qid));
 	return (0);
     }
     if (one->record.unsub_ref == 0 || s->env_record.unsub_ref == 0) {
 	cm_log(LOG_WARNING, "%s: campaign=%s: no List-Unsubscribe added: "
 	       "the %s has no opt-out reference (run: consentctl "
-	       "unsubscribe-refs)", qid, campaign ? campaign : "none",
+	       "unsubscribe-refs)", show(qs, sizeof(qs), qid),
+	       show(cs, sizeof(cs), campaign),
 	       one->record.unsub_ref == 0 ? "recipient's consent record"
 	       : "campaign");
 	return (0);
@@ -435,7 +450,7 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     t.day = cm_token_day(cm_time_now_ms() / 1000);
     if (cm_token_seal(eng->unsub_keys, &t, tok, sizeof(tok)) != 0) {
 	cm_log(LOG_WARNING, "%s: no List-Unsubscribe added: cannot make the "
-	       "token (reference out of range?)", qid);
+	       "token (reference out of range?)", show(qs, sizeof(qs), qid));
 	return (0);
     }
     cm_token_list_unsubscribe(&value, cfg->unsubscribe_url,
@@ -452,7 +467,8 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
 				   CM_TOKEN_POST_VALUE) != 0)
 	|| eng->ops->insheader(mta, 0, "List-Unsubscribe",
 			       cm_buf_str(&value)) != 0) {
-	cm_log(LOG_ERR, "%s: cannot add List-Unsubscribe", qid);
+	cm_log(LOG_ERR, "%s: cannot add List-Unsubscribe",
+	       show(qs, sizeof(qs), qid));
 	ret = -1;
     }
     cm_buf_free(&value);
@@ -477,6 +493,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     int     enforce = (cfg->mode == CM_MODE_ENFORCE);
     int     audit_failed;
     int     failed = 0;			/* the MTA refused a change */
+    char    qs[CM_ESC_SHOW];		/* qid, escaped, for a log line */
     cm_reply reply = CM_REPLY_ACCEPT;
     cm_action action;
     cm_verdict v;
@@ -511,7 +528,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     if (count[CM_DECISION_PASS] == live && live == s->nrcpt) {
 	if (cm_pmsg_add_headers(s->pm, mta) != 0)
 	    cm_log(LOG_WARNING, "%s: cannot add a plugin's header",
-		   qid ? qid : "NOQUEUE");
+		   show(qs, sizeof(qs), qid ? qid : "NOQUEUE"));
 	cm_session_reset(s);
 	return (CM_REPLY_ACCEPT);
     }
@@ -607,7 +624,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_buf_reset(buf);
     if (failed) {
 	cm_log(LOG_ERR, "%s: the MTA refused a change: message deferred",
-	       qid ? qid : "NOQUEUE");
+	       show(qs, sizeof(qs), qid ? qid : "NOQUEUE"));
 	(void) eng->ops->setreply(mta, "451", "4.7.1",
 				  "not sent: action-failed (the message "
 				  "could not be changed, try again later)");
@@ -615,7 +632,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	       && reply == CM_REPLY_ACCEPT) {
 	/* Delivered or held: nothing goes that the trail cannot show. */
 	cm_log(LOG_ERR, "%s: audit trail not written: message deferred",
-	       qid ? qid : "NOQUEUE");
+	       show(qs, sizeof(qs), qid ? qid : "NOQUEUE"));
 	(void) eng->ops->setreply(mta, "451", "4.7.1",
 			    "not sent: audit-error (audit trail unavailable, "
 				  "try again later)");

@@ -120,6 +120,7 @@
 /* Application-specific. */
 
 #include "buf.h"
+#include "escape.h"
 #include "httpserv.h"
 #include "log.h"
 
@@ -298,7 +299,10 @@ int     cm_http_port(const cm_http *http)
     return (http->port);
 }
 
-/* mhd_log - libmicrohttpd's messages, escaped by cm_log() */
+/*
+ * mhd_log - libmicrohttpd's messages, escaped: some hold the request's
+ * target (the URL a client sent, percent-decoded by the library).
+ */
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
@@ -307,13 +311,15 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     cm_http *http = cls;
     char    text[512];
+    char    show[CM_ESC_SHOW * 2];
     size_t  n;
 
     (void) vsnprintf(text, sizeof(text), fmt, ap);
     n = strlen(text);
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
 	text[--n] = 0;
-    cm_log(LOG_INFO, "http %s: %s", http->spec, text);
+    cm_log(LOG_INFO, "http %s: %s", http->spec,
+	   cm_escape_fit(show, sizeof(show), text, n, 0));
 }
 
 /* uri_seen - the first look at a request: keep the target as sent */

@@ -210,23 +210,7 @@ void    cm_redis_err(char *err, size_t errlen, const char *fmt,...)
 const char *cm_redis_escape(char *buf, size_t bufsz, const char *data,
 			            size_t len)
 {
-    size_t  in, out = 0;
-
-    for (in = 0; in < len; in++) {
-	if (out + CM_ESC_LEN + 3 + 1 > bufsz) {
-	    memcpy(buf + out, "...", 3);
-	    out += 3;
-	    break;
-	}
-	if (cm_escape_span(data + in, 1, CM_ESC_QUOTE) == 1) {
-	    buf[out++] = data[in];
-	} else {
-	    cm_escape_byte(buf + out, (unsigned char) data[in], CM_ESC_QUOTE);
-	    out += CM_ESC_LEN;
-	}
-    }
-    buf[out] = 0;
-    return (buf);
+    return (cm_escape_fit(buf, bufsz, data, len, CM_ESC_QUOTE));
 }
 
 /* cm_redis_where - "unix:/path" or "host:port", for messages */

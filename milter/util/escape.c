@@ -22,6 +22,13 @@
 /*	size_t	len;
 /*	int	flags;
 /*
+/*	const char *cm_escape_fit(buf, bufsz, s, len, flags)
+/*	char	*buf;
+/*	size_t	bufsz;
+/*	const char *s;
+/*	size_t	len;
+/*	int	flags;
+/*
 /*	void	cm_buf_add_safe(b, s, len)
 /*
 /*	void	cm_buf_add_text(b, s, len)
@@ -46,6 +53,12 @@
 /*	CM_ESC_LEN bytes \xNN for c at out (no null byte). cm_escape()
 /*	appends len bytes at s, escaped, to b; a NULL s appends nothing.
 /*
+/*	cm_escape_fit() writes len bytes at s, escaped, into the array
+/*	buf of bufsz bytes (CM_ESC_SHOW hold a message's worth), null-
+/*	terminated; what does not fit is cut and marked "...". It returns
+/*	buf, for a "%s" in a log line. bufsz must be at least CM_ESC_LEN
+/*	+ 4; a NULL s gives "".
+/*
 /*	cm_buf_add_safe() is cm_escape() without flags: text for syslog
 /*	and error messages. cm_buf_add_text() is cm_escape() with
 /*	CM_ESC_UTF8: untrusted text for a terminal, names kept readable;
@@ -60,6 +73,7 @@
 /* System library. */
 
 #include <stddef.h>
+#include <string.h>
 
 /* Application-specific. */
 
@@ -124,6 +138,30 @@ void    cm_escape(cm_buf *b, const char *s, size_t len, int flags)
 	s++;
 	len--;
     }
+}
+
+/* cm_escape_fit - text, escaped, in a fixed array; cut with "..." */
+
+const char *cm_escape_fit(char *buf, size_t bufsz, const char *s, size_t len,
+			          int flags)
+{
+    size_t  in, out = 0;
+
+    for (in = 0; s != 0 && in < len; in++) {
+	if (out + CM_ESC_LEN + 3 + 1 > bufsz) {
+	    memcpy(buf + out, "...", 3);
+	    out += 3;
+	    break;
+	}
+	if (cm_escape_span(s + in, 1, flags) == 1) {
+	    buf[out++] = s[in];
+	} else {
+	    cm_escape_byte(buf + out, (unsigned char) s[in], flags);
+	    out += CM_ESC_LEN;
+	}
+    }
+    buf[out] = 0;
+    return (buf);
 }
 
 /* cm_buf_add_safe - append text that cannot break a log line */

@@ -38,6 +38,13 @@
 /*	(made safe in the same way), without a format: the per-message
 /*	line costs no printf. Lines longer than CM_LOG_LINE_MAX are cut.
 /*
+/*	Both also stand guard where a caller forgot: a control byte
+/*	(0x00-0x1f, 0x7f) that reaches them is written as \xNN, so that a
+/*	line is never split, forged or turned into a terminal command.
+/*	This is a net, not the escaper: backslashes and bytes from 0x80
+/*	up pass as they are, so text already escaped is not escaped
+/*	twice, and where the bytes matter the caller escapes them.
+/*
 /*	Before cm_log_init() is called, lines go to standard error only.
 /*
 /*	cm_log_stderr() sets the copy on standard error: lines up to
@@ -181,16 +188,54 @@ static void stderr_line(const char *line, size_t len)
     }
 }
 
+/* is_control - a byte that must not reach a log line as it is */
+
+static int is_control(unsigned char c)
+{
+    return (c < 0x20 || c == 0x7f);
+}
+
+/* neutralise - text with its control bytes as \xNN, cut to fit; its length */
+
+static size_t neutralise(char *out, size_t size, const char *text,
+			         size_t len)
+{
+    size_t  i, o = 0;
+
+    for (i = 0; i < len; i++) {
+	if (!is_control((unsigned char) text[i])) {
+	    if (o + 1 >= size)
+		break;
+	    out[o++] = text[i];
+	} else {
+	    if (o + CM_ESC_LEN >= size)
+		break;
+	    cm_escape_byte(out + o, (unsigned char) text[i], 0);
+	    o += CM_ESC_LEN;
+	}
+    }
+    return (o);
+}
+
 /* cm_log_text - write one diagnostic line that is already composed */
 
 void    cm_log_text(int priority, const char *text, size_t len)
 {
     char    line[CM_LOG_LINE_MAX + 64];
+    char    clean[CM_LOG_LINE_MAX];
     size_t  ident_len = strlen(log_ident);
     char   *cp = line;
+    size_t  i;
 
     if (len > CM_LOG_LINE_MAX - 1)
 	len = CM_LOG_LINE_MAX - 1;
+    /* A caller that forgot to escape: the net (see above). */
+    for (i = 0; i < len && !is_control((unsigned char) text[i]); i++)
+	 /* void */ ;
+    if (i < len) {
+	len = neutralise(clean, sizeof(clean), text, len);
+	text = clean;
+    }
     if (log_syslog && syslog_ready())
 	syslog(priority, "%.*s", (int) len, text);
     if (log_stderr && LOG_PRI(priority) <= log_stderr_max) {

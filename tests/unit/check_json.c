@@ -7,7 +7,9 @@
 /*	check_json
 /* DESCRIPTION
 /*	Tests json(3): every escape, UTF-8 validation, member commas,
-/*	buffer growth, and the \xNN form used for syslog lines.
+/*	buffer growth, and the \xNN form used for syslog lines, in a
+/*	fixed array too; and log(3)'s net for control bytes a caller
+/*	did not escape.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
 /* LICENSE
@@ -17,8 +19,11 @@
 
 /* System library. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 /* Check library. */
 
@@ -28,6 +33,7 @@
 
 #include "escape.h"
 #include "json.h"
+#include "log.h"
 
 /* jstr - encode len bytes as a JSON string, compare with the expected text */
 
@@ -321,6 +327,64 @@ START_TEST(test_add_safe)
 }
 END_TEST
 
+/* test_escape_fit - into a fixed array, cut with "..." */
+
+START_TEST(test_escape_fit)
+{
+    char    buf[16];
+
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "QID1", 4, 0), "QID1");
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "a\x1b[31m", 6, 0),
+		     "a\\x1b[31m");
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "\"q\"", 3,
+				   CM_ESC_QUOTE), "\\x22q\\x22");
+    /* 16 bytes: 9 characters, then no room for an escape, "..." and NUL. */
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "abcdefghijklmnop",
+				   16, 0), "abcdefghi...");
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), 0, 5, 0), "");
+}
+END_TEST
+
+/* log_line - what cm_log() writes to standard error for arg */
+
+static void log_line(const char *arg, char *out, size_t size)
+{
+    FILE   *tmp = tmpfile();
+    int     saved = dup(STDERR_FILENO);
+    size_t  n;
+
+    ck_assert_ptr_nonnull(tmp);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_ge(dup2(fileno(tmp), STDERR_FILENO), 0);
+    cm_log_init("check_json", 0, 1);
+    cm_log(LOG_WARNING, "from %s: too many", arg);
+    ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+    (void) close(saved);
+    rewind(tmp);
+    n = fread(out, 1, size - 1, tmp);
+    out[n] = 0;
+    (void) fclose(tmp);
+}
+
+/* test_log_net - a control byte that a caller forgot is written as \xNN */
+
+START_TEST(test_log_net)
+{
+    char    line[512];
+    const char *text;
+
+    /* One line, the forged second one and the terminal codes defused. */
+    log_line("a\nFAKE: b\x1b[31m\x07\\x41", line, sizeof(line));
+    ck_assert_ptr_nonnull(text = strstr(line, "check_json: "));
+    ck_assert_str_eq(text, "check_json: from a\\x0aFAKE: b\\x1b[31m\\x07"
+		     "\\x41: too many\n");
+    /* Text already escaped, and UTF-8, pass as they are. */
+    log_line("x\\x0ay caf\xc3\xa9", line, sizeof(line));
+    ck_assert_ptr_nonnull(text = strstr(line, "check_json: "));
+    ck_assert_str_eq(text, "check_json: from x\\x0ay caf\xc3\xa9: too many\n");
+}
+END_TEST
+
 /* json_suite - collect the test cases */
 
 static Suite *json_suite(void)
@@ -355,6 +419,8 @@ static Suite *json_suite(void)
 
     tc = tcase_create("safe");
     tcase_add_test(tc, test_add_safe);
+    tcase_add_test(tc, test_escape_fit);
+    tcase_add_test(tc, test_log_net);
     suite_add_tcase(s, tc);
     return (s);
 }
