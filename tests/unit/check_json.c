@@ -378,6 +378,11 @@ START_TEST(test_log_net)
     ck_assert_ptr_nonnull(text = strstr(line, "check_json: "));
     ck_assert_str_eq(text, "check_json: from a\\x0aFAKE: b\\x1b[31m\\x07"
 		     "\\x41: too many\n");
+    /* C1: as UTF-8 (U+009B, CSI) and as a lone byte; Latin-1 passes. */
+    log_line("a\xc2\x9b" "2J b\x9b" "2J c\xe9", line, sizeof(line));
+    ck_assert_ptr_nonnull(text = strstr(line, "check_json: "));
+    ck_assert_str_eq(text, "check_json: from a\\xc2\\x9b" "2J b\\x9b" "2J "
+		     "c\xe9: too many\n");
     /* Text already escaped, and UTF-8, pass as they are. */
     log_line("x\\x0ay caf\xc3\xa9", line, sizeof(line));
     ck_assert_ptr_nonnull(text = strstr(line, "check_json: "));
