@@ -73,17 +73,31 @@ static const struct verb {
     {0, 0, 0},
 };
 
-/* ctl_error - one diagnostic line on stderr */
-
+/*
+ * ctl_error - one diagnostic line on stderr. Outside text reaches it
+ * escaped (cm_buf_add_safe(), cm_redis_escape()); a control byte that
+ * still does is written as \xNN (escape(3)'s net), so that no message is
+ * split or drives the terminal.
+ */
 void    ctl_error(ctl *c, const char *fmt,...)
 {
+    cm_buf  b = CM_BUF_INIT;
+    char    clean[4096];		/* a message's worth, escaped */
+    const char *text;
+    size_t  len;
     va_list ap;
 
-    (void) fprintf(stderr, "%s: ", c->progname);
     va_start(ap, fmt);
-    (void) vfprintf(stderr, fmt, ap);
+    cm_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    (void) fputc('\n', stderr);
+    text = cm_buf_str(&b);
+    len = b.len;
+    if (cm_has_controls(text, len)) {
+	len = cm_escape_controls(clean, sizeof(clean), text, len);
+	text = clean;
+    }
+    (void) fprintf(stderr, "%s: %.*s\n", c->progname, (int) len, text);
+    cm_buf_free(&b);
 }
 
 /* ctl_usage - complain about the command line of a verb */

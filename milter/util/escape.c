@@ -22,6 +22,16 @@
 /*	size_t	len;
 /*	int	flags;
 /*
+/*	int	cm_has_controls(text, len)
+/*	const char *text;
+/*	size_t	len;
+/*
+/*	size_t	cm_escape_controls(out, size, text, len)
+/*	char	*out;
+/*	size_t	size;
+/*	const char *text;
+/*	size_t	len;
+/*
 /*	const char *cm_escape_fit(buf, bufsz, s, len, flags)
 /*	char	*buf;
 /*	size_t	bufsz;
@@ -58,6 +68,16 @@
 /*	terminated; what does not fit is cut and marked "...". It returns
 /*	buf, for a "%s" in a log line. bufsz must be at least CM_ESC_LEN
 /*	+ 4; a NULL s gives "".
+/*
+/*	cm_has_controls() and cm_escape_controls() are the net behind
+/*	the escaper, for text that should have been escaped and may not
+/*	have been (log(3), consentctl's messages): controls only, so that
+/*	text already escaped passes unchanged. A control is a byte 0x00-
+/*	0x1f or 0x7f, U+0080-U+009F in UTF-8, or a lone byte 0x80-0x9f
+/*	(C1 to a terminal that reads 8 bits). cm_escape_controls() writes
+/*	len bytes at text to out (size bytes, no null byte added), each
+/*	control as \xNN, and stops before a piece that would not fit; it
+/*	returns the bytes written.
 /*
 /*	cm_buf_add_safe() is cm_escape() without flags: text for syslog
 /*	and error messages. cm_buf_add_text() is cm_escape() with
@@ -162,6 +182,67 @@ const char *cm_escape_fit(char *buf, size_t bufsz, const char *s, size_t len,
     }
     buf[out] = 0;
     return (buf);
+}
+
+/*
+ * net_step - the bytes at p that go together (a UTF-8 sequence is one
+ * step), and in *control whether they are a control: C0 or DEL, C1 as
+ * UTF-8 (U+0080-U+009F), or a lone byte 0x80-0x9f (C1 to a terminal
+ * that reads 8 bits).
+ */
+static size_t net_step(const unsigned char *p, size_t n, int *control)
+{
+    size_t  k;
+
+    if (p[0] < 0x80) {
+	*control = (p[0] < 0x20 || p[0] == 0x7f);
+	return (1);
+    }
+    if ((k = cm_utf8_seqlen(p, n)) > 0) {
+	*control = (p[0] == 0xc2 && p[1] <= 0x9f);
+	return (k);
+    }
+    *control = (p[0] <= 0x9f);
+    return (1);
+}
+
+/* cm_has_controls - does the text hold a control (net_step()) */
+
+int     cm_has_controls(const char *text, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) text;
+    size_t  i = 0;
+    int     control = 0;
+
+    while (i < len && !control)
+	i += net_step(p + i, len - i, &control);
+    return (control);
+}
+
+/* cm_escape_controls - controls as \xNN, other bytes as they are */
+
+size_t  cm_escape_controls(char *out, size_t size, const char *text,
+			           size_t len)
+{
+    const unsigned char *p = (const unsigned char *) text;
+    size_t  i = 0, o = 0, k, j;
+    int     control;
+
+    while (i < len) {
+	k = net_step(p + i, len - i, &control);
+	if (o + (control ? k * CM_ESC_LEN : k) >= size)
+	    break;
+	for (j = 0; j < k; j++) {
+	    if (control) {
+		cm_escape_byte(out + o, p[i + j], 0);
+		o += CM_ESC_LEN;
+	    } else {
+		out[o++] = (char) p[i + j];
+	    }
+	}
+	i += k;
+    }
+    return (o);
 }
 
 /* cm_buf_add_safe - append text that cannot break a log line */

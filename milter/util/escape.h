@@ -32,6 +32,9 @@
 extern size_t cm_escape_span(const char *s, size_t len, int flags);
 extern void cm_escape_byte(char *out, unsigned char c, int flags);
 extern void cm_escape(cm_buf *b, const char *s, size_t len, int flags);
+extern int cm_has_controls(const char *text, size_t len);
+extern size_t cm_escape_controls(char *out, size_t size, const char *text,
+				         size_t len);
 extern const char *cm_escape_fit(char *buf, size_t bufsz, const char *s,
 				         size_t len, int flags);
 extern void cm_buf_add_safe(cm_buf *b, const char *s, size_t len);

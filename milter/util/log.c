@@ -42,10 +42,10 @@
 /*	reaches them (a byte 0x00-0x1f or 0x7f; U+0080-U+009F in UTF-8,
 /*	or a lone byte 0x80-0x9f, which a terminal reading 8 bits takes
 /*	for C1) is written as \xNN, so that a line is never split,
-/*	forged or turned into a terminal command. This is a net, not the
-/*	escaper: backslashes and other bytes pass as they are, so text
-/*	already escaped is not escaped twice, and where the bytes matter
-/*	the caller escapes them.
+/*	forged or turned into a terminal command (cm_escape_controls()).
+/*	This is a net, not the escaper: backslashes and other bytes pass
+/*	as they are, so text already escaped is not escaped twice, and
+/*	where the bytes matter the caller escapes them.
 /*
 /*	Before cm_log_init() is called, lines go to standard error only.
 /*
@@ -82,7 +82,6 @@
 
 #include "clock.h"
 #include "escape.h"
-#include "utf8.h"
 #include "log.h"
 
 static int log_syslog = 0;
@@ -191,67 +190,6 @@ static void stderr_line(const char *line, size_t len)
     }
 }
 
-/*
- * net_step - the bytes at p that go together (a UTF-8 sequence is one
- * step), and in *control whether they are a control: C0 or DEL, C1 as
- * UTF-8 (U+0080-U+009F), or a lone byte 0x80-0x9f (C1 to a terminal
- * that reads 8 bits).
- */
-static size_t net_step(const unsigned char *p, size_t n, int *control)
-{
-    size_t  k;
-
-    if (p[0] < 0x80) {
-	*control = (p[0] < 0x20 || p[0] == 0x7f);
-	return (1);
-    }
-    if ((k = cm_utf8_seqlen(p, n)) > 0) {
-	*control = (p[0] == 0xc2 && p[1] <= 0x9f);
-	return (k);
-    }
-    *control = (p[0] <= 0x9f);
-    return (1);
-}
-
-/* has_control - does the text hold a control (net_step()) */
-
-static int has_control(const char *text, size_t len)
-{
-    const unsigned char *p = (const unsigned char *) text;
-    size_t  i = 0;
-    int     control = 0;
-
-    while (i < len && !control)
-	i += net_step(p + i, len - i, &control);
-    return (control);
-}
-
-/* neutralise - text with its controls as \xNN, cut to fit; its length */
-
-static size_t neutralise(char *out, size_t size, const char *text,
-			         size_t len)
-{
-    const unsigned char *p = (const unsigned char *) text;
-    size_t  i = 0, o = 0, k, j;
-    int     control;
-
-    while (i < len) {
-	k = net_step(p + i, len - i, &control);
-	if (o + (control ? k * CM_ESC_LEN : k) >= size)
-	    break;
-	for (j = 0; j < k; j++) {
-	    if (control) {
-		cm_escape_byte(out + o, p[i + j], 0);
-		o += CM_ESC_LEN;
-	    } else {
-		out[o++] = (char) p[i + j];
-	    }
-	}
-	i += k;
-    }
-    return (o);
-}
-
 /* cm_log_text - write one diagnostic line that is already composed */
 
 void    cm_log_text(int priority, const char *text, size_t len)
@@ -264,8 +202,8 @@ void    cm_log_text(int priority, const char *text, size_t len)
     if (len > CM_LOG_LINE_MAX - 1)
 	len = CM_LOG_LINE_MAX - 1;
     /* A caller that forgot to escape: the net (see above). */
-    if (has_control(text, len)) {
-	len = neutralise(clean, sizeof(clean), text, len);
+    if (cm_has_controls(text, len)) {
+	len = cm_escape_controls(clean, sizeof(clean), text, len);
 	text = clean;
     }
     if (log_syslog && syslog_ready())

@@ -345,6 +345,30 @@ START_TEST(test_escape_fit)
 }
 END_TEST
 
+/* test_escape_controls - the net: controls only, cut before a piece */
+
+START_TEST(test_escape_controls)
+{
+    char    out[16];
+    size_t  n;
+
+    ck_assert_int_eq(cm_has_controls("plain \\x41 caf\xc3\xa9", 14), 0);
+    ck_assert_int_eq(cm_has_controls("a\tb", 3), 1);
+    ck_assert_int_eq(cm_has_controls("\xc2\x85", 2), 1);	/* NEL */
+    ck_assert_int_eq(cm_has_controls("\xc2\xa0", 2), 0);	/* NBSP */
+    n = cm_escape_controls(out, sizeof(out), "a\nb", 3);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(memcmp(out, "a\\x0ab", 6), 0);
+    /* "0123456789" + ESC: 10 + 4 bytes fit in 16, the next ESC not. */
+    n = cm_escape_controls(out, sizeof(out), "0123456789\x1b\x1b", 12);
+    ck_assert_int_eq(n, 14);
+    ck_assert_int_eq(memcmp(out, "0123456789\\x1b", 14), 0);
+    /* A UTF-8 C1 is escaped whole: both bytes, or none of them. */
+    n = cm_escape_controls(out, 8, "\xc2\x9b", 2);
+    ck_assert_int_eq(n, 0);
+}
+END_TEST
+
 /* log_line - what cm_log() writes to standard error for arg */
 
 static void log_line(const char *arg, char *out, size_t size)
@@ -425,6 +449,7 @@ static Suite *json_suite(void)
     tc = tcase_create("safe");
     tcase_add_test(tc, test_add_safe);
     tcase_add_test(tc, test_escape_fit);
+    tcase_add_test(tc, test_escape_controls);
     tcase_add_test(tc, test_log_net);
     suite_add_tcase(s, tc);
     return (s);
