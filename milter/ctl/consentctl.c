@@ -74,30 +74,50 @@ static const struct verb {
 };
 
 /*
- * ctl_error - one diagnostic line on stderr. Outside text reaches it
- * escaped (cm_buf_add_safe(), cm_redis_escape()); a control byte that
- * still does is written as \xNN (escape(3)'s net), so that no message is
- * split or drives the terminal.
+ * ctl_vline - one diagnostic line on stderr, after "prefix: " if any.
+ * Outside text reaches it escaped (cm_buf_add_safe(), cm_redis_escape());
+ * a control byte that still does is written as \xNN (escape(3)'s net), so
+ * that no message is split or drives the terminal.
  */
-void    ctl_error(ctl *c, const char *fmt,...)
+static void ctl_vline(const char *prefix, const char *fmt, va_list ap)
 {
     cm_buf  b = CM_BUF_INIT;
     char    clean[4096];		/* a message's worth, escaped */
     const char *text;
     size_t  len;
-    va_list ap;
 
-    va_start(ap, fmt);
     cm_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
     text = cm_buf_str(&b);
     len = b.len;
     if (cm_has_controls(text, len)) {
 	len = cm_escape_controls(clean, sizeof(clean), text, len);
 	text = clean;
     }
-    (void) fprintf(stderr, "%s: %.*s\n", c->progname, (int) len, text);
+    (void) fprintf(stderr, "%s%s%.*s\n", prefix ? prefix : "",
+		   prefix ? ": " : "", (int) len, text);
     cm_buf_free(&b);
+}
+
+/* ctl_error - "consentctl: message" on stderr */
+
+void    ctl_error(ctl *c, const char *fmt,...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    ctl_vline(c->progname, fmt, ap);
+    va_end(ap);
+}
+
+/* ctl_note - a message of its own form ("FILE:LINE: reason") on stderr */
+
+void    ctl_note(const char *fmt,...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    ctl_vline((const char *) 0, fmt, ap);
+    va_end(ap);
 }
 
 /* ctl_usage - complain about the command line of a verb */

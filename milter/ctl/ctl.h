@@ -49,6 +49,8 @@ extern int ctl_record_id(ctl *c, const char *addr, char *norm,
 			         size_t normsize, char *id, size_t idsize);
 extern void ctl_error(ctl *c, const char *fmt,...)
 	    __attribute__((format(printf, 2, 3)));
+extern void ctl_note(const char *fmt,...)
+	    __attribute__((format(printf, 1, 2)));
 extern int ctl_usage(ctl *c, const char *verb_usage);	/* returns 64 */
 extern int ctl_want_help(int argc, char **argv);
 

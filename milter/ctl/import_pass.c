@@ -77,7 +77,7 @@ static void progress(import_state *st, int pass, unsigned long long off)
 static void report(import_state *st, unsigned long line, const char *why)
 {
     imp_progress_clear(&st->progress);
-    (void) fprintf(stderr, "%s:%lu: %s\n", st->name, line, why);
+    ctl_note("%s:%lu: %s", st->name, line, why);
 }
 
 /* arena_add - copy a string into the batch arena, return its offset */
