@@ -26,8 +26,10 @@
 /*	must be valid JSON whatever bytes a sender put into a header.
 /*	cm_json_string() writes len bytes at s as a quoted string: quote
 /*	and backslash are escaped, control characters and DEL are written
-/*	as \b, \f, \n, \r, \t or \u00XX, valid UTF-8 is copied as it
-/*	is, and every byte that is not part of a valid UTF-8 sequence
+/*	as \b, \f, \n, \r, \t or \u00XX, and so are the C1 controls
+/*	U+0080-U+009F (\u0080-\u009f: legal raw in JSON, but a terminal
+/*	that shows the trail, tail -f, takes U+009B for CSI), other valid
+/*	UTF-8 is copied as it is, and every byte that is not part of a valid UTF-8 sequence
 /*	(overlong forms, surrogates, code points above U+10FFFF, cut-off
 /*	sequences, stray continuation bytes) becomes \ufffd. A NULL s is
 /*	written as null.
@@ -153,7 +155,15 @@ void    cm_json_string(cm_buf *b, const char *s, size_t len)
 	    continue;
 	}
 	if (*p >= 0x80) {
-	    if ((seq = cm_utf8_seqlen(p, (size_t) (end - p))) > 0) {
+	    if ((seq = cm_utf8_seqlen(p, (size_t) (end - p))) == 2
+		&& p[0] == 0xc2 && p[1] <= 0x9f) {
+		/* C1 (U+0080-U+009F): legal raw, but a terminal's CSI. */
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[p[1] >> 4];
+		out[5] = hex[p[1] & 0x0f];
+		out += 6;
+		p += 2;
+	    } else if (seq > 0) {
 		memcpy(out, p, seq);
 		out += seq;
 		p += seq;

@@ -92,6 +92,10 @@ START_TEST(test_controls)
     JSTR("a\0b", "\"a\\u0000b\"");
     /* Header injection attempt stays on one line. */
     JSTR("x\r\n{\"forged\":1}", "\"x\\r\\n{\\\"forged\\\":1}\"");
+    /* C1 (CSI, NEL) escaped; NBSP and the rest of UTF-8 as they are. */
+    JSTR("a\xc2\x9b" "2J\xc2\x85\xc2\xa0\xc3\xa9",
+	 "\"a\\u009b2J\\u0085\xc2\xa0\xc3\xa9\"");
+    JSTR("\xc2\x80\xc2\x9f", "\"\\u0080\\u009f\"");
 }
 END_TEST
 
@@ -104,7 +108,8 @@ START_TEST(test_utf8_valid)
     JSTR("caf\xc3\xa9", "\"caf\xc3\xa9\"");
     JSTR("\xe2\x82\xac", "\"\xe2\x82\xac\"");
     JSTR("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");
-    JSTR("\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\"");
+    /* U+0080 is valid, and written as \u0080: it is a C1 control. */
+    JSTR("\xc2\x80\xdf\xbf", "\"\\u0080\xdf\xbf\"");
     JSTR("\xef\xbf\xbf", "\"\xef\xbf\xbf\"");
     JSTR("\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\"");
     JSTR("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"");
