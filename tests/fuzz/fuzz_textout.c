@@ -11,9 +11,10 @@
  *    UTF-8 without C1 controls (a terminal's CSI is U+009B);
  *  - cm_utf8_valid() agrees with a decoder written here from RFC 3629
  *    (table of well-formed sequences), and so does cm_utf8_seqlen();
- *  - an audit member written by cm_json_string() parses, and reads back
- *    as the bytes with each one outside a well-formed sequence turned
- *    into U+FFFD: what "consentctl trace" shows is what was written.
+ *  - an audit member written by cm_json_string() is one line without a
+ *    raw C1 control, parses, and reads back as the bytes with each one
+ *    outside a well-formed sequence turned into U+FFFD: what "consentctl
+ *    trace" shows is what was written.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -186,6 +187,10 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	goto done;
     if (memchr(b.data, '\n', b.len) != 0)
 	abort();				/* one record, one line */
+    for (i = 0; i + 1 < b.len; i++)
+	if ((unsigned char) b.data[i] == 0xc2
+	    && (unsigned char) b.data[i + 1] <= 0x9f)
+	    abort();				/* C1 written raw */
     if (cm_jobject_parse(&obj, b.data, b.len, err, sizeof(err)) != 0
 	|| (m = cm_jobject_get(&obj, "rcpt")) == 0
 	|| m->type != CM_JTYPE_STRING)
