@@ -214,8 +214,14 @@ int     cm_has_controls(const char *text, size_t len)
     size_t  i = 0;
     int     control = 0;
 
-    while (i < len && !control)
+    while (i < len && !control) {
+	/* Printable ASCII is nearly every byte of a log line. */
+	if (p[i] >= 0x20 && p[i] < 0x7f) {
+	    i++;
+	    continue;
+	}
 	i += net_step(p + i, len - i, &control);
+    }
     return (control);
 }
 
