@@ -80,6 +80,9 @@ static const struct verb {
  * that no message is split or drives the terminal.
  */
 static void ctl_vline(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void ctl_vline(const char *prefix, const char *fmt, va_list ap)
 {
     cm_buf  b = CM_BUF_INIT;
     char    clean[4096];		/* a message's worth, escaped */
