@@ -96,11 +96,22 @@ for _, b in ipairs(blocks) do
              qid = qid }, b[5])
 end
 
+-- The sender quoted in the log line is escaped: U+009B (C2 9B) is a
+-- terminal's CSI, and SMTPUTF8 lets it into an address.
+local c1 = t.connect()
+t.mail(c1, "<news\194\155x@org.example>")
+t.rcpt(c1, "<alice@example.org>")
+t.message(c1, block(200 * 1024), "QHC1")
+mt.disconnect(c1)
+t.check(t.wait_log("message from news\\xc2\\x9bx@org.example: header "
+                   .. "larger than 131072 bytes"),
+        "the sender in the log line is escaped")
+
 -- Every line of the trail is one JSON object (t.audit() parses them all).
 local f = io.open(os.getenv("CM_AUDIT_LOG"), "r")
 local lines = 0
 for _ in f:lines() do lines = lines + 1 end
 f:close()
 t.eq(#t.audit(), lines, "every audit line parses as JSON")
-t.eq(lines, #cases + #blocks, "one line per message")
+t.eq(lines, #cases + #blocks + 1, "one line per message")
 end)
