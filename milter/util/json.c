@@ -28,11 +28,11 @@
 /*	and backslash are escaped, control characters and DEL are written
 /*	as \b, \f, \n, \r, \t or \u00XX, and so are the C1 controls
 /*	U+0080-U+009F (\u0080-\u009f: legal raw in JSON, but a terminal
-/*	that shows the trail, tail -f, takes U+009B for CSI), other valid
-/*	UTF-8 is copied as it is, and every byte that is not part of a valid UTF-8 sequence
-/*	(overlong forms, surrogates, code points above U+10FFFF, cut-off
-/*	sequences, stray continuation bytes) becomes \ufffd. A NULL s is
-/*	written as null.
+/*	that shows the trail, tail -f, takes U+009B for CSI); other valid
+/*	UTF-8 is copied as it is, and every byte that is not part of a
+/*	valid UTF-8 sequence (overlong forms, surrogates, code points above
+/*	U+10FFFF, cut-off sequences, stray continuation bytes) becomes
+/*	\ufffd. A NULL s is written as null.
 /*
 /*	cm_json_open() and cm_json_close() write the braces.
 /*	cm_json_key() writes "key": preceded by a comma, except when the
