@@ -527,11 +527,11 @@ static const char *rcpt_safe_label(const char *rcpt, cm_buf *buf)
     return (cm_buf_str(buf));
 }
 
-/* sender_show - the envelope sender for a log line, escaped */
+/* sender_show - the envelope sender for a log line, escaped; <> for none */
 
 static const char *sender_show(const cm_session *s, char *buf, size_t size)
 {
-    if (s->sender == 0)
+    if (s->sender == 0 || *s->sender == 0)	/* "" is MAIL FROM:<> */
 	return ("<>");
     return (cm_escape_fit(buf, size, s->sender, strlen(s->sender), 0));
 }

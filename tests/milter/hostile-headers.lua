@@ -107,11 +107,20 @@ t.check(t.wait_log("message from news\\xc2\\x9bx@org.example: header "
                    .. "larger than 131072 bytes"),
         "the sender in the log line is escaped")
 
+-- The null sender is named as such, not as nothing.
+local c2 = t.connect()
+t.mail(c2, "<>")
+t.rcpt(c2, "<alice@example.org>")
+t.message(c2, block(200 * 1024), "QHC2")
+mt.disconnect(c2)
+t.check(t.wait_log("message from <>: header larger than 131072 bytes"),
+        "MAIL FROM:<> in the log line is <>")
+
 -- Every line of the trail is one JSON object (t.audit() parses them all).
 local f = io.open(os.getenv("CM_AUDIT_LOG"), "r")
 local lines = 0
 for _ in f:lines() do lines = lines + 1 end
 f:close()
 t.eq(#t.audit(), lines, "every audit line parses as JSON")
-t.eq(lines, #cases + #blocks + 1, "one line per message")
+t.eq(lines, #cases + #blocks + 2, "one line per message")
 end)
