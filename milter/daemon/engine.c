@@ -222,20 +222,6 @@ void    cm_on_connect(cm_session *s, void *mta, const char *name,
     cm_pmsg_connect(s->pm, mta, name, addr);
 }
 
-/* safe_copy - copy text from the MTA, cut at a sane length */
-
-static char *safe_copy(const char *text, size_t max)
-{
-    size_t  len = strnlen(text, max);
-    char   *copy;
-
-    if ((copy = malloc(len + 1)) != 0) {
-	memcpy(copy, text, len);
-	copy[len] = 0;
-    }
-    return (copy);
-}
-
 /* cm_session_strip_unsure - would a deletion possibly miss someone */
 
 int     cm_session_strip_unsure(const cm_session *s, const char *qid)
@@ -434,12 +420,12 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 	if (s->sender == 0)
 	    return (CM_REPLY_TEMPFAIL);
 	if (auth != 0 && *auth)
-	    s->auth = safe_copy(auth, CM_ADDR_MAX);
+	    s->auth = strndup(auth, CM_ADDR_MAX);
 	cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
 	return (CM_REPLY_CONTINUE);
     }
     if (auth != 0 && *auth)
-	s->auth = safe_copy(auth, CM_ADDR_MAX);
+	s->auth = strndup(auth, CM_ADDR_MAX);
     if (s->sender == 0)
 	return (CM_REPLY_TEMPFAIL);
     cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
@@ -663,7 +649,7 @@ static char *header_value_trim(const char *value)
     while (end > value && (end[-1] == ' ' || end[-1] == '\t'
 			   || end[-1] == '\r' || end[-1] == '\n'))
 	end--;
-    return (safe_copy(value, end - value));
+    return (strndup(value, end - value));
 }
 
 /* from_address - the address part of a From header value */
@@ -674,7 +660,7 @@ static char *from_address(const char *value)
     const char *gt;
 
     if (lt != 0 && (gt = strchr(lt, '>')) != 0)
-	return (safe_copy(lt + 1, gt - lt - 1));
+	return (strndup(lt + 1, gt - lt - 1));
     return (header_value_trim(value));
 }
 

@@ -131,20 +131,6 @@ void    cm_msg_facts_fill(cm_msg_facts *m, const char *campaign,
     m->now = cm_time_now();
 }
 
-/* rcpt_copy - copy text from the MTA, cut at a sane length */
-
-static char *rcpt_copy(const char *text, size_t max)
-{
-    size_t  len = strnlen(text, max);
-    char   *copy;
-
-    if ((copy = malloc(len + 1)) != 0) {
-	memcpy(copy, text, len);
-	copy[len] = 0;
-    }
-    return (copy);
-}
-
 /* cm_rcpt_fill - one envelope recipient, before any lookup */
 
 int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw,
@@ -157,7 +143,7 @@ int     cm_rcpt_fill(cm_rcpt *r, const cm_addrkey *key, const char *raw,
 	r->raw = cm_arena_strndup(arena, raw,
 			      len > CM_RCPT_RAW_MAX ? CM_RCPT_RAW_MAX : len);
     else
-	r->raw_heap = ((r->raw = rcpt_copy(raw, CM_RCPT_RAW_MAX)) != 0);
+	r->raw_heap = ((r->raw = strndup(raw, CM_RCPT_RAW_MAX)) != 0);
     if (r->raw == 0)
 	return (-1);
     r->record.arena = arena;

@@ -182,6 +182,7 @@
 
 /* Application-specific. */
 
+#include "hex.h"
 #include "unsubtoken.h"
 
 #define TOK_BYTES	31		/* decoded token */
@@ -242,19 +243,6 @@ static unsigned char key_tag(const char *id)
     return (md[0]);
 }
 
-/* hexval - one hex digit, or -1 */
-
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-	return (ch - '0');
-    if (ch >= 'a' && ch <= 'f')
-	return (ch - 'a' + 10);
-    if (ch >= 'A' && ch <= 'F')
-	return (ch - 'A' + 10);
-    return (-1);
-}
-
 /* b64val - one base64 digit (either alphabet), or -1 */
 
 static int b64val(int ch)
@@ -281,14 +269,14 @@ static long secret_decode(const char *s, size_t len, unsigned char *out,
     size_t  i, n = 0, bits = 0;
     int     v;
 
-    for (i = 0; i < len && hexval((unsigned char) s[i]) >= 0; i++)
+    for (i = 0; i < len && cm_hexval((unsigned char) s[i]) >= 0; i++)
 	 /* void */ ;
     if (i == len && len % 2 == 0 && len >= 2 * KEY_MIN) {
 	if (len / 2 > outsz)
 	    return (-1);
 	for (i = 0; i < len; i += 2)
-	    out[n++] = (unsigned char) (hexval((unsigned char) s[i]) << 4
-				  | hexval((unsigned char) s[i + 1]));
+	    out[n++] = (unsigned char) (cm_hexval((unsigned char) s[i]) << 4
+				  | cm_hexval((unsigned char) s[i + 1]));
 	return ((long) n);
     }
     while (len > 0 && s[len - 1] == '=')

@@ -47,24 +47,12 @@
 
 /* Application-specific. */
 
+#include "hex.h"
 #include "oneclick.h"
 
 #define NAME	"List-Unsubscribe"
 #define VALUE	"One-Click"
 #define BOUNDARY_MAX	70		/* RFC 2046 */
-
-/* hexval - value of a hex digit, or -1 */
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-	return (c - '0');
-    if (c >= 'a' && c <= 'f')
-	return (c - 'a' + 10);
-    if (c >= 'A' && c <= 'F')
-	return (c - 'A' + 10);
-    return (-1);
-}
 
 /* decoded_is - does the form-encoded text s[0..len) decode to want */
 
@@ -78,8 +66,8 @@ static int decoded_is(const char *s, size_t len, const char *want)
 	c = (unsigned char) s[i];
 	if (c == '+') {
 	    c = ' ';
-	} else if (c == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0
-		   && (lo = hexval(s[i + 2])) >= 0) {
+	} else if (c == '%' && i + 2 < len && (hi = cm_hexval(s[i + 1])) >= 0
+		   && (lo = cm_hexval(s[i + 2])) >= 0) {
 	    c = hi * 16 + lo;
 	    i += 2;
 	}

@@ -80,6 +80,7 @@
 
 /* Application-specific. */
 
+#include "hex.h"
 #include "jsonread.h"
 
 /* The state of one parse. */
@@ -174,13 +175,7 @@ static int jr_hex4(const unsigned char *p, const unsigned char *end,
     if (end - p < 4)
 	return (-1);
     for (n = 0; n < 4; n++) {
-	if (p[n] >= '0' && p[n] <= '9')
-	    d = p[n] - '0';
-	else if (p[n] >= 'a' && p[n] <= 'f')
-	    d = p[n] - 'a' + 10;
-	else if (p[n] >= 'A' && p[n] <= 'F')
-	    d = p[n] - 'A' + 10;
-	else
+	if ((d = cm_hexval(p[n])) < 0)
 	    return (-1);
 	val = val * 16 + d;
     }
