@@ -40,7 +40,9 @@
 /*	ends it.
 /*
 /*	page_write() writes the page to path (mode 0600: it holds personal
-/*	data), through a temporary file renamed into place.
+/*	data), through a temporary file renamed into place: a new name
+/*	(PATH.tmp.XXXXXX, mkostemp(3)), so that no link planted in the
+/*	directory is followed.
 /* DIAGNOSTICS
 /*	page_write() returns 0, or 73 (EX_CANTCREAT) with an error that
 /*	names the file.
@@ -209,9 +211,18 @@ int     page_write(ctl *c, const char *path, const cm_buf *b)
 	ctl_error(c, "%s: out of memory", path);
 	return (CTL_EX_SOFTWARE);
     }
-    cm_buf_printf(&tmp, "%s.tmp.%ld", path, (long) getpid());
-    if ((fd = open(cm_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		   0600)) < 0) {
+
+    /*
+     * A name of its own, made with O_EXCL: root writes reports into
+     * directories that others may write (/tmp), where a predictable
+     * name could be a planted symbolic link to a file that root would
+     * then truncate and overwrite. rename() replaces a link at path
+     * itself, never its target.
+     */
+    cm_buf_printf(&tmp, "%s.tmp.XXXXXX", path);
+    if (tmp.oom)
+	errno = ENOMEM;
+    if (tmp.oom || (fd = mkostemp(tmp.data, O_CLOEXEC)) < 0) {
 	ctl_error(c, "%s: %s", cm_buf_str(&tmp), strerror(errno));
 	cm_buf_free(&tmp);
 	return (EX_CANTCREAT);

@@ -28,7 +28,10 @@
 /*	cm_audit_open() opens the audit log (AuditLog, DESIGN.md section
 /*	7) for appending (created mode 0640). A NULL path sends records
 /*	to syslog instead (AuditLog none). cm_audit_reopen() closes and
-/*	reopens it, after logrotate renamed it (SIGHUP).
+/*	reopens it, after logrotate renamed it (SIGHUP). As root neither
+/*	follows a symbolic link nor appends to a file with more than one
+/*	link (the directory may belong to UserID); a FIFO or socket is
+/*	refused for anyone.
 /*
 /*	cm_audit_write() appends the records of one message: text holds
 /*	one or more records separated by newlines (len bytes, without the
@@ -55,7 +58,9 @@
 /*	and ident as openlog(3) set them), labelled "audit: ".
 /* DIAGNOSTICS
 /*	cm_audit_open() returns NULL and cm_audit_reopen() -1 with a text
-/*	in err. cm_audit_write() returns -1 when the records could not be
+/*	in err ("AuditLog PATH: cannot open: ...", "...: a symbolic link:
+/*	not written as root", "...: has 2 links: not written as root",
+/*	"...: a FIFO or socket, not a file"). cm_audit_write() returns -1 when the records could not be
 /*	written completely (the error is logged, and nothing of them is
 /*	left in the file unless the cut failed too, which is logged at
 /*	LOG_CRIT): the caller must then not deliver what it cannot account
@@ -146,31 +151,69 @@ struct cm_audit {
 
 static int open_log(const char *path, int *torn, char *err, size_t errlen)
 {
+    int     as_root = (geteuid() == 0);
+    int     flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY
+    | O_NONBLOCK;
     int     fd;
     int     rd;
     char    last;
     struct stat st;
-
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-	(void) snprintf(err, errlen, "AuditLog %s: cannot open: %s",
-			path, strerror(errno));
-	return (-1);
-    }
+    struct stat rst;
 
     /*
-     * Does the file end in a torn line (a crash in the middle of a
-     * write)? The descriptor is write-only: look through another one.
-     * A file that cannot be read is taken to be whole.
+     * As root (consentctl feedback run by hand, a daemon with AllowRoot)
+     * this appends in a directory that UserID may own, and that account
+     * could have planted a link there: so no symbolic link is followed
+     * and a plain file must have one link, as for PidFile. A FIFO would
+     * block every writer and cannot be cut back: refused for anyone.
+     * O_NONBLOCK only keeps the open from waiting for a FIFO's reader.
      */
-    *torn = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
-	&& (rd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
-	if (pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')
-	    *torn = 1;
-	(void) close(rd);
+    if (as_root)
+	flags |= O_NOFOLLOW;
+    if ((fd = open(path, flags, 0640)) < 0) {
+	if (as_root && errno == ELOOP)
+	    (void) snprintf(err, errlen, "AuditLog %s: a symbolic link: "
+			    "not written as root", path);
+	else if (errno == ENXIO)
+	    (void) snprintf(err, errlen, "AuditLog %s: a FIFO or socket, "
+			    "not a file", path);
+	else
+	    (void) snprintf(err, errlen, "AuditLog %s: cannot open: %s",
+			    path, strerror(errno));
+	return (-1);
     }
-    return (fd);
+    if (fstat(fd, &st) != 0) {
+	(void) snprintf(err, errlen, "AuditLog %s: %s", path, strerror(errno));
+    } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+	(void) snprintf(err, errlen, "AuditLog %s: a FIFO or socket, not a "
+			"file", path);
+    } else if (as_root && S_ISREG(st.st_mode) && st.st_nlink != 1) {
+	(void) snprintf(err, errlen, "AuditLog %s: has %lu links: not "
+			"written as root", path, (unsigned long) st.st_nlink);
+    } else if (fcntl(fd, F_SETFL, O_APPEND) != 0) {
+	(void) snprintf(err, errlen, "AuditLog %s: %s", path, strerror(errno));
+    } else {
+
+	/*
+	 * Does the file end in a torn line (a crash in the middle of a
+	 * write)? The descriptor is write-only: look through another one,
+	 * if it is the same file. A file that cannot be read is taken to
+	 * be whole.
+	 */
+	*torn = 0;
+	if (S_ISREG(st.st_mode) && st.st_size > 0
+	    && (rd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK
+			  | O_NOFOLLOW)) >= 0) {
+	    if (fstat(rd, &rst) == 0 && rst.st_dev == st.st_dev
+		&& rst.st_ino == st.st_ino
+		&& pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+		*torn = 1;
+	    (void) close(rd);
+	}
+	return (fd);
+    }
+    (void) close(fd);
+    return (-1);
 }
 
 /* cm_audit_open - open the audit trail */

@@ -81,6 +81,32 @@ feed "$ARF/dsn.eml"
 t_rc 65 "DSN"
 t_errhas "report-type=feedback-report" "DSN: reason"
 
+echo "--- run by hand as root: a link planted for the audit trail is not followed"
+if [ "$(id -u)" = 0 ]; then
+    # The trail's directory may belong to the daemon's user, who could
+    # plant a link there; root (an admin feeding a report by hand) must
+    # not append through it to another file.
+    t_run grant dave@example.org news
+    sed 's/user@example.com/dave@example.org/' "$ARF/rfc5965-example.eml" > "$TMP/dave.eml"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' > "$TMP/passwd"
+    mv "$TMP/audit.log" "$TMP/audit.log.1"
+    ln -s "$TMP/passwd" "$TMP/audit.log"
+    feed "$TMP/dave.eml"
+    t_rc 75 "symlinked trail: EX_TEMPFAIL, the MTA keeps the report"
+    t_errhas "AuditLog $TMP/audit.log: a symbolic link: not written as root" \
+        "symlinked trail: the reason"
+    t_eq "$(cat "$TMP/passwd")" "root:x:0:0:root:/root:/bin/sh" \
+        "symlinked trail: the link's target is untouched"
+    rm -f "$TMP/audit.log"
+    mv "$TMP/audit.log.1" "$TMP/audit.log"
+    feed "$TMP/dave.eml"
+    t_rc 0 "the retry, once the trail is a file again"
+    t_eq "$(grep -c '"channel":"feedback","rcpt":"dave@example.org"' "$TMP/audit.log")" \
+        1 "the retry writes the opt-out line"
+else
+    echo "# skipped: not root"
+fi
+
 echo "--- store down: 75"
 t_run grant carol@example.org news
 sed 's/user@example.com/carol@example.org/' "$ARF/rfc5965-example.eml" > "$TMP/carol.eml"

@@ -259,6 +259,25 @@ t_rc 73 "trace --html into a missing directory"
 t_errhas "$TMP/no/such/dir/alice.html.tmp." "the file is named"
 t_eq "$(grep -c '<tr[^>]*><td' "$H")" 12 "html: body rows (coverage 2, outcomes 4, consent 2, opt-out 1, messages 3)"
 
+# Written into a directory that others may write (/tmp), by root: a link
+# planted at the temporary name (it was PATH.tmp.PID, a PID is easy to
+# guess: links for the next 3,000) must not be followed to the file it
+# names. perl is essential in Debian; one process plants them all.
+printf 'keep\n' > "$TMP/victim"
+mkdir "$TMP/pub" && chmod 1777 "$TMP/pub"
+next=$(sh -c 'echo $$')
+perl -e 'my ($v, $b, $p) = @ARGV; symlink($v, "$b.tmp.$_") or die "$!\n" for $p .. $p + 3000' \
+    "$TMP/victim" "$TMP/pub/pack.html" "$next"
+t_run trace alice@example.org --html "$TMP/pub/pack.html"
+t_rc 0 "trace --html beside planted links"
+t_eq "$(cat "$TMP/victim")" "keep" "html: no planted link followed"
+grep -q '<h1>Evidence pack: alice@example.org</h1>' "$TMP/pub/pack.html" \
+    && t_ok "html: the pack is where it was asked for" \
+    || t_notok "html: the pack is where it was asked for"
+t_eq "$(stat -c %a "$TMP/pub/pack.html")" 600 "html: mode 0600 (personal data)"
+t_eq "$(ls "$TMP/pub" | grep -c 'pack.html.tmp')" 3001 \
+    "html: nothing left beside the links"
+
 # --- report --------------------------------------------------------------
 t_run report spring
 t_rc 0 "report spring"

@@ -1015,6 +1015,22 @@ static int put(cm_audit *a, const char *line)
     return (cm_audit_write(a, line, strlen(line)));
 }
 
+/* put_file - create a file with these contents */
+
+static int put_file(const char *path, const char *text)
+{
+    int     fd;
+    int     ret = 0;
+
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+	return (-1);
+    if (write(fd, text, strlen(text)) != (ssize_t) strlen(text))
+	ret = -1;
+    if (close(fd) != 0)
+	ret = -1;
+    return (ret);
+}
+
 START_TEST(test_file_append)
 {
     char    path[256];
@@ -1275,6 +1291,96 @@ START_TEST(test_file_torn_tail)
     expect_file(path, "{\"n\":1}\n{\"torn\":\n{\"n\":2}\n{\"n\":3}\n"
 		"{\"torn\":2\n{\"n\":4}\n{\"n\":5}\n");
     cm_audit_close(a);
+}
+END_TEST
+
+START_TEST(test_file_links_as_root)
+{
+    char    victim[256];
+    char    sym[256];
+    char    hard[256];
+    char    err[256] = "";
+    cm_audit *a;
+
+    /*
+     * As root, the trail is written in a directory that UserID may own:
+     * a link planted there must not point root's appends (consentctl
+     * feedback run by hand) at another file.
+     */
+    if (geteuid() != 0)
+	return;
+    in_tmp(victim, sizeof(victim), "victim");
+    ck_assert_int_eq(put_file(victim, "keep\n"), 0);
+
+    ck_assert_int_eq(symlink(victim, in_tmp(sym, sizeof(sym), "sym.log")), 0);
+    a = cm_audit_open(sym, 0, err, sizeof(err));
+    ck_assert_ptr_null(a);
+    ck_assert_msg(strstr(err, sym) && strstr(err, "a symbolic link"),
+		  "%s", err);
+
+    ck_assert_int_eq(link(victim, in_tmp(hard, sizeof(hard), "hard.log")), 0);
+    err[0] = 0;
+    a = cm_audit_open(hard, 0, err, sizeof(err));
+    ck_assert_ptr_null(a);
+    ck_assert_msg(strstr(err, hard) && strstr(err, "has 2 links"), "%s", err);
+    expect_file(victim, "keep\n");
+
+    /* A dangling link is not followed to create its target either. */
+    ck_assert_int_eq(unlink(victim), 0);
+    err[0] = 0;
+    ck_assert_ptr_null(cm_audit_open(sym, 0, err, sizeof(err)));
+    ck_assert_int_eq(access(victim, F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_file_reopen_link_as_root)
+{
+    char    path[256];
+    char    moved[256];
+    char    victim[256];
+    char    err[256] = "";
+    cm_audit *a;
+
+    /* Log rotation is when the file is replaced: a link is refused then too. */
+    if (geteuid() != 0)
+	return;
+    in_tmp(victim, sizeof(victim), "victim");
+    ck_assert_int_eq(put_file(victim, "keep\n"), 0);
+    a = cm_audit_open(in_tmp(path, sizeof(path), "audit.log"), 0, err,
+		      sizeof(err));
+    ck_assert_msg(a != 0, "%s", err);
+    ck_assert_int_eq(put(a, "before"), 0);
+    ck_assert_int_eq(rename(path, in_tmp(moved, sizeof(moved), "audit.1")), 0);
+    ck_assert_int_eq(symlink(victim, path), 0);
+    ck_assert_int_eq(cm_audit_reopen(a, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "a symbolic link"), "%s", err);
+
+    /* The old descriptor stays in use: nothing is lost, nothing misled. */
+    ck_assert_int_eq(put(a, "after"), 0);
+    cm_audit_close(a);
+    expect_file(moved, "before\nafter\n");
+    expect_file(victim, "keep\n");
+}
+END_TEST
+
+START_TEST(test_file_fifo)
+{
+    char    path[256];
+    char    err[256] = "";
+    int     rd;
+
+    /* A FIFO would block every writer (no reader) and cannot be cut back. */
+    ck_assert_int_eq(mkfifo(in_tmp(path, sizeof(path), "fifo.log"), 0600), 0);
+    ck_assert_ptr_null(cm_audit_open(path, 0, err, sizeof(err)));
+    ck_assert_msg(strstr(err, path) && strstr(err, "a FIFO or socket"),
+		  "%s", err);
+
+    /* With a reader, the open succeeds: the check after it refuses. */
+    ck_assert_int_ge(rd = open(path, O_RDONLY | O_NONBLOCK), 0);
+    err[0] = 0;
+    ck_assert_ptr_null(cm_audit_open(path, 0, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "a FIFO or socket"), "%s", err);
+    (void) close(rd);
 }
 END_TEST
 
@@ -1731,6 +1837,9 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_file_write_error);
     tcase_add_test(tc, test_file_records_whole_or_none);
     tcase_add_test(tc, test_file_torn_tail);
+    tcase_add_test(tc, test_file_links_as_root);
+    tcase_add_test(tc, test_file_reopen_link_as_root);
+    tcase_add_test(tc, test_file_fifo);
     tcase_add_test(tc, test_syslog_mode);
     suite_add_tcase(s, tc);
 
