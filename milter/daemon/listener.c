@@ -16,6 +16,15 @@
 /*	char	*err;
 /*	size_t	errlen;
 /*
+/*	int	cm_listener_hand_over(path, uid, gid, who, mode, err, errlen)
+/*	const char *path;
+/*	uid_t	uid;
+/*	gid_t	gid;
+/*	const char *who;
+/*	mode_t	mode;
+/*	char	*err;
+/*	size_t	errlen;
+/*
 /*	void	cm_listener_nodelay(void)
 /*
 /*	void	cm_listener_wake(spec)
@@ -30,6 +39,13 @@
 /*	may ask about anyone's consent); *gid gets SocketGroup's id when
 /*	it is set. Both are left alone otherwise.
 /*
+/*	cm_listener_hand_over() gives the unix socket that libmilter just
+/*	made at path to uid and gid ((uid_t) -1, (gid_t) -1: unchanged;
+/*	who names them in an error) and mode ((mode_t) -1: unchanged), as root, in a directory that UserID
+/*	may own. No symbolic link is followed: the path must be a socket
+/*	before and after, so that a link swapped in between the bind and
+/*	this call cannot hand some other file to UserID.
+/*
 /*	cm_listener_nodelay() sets TCP_NODELAY on libmilter's listening
 /*	socket, which accepted connections inherit.
 /*
@@ -37,6 +53,9 @@
 /*	that libmilter's accept loop notices a stop at once.
 /* DIAGNOSTICS
 /*	cm_listener_access() returns -1 with a message in err.
+/*	cm_listener_hand_over() returns -1 with "Socket PATH: not a socket
+/*	(replaced by something else?): not handed over" or a system error
+/*	in err.
 /*	cm_listener_nodelay() logs a failed setsockopt().
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
@@ -54,7 +73,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -109,6 +130,55 @@ int     cm_listener_access(const cm_config *cfg, mode_t *mode, gid_t *gid,
 	}
     }
     return (0);
+}
+
+/* is_socket - is path a socket itself, not a link to one */
+
+static int is_socket(const char *path, struct stat *st)
+{
+    return (lstat(path, st) == 0 && S_ISSOCK(st->st_mode));
+}
+
+/* cm_listener_hand_over - the new socket to UserID, following no link */
+
+int     cm_listener_hand_over(const char *path, uid_t uid, gid_t gid,
+			              const char *who, mode_t mode, char *err,
+			              size_t errlen)
+{
+    struct stat st;
+
+    /*
+     * chown(2) and chmod(2) follow a symbolic link, and UserID may own
+     * the directory: whoever runs as UserID (a previous, compromised
+     * daemon) could swap the socket for a link to /etc/shadow between
+     * libmilter's bind() and these calls, and get that file. lchown(2)
+     * follows nothing; the mode is normally right already (the umask
+     * made it), else fchmodat() refuses a link.
+     */
+    if (!is_socket(path, &st))
+	goto replaced;
+    if ((uid != (uid_t) -1 || gid != (gid_t) -1)
+	&& lchown(path, uid, gid) != 0) {
+	(void) snprintf(err, errlen, "Socket %s: chown to %s: %s", path,
+			who, strerror(errno));
+	return (-1);
+    }
+    if (mode != (mode_t) -1 && (st.st_mode & 07777) != mode
+	&& fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW) != 0) {
+	if (errno == EOPNOTSUPP && !is_socket(path, &st))
+	    goto replaced;
+	(void) snprintf(err, errlen, "Socket %s: chmod %04o: %s", path,
+			(unsigned) mode, strerror(errno));
+	return (-1);
+    }
+    if (!is_socket(path, &st))
+	goto replaced;
+    return (0);
+
+replaced:
+    (void) snprintf(err, errlen, "Socket %s: not a socket (replaced by "
+		    "something else?): not handed over", path);
+    return (-1);
 }
 
 /* cm_listener_nodelay - TCP_NODELAY on libmilter's listening socket */

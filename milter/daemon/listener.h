@@ -29,6 +29,9 @@
 extern const char *cm_listener_path(const char *spec);
 extern int cm_listener_access(const cm_config *cfg, mode_t *mode,
 			              gid_t *gid, char *err, size_t errlen);
+extern int cm_listener_hand_over(const char *path, uid_t uid, gid_t gid,
+				         const char *who, mode_t mode, char *err,
+				         size_t errlen);
 extern void cm_listener_nodelay(void);
 extern void cm_listener_wake(const char *spec);
 

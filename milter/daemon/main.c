@@ -581,27 +581,19 @@ int     main(int argc, char **argv)
     if (sock_mode != (mode_t) -1)
 	(void) umask(old_umask);
     cm_listener_nodelay();
-    if ((path = cm_listener_path(cfg.socket)) != 0) {
-	if ((user != 0 || sock_gid != (gid_t) -1)
-	    && chown(path, user ? uid : (uid_t) -1,
-		     sock_gid != (gid_t) -1 ? sock_gid : user ? gid :
-		     (gid_t) -1) != 0) {
-	    /*
-	     * A socket of the wrong group is one Postfix cannot open: all
-	     * mail would wait on "Service unavailable". Stop, and say so.
-	     */
-	    cm_log(LOG_ERR, "Socket %s: chown to %s: %s%s", path,
-		   cfg.socket_group ? cfg.socket_group : cfg.user_id,
-		   strerror(errno), getuid() == 0 ? "" : " (not started as "
-		   "root: the group must be one of the daemon's, or that of "
-		   "a set-group-id socket directory)");
-	    goto start_failed;
-	}
-	if (sock_mode != (mode_t) -1 && chmod(path, sock_mode) != 0) {
-	    cm_log(LOG_ERR, "Socket %s: chmod %04o: %s", path,
-		   (unsigned) sock_mode, strerror(errno));
-	    goto start_failed;
-	}
+    if ((path = cm_listener_path(cfg.socket)) != 0
+	&& cm_listener_hand_over(path, user ? uid : (uid_t) -1,
+				 sock_gid != (gid_t) -1 ? sock_gid : user ? gid :
+				 (gid_t) -1, cfg.socket_group ? cfg.socket_group :
+				 cfg.user_id, sock_mode, err, sizeof(err)) != 0) {
+	/*
+	 * A socket of the wrong group is one Postfix cannot open: all
+	 * mail would wait on "Service unavailable". Stop, and say so.
+	 */
+	cm_log(LOG_ERR, "%s%s", err, getuid() == 0 ? "" : " (not started as "
+	       "root: the group must be one of the daemon's, or that of a "
+	       "set-group-id socket directory)");
+	goto start_failed;
     }
 
     /* The Metrics listener, bound while a low port may still be ours. */

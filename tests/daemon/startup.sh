@@ -121,6 +121,29 @@ while [ ! -S "$TMP/s.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); don
 t_eq "$(stat -c %a "$TMP/s.sock" 2>/dev/null)" 660 "SocketMode 0660 on the socket"
 t_eq "$(stat -c %G "$TMP/s.sock" 2>/dev/null)" "$grp" "SocketGroup on the socket"
 kill -TERM $dpid 2>/dev/null; wait $dpid
+
+# The socket is handed over as root, in a directory that UserID may own:
+# a link swapped in for it after the bind (the shim does it at the last
+# moment, tests/daemon/swapsock.c) must not hand another file over.
+SHIM=$CM_BUILDDIR/tests/daemon/.libs/swapsock.so
+if [ "$(id -u)" = 0 ] && [ -f "$SHIM" ]; then
+    printf 'secret\n' > "$TMP/victim"
+    chmod 0600 "$TMP/victim"
+    t_conf "Socket unix:$TMP/w.sock" "AllowRoot yes" "SocketMode 0660" \
+	"SocketGroup $grp"
+    LD_PRELOAD=$SHIM SWAPSOCK_PATH=$TMP/w.sock SWAPSOCK_TARGET=$TMP/victim \
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	d_run -f -c "$CONF"
+    t_rc 1 "a link swapped in for the socket: the daemon does not start"
+    t_has "Socket $TMP/w.sock: not a socket (replaced by something else?): not handed over" \
+	"and says why"
+    t_eq "$(stat -c '%U:%G %a' "$TMP/victim")" "root:root 600" \
+	"the link's target keeps its owner, group and mode"
+    rm -f "$TMP/w.sock"
+else
+    echo "# skipped: the socket swap needs root and $SHIM"
+fi
+
 t_conf "Socket inet:8891@127.0.0.1" "AllowRoot yes" "SocketMode 0660"
 d_run -f -c "$CONF"
 t_rc 78 "SocketMode with a TCP socket"
