@@ -41,10 +41,11 @@
 /*
 /*	cm_listener_hand_over() gives the unix socket that libmilter just
 /*	made at path to uid and gid ((uid_t) -1, (gid_t) -1: unchanged;
-/*	who names them in an error) and mode ((mode_t) -1: unchanged), as root, in a directory that UserID
-/*	may own. No symbolic link is followed: the path must be a socket
-/*	before and after, so that a link swapped in between the bind and
-/*	this call cannot hand some other file to UserID.
+/*	who names them in an error) and mode ((mode_t) -1: unchanged), as
+/*	root, in a directory that UserID may own. No symbolic link is
+/*	followed: the path must be a socket before and after, so that a
+/*	link swapped in between the bind and this call cannot hand some
+/*	other file to UserID.
 /*
 /*	cm_listener_nodelay() sets TCP_NODELAY on libmilter's listening
 /*	socket, which accepted connections inherit.

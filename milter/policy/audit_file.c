@@ -60,11 +60,12 @@
 /*	cm_audit_open() returns NULL and cm_audit_reopen() -1 with a text
 /*	in err ("AuditLog PATH: cannot open: ...", "...: a symbolic link:
 /*	not written as root", "...: has 2 links: not written as root",
-/*	"...: a FIFO or socket, not a file"). cm_audit_write() returns -1 when the records could not be
-/*	written completely (the error is logged, and nothing of them is
-/*	left in the file unless the cut failed too, which is logged at
-/*	LOG_CRIT): the caller must then not deliver what it cannot account
-/*	for. Syslog gives no errors to report.
+/*	"...: a FIFO or socket, not a file"). cm_audit_write() returns -1
+/*	when the records could not be written completely (the error is
+/*	logged, and nothing of them is left in the file unless the cut
+/*	failed too, which is logged at LOG_CRIT): the caller must then not
+/*	deliver what it cannot account for. Syslog gives no errors to
+/*	report.
 /* SEE ALSO
 /*	audit(3), the records' format.
 /* LICENSE
