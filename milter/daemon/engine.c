@@ -222,6 +222,15 @@ void    cm_on_connect(cm_session *s, void *mta, const char *name,
     cm_pmsg_connect(s->pm, mta, name, addr);
 }
 
+/* cm_qid_show - the queue id for a log line: escaped, NOQUEUE if none */
+
+const char *cm_qid_show(char *buf, size_t size, const char *qid)
+{
+    if (qid == 0)
+	return ("NOQUEUE");
+    return (cm_escape_fit(buf, size, qid, strlen(qid), 0));
+}
+
 /* cm_session_strip_unsure - would a deletion possibly miss someone */
 
 int     cm_session_strip_unsure(const cm_session *s, const char *qid)
@@ -230,9 +239,6 @@ int     cm_session_strip_unsure(const cm_session *s, const char *qid)
     cm_rcptform form;
     char    show[CM_ESC_SHOW];
     size_t  i;
-
-    if (qid == 0)
-	qid = "NOQUEUE";
 
     /*
      * Stripping is only safe when every deletion names the recipient
@@ -251,8 +257,7 @@ int     cm_session_strip_unsure(const cm_session *s, const char *qid)
 	    continue;
 	cm_log(LOG_WARNING, "%s: a denied recipient cannot be stripped "
 	       "with certainty (%s): the whole message %s deferred",
-	       cm_escape_fit(show, sizeof(show), qid, strlen(qid), 0),
-	       s->non_smtp ?
+	       cm_qid_show(show, sizeof(show), qid), s->non_smtp ?
 	       "sendmail-command path" : cm_rcptform_strerror(form),
 	       s->eng->cfg->mode == CM_MODE_DRY_RUN ? "would be" : "is");
 	return (1);

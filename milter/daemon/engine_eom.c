@@ -295,13 +295,13 @@ static void consent_header(cm_buf *out, const cm_session *s,
     cm_buf_adds(out, cm_mode_name(s->eng->cfg->mode));
 }
 
-/* show - message data for a log line, escaped; "none" for NULL */
+/* campaign_show - the campaign for a log line, escaped; "none" if none */
 
-static const char *show(char *buf, size_t size, const char *text)
+static const char *campaign_show(char *buf, size_t size, const char *id)
 {
-    if (text == 0)
+    if (id == 0)
 	return ("none");
-    return (cm_escape_fit(buf, size, text, strlen(text), 0));
+    return (cm_escape_fit(buf, size, id, strlen(id), 0));
 }
 
 /* summary_line - the syslog line of one message, without printf */
@@ -345,8 +345,6 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
     int     ret = 0;
     size_t  i;
 
-    if (qid == 0)
-	qid = "NOQUEUE";
     switch (plan->message) {
     case CM_ACTION_REJECT:
 	*reply = CM_REPLY_REJECT;
@@ -363,7 +361,8 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
 	add_reasons(&buf, s, CM_DECISION_DENY);
 	cm_buf_adds(&buf, ")");
 	if (eng->ops->quarantine(mta, cm_buf_str(&buf)) != 0) {
-	    cm_log(LOG_ERR, "%s: cannot quarantine", show(qs, sizeof(qs), qid));
+	    cm_log(LOG_ERR, "%s: cannot quarantine",
+		   cm_qid_show(qs, sizeof(qs), qid));
 	    ret = -1;
 	}
 	break;
@@ -376,7 +375,7 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
 	    continue;
 	if (eng->ops->delrcpt(mta, s->rcpts[i].raw) != 0) {
 	    cm_log(LOG_ERR, "%s: cannot remove a recipient",
-		   show(qs, sizeof(qs), qid));
+		   cm_qid_show(qs, sizeof(qs), qid));
 	    ret = -1;
 	}
     }
@@ -407,8 +406,6 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
 
     if (!cfg->unsubscribe)
 	return (0);
-    if (qid == 0)
-	qid = "NOQUEUE";
 
     /* Who gets this very message: a token names one person. */
     for (i = 0; i < s->nrcpt; i++) {
@@ -421,8 +418,8 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     if (n > 1) {
 	cm_log(LOG_INFO, "%s: campaign=%s: no List-Unsubscribe added: %zu "
 	       "recipients (the opt-out token is personal: send one message "
-	       "per recipient)", show(qs, sizeof(qs), qid),
-	       show(cs, sizeof(cs), campaign), n);
+	       "per recipient)", cm_qid_show(qs, sizeof(qs), qid),
+	       campaign_show(cs, sizeof(cs), campaign), n);
 	return (0);
     }
     if (n == 0 || one->verdict.decision != CM_DECISION_ALLOW
@@ -432,14 +429,14 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     if (eng->unsub_keys == 0) {
 	cm_log(LOG_WARNING, "%s: no List-Unsubscribe added: Unsubscribe yes, "
 	       "but no UnsubscribeKeyFile was read at start (restart)",
-	       show(qs, sizeof(qs), qid));
+	       cm_qid_show(qs, sizeof(qs), qid));
 	return (0);
     }
     if (one->record.unsub_ref == 0 || s->env_record.unsub_ref == 0) {
 	cm_log(LOG_WARNING, "%s: campaign=%s: no List-Unsubscribe added: "
 	       "the %s has no opt-out reference (run: consentctl "
-	       "unsubscribe-refs)", show(qs, sizeof(qs), qid),
-	       show(cs, sizeof(cs), campaign),
+	       "unsubscribe-refs)", cm_qid_show(qs, sizeof(qs), qid),
+	       campaign_show(cs, sizeof(cs), campaign),
 	       one->record.unsub_ref == 0 ? "recipient's consent record"
 	       : "campaign");
 	return (0);
@@ -450,7 +447,8 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     t.day = cm_token_day(cm_time_now_ms() / 1000);
     if (cm_token_seal(eng->unsub_keys, &t, tok, sizeof(tok)) != 0) {
 	cm_log(LOG_WARNING, "%s: no List-Unsubscribe added: cannot make the "
-	       "token (reference out of range?)", show(qs, sizeof(qs), qid));
+	       "token (reference out of range?)",
+	       cm_qid_show(qs, sizeof(qs), qid));
 	return (0);
     }
     cm_token_list_unsubscribe(&value, cfg->unsubscribe_url,
@@ -468,7 +466,7 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
 	|| eng->ops->insheader(mta, 0, "List-Unsubscribe",
 			       cm_buf_str(&value)) != 0) {
 	cm_log(LOG_ERR, "%s: cannot add List-Unsubscribe",
-	       show(qs, sizeof(qs), qid));
+	       cm_qid_show(qs, sizeof(qs), qid));
 	ret = -1;
     }
     cm_buf_free(&value);
@@ -528,7 +526,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     if (count[CM_DECISION_PASS] == live && live == s->nrcpt) {
 	if (cm_pmsg_add_headers(s->pm, mta) != 0)
 	    cm_log(LOG_WARNING, "%s: cannot add a plugin's header",
-		   show(qs, sizeof(qs), qid ? qid : "NOQUEUE"));
+		   cm_qid_show(qs, sizeof(qs), qid));
 	cm_session_reset(s);
 	return (CM_REPLY_ACCEPT);
     }
@@ -624,7 +622,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_buf_reset(buf);
     if (failed) {
 	cm_log(LOG_ERR, "%s: the MTA refused a change: message deferred",
-	       show(qs, sizeof(qs), qid ? qid : "NOQUEUE"));
+	       cm_qid_show(qs, sizeof(qs), qid));
 	(void) eng->ops->setreply(mta, "451", "4.7.1",
 				  "not sent: action-failed (the message "
 				  "could not be changed, try again later)");
@@ -632,7 +630,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	       && reply == CM_REPLY_ACCEPT) {
 	/* Delivered or held: nothing goes that the trail cannot show. */
 	cm_log(LOG_ERR, "%s: audit trail not written: message deferred",
-	       show(qs, sizeof(qs), qid ? qid : "NOQUEUE"));
+	       cm_qid_show(qs, sizeof(qs), qid));
 	(void) eng->ops->setreply(mta, "451", "4.7.1",
 			    "not sent: audit-error (audit trail unavailable, "
 				  "try again later)");

@@ -67,6 +67,7 @@ struct cm_session {
 
 extern void cm_session_reset(cm_session *s);
 extern int cm_session_strip_unsure(const cm_session *s, const char *qid);
+extern const char *cm_qid_show(char *buf, size_t size, const char *qid);
 extern void cm_session_facts(const cm_session *s, const char *campaign,
 			             const cm_campaign *record, cm_msg_facts *m);
 extern void cm_session_audit(const cm_session *s, cm_buf *out,

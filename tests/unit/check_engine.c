@@ -27,6 +27,7 @@
 
 #include "engine.h"
 #include "jsonread.h"
+#include "log.h"
 #include "mta_record.h"
 
 static cm_config cfg;
@@ -539,6 +540,40 @@ START_TEST(eom_delrcpt_fails)
 }
 END_TEST
 
+START_TEST(eom_fails_without_qid)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+    FILE   *tmp = tmpfile();
+    int     saved = dup(STDERR_FILENO);
+    char    out[2048];
+    size_t  n;
+
+    /*
+     * No queue id macro: every line of the message says NOQUEUE, as
+     * Postfix does, never "none" or "(null)" (cm_qid_show()).
+     */
+    ck_assert_ptr_nonnull(tmp);
+    ck_assert_int_ge(saved, 0);
+    mta.fail_at[MTA_DELRCPT] = 1;
+    ck_assert_int_ge(dup2(fileno(tmp), STDERR_FILENO), 0);
+    cm_log_init("check_engine", 0, 1);
+    expect_action_failed(header_message(s, (const char *) 0, 0));
+    ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+    (void) close(saved);
+    rewind(tmp);
+    n = fread(out, 1, sizeof(out) - 1, tmp);
+    out[n] = 0;
+    (void) fclose(tmp);
+    ck_assert_msg(strstr(out, "NOQUEUE: cannot remove a recipient\n") != 0,
+		  "%s", out);
+    ck_assert_msg(strstr(out, "NOQUEUE: the MTA refused a change: message "
+			 "deferred\n") != 0, "%s", out);
+    ck_assert_msg(strstr(out, "none:") == 0 && strstr(out, "(null)") == 0,
+		  "%s", out);
+    cm_session_free(s);
+}
+END_TEST
+
 START_TEST(eom_quarantine_fails)
 {
     cm_session *s = cm_session_new(&eng, 0);
@@ -674,6 +709,7 @@ int     main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, eom_acted_then_accounted);
     tcase_add_test(tc, eom_delrcpt_fails);
+    tcase_add_test(tc, eom_fails_without_qid);
     tcase_add_test(tc, eom_quarantine_fails);
     tcase_add_test(tc, eom_consent_header_fails);
     tcase_add_loop_test(tc, eom_tag_header_fails, 1, 3);
