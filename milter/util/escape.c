@@ -165,10 +165,15 @@ void    cm_escape(cm_buf *b, const char *s, size_t len, int flags)
 const char *cm_escape_fit(char *buf, size_t bufsz, const char *s, size_t len,
 			          int flags)
 {
-    size_t  in, out = 0;
+    size_t  in, out = 0, need = 0;
+    int     cut;
 
+    /* A text that fits whole is not cut: "..." only marks a loss. */
+    for (in = 0; s != 0 && in < len; in++)
+	need += cm_escape_span(s + in, 1, flags) == 1 ? 1 : CM_ESC_LEN;
+    cut = (need + 1 > bufsz);
     for (in = 0; s != 0 && in < len; in++) {
-	if (out + CM_ESC_LEN + 3 + 1 > bufsz) {
+	if (cut && out + CM_ESC_LEN + 3 + 1 > bufsz) {
 	    memcpy(buf + out, "...", 3);
 	    out += 3;
 	    break;

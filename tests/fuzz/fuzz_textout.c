@@ -118,6 +118,44 @@ static size_t check_escaped(const unsigned char *e, size_t n, int flags,
     return (o);
 }
 
+/*
+ * check_fit - cm_escape_fit() into arrays of a few sizes: the whole text
+ * when its escaped form fits, else a maximal prefix of it and "...".
+ */
+static void check_fit(const unsigned char *data, size_t size, int flags,
+		              unsigned char *out)
+{
+    static const size_t sizes[] = {CM_ESC_LEN + 4, 17, CM_ESC_SHOW};
+    char    fit[CM_ESC_SHOW];
+    size_t  i, j, need = 0, len, n;
+    unsigned char c;
+
+    for (j = 0; j < size; j++) {
+	c = data[j];
+	need += (c >= 0x20 && c <= 0x7e && c != '\\'
+		 && !(c == '"' && (flags & CM_ESC_QUOTE))) ? 1 : CM_ESC_LEN;
+    }
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	(void) cm_escape_fit(fit, sizes[i], (const char *) data, size, flags);
+	if ((len = strlen(fit)) >= sizes[i])
+	    abort();
+	if (need + 1 <= sizes[i]) {
+	    if (len != need)
+		abort();			/* cut, though it fits */
+	    n = check_escaped((const unsigned char *) fit, len, flags, out);
+	    if (n != size || memcmp(out, data, size) != 0)
+		abort();
+	} else {
+	    if (len < 3 || memcmp(fit + len - 3, "...", 3) != 0
+		|| len + CM_ESC_LEN + 1 <= sizes[i])
+		abort();			/* unmarked, or cut too soon */
+	    n = check_escaped((const unsigned char *) fit, len - 3, flags, out);
+	    if (n >= size || memcmp(out, data, n) != 0)
+		abort();
+	}
+    }
+}
+
 /* expect_json - the bytes that the reader must give back */
 
 static size_t expect_json(const unsigned char *s, size_t n, unsigned char *out)
@@ -176,6 +214,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  out);
 	if (n != size || memcmp(out, data, size) != 0)
 	    abort();
+	check_fit(data, size, flag_sets[i], out);
     }
 
     /* An audit member, read back as consentctl reads it. */

@@ -346,6 +346,11 @@ START_TEST(test_escape_fit)
     /* 16 bytes: 9 characters, then no room for an escape, "..." and NUL. */
     ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "abcdefghijklmnop",
 				   16, 0), "abcdefghi...");
+    /* What fits whole is not cut: 15 bytes and the NUL, 11 + an escape. */
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "abcdefghijklmno",
+				   15, 0), "abcdefghijklmno");
+    ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), "abcdefghijk\n", 12, 0),
+		     "abcdefghijk\\x0a");
     ck_assert_str_eq(cm_escape_fit(buf, sizeof(buf), 0, 5, 0), "");
 }
 END_TEST
