@@ -286,15 +286,13 @@ int     cm_redis_context_error(const redisContext *c, int saved_errno,
 
 const char *cm_redis_reply_show(char *buf, size_t bufsz, const redisReply *r)
 {
-    if ((r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS)
-	&& r->len > 0)
-	return (cm_redis_escape(buf, bufsz, r->str, r->len));
-    if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_STATUS) {
+    if (r->type != REDIS_REPLY_ERROR && r->type != REDIS_REPLY_STATUS)
+	snprintf(buf, bufsz, "unexpected reply type %d", r->type);
+    else if (r->len == 0)			/* a message must say something */
 	snprintf(buf, bufsz, "empty %s reply",
 		 r->type == REDIS_REPLY_ERROR ? "error" : "status");
-	return (buf);
-    }
-    snprintf(buf, bufsz, "unexpected reply type %d", r->type);
+    else
+	return (cm_redis_escape(buf, bufsz, r->str, r->len));
     return (buf);
 }
 
