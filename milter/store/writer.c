@@ -86,7 +86,13 @@
 /*	stored as the writer's clock when cm_write_events() was called
 /*	(in the record, the suppression and the history alike). So a
 /*	withdrawal made after a grant is newer than it, whichever clock
-/*	the grant came from.
+/*	the grant came from. Another host's grant may still be stored
+/*	up to CM_TIME_FUTURE_MAX seconds ahead of this clock (its clock
+/*	runs ahead; the daemon honours it as clock skew): a withdrawal
+/*	made now (its time is the writer's clock) replaces it all the
+/*	same, and is stored, record and history, at the grant's time,
+/*	so that the two tie and the tie goes to withdrawn when the grant
+/*	is sent again.
 /*
 /*	A stored time that cannot be read is treated so that, in doubt,
 /*	the opt-out wins: as older than any event for a granted purpose,
@@ -201,11 +207,11 @@ static const char script[] =
 "local now, pfx = tonumber(ARGV[" CM_STR(WA_NOW) "]), ARGV[" CM_STR(WA_PREFIX) "]\n"
 "-- The event being applied: set by the loop at the end.\n"
 "local ck, sk, hk, kind, purpose, atstr, at, src, actor, renew, dry, rid\n"
-"local function hist(p, state, text)\n"
+"local function hist(p, state, text, t)\n"
 "  if dry then return end\n"
 "  redis.call('XADD', hk, '*', " LQ(CM_HIST_PURPOSE) ", p, "
 LQ(CM_HIST_STATE) ", state,\n"
-"             " LQ(CM_HIST_AT) ", atstr, " LQ(CM_HIST_SRC) ", text, "
+"             " LQ(CM_HIST_AT) ", t or atstr, " LQ(CM_HIST_SRC) ", text, "
 LQ(CM_HIST_ACTOR) ", actor)\n"
 "end\n"
 "-- A stored time that cannot be read: in doubt, the opt-out wins. A\n"
@@ -225,14 +231,23 @@ LQ(CM_HIST_ACTOR) ", actor)\n"
 "-- Whether ck has its opt-out reference: learnt by newer(), which\n"
 "-- every put() follows, so that a grant needs no extra read for it.\n"
 "local hasref\n"
+"-- The time put() stores instead of the event's, when newer() lifted a\n"
+"-- withdrawal made now to the time of a grant dated ahead of this\n"
+"-- clock (another host's, within the skew tolerated). Stored at that\n"
+"-- time, it ties with the grant, and ties go to withdrawn: the same\n"
+"-- grant sent again cannot undo it.\n"
+"local lift\n"
 "local function newer(p, new)\n"
 "  local cur = redis.call('HMGET', ck, p, p .. " LQ(CM_SUFFIX_AT) ", "
 LQ(CM_FIELD_REF) ")\n"
-"  hasref = cur[3] and true or false\n"
+"  hasref, lift = cur[3] and true or false, nil\n"
 "  if not cur[1] then return true end\n"
-"  local t = when(cur[2], cur[1] == " LQ(CM_STATE_GRANTED) ")\n"
-"  return at > t or (at == t and new == " LQ(CM_STATE_WITHDRAWN)
-" and cur[1] == " LQ(CM_STATE_GRANTED) ")\n"
+"  local granted = cur[1] == " LQ(CM_STATE_GRANTED) "\n"
+"  local t = when(cur[2], granted)\n"
+"  local out = new == " LQ(CM_STATE_WITHDRAWN) " and granted\n"
+"  if at > t or (at == t and out) then return true end\n"
+"  if out and at >= now then lift = cur[2] return true end\n"
+"  return false\n"
 "end\n"
 "-- An older event may still be this very one, replaced since by a\n"
 "-- newer: its entry is then in the recent history.\n"
@@ -251,17 +266,18 @@ CM_STR(CM_WRITE_HISTSCAN) ")\n"
 "-- a withdrawal); a new one is written with the grant, in one HSET.\n"
 "local function put(p, state)\n"
 "  if dry then return end\n"
+"  local t = lift or atstr\n"
 "  if state == " LQ(CM_STATE_GRANTED) " and not hasref then\n"
 "    local n = redis.call('INCR', pfx .. " LQ(CM_KEY_UNSUB_SEQ) ")\n"
-"    redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
+"    redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", t, p .. "
 LQ(CM_SUFFIX_SRC) ", src, " LQ(CM_FIELD_REF) ", n)\n"
 "    redis.call('SET', pfx .. " LQ(CM_KEY_UNSUB_PERSON) " .. n, rid)\n"
 "    hasref = true\n"
 "  else\n"
-"    redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", atstr, p .. "
+"    redis.call('HSET', ck, p, state, p .. " LQ(CM_SUFFIX_AT) ", t, p .. "
 LQ(CM_SUFFIX_SRC) ", src)\n"
 "  end\n"
-"  hist(p, state, src)\n"
+"  hist(p, state, src, t)\n"
 "end\n"
 "local function suppress()\n"
 "  local v = atstr\n"

@@ -314,6 +314,27 @@ t_rc 0 "withdraw over a stored grant dated a day ahead"
 t_eq "$(t_redis HGET cm:consent:fut3@example.org newsletter)" withdrawn \
     "a withdrawal made now beats a grant another tool dated ahead"
 
+# Another host's grant, its clock 200 s ahead of ours: within the skew
+# the daemon honours, so it is consent; a withdrawal made here now must
+# still replace it, and the same grant sent again must not undo that.
+t_redis HSET cm:consent:fut4@example.org newsletter granted \
+    newsletter:at $((now + 200)) newsletter:src "fast host" > /dev/null
+t_run withdraw fut4@example.org newsletter --source unsubscribe-link
+t_rc 0 "withdraw over a grant 200 s ahead (another host's clock)"
+t_has "withdrew newsletter for fut4@example.org" \
+    "withdrawal over a grant 200 s ahead: applied, not stale"
+t_eq "$(t_redis HGET cm:consent:fut4@example.org newsletter)" withdrawn \
+    "a withdrawal made now beats a grant dated ahead within the skew"
+t_eq "$(t_redis HGET cm:consent:fut4@example.org newsletter:at)" \
+    $((now + 200)) "stored at the grant's time: the two tie"
+t_eq "$(hist fut4@example.org at)" $((now + 200)) "history time too"
+t_run check fut4@example.org fut-news
+t_has "deny: withdrawn" "check: withdrawn after the grant dated ahead"
+t_run grant fut4@example.org newsletter --at $((now + 200)) \
+    --source "fast host again"
+t_eq "$(t_redis HGET cm:consent:fut4@example.org newsletter)" withdrawn \
+    "the same grant sent again: the tie goes to withdrawn"
+
 # --- UTF-8: addresses and texts must be valid ------------------------------
 t_run grant "$(printf 'm\374ller@example.org')" newsletter
 t_rc 65 "grant: a Latin-1 address"
