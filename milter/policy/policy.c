@@ -49,6 +49,14 @@
 /*	no writer stores such a time (DESIGN.md section 3), so it was
 /*	written by a broken tool or by hand, and it would otherwise win
 /*	every later comparison and never grow older than max_age_days.
+/*	It also denies a record that Redis returned but that cannot be
+/*	read as consent (consent_invalid: a state that is neither
+/*	granted nor withdrawn, a grant whose time is not Unix seconds):
+/*	Redis answered, so row 1 is not the place for it.
+/*
+/*	A suppression that was read (rec->suppressed) decides row 12
+/*	before a store error of the same recipient's consent record
+/*	is looked at: no answer about consent could change it.
 /*
 /*	cm_policy_sender_listed() tells whether who appears in the
 /*	comma-separated senders list of a campaign (case-insensitive,
@@ -203,16 +211,24 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
 	(void) verdict(out, 11, CM_DECISION_DENY, "bad-address");
 	return;
     }
+    /*
+     * A suppression that was read decides even when the consent record
+     * could not be: no answer about consent can change row 12, and a
+     * store error would let the person's mail through under OnError
+     * accept (or hold everybody's until the record is mended).
+     */
+    if (rec != 0 && rec->suppressed) {
+	(void) verdict(out, 12, CM_DECISION_DENY, "suppressed");
+	return;
+    }
     if (rec == 0 || rec->store_error) {
 	(void) store_error_verdict(cfg, out, "store-error");
 	return;
     }
-    if (rec->suppressed) {
-	(void) verdict(out, 12, CM_DECISION_DENY, "suppressed");
-	return;
-    }
     switch (rec->consent) {
     case CM_CONSENT_NONE:
+	if (rec->consent_invalid)
+	    break;
 	(void) verdict(out, 13, CM_DECISION_DENY, "no-consent");
 	return;
     case CM_CONSENT_WITHDRAWN:
@@ -220,6 +236,16 @@ void    cm_policy_decide(const cm_config *cfg, const cm_msg_facts *msg,
 	return;
     case CM_CONSENT_GRANTED:
 	break;
+    }
+
+    /*
+     * Row 16a, for a record that Redis returned but nobody can read: a
+     * state that is neither granted nor withdrawn, or a grant whose
+     * time is not Unix seconds. It is not consent that can be shown.
+     */
+    if (rec->consent_invalid) {
+	(void) verdict(out, CM_ROW_16A, CM_DECISION_DENY, "consent-invalid");
+	return;
     }
 
     /*

@@ -73,6 +73,7 @@ typedef struct cm_rcpt_record {
     char   *suppressed_reason;		/* see arena; or NULL */
     cm_consent_state consent;		/* <purpose> */
     long long consent_at;		/* <purpose>:at, 0 if unknown */
+    int     consent_invalid;		/* state or time present, unreadable */
     char   *consent_src;		/* <purpose>:src (see arena), or NULL */
     unsigned long long unsub_ref;	/* "#ref": opt-out reference, 0: none */
     cm_arena *arena;			/* the strings' home; NULL: malloc'd */

@@ -313,19 +313,26 @@ void    cm_record_consent(const redisReply *r, const char *purpose,
 	if (name->len < plen || memcmp(name->str, purpose, plen) != 0)
 	    continue;
 	if (name->len == plen) {
-	    /* An unknown state must not read as "none". */
+	    /*
+	     * An unknown state must not read as "none", nor as a store
+	     * error: Redis answered, and what it holds is no consent.
+	     */
 	    if (cm_record_state(value, &f->consent) < 0)
-		f->store_error = 1;
+		f->consent_invalid = 1;
 	} else if (suffix_is(name, plen, CM_SUFFIX_AT)) {
 	    /*
 	     * Digits too many to hold are a time far in the future, and
-	     * must reach row 16a as such, not read as "no time".
+	     * must reach row 16a as such, not read as "no time"; nor may
+	     * any other time that cannot be read ("-5", "2099-01-01",
+	     * "1796000000x"): a grant is evidence only with its time.
 	     */
 	    if (parse_uint(value->str, value->len, LLONG_MAX, &at) == 0)
 		f->consent_at = at;
 	    else if (value->len > 0
 		     && strspn(value->str, "0123456789") == value->len)
 		f->consent_at = LLONG_MAX;
+	    else
+		f->consent_invalid = 1;
 	} else if (suffix_is(name, plen, CM_SUFFIX_SRC)) {
 	    if (record_set(f, &f->consent_src, value->str, value->len) != 0)
 		f->store_error = 1;

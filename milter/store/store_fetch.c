@@ -242,6 +242,7 @@ void    store_consent_clear(cm_rcpt_record *rec, int free_old)
 	free(rec->consent_src);
     rec->consent = CM_CONSENT_NONE;
     rec->consent_at = 0;
+    rec->consent_invalid = 0;
     rec->consent_src = 0;
 }
 

@@ -304,6 +304,23 @@ t_redis HSET cm:consent:fut3@example.org newsletter:at \
     99999999999999999999999 > /dev/null
 t_run check fut3@example.org fut-news
 t_has "deny: consent-invalid" "check: more digits than a time holds"
+# Any other time that is not Unix seconds is no evidence either; nor is
+# a state that no writer stores. Redis answered, so not a store error
+# (which OnError accept would let through).
+for bad in 99999999999x -5 2099-01-01T00:00:00Z " 1796000000" ""; do
+    t_redis HSET cm:consent:fut3@example.org newsletter:at "$bad" > /dev/null
+    t_run check fut3@example.org fut-news
+    t_has "deny: consent-invalid" "check: consent time \"$bad\""
+done
+t_redis HSET cm:consent:fut3@example.org newsletter Granted \
+    newsletter:at $now > /dev/null
+t_run check fut3@example.org fut-news
+t_has "deny: consent-invalid" "check: an unknown state"
+t_redis SET cm:suppress:fut3@example.org "$now complaint" > /dev/null
+t_run check fut3@example.org fut-news
+t_has "deny: suppressed" "check: suppressed, with a state nobody stores"
+t_redis DEL cm:suppress:fut3@example.org > /dev/null
+t_redis HSET cm:consent:fut3@example.org newsletter granted > /dev/null
 t_redis HSET cm:consent:fut3@example.org newsletter:at $((now + 250)) > /dev/null
 t_run check fut3@example.org fut-news
 t_rc 0 "check: 250 s ahead is clock skew"

@@ -567,6 +567,30 @@ START_TEST(test_future_boundary)
 }
 END_TEST
 
+START_TEST(test_consent_invalid)
+{
+    /*
+     * Redis answered with something no writer stores: a state that is
+     * neither granted nor withdrawn (left as "none"), or a grant whose
+     * time is not Unix seconds. Not consent that can be shown: row 16a,
+     * not row 1 (which OnError accept would let through) nor row 13.
+     */
+    rec.consent_invalid = 1;
+    rec.consent = CM_CONSENT_NONE;
+    rec.consent_at = 0;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
+    rec.consent = CM_CONSENT_GRANTED;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
+    cfg.on_error = CM_ONERR_ACCEPT;
+    EXPECT(decide(), CM_DECISION_DENY, "consent-invalid", CM_ROW_16A);
+    /* A withdrawal is read whatever its time says; a suppression first. */
+    rec.consent = CM_CONSENT_WITHDRAWN;
+    EXPECT(decide(), CM_DECISION_DENY, "withdrawn", 14);
+    rec.suppressed = 1;
+    EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
+}
+END_TEST
+
 START_TEST(test_future_cannot_dodge_max_age)
 {
     /*
@@ -851,9 +875,17 @@ START_TEST(test_rcpt_store_error)
     rec.store_error = 1;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
 
-    /* It beats every recipient row that could follow. */
+    /*
+     * It beats every recipient row that could follow, but for a
+     * suppression that was read: nothing about consent can change
+     * row 12, and OnError accept must not let the person's mail
+     * through (nor the default hold everybody's).
+     */
     rec.suppressed = 1;
-    EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
+    EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
+    cfg.on_error = CM_ONERR_ACCEPT;
+    EXPECT(decide(), CM_DECISION_DENY, "suppressed", 12);
+    cfg.on_error = CM_ONERR_TEMPFAIL;
     rec.suppressed = 0;
     rec.consent = CM_CONSENT_NONE;
     EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
@@ -929,6 +961,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_expiry_boundary);
     tcase_add_test(tc, test_future_boundary);
     tcase_add_test(tc, test_future_cannot_dodge_max_age);
+    tcase_add_test(tc, test_consent_invalid);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("settings");

@@ -468,8 +468,11 @@ static void check_rcpts(const cm_rcpt *r)
     ck_assert_int_eq(f->suppressed, 1);
     ck_assert_int_eq(f->suppressed_at, 0);
 
+    /* Redis answered: not a store error, but no consent either. */
     f = &r[R_BAD_STATE].record;
-    ck_assert_int_eq(f->store_error, 1);
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(f->consent_invalid, 1);
+    ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
 
     ck_assert_int_eq(r[R_WRONGTYPE_CONSENT].record.store_error, 1);
     ck_assert_int_eq(r[R_WRONGTYPE_SUPPRESS].record.store_error, 1);
@@ -480,9 +483,13 @@ static void check_rcpts(const cm_rcpt *r)
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(f->consent, CM_CONSENT_NONE);
 
+    /* A time that is not Unix seconds: no time, and marked (row 16a). */
     f = &r[R_BAD_AT].record;
     ck_assert_int_eq(f->consent, CM_CONSENT_GRANTED);
     ck_assert_int_eq(f->consent_at, 0);
+    ck_assert_int_eq(f->consent_invalid, 1);
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_int_eq(r[R_GRANTED].record.consent_invalid, 0);
 
     f = &r[R_TIME_ONLY].record;
     ck_assert_int_eq(f->suppressed, 1);
