@@ -24,6 +24,11 @@
 /*	int	cm_redis_pool_healthy(pool)
 /*	cm_redis_pool *pool;
 /*
+/*	int	cm_redis_pool_standin(pool)
+/*	cm_redis_pool *pool;
+/*
+/*	int	cm_redis_pool_standin_run(void)
+/*
 /*	void	cm_redis_pool_reset(pool)
 /*	cm_redis_pool *pool;
 /*
@@ -86,6 +91,15 @@
 /*	connections opened to the primary meanwhile are closed after a
 /*	second too, so that reads go back to the replica when it is back.
 /*	The switch is logged once each way.
+/*
+/*	cm_redis_pool_standin() returns 1 while the pool reads from the
+/*	primary in place of RedisReplica (the replica's last connect or
+/*	answer failed, and none has succeeded since), else 0. Inside fn,
+/*	cm_redis_pool_standin_run() returns 1 when fn's context is such
+/*	a stand-in (a thread-local flag that cm_redis_pool_run() sets
+/*	around the call), else 0. The consent cache needs both: its
+/*	invalidation link listens to the replica, so what the primary
+/*	answers is not covered by it (store_cache(3)).
 /*
 /*	cm_redis_pool_healthy() returns 0 when there is a sign that Redis
 /*	went away: the last connect failed (and none succeeded since), or
@@ -208,6 +222,27 @@ int     cm_redis_pool_error(const redisContext *c, int saved_errno,
 {
     return (cm_redis_context_error(c, saved_errno, err, errlen)
 	    ? CM_XCHG_TIMEOUT : CM_XCHG_BROKEN);
+}
+
+/*
+ * Whether the exchange running on this thread reads the primary in place
+ * of RedisReplica: set around each call of fn by cm_redis_pool_run().
+ */
+static __thread int run_standin;
+
+/* cm_redis_pool_standin - the pool reads the primary for the replica */
+
+int     cm_redis_pool_standin(cm_redis_pool *pool)
+{
+    return (cm_redis_has_replica(&pool->target)
+	    && __atomic_load_n(&pool->replica_down, __ATOMIC_ACQUIRE));
+}
+
+/* cm_redis_pool_standin_run - fn's context is a stand-in for the replica */
+
+int     cm_redis_pool_standin_run(void)
+{
+    return (run_standin);
 }
 
 /* replica_failed - read from the primary for a while; log the switch */
@@ -503,7 +538,9 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
      */
     if (rq.waited_ms > 0)
 	shortened = shorten_timeout(pool, pc.c, rq.waited_ms);
+    run_standin = !pc.replica && cm_redis_has_replica(&pool->target);
     status = fn(pc.c, arg, err, errlen);
+    run_standin = 0;
     if (shortened && (status == CM_XCHG_OK || status == CM_XCHG_FAIL)
 	&& redisSetTimeout(pc.c, pool->target.timeout) != REDIS_OK)
 	status = CM_XCHG_BROKEN;		/* drop it, to be sure */
@@ -524,9 +561,11 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 	}
 	pool_gone(pool);
 	redisFree(pc.c);
-	if (pool_connect(pool, &pc, err, errlen) == 0)
+	if (pool_connect(pool, &pc, err, errlen) == 0) {
+	    run_standin = !pc.replica && cm_redis_has_replica(&pool->target);
 	    status = fn(pc.c, arg, err, errlen);
-	else
+	    run_standin = 0;
+	} else
 	    status = CM_XCHG_FAIL;
     }
     if (status == CM_XCHG_TIMEOUT) {

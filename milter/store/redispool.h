@@ -47,6 +47,8 @@ extern void cm_redis_pool_destroy(cm_redis_pool *pool);
 extern int cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 			             void *arg, char *err, size_t errlen);
 extern int cm_redis_pool_healthy(cm_redis_pool *pool);
+extern int cm_redis_pool_standin(cm_redis_pool *pool);
+extern int cm_redis_pool_standin_run(void);
 extern void cm_redis_pool_reset(cm_redis_pool *pool);
 extern int cm_redis_pool_error(const redisContext *c, int saved_errno,
 			               char *err, size_t errlen);

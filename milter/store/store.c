@@ -275,6 +275,7 @@ struct command {
     const char **argv;
     size_t *lens;
     redisReply *reply;
+    int     standin;			/* read from the primary for the replica */
 };
 
 /* unready_reply - an error that another server might not give */
@@ -299,6 +300,7 @@ static int command_exchange(redisContext *c, void *arg,
 {
     struct command *cmd = arg;
 
+    cmd->standin = cm_redis_pool_standin_run();
     if ((cmd->reply = redisCommandArgv(c, cmd->argc, cmd->argv,
 				       cmd->lens)) == 0)
 	return (cm_redis_pool_error(c, errno, err, errlen));
@@ -425,7 +427,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     keybuf  kb = KEYBUF_INIT;
     const char *argv[2] = {"GET", 0};
     size_t  lens[2] = {3, 0};
-    struct command cmd = {2, argv, lens, 0};
+    struct command cmd = {2, argv, lens, 0, 0};
     char    show[CM_STORE_SHOWSZ];
     redisReply *r;
     long long since = 0;
@@ -483,7 +485,7 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
 	if (st->cache)
 	    cm_cache_put_sender(st->cache, sender, campaign, since);
     }
-    if (status == 0 && ticket.epoch != 0)
+    if (status == 0 && ticket.epoch != 0 && !cmd.standin)
 	cm_ccache_fill(st->ccache, kb.data, kb.len, &ticket, r);
     cm_redis_reply_free(r);
     keybuf_free(&kb);

@@ -61,7 +61,12 @@
 /*	read and cm_ccache_fill().
 /*
 /*	A lookup does not use the cache while the invalidation link is
-/*	down or has a change message not yet applied (cm_tracker_pending()).
+/*	down or has a change message not yet applied (cm_tracker_pending()),
+/*	nor while the pool reads from the primary in place of RedisReplica
+/*	(cm_redis_pool_standin()): the link listens to the replica, and
+/*	the primary's changes reach a replica that lost its primary
+/*	never. Answers that such a stand-in read are not kept either
+/*	(store_fetch.c, cm_redis_pool_standin_run()).
 /* DIAGNOSTICS
 /*	store_cache_fetch() returns -1 with a reason in err.
 /*	store_cache_sender() returns 1 when the cache answered, 0 when
@@ -135,6 +140,9 @@ static int cache_active(cm_store *st)
 	return (0);
     /* An invalidation arrived and is not applied yet: ask Redis. */
     if (cm_tracker_pending(st->tracker))
+	return (0);
+    /* The link listens to the replica; the primary's answers are not ours. */
+    if (cm_redis_pool_standin(st->pool))
 	return (0);
 
     /*

@@ -354,6 +354,7 @@ static int fetch_take(redisContext *c, struct fetch_req *req, fetch_cmd cmd,
     /* A reply to a reserved read: the cache keeps it if still current. */
     if (req->slot && (slot = req->slot + store_cmd_index(cmd))->ticket.epoch
 	&& ((redisReply *) reply)->type != REDIS_REPLY_ERROR
+	&& !cm_redis_pool_standin_run()
 	&& store_fetch_key(req->st, req, cmd, kb) == 0)
 	cm_ccache_fill(req->cc, kb->data, kb->len, &slot->ticket, reply);
     *unready |= cm_redis_reply_unready(reply);

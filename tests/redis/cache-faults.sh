@@ -19,7 +19,10 @@
 #             PING is late) and serves again afterwards;
 #   restart   Redis stopped and started again from an older snapshot
 #             (SAVE while the person was withdrawn, a grant after it):
-#             the data went back without any invalidation.
+#             the data went back without any invalidation;
+#   replica   with RedisReplica, the replica loses its primary and
+#             refuses new connects (its link stays up): the pool reads
+#             from the primary, whose answers the link does not cover.
 #
 # After the other rounds the link must come back ("consent cache on" in the
 # log once more) and serve again. Sentinel failovers with the cache on:
@@ -154,6 +157,31 @@ expect_refused restart
 link_back "$n" restart
 ctl grant victim0@example.org newsletter --at "$(ago 1000)"
 served "restart (afterwards)"
+stop_daemon
 
+echo "--- replica: the primary read in place of a replica that lost its own"
+# The link listens to RedisReplica. When new connects to the replica fail,
+# the pool reads from the primary; the link stays up (it is connected),
+# but the primary's changes reach a replica that lost its primary never:
+# nothing read from the primary may be cached or served from the cache.
+start_redis rep --replicaof 127.0.0.1 "$store_port"
+synced() { rcli rep info replication | grep -q '^master_link_status:up'; }
+wait_until 10 "the replica to sync" synced
+sed "s|^Redis .*|&\nRedisReplica unix:$tmp/rep.sock|" "$tmp/milter.conf" \
+    > "$tmp/replica.conf"
+ctl grant victim0@example.org newsletter --at "$(ago 900)"
+[ "$(rcli store wait 1 5000)" = 1 ] || fail "replica: the replica is behind"
+n=$(links)
+start_daemon "$tmp/replica.conf"
+wait_until 10 "replica: the consent cache to come on" links_over "$n"
+rcli rep replicaof 127.0.0.1 1 > /dev/null	# its primary: gone
+mv "$tmp/rep.sock" "$tmp/rep.away"		# new connects fail
+"$REDIS_CLI" -s "$tmp/rep.away" client kill type normal > /dev/null
+[ "$(decide_settled)" = accepted ] || fail "replica: victim0 not accepted"
+[ "$(victim)" = accepted ] || fail "replica: victim0 not accepted again"
+grep -q 'reading from the primary until the replica answers again' \
+    "$tmp/milter.log" || fail "replica: the switch to the primary not logged"
+ctl withdraw victim0@example.org newsletter --at "$(ago 800)"
+expect_refused replica
 stop_daemon
 echo "PASS"
