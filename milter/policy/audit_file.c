@@ -42,7 +42,10 @@
 /*	records are on disk before it returns, or else they are removed
 /*	again. A file found ending in a torn line (a crash mid-write) gets
 /*	a newline before the next record. The daemon must be the only
-/*	writer of its AuditLog file.
+/*	writer of its AuditLog file. When the file written to turns out
+/*	to have no name any more (removed, or another file renamed over
+/*	it, without SIGHUP), the path is opened again and the records are
+/*	written there too: the trail is the file that has the name.
 /*
 /*	Writes are committed in groups: one session at a time writes (the
 /*	leader), outside the lock; the sessions that come meanwhile queue
@@ -388,16 +391,14 @@ static void syslog_records(const char *text, size_t len)
     }
 }
 
-/* write_batch - write a batch's records; called and returns locked */
+/* write_records - write a batch's records to the trail's descriptor */
 
-static int write_batch(cm_audit *audit, audit_waiter *batch)
+static int write_records(cm_audit *audit, audit_waiter *batch)
 {
     struct iovec iov[1 + 2 * AUDIT_BATCH_MAX];
     audit_waiter *w;
     size_t  done = 0;
     int     n = 0;
-    int     ret = 0;
-    int     fd = audit->fd;
 
     /*
      * One writev(2) for every record of the batch and their newlines,
@@ -410,7 +411,8 @@ static int write_batch(cm_audit *audit, audit_waiter *batch)
      * truncation, and the descriptor stays (the daemon must be the
      * only writer of the file). A file that ends in a torn line anyway
      * (a crash, a failed truncation) gets a newline first, so that it
-     * spoils no record of ours.
+     * spoils no record of ours. The leader alone reads and sets torn
+     * and fd while it writes: a reopen waits for it.
      */
     if (audit->torn) {
 	iov[n].iov_base = (void *) "\n";
@@ -422,19 +424,65 @@ static int write_batch(cm_audit *audit, audit_waiter *batch)
 	iov[n].iov_base = (void *) "\n";
 	iov[n++].iov_len = 1;
     }
-    (void) pthread_mutex_unlock(&audit->lock);
-    if (write_all(fd, iov, n, &done) < 0) {
-	ret = -1;
+    if (write_all(audit->fd, iov, n, &done) < 0) {
 	roll_back(audit, done, "write", errno);
-    } else if (audit->do_fsync && fsync(fd) < 0) {
-	/* Not known to be on disk: the callers will not act on it. */
-	ret = -1;
-	roll_back(audit, done, "fsync", errno);
+	return (-1);
     }
+    if (audit->do_fsync && fsync(audit->fd) < 0) {
+	/* Not known to be on disk: the callers will not act on it. */
+	roll_back(audit, done, "fsync", errno);
+	return (-1);
+    }
+    audit->torn = 0;
+    return (0);
+}
+
+/* write_again - the file went: reopen AuditLog, write the batch there */
+
+static int write_again(cm_audit *audit, audit_waiter *batch)
+{
+    char    err[1024];
+    int     fd;
+    int     torn;
+
+    /*
+     * The file written to has no name any more: removed, or replaced
+     * by another renamed over it (a rotation without SIGHUP, compressed
+     * and deleted afterwards). What went into it is in nobody's trail,
+     * so the batch goes again, into the file that now has the name.
+     */
+    if ((fd = open_log(audit->path, &torn, err, sizeof(err))) < 0) {
+	cm_log(LOG_ERR, "%s (the file written to was removed)", err);
+	return (-1);
+    }
+    cm_log(LOG_WARNING, "AuditLog %s: the file was removed or replaced "
+	   "without SIGHUP: reopened, records written again", audit->path);
     (void) pthread_mutex_lock(&audit->lock);
-    /* On failure roll_back() said whether a torn line is left. */
-    if (ret == 0)
-	audit->torn = 0;
+    (void) close(audit->fd);
+    audit->fd = fd;
+    audit->torn = torn;
+    (void) pthread_mutex_unlock(&audit->lock);
+    return (write_records(audit, batch));
+}
+
+/* write_batch - write a batch's records; called and returns locked */
+
+static int write_batch(cm_audit *audit, audit_waiter *batch)
+{
+    struct stat st;
+    int     ret;
+
+    (void) pthread_mutex_unlock(&audit->lock);
+    ret = write_records(audit, batch);
+
+    /*
+     * One fstat(2) a batch: a file with no link left keeps no record
+     * anyone will read. A file renamed away (logrotate before its
+     * SIGHUP) keeps its link and its records: that is rotation.
+     */
+    if (ret == 0 && fstat(audit->fd, &st) == 0 && st.st_nlink == 0)
+	ret = write_again(audit, batch);
+    (void) pthread_mutex_lock(&audit->lock);
     return (ret);
 }
 

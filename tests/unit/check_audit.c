@@ -1363,6 +1363,49 @@ START_TEST(test_file_reopen_link_as_root)
 }
 END_TEST
 
+START_TEST(test_file_removed)
+{
+    char    path[256];
+    char    moved[256];
+    char    fresh[256];
+    char    err[256] = "";
+    cm_audit *a;
+
+    /*
+     * Removed without SIGHUP: records written to a file with no name
+     * are in nobody's trail. They go again, into a file of that name.
+     */
+    a = cm_audit_open(in_tmp(path, sizeof(path), "audit.log"), 0, err,
+		      sizeof(err));
+    ck_assert_msg(a != 0, "%s", err);
+    ck_assert_int_eq(put(a, "one"), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(put(a, "two"), 0);
+    expect_file(path, "two\n");
+    ck_assert_int_eq(put(a, "three"), 0);
+    expect_file(path, "two\nthree\n");
+
+    /* Another file renamed over it: the same. */
+    ck_assert_int_eq(put_file(in_tmp(fresh, sizeof(fresh), "fresh"), "new\n"),
+		     0);
+    ck_assert_int_eq(rename(fresh, path), 0);
+    ck_assert_int_eq(put(a, "four"), 0);
+    expect_file(path, "new\nfour\n");
+
+    /* Renamed away (rotation before its SIGHUP): it keeps its records. */
+    ck_assert_int_eq(rename(path, in_tmp(moved, sizeof(moved), "audit.1")), 0);
+    ck_assert_int_eq(put(a, "five"), 0);
+    expect_file(moved, "new\nfour\nfive\n");
+
+    /* Removed, and no file can be made in its place: the write fails. */
+    ck_assert_int_eq(unlink(moved), 0);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    ck_assert_int_eq(put(a, "six"), -1);
+    ck_assert_int_eq(rmdir(path), 0);
+    cm_audit_close(a);
+}
+END_TEST
+
 START_TEST(test_file_fifo)
 {
     char    path[256];
@@ -1839,6 +1882,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_file_torn_tail);
     tcase_add_test(tc, test_file_links_as_root);
     tcase_add_test(tc, test_file_reopen_link_as_root);
+    tcase_add_test(tc, test_file_removed);
     tcase_add_test(tc, test_file_fifo);
     tcase_add_test(tc, test_syslog_mode);
     suite_add_tcase(s, tc);
