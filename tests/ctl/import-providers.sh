@@ -231,10 +231,10 @@ t_eq "$(t_redis HGET cm:consent:contact0@example.net news:at)" \
 t_eq "$(t_redis HGET cm:consent:contact0@example.net news:src)" \
     "ses $SES/contacts.json:3 OPT_OUT TopicName=Newsletter" "topic evidence"
 t_eq "$(t_redis HGET cm:consent:contact1@example.net news)" granted "OPT_IN -> granted"
-t_eq "$(t_redis HGET cm:consent:contact4@example.net news)" withdrawn \
-    "UnsubscribeAll -> withdrawn (news)"
-t_eq "$(t_redis HGET cm:consent:contact4@example.net updates)" withdrawn \
-    "UnsubscribeAll -> withdrawn (updates), no grant"
+t_eq "$(t_redis EXISTS cm:suppress:contact4@example.net)" 1 \
+    "UnsubscribeAll -> suppressed (every purpose)"
+t_eq "$(t_redis HGET cm:consent:contact4@example.net updates)" "" \
+    "UnsubscribeAll: no grant"
 t_eq "$(t_redis EXISTS cm:consent:contact7@example.net)" 0 \
     "topic defaults are not consent"
 t_run import --from ses --purpose news "$CM_SRCDIR/tests/ctl/providers/sendgrid/bounces.csv"
@@ -567,7 +567,7 @@ t_errhas 'ses-topic.json:2: topic "Events": OPT_OUT, but no --purpose or --map-l
 t_run import --from ses --map-list Newsletter=news ses-topic.json
 t_rc 0 "ses: topic deliberately not mapped"
 t_has "ses: 1 opt-outs for unmapped lists skipped" "ses: skipped opt-outs counted"
-t_has "ses-topic.json:2 topic Events" "ses: skipped opt-out named"
+t_has 'ses-topic.json:2 topic "Events" OPT_OUT' "ses: skipped opt-out named"
 
 # NationBuilder: do_not_contact and the opt-out cover every address.
 t_redis FLUSHALL > /dev/null
