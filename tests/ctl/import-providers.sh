@@ -630,5 +630,10 @@ t_run import --from sendgrid "$SG/group_unsubscribes_weekly.csv"
 t_rc 65 "sendgrid: group unsubscribes without --purpose"
 t_errhas "group_unsubscribes_weekly.csv:1: a group unsubscribe list: give --purpose" \
     "group list without --purpose named"
+cp "$SG/group_unsubscribes_weekly.csv" unsubs.csv
+t_run import --from sendgrid --purpose weekly unsubs.csv
+t_rc 0 "sendgrid: a name that says neither, with --purpose"
+t_errhas "unsubs.csv: email,created with --purpose weekly: read as a group unsubscribe list" \
+    "the guess is said"
 
 t_done
