@@ -155,11 +155,13 @@ static int brevo_row(imp_source *s, char **f, size_t nf, imp_out *out,
 
     s->raddr = addr;
     if ((blocked = status(v)) < 0) {
+	s->roptout = -1;
 	cm_buf_printf(why, "%s ", names[s->kind]);
 	ctl_row_show(why, v, strlen(v));
 	cm_buf_adds(why, ": want true or false (blocklisted or subscribed)");
 	return (0);
     }
+    s->roptout = blocked;
     if (blocked) {
 	when = imp_field(s, f, nf, B_MODIFIED);
 	if (!imp_time(s, *when ? "MODIFIED_TIME" : "ADDED_TIME",

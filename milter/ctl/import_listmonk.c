@@ -110,6 +110,8 @@ static int listmonk_row(imp_source *s, char **f, size_t nf, imp_out *out,
     cm_buf *b;
 
     s->raddr = addr;
+    s->roptout = strcasecmp(status, "enabled") == 0
+	|| strcasecmp(status, "disabled") == 0 ? 0 : -1;
     if (!status_event(s, out, addr, status, imp_field(s, f, nf, L_UPDATED),
 		      imp_field(s, f, nf, L_UUID), why))
 	return (0);

@@ -618,6 +618,19 @@ t_errhas 'subscribed_members_export_abc.csv:1: the file name says subscribed, th
     "disagreement named"
 t_eq "$(t_redis EXISTS cm:consent:md@example.org)" 0 "disagreement: nothing written"
 
+# --skip-invalid: a bad row of a subscribed file holds nobody back, a bad
+# row of an unsubscribed file holds back the same person's grant.
+t_redis FLUSHALL > /dev/null
+printf 'Email Address,OPTIN_TIME,LAST_CHANGED\r\nsk1@example.org,2020-01-01 00:00:00,2020-01-01 00:00:00\r\nsk2@example.org,yesterday,\r\n' > subscribed_members_export_sk.csv
+printf 'Email Address,OPTIN_TIME,UNSUB_TIME\r\nsk1@example.org,,14/11/2023\r\n' > unsubscribed_members_export_sk.csv
+t_run import --from mailchimp --purpose news --skip-invalid subscribed_members_export_sk.csv
+t_rc 0 "--skip-invalid: a bad grant row only"
+t_run import --from mailchimp --purpose news --skip-invalid \
+    subscribed_members_export_sk.csv unsubscribed_members_export_sk.csv
+t_rc 65 "--skip-invalid: a bad unsubscribe row"
+t_errhas "subscribed_members_export_sk.csv:2: held back: sk1@example.org" \
+    "the grant of the same person held back, named"
+
 # SendGrid: the global unsubscribe list is a suppression, --purpose or not.
 t_redis FLUSHALL > /dev/null
 t_run import --from sendgrid --purpose weekly "$SG/global_unsubscribes.csv"
