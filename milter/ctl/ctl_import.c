@@ -72,7 +72,9 @@
 /*
 /*	The summary counts outcomes in rows and in people, and tells an
 /*	event already recorded (imported again) from a stale one
-/*	(genuinely older): import_tally(3).
+/*	(genuinely older): import_tally(3). With --from it also counts
+/*	and names the opt-outs of lists that --map-list left out
+/*	(imp_unmapped(3)), and the events held back (import_hold(3)).
 /*
 /*	On a terminal, a progress line (rows/s, ETA) is redrawn on
 /*	stderr at most ten times a second, for CSV and JSON alike
