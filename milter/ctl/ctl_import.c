@@ -50,7 +50,9 @@
 /*	million rows need no more memory than one batch. The first pass
 /*	checks every row of every file and reports each bad one as
 /*	FILE:LINE: reason; with any bad row and no --skip-invalid
-/*	nothing is written. The second pass applies
+/*	nothing is written. With --skip-invalid, a bad row that is or may
+/*	be an opt-out holds back every row of that person and makes the
+/*	exit status 65 (import_hold(3)). The second pass applies
 /*	the consent rows and the third the suppressions, in pipelined
 /*	batches through cm_write_events(). Suppressions go last so that
 /*	a grant given before the person was suppressed is kept, as it
@@ -70,7 +72,9 @@
 /*
 /*	The summary counts outcomes in rows and in people, and tells an
 /*	event already recorded (imported again) from a stale one
-/*	(genuinely older): import_tally(3).
+/*	(genuinely older): import_tally(3). With --from it also counts
+/*	and names the opt-outs of lists that --map-list left out
+/*	(imp_unmapped(3)), and the events held back (import_hold(3)).
 /*
 /*	On a terminal, a progress line (rows/s, ETA) is redrawn on
 /*	stderr at most ten times a second, for CSV and JSON alike
@@ -79,7 +83,8 @@
 /* DIAGNOSTICS
 /*	Exit status: 0 done (stale rows are normal: the store already
 /*	knew better), 64 usage, 65 bad or unreadable input (nothing
-/*	written), 69 the store is unavailable or failed (an import may
+/*	written; with --skip-invalid, the rest written but bad rows
+/*	that may be opt-outs held their people back), 69 the store is unavailable or failed (an import may
 /*	then be partly applied; running it again is safe), 70 out of
 /*	memory.
 /* LICENSE
@@ -399,6 +404,8 @@ int     ctl_import(ctl *c, int argc, char **argv)
 	    goto restore;
 	}
     }
+    if ((status = imp_hold_ready(st)) != 0)
+	goto restore;
     (void) ctl_redis(c);			/* exits 69 if unavailable */
     if ((status = imp_run_pass(st, PASS_CONSENT)) != 0)
 	goto restore;
@@ -412,6 +419,27 @@ int     ctl_import(ctl *c, int argc, char **argv)
     if (st->p != &imp_canonical)
 	(void) printf("%s: %lu rows, %lu events, %lu rows without a consent "
 		      "event\n", st->p->name, st->rows, st->valid, st->noevent);
+    if (st->src.unmapped > 0)
+	(void) printf("%s: %lu opt-outs for unmapped lists skipped (not in "
+		      "--map-list):\n%s%s", st->p->name, st->src.unmapped,
+		      cm_buf_str(&st->src.unmapped_ex),
+		      st->src.unmapped > IMP_UNMAPPED_EX ? "  ...\n" : "");
+
+    /*
+     * --skip-invalid never skips an opt-out quietly: the people of bad
+     * rows that may be opt-outs were held back (import_hold(3)), and a
+     * script must notice.
+     */
+    if (st->optout_invalid > 0) {
+	(void) printf("held back %lu (events of people with an invalid "
+		      "opt-out row)\n", st->nheld_events);
+	ctl_error(c, "%s: invalid rows that carry or may carry an opt-out: "
+		  "%lu; the other rows of those people were held back "
+		  "(nothing applied for them): fix the rows and import again",
+		  st->nfiles == 1 ? st->files[0].name : "input",
+		  st->optout_invalid);
+	status = CTL_EX_DATAERR;
+    }
 
 restore:
     if (had_tz)
@@ -431,6 +459,8 @@ done:
 	cm_buf_free(st->out.text + i);
     cm_jobject_free(&st->src.obj);
     cm_jobject_free(&st->src.sub);
+    cm_buf_free(&st->src.unmapped_ex);
+    free(st->held);
     cm_buf_free(&st->arena);
     imp_tally_free(&st->tally);
     cm_buf_free(&actor);

@@ -18,6 +18,11 @@
 /*	char	**f;
 /*	size_t	nf;
 /*
+/*	int	ctl_row_id(c, addr, id)
+/*	ctl	*c;
+/*	const char *addr;
+/*	char	*id;
+/*
 /*	int	ctl_row_time(s, now, at, why)
 /*	const char *s;
 /*	long long now;
@@ -54,6 +59,11 @@
 /*	so that a withdrawal made in between would be ignored).
 /*
 /*	ctl_row_utf8() checks that s is valid UTF-8.
+/*
+/*	ctl_row_id() stores in id (CM_ID_SIZE bytes) the record id of
+/*	addr under the rules of ctl_row_check(), and returns 1; 0 when
+/*	the address is not good. import uses it to find the person of a
+/*	row that is bad for another reason.
 /*
 /*	ctl_row_header() tells whether a record is the header row (names
 /*	compared without regard to case, order fixed).
@@ -231,4 +241,16 @@ int     ctl_row_header(char **f, size_t nf)
 	if (strcasecmp(f[i], want[i]) != 0)
 	    return (0);
     return (1);
+}
+
+/* ctl_row_id - the record id of an address, if it is good */
+
+int     ctl_row_id(ctl *c, const char *addr, char *id)
+{
+    cm_buf  why = CM_BUF_INIT;
+    int     ok;
+
+    ok = check_address(c, addr, id, &why);
+    cm_buf_free(&why);
+    return (ok);
 }

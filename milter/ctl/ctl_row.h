@@ -37,6 +37,7 @@ typedef struct ctl_row {
 extern int ctl_row_check(ctl *c, char **f, size_t nf, long long now,
 			         ctl_row *row, cm_buf *why);
 extern int ctl_row_header(char **f, size_t nf);
+extern int ctl_row_id(ctl *c, const char *addr, char *id);
 extern int ctl_row_time(const char *s, long long now, long long *at,
 			        cm_buf *why);
 extern int ctl_row_utf8(const char *label, const char *s, cm_buf *why);

@@ -18,8 +18,11 @@
 /*	emailBlacklisted true: suppressed at modifiedAt (the contact is
 /*	blocked from every e-mail campaign). Each id in listUnsubscribed
 /*	that maps to a purpose (--map-list ID=PURPOSE, else --purpose for
-/*	every list): withdrawn at modifiedAt. Each id in listIds that maps
-/*	and is not in listUnsubscribed: granted at createdAt.
+/*	every list): withdrawn at modifiedAt; one that maps to nothing is
+/*	never dropped silently (imp_unmapped(3)): without --purpose and
+/*	--map-list the record is bad, an id left out of --map-list is
+/*	skipped and counted. Each id in listIds that maps and is not in
+/*	listUnsubscribed: granted at createdAt.
 /* .PP
 /*	and the CSV file of a contact export (POST /v3/contacts/export, or
 /*	Contacts, Export in the web application). Brevo documents its
@@ -150,12 +153,15 @@ static int brevo_row(imp_source *s, char **f, size_t nf, imp_out *out,
     cm_buf *b;
     int     blocked;
 
+    s->raddr = addr;
     if ((blocked = status(v)) < 0) {
+	s->roptout = -1;
 	cm_buf_printf(why, "%s ", names[s->kind]);
 	ctl_row_show(why, v, strlen(v));
 	cm_buf_adds(why, ": want true or false (blocklisted or subscribed)");
 	return (0);
     }
+    s->roptout = blocked;
     if (blocked) {
 	when = imp_field(s, f, nf, B_MODIFIED);
 	if (!imp_time(s, *when ? "MODIFIED_TIME" : "ADDED_TIME",
@@ -213,12 +219,19 @@ static int lists(imp_source *s, imp_out *out, const char *addr,
     while (imp_json_next(m->val, m->val_len - 1, &pos, &es, &elen)) {
 	while (elen > 0 && strchr(" \t\r\n", m->val[es + elen - 1]))
 	    elen--;
-	if (elen == 0 || elen >= sizeof(id))
-	    continue;
+	if (elen == 0 || elen >= sizeof(id)) {
+	    if (*state == 'g')
+		continue;
+	    cm_buf_printf(why, "%s: a list id of %zu bytes", key, elen);
+	    return (0);				/* an opt-out we cannot read */
+	}
 	memcpy(id, m->val + es, elen);
 	id[elen] = 0;
-	if ((purpose = imp_map_purpose(s, id)) == 0)
-	    continue;
+	if ((purpose = imp_map_purpose(s, id)) == 0) {
+	    if (*state != 'g' && !imp_unmapped(s, key, id, "an opt-out", why))
+		return (0);
+	    continue;				/* not one of ours */
+	}
 	if (*state == 'g' && in_list(un, id))
 	    continue;				/* unsubscribed wins */
 	b = imp_evidence(s, out, key);
@@ -245,6 +258,7 @@ static int brevo_jrow(imp_source *s, const char *text, size_t len,
 	return (0);
     }
     addr = str(&s->obj, "email");
+    s->raddr = addr;
     if ((m = cm_jobject_get(&s->obj, "reason")) != 0) {
 	if (!imp_time(s, "blockedAt", str(&s->obj, "blockedAt"), &at, why))
 	    return (0);

@@ -188,6 +188,8 @@ static int columns_row(imp_source *s, char **f, size_t nf, imp_out *out,
 
     if (*purpose == 0)
 	purpose = s->o->purpose ? s->o->purpose : "";
+    s->raddr = addr;
+    s->roptout = truthy(sflag) < 0 ? -1 : *withdrawn || *sat || truthy(sflag);
     if ((sup = truthy(sflag)) < 0) {
 	cm_buf_adds(why, "suppress ");
 	ctl_row_show(why, sflag, strlen(sflag));

@@ -26,8 +26,11 @@
 /*	no event: an administrative state, not consent.
 /* .PP
 /*	Each list in lists[] (JSON) whose name maps to a purpose
-/*	(--map-list NAME=PURPOSE, else --purpose for all lists; lists not
-/*	mapped are skipped):
+/*	(--map-list NAME=PURPOSE, else --purpose for all lists). An
+/*	unsubscribed list that maps to nothing is never dropped silently
+/*	(imp_unmapped(3)): without --purpose and --map-list the record is
+/*	bad; a list left out of --map-list is skipped and counted. Other
+/*	lists not mapped are skipped.
 /* .IP unsubscribed
 /*	withdrawn at the list's updated_at.
 /* .IP confirmed
@@ -106,6 +109,9 @@ static int listmonk_row(imp_source *s, char **f, size_t nf, imp_out *out,
     long long at;
     cm_buf *b;
 
+    s->raddr = addr;
+    s->roptout = strcasecmp(status, "enabled") == 0
+	|| strcasecmp(status, "disabled") == 0 ? 0 : -1;
     if (!status_event(s, out, addr, status, imp_field(s, f, nf, L_UPDATED),
 		      imp_field(s, f, nf, L_UUID), why))
 	return (0);
@@ -145,6 +151,7 @@ static int listmonk_jrow(imp_source *s, const char *text, size_t len,
 	return (0);
     }
     addr = str(&s->obj, "email");
+    s->raddr = addr;
     if (!status_event(s, out, addr, str(&s->obj, "status"),
 		      str(&s->obj, "updated_at"),
 		      str(&s->obj, "uuid"), why))
@@ -160,9 +167,13 @@ static int listmonk_jrow(imp_source *s, const char *text, size_t len,
 	    return (0);
 	}
 	lname = str(&s->sub, "name");
-	if ((purpose = imp_map_purpose(s, lname)) == 0)
-	    continue;				/* not one of ours */
 	ls = str(&s->sub, "subscription_status");
+	if ((purpose = imp_map_purpose(s, lname)) == 0) {
+	    if (strcasecmp(ls, "unsubscribed") == 0
+		&& !imp_unmapped(s, "list", lname, ls, why))
+		return (0);
+	    continue;				/* not one of ours */
+	}
 	if (strcasecmp(ls, "unsubscribed") == 0)
 	    when = str(&s->sub, "updated_at");
 	else if (strcasecmp(ls, "confirmed") == 0

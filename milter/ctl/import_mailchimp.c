@@ -12,16 +12,20 @@
 /*	of CSV files, subscribed, unsubscribed and cleaned, and in newer
 /*	exports nonsubscribed, named STATUS_members_export_ID.csv, with
 /*	the same columns plus those of the state: the file a row is in
-/*	decides the state. The kind of file is told by its header
-/*	(UNSUB_TIME: unsubscribed; CLEAN_TIME: cleaned); a file without
-/*	either is subscribed, unless its name (the part after the last
-/*	/ or :) starts with "nonsubscribed": those contacts never opted
-/*	in, and their rows give no event.
+/*	decides the state. The kind of file is told by its name (the
+/*	part after the last / or :) when that starts with subscribed,
+/*	unsubscribed, cleaned or nonsubscribed (followed by _ - . or a
+/*	blank, or nothing), and by its header (UNSUB_TIME: unsubscribed;
+/*	CLEAN_TIME: cleaned). When both tell and disagree, the file is
+/*	refused; a file that neither name nor header tells is
+/*	subscribed. Rows of a nonsubscribed file give no event: those
+/*	contacts never opted in.
 /* .IP subscribed
 /*	granted for --purpose at CONFIRM_TIME (double opt-in), else
 /*	OPTIN_TIME, else LAST_CHANGED.
 /* .IP unsubscribed
-/*	withdrawn for --purpose at UNSUB_TIME (else LAST_CHANGED): the
+/*	withdrawn for --purpose at UNSUB_TIME (else LAST_CHANGED; a file
+/*	named unsubscribed may have no UNSUB_TIME column): the
 /*	person opted out of this audience, which is a withdrawal of that
 /*	purpose, not of all mail.
 /* .IP cleaned
@@ -66,22 +70,38 @@ static const char *const names[M_COUNT + 1] = {
 #define MC_CLEANED	2
 #define MC_NONSUBSCRIBED 3
 
-/* nonsubscribed - the file name says nonsubscribed_members_export */
+/* name_kind - the kind of file its name says, or -1 */
 
-static int nonsubscribed(const char *file)
+static int name_kind(const char *file)
 {
+    static const char *const prefix[] = {
+	"subscribed", "unsubscribed", "cleaned", "nonsubscribed",
+    };
     const char *base = file, *p;
+    size_t  n;
+    int     k;
 
     for (p = file; *p; p++)
 	if (*p == '/' || *p == ':')
 	    base = p + 1;
-    return (strncasecmp(base, "nonsubscribed", 13) == 0);
+    for (k = 0; k < 4; k++) {
+	n = strlen(prefix[k]);
+	if (strncasecmp(base, prefix[k], n) == 0
+	    && (base[n] == 0 || strchr("_-. ", base[n]) != 0))
+	    return (k);
+    }
+    return (-1);
 }
 
 /* mailchimp_header - which of the files this is */
 
 static int mailchimp_header(imp_source *s, char **f, size_t nf, cm_buf *why)
 {
+    static const char *const what[] = {
+	"subscribed", "unsubscribed", "cleaned", "nonsubscribed",
+    };
+    int     by_name, by_cols;
+
     if (s->o->purpose == 0) {
 	cm_buf_adds(why, "--from mailchimp needs --purpose P "
 		    "(one audience per export)");
@@ -89,9 +109,25 @@ static int mailchimp_header(imp_source *s, char **f, size_t nf, cm_buf *why)
     }
     if (!imp_header_find(s, f, nf, names, s->col, 1u << M_EMAIL, why))
 	return (0);
-    s->kind = s->col[M_UNSUB_TIME] >= 0 ? MC_UNSUBSCRIBED :
-	s->col[M_CLEAN_TIME] >= 0 ? MC_CLEANED :
-	nonsubscribed(s->file) ? MC_NONSUBSCRIBED : MC_SUBSCRIBED;
+    by_cols = s->col[M_UNSUB_TIME] >= 0 ? MC_UNSUBSCRIBED :
+	s->col[M_CLEAN_TIME] >= 0 ? MC_CLEANED : -1;
+    by_name = name_kind(s->file);
+
+    /*
+     * The name is Mailchimp's own word for the rows in the file; the
+     * columns of the state are not always there (an export cut down
+     * in a spreadsheet). Reading an unsubscribed file as subscribed
+     * would grant consent to people who opted out: when the two
+     * disagree, a person must look.
+     */
+    if (by_name >= 0 && by_cols >= 0 && by_name != by_cols) {
+	cm_buf_printf(why, "the file name says %s, the header (%s) %s: "
+		      "refused, check which export this is",
+		      what[by_name], by_cols == MC_UNSUBSCRIBED ?
+		      "UNSUB_TIME" : "CLEAN_TIME", what[by_cols]);
+	return (0);
+    }
+    s->kind = by_name >= 0 ? by_name : by_cols >= 0 ? by_cols : MC_SUBSCRIBED;
     return (1);
 }
 
@@ -122,6 +158,8 @@ static int mailchimp_row(imp_source *s, char **f, size_t nf, imp_out *out,
     cm_buf *b;
     int     k;
 
+    s->raddr = addr;
+    s->roptout = s->kind == MC_UNSUBSCRIBED || s->kind == MC_CLEANED;
     if (s->kind == MC_NONSUBSCRIBED)
 	return (1);				/* never opted in: no event */
     switch (s->kind) {

@@ -85,6 +85,8 @@ static int mautic_row(imp_source *s, char **f, size_t nf, imp_out *out,
     long long at;
     cm_buf *b;
 
+    s->raddr = addr;
+    s->roptout = s->kind == MT_DNC;
     if (s->kind == MT_CONTACTS && s->o->purpose == 0)
 	return (1);
     if (!imp_time(s, "date_added", imp_field(s, f, nf, T_DATE_ADDED), &at, why))

@@ -10,15 +10,18 @@
 /* DESCRIPTION
 /*	The people export (CSV) has one row per person: email (and
 /*	email1 to email4), email_opt_in, do_not_contact, emailN_is_bad,
-/*	unsubscribed_at, created_at. For the address in email, with
-/*	--purpose P:
+/*	unsubscribed_at, created_at. With --purpose P:
 /* .IP "do_not_contact true"
-/*	suppressed at unsubscribed_at, else at the time of the import:
-/*	the person must not be contacted at all.
+/*	every address of the row (email, email1 to email4) suppressed at
+/*	unsubscribed_at, else at the time of the import: the person must
+/*	not be contacted at all, at whichever address.
 /* .IP "email_opt_in false, unsubscribed_at set"
-/*	withdrawn for P at unsubscribed_at.
+/*	every address of the row withdrawn for P at unsubscribed_at.
 /* .IP "email_opt_in true"
-/*	granted for P at created_at.
+/*	the address in email granted for P at created_at.
+/* .PP
+/*	Either opt-out in a row without any address is an invalid row:
+/*	it cannot be applied, and must not vanish.
 /* .PP
 /*	An address emailN with emailN_is_bad true is suppressed at the
 /*	time of the import (a bounce: it does not take mail). Booleans
@@ -82,6 +85,26 @@ static int bad_flag(const char *label, const char *v, cm_buf *why)
     return (0);
 }
 
+/* addresses - email and email1 to email4 that are set, each once */
+
+static size_t addresses(imp_source *s, char **f, size_t nf,
+			        const char **addr)
+{
+    static const int keys[] = {N_EMAIL, N_E1, N_E2, N_E3, N_E4};
+    const char *e;
+    size_t  i, j, n = 0;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	if (*(e = imp_field(s, f, nf, keys[i])) == 0)
+	    continue;
+	for (j = 0; j < n && strcasecmp(addr[j], e) != 0; j++)
+	     /* void */ ;
+	if (j == n)
+	    addr[n++] = e;
+    }
+    return (n);
+}
+
 /* nb_row - one person */
 
 static int nb_row(imp_source *s, char **f, size_t nf, imp_out *out,
@@ -92,25 +115,43 @@ static int nb_row(imp_source *s, char **f, size_t nf, imp_out *out,
     const char *dnc = imp_field(s, f, nf, N_DNC);
     const char *unsub = imp_field(s, f, nf, N_UNSUB_AT);
     const char *created = imp_field(s, f, nf, N_CREATED);
+    const char *all[5];
     const char *e, *b;
     long long tu = 0, tc = 0;
-    int     k;
+    size_t  i, n;
+    int     k, optout;
 
+    n = addresses(s, f, nf, all);
+    s->raddr = n > 0 ? all[0] : 0;
     if (flag(opt) < 0)
 	return (bad_flag("email_opt_in", opt, why));
     if (flag(dnc) < 0)
 	return (bad_flag("do_not_contact", dnc, why));
+    optout = flag(dnc) || (!flag(opt) && *unsub);
+    s->roptout = optout;
+    if (optout && n == 0) {
+	cm_buf_printf(why, "%s but no address: email and email1 to email4 "
+		      "are empty", flag(dnc) ? "do_not_contact true" :
+		      "unsubscribed_at set");
+	return (0);
+    }
     if (*unsub && !imp_time(s, "unsubscribed_at", unsub, &tu, why))
 	return (0);
-    if (*addr && flag(dnc)) {
+
+    /*
+     * A person's opt-out is theirs, not one address's: NationBuilder
+     * keeps up to five, and any of them may be the one we mail.
+     */
+    for (i = 0; i < n && flag(dnc); i++) {
 	imp_evidence(s, out, *unsub ? "do_not_contact" :
 		     "do_not_contact (at import)");
-	if (!imp_emit(s, out, addr, "suppressed", "*", *unsub ? tu : s->now, why))
+	if (!imp_emit(s, out, all[i], "suppressed", "*", *unsub ? tu : s->now,
+		      why))
 	    return (0);
     }
-    if (*addr && !flag(opt) && *unsub) {
+    for (i = 0; i < n && !flag(opt) && *unsub; i++) {
 	imp_evidence(s, out, "unsubscribed");
-	if (!imp_emit(s, out, addr, "withdrawn", s->o->purpose, tu, why))
+	if (!imp_emit(s, out, all[i], "withdrawn", s->o->purpose, tu, why))
 	    return (0);
     }
     if (*addr && flag(opt)) {
@@ -123,8 +164,10 @@ static int nb_row(imp_source *s, char **f, size_t nf, imp_out *out,
     for (k = 0; k < 4; k++) {
 	e = imp_field(s, f, nf, N_E1 + k);
 	b = imp_field(s, f, nf, N_B1 + k);
-	if (flag(b) < 0)
+	if (flag(b) < 0) {
+	    s->roptout = -1;
 	    return (bad_flag(names[N_B1 + k], b, why));
+	}
 	if (*e == 0 || !flag(b))
 	    continue;
 	imp_evidence(s, out, names[N_B1 + k]);

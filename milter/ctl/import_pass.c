@@ -20,7 +20,8 @@
 /*
 /*	A bad record is reported as FILE:LINE: reason (JSON: the line on
 /*	which the element starts) in PASS_CHECK only, so that each is
-/*	named once. Both kinds of file move the same progress line
+/*	named once; import_hold(3) notes whether it may be an opt-out,
+/*	and holds back that person's events in the other two passes. Both kinds of file move the same progress line
 /*	(import_progress(3)): by bytes read while checking, by events
 /*	sent while importing, so that the ETA covers the suppressions
 /*	too.
@@ -177,7 +178,8 @@ static int take_events(import_state *st, int pass)
 	    st->valid++;
 	    st->nsuppress += (st->out.ev[i].kind == CM_EVENT_SUPPRESS);
 	} else if ((st->out.ev[i].kind == CM_EVENT_SUPPRESS)
-		   == (pass == PASS_SUPPRESS)) {
+		   == (pass == PASS_SUPPRESS)
+		   && !imp_hold_take(st, st->out.ev + i)) {
 	    status = queue(st, st->out.ev + i);
 	}
     }
@@ -227,11 +229,14 @@ static int import_json_pass(import_state *st, import_file *in, int pass)
 	    st->src.line = line;
 	    progress(st, pass, es);
 	    st->out.n = 0;
+	    st->src.raddr = 0;
+	    st->src.roptout = -1;
 	    cm_buf_reset(&why);
 	    if (!st->p->jrow(&st->src, text.data + es, elen, &st->out, &why)) {
 		if (pass == PASS_CHECK) {
 		    report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
 		    st->invalid++;
+		    imp_hold_bad(st);
 		}
 		continue;
 	    }
@@ -327,6 +332,10 @@ static int import_file_pass(import_state *st, import_file *in, int pass)
 	    if (pass == PASS_CHECK) {
 		report(st, line, err);
 		st->invalid++;
+		st->out.n = 0;			/* unreadable: may be an opt-out */
+		st->src.raddr = 0;
+		st->src.roptout = -1;
+		imp_hold_bad(st);
 	    }
 	    continue;
 	}
@@ -340,11 +349,14 @@ static int import_file_pass(import_state *st, import_file *in, int pass)
 	cm_buf_reset(&why);
 	st->src.line = line;
 	st->out.n = 0;
+	st->src.raddr = 0;
+	st->src.roptout = -1;
 	good = st->p->row(&st->src, f, nf, &st->out, &why);
 	if (!good) {
 	    if (pass == PASS_CHECK) {
 		report(st, line, why.oom ? "out of memory" : cm_buf_str(&why));
 		st->invalid++;
+		imp_hold_bad(st);
 	    }
 	    continue;
 	}
@@ -364,6 +376,7 @@ int     imp_run_pass(import_state *st, int pass)
     /* The suppressions go on with the clock of the consent pass. */
     if (pass != PASS_SUPPRESS)
 	imp_progress_start(&st->progress);
+    st->src.checking = (pass == PASS_CHECK);
     st->before = 0;
     for (st->cur = 0; st->cur < st->nfiles; st->cur++) {
 	if ((status = import_file_pass(st, st->files + st->cur, pass)) != 0)

@@ -18,6 +18,7 @@
 /*	Copyright (c) 2026 the consent-milter authors.
 /*--*/
 
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -91,10 +92,24 @@ typedef struct import_state {
     size_t  nev;
     imp_progress progress;
     unsigned long sent;			/* events queued, both passes */
+    /* --skip-invalid and bad opt-outs: import_hold(3). */
+    unsigned long optout_invalid;	/* bad records that may be opt-outs */
+    uint64_t *held;			/* their people, hashed, sorted */
+    size_t  nheld, held_size;
+    int     held_oom;
+    unsigned long nheld_events;		/* events held back */
+    size_t  held_file;			/* the last one named */
+    unsigned long held_line;
+    uint64_t held_last;
 } import_state;
 
 /* import_pass.c */
 extern int imp_run_pass(import_state *st, int pass);
+
+/* import_hold.c */
+extern void imp_hold_bad(import_state *st);
+extern int imp_hold_ready(import_state *st);
+extern int imp_hold_take(import_state *st, const ctl_row *ev);
 
 /* import_zip.c */
 #define IMP_ZIP_ENTRIES_MAX	32		/* members of one archive */

@@ -19,11 +19,14 @@
 /* .IP "email,created,reason (invalid emails)"
 /*	suppressed.
 /* .IP "email,created (global or group unsubscribes)"
-/*	with --purpose P: a group unsubscribe, withdrawn for P (the group
-/*	is one kind of mail). Without --purpose: the global unsubscribe
-/*	list, suppressed: SendGrid itself never mails a globally
-/*	unsubscribed address again, for any purpose, and we must not
-/*	either; a suppression is the state that covers every purpose.
+/*	a file whose name contains "global" is the global unsubscribe
+/*	list: suppressed, whatever --purpose says: SendGrid itself never
+/*	mails a globally unsubscribed address again, for any purpose, and
+/*	we must not either; a suppression is the state that covers every
+/*	purpose. A name containing "group" is a group unsubscribe list:
+/*	withdrawn for --purpose P (the group is one kind of mail), and
+/*	without --purpose the file is refused. A name that says neither:
+/*	with --purpose a group list (said on stderr), else the global one.
 /* .PP
 /*	The evidence names the list, the file and row, and carries
 /*	reason, status and ip.
@@ -35,6 +38,7 @@
 /* System library. */
 
 #include <string.h>
+#include <strings.h>
 
 /* Application-specific. */
 
@@ -59,6 +63,22 @@ static const char *const what[] = {
     "global_unsubscribe",
 };
 
+/* named - does the file name (after the last / or :) contain word */
+
+static int named(const char *file, const char *word)
+{
+    const char *base = file, *p;
+    size_t  n = strlen(word);
+
+    for (p = file; *p; p++)
+	if (*p == '/' || *p == ':')
+	    base = p + 1;
+    for (p = base; *p; p++)
+	if (strncasecmp(p, word, n) == 0)
+	    return (1);
+    return (0);
+}
+
 /* sendgrid_header - which list this is */
 
 static int sendgrid_header(imp_source *s, char **f, size_t nf, cm_buf *why)
@@ -68,8 +88,33 @@ static int sendgrid_header(imp_source *s, char **f, size_t nf, cm_buf *why)
 	return (0);
     s->kind = s->col[G_IP] >= 0 ? SG_SPAM :
 	s->col[G_STATUS] >= 0 ? SG_BOUNCE :
-	s->col[G_REASON] >= 0 ? SG_INVALID :
-	s->o->purpose ? SG_GROUP : SG_GLOBAL;
+	s->col[G_REASON] >= 0 ? SG_INVALID : -1;
+    if (s->kind >= 0)
+	return (1);
+
+    /*
+     * Global and group unsubscribes have the same columns. A global
+     * one is an opt-out of all mail: --purpose must never narrow it
+     * to one purpose, so the name decides first.
+     */
+    if (named(s->file, "global")) {
+	s->kind = SG_GLOBAL;
+    } else if (named(s->file, "group")) {
+	if (s->o->purpose == 0) {
+	    cm_buf_adds(why, "a group unsubscribe list: give --purpose P, "
+			"the purpose of the group (an opt-out must not be "
+			"dropped, nor widened by a guess)");
+	    return (0);
+	}
+	s->kind = SG_GROUP;
+    } else {
+	s->kind = s->o->purpose ? SG_GROUP : SG_GLOBAL;
+	if (s->kind == SG_GROUP && s->checking)
+	    ctl_note("%s: email,created with --purpose %s: read as a group "
+		     "unsubscribe list; a global unsubscribe list must be "
+		     "named global_... or imported without --purpose",
+		     s->file, s->o->purpose);
+    }
     return (1);
 }
 
@@ -84,6 +129,8 @@ static int sendgrid_row(imp_source *s, char **f, size_t nf, imp_out *out,
     cm_buf *b;
     int     k;
 
+    s->raddr = addr;
+    s->roptout = 1;			/* every SendGrid list is opt-outs */
     if (*created == 0) {
 	cm_buf_adds(why, "created is empty");
 	return (0);

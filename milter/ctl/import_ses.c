@@ -18,11 +18,15 @@
 /*	EmailAddress, TopicPreferences[] (TopicName, SubscriptionStatus
 /*	OPT_IN or OPT_OUT), UnsubscribeAll, LastUpdatedTimestamp. A topic
 /*	maps to a purpose by --map-list TOPIC=PURPOSE (else --purpose for
-/*	every topic; unmapped topics are skipped). OPT_OUT: withdrawn;
-/*	OPT_IN: granted (an explicit choice of the person, not a topic
-/*	default); UnsubscribeAll true: withdrawn for every mapped purpose
-/*	(or --purpose), and no grant. All at LastUpdatedTimestamp, the
-/*	only time SES gives.
+/*	every topic). OPT_OUT: withdrawn; OPT_IN: granted (an explicit
+/*	choice of the person, not a topic default). An OPT_OUT of a topic
+/*	that maps to nothing is never dropped silently (imp_unmapped(3)):
+/*	without --purpose and --map-list the record is bad; a topic left
+/*	out of --map-list is skipped and counted. UnsubscribeAll true:
+/*	suppressed, whatever --purpose and --map-list say, and no grant:
+/*	the person left every topic of the list, those we know and those
+/*	we do not, which is what a suppression means. All at
+/*	LastUpdatedTimestamp, the only time SES gives.
 /* .PP
 /*	SES has no CSV export of either: its export jobs
 /*	(CreateExportJob, CSV or JSON to S3) cover only metrics and
@@ -87,34 +91,6 @@ static const char *str(const cm_jobject *o, const char *key)
     return (v ? v : "");
 }
 
-/* unsubscribe_all - withdrawn for every mapped purpose */
-
-static int unsubscribe_all(imp_source *s, imp_out *out, const char *addr,
-			           long long at, cm_buf *why)
-{
-    const char *p;
-    size_t  i, j;
-
-    if (s->o->nmaps == 0) {
-	if (s->o->purpose == 0)
-	    return (1);
-	imp_evidence(s, out, "UnsubscribeAll");
-	return (imp_emit(s, out, addr, "withdrawn", s->o->purpose, at, why));
-    }
-    for (i = 0; i < s->o->nmaps; i++) {
-	p = strrchr(s->o->maps[i], '=') + 1;
-	for (j = 0; j < i; j++)			/* each purpose once */
-	    if (strcmp(strrchr(s->o->maps[j], '=') + 1, p) == 0)
-		break;
-	if (j < i)
-	    continue;
-	imp_evidence(s, out, "UnsubscribeAll");
-	if (!imp_emit(s, out, addr, "withdrawn", p, at, why))
-	    return (0);
-    }
-    return (1);
-}
-
 /* ses_jrow - one suppressed destination or one contact */
 
 static int ses_jrow(imp_source *s, const char *text, size_t len,
@@ -132,6 +108,7 @@ static int ses_jrow(imp_source *s, const char *text, size_t len,
 	return (0);
     }
     addr = str(&s->obj, "EmailAddress");
+    s->raddr = addr;
     if (s->kind == SES_SUPPRESSED) {
 	reason = str(&s->obj, "Reason");
 	if (strcmp(reason, "BOUNCE") != 0 && strcmp(reason, "COMPLAINT") != 0) {
@@ -151,8 +128,11 @@ static int ses_jrow(imp_source *s, const char *text, size_t len,
 		  str(&s->obj, "LastUpdatedTimestamp"), &at, why))
 	return (0);
     if ((m = cm_jobject_get(&s->obj, "UnsubscribeAll")) != 0
-	&& m->type == CM_JTYPE_TRUE)
-	return (unsubscribe_all(s, out, addr, at, why));
+	&& m->type == CM_JTYPE_TRUE) {
+	/* Out of every topic, now and later: no purpose may mail them. */
+	imp_evidence(s, out, "UnsubscribeAll");
+	return (imp_emit(s, out, addr, "suppressed", "*", at, why));
+    }
     if ((m = cm_jobject_get(&s->obj, "TopicPreferences")) == 0
 	|| m->type != CM_JTYPE_ARRAY)
 	return (1);
@@ -164,8 +144,6 @@ static int ses_jrow(imp_source *s, const char *text, size_t len,
 	}
 	topic = str(&s->sub, "TopicName");
 	ss = str(&s->sub, "SubscriptionStatus");
-	if ((purpose = imp_map_purpose(s, topic)) == 0)
-	    continue;
 	if (strcmp(ss, "OPT_IN") != 0 && strcmp(ss, "OPT_OUT") != 0) {
 	    cm_buf_adds(why, "topic ");
 	    ctl_row_show(why, topic, strlen(topic));
@@ -173,6 +151,12 @@ static int ses_jrow(imp_source *s, const char *text, size_t len,
 	    ctl_row_show(why, ss, strlen(ss));
 	    cm_buf_adds(why, ": want OPT_IN or OPT_OUT");
 	    return (0);
+	}
+	if ((purpose = imp_map_purpose(s, topic)) == 0) {
+	    if (strcmp(ss, "OPT_OUT") == 0
+		&& !imp_unmapped(s, "topic", topic, ss, why))
+		return (0);
+	    continue;				/* not one of ours */
 	}
 	b = imp_evidence(s, out, ss);
 	imp_evidence_add(b, "TopicName", topic);

@@ -86,6 +86,16 @@
 /*	It returns NULL for a name that is not mapped: that list is not
 /*	one of ours.
 /*
+/*	imp_unmapped() is called for an opt-out (state, e.g.
+/*	unsubscribed) of list, topic or group name (kind: what the
+/*	provider calls it) that imp_map_purpose() did not map. Without
+/*	--purpose and --map-list nothing can be mapped, and an opt-out
+/*	must never vanish silently: the record is bad, named, and the
+/*	operator runs the import again with either. With --map-list the
+/*	list was left out on purpose (not one of ours): the opt-out is
+/*	skipped, but counted and, up to IMP_UNMAPPED_EX of them, named
+/*	FILE:LINE in the summary (first pass only).
+/*
 /*	imp_json_array() finds, in the JSON text, the array that is the
 /*	value of member key at any depth (key NULL: the text itself must
 /*	be an array); *start and *end delimit its contents. Strings are
@@ -114,6 +124,7 @@
 /* Application-specific. */
 
 #include "import_source.h"
+#include "schema.h"
 #include "timeparse.h"
 
 static const imp_provider *const providers[] = {
@@ -377,6 +388,39 @@ const char *imp_map_purpose(imp_source *s, const char *name)
     return (0);
 }
 
+/* show_name - a list name as messages show it: ids bare, names quoted */
+
+static void show_name(cm_buf *b, const char *name)
+{
+    if (*name && strspn(name, "0123456789") == strlen(name))
+	cm_buf_adds(b, name);
+    else
+	ctl_row_show(b, name, strlen(name));
+}
+
+/* imp_unmapped - an opt-out of a list that maps to no purpose */
+
+int     imp_unmapped(imp_source *s, const char *kind, const char *name,
+		             const char *state, cm_buf *why)
+{
+    if (s->o->purpose == 0 && s->o->nmaps == 0) {
+	cm_buf_printf(why, "%s ", kind);
+	show_name(why, name);
+	cm_buf_printf(why, ": %s, but no --purpose or --map-list says for "
+		      "which purpose: give one (a list not mapped by "
+		      "--map-list is skipped, and counted)", state);
+	return (0);
+    }
+    if (!s->checking)
+	return (1);
+    if (s->unmapped++ < IMP_UNMAPPED_EX) {
+	cm_buf_printf(&s->unmapped_ex, "  %s:%lu %s ", s->file, s->line, kind);
+	show_name(&s->unmapped_ex, name);
+	cm_buf_printf(&s->unmapped_ex, " %s\n", state);
+    }
+    return (1);
+}
+
 /* json_skip - the end of the JSON value that starts at text[i] */
 
 static size_t json_skip(const char *text, size_t end, size_t i)
@@ -502,6 +546,11 @@ static int canonical_row(imp_source *s, char **f, size_t nf, imp_out *out,
 			         cm_buf *why)
 {
     out->n = 0;
+    /* Whose row, and whether it may be an opt-out, even when it is bad. */
+    s->raddr = nf > 0 ? f[0] : 0;
+    s->roptout = nf < 3 ? -1 : strcasecmp(f[2], CM_STATE_GRANTED) == 0 ? 0 :
+	strcasecmp(f[2], CM_STATE_WITHDRAWN) == 0
+	|| strcasecmp(f[2], CM_STATE_SUPPRESSED) == 0 ? 1 : -1;
     if (!ctl_row_check(s->c, f, nf, s->now, out->ev, why))
 	return (0);
     out->n = 1;

@@ -73,7 +73,16 @@ struct imp_source {
     int     col[IMP_COLS_MAX];		/* column of each key, or -1 */
     int     kind;			/* per-file, provider's own */
     cm_jobject obj, sub;		/* JSON: a record, a nested one */
+    /* Of the record being read, for --skip-invalid (import_hold(3)). */
+    const char *raddr;			/* its address, if the provider knows */
+    int     roptout;			/* 1 an opt-out, 0 none, -1 unknown */
+    /* Opt-outs of lists that --map-list leaves out: imp_unmapped(). */
+    int     checking;			/* the first pass: count them */
+    unsigned long unmapped;
+    cm_buf  unmapped_ex;		/* where, up to IMP_UNMAPPED_EX */
 };
+
+#define IMP_UNMAPPED_EX	20		/* skipped opt-outs named */
 
 extern const imp_provider *imp_provider_find(const char *name);
 extern const char *imp_provider_names(void);
@@ -92,6 +101,8 @@ extern int imp_zone_check(const char *zone, cm_buf *why);
 extern int imp_flag(const char *v, const char *const *yes,
 		            const char *const *no);
 extern const char *imp_map_purpose(imp_source *s, const char *name);
+extern int imp_unmapped(imp_source *s, const char *kind, const char *name,
+			        const char *state, cm_buf *why);
 extern int imp_json_array(const char *text, size_t len, const char *key,
 			          size_t *start, size_t *end);
 extern int imp_json_next(const char *text, size_t end, size_t *pos,

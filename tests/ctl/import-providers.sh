@@ -107,10 +107,14 @@ t_errhas "bad.csv:3: address" "bad address named by line"
 t_errhas "bad.csv:4: UNSUB_TIME \"yesterday\"" "bad time named by line"
 t_errhas "bad.csv:5: no time" "row without a time named"
 t_eq "$(t_redis DBSIZE)" 0 "bad rows: nothing written"
+# Every bad row of an unsubscribed file is an opt-out: --skip-invalid
+# imports the good one, but the exit status says that some were lost.
 t_run import --from mailchimp --purpose news --skip-invalid bad.csv
-t_rc 0 "--skip-invalid"
+t_rc 65 "--skip-invalid, bad unsubscribe rows"
 t_has "applied 1," "--skip-invalid: the good row"
 t_has "invalid 3" "--skip-invalid: three invalid"
+t_errhas "invalid rows that carry or may carry an opt-out: 3" \
+    "--skip-invalid: the lost opt-outs counted"
 
 printf 'Name,Phone\r\nx,1\r\n' > nohdr.csv
 t_run import --from mailchimp --purpose news nohdr.csv
@@ -231,10 +235,10 @@ t_eq "$(t_redis HGET cm:consent:contact0@example.net news:at)" \
 t_eq "$(t_redis HGET cm:consent:contact0@example.net news:src)" \
     "ses $SES/contacts.json:3 OPT_OUT TopicName=Newsletter" "topic evidence"
 t_eq "$(t_redis HGET cm:consent:contact1@example.net news)" granted "OPT_IN -> granted"
-t_eq "$(t_redis HGET cm:consent:contact4@example.net news)" withdrawn \
-    "UnsubscribeAll -> withdrawn (news)"
-t_eq "$(t_redis HGET cm:consent:contact4@example.net updates)" withdrawn \
-    "UnsubscribeAll -> withdrawn (updates), no grant"
+t_eq "$(t_redis EXISTS cm:suppress:contact4@example.net)" 1 \
+    "UnsubscribeAll -> suppressed (every purpose)"
+t_eq "$(t_redis HGET cm:consent:contact4@example.net updates)" "" \
+    "UnsubscribeAll: no grant"
 t_eq "$(t_redis EXISTS cm:consent:contact7@example.net)" 0 \
     "topic defaults are not consent"
 t_run import --from ses --purpose news "$CM_SRCDIR/tests/ctl/providers/sendgrid/bounces.csv"
@@ -507,5 +511,142 @@ if command -v script > /dev/null 2>&1; then
 else
     echo "# script(1) not installed: progress on a terminal not tested"
 fi
+
+# --- opt-outs that must never be lost or turned into consent ------------------
+# Each case below once exited 0 with the opt-out dropped (review, 2026-12).
+t_redis FLUSHALL > /dev/null
+t_run campaign add news-c --purpose news
+# SES UnsubscribeAll: a suppression, with or without --purpose/--map-list.
+t_run grant ua@example.net news --at 1600000000 --source "old crm"
+printf '{"Contacts": [\n{"EmailAddress": "ua@example.net", "UnsubscribeAll": true, "TopicPreferences": [{"TopicName": "Newsletter", "SubscriptionStatus": "OPT_IN"}], "LastUpdatedTimestamp": "2023-05-01T00:00:00Z"}]}\n' > ses-all.json
+t_run import --from ses ses-all.json
+t_rc 0 "ses UnsubscribeAll without --purpose"
+t_eq "$(t_redis GET cm:suppress:ua@example.net)" \
+    "$(date -u -d '2023-05-01 00:00:00' +%s) ses ses-all.json:2 UnsubscribeAll" \
+    "UnsubscribeAll -> suppressed (all purposes)"
+t_run check ua@example.net news-c
+t_rc 1 "UnsubscribeAll: check denies"
+t_redis FLUSHALL > /dev/null
+t_run campaign add news-c --purpose news
+t_run import --from ses --map-list Newsletter=news ses-all.json
+t_rc 0 "ses UnsubscribeAll with --map-list"
+t_eq "$(t_redis EXISTS cm:suppress:ua@example.net)" 1 "UnsubscribeAll with --map-list: suppressed"
+t_eq "$(t_redis HGET cm:consent:ua@example.net news)" "" "UnsubscribeAll: no grant from its topics"
+
+# An opt-out of a list that maps to no purpose: refused without
+# --purpose/--map-list, counted and named when --map-list leaves it out.
+t_redis FLUSHALL > /dev/null
+printf '{"data": {"results": [\n{"email": "lu@example.com", "status": "enabled",\n "lists": [{"id": 3, "name": "Weekly News", "subscription_status": "unsubscribed", "created_at": "2021-01-01T00:00:00Z", "updated_at": "2023-01-01T00:00:00Z"}]}]}}\n' > lm-unsub.json
+t_run import --from listmonk lm-unsub.json
+t_rc 65 "listmonk: unsubscribed list, no --purpose/--map-list"
+t_errhas 'lm-unsub.json:2: list "Weekly News": unsubscribed, but no --purpose or --map-list says for which purpose' \
+    "listmonk: unmappable opt-out named FILE:LINE"
+t_eq "$(t_redis DBSIZE)" 0 "listmonk: nothing written"
+t_run import --from listmonk --map-list Offers=offers lm-unsub.json
+t_rc 0 "listmonk: list deliberately not mapped"
+t_has "listmonk: 1 opt-outs for unmapped lists skipped" "listmonk: skipped opt-outs counted"
+t_has "lm-unsub.json:2 list \"Weekly News\"" "listmonk: skipped opt-out named"
+t_run import --from listmonk --purpose news lm-unsub.json
+t_eq "$(t_redis HGET cm:consent:lu@example.com news)" withdrawn "listmonk --purpose: withdrawn"
+
+t_redis FLUSHALL > /dev/null
+printf '{"contacts": [\n{"email": "bu@example.com", "emailBlacklisted": false, "createdAt": "2021-01-01T00:00:00Z", "modifiedAt": "2023-01-01T00:00:00Z", "listIds": [2], "listUnsubscribed": [7]}]}\n' > br-unsub.json
+t_run import --from brevo br-unsub.json
+t_rc 65 "brevo: listUnsubscribed, no --purpose/--map-list"
+t_errhas 'br-unsub.json:2: listUnsubscribed 7: an opt-out, but no --purpose or --map-list says for which purpose' \
+    "brevo: unmappable opt-out named FILE:LINE"
+t_eq "$(t_redis DBSIZE)" 0 "brevo: nothing written"
+t_run import --from brevo --map-list 2=offers br-unsub.json
+t_rc 0 "brevo: list 7 deliberately not mapped"
+t_has "brevo: 1 opt-outs for unmapped lists skipped" "brevo: skipped opt-outs counted"
+t_has "br-unsub.json:2 listUnsubscribed 7" "brevo: skipped opt-out named"
+t_eq "$(t_redis HGET cm:consent:bu@example.com offers)" granted "brevo: mapped list granted"
+
+t_redis FLUSHALL > /dev/null
+printf '{"Contacts": [\n{"EmailAddress": "tu@example.net", "TopicPreferences": [{"TopicName": "Events", "SubscriptionStatus": "OPT_OUT"}], "LastUpdatedTimestamp": "2023-05-01T00:00:00Z"}]}\n' > ses-topic.json
+t_run import --from ses ses-topic.json
+t_rc 65 "ses: OPT_OUT topic, no --purpose/--map-list"
+t_errhas 'ses-topic.json:2: topic "Events": OPT_OUT, but no --purpose or --map-list says for which purpose' \
+    "ses: unmappable opt-out named FILE:LINE"
+t_run import --from ses --map-list Newsletter=news ses-topic.json
+t_rc 0 "ses: topic deliberately not mapped"
+t_has "ses: 1 opt-outs for unmapped lists skipped" "ses: skipped opt-outs counted"
+t_has 'ses-topic.json:2 topic "Events" OPT_OUT' "ses: skipped opt-out named"
+
+# NationBuilder: do_not_contact and the opt-out cover every address.
+t_redis FLUSHALL > /dev/null
+printf 'email,email1,email2,email_opt_in,do_not_contact,unsubscribed_at,created_at\r\n,nbx1@example.org,,false,true,2022-01-01 00:00:00,2019-01-01\r\nnby@example.org,,nby2@example.org,false,true,2022-02-01 00:00:00,2019-01-01\r\nnbz@example.org,nbz1@example.org,,false,false,2022-03-01 00:00:00,2019-01-01\r\n' > nb-dnc.csv
+t_run import --from nationbuilder --purpose news nb-dnc.csv
+t_rc 0 "nationbuilder: DNC on emailN"
+t_eq "$(t_redis GET cm:suppress:nbx1@example.org)" \
+    "$(date -u -d '2022-01-01 00:00:00' +%s) nationbuilder nb-dnc.csv:2 do_not_contact" \
+    "DNC with email empty: email1 suppressed"
+t_eq "$(t_redis EXISTS cm:suppress:nby@example.org cm:suppress:nby2@example.org)" 2 \
+    "DNC: email and email2 suppressed"
+t_eq "$(t_redis HGET cm:consent:nbz@example.org news)" withdrawn "opt-out: email withdrawn"
+t_eq "$(t_redis HGET cm:consent:nbz1@example.org news)" withdrawn "opt-out: email1 withdrawn"
+printf 'email,email1,email_opt_in,do_not_contact,unsubscribed_at\r\n,,false,true,2022-01-01 00:00:00\r\n' > nb-noaddr.csv
+t_run import --from nationbuilder --purpose news nb-noaddr.csv
+t_rc 65 "nationbuilder: opt-out without an address"
+t_errhas 'nb-noaddr.csv:2: do_not_contact true but no address' "no address named FILE:LINE"
+
+# Mailchimp: the file name says unsubscribed or cleaned.
+t_redis FLUSHALL > /dev/null
+t_run campaign add news-c --purpose news
+t_run grant mu@example.org news --at 1600000000 --source "old crm"
+printf 'Email Address,OPTIN_TIME,LAST_CHANGED\r\nmu@example.org,2020-01-01 00:00:00,2023-04-01 10:00:00\r\n' > unsubscribed_members_export_abc.csv
+t_run import --from mailchimp --purpose news unsubscribed_members_export_abc.csv
+t_rc 0 "mailchimp: unsubscribed file without UNSUB_TIME"
+t_eq "$(hget mu@example.org news)" withdrawn "unsubscribed by file name -> withdrawn"
+t_eq "$(hget mu@example.org news:at)" "$(date -u -d '2023-04-01 10:00:00' +%s)" \
+    "withdrawn at LAST_CHANGED"
+t_run check mu@example.org news-c
+t_rc 1 "unsubscribed by file name: check denies"
+printf 'Email Address,OPTIN_TIME,LAST_CHANGED\r\nmc@example.org,2020-01-01 00:00:00,2023-04-02 10:00:00\r\n' > cleaned_members_export_abc.csv
+t_run import --from mailchimp --purpose news cleaned_members_export_abc.csv
+t_rc 0 "mailchimp: cleaned file without CLEAN_TIME"
+t_eq "$(t_redis GET cm:suppress:mc@example.org | cut -d' ' -f1)" \
+    "$(date -u -d '2023-04-02 10:00:00' +%s)" "cleaned by file name -> suppressed"
+printf 'Email Address,OPTIN_TIME,LAST_CHANGED\r\nmn@example.org,2020-01-01 00:00:00,\r\n' > unsubscribed_members_export_x.csv
+t_run import --from mailchimp --purpose news unsubscribed_members_export_x.csv
+t_rc 65 "mailchimp: unsubscribed row without a time"
+t_errhas 'unsubscribed_members_export_x.csv:2: no time' "no time named FILE:LINE"
+printf 'Email Address,OPTIN_TIME,UNSUB_TIME\r\nmd@example.org,2020-01-01 00:00:00,2023-01-01 00:00:00\r\n' > subscribed_members_export_abc.csv
+t_run import --from mailchimp --purpose news subscribed_members_export_abc.csv
+t_rc 65 "mailchimp: name and columns disagree"
+t_errhas 'subscribed_members_export_abc.csv:1: the file name says subscribed, the header (UNSUB_TIME) unsubscribed' \
+    "disagreement named"
+t_eq "$(t_redis EXISTS cm:consent:md@example.org)" 0 "disagreement: nothing written"
+
+# --skip-invalid: a bad row of a subscribed file holds nobody back, a bad
+# row of an unsubscribed file holds back the same person's grant.
+t_redis FLUSHALL > /dev/null
+printf 'Email Address,OPTIN_TIME,LAST_CHANGED\r\nsk1@example.org,2020-01-01 00:00:00,2020-01-01 00:00:00\r\nsk2@example.org,yesterday,\r\n' > subscribed_members_export_sk.csv
+printf 'Email Address,OPTIN_TIME,UNSUB_TIME\r\nsk1@example.org,,14/11/2023\r\n' > unsubscribed_members_export_sk.csv
+t_run import --from mailchimp --purpose news --skip-invalid subscribed_members_export_sk.csv
+t_rc 0 "--skip-invalid: a bad grant row only"
+t_run import --from mailchimp --purpose news --skip-invalid \
+    subscribed_members_export_sk.csv unsubscribed_members_export_sk.csv
+t_rc 65 "--skip-invalid: a bad unsubscribe row"
+t_errhas "subscribed_members_export_sk.csv:2: held back: sk1@example.org" \
+    "the grant of the same person held back, named"
+
+# SendGrid: the global unsubscribe list is a suppression, --purpose or not.
+t_redis FLUSHALL > /dev/null
+t_run import --from sendgrid --purpose weekly "$SG/global_unsubscribes.csv"
+t_rc 0 "sendgrid: global unsubscribes with --purpose"
+t_eq "$(t_redis GET cm:suppress:unsub3@example.com)" \
+    "$((T + 3 * 3600)) sendgrid $SG/global_unsubscribes.csv:5 global_unsubscribe" \
+    "global unsubscribe with --purpose -> suppressed"
+t_eq "$(t_redis HGET cm:consent:unsub3@example.com weekly)" "" "not merely withdrawn"
+t_run import --from sendgrid "$SG/group_unsubscribes_weekly.csv"
+t_rc 65 "sendgrid: group unsubscribes without --purpose"
+t_errhas "group_unsubscribes_weekly.csv:1: a group unsubscribe list: give --purpose" \
+    "group list without --purpose named"
+cp "$SG/group_unsubscribes_weekly.csv" unsubs.csv
+t_run import --from sendgrid --purpose weekly unsubs.csv
+t_rc 0 "sendgrid: a name that says neither, with --purpose"
+t_errhas "unsubs.csv: email,created with --purpose weekly: read as a group unsubscribe list" \
+    "the guess is said"
 
 t_done

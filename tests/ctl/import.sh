@@ -116,12 +116,14 @@ t_rc 64 "unknown option"
 t_eq "$(t_redis DBSIZE)" 0 "still nothing written"
 
 # --- --skip-invalid imports the rest -------------------------------------
+# Some bad rows may be opt-outs (state maybe, suppressed, unreadable
+# records): the rest is imported, but the exit status is 65.
 t_run import bad.csv --dry-run --skip-invalid
-t_rc 0 "dry run with --skip-invalid"
+t_rc 65 "dry run with --skip-invalid, bad rows that may be opt-outs"
 t_has "3 consent rows" "dry run: counts"
 t_eq "$(t_redis DBSIZE)" 0 "dry run writes nothing"
 t_run import bad.csv --skip-invalid
-t_rc 0 "--skip-invalid"
+t_rc 65 "--skip-invalid, bad rows that may be opt-outs"
 t_eq "$(count applied)" 3 "--skip-invalid: the good rows applied"
 t_eq "$(count invalid)" 18 "--skip-invalid: invalid counted"
 t_errhas 'bad.csv:3: address "bob@": empty domain' "--skip-invalid still reports"
@@ -381,6 +383,40 @@ while [ $i -le 100 ]; do
 done
 t_eq "$n" 100 "every row granted after the second import"
 t_eq "$(t_redis XLEN cm:history:dmg1@example.org)" 1 "and recorded once"
+
+# --- --skip-invalid never skips an opt-out ------------------------------------
+# A bad withdrawn row once vanished while the same person's grant was
+# applied (exit 0): an opt-out turned into consent. Now every row of
+# that person is held back, named, and the exit status says so.
+t_redis FLUSHALL > /dev/null
+csv hold.csv \
+    "skip1@example.org,news,granted,$T1,form" \
+    "skip1@example.org,news,withdrawn,14/11/2023,unsub link" \
+    "skip2@example.org,news,granted,$T1,form" \
+    "skip3@example.org,news,maybe,$T1,x" \
+    "SKIP3@example.org,offers,granted,$T1,form" \
+    "skip4@example.org,news,granted,yesterday,form" \
+    "skip4@example.org,offers,granted,$T1,form" \
+    "skip5@example.org,*,suppressed,$T1,x,extra" \
+    "skip5@example.org,news,granted,$T1,form"
+t_run import hold.csv --skip-invalid
+t_rc 65 "--skip-invalid with a bad opt-out row"
+t_errhas 'hold.csv:3: time "14/11/2023"' "the bad opt-out row named"
+t_errhas 'hold.csv:2: held back: skip1@example.org has an invalid opt-out row' \
+    "the same person's grant held back, named FILE:LINE"
+t_errhas 'hold.csv:6: held back: skip3@example.org' "state unreadable: held back too"
+t_errhas 'hold.csv:10: held back: skip5@example.org' "wrong field count, suppressed: held back"
+t_errhas 'invalid rows that carry or may carry an opt-out: 3' "the exit status explained"
+t_eq "$(t_redis EXISTS cm:consent:skip1@example.org)" 0 "skip1: no grant applied"
+t_eq "$(t_redis EXISTS cm:consent:skip3@example.org)" 0 "skip3: nothing applied"
+t_eq "$(t_redis EXISTS cm:consent:skip5@example.org)" 0 "skip5: nothing applied"
+t_eq "$(t_redis HGET cm:consent:skip2@example.org news)" granted "the rest imported"
+t_eq "$(t_redis HGET cm:consent:skip4@example.org offers)" granted \
+    "a bad grant row holds nothing back"
+t_has "held back 3" "held-back rows counted"
+case $err in *'hold.csv:4: held back'* | *'hold.csv:8: held back'*)
+    t_notok "other people held back"; printf '#   %s\n' "$err" ;;
+*)  t_ok "other people not held back" ;; esac
 
 # --- Redis down -------------------------------------------------------------
 printf 'Redis unix:%s/no-such.sock\n' "$TMP" > "$CONF"
