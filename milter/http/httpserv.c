@@ -63,9 +63,18 @@
 /*	max_header bytes of memory per connection for the request line,
 /*	the headers and the read buffer (16384; libmicrohttpd answers
 /*	a request whose headers do not fit itself, 431 or 413).
-/*	max_conns connections at once (64), max_per_ip of them from
-/*	one client address (8): others are closed when accepted.
+/*	max_conns connections at once (64): past that, the connection
+/*	that has waited longest for its request is shut down to make
+/*	room for a new one (httpconn(3)). max_per_ip of them from one
+/*	client address (8), loopback_per_ip from one loopback address
+/*	(max_per_ip; for a proxy on this host, whose clients all have
+/*	its address, UINT_MAX: no cap but max_conns and its eviction):
+/*	others are closed when accepted.
 /*	timeout: a connection idle that many seconds is closed (10).
+/*	deadline: a connection that has not delivered one whole request
+/*	(request line, headers, body) within that many seconds of its
+/*	accept, or of the answer before (keep-alive), is closed, however
+/*	busily it trickles (10; closed within a second after).
 /*	threads: worker threads polling the connections (1). A handler
 /*	that blocks holds up the connections of its thread.
 /*
@@ -121,6 +130,7 @@
 
 #include "buf.h"
 #include "escape.h"
+#include "httpconn.h"
 #include "httpserv.h"
 #include "log.h"
 
@@ -132,6 +142,7 @@ struct cm_http {
     cm_http_limits lim;			/* with defaults filled in */
     cm_http_handler handler;
     void   *ctx;
+    cm_http_conns *conns;		/* slots and deadlines */
     struct MHD_Daemon *mhd;		/* after cm_http_start() */
 };
 
@@ -147,6 +158,7 @@ typedef struct req_state {
 #define DEF_CONNS	64
 #define DEF_PER_IP	8
 #define DEF_TIMEOUT	10
+#define DEF_DEADLINE	10
 #define DEF_THREADS	1
 
 /* parse_spec - inet[6]:port@host into family, port text, host text */
@@ -286,9 +298,20 @@ cm_http *cm_http_bind(const char *spec, const cm_http_limits *limits,
     DEFAULT(max_per_ip, DEF_PER_IP);
     DEFAULT(timeout, DEF_TIMEOUT);
     DEFAULT(threads, DEF_THREADS);
+    DEFAULT(loopback_per_ip, http->lim.max_per_ip);
+    DEFAULT(deadline, DEF_DEADLINE);
 #undef DEFAULT
     http->handler = handler;
     http->ctx = ctx;
+    if ((http->conns = cm_http_conns_create(spec, http->lim.max_conns,
+					    http->lim.max_per_ip,
+					    http->lim.loopback_per_ip,
+					    http->lim.deadline)) == 0) {
+	(void) snprintf(err, errlen, "%.100s: out of memory", spec);
+	(void) close(fd);
+	free(http);
+	return (0);
+    }
     return (http);
 }
 
@@ -322,6 +345,50 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	   cm_escape_fit(show, sizeof(show), text, n, 0));
 }
 
+/* accept_ok - libmicrohttpd's accept policy: the peer's share */
+
+static enum MHD_Result accept_ok(void *cls, const struct sockaddr *addr,
+				         socklen_t addrlen)
+{
+    cm_http *http = cls;
+
+    (void) addrlen;
+    return (cm_http_conns_admit(http->conns, addr) ? MHD_YES : MHD_NO);
+}
+
+/* conn_event - a connection starts or ends: the table follows */
+
+static void conn_event(void *cls, struct MHD_Connection *conn,
+		               void **socket_context,
+		               enum MHD_ConnectionNotificationCode what)
+{
+    cm_http *http = cls;
+    const union MHD_ConnectionInfo *fd;
+    const union MHD_ConnectionInfo *ci;
+
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd != 0)
+	    *socket_context = cm_http_conns_open(http->conns, fd->connect_fd,
+						 ci ? ci->client_addr : 0);
+    } else {
+	/* libmicrohttpd calls this before it closes the socket. */
+	cm_http_conns_close(http->conns, *socket_context);
+	*socket_context = 0;
+    }
+}
+
+/* conn_of - a connection's entry in the table, or NULL */
+
+static cm_http_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci;
+
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return (ci ? ci->socket_context : 0);
+}
+
 /* uri_seen - the first look at a request: keep the target as sent */
 
 static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -345,11 +412,12 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
 static void req_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		             enum MHD_RequestTerminationCode how)
 {
+    cm_http *http = cls;
     req_state *st = *con_cls;
 
-    (void) cls;
-    (void) conn;
     (void) how;
+    /* The answer is out: the next request on it has its own deadline. */
+    cm_http_conns_waiting(http->conns, conn_of(conn));
     if (st) {
 	free(st->target);
 	cm_buf_free(&st->body);
@@ -463,10 +531,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	*upload_size = 0;
 	return (MHD_YES);
     }
+    /* The request is complete: its deadline is met. */
+    cm_http_conns_answering(http->conns, conn_of(conn));
     if (st->too_large)
 	return (send_status(conn, 413, "request body too large\n"));
 
-    /* The request is complete: ask the handler. */
+    /* Ask the handler. */
     memset(&req, 0, sizeof(req));
     req.method = method;
     req.target = st->target;
@@ -509,9 +579,10 @@ static struct MHD_OptionItem opt(enum MHD_OPTION option, intptr_t value,
 
 int     cm_http_start(cm_http *http, char *err, size_t errlen)
 {
-    struct MHD_OptionItem opts[12];
+    struct MHD_OptionItem opts[14];
     unsigned flags;
     int     n = 0;
+    int     rc;
 
     if (http->mhd)
 	return (0);
@@ -522,9 +593,15 @@ int     cm_http_start(cm_http *http, char *err, size_t errlen)
     /* The logger comes first, so that every message goes through it. */
     opts[n++] = opt(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t) mhd_log, http);
     opts[n++] = opt(MHD_OPTION_LISTEN_SOCKET, http->fd, 0);
-    opts[n++] = opt(MHD_OPTION_CONNECTION_LIMIT, http->lim.max_conns, 0);
-    opts[n++] = opt(MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		    http->lim.max_per_ip, 0);
+    /*
+     * The slots are httpconn(3)'s: it counts them, per peer too, and
+     * makes room past max_conns by shutting down the connection that
+     * has waited longest. libmicrohttpd's limit (split among its
+     * threads) only leaves room for those being shut down.
+     */
+    opts[n++] = opt(MHD_OPTION_CONNECTION_LIMIT, 2 * http->lim.max_conns, 0);
+    opts[n++] = opt(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) conn_event,
+		    http);
     opts[n++] = opt(MHD_OPTION_CONNECTION_TIMEOUT, http->lim.timeout, 0);
     opts[n++] = opt(MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		    (intptr_t) http->lim.max_header, 0);
@@ -532,7 +609,12 @@ int     cm_http_start(cm_http *http, char *err, size_t errlen)
     if (http->lim.threads > 1)
 	opts[n++] = opt(MHD_OPTION_THREAD_POOL_SIZE, http->lim.threads, 0);
     opts[n++] = opt(MHD_OPTION_END, 0, 0);
-    http->mhd = MHD_start_daemon(flags, 0, 0, 0, on_request, http,
+    if ((rc = cm_http_conns_start(http->conns)) != 0) {
+	(void) snprintf(err, errlen, "%s: cannot start a thread: %s",
+			http->spec, strerror(rc));
+	return (-1);
+    }
+    http->mhd = MHD_start_daemon(flags, 0, accept_ok, http, on_request, http,
 				 MHD_OPTION_ARRAY, opts,
 				 MHD_OPTION_URI_LOG_CALLBACK, uri_seen, http,
 				 MHD_OPTION_NOTIFY_COMPLETED, req_done, http,
@@ -555,6 +637,7 @@ void    cm_http_free(cm_http *http)
 	MHD_stop_daemon(http->mhd);		/* closes the socket */
     else
 	(void) close(http->fd);
+    cm_http_conns_free(http->conns);		/* empty now */
     free(http);
 }
 

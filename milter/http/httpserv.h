@@ -37,9 +37,12 @@ typedef struct cm_http_limits {
     unsigned max_per_ip;		/* of them from one address (8) */
     unsigned timeout;			/* idle seconds per connection (10) */
     unsigned threads;			/* worker threads (1) */
+    unsigned loopback_per_ip;		/* from one loopback address
+					 * (max_per_ip) */
+    unsigned deadline;			/* seconds to deliver a request (10) */
 } cm_http_limits;
 
-#define CM_HTTP_LIMITS_INIT	{ 0, 0, 0, 0, 0, 0 }
+#define CM_HTTP_LIMITS_INIT	{ 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /* What the handler gets. Valid during the handler call only. */
 typedef struct cm_http_request {

@@ -61,6 +61,7 @@
 /* System library. */
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -358,8 +359,20 @@ int     main(int argc, char **argv)
     limits.max_body = CM_UNSUB_BODY_MAX;
     limits.max_header = CM_UNSUB_HEADER_MAX;
     limits.max_conns = CM_UNSUB_CONNS;
-    /* Behind a proxy every connection is the proxy's: no per-peer cap. */
-    limits.max_per_ip = CM_UNSUB_CONNS;
+
+    /*
+     * A slow client must not hold the service: every request is due
+     * whole within CM_UNSUB_DEADLINE seconds, however busily it
+     * trickles, and a remote peer holds at most CM_UNSUB_PER_PEER
+     * slots. Behind a proxy on this host every connection is the
+     * proxy's (loopback): no cap of its own there (UINT_MAX), but past
+     * CM_UNSUB_CONNS the connection that has waited longest for its
+     * request makes room (httpconn(3)), so that a proxy, which sends
+     * each request at once, always gets in.
+     */
+    limits.max_per_ip = CM_UNSUB_PER_PEER;
+    limits.loopback_per_ip = UINT_MAX;
+    limits.deadline = CM_UNSUB_DEADLINE;
     limits.timeout = CM_UNSUB_TIMEOUT;
     limits.threads = CM_UNSUB_THREADS;
     if ((http = cm_http_bind(cfg.unsubscribe_listen, &limits,

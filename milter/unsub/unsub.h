@@ -30,7 +30,9 @@
 #define CM_UNSUB_BODY_MAX	2048	/* bytes of a POST body */
 #define CM_UNSUB_HEADER_MAX	8192	/* request line and headers */
 #define CM_UNSUB_CONNS		256	/* connections at once */
+#define CM_UNSUB_PER_PEER	16	/* of them from one remote address */
 #define CM_UNSUB_TIMEOUT	10	/* idle seconds per connection */
+#define CM_UNSUB_DEADLINE	10	/* seconds to deliver one request */
 #define CM_UNSUB_THREADS	16	/* worker threads */
 #define CM_UNSUB_FLOOR_MS	20	/* POST /u/ answers: not sooner */
 #define CM_UNSUB_RETRY_AFTER	"60"	/* seconds, with 503 */

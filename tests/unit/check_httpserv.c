@@ -11,7 +11,9 @@
 /*	client), what the client gets (status, headers, body), the
 /*	limits (body over max_body by Content-Length and chunked: 413
 /*	without the handler; oversized headers; connections per client
-/*	address; the idle timeout), no redirects, bind errors, and
+/*	address; the idle timeout; the request deadline against a
+/*	trickling client; room made for a new client when every slot is
+/*	held by slow ones), no redirects, bind errors, and
 /*	curl(1) fetching a page.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
@@ -381,6 +383,74 @@ START_TEST(test_timeout)
 
 END_TEST
 
+/* closed_within - is fd closed by the server within ms, while we trickle */
+
+static int closed_within(int fd, int ms)
+{
+    struct pollfd pfd;
+    char    byte;
+    int     waited;
+
+    for (waited = 0; waited < ms; waited += 200) {
+	/* One more header line: never idle, never complete. */
+	if (send(fd, "X-Slow: y\r\n", 11, MSG_NOSIGNAL) != 11)
+	    return (1);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 200) == 1)
+	    return (read(fd, &byte, 1) <= 0);
+    }
+    return (0);
+}
+
+START_TEST(test_deadline)
+{
+    cm_http_limits lim = CM_HTTP_LIMITS_INIT;
+    cm_http *http;
+    int     fd;
+
+    lim.deadline = 1;
+    http = serve(&lim);
+    /* Headers, a line every 200 ms: the idle timeout (10 s) never hits. */
+    fd = dial(cm_http_port(http));
+    ck_assert_int_eq(write(fd, "GET /x HTTP/1.1\r\n", 17), 17);
+    ck_assert_msg(closed_within(fd, 6000), "a trickler outlived the deadline");
+    (void) close(fd);
+    ck_assert_int_eq(handled, 0);
+    cm_http_free(http);
+}
+
+END_TEST
+
+START_TEST(test_room_for_new)
+{
+    cm_http_limits lim = CM_HTTP_LIMITS_INIT;
+    cm_http *http;
+    cm_buf  resp = CM_BUF_INIT;
+    const char *req = "GET /x HTTP/1.1\r\nHost: x\r\n"
+    "Connection: close\r\n\r\n";
+    int     a, b;
+
+    /* Two slots, both held by clients that never finish a request. */
+    lim.max_conns = 2;
+    lim.deadline = 60;
+    http = serve(&lim);
+    a = dial(cm_http_port(http));
+    b = dial(cm_http_port(http));
+    ck_assert_int_eq(write(a, "GET /x HTTP/1.1\r\n", 17), 17);
+    ck_assert_int_eq(write(b, "GET /x HTTP/1.1\r\n", 17), 17);
+    (void) usleep(200000);
+    /* A client that sends its request at once still gets in. */
+    exchange(cm_http_port(http), req, strlen(req), &resp);
+    ck_assert_int_eq(status_of(&resp), 200);
+    (void) close(a);
+    (void) close(b);
+    cm_buf_free(&resp);
+    cm_http_free(http);
+}
+
+END_TEST
+
 START_TEST(test_bind_errors)
 {
     char    err[256];
@@ -471,6 +541,8 @@ static Suite *httpserv_suite(void)
     tcase_add_test(tc, test_header_limit);
     tcase_add_test(tc, test_per_ip_limit);
     tcase_add_test(tc, test_timeout);
+    tcase_add_test(tc, test_deadline);
+    tcase_add_test(tc, test_room_for_new);
     tcase_add_test(tc, test_bind_errors);
     suite_add_tcase(s, tc);
     return (s);
