@@ -66,8 +66,12 @@ t_eq "$codes" "200:3" "a direct loopback client is its own client"
 exhaust -H 'X-Forwarded-For: 2001:db8:1:2::1'
 [ $passed -ge 20 ] && t_ok "IPv6 client: 20 pass" \
     || t_notok "IPv6 client: 20 pass (got $passed)"
-burst 1 -H 'X-Forwarded-For: 2001:db8:1:2:ffff::99'
-t_eq "$codes" "429:1" "its whole /64 is one client"
+# Another address of the same /64 finds the allowance spent: at most
+# what came back meanwhile passes (one every 3 s; a loaded machine may
+# take seconds between two requests), not another 20.
+exhaust -H 'X-Forwarded-For: 2001:db8:1:2:ffff::99'
+[ $passed -le 3 ] && t_ok "its whole /64 is one client ($passed passed)" \
+    || t_notok "its whole /64 is one client (got $passed, want <= 3)"
 burst 1 -H 'X-Forwarded-For: 2001:db8:1:3::1'
 t_eq "$codes" "200:1" "the next /64 is another"
 
