@@ -39,6 +39,8 @@
 /* .IP "GET or HEAD /metrics"
 /*	the service's counters (Prometheus text): requests by method and
 /*	result, opt-outs by result. No label carries a token or address.
+/*	Not through a proxy: a request with X-Forwarded-For or Forwarded
+/*	gets the 404 of an unknown path.
 /* .IP "anything else"
 /*	404 (another path) or 405 with Allow (another method), with a
 /*	fixed one-line body. A path longer than CM_UNSUB_PATH_MAX: 414.
@@ -321,8 +323,16 @@ void    cm_unsub_handle(void *ctx, const cm_http_request *req,
     char    retry[16];
     int     wait;
 
-    /* The counters: for whoever may reach the listener, not the proxy. */
-    if (strcmp(req->path, "/metrics") == 0) {
+    /*
+     * The counters: for whoever may reach the listener, not through a
+     * proxy. A request that a proxy passed on (it says whom for) is the
+     * public's, and the opt-out counters would tell a token's holder
+     * whether a POST was a real withdrawal: such a request gets the
+     * answer of any other unknown path.
+     */
+    if (strcmp(req->path, "/metrics") == 0
+	&& cm_http_header(req, "X-Forwarded-For") == 0
+	&& cm_http_header(req, "Forwarded") == 0) {
 	if (method == CM_UM_GET || method == CM_UM_HEAD) {
 	    reply->status = 200;
 	    reply->content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -77,6 +77,10 @@ case $body in
 *aaaa*|*127.0.0.1*) t_notok "no token or address in a label" ;;
 *) t_ok "no token or address in a label" ;;
 esac
+u_curl GET /metrics -H 'X-Forwarded-For: 198.51.100.1'
+t_eq "$code" 404 "GET /metrics through a proxy: 404"
+u_curl GET /metrics -H 'Forwarded: for=198.51.100.1'
+t_eq "$code" 404 "GET /metrics with Forwarded: 404"
 
 u_stop
 t_eq "$u_rc" 0 "SIGTERM stops it cleanly (exit 0)"
