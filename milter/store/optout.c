@@ -152,7 +152,7 @@ static const char *const channel_names[] = {
 };
 
 static const char *const status_names[] = {
-    "done", "already", "badtoken", "storedown",
+    "done", "already", "bad-token", "store-down",
 };
 
 /* cm_optout_channel_name - "one-click", "mailto", "feedback" */
@@ -164,7 +164,7 @@ const char *cm_optout_channel_name(cm_optout_channel channel)
     return (channel_names[channel]);
 }
 
-/* cm_optout_status_name - "done", "already", "badtoken", "storedown" */
+/* cm_optout_status_name - "done", "already", "bad-token", "store-down" */
 
 const char *cm_optout_status_name(cm_optout_status status)
 {

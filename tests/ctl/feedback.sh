@@ -70,7 +70,7 @@ sed "s/@TOKEN@/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/g" \
 before=$(t_redis DBSIZE)
 feed "$TMP/nobody.eml"
 t_rc 0 "nobody: exit 0"
-t_errhas "result=badtoken" "nobody: logged"
+t_errhas "result=bad-token" "nobody: logged"
 t_eq "$(t_redis DBSIZE)" "$before" "nobody: nothing written"
 
 echo "--- not ARF: 65 with the reason"

@@ -69,7 +69,7 @@ forged=$(printf '%s' "$bobrcpt" | sed 's/^\(unsubscribe+.\{20\}\)./\1a/; s/^\(un
 [ "$forged" != "$bobrcpt" ] || forged=$(printf '%s' "$bobrcpt" | sed 's/^\(unsubscribe+.\{20\}\)./\1b/')
 mail "$forged" bob@example.org
 t_rc 0 "forged token: exit 0"
-t_errhas "result=badtoken" "forged: logged"
+t_errhas "result=bad-token" "forged: logged"
 t_errhas "does not verify" "forged: why, in the log"
 mail "unsubscribe+short@optout.example.org"
 t_rc 0 "no token: exit 0"
@@ -77,7 +77,7 @@ mail "alice@example.org"
 t_rc 0 "not an unsubscribe address: exit 0"
 t_eq "$(t_redis HGET cm:consent:bob@example.org news)" granted "bob still granted"
 t_eq "$(t_redis DBSIZE)" "$before" "nothing written"
-t_eq "$(grep -c '"result":"badtoken"' "$TMP/audit.log")" 3 "audit: the refusals too"
+t_eq "$(grep -c '"result":"bad-token"' "$TMP/audit.log")" 3 "audit: the refusals too"
 
 echo "--- store down: 75, Postfix retries, nothing lost"
 cp "$CONF" "$TMP/good.conf"
@@ -86,7 +86,7 @@ t_conf "UnsubscribeKeyFile $KEYS" "UnsubscribeMailto optout.example.org" \
 sed -i "s|^Redis .*|Redis unix:$TMP/nothing.sock|" "$CONF"
 mail "$bobrcpt" bob@example.org
 t_rc 75 "store down: EX_TEMPFAIL"
-t_errhas "result=storedown" "store down: logged"
+t_errhas "result=store-down" "store down: logged"
 cp "$TMP/good.conf" "$CONF"
 mail "$bobrcpt" bob@example.org
 t_rc 0 "the retry withdraws"

@@ -123,7 +123,7 @@ pf_swaks --from mallory@example.net --to "$forged" \
     --header "Message-Id: <unsub-4@mail.example>"
 pf_wait_queue_empty
 t_eq "$(pf_redis DBSIZE)" "$before" "forged token: nothing written"
-t_eq "$(grep -c '"result":"badtoken"' "$CTL_AUDIT")" 1 "forged token: audited as badtoken"
+t_eq "$(grep -c '"result":"bad-token"' "$CTL_AUDIT")" 1 "forged token: audited as bad-token"
 t_eq "$(grep -c 'status=bounced' "$PF_MAILLOG")" 0 "nothing bounced (no oracle)"
 
 # --- 5. a complaint through the feedback transport ---------------------

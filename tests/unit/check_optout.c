@@ -531,7 +531,7 @@ START_TEST(audit_line)
     cm_optout_audit_format(&b, 1796256000123LL, &ctx, &res);
     ck_assert_msg(strstr(cm_buf_str(&b), "\"rcpt_id\":null,\"purpose\":null,"
 			 "\"campaign\":null") != 0, "%s", cm_buf_str(&b));
-    ck_assert_msg(strstr(cm_buf_str(&b), "\"result\":\"badtoken\"}") != 0,
+    ck_assert_msg(strstr(cm_buf_str(&b), "\"result\":\"bad-token\"}") != 0,
 		  "%s", cm_buf_str(&b));
     cm_addrkey_free(ak);
     cm_buf_free(&b);
