@@ -146,6 +146,7 @@ void cm_session_reset(cm_session *s)
     s->nrcpt = 0;
     s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
     s->env_campaign[0] = 0;
+    s->env_mapped = 0;
     s->store_error = s->bulk_hint = s->active = 0;
     s->sender_unsure = 0;
     s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
@@ -447,11 +448,18 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 	    s->store_error = !s->sender_unsure;
 	} else if (!found) {
 	    s->env_campaign[0] = 0;
-	} else if (cm_campaign_id_valid(s->env_campaign)
-		   && cm_store_fetch(eng->store, s->env_campaign,
-				     &s->env_record, 0, 0,
-				     err, sizeof(err)) != 0) {
-	    s->store_error = 1;
+	} else {
+	    /*
+	     * A mapping is a campaign even when its value is no valid id
+	     * (an empty one included): row 4, bad-campaign-id, for every
+	     * recipient, never "no campaign" (DESIGN.md section 5).
+	     */
+	    s->env_mapped = 1;
+	    if (cm_campaign_id_valid(s->env_campaign)
+		&& cm_store_fetch(eng->store, s->env_campaign,
+				  &s->env_record, 0, 0,
+				  err, sizeof(err)) != 0)
+		s->store_error = 1;
 	}
     }
     if (!s->store_error)
@@ -474,7 +482,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.row = 1;
     /* sendmail gives the queue id with MAIL; Postfix only later. */
     cm_session_audit(s, &s->line, 0,
-		 s->env_campaign[0] ? s->env_campaign : 0, 0,
+		 s->env_mapped ? s->env_campaign : 0, 0,
 		 &v, CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &s->line);
     (void) eng->ops->setreply(mta, "451", "4.7.1",
@@ -555,8 +563,8 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
     v.decision = CM_DECISION_TEMPFAIL;
     v.reason = "too-many-recipients";
     if (cm_rcpt_fill(&r, eng->key, rcpt, (cm_arena *) 0) == 0) {
-	cm_session_audit(s, &line, &r, s->env_campaign[0] ? s->env_campaign
-			 : 0, s->env_campaign[0] ? &s->env_record : 0, &v,
+	cm_session_audit(s, &line, &r, s->env_mapped ? s->env_campaign
+			 : 0, s->env_mapped ? &s->env_record : 0, &v,
 			 CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
 	(void) cm_session_write_audit(s, &line);
 	cm_rcpt_free(&r);
@@ -565,7 +573,7 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
 
     /* The contract's reply shape; cm_reply_text() makes it safe. */
     cm_reply_text(&text, rcpt_safe_label(rcpt, &line), v.reason,
-		  s->env_campaign[0] ? s->env_campaign : 0);
+		  s->env_mapped ? s->env_campaign : 0);
     (void) eng->ops->setreply(mta, "452", "4.5.3", cm_buf_str(&text));
     cm_buf_free(&text);
     cm_buf_free(&line);
@@ -594,7 +602,7 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
      * Per-recipient refusal needs a campaign from the envelope and an
      * MTA that may refuse RCPT; everything else waits for the end.
      */
-    if (s->store_error || s->env_campaign[0] == 0)
+    if (s->store_error || !s->env_mapped)
 	return (CM_REPLY_CONTINUE);
 
     cm_session_facts(s, s->env_campaign, &s->env_record, &m);

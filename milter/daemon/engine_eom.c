@@ -76,7 +76,8 @@ static const char *effective_campaign(const cm_session *s,
 	return (pr->campaign);
     if (s->hdr_campaign != 0)
 	return (s->hdr_campaign);
-    if (s->env_campaign[0])
+    /* A mapping with an empty value is a (malformed) campaign too. */
+    if (s->env_mapped)
 	return (s->env_campaign);
     return (0);
 }
