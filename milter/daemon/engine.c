@@ -38,6 +38,11 @@
 /*	message finish when the daemon stops); cm_session_non_smtp()
 /*	whether it comes from Postfix's sendmail command (see callbacks(3)).
 /*
+/*	The envelope sender is looked up (Psender:, and the copy of the
+/*	mappings) in its canonical form, as the MTA will use it
+/*	(addrcanon(3)); the audit trail's "sender" and the logs keep it
+/*	as the client wrote it, normalised (address(3)).
+/*
 /*	When the envelope sender maps to a campaign (Psender:), every
 /*	recipient is decided at RCPT time and a refused one gets its own
 /*	550 or 451 reply. When the campaign comes from a header, or the
@@ -96,6 +101,7 @@
 /* Application-specific. */
 
 #include "action.h"
+#include "addrcanon.h"
 #include "campaign.h"
 #include "clock.h"
 #include "escape.h"
@@ -402,7 +408,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 		            const char *auth)
 {
     const cm_engine *eng = s->eng;
-    const char *norm;
+    char    canon[CM_ID_SIZE];
     char    err[512];
     int     found = 0;
     cm_addr_status status;
@@ -410,9 +416,16 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 
     cm_session_reset(s);
     s->active = 1;
-    /* The sender as the decision sees it (facts(3)); "" for <>. */
+
+    /*
+     * The sender as the audit trail and the logs show it: as the client
+     * wrote it, normalised (facts(3)); "" for <>. The sender as the MTA
+     * will use it (addrcanon(3): no source route, no trailing dot, no
+     * needless quotes) is what is looked up, so that no other form of a
+     * mapped sender skips the checks (DESIGN.md sections 2 and 4).
+     */
     status = cm_msg_sender(sender, &s->line);
-    norm = s->sender = strdup(cm_buf_str(&s->line));
+    s->sender = strdup(cm_buf_str(&s->line));
     cm_buf_reset(&s->line);
 
     /*
@@ -437,14 +450,15 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
 
     /*
-     * A sender that does not parse has no Psender: record; a campaign
-     * can still come from the header.
+     * A sender that does not parse, in any form, has no Psender:
+     * record; a campaign can still come from the header.
      */
-    if (status == CM_ADDR_OK) {
-	if (cm_store_sender_campaign(eng->store, norm, s->env_campaign,
+    if (cm_addr_canonical(sender, strlen(sender), canon,
+			  sizeof(canon)) == CM_ADDR_OK) {
+	if (cm_store_sender_campaign(eng->store, canon, s->env_campaign,
 				     sizeof(s->env_campaign), &found,
 				     err, sizeof(err)) != 0) {
-	    s->sender_unsure = sender_from_copy(s, norm, err);
+	    s->sender_unsure = sender_from_copy(s, canon, err);
 	    s->store_error = !s->sender_unsure;
 	} else if (!found) {
 	    s->env_campaign[0] = 0;
