@@ -38,6 +38,11 @@
 /*	message finish when the daemon stops); cm_session_non_smtp()
 /*	whether it comes from Postfix's sendmail command (see callbacks(3)).
 /*
+/*	The envelope sender is looked up (Psender:, and the copy of the
+/*	mappings) in its canonical form, as the MTA will use it
+/*	(addrcanon(3)); the audit trail's "sender" and the logs keep it
+/*	as the client wrote it, normalised (address(3)).
+/*
 /*	When the envelope sender maps to a campaign (Psender:), every
 /*	recipient is decided at RCPT time and a refused one gets its own
 /*	550 or 451 reply. When the campaign comes from a header, or the
@@ -96,6 +101,7 @@
 /* Application-specific. */
 
 #include "action.h"
+#include "addrcanon.h"
 #include "campaign.h"
 #include "clock.h"
 #include "escape.h"
@@ -146,6 +152,7 @@ void cm_session_reset(cm_session *s)
     s->nrcpt = 0;
     s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
     s->env_campaign[0] = 0;
+    s->env_mapped = 0;
     s->store_error = s->bulk_hint = s->active = 0;
     s->sender_unsure = 0;
     s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
@@ -401,7 +408,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 		            const char *auth)
 {
     const cm_engine *eng = s->eng;
-    const char *norm;
+    char    canon[CM_ID_SIZE];
     char    err[512];
     int     found = 0;
     cm_addr_status status;
@@ -409,9 +416,16 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 
     cm_session_reset(s);
     s->active = 1;
-    /* The sender as the decision sees it (facts(3)); "" for <>. */
+
+    /*
+     * The sender as the audit trail and the logs show it: as the client
+     * wrote it, normalised (facts(3)); "" for <>. The sender as the MTA
+     * will use it (addrcanon(3): no source route, no trailing dot, no
+     * needless quotes) is what is looked up, so that no other form of a
+     * mapped sender skips the checks (DESIGN.md sections 2 and 4).
+     */
     status = cm_msg_sender(sender, &s->line);
-    norm = s->sender = strdup(cm_buf_str(&s->line));
+    s->sender = strdup(cm_buf_str(&s->line));
     cm_buf_reset(&s->line);
 
     /*
@@ -436,22 +450,30 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     cm_pmsg_envfrom(s->pm, mta, sender, s->sender, s->auth);
 
     /*
-     * A sender that does not parse has no Psender: record; a campaign
-     * can still come from the header.
+     * A sender that does not parse, in any form, has no Psender:
+     * record; a campaign can still come from the header.
      */
-    if (status == CM_ADDR_OK) {
-	if (cm_store_sender_campaign(eng->store, norm, s->env_campaign,
+    if (cm_addr_canonical(sender, strlen(sender), canon,
+			  sizeof(canon)) == CM_ADDR_OK) {
+	if (cm_store_sender_campaign(eng->store, canon, s->env_campaign,
 				     sizeof(s->env_campaign), &found,
 				     err, sizeof(err)) != 0) {
-	    s->sender_unsure = sender_from_copy(s, norm, err);
+	    s->sender_unsure = sender_from_copy(s, canon, err);
 	    s->store_error = !s->sender_unsure;
 	} else if (!found) {
 	    s->env_campaign[0] = 0;
-	} else if (cm_campaign_id_valid(s->env_campaign)
-		   && cm_store_fetch(eng->store, s->env_campaign,
-				     &s->env_record, 0, 0,
-				     err, sizeof(err)) != 0) {
-	    s->store_error = 1;
+	} else {
+	    /*
+	     * A mapping is a campaign even when its value is no valid id
+	     * (an empty one included): row 4, bad-campaign-id, for every
+	     * recipient, never "no campaign" (DESIGN.md section 5).
+	     */
+	    s->env_mapped = 1;
+	    if (cm_campaign_id_valid(s->env_campaign)
+		&& cm_store_fetch(eng->store, s->env_campaign,
+				  &s->env_record, 0, 0,
+				  err, sizeof(err)) != 0)
+		s->store_error = 1;
 	}
     }
     if (!s->store_error)
@@ -474,7 +496,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     v.row = 1;
     /* sendmail gives the queue id with MAIL; Postfix only later. */
     cm_session_audit(s, &s->line, 0,
-		 s->env_campaign[0] ? s->env_campaign : 0, 0,
+		 s->env_mapped ? s->env_campaign : 0, 0,
 		 &v, CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &s->line);
     (void) eng->ops->setreply(mta, "451", "4.7.1",
@@ -555,8 +577,8 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
     v.decision = CM_DECISION_TEMPFAIL;
     v.reason = "too-many-recipients";
     if (cm_rcpt_fill(&r, eng->key, rcpt, (cm_arena *) 0) == 0) {
-	cm_session_audit(s, &line, &r, s->env_campaign[0] ? s->env_campaign
-			 : 0, s->env_campaign[0] ? &s->env_record : 0, &v,
+	cm_session_audit(s, &line, &r, s->env_mapped ? s->env_campaign
+			 : 0, s->env_mapped ? &s->env_record : 0, &v,
 			 CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
 	(void) cm_session_write_audit(s, &line);
 	cm_rcpt_free(&r);
@@ -565,7 +587,7 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
 
     /* The contract's reply shape; cm_reply_text() makes it safe. */
     cm_reply_text(&text, rcpt_safe_label(rcpt, &line), v.reason,
-		  s->env_campaign[0] ? s->env_campaign : 0);
+		  s->env_mapped ? s->env_campaign : 0);
     (void) eng->ops->setreply(mta, "452", "4.5.3", cm_buf_str(&text));
     cm_buf_free(&text);
     cm_buf_free(&line);
@@ -594,7 +616,7 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
      * Per-recipient refusal needs a campaign from the envelope and an
      * MTA that may refuse RCPT; everything else waits for the end.
      */
-    if (s->store_error || s->env_campaign[0] == 0)
+    if (s->store_error || !s->env_mapped)
 	return (CM_REPLY_CONTINUE);
 
     cm_session_facts(s, s->env_campaign, &s->env_record, &m);

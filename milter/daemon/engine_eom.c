@@ -25,7 +25,8 @@
 /*
 /*	The relay's own opt-out (DESIGN.md section 14): a message that
 /*	goes to exactly one person (the one live recipient, or the one
-/*	left after stripping), allowed on consent (row 16), gets at index
+/*	left after stripping; in dry-run, where nobody is refused or
+/*	stripped, the one recipient), allowed on consent (row 16), gets at index
 /*	0 "List-Unsubscribe: <UnsubscribeURL TOKEN>, <mailto:unsubscribe+
 /*	TOKEN@UnsubscribeMailto>" and, with a URL, "List-Unsubscribe-Post:
 /*	List-Unsubscribe=One-Click" (RFC 2369, RFC 8058), above a
@@ -75,7 +76,8 @@ static const char *effective_campaign(const cm_session *s,
 	return (pr->campaign);
     if (s->hdr_campaign != 0)
 	return (s->hdr_campaign);
-    if (s->env_campaign[0])
+    /* A mapping with an empty value is a (malformed) campaign too. */
+    if (s->env_mapped)
 	return (s->env_campaign);
     return (0);
 }
@@ -407,10 +409,17 @@ static int unsub_headers(const cm_session *s, void *mta, const char *qid,
     if (!cfg->unsubscribe)
 	return (0);
 
-    /* Who gets this very message: a token names one person. */
+    /*
+     * Who gets this very message: a token names one person. In dry-run
+     * nothing is refused or stripped, so everyone counts: skipping the
+     * recipients that enforce would have refused made a message to
+     * alice and bob look like alice's alone, and handed bob a link that
+     * withdraws alice (DESIGN.md section 14: single-recipient only).
+     */
     for (i = 0; i < s->nrcpt; i++) {
-	if (s->rcpts[i].refused || (plan->strip && cfg->mode == CM_MODE_ENFORCE
-		    && s->rcpts[i].verdict.decision == CM_DECISION_DENY))
+	if (cfg->mode == CM_MODE_ENFORCE && (s->rcpts[i].refused
+		|| (plan->strip
+		    && s->rcpts[i].verdict.decision == CM_DECISION_DENY)))
 	    continue;
 	n++;
 	one = s->rcpts + i;

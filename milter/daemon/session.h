@@ -35,7 +35,9 @@ struct cm_session {
     char   *auth;			/* SASL login, or NULL */
     int     store_error;		/* lookups at MAIL failed */
     int     sender_unsure;		/* sender unmapped in the copy only */
-    char    env_campaign[CM_CAMPAIGN_ID_MAX + 1];	/* "" if none */
+    int     env_mapped;			/* Psender: exists: env_campaign holds
+					 * its value, maybe no valid id */
+    char    env_campaign[CM_CAMPAIGN_ID_MAX + 2];	/* cut: one over */
     cm_campaign env_record;
     char   *hdr_campaign;		/* extracted id, or NULL */
     int     hdr_campaign_count;		/* campaign header fields seen */

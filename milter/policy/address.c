@@ -73,7 +73,8 @@
 /*	the local part, and one trailing dot after the domain. Neither
 /*	is rewritten here (DESIGN.md section 2: no rewriting), so
 /*	"bob@example.org." stays another record than "bob@example.org",
-/*	as it always was.
+/*	as it always was. (An envelope sender is looked up as the MTA
+/*	will use it: addrcanon(3) drops both forms first.)
 /*
 /*	cm_addr_strerror() returns a short text for a status, suitable
 /*	for a log line or a consentctl error message.

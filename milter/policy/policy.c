@@ -60,7 +60,9 @@
 /*
 /*	cm_policy_sender_listed() tells whether who appears in the
 /*	comma-separated senders list of a campaign (case-insensitive,
-/*	whitespace around items ignored).
+/*	whitespace around items ignored). Row 8 compares the envelope
+/*	sender in its canonical form (addrcanon(3): no source route, no
+/*	trailing dot, no needless quotes), the SASL login as it is.
 /* DIAGNOSTICS
 /*	None: every input has a verdict.
 /* LICENSE
@@ -75,6 +77,7 @@
 
 /* Application-specific. */
 
+#include "addrcanon.h"
 #include "policy.h"
 #include "schema.h"
 #include "timeparse.h"
@@ -150,6 +153,25 @@ int     cm_policy_sender_listed(const char *senders, const char *who)
     return (0);
 }
 
+/* sender_listed - is the envelope sender, as the MTA uses it, listed */
+
+static int sender_listed(const char *senders, const char *sender)
+{
+    char    canon[CM_ID_SIZE];
+
+    /*
+     * @relay:news@org.example, news@org.example. and the quoted
+     * "news"@org.example are all news@org.example to the MTA, so
+     * they are to the senders list (addrcanon(3)); a sender that does
+     * not parse is compared as it stands, as before.
+     */
+    if (sender != 0 && *sender != 0
+	&& cm_addr_canonical(sender, strlen(sender), canon,
+			     sizeof(canon)) == CM_ADDR_OK)
+	sender = canon;
+    return (cm_policy_sender_listed(senders, sender));
+}
+
 /* cm_policy_message - rows 1 to 10: decisions that hold for every recipient */
 
 int     cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
@@ -179,7 +201,7 @@ int     cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
     if (camp->status == CM_STATUS_PAUSED)
 	return (verdict(out, 7, CM_DECISION_TEMPFAIL, "campaign-paused"));
     if (camp->senders != 0
-	&& !cm_policy_sender_listed(camp->senders, msg->sender)
+	&& !sender_listed(camp->senders, msg->sender)
 	&& !cm_policy_sender_listed(camp->senders, msg->auth))
 	return (verdict(out, 8, CM_DECISION_DENY, "campaign-not-authorised"));
     if (msg->veto != 0

@@ -134,7 +134,11 @@
 /*
 /*	cm_store_sender_campaign() reads Psender:<sender> into campaign
 /*	(size bytes with the null) and sets *found, or clears it when
-/*	there is no such key.
+/*	there is no such key. Any string value is a mapping, also one
+/*	that is no campaign id (empty, too long, a null byte), so that
+/*	the caller decides it as bad-campaign-id: a value that does not
+/*	fit is cut to size - 1 bytes, the last of them "?", and a null
+/*	byte reads as "?", so that neither can pass as a valid id.
 /*
 /*	cm_store_fetch() reads, in one round trip, Pcampaign:<campaign_id>
 /*	into *camp and, for each of the count recipients with facts.addr_ok
@@ -418,6 +422,37 @@ int     cm_store_ping(cm_store *st, char *err, size_t errlen)
     return (cm_redis_pool_run(st->pool, ping_exchange, 0, err, errlen));
 }
 
+/* store_sender_value - a Psender: value as the caller's campaign id */
+
+void    store_sender_value(const char *value, size_t len, char *campaign,
+			           size_t size)
+{
+    size_t  i;
+    int     value_cut = 0;
+
+    /*
+     * Whatever the key holds is the sender's mapping: a value that is no
+     * campaign id is decision table row 4, never "no campaign" and never
+     * a store error (an empty value once switched the check off, an
+     * over-long one deferred the sender's mail for good). What is
+     * copied must never become a valid id that the key does not hold:
+     * a value that does not fit ends in '?' where it is cut, and a null
+     * byte reads as '?' (no campaign id has one).
+     */
+    if (size == 0)
+	return;
+    if (len > size - 1) {
+	len = size - 1;
+	if (len > 0)
+	    value_cut = 1;
+    }
+    for (i = 0; i < len; i++)
+	campaign[i] = value[i] ? value[i] : '?';
+    if (value_cut)
+	campaign[len - 1] = '?';
+    campaign[len] = 0;
+}
+
 /* cm_store_sender_campaign - the campaign of an envelope sender, if any */
 
 int     cm_store_sender_campaign(cm_store *st, const char *sender,
@@ -473,13 +508,8 @@ int     cm_store_sender_campaign(cm_store *st, const char *sender,
     } else if (r->type != REDIS_REPLY_STRING) {
 	store_key_error(&kb, err, errlen, "%s",
 		  cm_redis_reply_show(show, sizeof(show), r));
-    } else if (r->len >= size) {
-	store_key_error(&kb, err, errlen, "campaign id too long (%zu bytes)",
-		  r->len);
-    } else if (memchr(r->str, 0, r->len) != 0) {
-	store_key_error(&kb, err, errlen, "campaign id contains a null byte");
     } else {
-	memcpy(campaign, r->str, r->len + 1);
+	store_sender_value(r->str, r->len, campaign, size);
 	*found = 1;
 	status = 0;
 	if (st->cache)

@@ -369,10 +369,10 @@ static int use_sender(const redisReply *r, void *ctx)
 	return (1);
     }
     /* Not usable: Redis's answer gives the error. */
-    if (r->type != REDIS_REPLY_STRING || r->len >= su->size
-	|| memchr(r->str, 0, r->len) != 0)
+    if (r->type != REDIS_REPLY_STRING)
 	return (0);
-    memcpy(su->campaign, r->str, r->len + 1);
+    /* Any value is a mapping, as in cm_store_sender_campaign(). */
+    store_sender_value(r->str, r->len, su->campaign, su->size);
     *su->found = 1;
     return (1);
 }

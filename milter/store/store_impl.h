@@ -143,6 +143,8 @@ extern int store_fetch_run(cm_store *st, struct fetch_req *req, char *err,
 extern void store_cache_doubt(cm_store *st);
 extern int store_cache_fetch(cm_store *st, struct fetch_req *req, char *err,
 			             size_t errlen);
+extern void store_sender_value(const char *value, size_t len,
+			               char *campaign, size_t size);
 extern int store_cache_sender(cm_store *st, keybuf *kb, const char *sender,
 			              char *campaign, size_t size, int *found,
 			              cm_ccache_ticket *ticket);

@@ -42,6 +42,18 @@ rcpt_case("row 4 bad-campaign-id", "<badid@org.example>", "<alice@example.org>",
           SMFIR_REPLYCODE, { rcpt = "alice@example.org", decision = "deny",
           reason = "bad-campaign-id", action = "reject", campaign = "bad id!",
           purpose = t.NULL, basis = t.NULL, qid = t.NULL })
+-- A mapping that is there but names no valid id is row 4 as well: an
+-- empty value once read as "no campaign" and switched the check off.
+t.redis("SET", "cm:sender:empty@org.example", "")
+t.redis("SET", "cm:sender:long@org.example", string.rep("x", 200))
+rcpt_case("row 4 bad-campaign-id, empty mapping", "<empty@org.example>",
+          "<alice@example.org>", SMFIR_REPLYCODE, { rcpt = "alice@example.org",
+          decision = "deny", reason = "bad-campaign-id", action = "reject",
+          campaign = "", sender = "empty@org.example" })
+rcpt_case("row 4 bad-campaign-id, over-long mapping", "<long@org.example>",
+          "<alice@example.org>", SMFIR_REPLYCODE, { rcpt = "alice@example.org",
+          decision = "deny", reason = "bad-campaign-id", action = "reject",
+          campaign = string.rep("x", 128) .. "?", sender = "long@org.example" })
 rcpt_case("row 5 unknown-campaign", "<unknown@org.example>", "<alice@example.org>",
           SMFIR_REPLYCODE, { rcpt = "alice@example.org", decision = "deny",
           reason = "unknown-campaign", campaign = "nosuch", purpose = t.NULL })

@@ -8,7 +8,9 @@
 /* DESCRIPTION
 /*	Tests the rules of DESIGN.md section 2 as implemented by
 /*	address(3): normalised form, every rejection, the 320-byte
-/*	limit, and HMAC record ids with keys from memory and from files.
+/*	limit, and HMAC record ids with keys from memory and from files;
+/*	and the canonical sender of addrcanon(3): every form an MTA
+/*	rewrites, and hostile input that must change nothing.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
 /* LICENSE
@@ -29,6 +31,7 @@
 
 /* Application-specific. */
 
+#include "addrcanon.h"
 #include "address.h"
 #include "every_byte.h"
 
@@ -472,6 +475,157 @@ START_TEST(test_key_file_errors)
 }
 END_TEST
 
+/* canon_case - one input of cm_addr_canonical() and what it gives */
+
+static const struct {
+    const char *src;
+    const char *want;			/* canonical form; NULL: refused */
+} canon_cases[] = {
+    /* The forms Postfix delivers from news@org.example. */
+    {"<news@org.example>", "news@org.example"},
+    {"<@relay.example:news@org.example>", "news@org.example"},
+    {"@relay.example:news@org.example", "news@org.example"},
+    {"<@a.example,@b.example:news@org.example>", "news@org.example"},
+    {"<@[192.0.2.1],@[IPv6:2001:db8::1]:news@org.example>", "news@org.example"},
+    {"<@:news@org.example>", "news@org.example"},
+    {"<news@org.example.>", "news@org.example"},
+    {"<\"news\"@org.example>", "news@org.example"},
+    {"<\"n\\ews\"@org.example>", "news@org.example"},
+    {"<\"news\".\"letter\"@org.example>", "news.letter@org.example"},
+    {"<\"news.letter\"@org.example>", "news.letter@org.example"},
+    {" < @Relay.Example:\"NEWS\"@Org.Example. > ", "news@org.example"},
+    {"<news@[192.0.2.1].>", "news@[192.0.2.1]"},
+    /* Quotes that are needed stay; so does what is no rewrite. */
+    {"<\"a b\"@x.example>", "\"a b\"@x.example"},
+    {"<\"a\\\"b\"@x.example>", "\"a\\\"b\"@x.example"},
+    {"<\"a@b\"@x.example>", "\"a@b\"@x.example"},
+    {"<\"\"@x.example>", "\"\"@x.example"},
+    {"<\"\"a\"\"@x.example>", "\"\"a\"\"@x.example"},
+    {"<\"a\"b@x.example>", "\"a\"b@x.example"},
+    {"<\"a.\".b@x.example>", "\"a.\".b@x.example"},
+    {"<a@x.example..>", 0},
+    {"<a@.>", 0},
+    {"<a@x.example.\">", 0},
+    /* Routes that are no routes: as cm_addr_normalise() says. */
+    {"<@relay.example:>", 0},
+    {"<@relay.example>", 0},
+    {"<@:>", 0},
+    {"<@>", 0},
+    {"<@relay example:news@org.example>", 0},
+    {"<@re\"lay:news@org.example>", 0},
+    {"<@[192.0.2.1:news@org.example>", 0},
+    {"<@a,b:news@org.example>", 0},
+    {"<@a:@b@org.example>", 0},
+    {"<@a\001:news@org.example>", 0},
+    {"<\"news\\", 0},
+    {"<\"news", 0},
+    {"\"", 0},
+    {"<>", 0},
+    {"", 0},
+};
+
+START_TEST(test_canonical_forms)
+{
+    char    out[CM_ID_SIZE];
+    const char *src = canon_cases[_i].src;
+    const char *want = canon_cases[_i].want;
+    cm_addr_status st;
+
+    st = cm_addr_canonical(src, strlen(src), out, sizeof(out));
+    if (want != 0) {
+	ck_assert_msg(st == CM_ADDR_OK, "%s: %s", src, cm_addr_strerror(st));
+	ck_assert_str_eq(out, want);
+    } else {
+	ck_assert_msg(st != CM_ADDR_OK, "%s: accepted as %s", src, out);
+	ck_assert_str_eq(out, "");
+    }
+}
+END_TEST
+
+START_TEST(test_canonical_as_before)
+{
+    char    out[CM_ID_SIZE];
+    char    want[CM_ID_SIZE];
+    static const char *const same[] = {
+	"<Bob+Tag@Example.ORG>", "<\"a b\"@x.example>", "<j\303\266rg@x.example>",
+	"<bob@[IPv6:2001:db8::1]>", "<a..b@x.example>", "<bob@example.org>",
+    };
+    size_t  i;
+
+    /* An address without any of the rewritten forms: normalised only. */
+    for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+	ck_assert_int_eq(cm_addr_canonical(same[i], strlen(same[i]), out,
+					   sizeof(out)), CM_ADDR_OK);
+	ck_assert_int_eq(norm(same[i], want, sizeof(want)), CM_ADDR_OK);
+	ck_assert_str_eq(out, want);
+    }
+}
+END_TEST
+
+START_TEST(test_canonical_bounds)
+{
+    char    big[2048];
+    char    out[CM_ID_SIZE];
+    char   *heap;
+    size_t  n;
+    size_t  i;
+
+    /* A route of 1,500 bytes before a short address: dropped. */
+    memcpy(big, "<@", 2);
+    memset(big + 2, 'r', 1500);
+    n = 1502;
+    memcpy(big + n, ":news@org.example>", 18);
+    n += 18;
+    ck_assert_int_eq(cm_addr_canonical(big, n, out, sizeof(out)), CM_ADDR_OK);
+    ck_assert_str_eq(out, "news@org.example");
+
+    /* A quoted local part of 1,500 bytes: too long, as before. */
+    big[0] = '"';
+    memset(big + 1, 'q', 1500);
+    memcpy(big + 1501, "\"@x.example", 11);
+    ck_assert_int_eq(cm_addr_canonical(big, 1512, out, sizeof(out)),
+		     CM_ADDR_TOO_LONG);
+    ck_assert_str_eq(out, "");
+
+    /*
+     * 318 bytes quoted: 316 unquoted with "@x" fit 320; the quoted
+     * form did not (as before it would have been too long).
+     */
+    big[0] = '"';
+    memset(big + 1, 'q', 316);
+    memcpy(big + 317, "\"@x", 3);
+    ck_assert_int_eq(cm_addr_canonical(big, 320, out, sizeof(out)),
+		     CM_ADDR_OK);
+    ck_assert_uint_eq(strlen(out), 318);
+
+    /*
+     * Every prefix of hostile inputs, each in a buffer of its own
+     * length (a read past the end shows under the sanitizer/valgrind),
+     * and a NUL inside: no crash, out always terminated.
+     */
+    for (i = 0; i < sizeof(canon_cases) / sizeof(canon_cases[0]); i++) {
+	const char *src = canon_cases[i].src;
+
+	for (n = 0; n <= strlen(src); n++) {
+	    heap = malloc(n ? n : 1);
+	    ck_assert_ptr_nonnull(heap);
+	    memcpy(heap, src, n);
+	    (void) cm_addr_canonical(heap, n, out, sizeof(out));
+	    ck_assert_uint_le(strlen(out), CM_ADDR_MAX);
+	    free(heap);
+	}
+    }
+    ck_assert_int_ne(cm_addr_canonical("<\"a\0b\"@x>", 9, out, sizeof(out)),
+		     CM_ADDR_OK);
+    ck_assert_int_ne(cm_addr_canonical("<@a\0:b@x>", 9, out, sizeof(out)),
+		     CM_ADDR_OK);
+    ck_assert_int_eq(cm_addr_canonical(0, 5, out, sizeof(out)), CM_ADDR_EMPTY);
+    /* A small out: refused as too long, never overrun. */
+    ck_assert_int_eq(cm_addr_canonical("<@r:news@org.example>", 21, out, 8),
+		     CM_ADDR_TOO_LONG);
+}
+END_TEST
+
 /* address_suite - collect the test cases */
 
 static Suite *address_suite(void)
@@ -496,6 +650,13 @@ static Suite *address_suite(void)
     tcase_add_test(tc, test_embedded_nul_crlf);
     tcase_add_test(tc, test_length_limit);
     tcase_add_test(tc, test_strerror);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("canonical");
+    tcase_add_loop_test(tc, test_canonical_forms, 0,
+			(int) (sizeof(canon_cases) / sizeof(canon_cases[0])));
+    tcase_add_test(tc, test_canonical_as_before);
+    tcase_add_test(tc, test_canonical_bounds);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("record_id");

@@ -213,6 +213,53 @@ START_TEST(store_down_at_mail)
 }
 END_TEST
 
+/* Psender: values that are no campaign id: each must be row 4. */
+static const struct {
+    const char *value;
+    size_t  len;
+} bad_map[] = {
+    {"", 0},
+    {"spr\0ing", 7},
+    {"bad id!", 7},
+    {0, 200},				/* 200 x: too long */
+};
+
+START_TEST(sender_map_bad_id)
+{
+    cm_session *s = cm_session_new(&eng, _i == 0);
+    char    big[200];
+    redisContext *c = redisConnectUnix(getenv("CM_TEST_REDIS_SOCK"));
+    redisReply *r;
+
+    /*
+     * An empty (or otherwise bad) mapping is no "no mapping": it once
+     * switched the check off (RCPT continued, end of message accepted,
+     * no audit line). _i 0 also takes the sendmail-command path.
+     */
+    memset(big, 'x', sizeof(big));
+    r = redisCommand(c, "SET cm:sender:odd@org.example %b", bad_map[_i].value
+		     ? bad_map[_i].value : big, bad_map[_i].len);
+    ck_assert(r != 0 && r->type != REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+    redisFree(c);
+    ck_assert_int_eq(cm_on_mail(s, &mta, "<odd@org.example>", 0),
+		     CM_REPLY_CONTINUE);
+    if (_i == 0) {
+	ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+			 CM_REPLY_CONTINUE);
+	mta.qid = "QB";
+	ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_REJECT);
+    } else {
+	ck_assert_int_eq(cm_on_rcpt(s, &mta, "<alice@example.org>"),
+			 CM_REPLY_REJECT);
+	ck_assert_str_eq(mta.rcode, "550");
+    }
+    ck_assert_ptr_nonnull(strstr(mta.text, ": not sent: bad-campaign-id"));
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"reason\":\"bad-campaign-id\""));
+    cm_session_free(s);
+}
+END_TEST
+
 START_TEST(header_strip_exact_raw)
 {
     cm_session *s = cm_session_new(&eng, 0);
@@ -694,6 +741,8 @@ int     main(void)
     tcase_add_test(tc, rcpt_paused_451);
     tcase_add_test(tc, rcpt_deny_tempfail_451);
     tcase_add_test(tc, store_down_at_mail);
+    tcase_add_loop_test(tc, sender_map_bad_id, 0,
+			(int) (sizeof(bad_map) / sizeof(bad_map[0])));
     tcase_add_test(tc, header_strip_exact_raw);
     tcase_add_test(tc, session_reuse_no_stale_state);
     tcase_add_test(tc, header_64k_campaign);

@@ -11,7 +11,9 @@
 /*	mailto, one token that opens to the record's and campaign's
 /*	references and the purpose) and List-Unsubscribe-Post, inserted
 /*	at index 0; several recipients, a record or campaign without a
-/*	reference, service mail and Unsubscribe no get nothing; a refused
+/*	reference, service mail and Unsubscribe no get nothing; in
+/*	dry-run a recipient that enforce would refuse still counts (it
+/*	is delivered), so alice and bob get no header; a refused
 /*	insert defers the message with action-failed records (DESIGN.md
 /*	section 7).
 /* LICENSE
@@ -196,6 +198,29 @@ START_TEST(several_get_none)
 }
 END_TEST
 
+START_TEST(dry_run_counts_refused)
+{
+    const char *both[] = {"<alice@example.org>", "<bob@example.org>", 0};
+    const char *alice[] = {"<alice@example.org>", 0};
+    cm_token t;
+
+    /*
+     * In dry-run bob (withdrawn) is not refused: he gets this very
+     * message, so a token of alice's in it would let him withdraw her.
+     */
+    cfg.mode = CM_MODE_DRY_RUN;
+    ck_assert_int_eq(send("<news@org.example>", both, "QD1"), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.ninserted, 0);
+    ck_assert_int_eq(mta.nheaders, 1);
+    /* One person, in dry-run as in enforce: the header is added. */
+    mta_record_reset(&mta);
+    ck_assert_int_eq(send("<news@org.example>", alice, "QD2"), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.ninserted, 2);
+    token_of(mta.inserted[1], &t);
+    ck_assert(t.person == 7);
+}
+END_TEST
+
 START_TEST(no_reference_no_header)
 {
     const char *dan[] = {"<dan@example.org>", 0};
@@ -270,6 +295,7 @@ int     main(void)
     tcase_add_test(tc, one_person_gets_it);
     tcase_add_test(tc, one_left_after_refusal);
     tcase_add_test(tc, several_get_none);
+    tcase_add_test(tc, dry_run_counts_refused);
     tcase_add_test(tc, no_reference_no_header);
     tcase_add_test(tc, mailto_only_no_post);
     tcase_add_test(tc, unsubscribe_no);

@@ -209,6 +209,29 @@ START_TEST(test_row08_not_authorised)
 }
 END_TEST
 
+START_TEST(test_row08_sender_forms)
+{
+    char    senders[] = "crm@example.org, news@example.org";
+    static const char *const forms[] = {
+	"@relay.example:news@example.org", "news@example.org.",
+	"\"news\"@example.org", "@a,@b:\"NEWS\"@Example.org.",
+    };
+    size_t  i;
+
+    /* Forms the MTA delivers from news@example.org are news@example.org. */
+    camp.senders = senders;
+    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+	msg.sender = forms[i];
+	EXPECT(decide(), CM_DECISION_ALLOW, "consent", 16);
+    }
+    /* Not a form of a listed sender: refused as before. */
+    msg.sender = "@news@example.org:other@example.org";
+    EXPECT(decide(), CM_DECISION_DENY, "campaign-not-authorised", 8);
+    msg.sender = "\"news \"@example.org";
+    EXPECT(decide(), CM_DECISION_DENY, "campaign-not-authorised", 8);
+}
+END_TEST
+
 START_TEST(test_row09_veto)
 {
     msg.veto = "campaign-unauthenticated";
@@ -930,6 +953,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_row06_campaign_closed);
     tcase_add_test(tc, test_row07_campaign_paused);
     tcase_add_test(tc, test_row08_not_authorised);
+    tcase_add_test(tc, test_row08_sender_forms);
     tcase_add_test(tc, test_row09_veto);
     tcase_add_test(tc, test_row10_service);
     tcase_add_test(tc, test_row11_bad_address);
