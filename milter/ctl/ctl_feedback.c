@@ -89,7 +89,10 @@ int     ctl_feedback(ctl *c, int argc, char **argv)
     size_t  len;
     int     status;
 
-    (void) argv;
+    if (ctl_want_help(argc, argv)) {
+	printf("usage: consentctl %s\n", USAGE_FEEDBACK);
+	return (CTL_EX_OK);
+    }
     if (argc != 1)
 	return (ctl_usage(c, USAGE_FEEDBACK));
     (void) signal(SIGPIPE, SIG_IGN);

@@ -185,6 +185,10 @@ int     ctl_mail_unsubscribe(ctl *c, int argc, char **argv)
     char   *msg;
     int     status;
 
+    if (ctl_want_help(argc, argv)) {
+	printf("usage: consentctl %s\n", USAGE_MAIL);
+	return (CTL_EX_OK);
+    }
     if (argc < 2 || argc > 3)
 	return (ctl_usage(c, USAGE_MAIL));
     (void) signal(SIGPIPE, SIG_IGN);

@@ -394,7 +394,8 @@ t_eq "$(t_redis EXISTS cm:consent:hank@example.org)" 0 \
     "bad data: nothing written"
 
 # --- usage ---------------------------------------------------------------
-for verb in grant withdraw suppress unsuppress erase show; do
+for verb in grant withdraw suppress unsuppress erase show mail-unsubscribe \
+    feedback; do
     t_run $verb --help
     t_rc 0 "$verb --help"
     t_has "usage: consentctl" "$verb --help: usage on stdout"
