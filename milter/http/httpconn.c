@@ -35,6 +35,8 @@
 /*	cm_http_conns *conns;
 /*	cm_http_conn *conn;
 /*
+/*	#include "httpserv.h"
+/*
 /*	int	cm_http_is_loopback(sa)
 /*	const struct sockaddr *sa;
 /* DESCRIPTION
@@ -114,6 +116,7 @@
 
 #include "clock.h"
 #include "httpconn.h"
+#include "httpserv.h"
 #include "log.h"
 #include "thread.h"
 

@@ -35,6 +35,5 @@ extern void cm_http_conns_close(cm_http_conns *conns, cm_http_conn *conn);
 extern void cm_http_conns_answering(cm_http_conns *conns,
 				            cm_http_conn *conn);
 extern void cm_http_conns_waiting(cm_http_conns *conns, cm_http_conn *conn);
-extern int cm_http_is_loopback(const struct sockaddr *sa);
 
 #endif

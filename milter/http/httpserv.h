@@ -79,6 +79,7 @@ extern int cm_http_check(const char *spec, char *err, size_t errlen);
 extern int cm_http_start(cm_http *http, char *err, size_t errlen);
 extern void cm_http_free(cm_http *http);
 extern int cm_http_port(const cm_http *http);
+extern int cm_http_is_loopback(const struct sockaddr *sa);	/* httpconn.c */
 extern const char *cm_http_header(const cm_http_request *req,
 				          const char *name);
 extern int cm_http_add_header(cm_http_reply *reply, const char *name,

@@ -152,29 +152,6 @@ int     cm_unsub_metrics_init(cm_unsub *svc)
     return (0);
 }
 
-/* is_loopback - is this peer on this host */
-
-static int is_loopback(const struct sockaddr *sa)
-{
-    const struct sockaddr_in *s4;
-    const struct sockaddr_in6 *s6;
-
-    if (sa == 0)
-	return (0);
-    if (sa->sa_family == AF_INET) {
-	s4 = (const struct sockaddr_in *) sa;
-	return ((ntohl(s4->sin_addr.s_addr) >> 24) == 127);
-    }
-    if (sa->sa_family == AF_INET6) {
-	s6 = (const struct sockaddr_in6 *) sa;
-	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
-	    return (1);
-	return (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)
-		&& s6->sin6_addr.s6_addr[12] == 127);
-    }
-    return (0);
-}
-
 /* forwarded - the last address of X-Forwarded-For, if it is one */
 
 static int forwarded(const char *xff, char *out, size_t outsz)
@@ -209,7 +186,7 @@ int     cm_unsub_client(const cm_http_request *req, char *out, size_t outsz)
 {
     const struct sockaddr *sa = req->client;
 
-    if (is_loopback(sa)
+    if (cm_http_is_loopback(sa)
 	&& forwarded(cm_http_header(req, "X-Forwarded-For"), out, outsz))
 	return (1);
     out[0] = 0;
