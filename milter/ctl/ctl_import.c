@@ -455,7 +455,7 @@ done:
 	free(st->files[i].owned);
     }
     imp_conv_close(&st->conv);
-    for (i = 0; i < IMP_EVENTS_MAX; i++)
+    for (i = 0; i <= IMP_EVENTS_MAX; i++)
 	cm_buf_free(st->out.text + i);
     cm_jobject_free(&st->src.obj);
     cm_jobject_free(&st->src.sub);

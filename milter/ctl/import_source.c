@@ -270,7 +270,7 @@ int     imp_time(imp_source *s, const char *label, const char *text,
 
 cm_buf *imp_evidence(imp_source *s, imp_out *out, const char *what)
 {
-    cm_buf *b = out->text + out->n;
+    cm_buf *b = out->text + (out->n < IMP_EVENTS_MAX ? out->n : IMP_EVENTS_MAX);
 
     cm_buf_reset(b);
     cm_buf_printf(b, "%s %s:%lu %s", s->p->name, s->file, s->line, what);

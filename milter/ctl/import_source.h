@@ -24,7 +24,7 @@
 #include "ctl_row.h"
 #include "jsonread.h"
 
-#define IMP_EVENTS_MAX	16		/* events from one record */
+#define IMP_EVENTS_MAX	256		/* events from one record */
 #define IMP_COLS_MAX	16		/* columns a source looks at */
 #define IMP_MAPS_MAX	64		/* --map-list NAME=PURPOSE */
 
@@ -41,11 +41,16 @@ typedef struct imp_opts {
     size_t  nmaps;
 } imp_opts;
 
-/* The events of one record; src text lives in text[]. */
+/*
+ * The events of one record; src text lives in text[]. A record may name
+ * many lists or topics (an SES contact list has about 20), each one an
+ * event. text[] has a spare slot: the evidence of an event over the
+ * limit is written there, and imp_emit() refuses the event.
+ */
 typedef struct imp_out {
     size_t  n;
     ctl_row ev[IMP_EVENTS_MAX];
-    cm_buf  text[IMP_EVENTS_MAX];
+    cm_buf  text[IMP_EVENTS_MAX + 1];
 } imp_out;
 
 typedef struct imp_source imp_source;

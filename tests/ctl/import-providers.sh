@@ -649,4 +649,26 @@ t_rc 0 "sendgrid: a name that says neither, with --purpose"
 t_errhas "unsubs.csv: email,created with --purpose weekly: read as a group unsubscribe list" \
     "the guess is said"
 
+# Many topics in one contact (an SES contact list has about 20): each is
+# an event; more than a record may hold is a bad row, never a crash.
+topics() {
+    i=0; sep=
+    while [ $i -lt "$1" ]; do
+	printf '%s{"TopicName": "T%d", "SubscriptionStatus": "OPT_OUT"}' "$sep" $i
+	sep=', '; i=$((i + 1))
+    done
+}
+t_redis FLUSHALL > /dev/null
+printf '{"Contacts": [\n{"EmailAddress": "many@example.net", "TopicPreferences": [%s], "LastUpdatedTimestamp": "2023-05-01T00:00:00Z"}]}\n' \
+    "$(topics 20)" > ses-many.json
+t_run import --from ses --purpose news ses-many.json
+t_rc 0 "ses: a contact with 20 topics"
+t_eq "$(t_redis HGET cm:consent:many@example.net news)" withdrawn \
+    "ses: 20 topics: withdrawn"
+printf '{"Contacts": [\n{"EmailAddress": "toomany@example.net", "TopicPreferences": [%s], "LastUpdatedTimestamp": "2023-05-01T00:00:00Z"}]}\n' \
+    "$(topics 300)" > ses-toomany.json
+t_run import --from ses --purpose news ses-toomany.json
+t_rc 65 "ses: a contact with 300 topics: bad input, no crash"
+t_errhas "ses-toomany.json:2: too many events in one row" "ses: 300 topics: named"
+
 t_done
