@@ -20,10 +20,11 @@
 /*	ones. Leaving out a bad opt-out while the same person's grant
 /*	goes in turns an opt-out into consent: the failure this tool
 /*	exists to prevent (DOMAIN.md). So when a bad row carries an
-/*	opt-out, or may carry one (its state cannot be read), no row of
-/*	that person is applied: they are held back, each named, and the
+/*	opt-out, or may carry one (its state cannot be read), no grant of
+/*	that person is applied: each is held back and named, and the
 /*	import ends with exit status 65, while everyone else is imported
-/*	as --skip-invalid promises.
+/*	as --skip-invalid promises. The person's valid withdrawals and
+/*	suppressions are applied: holding back an opt-out protects nobody.
 /*
 /*	imp_hold_bad() is called in the first pass for each bad record.
 /*	The person is known from the address the provider noted
@@ -36,8 +37,8 @@
 /*
 /*	imp_hold_ready() sorts the people held back, after the first
 /*	pass. imp_hold_take() tells whether an event of the apply passes
-/*	is held back: it returns 1 and names FILE:LINE (once per record
-/*	and person), else 0.
+/*	is held back (a grant of a person held back): it returns 1 and
+/*	names FILE:LINE (once per record and person), else 0.
 /*
 /*	People are kept as 64-bit FNV-1a hashes of the record id: a
 /*	collision could only hold back one more person, never apply one.
@@ -139,7 +140,7 @@ int     imp_hold_take(import_state *st, const ctl_row *ev)
 {
     uint64_t h;
 
-    if (st->nheld == 0)
+    if (st->nheld == 0 || ev->kind != CM_EVENT_GRANT)
 	return (0);
     h = hash(ev->id);
     if (bsearch(&h, st->held, st->nheld, sizeof(h), cmp) == 0)

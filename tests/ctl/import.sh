@@ -398,7 +398,8 @@ csv hold.csv \
     "skip4@example.org,news,granted,yesterday,form" \
     "skip4@example.org,offers,granted,$T1,form" \
     "skip5@example.org,*,suppressed,$T1,x,extra" \
-    "skip5@example.org,news,granted,$T1,form"
+    "skip5@example.org,news,granted,$T1,form" \
+    "skip1@example.org,*,suppressed,$T1,complaint"
 t_run import hold.csv --skip-invalid
 t_rc 65 "--skip-invalid with a bad opt-out row"
 t_errhas 'hold.csv:3: time "14/11/2023"' "the bad opt-out row named"
@@ -410,6 +411,8 @@ t_errhas 'invalid rows that carry or may carry an opt-out: 3' "the exit status e
 t_eq "$(t_redis EXISTS cm:consent:skip1@example.org)" 0 "skip1: no grant applied"
 t_eq "$(t_redis EXISTS cm:consent:skip3@example.org)" 0 "skip3: nothing applied"
 t_eq "$(t_redis EXISTS cm:consent:skip5@example.org)" 0 "skip5: nothing applied"
+t_eq "$(t_redis GET cm:suppress:skip1@example.org)" "$T1 complaint" \
+    "skip1: a valid suppression of a person held back is applied"
 t_eq "$(t_redis HGET cm:consent:skip2@example.org news)" granted "the rest imported"
 t_eq "$(t_redis HGET cm:consent:skip4@example.org offers)" granted \
     "a bad grant row holds nothing back"
