@@ -27,8 +27,9 @@
 /*	suppressions are applied: holding back an opt-out protects nobody.
 /*
 /*	imp_hold_bad() is called in the first pass for each bad record.
-/*	The person is known from the address the provider noted
-/*	(s->raddr, if it is a good address) and from the events the
+/*	The person is known from the addresses the provider noted
+/*	(s->raddr and s->raddr_also[], those that are good addresses:
+/*	NationBuilder keeps five for one person) and from the events the
 /*	record gave before it failed; whether it is an opt-out from
 /*	s->roptout (0 only when the provider knows it is not) and from
 /*	those events. A bad record that may be an opt-out is counted in
@@ -119,6 +120,9 @@ void    imp_hold_bad(import_state *st)
 	hold(st, st->out.ev[i].id);
     if (st->src.raddr != 0 && ctl_row_id(st->c, st->src.raddr, id))
 	hold(st, id);
+    for (i = 0; i < st->src.nraddr_also; i++)
+	if (ctl_row_id(st->c, st->src.raddr_also[i], id))
+	    hold(st, id);
 }
 
 /* imp_hold_ready - sort the people held back */

@@ -91,11 +91,21 @@ static size_t addresses(imp_source *s, char **f, size_t nf,
 			        const char **addr)
 {
     static const int keys[] = {N_EMAIL, N_E1, N_E2, N_E3, N_E4};
+    char    id[CM_ID_SIZE];
     const char *e;
     size_t  i, j, n = 0;
 
+    /*
+     * email is the person's address: a bad one makes a bad row, as
+     * before. email1 to email4 are extra ones, and NationBuilder lets
+     * them hold anything ("n/a"): one that is no address can receive
+     * no mail, and must not make the row's opt-out of the good ones
+     * a bad row.
+     */
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 	if (*(e = imp_field(s, f, nf, keys[i])) == 0)
+	    continue;
+	if (keys[i] != N_EMAIL && !ctl_row_id(s->c, e, id))
 	    continue;
 	for (j = 0; j < n && strcasecmp(addr[j], e) != 0; j++)
 	     /* void */ ;
@@ -117,19 +127,35 @@ static int nb_row(imp_source *s, char **f, size_t nf, imp_out *out,
     const char *created = imp_field(s, f, nf, N_CREATED);
     const char *all[5];
     const char *e, *b;
+    char    id[CM_ID_SIZE];
     long long tu = 0, tc = 0;
     size_t  i, n;
-    int     k, optout;
+    int     k, optout, said;
 
     n = addresses(s, f, nf, all);
     s->raddr = n > 0 ? all[0] : 0;
+    for (i = 1; i < n; i++)
+	s->raddr_also[s->nraddr_also++] = all[i];
     if (flag(opt) < 0)
 	return (bad_flag("email_opt_in", opt, why));
     if (flag(dnc) < 0)
 	return (bad_flag("do_not_contact", dnc, why));
-    optout = flag(dnc) || (!flag(opt) && *unsub);
+    optout = said = flag(dnc) || (!flag(opt) && *unsub);
+
+    /*
+     * Known before anything can fail: a bounce flag is an opt-out too
+     * (a suppression), so that a bad row that carries one holds its
+     * person back under --skip-invalid (import_hold(3)).
+     */
+    for (k = 0; k < 4; k++) {
+	b = imp_field(s, f, nf, N_B1 + k);
+	if (flag(b) < 0)
+	    optout = -1;
+	else if (optout == 0 && flag(b) && *imp_field(s, f, nf, N_E1 + k))
+	    optout = 1;
+    }
     s->roptout = optout;
-    if (optout && n == 0) {
+    if (said && n == 0) {
 	cm_buf_printf(why, "%s but no address: email and email1 to email4 "
 		      "are empty", flag(dnc) ? "do_not_contact true" :
 		      "unsubscribed_at set");
@@ -164,11 +190,9 @@ static int nb_row(imp_source *s, char **f, size_t nf, imp_out *out,
     for (k = 0; k < 4; k++) {
 	e = imp_field(s, f, nf, N_E1 + k);
 	b = imp_field(s, f, nf, N_B1 + k);
-	if (flag(b) < 0) {
-	    s->roptout = -1;
+	if (flag(b) < 0)
 	    return (bad_flag(names[N_B1 + k], b, why));
-	}
-	if (*e == 0 || !flag(b))
+	if (*e == 0 || !flag(b) || !ctl_row_id(s->c, e, id))
 	    continue;
 	imp_evidence(s, out, names[N_B1 + k]);
 	cm_buf_adds(out->text + out->n, " (at import)");

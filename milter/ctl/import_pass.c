@@ -230,6 +230,7 @@ static int import_json_pass(import_state *st, import_file *in, int pass)
 	    progress(st, pass, es);
 	    st->out.n = 0;
 	    st->src.raddr = 0;
+	    st->src.nraddr_also = 0;
 	    st->src.roptout = -1;
 	    cm_buf_reset(&why);
 	    if (!st->p->jrow(&st->src, text.data + es, elen, &st->out, &why)) {
@@ -334,6 +335,7 @@ static int import_file_pass(import_state *st, import_file *in, int pass)
 		st->invalid++;
 		st->out.n = 0;			/* unreadable: may be an opt-out */
 		st->src.raddr = 0;
+		st->src.nraddr_also = 0;
 		st->src.roptout = -1;
 		imp_hold_bad(st);
 	    }
@@ -350,6 +352,7 @@ static int import_file_pass(import_state *st, import_file *in, int pass)
 	st->src.line = line;
 	st->out.n = 0;
 	st->src.raddr = 0;
+	st->src.nraddr_also = 0;
 	st->src.roptout = -1;
 	good = st->p->row(&st->src, f, nf, &st->out, &why);
 	if (!good) {

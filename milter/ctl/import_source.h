@@ -80,6 +80,8 @@ struct imp_source {
     cm_jobject obj, sub;		/* JSON: a record, a nested one */
     /* Of the record being read, for --skip-invalid (import_hold(3)). */
     const char *raddr;			/* its address, if the provider knows */
+    const char *raddr_also[4];		/* its other ones (NationBuilder) */
+    size_t  nraddr_also;
     int     roptout;			/* 1 an opt-out, 0 none, -1 unknown */
     /* Opt-outs of lists that --map-list leaves out: imp_unmapped(). */
     int     checking;			/* the first pass: count them */

@@ -649,6 +649,29 @@ t_rc 0 "sendgrid: a name that says neither, with --purpose"
 t_errhas "unsubs.csv: email,created with --purpose weekly: read as a group unsubscribe list" \
     "the guess is said"
 
+# A bad NationBuilder row holds back every address of its person, and a
+# junk extra address ("n/a") neither spoils the row nor receives
+# anything; a bounce flag is an opt-out even when the row goes bad.
+t_redis FLUSHALL > /dev/null
+printf 'email,email1,email2,email_opt_in,do_not_contact,unsubscribed_at,created_at,email1_is_bad\r\n%s\r\n%s\r\n%s\r\n%s\r\n%s\r\n%s\r\n' \
+    'dan@example.org,dan.work@example.org,,false,true,31/31/2024,2020-01-01T00:00:00Z,false' \
+    'dan.work@example.org,,,true,false,,2020-01-01T00:00:00Z,false' \
+    'hal@example.org,n/a,hal2@example.org,false,true,2022-01-01 00:00:00,2019-01-01,false' \
+    'kai@example.org,kai.old@example.org,,true,false,,yesterday,true' \
+    'kai.old@example.org,,,true,false,,2020-01-01T00:00:00Z,' \
+    'lea@example.org,,,true,false,,2020-01-01T00:00:00Z,false' > nb-hold.csv
+t_run import --from nationbuilder --purpose news nb-hold.csv --skip-invalid
+t_rc 65 "nationbuilder --skip-invalid: bad opt-out rows"
+t_errhas 'nb-hold.csv:3: held back: dan.work@example.org' \
+    "a bad DNC row holds back its email1 too"
+t_errhas 'nb-hold.csv:6: held back: kai.old@example.org' \
+    "a bad row with a bounce flag holds back the bounced address"
+t_eq "$(t_redis EXISTS cm:consent:dan.work@example.org cm:consent:kai.old@example.org)" \
+    0 "no grant applied to a held-back address"
+t_eq "$(t_redis EXISTS cm:suppress:hal@example.org cm:suppress:hal2@example.org)" 2 \
+    "junk email1: email and email2 suppressed all the same"
+t_eq "$(t_redis HGET cm:consent:lea@example.org news)" granted "the rest imported"
+
 # Many topics in one contact (an SES contact list has about 20): each is
 # an event; more than a record may hold is a bad row, never a crash.
 topics() {
