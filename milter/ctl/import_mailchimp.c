@@ -77,13 +77,10 @@ static int name_kind(const char *file)
     static const char *const prefix[] = {
 	"subscribed", "unsubscribed", "cleaned", "nonsubscribed",
     };
-    const char *base = file, *p;
+    const char *base = imp_file_base(file);
     size_t  n;
     int     k;
 
-    for (p = file; *p; p++)
-	if (*p == '/' || *p == ':')
-	    base = p + 1;
     for (k = 0; k < 4; k++) {
 	n = strlen(prefix[k]);
 	if (strncasecmp(base, prefix[k], n) == 0

@@ -63,17 +63,14 @@ static const char *const what[] = {
     "global_unsubscribe",
 };
 
-/* named - does the file name (after the last / or :) contain word */
+/* named - does the file's own name (imp_file_base()) contain word */
 
 static int named(const char *file, const char *word)
 {
-    const char *base = file, *p;
+    const char *p;
     size_t  n = strlen(word);
 
-    for (p = file; *p; p++)
-	if (*p == '/' || *p == ':')
-	    base = p + 1;
-    for (p = base; *p; p++)
+    for (p = imp_file_base(file); *p; p++)
 	if (strncasecmp(p, word, n) == 0)
 	    return (1);
     return (0);

@@ -20,6 +20,8 @@
 /*
 /*	const char *imp_field(s, f, nf, key)
 /*
+/*	const char *imp_file_base(file)
+/*
 /*	int	imp_time(s, label, text, at, why)
 /*
 /*	cm_buf	*imp_evidence(s, out, what)
@@ -56,6 +58,10 @@
 /*	and stores their positions in col[] (-1 when absent). Bit k of
 /*	required says that names[k] must be there; if one is missing,
 /*	why names the columns found and those expected.
+/*
+/*	imp_file_base() returns the last part of a file name, after the
+/*	last "/", "\\" or ":" (a member of a zip file made on Windows is
+/*	named with backslashes): the name the provider gave its export.
 /*
 /*	imp_field() returns the value of key in the record, blanks
 /*	around it removed (in place), or "" when the column is absent.
@@ -216,6 +222,18 @@ const char *imp_field(imp_source *s, char **f, size_t nf, int key)
     if (i < 0 || (size_t) i >= nf)
 	return ("");
     return (trim(f[i]));
+}
+
+/* imp_file_base - the file's own name: after the last /, \\ or : */
+
+const char *imp_file_base(const char *file)
+{
+    const char *base = file, *p;
+
+    for (p = file; *p; p++)
+	if (*p == '/' || *p == '\\' || *p == ':')
+	    base = p + 1;
+    return (base);
 }
 
 /* parse_with - strptime() that must consume all of text */

@@ -97,6 +97,7 @@ extern int imp_header_find(imp_source *s, char **f, size_t nf,
 			           const char *const *names, int *col,
 			           unsigned required, cm_buf *why);
 extern const char *imp_field(imp_source *s, char **f, size_t nf, int key);
+extern const char *imp_file_base(const char *file);
 extern int imp_time(imp_source *s, const char *label, const char *text,
 		            long long *at, cm_buf *why);
 extern cm_buf *imp_evidence(imp_source *s, imp_out *out, const char *what);

@@ -672,6 +672,18 @@ t_eq "$(t_redis EXISTS cm:suppress:hal@example.org cm:suppress:hal2@example.org)
     "junk email1: email and email2 suppressed all the same"
 t_eq "$(t_redis HGET cm:consent:lea@example.org news)" granted "the rest imported"
 
+# A zip made on Windows names its members with backslashes: the file's
+# own name still says unsubscribed.
+t_redis FLUSHALL > /dev/null
+t_run grant mw@example.org news --at 1600000000 --source "old crm"
+printf 'Email Address,OPTIN_TIME,LAST_CHANGED\r\nmw@example.org,2020-01-01 00:00:00,2023-04-01 10:00:00\r\n' > mw.csv
+"$MKZIP" mw.zip 'export\unsubscribed_members_export_1.csv=mw.csv' ||
+    t_notok "mkzip (backslash)"
+t_run import --from mailchimp --purpose news mw.zip
+t_rc 0 "mailchimp: a member named with backslashes"
+t_eq "$(hget mw@example.org news)" withdrawn \
+    "export\\unsubscribed_...: unsubscribed by its own name"
+
 # Many topics in one contact (an SES contact list has about 20): each is
 # an event; more than a record may hold is a bad row, never a crash.
 topics() {
