@@ -217,6 +217,15 @@ static void decide_all(cm_session *s, const char *campaign,
 	if (!m.campaign_bad && cm_campaign_id_valid(campaign))
 	    fetch_id = campaign;
     }
+
+    /*
+     * Campaign headers that disagree (the first one the envelope's
+     * campaign, a second another) are row 4 for every recipient, those
+     * that passed RCPT under the envelope's campaign too: nobody
+     * guesses which one counts, whatever their order.
+     */
+    if (m.campaign_bad)
+	redo = 1;
     for (i = 0; i < s->nrcpt; i++)
 	if (!s->rcpts[i].decided || redo)
 	    fetch = 1;
@@ -224,11 +233,19 @@ static void decide_all(cm_session *s, const char *campaign,
     /*
      * One round trip for the campaign and every recipient. Lookups that
      * the policy turns out not to need are cheaper than a second trip.
+     * Recipients decided again without one keep no evidence read under
+     * the envelope's campaign: the trail must not show consent that the
+     * decision did not use.
      */
     if (campaign != 0 && !m.store_error && cm_campaign_id_valid(campaign)
-	&& !m.campaign_bad && (fetch_id != 0 || fetch)
-	&& fetch_records(s, fetch_id, &hdr_record) != 0)
-	m.store_error = 1;
+	&& !m.campaign_bad && (fetch_id != 0 || fetch)) {
+	if (fetch_records(s, fetch_id, &hdr_record) != 0)
+	    m.store_error = 1;
+    } else if (redo) {
+	for (i = 0; i < s->nrcpt; i++)
+	    if (!s->rcpts[i].refused)
+		cm_rcpt_record_clear(&s->rcpts[i].record);
+    }
     m.record = record;
     for (i = 0; i < s->nrcpt; i++) {
 	if (s->rcpts[i].refused || (s->rcpts[i].decided && !redo))

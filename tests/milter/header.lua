@@ -108,6 +108,27 @@ mt.disconnect(conn)
 t.record(t.last_for("alice@example.org"), { decision = "deny",
          reason = "bad-campaign-id", campaign = "receipts" }, "conflict")
 
+-- The same when the first header names the envelope's campaign: alice
+-- passed RCPT under spring, and a second header says receipts (a
+-- service campaign). Either order is row 4, and no consent evidence
+-- read under spring stays in the record.
+for _, order in ipairs({ { "spring", "receipts" }, { "receipts", "spring" } }) do
+    conn = t.connect()
+    t.mail(conn, "<news@org.example>")
+    t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE,
+         "envelope conflict: RCPT ok under spring")
+    t.eq(t.message(conn, { { "X-Campaign-ID", order[1] },
+                           { "X-Campaign-ID", order[2] } }, "QH8"),
+         SMFIR_REPLYCODE, "envelope conflict " .. order[1] .. ", " ..
+         order[2] .. ": rejected")
+    mt.disconnect(conn)
+    local rec = t.last_for("alice@example.org")
+    t.record(rec, { decision = "deny", reason = "bad-campaign-id",
+                    qid = "QH8" }, "envelope conflict " .. order[1])
+    t.eq(rec.consent_at, nil, "envelope conflict " .. order[1] ..
+         ": no consent evidence of spring")
+end
+
 -- Hostile header text is escaped: the record stays one JSON object.
 conn = t.connect()
 t.mail(conn, "<campaigns@org.example>")
