@@ -37,10 +37,12 @@
 /*	name (compared without regard to case) selects the rule. With
 /*	Feedback-ID, the id is the first ':'-separated field
 /*	("a:b:c:SenderId" gives "a"). With List-Id, it is the text
-/*	between the first '<' and the next '>'; without such a pair it
-/*	is the whole value, which then fails validation because of the
-/*	brackets or the blanks of a list description. With any other
-/*	name, it is the whole value.
+/*	between the '<' and the next '>' of the one such pair outside
+/*	the description's quoted strings and comments (RFC 2919); with
+/*	none, or more than one, it is the whole value, which then fails
+/*	validation because of the brackets or the blanks of a list
+/*	description (a bare id stays an id). With any other name, it is
+/*	the whole value.
 /*
 /*	Surrounding white space (space, tab, CR, LF) is removed from the
 /*	value and from the extracted field. The result is copied to out
@@ -133,6 +135,46 @@ int     cm_purpose_valid(const char *purpose)
     return (cm_campaign_chars_ok(purpose, CM_PURPOSE_MAX, 0, "._-"));
 }
 
+/* list_id_outside - the next byte outside quoted strings and comments */
+
+static const char *list_id_outside(const char *cp, const char *end, int want)
+{
+    int     quoted = 0;
+    int     depth = 0;
+
+    for (; cp < end; cp++) {
+	if ((quoted || depth > 0) && *cp == '\\') {
+	    if (++cp >= end)
+		break;
+	} else if (quoted) {
+	    quoted = (*cp != '"');
+	} else if (*cp == '(') {
+	    depth++;
+	} else if (depth > 0) {
+	    depth -= (*cp == ')');
+	} else if (*cp == '"') {
+	    quoted = 1;
+	} else if (*cp == want) {
+	    return (cp);
+	}
+    }
+    return (0);
+}
+
+/* list_id_open - the one <...> pair of a List-Id value, or null */
+
+static const char *list_id_open(const char *start, const char *end,
+				        const char **close)
+{
+    const char *open;
+
+    if ((open = list_id_outside(start, end, '<')) == 0
+	|| (*close = memchr(open + 1, '>', (size_t) (end - open - 1))) == 0
+	|| list_id_outside(*close + 1, end, '<') != 0)
+	return (0);
+    return (open);
+}
+
 /* cm_campaign_from_header - extract a campaign id from a header value */
 
 int     cm_campaign_from_header(const char *header_name, const char *value,
@@ -161,11 +203,13 @@ int     cm_campaign_from_header(const char *header_name, const char *value,
     } else if (header_name != 0 && strcasecmp(header_name, "List-Id") == 0) {
 
 	/*
-	 * List-Id: Description <list.id.example>. Only a complete pair
-	 * counts; a lone '<' leaves the whole value, which is invalid.
+	 * List-Id: Description <list.id.example>. Only one complete pair
+	 * outside the description's quoted strings and comments counts:
+	 * "Spring <receipts>" <spring> is the list spring, as every RFC
+	 * 2919 reader sees it. A lone '<', or two pairs, leave the whole
+	 * value, which is then no valid id (nobody guesses which counts).
 	 */
-	if ((cp = memchr(start, '<', (size_t) (end - start))) != 0
-	    && (close = memchr(cp + 1, '>', (size_t) (end - cp - 1))) != 0) {
+	if ((cp = list_id_open(start, end, &close)) != 0) {
 	    start = cp + 1;
 	    end = close;
 	    cm_campaign_trim(&start, &end);

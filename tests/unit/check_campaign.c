@@ -134,8 +134,14 @@ START_TEST(test_list_id)
 		"spring-2024.lists.example.org");
     from_header("list-id", "<news.example.org>", "news.example.org");
     from_header("List-ID", "\"Quoted\" < padded.example >  ", "padded.example");
-    from_header("List-Id", "a <first> <second>", "first");
-    /* No complete bracket pair: the whole value, which is invalid. */
+    /* Brackets in the description's quoted strings and comments. */
+    from_header("List-Id", "\"Spring <receipts>\" <spring>", "spring");
+    from_header("List-Id", "Spring (<receipts>) <spring>", "spring");
+    from_header("List-Id", "\"a \\\" <x>\" (b (<y>) \\) <z>) <ok>", "ok");
+    /* Two pairs: nobody guesses; the whole value, which is invalid. */
+    from_header("List-Id", "a <first> <second>", "a <first> <second>");
+    from_header("List-Id", "\"unclosed <x>", "\"unclosed <x>");
+    /* No complete bracket pair: the whole value (a bare id stays one). */
     from_header("List-Id", " plain.example ", "plain.example");
     from_header("List-Id", "Name <unterminated", "Name <unterminated");
     from_header("List-Id", "Name >x<", "Name >x<");
