@@ -281,8 +281,10 @@ void cm_session_facts(const cm_session *s, const char *campaign,
     m->store_error = s->store_error;
     m->campaign_bad = (campaign != 0 && campaign == s->hdr_campaign
 		       && s->hdr_campaign_conflict);
+    /* Recipients refused for MaxRecipients were sent all the same. */
     m->bulk = s->bulk_hint
-	|| s->nrcpt > (size_t) s->eng->cfg->bulk_threshold;
+	|| s->nrcpt + (size_t) s->rcpt_overflow
+	> (size_t) s->eng->cfg->bulk_threshold;
 }
 
 /* cm_session_audit - write one recipient's record into a buffer */

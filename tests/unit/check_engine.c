@@ -485,6 +485,34 @@ START_TEST(too_many_recipients_non_smtp)
 }
 END_TEST
 
+START_TEST(too_many_recipients_count_as_bulk)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+    int     i;
+    static const char *const rcpts[] = {
+	"<alice@example.org>", "<bob@example.org>", "<carol@example.org>",
+	"<dave@example.org>",
+    };
+
+    /*
+     * More recipients than BulkThreshold, with MaxRecipients below it:
+     * those refused with 452 count too, or no message of an unmapped
+     * sender would ever look like bulk.
+     */
+    cfg.max_recipients = 2;
+    cfg.bulk_threshold = 3;
+    cfg.unidentified_bulk = CM_BULK_REJECT;
+    (void) cm_on_mail(s, &mta, "<nobody@org.example>", 0);
+    for (i = 0; i < 4; i++)
+	(void) cm_on_rcpt(s, &mta, rcpts[i]);
+    mta.qid = "QB";
+    ck_assert_int_ne(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_ptr_nonnull(strstr(audit_text(),
+				 "\"reason\":\"unidentified-bulk\""));
+    cm_session_free(s);
+}
+END_TEST
+
 /*
  * Failure injection: the MTA refuses a change at end of message. The
  * message is deferred (451), and the trail says so: every record of
@@ -752,6 +780,7 @@ int     main(void)
     tcase_add_test(tc, rcpt_too_long_322);
     tcase_add_test(tc, too_many_recipients_452);
     tcase_add_test(tc, too_many_recipients_non_smtp);
+    tcase_add_test(tc, too_many_recipients_count_as_bulk);
     suite_add_tcase(suite, tc);
 
     tc = tcase_create("failures");
