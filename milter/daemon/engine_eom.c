@@ -592,8 +592,13 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     /* Every delivered marketing message says what was decided. */
     if (!failed && reply == CM_REPLY_ACCEPT) {
 	consent_header(buf, s, campaign);
-	/* ConsentHeader none: no header of ours; the plugins' still. */
-	if (cfg->consent_header != CM_CHDR_NONE
+
+	/*
+	 * ConsentHeader none: no header of ours; the plugins' still. But
+	 * UnidentifiedBulk tag is the header: the trail says "tag", and
+	 * a message so marked must carry the mark.
+	 */
+	if ((cfg->consent_header != CM_CHDR_NONE || tagged)
 	    && add_safe_header(s, mta, "X-Consent-Milter", buf) != 0
 	    && enforce)
 	    failed = 1;

@@ -513,6 +513,30 @@ START_TEST(too_many_recipients_count_as_bulk)
 }
 END_TEST
 
+START_TEST(bulk_tag_without_consent_header)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /*
+     * UnidentifiedBulk tag with ConsentHeader none: the trail says
+     * "tag", so the message carries the mark all the same.
+     */
+    cfg.unidentified_bulk = CM_BULK_TAG;
+    cfg.consent_header = CM_CHDR_NONE;
+    (void) cm_on_mail(s, &mta, "<nobody@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    (void) cm_on_header(s, &mta, "List-Unsubscribe", "<mailto:u@org.example>");
+    (void) cm_on_eoh(s, &mta);
+    mta.qid = "QT";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"action\":\"tag\""));
+    ck_assert_ptr_nonnull(mta.headers[0]);
+    ck_assert_str_eq(mta.headers[0], "X-Consent-Milter: campaign=none; "
+		     "mode=enforce");
+    cm_session_free(s);
+}
+END_TEST
+
 /*
  * Failure injection: the MTA refuses a change at end of message. The
  * message is deferred (451), and the trail says so: every record of
@@ -781,6 +805,7 @@ int     main(void)
     tcase_add_test(tc, too_many_recipients_452);
     tcase_add_test(tc, too_many_recipients_non_smtp);
     tcase_add_test(tc, too_many_recipients_count_as_bulk);
+    tcase_add_test(tc, bulk_tag_without_consent_header);
     suite_add_tcase(suite, tc);
 
     tc = tcase_create("failures");
