@@ -294,11 +294,18 @@ static void consent_header(cm_buf *out, const cm_session *s,
 	else if (s->rcpts[i].verdict.decision == CM_DECISION_DENY)
 	    denied++;
     }
+    /*
+     * Only a valid id is written: a header campaign is the client's
+     * text, and "x; allowed=9; mode=dry-run" would put its own
+     * parameters before ours.
+     */
     cm_buf_adds(out, "campaign=");
-    if (campaign != 0)
-	cm_buf_add_safe(out, campaign, strlen(campaign));
-    else
+    if (campaign == 0)
 	cm_buf_adds(out, "none");
+    else if (!cm_campaign_id_valid(campaign))
+	cm_buf_adds(out, "invalid");
+    else
+	cm_buf_adds(out, campaign);
 
     /*
      * The counts are the sender's business: every recipient sees the

@@ -537,6 +537,37 @@ START_TEST(bulk_tag_without_consent_header)
 }
 END_TEST
 
+START_TEST(consent_header_invalid_campaign)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+    int     i;
+    int     seen = 0;
+
+    /*
+     * A header campaign that is no id, delivered (DenyAction tag): the
+     * client's text must not put its own parameters into our header.
+     */
+    cfg.deny_action = CM_DENY_TAG;
+    (void) cm_on_mail(s, &mta, "<nobody@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    (void) cm_on_header(s, &mta, "X-Campaign-ID",
+			"x; allowed=1; denied=0; mode=dry-run");
+    (void) cm_on_eoh(s, &mta);
+    mta.qid = "QI";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_ptr_nonnull(strstr(audit_text(), "\"bad-campaign-id\""));
+    for (i = 0; i < mta.nheaders; i++) {
+	if (strncmp(mta.headers[i], "X-Consent-Milter:", 17) != 0)
+	    continue;
+	ck_assert_str_eq(mta.headers[i], "X-Consent-Milter: campaign=invalid; "
+			 "mode=enforce");
+	seen = 1;
+    }
+    ck_assert_int_eq(seen, 1);
+    cm_session_free(s);
+}
+END_TEST
+
 /*
  * Failure injection: the MTA refuses a change at end of message. The
  * message is deferred (451), and the trail says so: every record of
@@ -806,6 +837,7 @@ int     main(void)
     tcase_add_test(tc, too_many_recipients_non_smtp);
     tcase_add_test(tc, too_many_recipients_count_as_bulk);
     tcase_add_test(tc, bulk_tag_without_consent_header);
+    tcase_add_test(tc, consent_header_invalid_campaign);
     suite_add_tcase(suite, tc);
 
     tc = tcase_create("failures");
