@@ -400,7 +400,8 @@ void    cm_callbacks_init(const cm_engine *eng)
 struct smfiDesc cm_milter_desc = {
     "consent-milter",			/* filter name */
     SMFI_VERSION,			/* version code */
-    SMFIF_ADDHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,	/* flags */
+    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE,
+    /* flags: CHGHDRS removes a client's copies of our own headers */
     cb_connect,				/* connection info */
     0,					/* SMTP HELO */
     cb_envfrom,				/* envelope sender */

@@ -154,6 +154,7 @@ void cm_session_reset(cm_session *s)
     s->env_campaign[0] = 0;
     s->env_mapped = 0;
     s->store_error = s->bulk_hint = s->active = 0;
+    s->own_headers[0] = s->own_headers[1] = 0;
     s->sender_unsure = 0;
     s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
     s->rcpt_overflow = s->header_overflow = 0;
@@ -754,6 +755,13 @@ void    cm_on_header(cm_session *s, void *mta, const char *name,
     case 's':
 	if (s->subject == 0 && strcasecmp(name, "Subject") == 0)
 	    s->subject = header_value_trim(value);
+	break;
+    case 'x':
+	/* Our headers, as a client wrote them: removed at the end. */
+	if (strcasecmp(name, CM_HDR_CONSENT) == 0)
+	    s->own_headers[0]++;
+	else if (strcasecmp(name, CM_HDR_DENIED) == 0)
+	    s->own_headers[1]++;
 	break;
     }
 }

@@ -25,6 +25,10 @@
 
 struct cm_plugins;
 
+/* The headers the daemon writes (DESIGN.md section 6). */
+#define CM_HDR_CONSENT	"X-Consent-Milter"
+#define CM_HDR_DENIED	"X-Consent-Milter-Denied"
+
 /* What the engine's replies mean; callbacks.c maps them to SMFIS_*. */
 typedef enum cm_reply {
     CM_REPLY_CONTINUE,

@@ -279,6 +279,30 @@ static void decide_limit(cm_session *s, cm_decision decision,
     }
 }
 
+/* own_headers_remove - take out a client's copies of our headers */
+
+static int own_headers_remove(const cm_session *s, void *mta)
+{
+    static const char *const names[2] = {CM_HDR_CONSENT, CM_HDR_DENIED};
+    int     i, n;
+
+    /*
+     * A message we decided carries our word only: a copy that the
+     * sending tool wrote ("campaign=receipts; mode=dry-run") would be
+     * read first by whoever looks downstream. The last first, so that
+     * each index still names the client's copy; ours come after them.
+     */
+    for (i = 0; i < 2; i++) {
+	for (n = s->own_headers[i]; n > 0; n--) {
+	    if (s->eng->ops->delheader(mta, names[i], n) != 0) {
+		cm_log(LOG_ERR, "cannot remove header %s", names[i]);
+		return (-1);
+	    }
+	}
+    }
+    return (0);
+}
+
 /* consent_header - X-Consent-Milter: campaign=...; [allowed=...; ...] */
 
 static void consent_header(cm_buf *out, const cm_session *s,
@@ -409,7 +433,7 @@ static int act(cm_session *s, void *mta, const cm_eom_plan *plan,
 	cm_buf_reset(&buf);
 	cm_buf_printf(&buf, "%zu recipient(s); reasons=", denied);
 	add_reasons(&buf, s, CM_DECISION_DENY);
-	ret = add_safe_header(s, mta, "X-Consent-Milter-Denied", &buf);
+	ret = add_safe_header(s, mta, CM_HDR_DENIED, &buf);
     }
     cm_buf_free(&buf);
     return (ret);
@@ -605,8 +629,10 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	 * UnidentifiedBulk tag is the header: the trail says "tag", and
 	 * a message so marked must carry the mark.
 	 */
-	if ((cfg->consent_header != CM_CHDR_NONE || tagged)
-	    && add_safe_header(s, mta, "X-Consent-Milter", buf) != 0
+	if (own_headers_remove(s, mta) != 0 && enforce)
+	    failed = 1;
+	else if ((cfg->consent_header != CM_CHDR_NONE || tagged)
+	    && add_safe_header(s, mta, CM_HDR_CONSENT, buf) != 0
 	    && enforce)
 	    failed = 1;
 	else if (cm_pmsg_add_headers(s->pm, mta) != 0 && enforce)

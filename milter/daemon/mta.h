@@ -32,6 +32,8 @@ typedef struct cm_mta_ops {
     /* Insert a header at index (0: before every other header). */
     int     (*insheader) (void *mta, int index, const char *name,
 			          const char *value);
+    /* Delete the index-th (from 1) header of that name. */
+    int     (*delheader) (void *mta, const char *name, int index);
 } cm_mta_ops;
 
 extern const cm_mta_ops cm_mta_libmilter;

@@ -78,6 +78,14 @@ static int mta_insheader(void *mta, int index, const char *name,
 			   (char *) value) == MI_SUCCESS ? 0 : -1);
 }
 
+/* mta_delheader - smfi_chgheader() with no value */
+
+static int mta_delheader(void *mta, const char *name, int index)
+{
+    return (smfi_chgheader((SMFICTX *) mta, (char *) name, index,
+			   (char *) 0) == MI_SUCCESS ? 0 : -1);
+}
+
 const cm_mta_ops cm_mta_libmilter = {
     mta_setreply,
     mta_delrcpt,
@@ -85,4 +93,5 @@ const cm_mta_ops cm_mta_libmilter = {
     mta_quarantine,
     mta_getsymval,
     mta_insheader,
+    mta_delheader,
 };

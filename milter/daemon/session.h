@@ -50,6 +50,7 @@ struct cm_session {
     char   *from;
     char   *subject;			/* Subject header, for the audit */
     int     bulk_hint;			/* List-Unsubscribe, Precedence */
+    int     own_headers[2];		/* client copies of ours (engine_eom) */
     cm_rcpt *rcpts;			/* envelope recipients, in order */
     size_t  nrcpt;
     size_t  rcpt_alloc;

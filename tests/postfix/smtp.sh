@@ -79,6 +79,7 @@ n0=$(pf_audit_lines)
 pf_swaks --from office@org.example \
     --to alice@example.org,Bob@Example.ORG,carol@example.org,erin@example.org \
     --header "X-Campaign-ID: spring" \
+    --header "X-Consent-Milter: campaign=receipts; mode=dry-run" \
     --header "Message-Id: <smtp-3@cmtest.invalid>"
 for r in alice@example.org Bob@Example.ORG carol@example.org erin@example.org; do
     t_eq "$(pf_swaks_reply "RCPT TO:<$r>")" "250 2.1.5 Ok" \
@@ -95,6 +96,8 @@ t_eq "$(pf_sink_rcpts "$f" | tr '\n' ' ')" "alice@example.org erin@example.org "
 t_eq "$(pf_header "$f" X-Consent-Milter)" \
     "campaign=spring; mode=enforce" \
     "header campaign: X-Consent-Milter header"
+t_eq "$(sed '/^$/q' "$f" | grep -ci '^X-Consent-Milter:')" 1 \
+    "header campaign: the sender's own X-Consent-Milter removed"
 t_eq "$(pf_audit_msg "<smtp-3@cmtest.invalid>" bob@example.org qid decision reason action)" \
     "$qid3 deny withdrawn strip" "header campaign: bob stripped, audited"
 t_eq "$(pf_audit_msg "<smtp-3@cmtest.invalid>" carol@example.org qid decision reason action)" \

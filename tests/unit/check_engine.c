@@ -568,6 +568,45 @@ START_TEST(consent_header_invalid_campaign)
 }
 END_TEST
 
+START_TEST(own_headers_removed)
+{
+    cm_session *s = cm_session_new(&eng, 0);
+
+    /*
+     * The sending tool wrote our headers itself: on a message we decide
+     * only ours remain, the last copy removed first.
+     */
+    (void) cm_on_mail(s, &mta, "<news@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    (void) cm_on_header(s, &mta, "X-Consent-Milter",
+			"campaign=receipts; mode=dry-run");
+    (void) cm_on_header(s, &mta, "x-consent-milter-denied", "1 (forged)");
+    (void) cm_on_header(s, &mta, "X-CONSENT-MILTER", "campaign=other");
+    (void) cm_on_eoh(s, &mta);
+    mta.qid = "QO";
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.nremoved, 3);
+    ck_assert_str_eq(mta.removed[0], "2 X-Consent-Milter");
+    ck_assert_str_eq(mta.removed[1], "1 X-Consent-Milter");
+    ck_assert_str_eq(mta.removed[2], "1 X-Consent-Milter-Denied");
+    ck_assert_str_eq(mta.headers[0], "X-Consent-Milter: campaign=spring; "
+		     "mode=enforce");
+    cm_session_free(s);
+
+    /* Ordinary mail passes untouched, whatever it carries. */
+    mta_record_reset(&mta);
+    s = cm_session_new(&eng, 0);
+    (void) cm_on_mail(s, &mta, "<nobody@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    (void) cm_on_header(s, &mta, "X-Consent-Milter", "campaign=spring");
+    (void) cm_on_eoh(s, &mta);
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    ck_assert_int_eq(mta.nremoved, 0);
+    ck_assert_int_eq(mta.nheaders, 0);
+    cm_session_free(s);
+}
+END_TEST
+
 /*
  * Failure injection: the MTA refuses a change at end of message. The
  * message is deferred (451), and the trail says so: every record of
@@ -838,6 +877,7 @@ int     main(void)
     tcase_add_test(tc, too_many_recipients_count_as_bulk);
     tcase_add_test(tc, bulk_tag_without_consent_header);
     tcase_add_test(tc, consent_header_invalid_campaign);
+    tcase_add_test(tc, own_headers_removed);
     suite_add_tcase(suite, tc);
 
     tc = tcase_create("failures");

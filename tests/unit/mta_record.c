@@ -64,6 +64,18 @@ static int rec_insheader(void *mta, int index, const char *name,
     return (0);
 }
 
+static int rec_delheader(void *mta, const char *name, int index)
+{
+    mta_record *m = mta;
+    char    buf[2048];
+
+    if (failing(m, MTA_DELHEADER) || m->nremoved >= MTA_RECORD_MAX)
+	return (-1);
+    (void) snprintf(buf, sizeof(buf), "%d %s", index, name);
+    m->removed[m->nremoved++] = strdup(buf);
+    return (0);
+}
+
 static int rec_quarantine(void *mta, const char *reason)
 {
     mta_record *m = mta;
@@ -95,10 +107,12 @@ void    mta_record_reset(mta_record *m)
 	free(m->headers[i]);
     for (i = 0; i < m->ninserted; i++)
 	free(m->inserted[i]);
+    for (i = 0; i < m->nremoved; i++)
+	free(m->removed[i]);
     memset(m, 0, sizeof(*m));
 }
 
 const cm_mta_ops mta_record_ops = {
     rec_setreply, rec_delrcpt, rec_addheader, rec_quarantine, rec_getsymval,
-    rec_insheader,
+    rec_insheader, rec_delheader,
 };

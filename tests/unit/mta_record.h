@@ -15,7 +15,7 @@
 #define MTA_RECORD_MAX	32
 
 enum { MTA_SETREPLY, MTA_DELRCPT, MTA_ADDHEADER, MTA_QUARANTINE,
-MTA_INSHEADER, MTA_NOPS };
+MTA_INSHEADER, MTA_DELHEADER, MTA_NOPS };
 
 typedef struct mta_record {
     char    rcode[8];
@@ -27,6 +27,8 @@ typedef struct mta_record {
     int     nheaders;
     char   *inserted[MTA_RECORD_MAX];	/* "index Name: value", in call order */
     int     ninserted;
+    char   *removed[MTA_RECORD_MAX];	/* "index Name", in call order */
+    int     nremoved;
     char    quarantine[256];
     const char *qid;			/* the "i" macro, or NULL */
     const char *auth;			/* {auth_authen}, or NULL */
