@@ -222,15 +222,30 @@ int     cm_record_campaign(const redisReply *r, cm_campaign *camp,
  * its strings; 0, or -1 when out of memory. A field named twice in one
  * reply (no Redis hash has that, a broken proxy might) replaces the first
  * copy, which is freed when the record's strings are malloc'd: what a
- * reply says must not leak memory at every lookup.
+ * reply says must not leak memory at every lookup. A NUL byte in the
+ * value is kept as '?': as a NUL it would end the evidence in the audit
+ * trail there, and "form v3\0 (forged by import)" would read "form v3".
  */
 static int record_set(const cm_rcpt_record *f, char **field, const char *s,
 		              size_t len)
 {
+    char   *p;
+    size_t  i;
+
     if (f->arena == 0)
 	free(*field);
-    *field = f->arena ? cm_arena_strndup(f->arena, s, len) : strndup(s, len);
-    return (*field == 0 ? -1 : 0);
+    if (f->arena != 0)
+	p = cm_arena_strndup(f->arena, s, len);
+    else if ((p = malloc(len + 1)) != 0) {
+	memcpy(p, s, len);
+	p[len] = 0;
+    }
+    if ((*field = p) == 0)
+	return (-1);
+    for (i = 0; i < len; i++)
+	if (p[i] == 0)
+	    p[i] = '?';
+    return (0);
 }
 
 /* cm_record_suppress - GET Psuppress:<id>, "<time> <reason>" */

@@ -398,7 +398,7 @@ END_TEST
 enum {
     R_GRANTED, R_WITHDRAWN, R_NONE, R_OTHER_PURPOSE, R_SUPPRESSED,
     R_SUPP_BADTIME, R_BAD_STATE, R_WRONGTYPE_CONSENT, R_WRONGTYPE_SUPPRESS,
-    R_BAD_ADDR, R_BAD_AT, R_TIME_ONLY, R_COUNT
+    R_BAD_ADDR, R_BAD_AT, R_TIME_ONLY, R_NUL_SRC, R_COUNT
 };
 
 /* seed_rcpts - one recipient per case above, for purpose "offers" */
@@ -411,7 +411,11 @@ static void seed_rcpts(redisContext *c, const char *prefix,
 	"other@example.org", "supp@example.org", "badtime@example.org",
 	"badstate@example.org", "wtc@example.org", "wts@example.org",
 	"badaddr@example.org", "badat@example.org", "timeonly@example.org",
+	"nulsrc@example.org",
     };
+    static const char nul_src[] = "form v3\0 (forged by import)";
+    const char *argv[6];
+    size_t  lens[6];
     char    k[9][128];
     int     i;
 
@@ -444,6 +448,16 @@ static void seed_rcpts(redisContext *c, const char *prefix,
        "offers:at", "soon", (char *) 0);
     db(c, "SET", KEY(0, "suppress:", ids[R_TIME_ONLY]), "1600000000",
        (char *) 0);
+    argv[0] = "HSET";
+    argv[1] = KEY(0, "consent:", ids[R_NUL_SRC]);
+    argv[2] = "offers";
+    argv[3] = "granted";
+    argv[4] = "offers:src";
+    argv[5] = nul_src;
+    for (i = 0; i < 5; i++)
+	lens[i] = strlen(argv[i]);
+    lens[5] = sizeof(nul_src) - 1;
+    db_argv(c, 6, argv, lens);
 #undef KEY
 }
 
@@ -509,6 +523,11 @@ static void check_rcpts(const cm_rcpt *r)
     ck_assert_int_eq(f->consent_invalid, 1);
     ck_assert_int_eq(f->store_error, 0);
     ck_assert_int_eq(r[R_GRANTED].record.consent_invalid, 0);
+
+    /* A NUL in the evidence does not end it early. */
+    f = &r[R_NUL_SRC].record;
+    ck_assert_int_eq(f->store_error, 0);
+    ck_assert_str_eq(f->consent_src, "form v3? (forged by import)");
 
     f = &r[R_TIME_ONLY].record;
     ck_assert_int_eq(f->suppressed, 1);
