@@ -469,7 +469,11 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
     r->m_lines++;
     if (len > 0 && text[len - 1] == '\r')
 	len--;
-    switch (kind = cm_ml_parse(text, len, clk, ml)) {
+    kind = cm_ml_parse(text, len, clk, ml);
+    if (ml->skipped > 0 && r->nul_lines++ < 5)
+	ctl_error(r->c, "warning: %s:%lld: %zu bytes up to a NUL byte skipped",
+		  file, lineno, ml->skipped);
+    switch (kind) {
     case CM_ML_GARBAGE:
 	r->garbage++;
 	return;

@@ -73,6 +73,10 @@
 /*	cm_ml_parse() classifies a line and fills *out: time (always,
 /*	when the line has one), and for CM_ML_SENT and CM_ML_NOT_SENT
 /*	also mta, qid and the recipients; the spans point into text.
+/*	A crash leaves NUL bytes in a log file, with the next line
+/*	appended after them: when what follows the last NUL byte is a
+/*	log line, that is what is read, and out->skipped says how many
+/*	bytes before it were not.
 /* DIAGNOSTICS
 /*	cm_ml_parse() returns CM_ML_GARBAGE for a line without a time
 /*	stamp, CM_ML_OTHER for any other log line, CM_ML_SENT for a
@@ -402,10 +406,10 @@ static cm_ml_kind sendmail_line(const char *p, const char *end,
     return (status_is(st + 7, end, "Sent") ? CM_ML_SENT : CM_ML_NOT_SENT);
 }
 
-/* cm_ml_parse - classify one log line */
+/* parse_line - classify one log line without NUL bytes before it */
 
-cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
-		               cm_ml_line *out)
+static cm_ml_kind parse_line(const char *text, size_t len, cm_ml_clock *clk,
+			             cm_ml_line *out)
 {
     static const char *agents[] = {"smtp", "lmtp", "local", "virtual",
     "pipe", 0};
@@ -474,4 +478,32 @@ cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
 	    && memcmp(agent, agents[i], tag_end - agent) == 0)
 	    return (postfix_line(p, end, out));
     return (CM_ML_OTHER);			/* qmgr, error, discard... */
+}
+
+/* cm_ml_parse - classify one log line */
+
+cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
+		               cm_ml_line *out)
+{
+    const char *nul;
+    cm_ml_kind kind;
+
+    /*
+     * A crash leaves NUL bytes where syslogd was writing (a torn line,
+     * or a file extended over a hole), and the next line is appended
+     * after them: read what follows the last NUL when that is a log
+     * line. Otherwise the NUL is inside the line (the length decides)
+     * and the whole line is read.
+     */
+    out->skipped = 0;
+    for (nul = text + len; nul > text && nul[-1] != 0; nul--)
+	 /* void */ ;
+    if (nul > text) {
+	kind = parse_line(nul, len - (nul - text), clk, out);
+	if (kind != CM_ML_GARBAGE) {
+	    out->skipped = nul - text;
+	    return (kind);
+	}
+    }
+    return (parse_line(text, len, clk, out));
 }

@@ -55,6 +55,7 @@ typedef struct cm_ml_line {
     cm_ml_span qid;
     size_t  nrcpt;
     int     truncated;			/* recipients beyond CM_ML_RCPT_MAX */
+    size_t  skipped;			/* bytes up to a NUL, not read */
     cm_ml_rcpt rcpt[CM_ML_RCPT_MAX];
 } cm_ml_line;
 

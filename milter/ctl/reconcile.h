@@ -86,7 +86,7 @@ typedef struct recon {
     long long m_first, m_last, a_first, a_last;	/* -1: none */
     long long m_lines, a_records, a_noqid, a_pseudo;
     long long deliveries, audited, allowed, ordinary, not_sent, broken;
-    long long garbage, before_since, truncated;
+    long long garbage, before_since, truncated, nul_lines;
     long long since;			/* -1: none */
     int     unreadable;
     cm_buf  key;			/* scratch */

@@ -200,6 +200,28 @@ t_rc 65 "pseudonymised trail without AddressKeyFile"
 t_errhas "pseudonymised (2 rcpt_id records) and no AddressKeyFile" \
     "pseudonymised without key: says why"
 
+# --- a crash left NUL bytes in the maillog -------------------------------------
+mkdir -p "$D/n"
+rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt alice@example.org allow consent accept > "$D/n/audit.log"
+rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt bob@example.org deny withdrawn strip >> "$D/n/audit.log"
+{ printf '\0\0\0\0\0\0\0\0'; pf 1A2B3C4D5E bob@example.org sent; } > "$D/n/maillog"
+stamp "$D/n/maillog"
+t_run reconcile --maillog "$D/n/maillog" --audit-log "$D/n/audit.log"
+t_rc 1 "NUL bytes before a line: the delivery after them is read"
+t_has "2026-12-03 05:25:50Z 1A2B3C4D5E bob@example.org: deny withdrawn strip campaign=spring [$D/n/maillog:1]" \
+    "NUL bytes: bob's delivery found"
+t_errhas "$D/n/maillog:1: 8 bytes up to a NUL byte skipped" "NUL bytes: said"
+{
+    printf 'Dec  3 05:25:49 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<alice@exa\0\0\0'
+    pf 1A2B3C4D5E bob@example.org sent
+} > "$D/n/maillog2"
+stamp "$D/n/maillog2"
+t_run reconcile --maillog "$D/n/maillog2" --audit-log "$D/n/audit.log"
+t_rc 1 "a torn line, NULs, then a line: the last line is read, not the torn one"
+t_has "1A2B3C4D5E bob@example.org: deny withdrawn strip" "torn line and NULs: bob found"
+t_has "deliveries: 1 (1 of messages with audit records: 0 allowed, 1 not" \
+    "torn line and NULs: alice's torn line is not a delivery"
+
 # --- unreadable input ----------------------------------------------------------
 t_conf "AuditLog $D/audit.log"
 t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"

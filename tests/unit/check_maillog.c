@@ -16,7 +16,8 @@
 /*	sent to /dev/log (<PRI>, no host); RFC 3339
 /*	stamps with and without zone; the year of syslog stamps across a
 /*	new year; every truncation of a delivery line (never a delivery,
-/*	"broken" once the address has begun); garbage and NUL bytes;
+/*	"broken" once the address has begun); garbage and NUL bytes
+/*	(inside a line, and before one as a crash leaves them);
 /*	200,000 random mutations of real lines, whose spans must all
 /*	point into the line (run it under the sanitizer build too).
 /*	Runs with TZ=UTC.
@@ -328,6 +329,20 @@ START_TEST(test_garbage)
     /* Bytes after a NUL are still read: the length decides. */
     ck_assert_int_eq(parse(LIT(nul)), CM_ML_SENT);
     ck_assert_uint_eq(ml.rcpt[0].addr.len, 14);
+    ck_assert_uint_eq(ml.skipped, 0);
+    /* NUL bytes a crash left before a line: the line after them. */
+    ck_assert_int_eq(parse(LIT("\0\0\0\0Dec  3 05:40:01 mx postfix/smtp[1]: "
+			       "3F2A81234B: to=<b@example.org>, status=sent")),
+		     CM_ML_SENT);
+    ck_assert_uint_eq(ml.skipped, 4);
+    span_is(&ml.rcpt[0].addr, "b@example.org");
+    /* A torn line, NULs, the next line: the next line, not the torn. */
+    ck_assert_int_eq(parse(LIT("Dec  3 05:40:00 mx postfix/smtp[1]: 3F2A81234B: "
+			       "to=<a@exa\0\0Dec  3 05:40:01 mx postfix/smtp[1]: "
+			       "3F2A81234B: to=<b@example.org>, status=sent")),
+		     CM_ML_SENT);
+    ck_assert_int_eq(ml.time, T_0540);
+    span_is(&ml.rcpt[0].addr, "b@example.org");
     /* A time stamp alone, or with nothing readable after it. */
     ck_assert_int_eq(parse(LIT("Dec  3 05:40:01")), CM_ML_OTHER);
     ck_assert_int_eq(parse(LIT("Dec  3 05:40:01 host")), CM_ML_OTHER);
