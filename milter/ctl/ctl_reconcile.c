@@ -18,7 +18,8 @@
 /*	delivered. Our own audit trail cannot prove that: only the MTA
 /*	knows what it delivered. This verb reads the MTA's delivery log
 /*	(Postfix and sendmail lines, see maillog.c; plain, rotated or
-/*	gzip-compressed, in any order) and the audit trail (the given
+/*	gzip-compressed, in any order; a file compressed otherwise is
+/*	refused as unreadable) and the audit trail (the given
 /*	files, else AuditLog and its rotated siblings, see
 /*	ctl_auditlog.c), and lists every delivery of a message that has
 /*	audit records (same queue id) to a recipient without an "allow"
@@ -512,7 +513,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
     gzFile  gz;
     size_t  have = 0, pos, n;
     long long lineno = 0;
-    const char *nl, *msg, *colon;
+    const char *nl, *msg, *colon, *zname;
     int     got = 1, errnum, skipping = 0, fd;
 
     /* The file's age dates its syslog time stamps (maillog.c). */
@@ -540,6 +541,19 @@ static void read_maillog(recon *r, const char *path, char *buf,
 	got = gzread(gz, buf + have, READ_SIZE - have);
 	if (got > 0)
 	    have += got;
+
+	/*
+	 * zlib passes what is not gzip through unchanged: an xz or zstd
+	 * file would be read as lines of binary garbage, and found clean.
+	 */
+	if (lineno == 0 && have > 0 && gzdirect(gz)
+	    && (zname = cm_ml_compressed(buf, have)) != 0) {
+	    ctl_error(r->c, "%s: compressed with %s: unreadable (decompress "
+		      "it first)", path, zname);
+	    r->unreadable++;
+	    (void) gzclose(gz);
+	    return;
+	}
 	for (pos = 0; pos < have; pos = nl - buf + 1) {
 	    if ((nl = memchr(buf + pos, '\n', have - pos)) == 0)
 		break;

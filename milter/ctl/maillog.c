@@ -16,6 +16,10 @@
 /*	cm_ml_clock *clk;
 /*	cm_ml_line *out;
 /*
+/*	const char *cm_ml_compressed(data, len)
+/*	const char *data;
+/*	size_t	len;
+/*
 /*	long long cm_ml_time(text, len, clk, used)
 /*	const char *text;
 /*	size_t	len;
@@ -65,6 +69,11 @@
 /*
 /*	cm_ml_clock_init() sets up a clock for one file whose last line
 /*	was written no later than ref (Unix seconds).
+/*
+/*	cm_ml_compressed() looks at the first bytes of a file and returns
+/*	the name of the compressor when they are the magic number of xz,
+/*	bzip2, zstd or lz4 data (zlib reads gzip, and passes anything
+/*	else through as if it were text), else NULL.
 /*
 /*	cm_ml_time() reads the time stamp at the start of a line: it
 /*	returns Unix seconds and stores in *used how many bytes it took,
@@ -228,6 +237,28 @@ static long long iso_time(const char *s, size_t len, size_t *used)
 	|| buf[16] != ':' || ss < 0 || ss > 60)
 	return (-1);
     return (local_time(year, mon - 1, day, hh, mm, ss));
+}
+
+/* cm_ml_compressed - the compressor whose magic number data starts with */
+
+const char *cm_ml_compressed(const char *data, size_t len)
+{
+    static const struct {
+	const char *name;
+	const char *magic;
+	size_t  len;
+    } magic[] = {
+	{"xz", "\xfd" "7zXZ\0", 6},
+	{"bzip2", "BZh", 3},
+	{"zstd", "\x28\xb5\x2f\xfd", 4},
+	{"lz4", "\x04\x22\x4d\x18", 4},
+    };
+    size_t  i;
+
+    for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+	if (len >= magic[i].len && memcmp(data, magic[i].magic, magic[i].len) == 0)
+	    return (magic[i].name);
+    return (0);
 }
 
 /* cm_ml_time - the time stamp at the start of a line */

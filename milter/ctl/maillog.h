@@ -75,6 +75,7 @@ typedef struct cm_ml_clock {
 extern void cm_ml_clock_init(cm_ml_clock *clk, long long ref);
 extern cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
 			              cm_ml_line *out);
+extern const char *cm_ml_compressed(const char *data, size_t len);
 extern long long cm_ml_time(const char *text, size_t len, cm_ml_clock *clk,
 			            size_t *used);
 

@@ -222,6 +222,25 @@ t_has "1A2B3C4D5E bob@example.org: deny withdrawn strip" "torn line and NULs: bo
 t_has "deliveries: 1 (1 of messages with audit records: 0 allowed, 1 not" \
     "torn line and NULs: alice's torn line is not a delivery"
 
+# --- rotated maillogs compressed with something other than gzip -----------------
+pf 1A2B3C4D5E bob@example.org sent > "$D/n/m"
+for z in xz bzip2 zstd lz4; do
+    case $z in bzip2) ext=bz2 ;; zstd) ext=zst ;; *) ext=$z ;; esac
+    name=$z; [ $z = bzip2 ] && name=bzip2
+    if command -v $z > /dev/null 2>&1; then
+	$z -c "$D/n/m" > "$D/n/m.$ext"
+    else
+	case $z in
+	xz) printf '\3757zXZ\0junk' ;; bzip2) printf 'BZh91AY&SYjunk' ;;
+	zstd) printf '\050\265\057\375junk' ;; lz4) printf '\004\042\115\030junk' ;;
+	esac > "$D/n/m.$ext"
+    fi
+    t_run reconcile --maillog "$D/n/m.$ext" --audit-log "$D/n/audit.log"
+    t_rc 65 "maillog compressed with $name: unreadable"
+    t_errhas "$D/n/m.$ext: compressed with $name: unreadable (decompress it first)" \
+	"compressed with $name: named, with what to do"
+done
+
 # --- unreadable input ----------------------------------------------------------
 t_conf "AuditLog $D/audit.log"
 t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"

@@ -17,7 +17,8 @@
 /*	stamps with and without zone; the year of syslog stamps across a
 /*	new year; every truncation of a delivery line (never a delivery,
 /*	"broken" once the address has begun); garbage and NUL bytes
-/*	(inside a line, and before one as a crash leaves them);
+/*	(inside a line, and before one as a crash leaves them); the
+/*	magic numbers of xz, bzip2, zstd and lz4;
 /*	200,000 random mutations of real lines, whose spans must all
 /*	point into the line (run it under the sanitizer build too).
 /*	Runs with TZ=UTC.
@@ -349,6 +350,18 @@ START_TEST(test_garbage)
 }
 END_TEST
 
+START_TEST(test_compressed)
+{
+    ck_assert_str_eq(cm_ml_compressed(LIT("\xfd" "7zXZ\0\0\x04\xe6")), "xz");
+    ck_assert_str_eq(cm_ml_compressed(LIT("BZh91AY&SY")), "bzip2");
+    ck_assert_str_eq(cm_ml_compressed(LIT("\x28\xb5\x2f\xfd\x04")), "zstd");
+    ck_assert_str_eq(cm_ml_compressed(LIT("\x04\x22\x4d\x18\x64")), "lz4");
+    ck_assert_ptr_null(cm_ml_compressed(LIT("\xfd" "7zX")));
+    ck_assert_ptr_null(cm_ml_compressed(LIT("Dec  3 05:40:01 mx postfix")));
+    ck_assert_ptr_null(cm_ml_compressed(LIT("")));
+}
+END_TEST
+
 /* inside - a span lies within [buf, buf + len) */
 
 static int inside(const cm_ml_span *s, const char *buf, size_t len)
@@ -478,6 +491,7 @@ static Suite *maillog_suite(void)
     tc = tcase_create("damaged");
     tcase_add_test(tc, test_truncated);
     tcase_add_test(tc, test_garbage);
+    tcase_add_test(tc, test_compressed);
     tcase_add_test(tc, test_mutated);
     suite_add_tcase(s, tc);
 
