@@ -62,8 +62,11 @@
 /* DIAGNOSTICS
 /*	Exit 0: no finding; 1: findings; 64: usage; 65: a log could not
 /*	be read (each named with the reason; the report is still written
-/*	but is incomplete), or the trail is pseudonymised and no
-/*	AddressKeyFile is configured.
+/*	but is incomplete; a maillog compressed with xz, bzip2, zstd or
+/*	lz4, or one of which no line is in a known log format), or the
+/*	trail is pseudonymised and no AddressKeyFile is configured.
+/*	Maillog lines in no known format are counted in the report (not
+/*	understood), the first few named in warnings.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -470,13 +473,19 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
     r->m_lines++;
     if (len > 0 && text[len - 1] == '\r')
 	len--;
+    if (len == 0)
+	return;					/* nothing, not garbage */
     kind = cm_ml_parse(text, len, clk, ml);
     if (ml->skipped > 0 && r->nul_lines++ < 5)
 	ctl_error(r->c, "warning: %s:%lld: %zu bytes up to a NUL byte skipped",
 		  file, lineno, ml->skipped);
     switch (kind) {
     case CM_ML_GARBAGE:
-	r->garbage++;
+	/* Lines in a format not read could hide deliveries: say so. */
+	r->mfiles[r->nmfiles - 1].garbage++;
+	if (r->garbage++ < 5)
+	    ctl_error(r->c, "warning: %s:%lld: not a log line in a known "
+		      "format: not read", file, lineno);
 	return;
     case CM_ML_BROKEN:
 	if (r->broken++ < 5)
@@ -489,6 +498,7 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
     default:
 	break;
     }
+    r->mfiles[r->nmfiles - 1].logged++;
     span(ml->time, &r->m_first, &r->m_last);
     if (kind != CM_ML_SENT)
 	return;
@@ -534,8 +544,8 @@ static void read_maillog(recon *r, const char *path, char *buf,
 	r->amfiles = r->amfiles ? r->amfiles * 2 : 8;
 	r->mfiles = xrealloc(r, r->mfiles, r->amfiles, sizeof(*r->mfiles));
     }
-    r->mfiles[r->nmfiles].name = path;
-    r->mfiles[r->nmfiles++].count = 0;
+    memset(r->mfiles + r->nmfiles, 0, sizeof(r->mfiles[0]));
+    r->mfiles[r->nmfiles++].name = path;
 
     while (got > 0) {
 	got = gzread(gz, buf + have, READ_SIZE - have);
@@ -580,6 +590,17 @@ static void read_maillog(recon *r, const char *path, char *buf,
 	have = n;
     }
     r->mfiles[r->nmfiles - 1].count = lineno;
+
+    /*
+     * Not one line in a known format: the whole file was not read (a
+     * format this reader does not know, binary data). A file without
+     * mail lines but with other log lines is fine.
+     */
+    if (r->mfiles[r->nmfiles - 1].garbage > 0
+	&& r->mfiles[r->nmfiles - 1].logged == 0) {
+	ctl_error(r->c, "%s: no line in a known log format", path);
+	r->unreadable++;
+    }
     msg = gzerror(gz, &errnum);
     if (errnum != Z_OK && errnum != Z_STREAM_END) {
 	/* zlib's text may start with its name for the file. */

@@ -21,15 +21,16 @@
 /*	read with their lines or records and the time span of each log,
 /*	--since when given, one line per finding (time, queue id,
 /*	recipient as logged, what the trail said, the maillog line), then
-/*	the counts.
+/*	the counts, with the maillog lines not understood (in no known
+/*	format).
 /*
 /*	ctl_recon_json() appends the same as one JSON object and a
 /*	newline: maillog, audit_log (files with lines or records),
 /*	maillog_lines, audit_records, their first and last times (RFC
 /*	3339), since, findings (time, qid, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
-/*	action, mode, campaign: null without a record; where), counts and
-/*	unreadable_files.
+/*	action, mode, campaign: null without a record; where), counts
+/*	(with not_understood) and unreadable_files.
 /* DIAGNOSTICS
 /*	None: text from the logs is made printable (text) or escaped
 /*	(JSON).
@@ -153,6 +154,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
     cm_buf_printf(b, "\nnot delivered (deferred, bounced...): %lld lines; "
 		  "unreadable: %lld lines (delivery lines cut short, lines "
 		  "over 1 MB)\n", r->not_sent, r->broken);
+    cm_buf_printf(b, "not understood: %lld lines (not in a known log "
+		  "format: not read)\n", r->garbage);
     cm_buf_printf(b, "findings: %zu\n", r->nfinds);
 }
 
@@ -238,6 +241,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
     cm_json_kv_int(b, "before_since", r->before_since);
     cm_json_kv_int(b, "not_sent", r->not_sent);
     cm_json_kv_int(b, "unreadable_lines", r->broken);
+    cm_json_kv_int(b, "not_understood", r->garbage);
     cm_json_close(b);
     cm_json_kv_int(b, "unreadable_files", r->unreadable);
     cm_json_close(b);

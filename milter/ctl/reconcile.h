@@ -68,6 +68,8 @@ typedef struct finding {
 typedef struct fileinfo {
     const char *name;
     long long count;			/* lines or records */
+    long long logged;			/* maillog: lines in a known format */
+    long long garbage;			/* maillog: lines in none */
 } fileinfo;
 
 typedef struct recon {

@@ -241,6 +241,41 @@ for z in xz bzip2 zstd lz4; do
 	"compressed with $name: named, with what to do"
 done
 
+# --- other log formats --------------------------------------------------------
+tail1() { printf 'relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n'; }
+for f in \
+    'Dec 03 05:25:50.123456 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |journalctl -o short-precise' \
+    '<22>1 2026-12-03T05:25:50.123456+00:00 relay postfix/smtp 2002 - - 1A2B3C4D5E: to=<bob@example.org>, |RFC 5424' \
+    '<22>1 2026-12-03T05:25:50Z relay postfix/smtp 2002 - [meta sequenceId="1"] 1A2B3C4D5E: to=<bob@example.org>, |RFC 5424 with structured data' \
+    'Thu 2026-12-03 05:25:50 UTC relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |journalctl -o short-full' \
+    '2026-12-03 05:25:50 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |ISO with a space' \
+    '2026-12-03T06:25:50.123+01 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |ISO, +hh offset' \
+    'Dec  3 05:25:50 2026 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |syslog with the year'
+do
+    { printf '%s' "${f%|*}"; tail1; } > "$D/n/fmt"
+    stamp "$D/n/fmt"
+    t_run reconcile --maillog "$D/n/fmt" --audit-log "$D/n/audit.log"
+    t_rc 1 "${f#*|}: read"
+    t_has "2026-12-03 05:25:50Z 1A2B3C4D5E bob@example.org: deny withdrawn strip" \
+	"${f#*|}: bob's delivery found"
+done
+{ pf 1A2B3C4D5E alice@example.org sent; echo "Dec 3 5:25:50 what is this"; } > "$D/n/some"
+stamp "$D/n/some"
+t_run reconcile --maillog "$D/n/some" --audit-log "$D/n/audit.log"
+t_rc 0 "a line not understood among log lines: still clean"
+t_has "not understood: 1 lines" "lines not understood are counted in the report"
+t_errhas "$D/n/some:2: not a log line in a known format" "the first lines not understood are named"
+t_run reconcile --maillog "$D/maillog" --audit-log "$D/audit.log"
+t_has "not understood: 0 lines" "lines not understood: always reported"
+printf '%s\n' "no time stamp here" "1A2B3C4D5E: to=<bob@example.org>, status=sent" > "$D/n/nolog"
+t_run reconcile --maillog "$D/n/nolog" --audit-log "$D/n/audit.log"
+t_rc 65 "a maillog without one log line: unreadable"
+t_errhas "$D/n/nolog: no line in a known log format" "no log line: named"
+echo "Dec  3 05:25:50 relay kernel: eth0: link up" > "$D/n/nomail"
+stamp "$D/n/nomail"
+t_run reconcile --maillog "$D/n/nomail" --audit-log "$D/n/audit.log"
+t_rc 0 "a maillog of log lines but no mail: fine"
+
 # --- unreadable input ----------------------------------------------------------
 t_conf "AuditLog $D/audit.log"
 t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"

@@ -14,7 +14,9 @@
 /*	several recipients, "[more]" continuations, names, quoted commas,
 /*	a local user known by ctladdr=, Deferred and queued, a line as
 /*	sent to /dev/log (<PRI>, no host); RFC 3339
-/*	stamps with and without zone; the year of syslog stamps across a
+/*	stamps with and without zone; RFC 5424 headers, journalctl's
+/*	short-precise and short-full, ISO with a space, +hh offsets,
+/*	syslog stamps with a year; the year of syslog stamps across a
 /*	new year; every truncation of a delivery line (never a delivery,
 /*	"broken" once the address has begun); garbage and NUL bytes
 /*	(inside a line, and before one as a crash leaves them); the
@@ -438,6 +440,56 @@ START_TEST(test_iso_time)
 }
 END_TEST
 
+START_TEST(test_formats)
+{
+#define DLV "3F2A81234B: to=<a@example.org>, relay=x, status=sent (ok)"
+    static const char *lines[] = {
+	/* journalctl -o short-precise */
+	"Dec 03 05:40:01.123456 mx postfix/smtp[1]: " DLV,
+	/* RFC 5424, structured data nil or present (with \] inside) */
+	"<22>1 2026-12-03T05:40:01.123456+00:00 mx postfix/smtp 2002 - - " DLV,
+	"<22>1 2026-12-03T05:40:01Z mx postfix/smtp 2002 - "
+	"[meta sequenceId=\"1\" x=\"a\\]b\"][o k=\"v\"] " DLV,
+	"<22>1 2026-12-03T05:40:01Z mx postfix/smtp 2002 MSG - \xef\xbb\xbf" DLV,
+	/* journalctl -o short-full */
+	"Thu 2026-12-03 05:40:01 UTC mx postfix/smtp[1]: " DLV,
+	"Thu 2026-12-03 06:40:01 +0100 mx postfix/smtp[1]: " DLV,
+	/* ISO with a space; +hh without minutes */
+	"2026-12-03 05:40:01 mx postfix/smtp[1]: " DLV,
+	"2026-12-03 05:40:01.5 mx postfix/smtp[1]: " DLV,
+	"2026-12-03T06:40:01.123+01 mx postfix/smtp[1]: " DLV,
+	"2026-12-03T04:40:01-01 mx postfix/smtp[1]: " DLV,
+	/* syslog with the year after the time */
+	"Dec  3 05:40:01 2026 mx postfix/smtp[1]: " DLV,
+	0,
+    };
+    static const char *bad[] = {
+	"Thu 2026-12-03 05:40:01 XYZT mx postfix/smtp[1]: " DLV,
+	"Thu 2026-12-03 05:40 UTC mx postfix/smtp[1]: " DLV,
+	"2026-12-03  05:40:01 mx postfix/smtp[1]: " DLV,
+	0,
+    };
+    int     i;
+
+    for (i = 0; lines[i]; i++) {
+	ck_assert_msg(parse(lines[i], strlen(lines[i])) == CM_ML_SENT,
+		      "not read: %s", lines[i]);
+	ck_assert_int_eq(ml.time, T_0540);
+	span_is(&ml.qid, "3F2A81234B");
+	span_is(&ml.rcpt[0].addr, "a@example.org");
+    }
+    for (i = 0; bad[i]; i++)
+	ck_assert_msg(parse(bad[i], strlen(bad[i])) == CM_ML_GARBAGE,
+		      "read: %s", bad[i]);
+    /* RFC 5424 of another program, or cut in the header. */
+    ck_assert_int_eq(parse(LIT("<22>1 2026-12-03T05:40:01Z mx postfix/qmgr 2 - - "
+			       "3F2A81234B: removed")), CM_ML_OTHER);
+    ck_assert_int_eq(parse(LIT("<22>1 2026-12-03T05:40:01Z mx postfix/smtp 2 - "
+			       "[x a=\"]")), CM_ML_OTHER);
+#undef DLV
+}
+END_TEST
+
 /* at - the time of a syslog stamp with a clock at ref */
 
 static long long at(const char *stamp, long long ref)
@@ -497,6 +549,7 @@ static Suite *maillog_suite(void)
 
     tc = tcase_create("time");
     tcase_add_test(tc, test_iso_time);
+    tcase_add_test(tc, test_formats);
     tcase_add_test(tc, test_year);
     suite_add_tcase(s, tc);
     return (s);
