@@ -104,108 +104,11 @@
 
 #define READ_SIZE	(1024 * 1024)	/* also the longest maillog line */
 
-/* oom - give up: there is nothing sensible left to do */
-
-static void oom(recon *r)
-{
-    ctl_error(r->c, "out of memory");
-    exit(CTL_EX_SOFTWARE);
-}
-
-/* xrealloc - grow an array or exit */
-
-static void *xrealloc(recon *r, void *p, size_t n, size_t size)
-{
-    if (n != 0 && SIZE_MAX / n < size)
-	oom(r);
-    if ((p = realloc(p, n * size)) == 0)
-	oom(r);
-    return (p);
-}
-
-/* save - copy bytes into the arena, NUL-terminated */
-
-static const char *save(recon *r, const char *s, size_t len)
-{
-    const char *p;
-
-    if ((p = cm_arena_strndup(&r->arena, s, len)) == 0)
-	oom(r);
-    return (p);
-}
-
-/* hash - FNV-1a */
-
-static uint32_t hash(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-
-    while (len-- > 0)
-	h = (h ^ (unsigned char) *s++) * 16777619u;
-    return (h);
-}
-
-/* tab_slot - the slot of a key, or the empty slot where it would go */
-
-static slot *tab_slot(strtab *t, const char *k, size_t len, uint32_t h)
-{
-    size_t  i;
-    slot   *s;
-
-    for (i = h & (t->size - 1);; i = (i + 1) & (t->size - 1)) {
-	s = t->slot + i;
-	if (s->key == 0 || (s->hash == h && s->len == len
-			    && memcmp(s->key, k, len) == 0))
-	    return (s);
-    }
-}
-
-/* tab_get - the value of a key, or -1 */
-
-static long tab_get(strtab *t, const char *k, size_t len)
-{
-    slot   *s;
-
-    if (t->size == 0)
-	return (-1);
-    s = tab_slot(t, k, len, hash(k, len));
-    return (s->key ? s->val : -1);
-}
-
-/* tab_put - the slot of a key, added (value -1) when new */
-
-static slot *tab_put(recon *r, strtab *t, const char *k, size_t len)
-{
-    uint32_t h = hash(k, len);
-    slot   *s, *old = t->slot;
-    size_t  i, oldsize = t->size;
-
-    if (len > UINT32_MAX)
-	oom(r);
-    if ((t->used + 1) * 2 > t->size) {		/* at most half full */
-	t->size = t->size ? t->size * 2 : 1024;
-	if ((t->slot = calloc(t->size, sizeof(*t->slot))) == 0)
-	    oom(r);
-	for (i = 0; i < oldsize; i++)
-	    if (old[i].key)
-		*tab_slot(t, old[i].key, old[i].len, old[i].hash) = old[i];
-	free(old);
-    }
-    if ((s = tab_slot(t, k, len, h))->key == 0) {
-	s->key = save(r, k, len);
-	s->len = (uint32_t) len;
-	s->hash = h;
-	s->val = -1;
-	t->used++;
-    }
-    return (s);
-}
-
 /* intern - one copy of each field value */
 
 static const char *intern(recon *r, const char *s, size_t len)
 {
-    return (s ? tab_put(r, &r->strings, s, len)->key : 0);
+    return (s ? ctl_recon_put(r, &r->strings, s, len)->key : 0);
 }
 
 /* member - a string member with its length; NULL when absent */
@@ -243,9 +146,9 @@ static fileinfo *audit_file(recon *r, const char *name, size_t len)
 	    return (r->afiles + i);
     if (r->nafiles == r->aafiles) {
 	r->aafiles = r->aafiles ? r->aafiles * 2 : 8;
-	r->afiles = xrealloc(r, r->afiles, r->aafiles, sizeof(*r->afiles));
+	r->afiles = ctl_recon_grow(r, r->afiles, r->aafiles, sizeof(*r->afiles));
     }
-    r->afiles[r->nafiles].name = save(r, name, len);
+    r->afiles[r->nafiles].name = ctl_recon_save(r, name, len);
     r->afiles[r->nafiles].count = 0;
     return (r->afiles + r->nafiles++);
 }
@@ -312,7 +215,7 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
 	r->a_noqid++;				/* refused before a queue id */
 	return;
     }
-    tab_put(r, &r->qids, qid, qlen)->val = 1;
+    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
 
     /* The recipient: normalised again (old trails), or its record id. */
     if ((rcpt = member(obj, "rcpt", &rlen)) != 0) {
@@ -340,7 +243,7 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
 
     /* The latest record decides; at the same time, the refusal. */
     rcpt_key(r, qid, qlen, kind, rcpt, rlen);
-    sl = tab_put(r, &r->rcpts, r->key.data, r->key.len);
+    sl = ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len);
     if (sl->val >= 0) {
 	old = r->recs + sl->val;
 	if (a.ms < old->ms || (a.ms == old->ms && a.allow))
@@ -351,13 +254,13 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
     }
     if (r->nrecs == r->arecs) {
 	r->arecs = r->arecs ? r->arecs * 2 : 1024;
-	r->recs = xrealloc(r, r->recs, r->arecs, sizeof(*r->recs));
+	r->recs = ctl_recon_grow(r, r->recs, r->arecs, sizeof(*r->recs));
     }
     sl->val = (long) r->nrecs;
     if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
-	a.form = save(r, rcpt, rlen);
+	a.form = ctl_recon_save(r, rcpt, rlen);
 	rcpt_key(r, qid, qlen, 'f', s, len);
-	tab_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
+	ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
     }
     r->recs[r->nrecs++] = a;
 }
@@ -375,11 +278,11 @@ static long lookup(recon *r, const char *qid, size_t qlen,
 	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
 	return (-1);
     rcpt_key(r, qid, qlen, 'a', norm, strlen(norm));
-    if ((v = tab_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
+    if ((v = ctl_recon_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
 	return (v);
     cm_addr_record_id(r->c->key, norm, strlen(norm), id, sizeof(id));
     rcpt_key(r, qid, qlen, 'i', id, strlen(id));
-    return (tab_get(&r->rcpts, r->key.data, r->key.len));
+    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
 }
 
 /* near - a record of the message for another form of the address */
@@ -393,7 +296,7 @@ static long near(recon *r, const char *qid, size_t qlen,
 	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
 	return (-1);
     rcpt_key(r, qid, qlen, 'f', norm, strlen(norm));
-    return (tab_get(&r->rcpts, r->key.data, r->key.len));
+    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
 }
 
 /* safe - logged bytes as printable text, saved */
@@ -404,7 +307,7 @@ static const char *safe(recon *r, const cm_ml_span *s)
     const char *p;
 
     cm_buf_add_text(&b, s->ptr, s->len);
-    p = save(r, cm_buf_str(&b), b.len);
+    p = ctl_recon_save(r, cm_buf_str(&b), b.len);
     cm_buf_free(&b);
     return (p);
 }
@@ -422,7 +325,7 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     char    where[64];
 
     r->deliveries++;
-    if (tab_get(&r->qids, qid, qlen) < 0) {
+    if (ctl_recon_get(&r->qids, qid, qlen) < 0) {
 	r->ordinary++;
 	return;
     }
@@ -441,16 +344,16 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 
     /* One finding per recipient of a message, however often logged. */
     rcpt_key(r, qid, qlen, 'a', rc->addr.ptr, rc->addr.len);
-    if ((sl = tab_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
+    if ((sl = ctl_recon_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
 	return;
     sl->val = 1;
     if (r->nfinds == r->afinds) {
 	r->afinds = r->afinds ? r->afinds * 2 : 64;
-	r->finds = xrealloc(r, r->finds, r->afinds, sizeof(*r->finds));
+	r->finds = ctl_recon_grow(r, r->finds, r->afinds, sizeof(*r->finds));
     }
     f = r->finds + r->nfinds++;
     f->time = ml->time;
-    f->qid = save(r, qid, qlen);
+    f->qid = ctl_recon_save(r, qid, qlen);
     f->rcpt = safe(r, &rc->addr);
     f->orig = rc->orig.len ? safe(r, &rc->orig) : 0;
     f->rec = o >= 0 ? o : a >= 0 ? a : n;
@@ -459,7 +362,7 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     cm_buf_reset(&r->key);
     cm_buf_adds(&r->key, file);
     cm_buf_adds(&r->key, where);
-    f->where = save(r, r->key.data, r->key.len);
+    f->where = ctl_recon_save(r, r->key.data, r->key.len);
 }
 
 /* line - one maillog line */
@@ -542,7 +445,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
     (void) gzbuffer(gz, 256 * 1024);
     if (r->nmfiles == r->amfiles) {
 	r->amfiles = r->amfiles ? r->amfiles * 2 : 8;
-	r->mfiles = xrealloc(r, r->mfiles, r->amfiles, sizeof(*r->mfiles));
+	r->mfiles = ctl_recon_grow(r, r->mfiles, r->amfiles, sizeof(*r->mfiles));
     }
     memset(r->mfiles + r->nmfiles, 0, sizeof(r->mfiles[0]));
     r->mfiles[r->nmfiles++].name = path;
@@ -735,7 +638,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 	(void) audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
     r.unreadable += ctl_audit_scan(c, alogs, na, 0, audit_record, &r);
     if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
-	oom(&r);
+	ctl_recon_oom(&r);
     for (i = 0; i < nm; i++)
 	read_maillog(&r, mlogs[i], buf, ml);
     free(buf);

@@ -94,6 +94,11 @@ typedef struct recon {
     cm_buf  key;			/* scratch */
 } recon;
 
+extern void ctl_recon_oom(recon *r);
+extern void *ctl_recon_grow(recon *r, void *p, size_t n, size_t size);
+extern const char *ctl_recon_save(recon *r, const char *s, size_t len);
+extern long ctl_recon_get(strtab *t, const char *k, size_t len);
+extern slot *ctl_recon_put(recon *r, strtab *t, const char *k, size_t len);
 extern void ctl_recon_text(recon *r, cm_buf *b);
 extern void ctl_recon_json(recon *r, cm_buf *b);
 
