@@ -42,6 +42,12 @@
 /*	latest decides; at the same millisecond, the one that is not
 /*	"allow".
 /*
+/*	A held message requeued with "postsuper -r" gets a new queue id;
+/*	Postfix's pickup logs the old one (orig_id=). Deliveries under
+/*	the new id are matched with the records of the first one, when
+/*	the new id has none of its own; the pickup line must be read
+/*	before them.
+/*
 /*	Deliveries of messages without audit records are ordinary mail:
 /*	counted, never findings. Queue ids are matched as they are:
 /*	Postfix's short ids can come back after months, so keep the
@@ -317,7 +323,7 @@ static const char *safe(recon *r, const cm_ml_span *s)
 static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 		             const char *file, long long lineno)
 {
-    const char *qid = ml->qid.ptr;
+    const char *qid = ml->qid.ptr, *was = 0;
     size_t  qlen = ml->qid.len;
     long    a, o = -1, n = -1;
     finding *f;
@@ -325,6 +331,12 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     char    where[64];
 
     r->deliveries++;
+    /* A requeued message: the trail knows it by its first queue id. */
+    if (ctl_recon_get(&r->qids, qid, qlen) < 0
+	&& (a = ctl_recon_get(&r->aliases, qid, qlen)) >= 0) {
+	qid = was = r->alias_to[a];
+	qlen = strlen(qid);
+    }
     if (ctl_recon_get(&r->qids, qid, qlen) < 0) {
 	r->ordinary++;
 	return;
@@ -343,7 +355,7 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     }
 
     /* One finding per recipient of a message, however often logged. */
-    rcpt_key(r, qid, qlen, 'a', rc->addr.ptr, rc->addr.len);
+    rcpt_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
     if ((sl = ctl_recon_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
 	return;
     sl->val = 1;
@@ -353,7 +365,8 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     }
     f = r->finds + r->nfinds++;
     f->time = ml->time;
-    f->qid = ctl_recon_save(r, qid, qlen);
+    f->qid = ctl_recon_save(r, ml->qid.ptr, ml->qid.len);
+    f->was = was;
     f->rcpt = safe(r, &rc->addr);
     f->orig = rc->orig.len ? safe(r, &rc->orig) : 0;
     f->rec = o >= 0 ? o : a >= 0 ? a : n;
@@ -363,6 +376,36 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     cm_buf_adds(&r->key, file);
     cm_buf_adds(&r->key, where);
     f->where = ctl_recon_save(r, r->key.data, r->key.len);
+}
+
+/* requeue - a message requeued with a new queue id (postsuper -r) */
+
+static void requeue(recon *r, const cm_ml_line *ml)
+{
+    const char *first;
+    long    v;
+    slot   *sl;
+
+    /*
+     * Requeued more than once: every id leads to the first. The pickup
+     * line comes before the deliveries under the new id.
+     */
+    if ((v = ctl_recon_get(&r->aliases, ml->orig_id.ptr, ml->orig_id.len)) >= 0)
+	first = r->alias_to[v];
+    else
+	first = ctl_recon_save(r, ml->orig_id.ptr, ml->orig_id.len);
+    if (strlen(first) == ml->qid.len && memcmp(first, ml->qid.ptr, ml->qid.len) == 0)
+	return;
+    sl = ctl_recon_put(r, &r->aliases, ml->qid.ptr, ml->qid.len);
+    if (sl->val < 0) {
+	if (r->naliases == r->aaliases) {
+	    r->aaliases = r->aaliases ? r->aaliases * 2 : 64;
+	    r->alias_to = ctl_recon_grow(r, r->alias_to, r->aaliases,
+					 sizeof(*r->alias_to));
+	}
+	sl->val = (long) r->naliases++;
+    }
+    r->alias_to[sl->val] = first;
 }
 
 /* line - one maillog line */
@@ -397,6 +440,9 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
 	break;
     case CM_ML_NOT_SENT:
 	r->not_sent++;
+	break;
+    case CM_ML_REQUEUED:
+	requeue(r, ml);
 	break;
     default:
 	break;
@@ -673,6 +719,8 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     free(r.qids.slot);
     free(r.rcpts.slot);
     free(r.found.slot);
+    free(r.aliases.slot);
+    free(r.alias_to);
     free(r.recs);
     free(r.finds);
     free(r.mfiles);

@@ -20,14 +20,16 @@
 /*	ctl_recon_text() appends the report for people to b: the files
 /*	read with their lines or records and the time span of each log,
 /*	--since when given, one line per finding (time, queue id,
-/*	recipient as logged, what the trail said, the maillog line), then
+/*	recipient as logged, what the trail said, the first queue id of
+/*	a requeued message, the maillog line), then
 /*	the counts, with the maillog lines not understood (in no known
 /*	format).
 /*
 /*	ctl_recon_json() appends the same as one JSON object and a
 /*	newline: maillog, audit_log (files with lines or records),
 /*	maillog_lines, audit_records, their first and last times (RFC
-/*	3339), since, findings (time, qid, rcpt, orig_to, trail_rcpt when
+/*	3339), since, findings (time, qid, orig_qid of a requeued message
+/*	or null, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
 /*	action, mode, campaign: null without a record; where), counts
 /*	(with not_understood) and unreadable_files.
@@ -143,6 +145,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
 	    cm_buf_printf(b, " (orig %s)", f->orig);
 	cm_buf_adds(b, ": ");
 	trail_text(r, b, f->rec, f->near);
+	if (f->was)
+	    cm_buf_printf(b, "; requeued from %s", f->was);
 	cm_buf_printf(b, " [%s]\n", f->where);
     }
     cm_buf_printf(b, "deliveries: %lld (%lld of messages with audit records: "
@@ -219,6 +223,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
 	cm_json_open(b);
 	json_time(b, "time", f->time);
 	cm_json_kv_str(b, "qid", f->qid);
+	cm_json_kv_str(b, "orig_qid", f->was);
 	cm_json_kv_str(b, "rcpt", f->rcpt);
 	cm_json_kv_str(b, "orig_to", f->orig);
 	cm_json_kv_str(b, "trail_rcpt", f->near ? a->form : 0);

@@ -90,6 +90,9 @@
 /*	cm_ml_parse() classifies a line and fills *out: time (always,
 /*	when the line has one), and for CM_ML_SENT and CM_ML_NOT_SENT
 /*	also mta, qid and the recipients; the spans point into text.
+/*	CM_ML_REQUEUED is a line of Postfix's pickup or cleanup that
+/*	gives a message's former queue id (orig_id=, a message requeued
+/*	with "postsuper -r"): qid is the new id, orig_id the old.
 /*	A crash leaves NUL bytes in a log file, with the next line
 /*	appended after them: when what follows the last NUL byte is a
 /*	log line, that is what is read, and out->skipped says how many
@@ -534,6 +537,45 @@ static cm_ml_kind sendmail_line(const char *p, const char *end,
     return (status_is(st + 7, end, "Sent") ? CM_ML_SENT : CM_ML_NOT_SENT);
 }
 
+/* qid_end - the end of a queue id (letters and digits) at p */
+
+static const char *qid_end(const char *p, const char *end)
+{
+    while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
+		       || (*p >= 'a' && *p <= 'z')))
+	p++;
+    return (p);
+}
+
+/* requeued - "uid=N from=<a> orig_id=QID" of pickup or cleanup */
+
+static cm_ml_kind requeued(const char *p, const char *end, cm_ml_line *out)
+{
+    const char *from, *id, *e;
+    cm_ml_span addr;
+
+    /*
+     * "postsuper -r" gives a message a new queue id; pickup logs the
+     * old one. Look after the sender address, which a local user
+     * chooses and which could hold " orig_id=" itself.
+     */
+    if ((from = find(p, end, "from=<")) != 0
+	&& (p = angle(from + 5, end, &addr)) == 0)
+	return (CM_ML_OTHER);
+    if (end - p >= 8 && memcmp(p, "orig_id=", 8) == 0)
+	id = p + 8;
+    else if ((id = find(p, end, " orig_id=")) != 0)
+	id += 9;
+    else
+	return (CM_ML_OTHER);
+    e = qid_end(id, end);
+    if (e == id || e - id > 64 || (e < end && *e != ' ' && *e != ','))
+	return (CM_ML_OTHER);
+    out->orig_id.ptr = id;
+    out->orig_id.len = e - id;
+    return (CM_ML_REQUEUED);
+}
+
 /* field - the next field after a space at p; its end, or NULL */
 
 static const char *field(const char *p, const char *end, const char **start)
@@ -601,6 +643,8 @@ static cm_ml_kind parse_line(const char *text, size_t len, cm_ml_clock *clk,
     out->truncated = 0;
     out->qid.ptr = 0;
     out->qid.len = 0;
+    out->orig_id.ptr = 0;
+    out->orig_id.len = 0;
 
     /* A line as sent to /dev/log starts with "<PRI>" (a capture). */
     if (len > 2 && text[0] == '<') {
@@ -644,19 +688,27 @@ static cm_ml_kind parse_line(const char *text, size_t len, cm_ml_clock *clk,
 		 /* void */ ;
     }
 
-    /* "QID: to=" */
-    for (q = p; p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
-			    || (*p >= 'a' && *p <= 'z')); p++)
-	 /* void */ ;
-    if (p == q || p - q > 64 || end - p < 5 || memcmp(p, ": to=", 5) != 0)
+    /* "QID: to=", or "QID: ... orig_id=QID" */
+    q = p;
+    p = qid_end(p, end);
+    if (p == q || p - q > 64 || end - p < 2 || p[0] != ':' || p[1] != ' ')
 	return (CM_ML_OTHER);
     out->qid.ptr = q;
     out->qid.len = p - q;
-    p += 5;
 
     /* Postfix tags are "name/agent"; sendmail's have no slash. */
     for (agent = tag_end; agent > tag && agent[-1] != '/'; agent--)
 	 /* void */ ;
+    if (end - p < 5 || memcmp(p, ": to=", 5) != 0) {
+	if (agent > tag && ((tag_end - agent == 6 && memcmp(agent, "pickup", 6) == 0)
+			    || (tag_end - agent == 7
+				&& memcmp(agent, "cleanup", 7) == 0)))
+	    if (requeued(p + 2, end, out) == CM_ML_REQUEUED)
+		return (CM_ML_REQUEUED);
+	out->qid.len = 0;
+	return (CM_ML_OTHER);
+    }
+    p += 5;
     if (agent == tag) {
 	out->mta = CM_ML_SENDMAIL;
 	return (sendmail_line(p, end, out));

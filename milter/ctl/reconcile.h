@@ -62,6 +62,7 @@ typedef struct finding {
     long    rec;			/* arec index, -1: no record */
     int     near;			/* rec is for another form of rcpt */
     const char *where;			/* file:line */
+    const char *was;			/* requeued: the first queue id, or NULL */
 } finding;
 
 /* One file and what was read from it. */
@@ -79,6 +80,9 @@ typedef struct recon {
     strtab  qids;			/* qid -> records of the message */
     strtab  rcpts;			/* qid \1 a|i rcpt -> arec index */
     strtab  found;			/* qid \1 rcpt: findings so far */
+    strtab  aliases;			/* requeued qid -> index in alias_to */
+    const char **alias_to;		/* the first queue id of the message */
+    size_t  naliases, aaliases;
     arec   *recs;
     size_t  nrecs, arecs;
     finding *finds;

@@ -276,6 +276,30 @@ stamp "$D/n/nomail"
 t_run reconcile --maillog "$D/n/nomail" --audit-log "$D/n/audit.log"
 t_rc 0 "a maillog of log lines but no mail: fine"
 
+# --- a held message requeued (postsuper -r): a new queue id ---------------------
+{
+    rec 2026-12-03T05:00:00.000Z 3F2A81234B rcpt bob@example.org deny withdrawn quarantine
+    rec 2026-12-03T05:00:00.000Z 3F2A81234B rcpt alice@example.org allow consent accept
+} > "$D/n/audit.hold"
+{
+    echo "Dec  3 05:10:00 relay postfix/postsuper[9]: 3F2A81234B: requeued"
+    echo "Dec  3 05:10:01 relay postfix/pickup[10]: 4C1D92345A: uid=106 from=<news@org.example> orig_id=3F2A81234B"
+    echo "Dec  3 05:10:01 relay postfix/cleanup[1]: 4C1D92345A: message-id=<m@x>"
+    pf 4C1D92345A alice@example.org sent "Dec  3 05:10:02"
+    pf 4C1D92345A bob@example.org sent "Dec  3 05:10:02"
+    echo "Dec  3 05:20:01 relay postfix/pickup[10]: 5D2EA3456B: uid=106 from=<news@org.example> orig_id=4C1D92345A"
+    pf 5D2EA3456B bob@example.org sent "Dec  3 05:20:02"
+} > "$D/n/hold"
+stamp "$D/n/hold"
+t_run reconcile --maillog "$D/n/hold" --audit-log "$D/n/audit.hold"
+t_rc 1 "requeued message: deliveries under the new queue id are checked"
+t_has "2026-12-03 05:10:02Z 4C1D92345A bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [$D/n/hold:5]" \
+    "requeued: bob's delivery found, with the original queue id"
+t_has "2026-12-03 05:20:02Z 5D2EA3456B bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [$D/n/hold:7]" \
+    "requeued twice: still the original queue id"
+t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordinary)" \
+    "requeued: alice's allow under the old id counts"
+
 # --- unreadable input ----------------------------------------------------------
 t_conf "AuditLog $D/audit.log"
 t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"

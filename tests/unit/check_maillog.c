@@ -10,7 +10,8 @@
 /*	really write: Postfix smtp (as its own maillog_file writes it,
 /*	zero-padded day), local with orig_to=, relay/smtp, lmtp, virtual
 /*	and pipe; quoted local parts with ">" and "," inside; deferred,
-/*	bounced and qmgr lines that are not deliveries; sendmail lists of
+/*	bounced and qmgr lines that are not deliveries; pickup's
+/*	orig_id= of a requeued message; sendmail lists of
 /*	several recipients, "[more]" continuations, names, quoted commas,
 /*	a local user known by ctladdr=, Deferred and queued, a line as
 /*	sent to /dev/log (<PRI>, no host); RFC 3339
@@ -490,6 +491,29 @@ START_TEST(test_formats)
 }
 END_TEST
 
+START_TEST(test_requeued)
+{
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/pickup[10]: "
+	    "4C1D92345A: uid=106 from=<n@o.example> orig_id=3F2A81234B")),
+		     CM_ML_REQUEUED);
+    span_is(&ml.qid, "4C1D92345A");
+    span_is(&ml.orig_id, "3F2A81234B");
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix-out/cleanup[1]: "
+	    "4C1D92345A: orig_id=3F2A81234B, message-id=<m@x>")),
+		     CM_ML_REQUEUED);
+    span_is(&ml.orig_id, "3F2A81234B");
+    /* Inside the sender address it is not the queue's word. */
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/pickup[10]: "
+	    "4C1D92345A: uid=106 from=<\"x orig_id=3F2A81234B\"@o.example>")),
+		     CM_ML_OTHER);
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/qmgr[10]: "
+	    "4C1D92345A: from=<n@o.example> orig_id=3F2A81234B")), CM_ML_OTHER);
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/pickup[10]: "
+	    "4C1D92345A: uid=106 from=<n@o.example>")), CM_ML_OTHER);
+    ck_assert_uint_eq(ml.qid.len, 0);
+}
+END_TEST
+
 /* at - the time of a syslog stamp with a clock at ref */
 
 static long long at(const char *stamp, long long ref)
@@ -532,6 +556,7 @@ static Suite *maillog_suite(void)
     tcase_add_test(tc, test_postfix_quoted);
     tcase_add_test(tc, test_postfix_not_sent);
     tcase_add_test(tc, test_postfix_other);
+    tcase_add_test(tc, test_requeued);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("sendmail");
