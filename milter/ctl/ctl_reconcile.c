@@ -37,6 +37,12 @@
 /*	its own shows it ("no record; for "bob@example.org." the trail
 /*	says deny ...").
 /*
+/*	A malformed audit line (torn by a crash) is a warning, not an
+/*	unreadable log: the daemon leaves it in place. When it holds a
+/*	queue id, that message counts as one with audit records, so its
+/*	recipients without an allow record become findings; the report
+/*	counts damaged records.
+/*
 /*	When a recipient of a message has several records (a correcting
 /*	"action-failed" record, a retry under the same queue id), the
 /*	latest decides; at the same millisecond, the one that is not
@@ -207,6 +213,17 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
     slot   *sl;
     arec   *old;
 
+    /*
+     * A torn line: not a record, but its queue id (when it survived)
+     * makes the message one with records, so that its deliveries are
+     * held against the trail rather than passed as ordinary mail.
+     */
+    if (cm_jobject_get(obj, "damaged") != 0) {
+	r->a_damaged++;
+	if ((qid = member(obj, "qid", &qlen)) != 0 && qlen > 0)
+	    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
+	return;
+    }
     if ((colon = strrchr(where, ':')) == 0)
 	colon = where + strlen(where);
     audit_file(r, where, colon - where)->count++;
@@ -682,7 +699,8 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 	(void) audit_file(&r, alogs[i], strlen(alogs[i]));
     if (na == 0)
 	(void) audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
-    r.unreadable += ctl_audit_scan(c, alogs, na, 0, audit_record, &r);
+    r.unreadable += ctl_audit_read(c, alogs, na, 0, CTL_AUDIT_DAMAGED,
+				   audit_record, &r, 0);
     if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
 	ctl_recon_oom(&r);
     for (i = 0; i < nm; i++)

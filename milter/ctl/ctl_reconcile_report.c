@@ -19,6 +19,7 @@
 /*
 /*	ctl_recon_text() appends the report for people to b: the files
 /*	read with their lines or records and the time span of each log,
+/*	the damaged (malformed) audit records,
 /*	--since when given, one line per finding (time, queue id,
 /*	recipient as logged, what the trail said, the first queue id of
 /*	a requeued message, the maillog line), then
@@ -27,7 +28,8 @@
 /*
 /*	ctl_recon_json() appends the same as one JSON object and a
 /*	newline: maillog, audit_log (files with lines or records),
-/*	maillog_lines, audit_records, their first and last times (RFC
+/*	maillog_lines, audit_records, damaged_records, their first and
+/*	last times (RFC
 /*	3339), since, findings (time, qid, orig_qid of a requeued message
 /*	or null, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
@@ -135,6 +137,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
     cm_buf_printf(b, "\n           %lld records, %s to %s\n", r->a_records,
 		  when(t1, sizeof(t1), r->a_first),
 		  when(t2, sizeof(t2), r->a_last));
+    cm_buf_printf(b, "           damaged records: %lld (malformed lines; "
+		  "a queue id in one counts as audited)\n", r->a_damaged);
     if (r->since >= 0)
 	cm_buf_printf(b, "since:     %s\n", when(t1, sizeof(t1), r->since));
     for (i = 0; i < r->nfinds; i++) {
@@ -210,6 +214,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
     json_time(b, "maillog_last", r->m_last);
     json_files(b, "audit_log", r->afiles, r->nafiles, "records");
     cm_json_kv_int(b, "audit_records", r->a_records);
+    cm_json_kv_int(b, "damaged_records", r->a_damaged);
     json_time(b, "audit_first", r->a_first);
     json_time(b, "audit_last", r->a_last);
     json_time(b, "since", r->since);

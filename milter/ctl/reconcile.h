@@ -90,7 +90,7 @@ typedef struct recon {
     fileinfo *mfiles, *afiles;
     size_t  nmfiles, amfiles, nafiles, aafiles;
     long long m_first, m_last, a_first, a_last;	/* -1: none */
-    long long m_lines, a_records, a_noqid, a_pseudo;
+    long long m_lines, a_records, a_noqid, a_pseudo, a_damaged;
     long long deliveries, audited, allowed, ordinary, not_sent, broken;
     long long garbage, before_since, truncated, nul_lines;
     long long since;			/* -1: none */

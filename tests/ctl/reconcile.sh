@@ -300,6 +300,20 @@ t_has "2026-12-03 05:20:02Z 5D2EA3456B bob@example.org: deny withdrawn quarantin
 t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordinary)" \
     "requeued: alice's allow under the old id counts"
 
+# --- a torn audit record ------------------------------------------------------
+printf '%s' '{"time":"2026-12-03T05:25:49.100Z","qid":"1A2B3C4D5E","msgid":"<m@x>","sender":"n@o.ex' > "$D/n/audit.torn"
+printf '\n' >> "$D/n/audit.torn"
+rec 2026-12-03T05:25:49.100Z 2B3C4D5E6F rcpt carol@example.org allow consent accept >> "$D/n/audit.torn"
+printf '%s\n' '{"time":"2026-12-03T05:25:49.100Z","ms' >> "$D/n/audit.torn"
+{ pf 1A2B3C4D5E bob@example.org sent; pf 2B3C4D5E6F carol@example.org sent; } > "$D/n/torn"
+stamp "$D/n/torn"
+t_run reconcile --maillog "$D/n/torn" --audit-log "$D/n/audit.torn"
+t_rc 1 "torn audit record: its message counts as audited"
+t_has "2026-12-03 05:25:50Z 1A2B3C4D5E bob@example.org: no record [$D/n/torn:1]" \
+    "torn audit record: a recipient without an allow is a finding"
+t_has "damaged records: 2" "torn audit records: counted in the report"
+t_errhas "$D/n/audit.torn:1: malformed audit record" "torn audit record: named"
+
 # --- unreadable input ----------------------------------------------------------
 t_conf "AuditLog $D/audit.log"
 t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"
