@@ -47,6 +47,7 @@ typedef struct ctl_audit_cover {
 } ctl_audit_cover;
 
 #define CTL_AUDIT_EVENTS	(1<<0)	/* hand over "event" lines too */
+#define CTL_AUDIT_DAMAGED	(1<<1)	/* and {"damaged":true,"qid":..} */
 
 extern int ctl_audit_args(ctl *c, int argc, char **argv, const char *usage,
 			          const char **pos, char ***files, int *nfiles,

@@ -64,7 +64,10 @@
 /*	opt-outs, "event":"opt-out") are not decisions: they are handed
 /*	over only with flags CTL_AUDIT_EVENTS. A malformed line is skipped
 /*	with a warning naming the file and line, as are lines over 1 MB
-/*	and the bytes before a NUL that a crash left in a line.
+/*	and the bytes before a NUL that a crash left in a line; with flags
+/*	CTL_AUDIT_DAMAGED, fn is also given {"damaged":true} for a
+/*	malformed line, with the "qid" when the line holds a whole one
+/*	(a line torn by a crash after its queue id).
 /*
 /*	When cover is not NULL it receives what was read: each file with
 /*	its state, lines and the times of its first and last record, and
@@ -188,6 +191,39 @@ int     ctl_audit_time(const char *s, long long *ms)
     return (0);
 }
 
+/* damaged - hand over what a malformed line says: its queue id */
+
+static void damaged(cm_jobject *obj, const char *text, size_t len,
+		            const char *where, ctl_audit_fn fn, void *arg)
+{
+    static const char key[] = "\"qid\":\"";
+    char    json[128];
+    const char *q, *e, *end = text + len;
+    char    err[64];
+
+    /*
+     * A crash tears the line being written, and the daemon leaves it in
+     * place. Its message still had a decision: a caller that must not
+     * miss one (reconcile) learns the queue id, when the tear came after
+     * it, so that the message counts as one with records.
+     */
+    if ((q = memmem(text, len, key, sizeof(key) - 1)) != 0) {
+	for (e = q += sizeof(key) - 1; e < end && e - q <= 64
+	     && ((*e >= '0' && *e <= '9') || (*e >= 'A' && *e <= 'Z')
+		 || (*e >= 'a' && *e <= 'z')); e++)
+	     /* void */ ;
+	if (e == q || e >= end || *e != '"' || e - q > 64)
+	    q = 0;
+    }
+    if (q != 0)
+	snprintf(json, sizeof(json), "{\"damaged\":true,\"qid\":\"%.*s\"}",
+		 (int) (e - q), q);
+    else
+	snprintf(json, sizeof(json), "{\"damaged\":true}");
+    if (cm_jobject_parse(obj, json, strlen(json), err, sizeof(err)) == 0)
+	fn(arg, obj, where);
+}
+
 /* parse_line - one line that passed the prefilter: parse, hand over */
 
 static void parse_line(ctl *c, const char *path, long lineno,
@@ -222,10 +258,12 @@ static void parse_line(ctl *c, const char *path, long lineno,
     }
     if (len == 0)
 	return;
-    if (cm_jobject_parse(&obj, text, len, err, sizeof(err)) < 0)
+    if (cm_jobject_parse(&obj, text, len, err, sizeof(err)) < 0) {
 	ctl_error(c, "warning: %s: malformed audit record skipped: %s",
 		  where, err);
-    else if ((flags & CTL_AUDIT_EVENTS) || cm_jobject_get(&obj, "event") == 0)
+	if (flags & CTL_AUDIT_DAMAGED)
+	    damaged(&obj, text, len, where, fn, arg);
+    } else if ((flags & CTL_AUDIT_EVENTS) || cm_jobject_get(&obj, "event") == 0)
 	fn(arg, &obj, where);
 }
 

@@ -18,7 +18,8 @@
 /*	delivered. Our own audit trail cannot prove that: only the MTA
 /*	knows what it delivered. This verb reads the MTA's delivery log
 /*	(Postfix and sendmail lines, see maillog.c; plain, rotated or
-/*	gzip-compressed, in any order) and the audit trail (the given
+/*	gzip-compressed, in any order; a file compressed otherwise is
+/*	refused as unreadable) and the audit trail (the given
 /*	files, else AuditLog and its rotated siblings, see
 /*	ctl_auditlog.c), and lists every delivery of a message that has
 /*	audit records (same queue id) to a recipient without an "allow"
@@ -36,10 +37,22 @@
 /*	its own shows it ("no record; for "bob@example.org." the trail
 /*	says deny ...").
 /*
+/*	A malformed audit line (torn by a crash) is a warning, not an
+/*	unreadable log: the daemon leaves it in place. When it holds a
+/*	queue id, that message counts as one with audit records, so its
+/*	recipients without an allow record become findings; the report
+/*	counts damaged records.
+/*
 /*	When a recipient of a message has several records (a correcting
 /*	"action-failed" record, a retry under the same queue id), the
 /*	latest decides; at the same millisecond, the one that is not
 /*	"allow".
+/*
+/*	A held message requeued with "postsuper -r" gets a new queue id;
+/*	Postfix's pickup logs the old one (orig_id=). Deliveries under
+/*	the new id are matched with the records of the first one, when
+/*	the new id has none of its own; the pickup line must be read
+/*	before them.
 /*
 /*	Deliveries of messages without audit records are ordinary mail:
 /*	counted, never findings. Queue ids are matched as they are:
@@ -61,8 +74,11 @@
 /* DIAGNOSTICS
 /*	Exit 0: no finding; 1: findings; 64: usage; 65: a log could not
 /*	be read (each named with the reason; the report is still written
-/*	but is incomplete), or the trail is pseudonymised and no
-/*	AddressKeyFile is configured.
+/*	but is incomplete; a maillog compressed with xz, bzip2, zstd or
+/*	lz4, or one of which no line is in a known log format), or the
+/*	trail is pseudonymised and no AddressKeyFile is configured.
+/*	Maillog lines in no known format are counted in the report (not
+/*	understood), the first few named in warnings.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -100,108 +116,11 @@
 
 #define READ_SIZE	(1024 * 1024)	/* also the longest maillog line */
 
-/* oom - give up: there is nothing sensible left to do */
-
-static void oom(recon *r)
-{
-    ctl_error(r->c, "out of memory");
-    exit(CTL_EX_SOFTWARE);
-}
-
-/* xrealloc - grow an array or exit */
-
-static void *xrealloc(recon *r, void *p, size_t n, size_t size)
-{
-    if (n != 0 && SIZE_MAX / n < size)
-	oom(r);
-    if ((p = realloc(p, n * size)) == 0)
-	oom(r);
-    return (p);
-}
-
-/* save - copy bytes into the arena, NUL-terminated */
-
-static const char *save(recon *r, const char *s, size_t len)
-{
-    const char *p;
-
-    if ((p = cm_arena_strndup(&r->arena, s, len)) == 0)
-	oom(r);
-    return (p);
-}
-
-/* hash - FNV-1a */
-
-static uint32_t hash(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-
-    while (len-- > 0)
-	h = (h ^ (unsigned char) *s++) * 16777619u;
-    return (h);
-}
-
-/* tab_slot - the slot of a key, or the empty slot where it would go */
-
-static slot *tab_slot(strtab *t, const char *k, size_t len, uint32_t h)
-{
-    size_t  i;
-    slot   *s;
-
-    for (i = h & (t->size - 1);; i = (i + 1) & (t->size - 1)) {
-	s = t->slot + i;
-	if (s->key == 0 || (s->hash == h && s->len == len
-			    && memcmp(s->key, k, len) == 0))
-	    return (s);
-    }
-}
-
-/* tab_get - the value of a key, or -1 */
-
-static long tab_get(strtab *t, const char *k, size_t len)
-{
-    slot   *s;
-
-    if (t->size == 0)
-	return (-1);
-    s = tab_slot(t, k, len, hash(k, len));
-    return (s->key ? s->val : -1);
-}
-
-/* tab_put - the slot of a key, added (value -1) when new */
-
-static slot *tab_put(recon *r, strtab *t, const char *k, size_t len)
-{
-    uint32_t h = hash(k, len);
-    slot   *s, *old = t->slot;
-    size_t  i, oldsize = t->size;
-
-    if (len > UINT32_MAX)
-	oom(r);
-    if ((t->used + 1) * 2 > t->size) {		/* at most half full */
-	t->size = t->size ? t->size * 2 : 1024;
-	if ((t->slot = calloc(t->size, sizeof(*t->slot))) == 0)
-	    oom(r);
-	for (i = 0; i < oldsize; i++)
-	    if (old[i].key)
-		*tab_slot(t, old[i].key, old[i].len, old[i].hash) = old[i];
-	free(old);
-    }
-    if ((s = tab_slot(t, k, len, h))->key == 0) {
-	s->key = save(r, k, len);
-	s->len = (uint32_t) len;
-	s->hash = h;
-	s->val = -1;
-	t->used++;
-    }
-    return (s);
-}
-
 /* intern - one copy of each field value */
 
 static const char *intern(recon *r, const char *s, size_t len)
 {
-    return (s ? tab_put(r, &r->strings, s, len)->key : 0);
+    return (s ? ctl_recon_put(r, &r->strings, s, len)->key : 0);
 }
 
 /* member - a string member with its length; NULL when absent */
@@ -239,9 +158,9 @@ static fileinfo *audit_file(recon *r, const char *name, size_t len)
 	    return (r->afiles + i);
     if (r->nafiles == r->aafiles) {
 	r->aafiles = r->aafiles ? r->aafiles * 2 : 8;
-	r->afiles = xrealloc(r, r->afiles, r->aafiles, sizeof(*r->afiles));
+	r->afiles = ctl_recon_grow(r, r->afiles, r->aafiles, sizeof(*r->afiles));
     }
-    r->afiles[r->nafiles].name = save(r, name, len);
+    r->afiles[r->nafiles].name = ctl_recon_save(r, name, len);
     r->afiles[r->nafiles].count = 0;
     return (r->afiles + r->nafiles++);
 }
@@ -294,6 +213,17 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
     slot   *sl;
     arec   *old;
 
+    /*
+     * A torn line: not a record, but its queue id (when it survived)
+     * makes the message one with records, so that its deliveries are
+     * held against the trail rather than passed as ordinary mail.
+     */
+    if (cm_jobject_get(obj, "damaged") != 0) {
+	r->a_damaged++;
+	if ((qid = member(obj, "qid", &qlen)) != 0 && qlen > 0)
+	    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
+	return;
+    }
     if ((colon = strrchr(where, ':')) == 0)
 	colon = where + strlen(where);
     audit_file(r, where, colon - where)->count++;
@@ -308,7 +238,7 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
 	r->a_noqid++;				/* refused before a queue id */
 	return;
     }
-    tab_put(r, &r->qids, qid, qlen)->val = 1;
+    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
 
     /* The recipient: normalised again (old trails), or its record id. */
     if ((rcpt = member(obj, "rcpt", &rlen)) != 0) {
@@ -336,7 +266,7 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
 
     /* The latest record decides; at the same time, the refusal. */
     rcpt_key(r, qid, qlen, kind, rcpt, rlen);
-    sl = tab_put(r, &r->rcpts, r->key.data, r->key.len);
+    sl = ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len);
     if (sl->val >= 0) {
 	old = r->recs + sl->val;
 	if (a.ms < old->ms || (a.ms == old->ms && a.allow))
@@ -347,13 +277,13 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
     }
     if (r->nrecs == r->arecs) {
 	r->arecs = r->arecs ? r->arecs * 2 : 1024;
-	r->recs = xrealloc(r, r->recs, r->arecs, sizeof(*r->recs));
+	r->recs = ctl_recon_grow(r, r->recs, r->arecs, sizeof(*r->recs));
     }
     sl->val = (long) r->nrecs;
     if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
-	a.form = save(r, rcpt, rlen);
+	a.form = ctl_recon_save(r, rcpt, rlen);
 	rcpt_key(r, qid, qlen, 'f', s, len);
-	tab_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
+	ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
     }
     r->recs[r->nrecs++] = a;
 }
@@ -371,11 +301,11 @@ static long lookup(recon *r, const char *qid, size_t qlen,
 	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
 	return (-1);
     rcpt_key(r, qid, qlen, 'a', norm, strlen(norm));
-    if ((v = tab_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
+    if ((v = ctl_recon_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
 	return (v);
     cm_addr_record_id(r->c->key, norm, strlen(norm), id, sizeof(id));
     rcpt_key(r, qid, qlen, 'i', id, strlen(id));
-    return (tab_get(&r->rcpts, r->key.data, r->key.len));
+    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
 }
 
 /* near - a record of the message for another form of the address */
@@ -389,7 +319,7 @@ static long near(recon *r, const char *qid, size_t qlen,
 	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
 	return (-1);
     rcpt_key(r, qid, qlen, 'f', norm, strlen(norm));
-    return (tab_get(&r->rcpts, r->key.data, r->key.len));
+    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
 }
 
 /* safe - logged bytes as printable text, saved */
@@ -400,7 +330,7 @@ static const char *safe(recon *r, const cm_ml_span *s)
     const char *p;
 
     cm_buf_add_text(&b, s->ptr, s->len);
-    p = save(r, cm_buf_str(&b), b.len);
+    p = ctl_recon_save(r, cm_buf_str(&b), b.len);
     cm_buf_free(&b);
     return (p);
 }
@@ -410,7 +340,7 @@ static const char *safe(recon *r, const cm_ml_span *s)
 static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 		             const char *file, long long lineno)
 {
-    const char *qid = ml->qid.ptr;
+    const char *qid = ml->qid.ptr, *was = 0;
     size_t  qlen = ml->qid.len;
     long    a, o = -1, n = -1;
     finding *f;
@@ -418,7 +348,13 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     char    where[64];
 
     r->deliveries++;
-    if (tab_get(&r->qids, qid, qlen) < 0) {
+    /* A requeued message: the trail knows it by its first queue id. */
+    if (ctl_recon_get(&r->qids, qid, qlen) < 0
+	&& (a = ctl_recon_get(&r->aliases, qid, qlen)) >= 0) {
+	qid = was = r->alias_to[a];
+	qlen = strlen(qid);
+    }
+    if (ctl_recon_get(&r->qids, qid, qlen) < 0) {
 	r->ordinary++;
 	return;
     }
@@ -436,17 +372,18 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     }
 
     /* One finding per recipient of a message, however often logged. */
-    rcpt_key(r, qid, qlen, 'a', rc->addr.ptr, rc->addr.len);
-    if ((sl = tab_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
+    rcpt_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
+    if ((sl = ctl_recon_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
 	return;
     sl->val = 1;
     if (r->nfinds == r->afinds) {
 	r->afinds = r->afinds ? r->afinds * 2 : 64;
-	r->finds = xrealloc(r, r->finds, r->afinds, sizeof(*r->finds));
+	r->finds = ctl_recon_grow(r, r->finds, r->afinds, sizeof(*r->finds));
     }
     f = r->finds + r->nfinds++;
     f->time = ml->time;
-    f->qid = save(r, qid, qlen);
+    f->qid = ctl_recon_save(r, ml->qid.ptr, ml->qid.len);
+    f->was = was;
     f->rcpt = safe(r, &rc->addr);
     f->orig = rc->orig.len ? safe(r, &rc->orig) : 0;
     f->rec = o >= 0 ? o : a >= 0 ? a : n;
@@ -455,7 +392,37 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     cm_buf_reset(&r->key);
     cm_buf_adds(&r->key, file);
     cm_buf_adds(&r->key, where);
-    f->where = save(r, r->key.data, r->key.len);
+    f->where = ctl_recon_save(r, r->key.data, r->key.len);
+}
+
+/* requeue - a message requeued with a new queue id (postsuper -r) */
+
+static void requeue(recon *r, const cm_ml_line *ml)
+{
+    const char *first;
+    long    v;
+    slot   *sl;
+
+    /*
+     * Requeued more than once: every id leads to the first. The pickup
+     * line comes before the deliveries under the new id.
+     */
+    if ((v = ctl_recon_get(&r->aliases, ml->orig_id.ptr, ml->orig_id.len)) >= 0)
+	first = r->alias_to[v];
+    else
+	first = ctl_recon_save(r, ml->orig_id.ptr, ml->orig_id.len);
+    if (strlen(first) == ml->qid.len && memcmp(first, ml->qid.ptr, ml->qid.len) == 0)
+	return;
+    sl = ctl_recon_put(r, &r->aliases, ml->qid.ptr, ml->qid.len);
+    if (sl->val < 0) {
+	if (r->naliases == r->aaliases) {
+	    r->aaliases = r->aaliases ? r->aaliases * 2 : 64;
+	    r->alias_to = ctl_recon_grow(r, r->alias_to, r->aaliases,
+					 sizeof(*r->alias_to));
+	}
+	sl->val = (long) r->naliases++;
+    }
+    r->alias_to[sl->val] = first;
 }
 
 /* line - one maillog line */
@@ -469,9 +436,19 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
     r->m_lines++;
     if (len > 0 && text[len - 1] == '\r')
 	len--;
-    switch (kind = cm_ml_parse(text, len, clk, ml)) {
+    if (len == 0)
+	return;					/* nothing, not garbage */
+    kind = cm_ml_parse(text, len, clk, ml);
+    if (ml->skipped > 0 && r->nul_lines++ < 5)
+	ctl_error(r->c, "warning: %s:%lld: %zu bytes up to a NUL byte skipped",
+		  file, lineno, ml->skipped);
+    switch (kind) {
     case CM_ML_GARBAGE:
-	r->garbage++;
+	/* Lines in a format not read could hide deliveries: say so. */
+	r->mfiles[r->nmfiles - 1].garbage++;
+	if (r->garbage++ < 5)
+	    ctl_error(r->c, "warning: %s:%lld: not a log line in a known "
+		      "format: not read", file, lineno);
 	return;
     case CM_ML_BROKEN:
 	if (r->broken++ < 5)
@@ -481,9 +458,13 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
     case CM_ML_NOT_SENT:
 	r->not_sent++;
 	break;
+    case CM_ML_REQUEUED:
+	requeue(r, ml);
+	break;
     default:
 	break;
     }
+    r->mfiles[r->nmfiles - 1].logged++;
     span(ml->time, &r->m_first, &r->m_last);
     if (kind != CM_ML_SENT)
 	return;
@@ -508,7 +489,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
     gzFile  gz;
     size_t  have = 0, pos, n;
     long long lineno = 0;
-    const char *nl, *msg, *colon;
+    const char *nl, *msg, *colon, *zname;
     int     got = 1, errnum, skipping = 0, fd;
 
     /* The file's age dates its syslog time stamps (maillog.c). */
@@ -527,15 +508,28 @@ static void read_maillog(recon *r, const char *path, char *buf,
     (void) gzbuffer(gz, 256 * 1024);
     if (r->nmfiles == r->amfiles) {
 	r->amfiles = r->amfiles ? r->amfiles * 2 : 8;
-	r->mfiles = xrealloc(r, r->mfiles, r->amfiles, sizeof(*r->mfiles));
+	r->mfiles = ctl_recon_grow(r, r->mfiles, r->amfiles, sizeof(*r->mfiles));
     }
-    r->mfiles[r->nmfiles].name = path;
-    r->mfiles[r->nmfiles++].count = 0;
+    memset(r->mfiles + r->nmfiles, 0, sizeof(r->mfiles[0]));
+    r->mfiles[r->nmfiles++].name = path;
 
     while (got > 0) {
 	got = gzread(gz, buf + have, READ_SIZE - have);
 	if (got > 0)
 	    have += got;
+
+	/*
+	 * zlib passes what is not gzip through unchanged: an xz or zstd
+	 * file would be read as lines of binary garbage, and found clean.
+	 */
+	if (lineno == 0 && have > 0 && gzdirect(gz)
+	    && (zname = cm_ml_compressed(buf, have)) != 0) {
+	    ctl_error(r->c, "%s: compressed with %s: unreadable (decompress "
+		      "it first)", path, zname);
+	    r->unreadable++;
+	    (void) gzclose(gz);
+	    return;
+	}
 	for (pos = 0; pos < have; pos = nl - buf + 1) {
 	    if ((nl = memchr(buf + pos, '\n', have - pos)) == 0)
 		break;
@@ -562,6 +556,17 @@ static void read_maillog(recon *r, const char *path, char *buf,
 	have = n;
     }
     r->mfiles[r->nmfiles - 1].count = lineno;
+
+    /*
+     * Not one line in a known format: the whole file was not read (a
+     * format this reader does not know, binary data). A file without
+     * mail lines but with other log lines is fine.
+     */
+    if (r->mfiles[r->nmfiles - 1].garbage > 0
+	&& r->mfiles[r->nmfiles - 1].logged == 0) {
+	ctl_error(r->c, "%s: no line in a known log format", path);
+	r->unreadable++;
+    }
     msg = gzerror(gz, &errnum);
     if (errnum != Z_OK && errnum != Z_STREAM_END) {
 	/* zlib's text may start with its name for the file. */
@@ -694,9 +699,10 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 	(void) audit_file(&r, alogs[i], strlen(alogs[i]));
     if (na == 0)
 	(void) audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
-    r.unreadable += ctl_audit_scan(c, alogs, na, 0, audit_record, &r);
+    r.unreadable += ctl_audit_read(c, alogs, na, 0, CTL_AUDIT_DAMAGED,
+				   audit_record, &r, 0);
     if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
-	oom(&r);
+	ctl_recon_oom(&r);
     for (i = 0; i < nm; i++)
 	read_maillog(&r, mlogs[i], buf, ml);
     free(buf);
@@ -731,6 +737,8 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     free(r.qids.slot);
     free(r.rcpts.slot);
     free(r.found.slot);
+    free(r.aliases.slot);
+    free(r.alias_to);
     free(r.recs);
     free(r.finds);
     free(r.mfiles);

@@ -19,17 +19,22 @@
 /*
 /*	ctl_recon_text() appends the report for people to b: the files
 /*	read with their lines or records and the time span of each log,
+/*	the damaged (malformed) audit records,
 /*	--since when given, one line per finding (time, queue id,
-/*	recipient as logged, what the trail said, the maillog line), then
-/*	the counts.
+/*	recipient as logged, what the trail said, the first queue id of
+/*	a requeued message, the maillog line), then
+/*	the counts, with the maillog lines not understood (in no known
+/*	format).
 /*
 /*	ctl_recon_json() appends the same as one JSON object and a
 /*	newline: maillog, audit_log (files with lines or records),
-/*	maillog_lines, audit_records, their first and last times (RFC
-/*	3339), since, findings (time, qid, rcpt, orig_to, trail_rcpt when
+/*	maillog_lines, audit_records, damaged_records, their first and
+/*	last times (RFC
+/*	3339), since, findings (time, qid, orig_qid of a requeued message
+/*	or null, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
-/*	action, mode, campaign: null without a record; where), counts and
-/*	unreadable_files.
+/*	action, mode, campaign: null without a record; where), counts
+/*	(with not_understood) and unreadable_files.
 /* DIAGNOSTICS
 /*	None: text from the logs is made printable (text) or escaped
 /*	(JSON).
@@ -132,6 +137,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
     cm_buf_printf(b, "\n           %lld records, %s to %s\n", r->a_records,
 		  when(t1, sizeof(t1), r->a_first),
 		  when(t2, sizeof(t2), r->a_last));
+    cm_buf_printf(b, "           damaged records: %lld (malformed lines; "
+		  "a queue id in one counts as audited)\n", r->a_damaged);
     if (r->since >= 0)
 	cm_buf_printf(b, "since:     %s\n", when(t1, sizeof(t1), r->since));
     for (i = 0; i < r->nfinds; i++) {
@@ -142,6 +149,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
 	    cm_buf_printf(b, " (orig %s)", f->orig);
 	cm_buf_adds(b, ": ");
 	trail_text(r, b, f->rec, f->near);
+	if (f->was)
+	    cm_buf_printf(b, "; requeued from %s", f->was);
 	cm_buf_printf(b, " [%s]\n", f->where);
     }
     cm_buf_printf(b, "deliveries: %lld (%lld of messages with audit records: "
@@ -153,6 +162,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
     cm_buf_printf(b, "\nnot delivered (deferred, bounced...): %lld lines; "
 		  "unreadable: %lld lines (delivery lines cut short, lines "
 		  "over 1 MB)\n", r->not_sent, r->broken);
+    cm_buf_printf(b, "not understood: %lld lines (not in a known log "
+		  "format: not read)\n", r->garbage);
     cm_buf_printf(b, "findings: %zu\n", r->nfinds);
 }
 
@@ -203,6 +214,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
     json_time(b, "maillog_last", r->m_last);
     json_files(b, "audit_log", r->afiles, r->nafiles, "records");
     cm_json_kv_int(b, "audit_records", r->a_records);
+    cm_json_kv_int(b, "damaged_records", r->a_damaged);
     json_time(b, "audit_first", r->a_first);
     json_time(b, "audit_last", r->a_last);
     json_time(b, "since", r->since);
@@ -216,6 +228,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
 	cm_json_open(b);
 	json_time(b, "time", f->time);
 	cm_json_kv_str(b, "qid", f->qid);
+	cm_json_kv_str(b, "orig_qid", f->was);
 	cm_json_kv_str(b, "rcpt", f->rcpt);
 	cm_json_kv_str(b, "orig_to", f->orig);
 	cm_json_kv_str(b, "trail_rcpt", f->near ? a->form : 0);
@@ -238,6 +251,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
     cm_json_kv_int(b, "before_since", r->before_since);
     cm_json_kv_int(b, "not_sent", r->not_sent);
     cm_json_kv_int(b, "unreadable_lines", r->broken);
+    cm_json_kv_int(b, "not_understood", r->garbage);
     cm_json_close(b);
     cm_json_kv_int(b, "unreadable_files", r->unreadable);
     cm_json_close(b);

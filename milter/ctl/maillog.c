@@ -16,6 +16,10 @@
 /*	cm_ml_clock *clk;
 /*	cm_ml_line *out;
 /*
+/*	const char *cm_ml_compressed(data, len)
+/*	const char *data;
+/*	size_t	len;
+/*
 /*	long long cm_ml_time(text, len, clk, used)
 /*	const char *text;
 /*	size_t	len;
@@ -52,11 +56,19 @@
 /*	and as a program sends them to /dev/log ("<PRI>STAMP tag[pid]:
 /*	message", no host), for tests that capture sendmail's log.
 /*
+/*	RFC 5424 lines ("<PRI>1 TIME HOST APP-NAME PROCID MSGID SD MSG",
+/*	structured data "-" or "[...]..."): the app-name is the tag.
+/*
 /*	Time stamps: syslog's "Mmm dd hh:mm:ss" (the day padded with a
-/*	space or a zero, as Postfix's own maillog_file writes it), in the
-/*	local time zone, or RFC 3339 ("2026-12-03T05:40:01.123456+00:00",
-/*	rsyslog's high-precision format; an offset without a colon, as
-/*	journald writes it, is accepted; no offset means local time).
+/*	space or a zero, as Postfix's own maillog_file writes it; a
+/*	fraction of a second after it as journalctl -o short-precise
+/*	writes it; a year after it), in the local time zone; RFC 3339
+/*	("2026-12-03T05:40:01.123456+00:00", rsyslog's high-precision
+/*	format; an offset without a colon, as journald writes it, or
+/*	without minutes, is accepted; a space may stand for the T; no
+/*	offset means local time); journalctl -o short-full ("Thu
+/*	2026-12-03 05:40:01 UTC": UTC, GMT, a numeric offset, or an
+/*	abbreviation of the local zone, then local time).
 /*	A syslog stamp has no year: it is taken to be the latest year
 /*	that does not put the line more than a day after clk->ref, the
 /*	time the file was last written. A file that spans a new year
@@ -66,6 +78,11 @@
 /*	cm_ml_clock_init() sets up a clock for one file whose last line
 /*	was written no later than ref (Unix seconds).
 /*
+/*	cm_ml_compressed() looks at the first bytes of a file and returns
+/*	the name of the compressor when they are the magic number of xz,
+/*	bzip2, zstd or lz4 data (zlib reads gzip, and passes anything
+/*	else through as if it were text), else NULL.
+/*
 /*	cm_ml_time() reads the time stamp at the start of a line: it
 /*	returns Unix seconds and stores in *used how many bytes it took,
 /*	or returns -1.
@@ -73,6 +90,13 @@
 /*	cm_ml_parse() classifies a line and fills *out: time (always,
 /*	when the line has one), and for CM_ML_SENT and CM_ML_NOT_SENT
 /*	also mta, qid and the recipients; the spans point into text.
+/*	CM_ML_REQUEUED is a line of Postfix's pickup or cleanup that
+/*	gives a message's former queue id (orig_id=, a message requeued
+/*	with "postsuper -r"): qid is the new id, orig_id the old.
+/*	A crash leaves NUL bytes in a log file, with the next line
+/*	appended after them: when what follows the last NUL byte is a
+/*	log line, that is what is read, and out->skipped says how many
+/*	bytes before it were not.
 /* DIAGNOSTICS
 /*	cm_ml_parse() returns CM_ML_GARBAGE for a line without a time
 /*	stamp, CM_ML_OTHER for any other log line, CM_ML_SENT for a
@@ -148,30 +172,45 @@ static long long local_time(int year, int mon, int day, int hh, int mm,
     return (t == (time_t) -1 ? -1 : (long long) t);
 }
 
-/* syslog_time - "Mmm dd hh:mm:ss", year inferred from the clock */
+/* syslog_fields - "Mmm dd hh:mm:ss" in parts; -1 when it is not one */
 
-static long long syslog_time(const char *s, cm_ml_clock *clk)
+static int syslog_fields(const char *s, int *mon, int *day, int *hh, int *mm)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     const char *m;
-    int     mon, day, hh, mm, ss;
-    long long t;
 
-    if ((ss = digits(s + 13, 2)) < 0 || ss > 60 || s[12] != ':')
-	return (-1);
-    /* mktime() costs a time zone lookup: once a minute of log. */
-    if (clk->have_key && memcmp(clk->key, s, 12) == 0)
-	return (clk->key_base + ss);
     for (m = months; *m; m += 3)
 	if (memcmp(m, s, 3) == 0)
 	    break;
     if (*m == 0 || s[3] != ' ' || s[6] != ' ' || s[9] != ':')
 	return (-1);
-    mon = (int) (m - months) / 3;
-    day = s[4] == ' ' ? digits(s + 5, 1) : digits(s + 4, 2);
-    hh = digits(s + 7, 2);
-    mm = digits(s + 10, 2);
-    if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
+    *mon = (int) (m - months) / 3;
+    *day = s[4] == ' ' ? digits(s + 5, 1) : digits(s + 4, 2);
+    *hh = digits(s + 7, 2);
+    *mm = digits(s + 10, 2);
+    if (*day < 1 || *day > 31 || *hh < 0 || *hh > 23 || *mm < 0 || *mm > 59)
+	return (-1);
+    return (0);
+}
+
+/* syslog_time - "Mmm dd hh:mm:ss", year given (> 0) or from the clock */
+
+static long long syslog_time(const char *s, int year, cm_ml_clock *clk)
+{
+    int     mon, day, hh, mm, ss;
+    long long t;
+
+    if ((ss = digits(s + 13, 2)) < 0 || ss > 60 || s[12] != ':')
+	return (-1);
+    if (year > 0) {
+	if (syslog_fields(s, &mon, &day, &hh, &mm) < 0)
+	    return (-1);
+	return (local_time(year, mon, day, hh, mm, ss));
+    }
+    /* mktime() costs a time zone lookup: once a minute of log. */
+    if (clk->have_key && memcmp(clk->key, s, 12) == 0)
+	return (clk->key_base + ss);
+    if (syslog_fields(s, &mon, &day, &hh, &mm) < 0)
 	return (-1);
     t = local_time(clk->ref_year, mon, day, hh, mm, 0);
     if (t > clk->ref + DAY)
@@ -184,24 +223,15 @@ static long long syslog_time(const char *s, cm_ml_clock *clk)
     return (t + ss);
 }
 
-/* iso_time - RFC 3339 with or without zone; *used gets its length */
+/* iso_buf - RFC 3339 in buf (n bytes, room for 3 more), zone or none */
 
-static long long iso_time(const char *s, size_t len, size_t *used)
+static long long iso_buf(char *buf, size_t n)
 {
-    char    buf[64];
-    size_t  n, z;
+    size_t  z;
     long long t;
     int     year, mon, day, hh, mm, ss;
 
-    for (n = 0; n < len && s[n] != ' ' && n < sizeof(buf) - 2; n++)
-	 /* void */ ;
-    if (n < 19 || (n < len && s[n] != ' '))
-	return (-1);
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    *used = n;
-
-    /* The zone: Z, +hh:mm, +hhmm (journald), or none (local time). */
+    /* The zone: Z, +hh:mm, +hhmm (journald), +hh, or none (local time). */
     for (z = 19; z < n && buf[z] != 'Z' && buf[z] != 'z' && buf[z] != '+'
 	 && buf[z] != '-'; z++)
 	 /* void */ ;
@@ -209,6 +239,8 @@ static long long iso_time(const char *s, size_t len, size_t *used)
 	if (n - z == 5 && buf[z + 3] != ':') {
 	    memmove(buf + z + 4, buf + z + 3, 3);	/* +hhmm -> +hh:mm */
 	    buf[z + 3] = ':';
+	} else if (n - z == 3 && buf[z] != 'Z' && buf[z] != 'z') {
+	    memcpy(buf + z + 3, ":00", 4);	/* +hh -> +hh:00 */
 	}
 	return (cm_time_parse(buf, &t) < 0 ? -1 : t);
     }
@@ -226,16 +258,119 @@ static long long iso_time(const char *s, size_t len, size_t *used)
     return (local_time(year, mon - 1, day, hh, mm, ss));
 }
 
+/* iso_time - RFC 3339, or with a space for the T; *used gets its length */
+
+static long long iso_time(const char *s, size_t len, size_t *used)
+{
+    char    buf[64];
+    size_t  n;
+
+    /* "2026-12-03 05:25:50": a space at 10 before a time is the T. */
+    for (n = 0; n < len && n < sizeof(buf) - 4; n++)
+	if (s[n] == ' ' && !(n == 10 && len > 13 && s[13] == ':'))
+	    break;
+    if (n < 19 || (n < len && s[n] != ' '))
+	return (-1);
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (buf[10] == ' ')
+	buf[10] = 'T';
+    *used = n;
+    return (iso_buf(buf, n));
+}
+
+/* full_time - "Www YYYY-MM-DD hh:mm:ss ZONE" (journalctl -o short-full) */
+
+static long long full_time(const char *s, size_t len, size_t *used)
+{
+    static const char wdays[] = "MonTueWedThuFriSatSun";
+    const char *w;
+    char    buf[64];
+    size_t  e, z, n, k;
+
+    for (w = wdays; *w && memcmp(w, s, 3) != 0; w += 3)
+	 /* void */ ;
+    if (*w == 0 || s[3] != ' ' || s[14] != ' ')
+	return (-1);
+    for (e = 15; e < len && s[e] != ' '; e++)	/* the time, maybe .frac */
+	 /* void */ ;
+    for (z = n = e + 1; n < len && s[n] != ' '; n++)	/* the zone */
+	 /* void */ ;
+    if (e >= len || e - 4 < 19 || e - 4 > 40 || n == z || n - z > 8)
+	return (-1);
+    k = e - 4;
+    memcpy(buf, s + 4, k);
+    buf[10] = 'T';
+
+    /*
+     * journalctl prints the abbreviation of the zone: UTC, or one of the
+     * local zone (then the time is local). Any other cannot be converted
+     * with certainty, and the line is not read.
+     */
+    tzset();
+    if (n - z == 3 && (memcmp(s + z, "UTC", 3) == 0
+		       || memcmp(s + z, "GMT", 3) == 0)) {
+	buf[k++] = 'Z';
+    } else if (s[z] == '+' || s[z] == '-') {
+	memcpy(buf + k, s + z, n - z);
+	k += n - z;
+    } else if (!((strlen(tzname[0]) == n - z
+		  && memcmp(s + z, tzname[0], n - z) == 0)
+		 || (strlen(tzname[1]) == n - z
+		     && memcmp(s + z, tzname[1], n - z) == 0))) {
+	return (-1);
+    }
+    buf[k] = 0;
+    *used = n;
+    return (iso_buf(buf, k));
+}
+
+/* cm_ml_compressed - the compressor whose magic number data starts with */
+
+const char *cm_ml_compressed(const char *data, size_t len)
+{
+    static const struct {
+	const char *name;
+	const char *magic;
+	size_t  len;
+    } magic[] = {
+	{"xz", "\xfd" "7zXZ\0", 6},
+	{"bzip2", "BZh", 3},
+	{"zstd", "\x28\xb5\x2f\xfd", 4},
+	{"lz4", "\x04\x22\x4d\x18", 4},
+    };
+    size_t  i;
+
+    for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+	if (len >= magic[i].len && memcmp(data, magic[i].magic, magic[i].len) == 0)
+	    return (magic[i].name);
+    return (0);
+}
+
 /* cm_ml_time - the time stamp at the start of a line */
 
 long long cm_ml_time(const char *text, size_t len, cm_ml_clock *clk,
 		             size_t *used)
 {
     long long t;
+    size_t  n = 15;
+    int     year = 0;
 
+    if (len >= 19 && text[0] >= 'A' && text[0] <= 'Z' && text[3] == ' '
+	&& text[8] == '-')
+	return (full_time(text, len, used));
     if (len >= 15 && text[0] >= 'A' && text[0] <= 'Z') {
-	if ((t = syslog_time(text, clk)) >= 0)
-	    *used = 15;
+	/* A fraction (journalctl -o short-precise), a year after it. */
+	if (n < len && text[n] == '.')
+	    for (n++; n < len && text[n] >= '0' && text[n] <= '9'; n++)
+		 /* void */ ;
+	if (len - n >= 5 && text[n] == ' ' && (year = digits(text + n + 1, 4)) >= 1970
+	    && (len - n == 5 || text[n + 5] == ' '))
+	    n += 5;
+	else
+	    year = 0;
+	if ((t = syslog_time(text, year, clk)) >= 0)
+	    *used = n;
 	return (t);
     }
     if (len >= 19 && text[0] >= '0' && text[0] <= '9' && text[4] == '-')
@@ -402,22 +537,114 @@ static cm_ml_kind sendmail_line(const char *p, const char *end,
     return (status_is(st + 7, end, "Sent") ? CM_ML_SENT : CM_ML_NOT_SENT);
 }
 
-/* cm_ml_parse - classify one log line */
+/* qid_end - the end of a queue id (letters and digits) at p */
 
-cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
-		               cm_ml_line *out)
+static const char *qid_end(const char *p, const char *end)
+{
+    while (p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
+		       || (*p >= 'a' && *p <= 'z')))
+	p++;
+    return (p);
+}
+
+/* requeued - "uid=N from=<a> orig_id=QID" of pickup or cleanup */
+
+static cm_ml_kind requeued(const char *p, const char *end, cm_ml_line *out)
+{
+    const char *from, *id, *e;
+    cm_ml_span addr;
+
+    /*
+     * "postsuper -r" gives a message a new queue id; pickup logs the
+     * old one. Look after the sender address, which a local user
+     * chooses and which could hold " orig_id=" itself.
+     */
+    if ((from = find(p, end, "from=<")) != 0
+	&& (p = angle(from + 5, end, &addr)) == 0)
+	return (CM_ML_OTHER);
+    if (end - p >= 8 && memcmp(p, "orig_id=", 8) == 0)
+	id = p + 8;
+    else if ((id = find(p, end, " orig_id=")) != 0)
+	id += 9;
+    else
+	return (CM_ML_OTHER);
+    e = qid_end(id, end);
+    if (e == id || e - id > 64 || (e < end && *e != ' ' && *e != ','))
+	return (CM_ML_OTHER);
+    out->orig_id.ptr = id;
+    out->orig_id.len = e - id;
+    return (CM_ML_REQUEUED);
+}
+
+/* field - the next field after a space at p; its end, or NULL */
+
+static const char *field(const char *p, const char *end, const char **start)
+{
+    if (p >= end || *p != ' ')
+	return (0);
+    for (*start = ++p; p < end && *p != ' '; p++)
+	 /* void */ ;
+    return (p > *start ? p : 0);
+}
+
+/* header_5424 - " HOST APP PROCID MSGID SD " after the time; the message */
+
+static const char *header_5424(const char *p, const char *end,
+			               const char **tag, const char **tag_end)
+{
+    const char *f;
+    int     inq;
+
+    /* The app-name ("postfix/smtp") is the tag; the procid its pid. */
+    if ((p = field(p, end, &f)) == 0 || (p = field(p, end, tag)) == 0)
+	return (0);
+    *tag_end = p;
+    if ((p = field(p, end, &f)) == 0 || (p = field(p, end, &f)) == 0
+	|| end - p < 2 || *p++ != ' ')
+	return (0);
+
+    /* Structured data: "-", or "[id name="value" ...]..." (\] inside). */
+    if (*p == '-') {
+	p++;
+    } else if (*p == '[') {
+	while (p < end && *p == '[') {
+	    for (inq = 0, p++; p < end && (inq || *p != ']'); p++) {
+		if (inq && *p == '\\' && p + 1 < end)
+		    p++;
+		else if (*p == '"')
+		    inq = !inq;
+	    }
+	    if (p++ >= end)
+		return (0);
+	}
+    } else {
+	return (0);
+    }
+    if (p < end && *p++ != ' ')
+	return (0);
+    if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+	p += 3;					/* a UTF-8 message's BOM */
+    return (p);
+}
+
+/* parse_line - classify one log line without NUL bytes before it */
+
+static cm_ml_kind parse_line(const char *text, size_t len, cm_ml_clock *clk,
+			             cm_ml_line *out)
 {
     static const char *agents[] = {"smtp", "lmtp", "local", "virtual",
     "pipe", 0};
     const char *end = text + len;
     const char *p, *tag, *tag_end, *agent, *q;
     size_t  used = 0;
-    int     i;
+    int     i, is5424 = 0;
 
     out->nrcpt = 0;
     out->truncated = 0;
     out->qid.ptr = 0;
     out->qid.len = 0;
+    out->orig_id.ptr = 0;
+    out->orig_id.len = 0;
 
     /* A line as sent to /dev/log starts with "<PRI>" (a capture). */
     if (len > 2 && text[0] == '<') {
@@ -426,44 +653,62 @@ cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
 	if (p > text + 1 && p < end && *p == '>') {
 	    len -= p + 1 - text;
 	    text = p + 1;
+	    /* RFC 5424: "<PRI>1 TIME HOST APP PROCID MSGID SD MSG". */
+	    if (len > 2 && text[0] == '1' && text[1] == ' ') {
+		is5424 = 1;
+		len -= 2;
+		text += 2;
+	    }
 	}
     }
     if ((out->time = cm_ml_time(text, len, clk, &used)) < 0)
 	return (CM_ML_GARBAGE);
-
-    /* " host tag[pid]: ", or without the host (a capture of /dev/log). */
     p = text + used;
-    if (p >= end || *p++ != ' ')
-	return (CM_ML_OTHER);
-    for (tag = p; p < end && *p != ' '; p++)
-	 /* void */ ;
-    if (p > tag && p[-1] == ':')
-	p = tag;
-    else if (p >= end || *p++ != ' ')
-	return (CM_ML_OTHER);
-    for (tag = p; p < end && *p != ':' && *p != ' '; p++)
-	 /* void */ ;
-    if (end - p < 2 || p[0] != ':' || p[1] != ' ')
-	return (CM_ML_OTHER);
-    tag_end = p;
-    p += 2;
-    if (tag_end > tag && tag_end[-1] == ']')
-	while (tag_end > tag && *--tag_end != '[')
+    if (is5424) {
+	if ((p = header_5424(p, end, &tag, &tag_end)) == 0)
+	    return (CM_ML_OTHER);
+    } else {
+	/* " host tag[pid]: ", or without the host (a capture of /dev/log). */
+	if (p >= end || *p++ != ' ')
+	    return (CM_ML_OTHER);
+	for (tag = p; p < end && *p != ' '; p++)
 	     /* void */ ;
+	if (p > tag && p[-1] == ':')
+	    p = tag;
+	else if (p >= end || *p++ != ' ')
+	    return (CM_ML_OTHER);
+	for (tag = p; p < end && *p != ':' && *p != ' '; p++)
+	     /* void */ ;
+	if (end - p < 2 || p[0] != ':' || p[1] != ' ')
+	    return (CM_ML_OTHER);
+	tag_end = p;
+	p += 2;
+	if (tag_end > tag && tag_end[-1] == ']')
+	    while (tag_end > tag && *--tag_end != '[')
+		 /* void */ ;
+    }
 
-    /* "QID: to=" */
-    for (q = p; p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z')
-			    || (*p >= 'a' && *p <= 'z')); p++)
-	 /* void */ ;
-    if (p == q || p - q > 64 || end - p < 5 || memcmp(p, ": to=", 5) != 0)
+    /* "QID: to=", or "QID: ... orig_id=QID" */
+    q = p;
+    p = qid_end(p, end);
+    if (p == q || p - q > 64 || end - p < 2 || p[0] != ':' || p[1] != ' ')
 	return (CM_ML_OTHER);
     out->qid.ptr = q;
     out->qid.len = p - q;
-    p += 5;
 
     /* Postfix tags are "name/agent"; sendmail's have no slash. */
     for (agent = tag_end; agent > tag && agent[-1] != '/'; agent--)
 	 /* void */ ;
+    if (end - p < 5 || memcmp(p, ": to=", 5) != 0) {
+	if (agent > tag && ((tag_end - agent == 6 && memcmp(agent, "pickup", 6) == 0)
+			    || (tag_end - agent == 7
+				&& memcmp(agent, "cleanup", 7) == 0)))
+	    if (requeued(p + 2, end, out) == CM_ML_REQUEUED)
+		return (CM_ML_REQUEUED);
+	out->qid.len = 0;
+	return (CM_ML_OTHER);
+    }
+    p += 5;
     if (agent == tag) {
 	out->mta = CM_ML_SENDMAIL;
 	return (sendmail_line(p, end, out));
@@ -474,4 +719,32 @@ cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
 	    && memcmp(agent, agents[i], tag_end - agent) == 0)
 	    return (postfix_line(p, end, out));
     return (CM_ML_OTHER);			/* qmgr, error, discard... */
+}
+
+/* cm_ml_parse - classify one log line */
+
+cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
+		               cm_ml_line *out)
+{
+    const char *nul;
+    cm_ml_kind kind;
+
+    /*
+     * A crash leaves NUL bytes where syslogd was writing (a torn line,
+     * or a file extended over a hole), and the next line is appended
+     * after them: read what follows the last NUL when that is a log
+     * line. Otherwise the NUL is inside the line (the length decides)
+     * and the whole line is read.
+     */
+    out->skipped = 0;
+    for (nul = text + len; nul > text && nul[-1] != 0; nul--)
+	 /* void */ ;
+    if (nul > text) {
+	kind = parse_line(nul, len - (nul - text), clk, out);
+	if (kind != CM_ML_GARBAGE) {
+	    out->skipped = nul - text;
+	    return (kind);
+	}
+    }
+    return (parse_line(text, len, clk, out));
 }

@@ -23,7 +23,8 @@ typedef enum cm_ml_kind {
     CM_ML_OTHER,			/* a log line, not a delivery */
     CM_ML_NOT_SENT,			/* delivery attempt: deferred, bounced... */
     CM_ML_SENT,				/* delivered: status=sent, stat=Sent */
-    CM_ML_BROKEN			/* "QID: to=" but cut or malformed */
+    CM_ML_BROKEN,			/* "QID: to=" but cut or malformed */
+    CM_ML_REQUEUED			/* Postfix pickup: "QID: ... orig_id=" */
 } cm_ml_kind;
 
 typedef enum cm_ml_mta {
@@ -53,8 +54,10 @@ typedef struct cm_ml_line {
     long long time;			/* Unix seconds; -1 without one */
     cm_ml_mta mta;			/* for delivery lines */
     cm_ml_span qid;
+    cm_ml_span orig_id;			/* CM_ML_REQUEUED: the former qid */
     size_t  nrcpt;
     int     truncated;			/* recipients beyond CM_ML_RCPT_MAX */
+    size_t  skipped;			/* bytes up to a NUL, not read */
     cm_ml_rcpt rcpt[CM_ML_RCPT_MAX];
 } cm_ml_line;
 
@@ -74,6 +77,7 @@ typedef struct cm_ml_clock {
 extern void cm_ml_clock_init(cm_ml_clock *clk, long long ref);
 extern cm_ml_kind cm_ml_parse(const char *text, size_t len, cm_ml_clock *clk,
 			              cm_ml_line *out);
+extern const char *cm_ml_compressed(const char *data, size_t len);
 extern long long cm_ml_time(const char *text, size_t len, cm_ml_clock *clk,
 			            size_t *used);
 

@@ -62,12 +62,15 @@ typedef struct finding {
     long    rec;			/* arec index, -1: no record */
     int     near;			/* rec is for another form of rcpt */
     const char *where;			/* file:line */
+    const char *was;			/* requeued: the first queue id, or NULL */
 } finding;
 
 /* One file and what was read from it. */
 typedef struct fileinfo {
     const char *name;
     long long count;			/* lines or records */
+    long long logged;			/* maillog: lines in a known format */
+    long long garbage;			/* maillog: lines in none */
 } fileinfo;
 
 typedef struct recon {
@@ -77,6 +80,9 @@ typedef struct recon {
     strtab  qids;			/* qid -> records of the message */
     strtab  rcpts;			/* qid \1 a|i rcpt -> arec index */
     strtab  found;			/* qid \1 rcpt: findings so far */
+    strtab  aliases;			/* requeued qid -> index in alias_to */
+    const char **alias_to;		/* the first queue id of the message */
+    size_t  naliases, aaliases;
     arec   *recs;
     size_t  nrecs, arecs;
     finding *finds;
@@ -84,14 +90,19 @@ typedef struct recon {
     fileinfo *mfiles, *afiles;
     size_t  nmfiles, amfiles, nafiles, aafiles;
     long long m_first, m_last, a_first, a_last;	/* -1: none */
-    long long m_lines, a_records, a_noqid, a_pseudo;
+    long long m_lines, a_records, a_noqid, a_pseudo, a_damaged;
     long long deliveries, audited, allowed, ordinary, not_sent, broken;
-    long long garbage, before_since, truncated;
+    long long garbage, before_since, truncated, nul_lines;
     long long since;			/* -1: none */
     int     unreadable;
     cm_buf  key;			/* scratch */
 } recon;
 
+extern void ctl_recon_oom(recon *r);
+extern void *ctl_recon_grow(recon *r, void *p, size_t n, size_t size);
+extern const char *ctl_recon_save(recon *r, const char *s, size_t len);
+extern long ctl_recon_get(strtab *t, const char *k, size_t len);
+extern slot *ctl_recon_put(recon *r, strtab *t, const char *k, size_t len);
 extern void ctl_recon_text(recon *r, cm_buf *b);
 extern void ctl_recon_json(recon *r, cm_buf *b);
 

@@ -200,6 +200,120 @@ t_rc 65 "pseudonymised trail without AddressKeyFile"
 t_errhas "pseudonymised (2 rcpt_id records) and no AddressKeyFile" \
     "pseudonymised without key: says why"
 
+# --- a crash left NUL bytes in the maillog -------------------------------------
+mkdir -p "$D/n"
+rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt alice@example.org allow consent accept > "$D/n/audit.log"
+rec 2026-12-03T05:25:49.100Z 1A2B3C4D5E rcpt bob@example.org deny withdrawn strip >> "$D/n/audit.log"
+{ printf '\0\0\0\0\0\0\0\0'; pf 1A2B3C4D5E bob@example.org sent; } > "$D/n/maillog"
+stamp "$D/n/maillog"
+t_run reconcile --maillog "$D/n/maillog" --audit-log "$D/n/audit.log"
+t_rc 1 "NUL bytes before a line: the delivery after them is read"
+t_has "2026-12-03 05:25:50Z 1A2B3C4D5E bob@example.org: deny withdrawn strip campaign=spring [$D/n/maillog:1]" \
+    "NUL bytes: bob's delivery found"
+t_errhas "$D/n/maillog:1: 8 bytes up to a NUL byte skipped" "NUL bytes: said"
+{
+    printf 'Dec  3 05:25:49 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<alice@exa\0\0\0'
+    pf 1A2B3C4D5E bob@example.org sent
+} > "$D/n/maillog2"
+stamp "$D/n/maillog2"
+t_run reconcile --maillog "$D/n/maillog2" --audit-log "$D/n/audit.log"
+t_rc 1 "a torn line, NULs, then a line: the last line is read, not the torn one"
+t_has "1A2B3C4D5E bob@example.org: deny withdrawn strip" "torn line and NULs: bob found"
+t_has "deliveries: 1 (1 of messages with audit records: 0 allowed, 1 not" \
+    "torn line and NULs: alice's torn line is not a delivery"
+
+# --- rotated maillogs compressed with something other than gzip -----------------
+pf 1A2B3C4D5E bob@example.org sent > "$D/n/m"
+for z in xz bzip2 zstd lz4; do
+    case $z in bzip2) ext=bz2 ;; zstd) ext=zst ;; *) ext=$z ;; esac
+    name=$z; [ $z = bzip2 ] && name=bzip2
+    if command -v $z > /dev/null 2>&1; then
+	$z -c "$D/n/m" > "$D/n/m.$ext"
+    else
+	case $z in
+	xz) printf '\3757zXZ\0junk' ;; bzip2) printf 'BZh91AY&SYjunk' ;;
+	zstd) printf '\050\265\057\375junk' ;; lz4) printf '\004\042\115\030junk' ;;
+	esac > "$D/n/m.$ext"
+    fi
+    t_run reconcile --maillog "$D/n/m.$ext" --audit-log "$D/n/audit.log"
+    t_rc 65 "maillog compressed with $name: unreadable"
+    t_errhas "$D/n/m.$ext: compressed with $name: unreadable (decompress it first)" \
+	"compressed with $name: named, with what to do"
+done
+
+# --- other log formats --------------------------------------------------------
+tail1() { printf 'relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n'; }
+for f in \
+    'Dec 03 05:25:50.123456 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |journalctl -o short-precise' \
+    '<22>1 2026-12-03T05:25:50.123456+00:00 relay postfix/smtp 2002 - - 1A2B3C4D5E: to=<bob@example.org>, |RFC 5424' \
+    '<22>1 2026-12-03T05:25:50Z relay postfix/smtp 2002 - [meta sequenceId="1"] 1A2B3C4D5E: to=<bob@example.org>, |RFC 5424 with structured data' \
+    'Thu 2026-12-03 05:25:50 UTC relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |journalctl -o short-full' \
+    '2026-12-03 05:25:50 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |ISO with a space' \
+    '2026-12-03T06:25:50.123+01 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |ISO, +hh offset' \
+    'Dec  3 05:25:50 2026 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, |syslog with the year'
+do
+    { printf '%s' "${f%|*}"; tail1; } > "$D/n/fmt"
+    stamp "$D/n/fmt"
+    t_run reconcile --maillog "$D/n/fmt" --audit-log "$D/n/audit.log"
+    t_rc 1 "${f#*|}: read"
+    t_has "2026-12-03 05:25:50Z 1A2B3C4D5E bob@example.org: deny withdrawn strip" \
+	"${f#*|}: bob's delivery found"
+done
+{ pf 1A2B3C4D5E alice@example.org sent; echo "Dec 3 5:25:50 what is this"; } > "$D/n/some"
+stamp "$D/n/some"
+t_run reconcile --maillog "$D/n/some" --audit-log "$D/n/audit.log"
+t_rc 0 "a line not understood among log lines: still clean"
+t_has "not understood: 1 lines" "lines not understood are counted in the report"
+t_errhas "$D/n/some:2: not a log line in a known format" "the first lines not understood are named"
+t_run reconcile --maillog "$D/maillog" --audit-log "$D/audit.log"
+t_has "not understood: 0 lines" "lines not understood: always reported"
+printf '%s\n' "no time stamp here" "1A2B3C4D5E: to=<bob@example.org>, status=sent" > "$D/n/nolog"
+t_run reconcile --maillog "$D/n/nolog" --audit-log "$D/n/audit.log"
+t_rc 65 "a maillog without one log line: unreadable"
+t_errhas "$D/n/nolog: no line in a known log format" "no log line: named"
+echo "Dec  3 05:25:50 relay kernel: eth0: link up" > "$D/n/nomail"
+stamp "$D/n/nomail"
+t_run reconcile --maillog "$D/n/nomail" --audit-log "$D/n/audit.log"
+t_rc 0 "a maillog of log lines but no mail: fine"
+
+# --- a held message requeued (postsuper -r): a new queue id ---------------------
+{
+    rec 2026-12-03T05:00:00.000Z 3F2A81234B rcpt bob@example.org deny withdrawn quarantine
+    rec 2026-12-03T05:00:00.000Z 3F2A81234B rcpt alice@example.org allow consent accept
+} > "$D/n/audit.hold"
+{
+    echo "Dec  3 05:10:00 relay postfix/postsuper[9]: 3F2A81234B: requeued"
+    echo "Dec  3 05:10:01 relay postfix/pickup[10]: 4C1D92345A: uid=106 from=<news@org.example> orig_id=3F2A81234B"
+    echo "Dec  3 05:10:01 relay postfix/cleanup[1]: 4C1D92345A: message-id=<m@x>"
+    pf 4C1D92345A alice@example.org sent "Dec  3 05:10:02"
+    pf 4C1D92345A bob@example.org sent "Dec  3 05:10:02"
+    echo "Dec  3 05:20:01 relay postfix/pickup[10]: 5D2EA3456B: uid=106 from=<news@org.example> orig_id=4C1D92345A"
+    pf 5D2EA3456B bob@example.org sent "Dec  3 05:20:02"
+} > "$D/n/hold"
+stamp "$D/n/hold"
+t_run reconcile --maillog "$D/n/hold" --audit-log "$D/n/audit.hold"
+t_rc 1 "requeued message: deliveries under the new queue id are checked"
+t_has "2026-12-03 05:10:02Z 4C1D92345A bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [$D/n/hold:5]" \
+    "requeued: bob's delivery found, with the original queue id"
+t_has "2026-12-03 05:20:02Z 5D2EA3456B bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [$D/n/hold:7]" \
+    "requeued twice: still the original queue id"
+t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordinary)" \
+    "requeued: alice's allow under the old id counts"
+
+# --- a torn audit record ------------------------------------------------------
+printf '%s' '{"time":"2026-12-03T05:25:49.100Z","qid":"1A2B3C4D5E","msgid":"<m@x>","sender":"n@o.ex' > "$D/n/audit.torn"
+printf '\n' >> "$D/n/audit.torn"
+rec 2026-12-03T05:25:49.100Z 2B3C4D5E6F rcpt carol@example.org allow consent accept >> "$D/n/audit.torn"
+printf '%s\n' '{"time":"2026-12-03T05:25:49.100Z","ms' >> "$D/n/audit.torn"
+{ pf 1A2B3C4D5E bob@example.org sent; pf 2B3C4D5E6F carol@example.org sent; } > "$D/n/torn"
+stamp "$D/n/torn"
+t_run reconcile --maillog "$D/n/torn" --audit-log "$D/n/audit.torn"
+t_rc 1 "torn audit record: its message counts as audited"
+t_has "2026-12-03 05:25:50Z 1A2B3C4D5E bob@example.org: no record [$D/n/torn:1]" \
+    "torn audit record: a recipient without an allow is a finding"
+t_has "damaged records: 2" "torn audit records: counted in the report"
+t_errhas "$D/n/audit.torn:1: malformed audit record" "torn audit record: named"
+
 # --- unreadable input ----------------------------------------------------------
 t_conf "AuditLog $D/audit.log"
 t_run reconcile --maillog "$D/maillog" "$D/nosuch.log"

@@ -10,13 +10,18 @@
 /*	really write: Postfix smtp (as its own maillog_file writes it,
 /*	zero-padded day), local with orig_to=, relay/smtp, lmtp, virtual
 /*	and pipe; quoted local parts with ">" and "," inside; deferred,
-/*	bounced and qmgr lines that are not deliveries; sendmail lists of
+/*	bounced and qmgr lines that are not deliveries; pickup's
+/*	orig_id= of a requeued message; sendmail lists of
 /*	several recipients, "[more]" continuations, names, quoted commas,
 /*	a local user known by ctladdr=, Deferred and queued, a line as
 /*	sent to /dev/log (<PRI>, no host); RFC 3339
-/*	stamps with and without zone; the year of syslog stamps across a
+/*	stamps with and without zone; RFC 5424 headers, journalctl's
+/*	short-precise and short-full, ISO with a space, +hh offsets,
+/*	syslog stamps with a year; the year of syslog stamps across a
 /*	new year; every truncation of a delivery line (never a delivery,
-/*	"broken" once the address has begun); garbage and NUL bytes;
+/*	"broken" once the address has begun); garbage and NUL bytes
+/*	(inside a line, and before one as a crash leaves them); the
+/*	magic numbers of xz, bzip2, zstd and lz4;
 /*	200,000 random mutations of real lines, whose spans must all
 /*	point into the line (run it under the sanitizer build too).
 /*	Runs with TZ=UTC.
@@ -328,9 +333,35 @@ START_TEST(test_garbage)
     /* Bytes after a NUL are still read: the length decides. */
     ck_assert_int_eq(parse(LIT(nul)), CM_ML_SENT);
     ck_assert_uint_eq(ml.rcpt[0].addr.len, 14);
+    ck_assert_uint_eq(ml.skipped, 0);
+    /* NUL bytes a crash left before a line: the line after them. */
+    ck_assert_int_eq(parse(LIT("\0\0\0\0Dec  3 05:40:01 mx postfix/smtp[1]: "
+			       "3F2A81234B: to=<b@example.org>, status=sent")),
+		     CM_ML_SENT);
+    ck_assert_uint_eq(ml.skipped, 4);
+    span_is(&ml.rcpt[0].addr, "b@example.org");
+    /* A torn line, NULs, the next line: the next line, not the torn. */
+    ck_assert_int_eq(parse(LIT("Dec  3 05:40:00 mx postfix/smtp[1]: 3F2A81234B: "
+			       "to=<a@exa\0\0Dec  3 05:40:01 mx postfix/smtp[1]: "
+			       "3F2A81234B: to=<b@example.org>, status=sent")),
+		     CM_ML_SENT);
+    ck_assert_int_eq(ml.time, T_0540);
+    span_is(&ml.rcpt[0].addr, "b@example.org");
     /* A time stamp alone, or with nothing readable after it. */
     ck_assert_int_eq(parse(LIT("Dec  3 05:40:01")), CM_ML_OTHER);
     ck_assert_int_eq(parse(LIT("Dec  3 05:40:01 host")), CM_ML_OTHER);
+}
+END_TEST
+
+START_TEST(test_compressed)
+{
+    ck_assert_str_eq(cm_ml_compressed(LIT("\xfd" "7zXZ\0\0\x04\xe6")), "xz");
+    ck_assert_str_eq(cm_ml_compressed(LIT("BZh91AY&SY")), "bzip2");
+    ck_assert_str_eq(cm_ml_compressed(LIT("\x28\xb5\x2f\xfd\x04")), "zstd");
+    ck_assert_str_eq(cm_ml_compressed(LIT("\x04\x22\x4d\x18\x64")), "lz4");
+    ck_assert_ptr_null(cm_ml_compressed(LIT("\xfd" "7zX")));
+    ck_assert_ptr_null(cm_ml_compressed(LIT("Dec  3 05:40:01 mx postfix")));
+    ck_assert_ptr_null(cm_ml_compressed(LIT("")));
 }
 END_TEST
 
@@ -410,6 +441,79 @@ START_TEST(test_iso_time)
 }
 END_TEST
 
+START_TEST(test_formats)
+{
+#define DLV "3F2A81234B: to=<a@example.org>, relay=x, status=sent (ok)"
+    static const char *lines[] = {
+	/* journalctl -o short-precise */
+	"Dec 03 05:40:01.123456 mx postfix/smtp[1]: " DLV,
+	/* RFC 5424, structured data nil or present (with \] inside) */
+	"<22>1 2026-12-03T05:40:01.123456+00:00 mx postfix/smtp 2002 - - " DLV,
+	"<22>1 2026-12-03T05:40:01Z mx postfix/smtp 2002 - "
+	"[meta sequenceId=\"1\" x=\"a\\]b\"][o k=\"v\"] " DLV,
+	"<22>1 2026-12-03T05:40:01Z mx postfix/smtp 2002 MSG - \xef\xbb\xbf" DLV,
+	/* journalctl -o short-full */
+	"Thu 2026-12-03 05:40:01 UTC mx postfix/smtp[1]: " DLV,
+	"Thu 2026-12-03 06:40:01 +0100 mx postfix/smtp[1]: " DLV,
+	/* ISO with a space; +hh without minutes */
+	"2026-12-03 05:40:01 mx postfix/smtp[1]: " DLV,
+	"2026-12-03 05:40:01.5 mx postfix/smtp[1]: " DLV,
+	"2026-12-03T06:40:01.123+01 mx postfix/smtp[1]: " DLV,
+	"2026-12-03T04:40:01-01 mx postfix/smtp[1]: " DLV,
+	/* syslog with the year after the time */
+	"Dec  3 05:40:01 2026 mx postfix/smtp[1]: " DLV,
+	0,
+    };
+    static const char *bad[] = {
+	"Thu 2026-12-03 05:40:01 XYZT mx postfix/smtp[1]: " DLV,
+	"Thu 2026-12-03 05:40 UTC mx postfix/smtp[1]: " DLV,
+	"2026-12-03  05:40:01 mx postfix/smtp[1]: " DLV,
+	0,
+    };
+    int     i;
+
+    for (i = 0; lines[i]; i++) {
+	ck_assert_msg(parse(lines[i], strlen(lines[i])) == CM_ML_SENT,
+		      "not read: %s", lines[i]);
+	ck_assert_int_eq(ml.time, T_0540);
+	span_is(&ml.qid, "3F2A81234B");
+	span_is(&ml.rcpt[0].addr, "a@example.org");
+    }
+    for (i = 0; bad[i]; i++)
+	ck_assert_msg(parse(bad[i], strlen(bad[i])) == CM_ML_GARBAGE,
+		      "read: %s", bad[i]);
+    /* RFC 5424 of another program, or cut in the header. */
+    ck_assert_int_eq(parse(LIT("<22>1 2026-12-03T05:40:01Z mx postfix/qmgr 2 - - "
+			       "3F2A81234B: removed")), CM_ML_OTHER);
+    ck_assert_int_eq(parse(LIT("<22>1 2026-12-03T05:40:01Z mx postfix/smtp 2 - "
+			       "[x a=\"]")), CM_ML_OTHER);
+#undef DLV
+}
+END_TEST
+
+START_TEST(test_requeued)
+{
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/pickup[10]: "
+	    "4C1D92345A: uid=106 from=<n@o.example> orig_id=3F2A81234B")),
+		     CM_ML_REQUEUED);
+    span_is(&ml.qid, "4C1D92345A");
+    span_is(&ml.orig_id, "3F2A81234B");
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix-out/cleanup[1]: "
+	    "4C1D92345A: orig_id=3F2A81234B, message-id=<m@x>")),
+		     CM_ML_REQUEUED);
+    span_is(&ml.orig_id, "3F2A81234B");
+    /* Inside the sender address it is not the queue's word. */
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/pickup[10]: "
+	    "4C1D92345A: uid=106 from=<\"x orig_id=3F2A81234B\"@o.example>")),
+		     CM_ML_OTHER);
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/qmgr[10]: "
+	    "4C1D92345A: from=<n@o.example> orig_id=3F2A81234B")), CM_ML_OTHER);
+    ck_assert_int_eq(parse(LIT("Dec  3 05:10:01 relay postfix/pickup[10]: "
+	    "4C1D92345A: uid=106 from=<n@o.example>")), CM_ML_OTHER);
+    ck_assert_uint_eq(ml.qid.len, 0);
+}
+END_TEST
+
 /* at - the time of a syslog stamp with a clock at ref */
 
 static long long at(const char *stamp, long long ref)
@@ -452,6 +556,7 @@ static Suite *maillog_suite(void)
     tcase_add_test(tc, test_postfix_quoted);
     tcase_add_test(tc, test_postfix_not_sent);
     tcase_add_test(tc, test_postfix_other);
+    tcase_add_test(tc, test_requeued);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("sendmail");
@@ -463,11 +568,13 @@ static Suite *maillog_suite(void)
     tc = tcase_create("damaged");
     tcase_add_test(tc, test_truncated);
     tcase_add_test(tc, test_garbage);
+    tcase_add_test(tc, test_compressed);
     tcase_add_test(tc, test_mutated);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("time");
     tcase_add_test(tc, test_iso_time);
+    tcase_add_test(tc, test_formats);
     tcase_add_test(tc, test_year);
     suite_add_tcase(s, tc);
     return (s);
