@@ -71,8 +71,11 @@ sub step {
     }
 }
 
+# Until SECONDS have passed, or every connection was closed (the
+# outcome is known then: no need to sit out the rest).
 my $start = time;
 for my $round (1 .. $secs) {
+    last unless grep { !defined $_->[2] } @conns;
     sleep($start + $round - time) if $start + $round > time;
     for my $c (@conns) {
 	step($c, $mode eq 'header' ? "X-Slow-$round: y\r\n" : "a");
