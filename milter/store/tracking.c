@@ -65,7 +65,10 @@
 /*	DEBUG SLEEP, a loaded host, or the network lost), the cache is not
 /*	used but kept: when the answer comes, every change message sent
 /*	before it has been applied (one stream, in order), and the cache
-/*	serves again. An answer that does not come within RedisTimeout
+/*	serves again. Answers to PING that are all the socket holds are
+/*	read without marking the link busy (tracking_pongs_waiting()):
+/*	lookups go on using the cache meanwhile. An answer that does not
+/*	come within RedisTimeout
 /*	(at least 1 s), an I/O error, the server closing the
 /*	link (CLIENT KILL, a restart, Sentinel's reconfiguration after a
 /*	failover) or a message that is not understood disables and
@@ -128,6 +131,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -349,6 +353,18 @@ static int link_ping(redisContext *c, char *err, size_t errlen)
     return (0);
 }
 
+/* link_pong - PING answered: what came before it has been applied */
+
+static void link_pong(cm_tracker *t, long long *ping_sent, int *paused)
+{
+    *ping_sent = 0;
+    if (*paused) {
+	*paused = 0;
+	cm_ccache_pause(t->cc, 0);
+	cm_log(LOG_INFO, "consent cache resumed: the link answered");
+    }
+}
+
 /* link_serve - read messages until the link fails or a stop */
 
 static void link_serve(cm_tracker *t, redisContext *c, char *err,
@@ -360,6 +376,8 @@ static void link_serve(cm_tracker *t, redisContext *c, char *err,
     long long hard_ms = t->target.timeout.tv_sec * 1000LL
     + t->target.timeout.tv_usec / 1000;
     void   *reply;
+    char    pongs[256];
+    ssize_t npong, got;
     int     pong;
     int     paused = 0;
 
@@ -374,7 +392,16 @@ static void link_serve(cm_tracker *t, redisContext *c, char *err,
 	    cm_redis_err(err, errlen, "poll: %s", strerror(errno));
 	    return;
 	}
-	if (pfd.revents) {
+	if (pfd.revents && c->reader->pos == c->reader->len
+	    && (npong = tracking_pongs_waiting(c->fd)) > 0) {
+	    /* Answers to PING alone: lookups go on using the cache. */
+	    if ((got = recv(c->fd, pongs, (size_t) npong, 0)) != npong) {
+		cm_redis_err(err, errlen, "read from the link: %s",
+			     got < 0 ? strerror(errno) : "short read");
+		return;
+	    }
+	    link_pong(t, &ping_sent, &paused);
+	} else if (pfd.revents) {
 	    /* Before the read: see cm_tracker_pending(). */
 	    __atomic_store_n(&t->busy, 1, __ATOMIC_SEQ_CST);
 	    if (redisBufferRead(c) != REDIS_OK) {
@@ -394,16 +421,8 @@ static void link_serve(cm_tracker *t, redisContext *c, char *err,
 		    return;
 		}
 		cm_redis_reply_free(reply);
-		if (pong) {
-		    ping_sent = 0;
-		    /* What came before the PONG has been applied: resume. */
-		    if (paused) {
-			paused = 0;
-			cm_ccache_pause(t->cc, 0);
-			cm_log(LOG_INFO, "consent cache resumed: the link "
-			       "answered");
-		    }
-		}
+		if (pong)
+		    link_pong(t, &ping_sent, &paused);
 	    }
 	    __atomic_store_n(&t->busy, 0, __ATOMIC_SEQ_CST);
 	}

@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <hiredis/hiredis.h>
 
@@ -63,5 +64,6 @@ extern redisReply *tracking_link_command(redisContext *c, int argc,
 extern void tracking_warm_start(cm_tracker *t);
 extern int tracking_watch_open(cm_tracker *t);
 extern int tracking_watch(cm_tracker *t, int fd, int on);
+extern ssize_t tracking_pongs_waiting(int fd);
 
 #endif

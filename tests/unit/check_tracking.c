@@ -13,7 +13,10 @@
 /*	everything was read and applied, it does not. This is what keeps
 /*	the consent cache's staleness bound at the time Redis takes to
 /*	write, whenever the link's thread runs: without the look at the
-/*	socket, the test of a waiting byte fails.
+/*	socket, the test of a waiting byte fails. An answer to the link's
+/*	PING alone is not a change (tracking_pongs_waiting()): a part of
+/*	one, one behind or before a change, or more than the look takes
+/*	in, is.
 /* DIAGNOSTICS
 /*	The exit status is non-zero when a test fails.
 /* LICENSE
@@ -102,6 +105,80 @@ START_TEST(test_waiting_byte)
 }
 END_TEST
 
+#define PONG "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+#define PONG_LEN (sizeof(PONG) - 1)
+
+START_TEST(test_pongs)
+{
+    static const char change[] =
+	"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"
+	"*1\r\n$25\r\ncm:consent:a@example.org\r\n";
+    cm_tracker t;
+    int     sv[2], i;
+    char    buf[512];
+
+    /* An answer to PING alone is no change: the cache serves. */
+    link_up(&t, sv);
+    ck_assert_int_eq(write(sv[1], PONG, PONG_LEN), (ssize_t) PONG_LEN);
+    ck_assert_int_eq(tracking_pongs_waiting(sv[0]), (ssize_t) PONG_LEN);
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+    /* ... but not while the thread applies what it read. */
+    t.busy = 1;
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    t.busy = 0;
+
+    /* A change behind it: pending, the answer left where it was. */
+    ck_assert_int_eq(write(sv[1], change, sizeof(change) - 1),
+		     (ssize_t) sizeof(change) - 1);
+    ck_assert_int_eq(tracking_pongs_waiting(sv[0]), 0);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)),
+		     (ssize_t) (PONG_LEN + sizeof(change) - 1));
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+
+    /* A change before it. */
+    ck_assert_int_eq(write(sv[1], change, sizeof(change) - 1),
+		     (ssize_t) sizeof(change) - 1);
+    ck_assert_int_eq(write(sv[1], PONG, PONG_LEN), (ssize_t) PONG_LEN);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)),
+		     (ssize_t) (PONG_LEN + sizeof(change) - 1));
+
+    /* Part of an answer: what follows is not known yet. */
+    ck_assert_int_eq(write(sv[1], PONG, 10), 10);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(write(sv[1], PONG + 10, PONG_LEN - 10),
+		     (ssize_t) PONG_LEN - 10);
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), (ssize_t) PONG_LEN);
+
+    /* Something that only starts like one. */
+    ck_assert_int_eq(write(sv[1], "*2\r\n$4\r\npong\r\n$1\r\nx\r\n", 22),
+		     22);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), 22);
+
+    /* Answers, up to what the look takes in; then more than it sees. */
+    for (i = 0; i < 4; i++)
+	ck_assert_int_eq(write(sv[1], PONG, PONG_LEN), (ssize_t) PONG_LEN);
+    ck_assert_int_eq(tracking_pongs_waiting(sv[0]), (ssize_t) (4 * PONG_LEN));
+    ck_assert_int_eq(cm_tracker_pending(&t), 0);
+    ck_assert_int_eq(write(sv[1], PONG, PONG_LEN), (ssize_t) PONG_LEN);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), (ssize_t) (5 * PONG_LEN));
+
+    /* Redis closed the link after an answer. */
+    ck_assert_int_eq(write(sv[1], PONG, PONG_LEN), (ssize_t) PONG_LEN);
+    close(sv[1]);
+    ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), (ssize_t) PONG_LEN);
+    ck_assert_int_eq(cm_tracker_pending(&t), 1);
+    t.fd = -1;
+    ck_assert_int_eq(tracking_watch(&t, sv[0], 0), 0);
+    close(sv[0]);
+    close(t.epfd);
+}
+END_TEST
+
 START_TEST(test_closed_by_redis)
 {
     cm_tracker t;
@@ -147,6 +224,7 @@ static Suite *tracking_suite(void)
 
     tcase_add_test(tc, test_down);
     tcase_add_test(tc, test_waiting_byte);
+    tcase_add_test(tc, test_pongs);
     tcase_add_test(tc, test_closed_by_redis);
     tcase_add_test(tc, test_relink);
     suite_add_tcase(s, tc);
