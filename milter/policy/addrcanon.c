@@ -147,25 +147,6 @@ static const unsigned char *canon_route(const unsigned char *start,
     return (cp + 1 < end ? cp + 1 : start);
 }
 
-/* canon_dot_atom - are len bytes a dot-atom: atext, single inner dots */
-
-static int canon_dot_atom(const char *s, size_t len)
-{
-    size_t  i;
-
-    if (len == 0 || s[0] == '.' || s[len - 1] == '.')
-	return (0);
-    for (i = 0; i < len; i++) {
-	if (s[i] == '.') {
-	    if (s[i - 1] == '.')
-		return (0);
-	} else if (!(canon_class[(unsigned char) s[i]] & CANON_ATEXT)) {
-	    return (0);
-	}
-    }
-    return (1);
-}
-
 /* canon_unquote - a quoted local part as a dot-atom; 0: keep it as it is */
 
 static size_t canon_unquote(const unsigned char *cp, const unsigned char *end,
@@ -206,7 +187,8 @@ static size_t canon_unquote(const unsigned char *cp, const unsigned char *end,
 	    cp++;
 	}
     }
-    return (canon_dot_atom(out, n) ? n : 0);
+    return (cm_byte_dot_atom(canon_class, CANON_ATEXT,
+			     (const unsigned char *) out, n) ? n : 0);
 }
 
 /* cm_addr_canonical - a sender as the MTA will use it, normalised */

@@ -98,25 +98,6 @@
 
 static const unsigned char form_class[256] = CM_BYTE_TABLE(F_CLASS);
 
-/* dot_atom - are len bytes a dot-atom made of bytes of class ok */
-
-static int dot_atom(const unsigned char *s, size_t len, unsigned char ok)
-{
-    size_t  i;
-
-    if (len == 0 || s[0] == '.' || s[len - 1] == '.')
-	return (0);
-    for (i = 0; i < len; i++) {
-	if (s[i] == '.') {
-	    if (s[i - 1] == '.')
-		return (0);
-	} else if (!(form_class[s[i]] & ok)) {
-	    return (0);
-	}
-    }
-    return (1);
-}
-
 /* cm_rcptform_check - is this a form every MTA stores as it came */
 
 cm_rcptform cm_rcptform_check(const char *raw, size_t len)
@@ -176,8 +157,8 @@ cm_rcptform cm_rcptform_check(const char *raw, size_t len)
 	return (CM_RCPTFORM_LITERAL);
     if (s[len - 1] == '.')
 	return (CM_RCPTFORM_TRAILING_DOT);
-    if (!dot_atom(s, local_len, F_ATEXT)
-	|| !dot_atom(at + 1, len - local_len - 1, F_LABEL))
+    if (!cm_byte_dot_atom(form_class, F_ATEXT, s, local_len)
+	|| !cm_byte_dot_atom(form_class, F_LABEL, at + 1, len - local_len - 1))
 	return (CM_RCPTFORM_SYNTAX);
     if (local_len > CM_RCPTFORM_LOCAL_MAX)
 	return (CM_RCPTFORM_TOO_LONG);
