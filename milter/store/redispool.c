@@ -245,6 +245,20 @@ int     cm_redis_pool_standin_run(void)
     return (run_standin);
 }
 
+/* run_exchange - fn on pc's connection, telling it whether a stand-in */
+
+static int run_exchange(cm_redis_pool *pool, pool_conn *pc,
+			        cm_redis_exchange fn, void *arg, char *err,
+			        size_t errlen)
+{
+    int     status;
+
+    run_standin = !pc->replica && cm_redis_has_replica(&pool->target);
+    status = fn(pc->c, arg, err, errlen);
+    run_standin = 0;
+    return (status);
+}
+
 /* replica_failed - read from the primary for a while; log the switch */
 
 static void replica_failed(cm_redis_pool *pool, const char *why)
@@ -538,9 +552,7 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
      */
     if (rq.waited_ms > 0)
 	shortened = shorten_timeout(pool, pc.c, rq.waited_ms);
-    run_standin = !pc.replica && cm_redis_has_replica(&pool->target);
-    status = fn(pc.c, arg, err, errlen);
-    run_standin = 0;
+    status = run_exchange(pool, &pc, fn, arg, err, errlen);
     if (shortened && (status == CM_XCHG_OK || status == CM_XCHG_FAIL)
 	&& redisSetTimeout(pc.c, pool->target.timeout) != REDIS_OK)
 	status = CM_XCHG_BROKEN;		/* drop it, to be sure */
@@ -561,11 +573,9 @@ int     cm_redis_pool_run(cm_redis_pool *pool, cm_redis_exchange fn,
 	}
 	pool_gone(pool);
 	redisFree(pc.c);
-	if (pool_connect(pool, &pc, err, errlen) == 0) {
-	    run_standin = !pc.replica && cm_redis_has_replica(&pool->target);
-	    status = fn(pc.c, arg, err, errlen);
-	    run_standin = 0;
-	} else
+	if (pool_connect(pool, &pc, err, errlen) == 0)
+	    status = run_exchange(pool, &pc, fn, arg, err, errlen);
+	else
 	    status = CM_XCHG_FAIL;
     }
     if (status == CM_XCHG_TIMEOUT) {
