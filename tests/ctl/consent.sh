@@ -352,6 +352,26 @@ t_run grant fut4@example.org newsletter --at $((now + 200)) \
 t_eq "$(t_redis HGET cm:consent:fut4@example.org newsletter)" withdrawn \
     "the same grant sent again: the tie goes to withdrawn"
 
+# withdraw --all takes the same way: every purpose granted ahead, within
+# the skew or beyond it (another tool), is withdrawn now.
+t_redis HSET cm:consent:fut5@example.org newsletter granted \
+    newsletter:at $((now + 200)) newsletter:src "fast host" \
+    events granted events:at $((now + 86400)) events:src "a tool" > /dev/null
+t_run withdraw fut5@example.org --all --source "unsubscribe all"
+t_rc 0 "withdraw --all over grants dated ahead"
+t_eq "$(t_redis HGET cm:consent:fut5@example.org newsletter) $(t_redis HGET cm:consent:fut5@example.org events)" \
+    "withdrawn withdrawn" "withdraw --all: both grants dated ahead withdrawn"
+t_eq "$(t_redis HGET cm:consent:fut5@example.org newsletter:at)" \
+    $((now + 200)) "withdraw --all: stored at the grant's time (skew)"
+t_eq "$(t_redis EXISTS cm:suppress:fut5@example.org)" 1 \
+    "withdraw --all: suppressed too"
+t_run check fut5@example.org fut-news
+t_has "deny:" "check after withdraw --all over grants dated ahead: denied"
+t_run grant fut5@example.org newsletter --at $((now + 200)) \
+    --source "fast host again"
+t_eq "$(t_redis HGET cm:consent:fut5@example.org newsletter)" withdrawn \
+    "withdraw --all, then the same grant again: the tie goes to withdrawn"
+
 # --- UTF-8: addresses and texts must be valid ------------------------------
 t_run grant "$(printf 'm\374ller@example.org')" newsletter
 t_rc 65 "grant: a Latin-1 address"
