@@ -15,6 +15,8 @@
 #   4. header campaign, every recipient refused: 550 at end of data;
 #   5. paused campaign: 451 4.7.1 at RCPT;
 #   6. ordinary mail: delivered untouched, not logged;
+#   7. consent another tool stored wrongly (a time not in Unix seconds,
+#      state "yes"): refused at RCPT or stripped, never delivered;
 # and the audit trail says the same, with Postfix's queue ids.
 
 CM_SRCDIR=${CM_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -160,6 +162,38 @@ t_eq "$(pf_header "$f" X-Consent-Milter)" "" "ordinary mail: no X-Consent-Milter
 t_eq "$(pf_sink_message "$f")" "$(cat "$PF_DIR/ordinary.eml")" \
     "ordinary mail: message unchanged"
 t_eq "$(( $(pf_audit_lines) - n0 ))" 0 "ordinary mail: no audit line"
+
+# --- 7. consent another tool stored wrongly: refused, not delivered ---------
+# A time that is not Unix seconds, a state no writer stores: Redis
+# answered, the record cannot show consent (DESIGN.md section 5, row 16a).
+now=$(date +%s)
+pf_redis HSET cm:consent:ivan@example.org newsletter granted \
+    newsletter:at 2026-11-01T10:00:00Z newsletter:src "crm export" > /dev/null
+pf_redis HSET cm:consent:judy@example.org newsletter yes \
+    newsletter:at "$((now - 3600))" newsletter:src "crm export" > /dev/null
+pf_swaks --from news@org.example \
+    --to alice@example.org,ivan@example.org,judy@example.org \
+    --header "Message-Id: <smtp-7@cmtest.invalid>"
+for r in ivan judy; do
+    t_eq "$(pf_swaks_reply "RCPT TO:<$r@example.org>")" \
+	"550 5.7.1 <$r@example.org>: not sent: consent-invalid (campaign spring)" \
+	"stored consent unreadable ($r): refused at RCPT"
+done
+pf_swaks --from office@org.example \
+    --to alice@example.org,ivan@example.org,judy@example.org \
+    --header "X-Campaign-ID: spring" \
+    --header "Message-Id: <smtp-8@cmtest.invalid>"
+pf_wait_queue_empty
+for m in 7 8; do
+    t_eq "$(pf_sink_rcpts_of "<smtp-$m@cmtest.invalid>")" "alice@example.org " \
+	"unreadable consent, message $m: delivered to alice only"
+done
+t_eq "$(pf_audit_msg "<smtp-8@cmtest.invalid>" ivan@example.org decision reason action)" \
+    "deny consent-invalid strip" "header campaign: ivan (time not in seconds) stripped"
+t_eq "$(pf_audit_msg "<smtp-8@cmtest.invalid>" judy@example.org decision reason action)" \
+    "deny consent-invalid strip" "header campaign: judy (state \"yes\") stripped"
+t_eq "$(grep -cE 'to=<(ivan|judy)@example.org>.*status=sent' "$PF_MAILLOG")" 0 \
+    "Postfix never delivered to ivan or judy"
 
 # --- the end: no milter trouble in Postfix's log; the daemon stops cleanly -
 t_eq "$(grep -c 'warning:.*milter' "$PF_MAILLOG")" 0 "no milter warning in the maillog"
