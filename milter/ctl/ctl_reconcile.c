@@ -52,7 +52,9 @@
 /*	Postfix's pickup logs the old one (orig_id=). Deliveries under
 /*	the new id are matched with the records of the first one, when
 /*	the new id has none of its own; the pickup line must be read
-/*	before them.
+/*	before them, so the maillogs are read oldest first (by
+/*	modification time; standard input last), whatever the order
+/*	they are named in.
 /*
 /*	Deliveries of messages without audit records are ordinary mail:
 /*	counted, never findings. Queue ids are matched as they are:
@@ -88,6 +90,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,6 +428,40 @@ static void requeue(recon *r, const cm_ml_line *ml)
     r->alias_to[sl->val] = first;
 }
 
+/* oldest_first - order the maillogs by modification time (stable) */
+
+static void oldest_first(char **mlogs, int nm)
+{
+    long long *age;
+    struct stat st;
+    char   *p;
+    long long a;
+    int     i, j;
+
+    /*
+     * The shell names rotated logs newest first (mail.log mail.log.1
+     * ...). A requeue's pickup line must be read before the deliveries
+     * under the new id, and those may be in the newer file: read by age.
+     * Standard input and what cannot be looked at go last, as named.
+     */
+    if (nm < 2 || (age = malloc(nm * sizeof(*age))) == 0)
+	return;
+    for (i = 0; i < nm; i++)
+	age[i] = strcmp(mlogs[i], "-") != 0 && stat(mlogs[i], &st) == 0 ?
+	    (long long) st.st_mtime : LLONG_MAX;
+    for (i = 1; i < nm; i++) {
+	p = mlogs[i];
+	a = age[i];
+	for (j = i; j > 0 && age[j - 1] > a; j--) {
+	    mlogs[j] = mlogs[j - 1];
+	    age[j] = age[j - 1];
+	}
+	mlogs[j] = p;
+	age[j] = a;
+    }
+    free(age);
+}
+
 /* line - one maillog line */
 
 static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
@@ -703,6 +740,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 				   audit_record, &r, 0);
     if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
 	ctl_recon_oom(&r);
+    oldest_first(mlogs, nm);
     for (i = 0; i < nm; i++)
 	read_maillog(&r, mlogs[i], buf, ml);
     free(buf);

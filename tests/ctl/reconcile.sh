@@ -300,6 +300,20 @@ t_has "2026-12-03 05:20:02Z 5D2EA3456B bob@example.org: deny withdrawn quarantin
 t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordinary)" \
     "requeued: alice's allow under the old id counts"
 
+# The same across a rotation, the files named newest first (as the shell
+# expands mail.log*): the pickup line is in the older file, read first.
+sed -n '1,3p' "$D/n/hold" > "$D/n/hold.1"
+touch -d '2026-12-03 05:10:01 UTC' "$D/n/hold.1"
+sed '1,3d' "$D/n/hold" > "$D/n/hold.0"
+stamp "$D/n/hold.0"
+t_run reconcile --maillog "$D/n/hold.0" "$D/n/hold.1" --audit-log "$D/n/audit.hold"
+t_rc 1 "requeued across a rotation, files named newest first: checked"
+t_has "2026-12-03 05:10:02Z 4C1D92345A bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [$D/n/hold.0:2]" \
+    "requeued across a rotation: bob's delivery found"
+t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordinary)" \
+    "requeued across a rotation: no delivery counted as ordinary"
+t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest first: the older named first"
+
 # --- a torn audit record ------------------------------------------------------
 printf '%s' '{"time":"2026-12-03T05:25:49.100Z","qid":"1A2B3C4D5E","msgid":"<m@x>","sender":"n@o.ex' > "$D/n/audit.torn"
 printf '\n' >> "$D/n/audit.torn"
