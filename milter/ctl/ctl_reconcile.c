@@ -44,9 +44,11 @@
 /*	counts damaged records.
 /*
 /*	When a recipient of a message has several records (a correcting
-/*	"action-failed" record, a retry under the same queue id), the
-/*	latest decides; at the same millisecond, the one that is not
-/*	"allow".
+/*	"action-failed" record, a retry under the same queue id, a
+/*	short queue id used again months later), the latest one made
+/*	before the delivery decides (up to RECON_GRACE_MS after its log
+/*	time, for clocks and whole seconds; when every record is later,
+/*	the latest); at the same millisecond, the one that is not "allow".
 /*
 /*	A held message requeued with "postsuper -r" gets a new queue id;
 /*	Postfix's pickup logs the old one (orig_id=). Deliveries under
@@ -58,9 +60,11 @@
 /*
 /*	Deliveries of messages without audit records are ordinary mail:
 /*	counted, never findings. Queue ids are matched as they are:
-/*	Postfix's short ids can come back after months, so keep the
-/*	audit and mail logs that are compared to the same period (or use
-/*	enable_long_queue_ids).
+/*	Postfix's short ids can come back after months, and ordinary
+/*	mail under an id that a campaign message had is held against
+/*	that message's records (a false alarm, never a missed finding),
+/*	so keep the audit and mail logs that are compared to the same
+/*	period (or use enable_long_queue_ids).
 /*
 /*	--since TIME (RFC 3339, a date YYYY-MM-DD, Unix seconds, or Nd,
 /*	Nh, Nm ago) drops deliveries logged before TIME; the whole
@@ -118,6 +122,7 @@
 		"[--since TIME] [--json]"
 
 #define READ_SIZE	(1024 * 1024)	/* also the longest maillog line */
+#define RECON_GRACE_MS	60000		/* a record after its delivery, by the clocks */
 
 /* intern - one copy of each field value */
 
@@ -202,6 +207,73 @@ static size_t stored_form(const char *addr, size_t len, const char **out)
     return (len);
 }
 
+/* rec_new - room for one more record */
+
+static void rec_new(recon *r)
+{
+    if (r->nrecs == r->arecs) {
+	r->arecs = r->arecs ? r->arecs * 2 : 1024;
+	r->recs = ctl_recon_grow(r, r->recs, r->arecs, sizeof(*r->recs));
+    }
+}
+
+/* newer - does record a come after record b (at the same time, a refusal) */
+
+static int newer(const arec *a, const arec *b)
+{
+    return (a->ms > b->ms || (a->ms == b->ms && !a->allow && b->allow));
+}
+
+/* chain_add - one more record for a recipient of a queue id */
+
+static void chain_add(recon *r, long head, const arec *a)
+{
+    long    n, prev, at;
+
+    /*
+     * Newest first from head, which stays the head: the tables (the
+     * stored form's key too) point there. A newer record takes the
+     * head's place and the head moves down.
+     */
+    rec_new(r);
+    n = (long) r->nrecs++;
+    if (newer(a, r->recs + head)) {
+	r->recs[n] = r->recs[head];
+	r->recs[head] = *a;
+	r->recs[head].form = r->recs[n].form;
+	r->recs[head].older = n;
+	return;
+    }
+    for (prev = head, at = r->recs[head].older;
+	 at >= 0 && !newer(a, r->recs + at);
+	 prev = at, at = r->recs[at].older)
+	 /* void */ ;
+    r->recs[n] = *a;
+    r->recs[n].form = r->recs[head].form;
+    r->recs[n].older = at;
+    r->recs[prev].older = n;
+}
+
+/* pick - the record that decided a delivery at time t (seconds) */
+
+static long pick(recon *r, long head, long long t)
+{
+    long    at;
+
+    /*
+     * The latest one made before it: a short queue id comes back after
+     * a while, and a later message's records must neither clear an
+     * old delivery nor judge it. When every record is later (clocks
+     * apart by more than the grace), the latest, as for one record.
+     */
+    if (head < 0 || t < 0)
+	return (head);
+    for (at = head; at >= 0; at = r->recs[at].older)
+	if (r->recs[at].ms <= t * 1000 + RECON_GRACE_MS)
+	    return (at);
+    return (head);
+}
+
 /* audit_record - remember one audit line */
 
 static void audit_record(void *arg, const cm_jobject *obj, const char *where)
@@ -214,7 +286,6 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
     long long ms;
     arec    a;
     slot   *sl;
-    arec   *old;
 
     /*
      * A torn line: not a record, but its queue id (when it survived)
@@ -267,21 +338,15 @@ static void audit_record(void *arg, const cm_jobject *obj, const char *where)
     s = member(obj, "campaign", &len);
     a.campaign = intern(r, s, len);
 
-    /* The latest record decides; at the same time, the refusal. */
+    /* Every record of the recipient is kept: see chain_add(). */
+    a.older = -1;
     rcpt_key(r, qid, qlen, kind, rcpt, rlen);
     sl = ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len);
     if (sl->val >= 0) {
-	old = r->recs + sl->val;
-	if (a.ms < old->ms || (a.ms == old->ms && a.allow))
-	    return;
-	a.form = old->form;
-	*old = a;
+	chain_add(r, sl->val, &a);
 	return;
     }
-    if (r->nrecs == r->arecs) {
-	r->arecs = r->arecs ? r->arecs * 2 : 1024;
-	r->recs = ctl_recon_grow(r, r->recs, r->arecs, sizeof(*r->recs));
-    }
+    rec_new(r);
     sl->val = (long) r->nrecs;
     if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
 	a.form = ctl_recon_save(r, rcpt, rlen);
@@ -362,12 +427,12 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 	return;
     }
     r->audited++;
-    a = lookup(r, qid, qlen, &rc->addr);
+    a = pick(r, lookup(r, qid, qlen, &rc->addr), ml->time);
     if (rc->orig.len > 0)
-	o = lookup(r, qid, qlen, &rc->orig);
+	o = pick(r, lookup(r, qid, qlen, &rc->orig), ml->time);
     /* The same mailbox, as the client wrote it (stored_form()). */
     if (a < 0 && o < 0)
-	n = near(r, qid, qlen, &rc->addr);
+	n = pick(r, near(r, qid, qlen, &rc->addr), ml->time);
     if ((a >= 0 && r->recs[a].allow) || (o >= 0 && r->recs[o].allow)
 	|| (n >= 0 && r->recs[n].allow)) {
 	r->allowed++;

@@ -51,6 +51,7 @@ typedef struct arec {
     const char *mode;
     const char *campaign;
     const char *form;			/* rcpt, when the MTA may store it otherwise */
+    long    older;			/* the same qid and rcpt before, or -1 */
 } arec;
 
 /* A delivery without an allow record. */

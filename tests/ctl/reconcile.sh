@@ -314,6 +314,34 @@ t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordi
     "requeued across a rotation: no delivery counted as ordinary"
 t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest first: the older named first"
 
+# --- a short queue id used again months later ---------------------------------
+# The record that decides a delivery is the latest one made before it
+# (a minute's grace for clocks): a later message under the same id
+# neither clears an old delivery nor is judged by the old records.
+{
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt bob@example.org deny withdrawn strip
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt bob@example.org allow consent accept
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt dave@example.org allow consent accept
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt dave@example.org deny suppressed strip
+} > "$D/n/audit.reuse"
+{
+    pf 6E7F8A9B0C bob@example.org sent "Jun  1 09:00:01"
+    pf 6E7F8A9B0C carol@example.org sent "Jun  1 09:00:01"
+    pf 6E7F8A9B0C dave@example.org sent "Jun  1 09:00:01"
+    pf 6E7F8A9B0C bob@example.org sent "Dec  3 05:00:00"
+    pf 6E7F8A9B0C carol@example.org sent "Dec  3 05:00:01"
+} > "$D/n/reuse"
+stamp "$D/n/reuse"
+t_run reconcile --maillog "$D/n/reuse" --audit-log "$D/n/audit.reuse"
+t_rc 1 "a queue id used again: the old delivery is judged by its own record"
+t_has "2026-06-01 09:00:01Z 6E7F8A9B0C bob@example.org: deny withdrawn strip campaign=spring [$D/n/reuse:1]" \
+    "a queue id used again: June's delivery to bob found, December's allow does not clear it"
+t_eq "$(grep -c "reuse:3\]" "$TMP/out")" 0 "a queue id used again: June's delivery to dave was allowed then"
+t_has "deliveries: 5 (5 of messages with audit records: 4 allowed, 1 not; 0 ordinary)" \
+    "a queue id used again: each delivery judged by the record before it"
+
 # --- a torn audit record ------------------------------------------------------
 printf '%s' '{"time":"2026-12-03T05:25:49.100Z","qid":"1A2B3C4D5E","msgid":"<m@x>","sender":"n@o.ex' > "$D/n/audit.torn"
 printf '\n' >> "$D/n/audit.torn"
