@@ -63,6 +63,18 @@ static void link_down(cm_tracker *t, int sv[2])
 	close(t->epfd);
 }
 
+/* link_closed - Redis closed its end: pending; then as the thread ends it */
+
+static void link_closed(cm_tracker *t, int sv[2])
+{
+    /* The end of the stream is something to read. */
+    ck_assert_int_eq(cm_tracker_pending(t), 1);
+    t->fd = -1;
+    ck_assert_int_eq(tracking_watch(t, sv[0], 0), 0);
+    close(sv[0]);
+    close(t->epfd);
+}
+
 START_TEST(test_down)
 {
     cm_tracker t;
@@ -172,11 +184,7 @@ START_TEST(test_pongs)
     ck_assert_int_eq(write(sv[1], PONG, PONG_LEN), (ssize_t) PONG_LEN);
     close(sv[1]);
     ck_assert_int_eq(read(sv[0], buf, sizeof(buf)), (ssize_t) PONG_LEN);
-    ck_assert_int_eq(cm_tracker_pending(&t), 1);
-    t.fd = -1;
-    ck_assert_int_eq(tracking_watch(&t, sv[0], 0), 0);
-    close(sv[0]);
-    close(t.epfd);
+    link_closed(&t, sv);
 }
 END_TEST
 
@@ -185,14 +193,10 @@ START_TEST(test_closed_by_redis)
     cm_tracker t;
     int     sv[2];
 
-    /* Redis went away: the end of the stream is something to read. */
+    /* Redis went away. */
     link_up(&t, sv);
     close(sv[1]);
-    ck_assert_int_eq(cm_tracker_pending(&t), 1);
-    t.fd = -1;
-    ck_assert_int_eq(tracking_watch(&t, sv[0], 0), 0);
-    close(sv[0]);
-    close(t.epfd);
+    link_closed(&t, sv);
 }
 END_TEST
 
