@@ -73,7 +73,8 @@
 /*	Limits, before the decision table: a recipient beyond
 /*	MaxRecipients is refused at RCPT with 452 4.5.3 (the client sends
 /*	it again in another transaction; on the sendmail-command path the
-/*	message is tempfailed at the end), reason too-many-recipients; a
+/*	message is tempfailed at the end; in dry-run mode it is let
+/*	through), reason too-many-recipients; a
 /*	header block larger than MaxHeaderBytes is not examined further
 /*	(a campaign header after it could not be seen) and the message is
 /*	refused at the end, reason header-too-large. Both are logged.
@@ -587,6 +588,15 @@ static cm_reply too_many_recipients(cm_session *s, void *mta,
 	cm_rcpt_free(&r);
     }
     cm_buf_free(&line);
+
+    /*
+     * Mode dry-run refuses nobody (DESIGN.md section 6): the line above
+     * is the one enforce mode writes, and the recipient goes through
+     * unexamined. Nothing is kept of it here either, so the limit still
+     * bounds what a message costs.
+     */
+    if (eng->cfg->mode == CM_MODE_DRY_RUN)
+	return (CM_REPLY_CONTINUE);
 
     /* The contract's reply shape; cm_reply_text() makes it safe. */
     cm_reply_text(&text, rcpt_safe_label(rcpt, &line), v.reason,

@@ -3,10 +3,13 @@
 --
 -- Every record says what would have been done ("action" as in enforce
 -- mode) with "mode":"dry-run"; the MTA sees no refusal and no removed
--- recipient; the header says mode=dry-run.
+-- recipient; the header says mode=dry-run. Limits included: a recipient
+-- over MaxRecipients (2 here) is recorded as enforce mode refuses it,
+-- with 452 (too-many-recipients), and let through.
 
 -- conf: Mode dry-run
 -- conf: ConsentHeader full
+-- conf: MaxRecipients 2
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 
@@ -57,4 +60,23 @@ t.eq(t.message(conn, { { "X-Campaign-ID", "spring" } }, "QD3"), SMFIR_ACCEPT,
 mt.disconnect(conn)
 t.record(t.last_for("carol@example.org"), { action = "reject",
          mode = "dry-run", qid = "QD3" }, "all denied: carol")
+
+-- A third recipient over MaxRecipients 2: enforce mode refuses it at
+-- RCPT (452 4.5.3) and writes its line then; dry-run writes the same
+-- line and refuses nothing.
+conn = t.connect()
+t.mail(conn, "<news@org.example>")
+t.rcpt(conn, "<alice@example.org>")
+t.rcpt(conn, "<dave@example.org>")
+t.eq(t.rcpt(conn, "<erin@example.org>"), SMFIR_CONTINUE,
+     "limit: the third recipient is not refused")
+t.eq(t.message(conn, { { "From", "news@org.example" } }, "QD4"), SMFIR_ACCEPT,
+     "limit: message accepted")
+mt.disconnect(conn)
+t.record(t.last_for("erin@example.org"), { qid = t.NULL, campaign = "spring",
+         decision = "tempfail", reason = "too-many-recipients",
+         action = "tempfail", mode = "dry-run" }, "limit: erin")
+t.record(t.last_for("dave@example.org"), { qid = "QD4", decision = "deny",
+         reason = "suppressed", action = "reject", mode = "dry-run" },
+         "limit: dave")
 end)
