@@ -42,7 +42,10 @@
 /*
 /*	Recipients accepted at RCPT are decided again when the message's
 /*	campaign turns out to be another one (a header or plugin
-/*	campaign), or when a plugin vetoed the message or failed.
+/*	campaign), or when a plugin vetoed the message or failed. Those
+/*	refused at RCPT are not: in dry-run, where they stay in the
+/*	message, their records are made first, under the envelope's
+/*	campaign that decided them, as enforce mode writes them at RCPT.
 /* DIAGNOSTICS
 /*	Store, audit and MTA failures are logged to syslog; each one
 /*	defers the message rather than letting it through unchecked.
@@ -277,6 +280,35 @@ static void decide_limit(cm_session *s, cm_decision decision,
 	s->rcpts[i].verdict.reason = reason;
 	s->rcpts[i].decided = 1;
     }
+}
+
+/* refused_records - dry-run: the records of recipients refused at RCPT */
+
+static void refused_records(cm_session *s, cm_buf *out, const char *qid)
+{
+    const cm_config *cfg = s->eng->cfg;
+    size_t  i;
+
+    /*
+     * Enforce mode writes these when it refuses the recipients at RCPT,
+     * under the envelope's campaign that decided them (cm_on_rcpt());
+     * dry-run writes them with the message, and must write the same.
+     * So they are made before decide_all(), which replaces that
+     * campaign's record by a header or plugin campaign's and reads
+     * every recipient's evidence again under it: the line would name
+     * one campaign, its purpose and evidence, with another's decision.
+     */
+    cm_audit_msg_reset(&s->am);
+    for (i = 0; i < s->nrcpt; i++) {
+	if (!s->rcpts[i].refused)
+	    continue;
+	if (out->len > 0)
+	    cm_buf_addc(out, '\n');
+	cm_session_audit(s, out, s->rcpts + i, s->env_campaign, &s->env_record,
+			 &s->rcpts[i].verdict,
+			 cm_action_rcpt(cfg, &s->rcpts[i].verdict), qid, &s->am);
+    }
+    cm_audit_msg_reset(&s->am);
 }
 
 /* own_headers_remove - take out a client's copies of our headers */
@@ -541,6 +573,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_pmsg_result pr;
     cm_eom_plan plan;
     cm_buf *buf = &s->line;		/* empty: see session.h */
+    cm_buf  refused = CM_BUF_INIT;	/* dry-run: RCPT refusals' records */
     size_t  count[4] = {0, 0, 0, 0};	/* live recipients, by decision */
     size_t  total[4] = {0, 0, 0, 0};	/* refused at RCPT, by decision */
     size_t  live = 0;
@@ -565,6 +598,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_pmsg_eom(s->pm, mta);
     cm_pmsg_result_get(s->pm, &pr);
     campaign = effective_campaign(s, &pr);
+    if (!enforce)
+	refused_records(s, &refused, qid);
     if (s->header_overflow)
 	decide_limit(s, CM_DECISION_DENY, "header-too-large");
     else if (s->rcpt_overflow && s->non_smtp)
@@ -581,6 +616,7 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 	tagged |= s->rcpts[i].verdict.tag;
     }
     if (count[CM_DECISION_PASS] == live && live == s->nrcpt) {
+	cm_buf_free(&refused);			/* none was refused: empty */
 	if (cm_pmsg_add_headers(s->pm, mta) != 0)
 	    cm_log(LOG_WARNING, "%s: cannot add a plugin's header",
 		   cm_qid_show(qs, sizeof(qs), qid));
@@ -649,8 +685,10 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
 
     /*
      * One write for every record of the message. Recipients refused at
-     * RCPT were written then, except in dry-run, before the headers
-     * came: the members that the records share are made again (am).
+     * RCPT were written then, before the headers came, and in dry-run
+     * their records were made before anything was decided again (they
+     * lead): the members that the other records share are made again
+     * (am).
      */
     cm_audit_msg_reset(&s->am);
     /*
@@ -663,16 +701,18 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
      */
     if (s->line_hint > 0)
 	(void) cm_buf_reserve(buf, s->line_hint + s->line_hint / 8);
+    if (refused.len > 0)
+	cm_buf_add(buf, refused.data, refused.len);
+    buf->oom |= refused.oom;
+    cm_buf_free(&refused);
     for (i = 0; i < s->nrcpt; i++) {
-	if (s->rcpts[i].refused && enforce)
+	if (s->rcpts[i].refused)
 	    continue;
 	v = s->rcpts[i].verdict;
 	if (failed) {
 	    v.decision = CM_DECISION_TEMPFAIL;
 	    v.reason = "action-failed";
 	    action = CM_ACTION_TEMPFAIL;
-	} else if (s->rcpts[i].refused) {
-	    action = cm_action_rcpt(cfg, &v);
 	} else {
 	    action = cm_action_for(&plan, &v);
 	}

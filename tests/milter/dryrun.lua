@@ -61,6 +61,28 @@ mt.disconnect(conn)
 t.record(t.last_for("carol@example.org"), { action = "reject",
          mode = "dry-run", qid = "QD3" }, "all denied: carol")
 
+-- The envelope's campaign and another in the header: enforce mode
+-- refuses bob at RCPT under spring and writes his line then (campaign
+-- spring, its purpose, the evidence read under it); dry-run must write
+-- the same, not the header campaign's name and record with spring's
+-- decision. alice is decided again under the header campaign.
+conn = t.connect()
+t.mail(conn, "<news@org.example>")
+t.rcpt(conn, "<alice@example.org>")
+t.eq(t.rcpt(conn, "<bob@example.org>"), SMFIR_CONTINUE,
+     "override: bob not refused")
+t.eq(t.message(conn, { { "X-Campaign-ID", "receipts" } }, "QD5"), SMFIR_ACCEPT,
+     "override: accepted")
+mt.disconnect(conn)
+t.record(t.last_for("bob@example.org"), { qid = "QD5", campaign = "spring",
+         purpose = "newsletter", basis = "consent", decision = "deny",
+         reason = "withdrawn", action = "reject", mode = "dry-run",
+         consent_src = "unsubscribe link" }, "override: bob")
+t.record(t.last_for("alice@example.org"), { qid = "QD5",
+         campaign = "receipts", purpose = "receipts", basis = "service",
+         decision = "allow", reason = "service", action = "accept",
+         mode = "dry-run" }, "override: alice")
+
 -- A third recipient over MaxRecipients 2: enforce mode refuses it at
 -- RCPT (452 4.5.3) and writes its line then; dry-run writes the same
 -- line and refuses nothing.
