@@ -155,6 +155,7 @@ void cm_session_reset(cm_session *s)
     s->env_campaign[0] = 0;
     s->env_mapped = 0;
     s->store_error = s->bulk_hint = s->active = 0;
+    s->mail_deferred = 0;
     s->own_headers[0] = s->own_headers[1] = 0;
     s->sender_unsure = 0;
     s->hdr_campaign_count = s->hdr_campaign_conflict = s->eoh_seen = 0;
@@ -488,11 +489,13 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
      * default OnError, the whole transaction waits: one audit line with
      * "rcpt":null says why. The sendmail-command path may not refuse
      * here, and OnError accept decides per recipient: both go on to the
-     * end of the message with store_error set.
+     * end of the message with store_error set. Mode dry-run writes the
+     * line that enforce mode writes, and lets the transaction through
+     * without deciding anything more about it (mail_deferred): enforce
+     * mode would see no recipient and no message.
      */
     cm_log(LOG_WARNING, "consent store: %s", err);
-    if (s->non_smtp || eng->cfg->on_error == CM_ONERR_ACCEPT
-	|| eng->cfg->mode == CM_MODE_DRY_RUN)
+    if (s->non_smtp || eng->cfg->on_error == CM_ONERR_ACCEPT)
 	return (CM_REPLY_CONTINUE);
     memset(&v, 0, sizeof(v));
     v.decision = CM_DECISION_TEMPFAIL;
@@ -503,6 +506,11 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 		 s->env_mapped ? s->env_campaign : 0, 0,
 		 &v, CM_ACTION_TEMPFAIL, eng->ops->getsymval(mta, "i"), 0);
     (void) cm_session_write_audit(s, &s->line);
+    if (eng->cfg->mode == CM_MODE_DRY_RUN) {
+	cm_buf_reset(&s->line);
+	s->mail_deferred = 1;
+	return (CM_REPLY_CONTINUE);
+    }
     (void) eng->ops->setreply(mta, "451", "4.7.1",
 			      "not sent: store-error (consent store "
 			      "unavailable, try again later)");
@@ -617,6 +625,9 @@ cm_reply cm_on_rcpt(cm_session *s, void *mta, const char *rcpt)
     cm_action action;
     char    err[512];
 
+    /* Dry-run, past a MAIL FROM that enforce mode deferred: see there. */
+    if (s->mail_deferred)
+	return (CM_REPLY_CONTINUE);
     if (s->nrcpt >= (size_t) eng->cfg->max_recipients)
 	return (too_many_recipients(s, mta, rcpt));
     if ((r = add_rcpt(s, rcpt)) == 0) {

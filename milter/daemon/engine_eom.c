@@ -587,7 +587,8 @@ cm_reply cm_on_eom(cm_session *s, void *mta)
     cm_verdict v;
     size_t  i;
 
-    if (!s->active || s->nrcpt == 0) {
+    /* A dry-run message that enforce mode deferred at MAIL: logged then. */
+    if (!s->active || s->nrcpt == 0 || s->mail_deferred) {
 	cm_session_reset(s);
 	return (CM_REPLY_ACCEPT);
     }

@@ -5,11 +5,14 @@
 -- mode) with "mode":"dry-run"; the MTA sees no refusal and no removed
 -- recipient; the header says mode=dry-run. Limits included: a recipient
 -- over MaxRecipients (2 here) is recorded as enforce mode refuses it,
--- with 452 (too-many-recipients), and let through.
+-- with 452 (too-many-recipients), and let through; a store error at
+-- MAIL FROM (Redis stopped at the end; no sender map copy) gets the one
+-- "rcpt":null line of enforce mode, which defers the transaction there.
 
 -- conf: Mode dry-run
 -- conf: ConsentHeader full
 -- conf: MaxRecipients 2
+-- conf: SenderMapRefresh 0
 
 local t = dofile(os.getenv("CM_TESTLIB"))
 
@@ -101,4 +104,26 @@ t.record(t.last_for("erin@example.org"), { qid = t.NULL, campaign = "spring",
 t.record(t.last_for("dave@example.org"), { qid = "QD4", decision = "deny",
          reason = "suppressed", action = "reject", mode = "dry-run" },
          "limit: dave")
+
+-- Redis down: enforce mode tempfails MAIL FROM and writes one line with
+-- "rcpt":null; dry-run writes that line, lets the message through and
+-- decides nothing more about it (no line per recipient, no header).
+t.redis("SHUTDOWN", "NOSAVE")
+mt.sleep(0.15)
+local before = #t.audit()
+conn = t.connect()
+t.eq(t.mail(conn, "<news@org.example>"), SMFIR_CONTINUE, "down: MAIL goes on")
+t.eq(t.rcpt(conn, "<alice@example.org>"), SMFIR_CONTINUE, "down: alice")
+t.eq(t.rcpt(conn, "<bob@example.org>"), SMFIR_CONTINUE, "down: bob")
+t.eq(t.message(conn, { { "X-Campaign-ID", "spring" } }, "QD6"), SMFIR_ACCEPT,
+     "down: accepted")
+t.check(not mt.eom_check(conn, MT_HDRADD, "X-Consent-Milter"),
+        "down: no header (enforce mode delivers nothing to add it to)")
+mt.disconnect(conn)
+local recs = t.audit()
+t.eq(#recs, before + 1, "down: one line, as in enforce mode")
+t.record(recs[#recs], { rcpt = t.NULL, qid = t.NULL, campaign = t.NULL,
+         sender = "news@org.example", decision = "tempfail",
+         reason = "store-error", action = "tempfail", mode = "dry-run" },
+         "down: the MAIL line")
 end)
