@@ -98,8 +98,8 @@ static void print_verdict(ctl *c, const cm_msg_facts *m,
     switch (v->row) {
     case 1:
 	printf("  %s\n", m->store_error ? "the consent store could not be read"
-	       : "this address's records cannot be read (wrong key type or "
-	       "unknown consent state)");
+	       : "this address's records cannot be read (a key of the "
+	       "wrong type)");
 	break;
     case 4:
 	printf("  campaign ids are 1 to %d of A-Z a-z 0-9 . _ : -\n",

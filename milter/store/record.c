@@ -44,9 +44,11 @@
 /*	one purpose, into its consent part (and the record's opt-out
 /*	reference "#ref", unsub_ref, 0 when none); a <purpose>:at of more digits
 /*	than a time can hold is read as the latest time there is, so
-/*	that the policy sees it as in the future (row 16a). A reply that
-/*	cannot be used (a key of the wrong type, an unknown consent
-/*	state, out of memory) sets rec->store_error instead.
+/*	that the policy sees it as in the future (row 16a). A state other
+/*	than granted or withdrawn, or a <purpose>:at that is not Unix
+/*	seconds, sets rec->consent_invalid (row 16a): Redis answered. A
+/*	reply that cannot be used (not the reply of its command, out of
+/*	memory) sets rec->store_error instead.
 /*
 /*	cm_record_state() reads one stored state of a purpose (a field
 /*	of Pconsent:<id>): it returns 0 and sets *state for a string

@@ -151,8 +151,9 @@
 /*	output: overwritten, not freed; pass cleared structures and clear
 /*	them after use (cm_campaign_clear(), cm_rcpt_record_clear()). A
 /*	campaign record with a missing or bad field fails the call. A
-/*	recipient whose records cannot be used (a key of the wrong type,
-/*	an unknown consent state) gets record.store_error and the call
+/*	recipient whose records cannot be used (a key of the wrong type)
+/*	gets record.store_error, one whose consent state or time cannot
+/*	be read record.consent_invalid (record(3)), and the call
 /*	succeeds.
 /*
 /*	cm_store_destroy() closes the connections and frees the handle,
