@@ -44,6 +44,7 @@
 #include "policy.h"
 #include "schema.h"
 #include "store.h"
+#include "timeparse.h"
 
 #define USAGE_CHECK	"check ADDR CAMPAIGN [--sender S] [--auth LOGIN]"
 
@@ -61,6 +62,17 @@ static void print_consent(const cm_campaign *camp, const cm_rcpt_record *f,
 	       f->suppressed_reason ? ctl_text(t, f->suppressed_reason)
 	       : "none given");
     }
+    /*
+     * Row 16a for a record that holds something unreadable: "no consent
+     * on record" or "granted at an unknown time" would send whoever
+     * investigates to the wrong record or to the wrong question.
+     */
+    if (f->consent_invalid && f->consent != CM_CONSENT_WITHDRAWN) {
+	printf("  the %s record cannot be read as consent: a state other "
+	       "than %s or %s, or a time that is not Unix seconds\n",
+	       camp->purpose, CM_STATE_GRANTED, CM_STATE_WITHDRAWN);
+	return;
+    }
     if (f->consent == CM_CONSENT_NONE) {
 	printf("  no %s consent on record\n", camp->purpose);
 	return;
@@ -77,6 +89,10 @@ static void print_consent(const cm_campaign *camp, const cm_rcpt_record *f,
     else if (v->row == 15)
 	printf("  the campaign accepts consent up to %ld days old; "
 	       "this has no time\n", camp->max_age_days);
+    else if (v->row == CM_ROW_16A)
+	printf("  that time lies more than %d seconds after this clock: "
+	       "no writer stores it, so it is not evidence of consent\n",
+	       CM_TIME_FUTURE_MAX);
 }
 
 /* print_verdict - the decision line and the evidence under it */

@@ -99,6 +99,27 @@ case_check "row 16 consent" 0 \
 t_has 'source: web form v3 "join" 192.0.2.1' "row 16: evidence as stored"
 case_check "row 16 old consent, no max age" 0 "allow: consent" \
     erin@example.org spring
+
+# Row 16a: the evidence says why it is no consent; a record that holds
+# something unreadable is not "no consent on record".
+t_redis HSET cm:consent:gina@example.org newsletter granted \
+    newsletter:at $((NOW + 86400)) > /dev/null
+case_check "row 16a time ahead" 1 "deny: consent-invalid" \
+    gina@example.org spring
+t_has "more than 300 seconds after this clock" "row 16a: why the time is not consent"
+t_redis HSET cm:consent:hal@example.org newsletter maybe \
+    newsletter:at "$NOW" > /dev/null
+case_check "row 16a unknown state" 1 "deny: consent-invalid" \
+    hal@example.org spring
+t_has "newsletter record cannot be read as consent" "row 16a: unreadable state"
+case $out in *"no newsletter consent on record"*)
+    t_notok "row 16a: not shown as no record" ;;
+*) t_ok "row 16a: not shown as no record" ;; esac
+t_redis HSET cm:consent:ida@example.org newsletter granted \
+    newsletter:at 2099-01-01 > /dev/null
+case_check "row 16a unreadable time" 1 "deny: consent-invalid" \
+    ida@example.org spring
+t_has "newsletter record cannot be read as consent" "row 16a: unreadable time"
 case_check "null sender with a campaign is decided" 0 "allow: consent" \
     alice@example.org spring --sender '<>'
 case_check "null sender cannot skip the check" 1 "deny: withdrawn" \
