@@ -46,9 +46,10 @@
 /*	When a recipient of a message has several records (a correcting
 /*	"action-failed" record, a retry under the same queue id, a
 /*	short queue id used again months later), the latest one made
-/*	before the delivery decides (up to RECON_GRACE_MS after its log
-/*	time, for clocks and whole seconds; when every record is later,
-/*	the latest); at the same millisecond, the one that is not "allow".
+/*	before the delivery decides (up to a minute after its log time,
+/*	for clocks and whole seconds; when every record is later, the
+/*	latest); at the same millisecond, the one that is not "allow"
+/*	(reconcile_trail.c).
 /*
 /*	A held message requeued with "postsuper -r" gets a new queue id;
 /*	Postfix's pickup logs the old one (orig_id=). Deliveries under
@@ -109,11 +110,9 @@
 
 /* Application-specific. */
 
-#include "address.h"
 #include "auditlog.h"
 #include "ctl.h"
 #include "escape.h"
-#include "jsonread.h"
 #include "maillog.h"
 #include "reconcile.h"
 #include "timeparse.h"
@@ -122,273 +121,6 @@
 		"[--since TIME] [--json]"
 
 #define READ_SIZE	(1024 * 1024)	/* also the longest maillog line */
-#define RECON_GRACE_MS	60000		/* a record after its delivery, by the clocks */
-
-/* intern - one copy of each field value */
-
-static const char *intern(recon *r, const char *s, size_t len)
-{
-    return (s ? ctl_recon_put(r, &r->strings, s, len)->key : 0);
-}
-
-/* member - a string member with its length; NULL when absent */
-
-static const char *member(const cm_jobject *obj, const char *key, size_t *len)
-{
-    const cm_jmember *m = cm_jobject_get(obj, key);
-
-    if (m == 0 || m->type != CM_JTYPE_STRING)
-	return (0);
-    *len = m->val_len;
-    return (m->val);
-}
-
-/* span - a time into the first/last pair */
-
-static void span(long long t, long long *first, long long *last)
-{
-    if (*first < 0 || t < *first)
-	*first = t;
-    if (*last < 0 || t > *last)
-	*last = t;
-}
-
-/* audit_file - the audit file of this name, added when new */
-
-static fileinfo *audit_file(recon *r, const char *name, size_t len)
-{
-    size_t  i;
-
-    /* Records come file by file: the last one nearly always matches. */
-    for (i = r->nafiles; i-- > 0;)
-	if (strlen(r->afiles[i].name) == len
-	    && memcmp(r->afiles[i].name, name, len) == 0)
-	    return (r->afiles + i);
-    if (r->nafiles == r->aafiles) {
-	r->aafiles = r->aafiles ? r->aafiles * 2 : 8;
-	r->afiles = ctl_recon_grow(r, r->afiles, r->aafiles, sizeof(*r->afiles));
-    }
-    r->afiles[r->nafiles].name = ctl_recon_save(r, name, len);
-    r->afiles[r->nafiles].count = 0;
-    return (r->afiles + r->nafiles++);
-}
-
-/* rcpt_key - "qid \1 kind addr" in r->key */
-
-static void rcpt_key(recon *r, const char *qid, size_t qlen, char kind,
-		             const char *addr, size_t alen)
-{
-    cm_buf_reset(&r->key);
-    cm_buf_add(&r->key, qid, qlen);
-    cm_buf_addc(&r->key, '\1');
-    cm_buf_addc(&r->key, kind);
-    cm_buf_add(&r->key, addr, alen);
-}
-
-/* stored_form - the form in which an MTA may store a recipient */
-
-static size_t stored_form(const char *addr, size_t len, const char **out)
-{
-    const char *colon;
-
-    /*
-     * Postfix drops a source route (@relay:user@domain) and a trailing
-     * dot of the domain; the milter saw, and the trail holds, what the
-     * client sent. Such a record explains a delivery that has no record
-     * of its own: the report shows it.
-     */
-    *out = addr;
-    if (len > 0 && addr[0] == '@' && (colon = memchr(addr, ':', len)) != 0) {
-	len -= colon + 1 - addr;
-	*out = colon + 1;
-    }
-    while (len > 0 && (*out)[len - 1] == '.')
-	len--;
-    return (len);
-}
-
-/* rec_new - room for one more record */
-
-static void rec_new(recon *r)
-{
-    if (r->nrecs == r->arecs) {
-	r->arecs = r->arecs ? r->arecs * 2 : 1024;
-	r->recs = ctl_recon_grow(r, r->recs, r->arecs, sizeof(*r->recs));
-    }
-}
-
-/* newer - does record a come after record b (at the same time, a refusal) */
-
-static int newer(const arec *a, const arec *b)
-{
-    return (a->ms > b->ms || (a->ms == b->ms && !a->allow && b->allow));
-}
-
-/* chain_add - one more record for a recipient of a queue id */
-
-static void chain_add(recon *r, long head, const arec *a)
-{
-    long    n, prev, at;
-
-    /*
-     * Newest first from head, which stays the head: the tables (the
-     * stored form's key too) point there. A newer record takes the
-     * head's place and the head moves down.
-     */
-    rec_new(r);
-    n = (long) r->nrecs++;
-    if (newer(a, r->recs + head)) {
-	r->recs[n] = r->recs[head];
-	r->recs[head] = *a;
-	r->recs[head].form = r->recs[n].form;
-	r->recs[head].older = n;
-	return;
-    }
-    for (prev = head, at = r->recs[head].older;
-	 at >= 0 && !newer(a, r->recs + at);
-	 prev = at, at = r->recs[at].older)
-	 /* void */ ;
-    r->recs[n] = *a;
-    r->recs[n].form = r->recs[head].form;
-    r->recs[n].older = at;
-    r->recs[prev].older = n;
-}
-
-/* pick - the record that decided a delivery at time t (seconds) */
-
-static long pick(recon *r, long head, long long t)
-{
-    long    at;
-
-    /*
-     * The latest one made before it: a short queue id comes back after
-     * a while, and a later message's records must neither clear an
-     * old delivery nor judge it. When every record is later (clocks
-     * apart by more than the grace), the latest, as for one record.
-     */
-    if (head < 0 || t < 0)
-	return (head);
-    for (at = head; at >= 0; at = r->recs[at].older)
-	if (r->recs[at].ms <= t * 1000 + RECON_GRACE_MS)
-	    return (at);
-    return (head);
-}
-
-/* audit_record - remember one audit line */
-
-static void audit_record(void *arg, const cm_jobject *obj, const char *where)
-{
-    recon  *r = arg;
-    const char *qid, *rcpt, *s, *colon;
-    size_t  qlen, rlen, len = 0;
-    char    norm[CM_ID_SIZE];
-    char    kind = 'a';
-    long long ms;
-    arec    a;
-    slot   *sl;
-
-    /*
-     * A torn line: not a record, but its queue id (when it survived)
-     * makes the message one with records, so that its deliveries are
-     * held against the trail rather than passed as ordinary mail.
-     */
-    if (cm_jobject_get(obj, "damaged") != 0) {
-	r->a_damaged++;
-	if ((qid = member(obj, "qid", &qlen)) != 0 && qlen > 0)
-	    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
-	return;
-    }
-    if ((colon = strrchr(where, ':')) == 0)
-	colon = where + strlen(where);
-    audit_file(r, where, colon - where)->count++;
-    r->a_records++;
-    memset(&a, 0, sizeof(a));
-    a.ms = -1;
-    if (ctl_audit_time(cm_jobject_string(obj, "time"), &ms) == 0) {
-	a.ms = ms;
-	span(ms / 1000, &r->a_first, &r->a_last);
-    }
-    if ((qid = member(obj, "qid", &qlen)) == 0 || qlen == 0) {
-	r->a_noqid++;				/* refused before a queue id */
-	return;
-    }
-    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
-
-    /* The recipient: normalised again (old trails), or its record id. */
-    if ((rcpt = member(obj, "rcpt", &rlen)) != 0) {
-	if (cm_addr_normalise(rcpt, rlen, norm, sizeof(norm)) == CM_ADDR_OK) {
-	    rcpt = norm;
-	    rlen = strlen(norm);
-	}
-    } else if ((rcpt = member(obj, "rcpt_id", &rlen)) != 0) {
-	kind = 'i';
-	r->a_pseudo++;
-    } else {
-	return;					/* a MAIL-stage line */
-    }
-    s = member(obj, "decision", &len);
-    a.decision = intern(r, s, len);
-    a.allow = s != 0 && len == 5 && memcmp(s, "allow", 5) == 0;
-    s = member(obj, "reason", &len);
-    a.reason = intern(r, s, len);
-    s = member(obj, "action", &len);
-    a.action = intern(r, s, len);
-    s = member(obj, "mode", &len);
-    a.mode = intern(r, s, len);
-    s = member(obj, "campaign", &len);
-    a.campaign = intern(r, s, len);
-
-    /* Every record of the recipient is kept: see chain_add(). */
-    a.older = -1;
-    rcpt_key(r, qid, qlen, kind, rcpt, rlen);
-    sl = ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len);
-    if (sl->val >= 0) {
-	chain_add(r, sl->val, &a);
-	return;
-    }
-    rec_new(r);
-    sl->val = (long) r->nrecs;
-    if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
-	a.form = ctl_recon_save(r, rcpt, rlen);
-	rcpt_key(r, qid, qlen, 'f', s, len);
-	ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
-    }
-    r->recs[r->nrecs++] = a;
-}
-
-/* lookup - the record of one logged address in a message, or -1 */
-
-static long lookup(recon *r, const char *qid, size_t qlen,
-		           const cm_ml_span *addr)
-{
-    char    norm[CM_ID_SIZE];
-    char    id[CM_ID_SIZE];
-    long    v;
-
-    if (addr->len == 0
-	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
-	return (-1);
-    rcpt_key(r, qid, qlen, 'a', norm, strlen(norm));
-    if ((v = ctl_recon_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
-	return (v);
-    cm_addr_record_id(r->c->key, norm, strlen(norm), id, sizeof(id));
-    rcpt_key(r, qid, qlen, 'i', id, strlen(id));
-    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
-}
-
-/* near - a record of the message for another form of the address */
-
-static long near(recon *r, const char *qid, size_t qlen,
-		         const cm_ml_span *addr)
-{
-    char    norm[CM_ID_SIZE];
-
-    if (addr->len == 0
-	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
-	return (-1);
-    rcpt_key(r, qid, qlen, 'f', norm, strlen(norm));
-    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
-}
 
 /* safe - logged bytes as printable text, saved */
 
@@ -427,12 +159,12 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 	return;
     }
     r->audited++;
-    a = pick(r, lookup(r, qid, qlen, &rc->addr), ml->time);
+    a = ctl_recon_pick(r, ctl_recon_lookup(r, qid, qlen, &rc->addr), ml->time);
     if (rc->orig.len > 0)
-	o = pick(r, lookup(r, qid, qlen, &rc->orig), ml->time);
+	o = ctl_recon_pick(r, ctl_recon_lookup(r, qid, qlen, &rc->orig), ml->time);
     /* The same mailbox, as the client wrote it (stored_form()). */
     if (a < 0 && o < 0)
-	n = pick(r, near(r, qid, qlen, &rc->addr), ml->time);
+	n = ctl_recon_pick(r, ctl_recon_near(r, qid, qlen, &rc->addr), ml->time);
     if ((a >= 0 && r->recs[a].allow) || (o >= 0 && r->recs[o].allow)
 	|| (n >= 0 && r->recs[n].allow)) {
 	r->allowed++;
@@ -440,7 +172,7 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     }
 
     /* One finding per recipient of a message, however often logged. */
-    rcpt_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
+    ctl_recon_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
     if ((sl = ctl_recon_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
 	return;
     sl->val = 1;
@@ -567,7 +299,7 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
 	break;
     }
     r->mfiles[r->nmfiles - 1].logged++;
-    span(ml->time, &r->m_first, &r->m_last);
+    ctl_recon_span(ml->time, &r->m_first, &r->m_last);
     if (kind != CM_ML_SENT)
 	return;
     if (ml->truncated && r->truncated++ < 5)
@@ -798,11 +530,11 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 
     /* The trail first (a table of it), then the maillog streams by. */
     for (i = 0; i < na; i++)
-	(void) audit_file(&r, alogs[i], strlen(alogs[i]));
+	(void) ctl_recon_audit_file(&r, alogs[i], strlen(alogs[i]));
     if (na == 0)
-	(void) audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
+	(void) ctl_recon_audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
     r.unreadable += ctl_audit_read(c, alogs, na, 0, CTL_AUDIT_DAMAGED,
-				   audit_record, &r, 0);
+				   ctl_recon_record, &r, 0);
     if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
 	ctl_recon_oom(&r);
     oldest_first(mlogs, nm);

@@ -10,8 +10,9 @@
 /*	#include "reconcile.h"
 /* DESCRIPTION
 /*	The state of one "consentctl reconcile" run, shared by the
-/*	reading and matching (ctl_reconcile.c) and the report
-/*	(ctl_reconcile_report.c).
+/*	maillog reading and matching (ctl_reconcile.c), the audit
+/*	trail's tables (reconcile_trail.c, reconcile_tab.c) and the
+/*	report (ctl_reconcile_report.c).
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -23,6 +24,8 @@
 #include "arena.h"
 #include "buf.h"
 #include "ctl.h"
+#include "jsonread.h"
+#include "maillog.h"
 
 /*
  * Strings with a value, in one table: open addressing, keys copied into
@@ -104,6 +107,17 @@ extern void *ctl_recon_grow(recon *r, void *p, size_t n, size_t size);
 extern const char *ctl_recon_save(recon *r, const char *s, size_t len);
 extern long ctl_recon_get(strtab *t, const char *k, size_t len);
 extern slot *ctl_recon_put(recon *r, strtab *t, const char *k, size_t len);
+extern void ctl_recon_span(long long t, long long *first, long long *last);
+extern void ctl_recon_record(void *arg, const cm_jobject *obj,
+			             const char *where);
+extern fileinfo *ctl_recon_audit_file(recon *r, const char *name, size_t len);
+extern void ctl_recon_key(recon *r, const char *qid, size_t qlen, char kind,
+			          const char *addr, size_t alen);
+extern long ctl_recon_lookup(recon *r, const char *qid, size_t qlen,
+			             const cm_ml_span *addr);
+extern long ctl_recon_near(recon *r, const char *qid, size_t qlen,
+			           const cm_ml_span *addr);
+extern long ctl_recon_pick(recon *r, long head, long long t);
 extern void ctl_recon_text(recon *r, cm_buf *b);
 extern void ctl_recon_json(recon *r, cm_buf *b);
 
