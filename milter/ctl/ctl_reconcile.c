@@ -49,7 +49,12 @@
 /*	before the delivery decides (up to a minute after its log time,
 /*	for clocks and whole seconds; when every record is later, the
 /*	latest); at the same millisecond, the one that is not "allow"
-/*	(reconcile_trail.c).
+/*	(reconcile_trail.c). A record of an earlier message under the
+/*	same queue id (another Message-ID, or none where it had one,
+/*	recorded after it and by the delivery) is not one for the
+/*	delivery: June's allow for bob does not clear December's
+/*	delivery to bob under the same id, of a message without a
+/*	record for him.
 /*
 /*	A held message requeued with "postsuper -r" gets a new queue id;
 /*	Postfix's pickup logs the old one (orig_id=). Deliveries under
@@ -142,7 +147,7 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 {
     const char *qid = ml->qid.ptr, *was = 0;
     size_t  qlen = ml->qid.len;
-    long    a, o = -1, n = -1;
+    long    m, a, o = -1, n = -1;
     finding *f;
     slot   *sl;
     char    where[64];
@@ -154,17 +159,20 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 	qid = was = r->alias_to[a];
 	qlen = strlen(qid);
     }
-    if (ctl_recon_get(&r->qids, qid, qlen) < 0) {
+    if ((m = ctl_recon_get(&r->qids, qid, qlen)) < 0) {
 	r->ordinary++;
 	return;
     }
     r->audited++;
-    a = ctl_recon_pick(r, ctl_recon_lookup(r, qid, qlen, &rc->addr), ml->time);
+    a = ctl_recon_pick(r, m, ctl_recon_lookup(r, qid, qlen, &rc->addr),
+		       ml->time);
     if (rc->orig.len > 0)
-	o = ctl_recon_pick(r, ctl_recon_lookup(r, qid, qlen, &rc->orig), ml->time);
+	o = ctl_recon_pick(r, m, ctl_recon_lookup(r, qid, qlen, &rc->orig),
+			   ml->time);
     /* The same mailbox, as the client wrote it (stored_form()). */
     if (a < 0 && o < 0)
-	n = ctl_recon_pick(r, ctl_recon_near(r, qid, qlen, &rc->addr), ml->time);
+	n = ctl_recon_pick(r, m, ctl_recon_near(r, qid, qlen, &rc->addr),
+			   ml->time);
     if ((a >= 0 && r->recs[a].allow) || (o >= 0 && r->recs[o].allow)
 	|| (n >= 0 && r->recs[n].allow)) {
 	r->allowed++;
@@ -575,6 +583,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     free(r.aliases.slot);
     free(r.alias_to);
     free(r.recs);
+    free(r.runs);
     free(r.finds);
     free(r.mfiles);
     free(r.afiles);

@@ -53,9 +53,21 @@ typedef struct arec {
     const char *action;
     const char *mode;
     const char *campaign;
+    const char *msgid;			/* interned; NULL: none */
     const char *form;			/* rcpt, when the MTA may store it otherwise */
     long    older;			/* the same qid and rcpt before, or -1 */
 } arec;
+
+/*
+ * The records of one queue id in runs: records read one after another
+ * with the same Message-ID (or none) are one run. A short queue id used
+ * again is another message, with another Message-ID.
+ */
+typedef struct qrun {
+    const char *msgid;			/* interned; NULL: none */
+    long long first, last;		/* ms; -1: no time */
+    long    next;			/* the run read before, or -1 */
+} qrun;
 
 /* A delivery without an allow record. */
 typedef struct finding {
@@ -81,7 +93,7 @@ typedef struct recon {
     ctl    *c;
     cm_arena arena;			/* the run's strings (arena(3)) */
     strtab  strings;			/* interned field values */
-    strtab  qids;			/* qid -> records of the message */
+    strtab  qids;			/* qid -> its last run (runs) */
     strtab  rcpts;			/* qid \1 a|i rcpt -> arec index */
     strtab  found;			/* qid \1 rcpt: findings so far */
     strtab  aliases;			/* requeued qid -> index in alias_to */
@@ -89,6 +101,8 @@ typedef struct recon {
     size_t  naliases, aaliases;
     arec   *recs;
     size_t  nrecs, arecs;
+    qrun   *runs;
+    size_t  nruns, aruns;
     finding *finds;
     size_t  nfinds, afinds;
     fileinfo *mfiles, *afiles;
@@ -117,7 +131,7 @@ extern long ctl_recon_lookup(recon *r, const char *qid, size_t qlen,
 			             const cm_ml_span *addr);
 extern long ctl_recon_near(recon *r, const char *qid, size_t qlen,
 			           const cm_ml_span *addr);
-extern long ctl_recon_pick(recon *r, long head, long long t);
+extern long ctl_recon_pick(recon *r, long run, long head, long long t);
 extern void ctl_recon_text(recon *r, cm_buf *b);
 extern void ctl_recon_json(recon *r, cm_buf *b);
 

@@ -36,8 +36,9 @@
 /*	size_t	qlen;
 /*	const cm_ml_span *addr;
 /*
-/*	long	ctl_recon_pick(r, head, t)
+/*	long	ctl_recon_pick(r, run, head, t)
 /*	recon	*r;
+/*	long	run;
 /*	long	head;
 /*	long long t;
 /* DESCRIPTION
@@ -52,7 +53,8 @@
 /*	for the form in which the MTA stores an address the client
 /*	wrote with a source route or a trailing dot), every record of a
 /*	recipient in a chain, newest first; it marks the queue id as
-/*	one with audit records, and counts the rest.
+/*	one with audit records (the value in r->qids is its last run of
+/*	records with one Message-ID), and counts the rest.
 /*
 /*	ctl_recon_audit_file() returns the audit file of this name,
 /*	added when new.
@@ -65,11 +67,15 @@
 /*	set; -1 when there is none. ctl_recon_near() does the same for
 /*	a record written for another form of the address (see above).
 /*
-/*	ctl_recon_pick() returns the record of a chain that decided a
-/*	delivery logged at t (Unix seconds): the latest one made before
-/*	it, up to RECON_GRACE_MS after (clocks, whole seconds); when
-/*	every record is later, the latest; at the same millisecond, the
-/*	one that is not "allow".
+/*	ctl_recon_pick() returns the record of a chain (head) that
+/*	decided a delivery logged at t (Unix seconds) under a queue id
+/*	whose last run is run: the latest one made before it, up to
+/*	RECON_GRACE_MS after (clocks, whole seconds); when every record
+/*	is later, the latest; at the same millisecond, the one that is
+/*	not "allow". It returns -1 when there is none, and when the
+/*	record is an earlier message's: another message (another
+/*	Message-ID, or none where it had one) left records under the
+/*	same queue id after it and by the delivery.
 /* DIAGNOSTICS
 /*	Lack of memory ends the program (ctl_recon_oom()).
 /* LICENSE
@@ -212,10 +218,63 @@ static void chain_add(recon *r, long head, const arec *a)
     r->recs[prev].older = n;
 }
 
+/* run_add - one more record of a queue id, in its runs */
+
+static void run_add(recon *r, const char *qid, size_t qlen,
+		            const char *msgid, long long ms)
+{
+    slot   *sl = ctl_recon_put(r, &r->qids, qid, qlen);
+    qrun   *q;
+
+    if (sl->val < 0 || r->runs[sl->val].msgid != msgid) {
+	if (r->nruns == r->aruns) {
+	    r->aruns = r->aruns ? r->aruns * 2 : 1024;
+	    r->runs = ctl_recon_grow(r, r->runs, r->aruns, sizeof(*r->runs));
+	}
+	q = r->runs + r->nruns;
+	q->msgid = msgid;
+	q->first = q->last = -1;
+	q->next = sl->val;
+	sl->val = (long) r->nruns++;
+    }
+    q = r->runs + sl->val;
+    if (ms >= 0 && (q->first < 0 || ms < q->first))
+	q->first = ms;
+    if (ms > q->last)
+	q->last = ms;
+}
+
+/* superseded - did another message leave records after a, by until (ms) */
+
+static int superseded(recon *r, long run, const arec *a, long long until)
+{
+    const qrun *q;
+
+    /*
+     * Postfix's short queue ids come back. Without this, June's allow
+     * for bob cleared December's delivery to bob under the same id,
+     * of a message with no record for him (a recipient that the MTA
+     * or a later milter added). A message's own records are one run
+     * (interned Message-IDs compare as pointers), or two when the
+     * recipients refused at RCPT came first, with no Message-ID yet:
+     * those are older than the records that follow them, and never
+     * supersede them. (They are superseded by them; a recipient
+     * refused at RCPT and delivered is a finding either way.)
+     */
+    for (; run >= 0; run = q->next) {
+	q = r->runs + run;
+	if (q->msgid != a->msgid && q->first >= 0 && q->first <= until
+	    && q->last > a->ms)
+	    return (1);
+    }
+    return (0);
+}
+
 /* ctl_recon_pick - the record that decided a delivery at time t (seconds) */
 
-long    ctl_recon_pick(recon *r, long head, long long t)
+long    ctl_recon_pick(recon *r, long run, long head, long long t)
 {
+    long long until = t * 1000 + RECON_GRACE_MS;
     long    at;
 
     /*
@@ -223,13 +282,17 @@ long    ctl_recon_pick(recon *r, long head, long long t)
      * a while, and a later message's records must neither clear an
      * old delivery nor judge it. When every record is later (clocks
      * apart by more than the grace), the latest, as for one record.
+     * The grace that lets a record count lets another message's
+     * records count against it: a false alarm, never a missed finding.
      */
     if (head < 0 || t < 0)
 	return (head);
     for (at = head; at >= 0; at = r->recs[at].older)
-	if (r->recs[at].ms <= t * 1000 + RECON_GRACE_MS)
-	    return (at);
-    return (head);
+	if (r->recs[at].ms <= until)
+	    break;
+    if (at < 0)
+	return (head);
+    return (superseded(r, run, r->recs + at, until) ? -1 : at);
 }
 
 /* ctl_recon_record - remember one audit line */
@@ -253,7 +316,7 @@ void    ctl_recon_record(void *arg, const cm_jobject *obj, const char *where)
     if (cm_jobject_get(obj, "damaged") != 0) {
 	r->a_damaged++;
 	if ((qid = member(obj, "qid", &qlen)) != 0 && qlen > 0)
-	    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
+	    run_add(r, qid, qlen, 0, -1);
 	return;
     }
     if ((colon = strrchr(where, ':')) == 0)
@@ -270,7 +333,9 @@ void    ctl_recon_record(void *arg, const cm_jobject *obj, const char *where)
 	r->a_noqid++;				/* refused before a queue id */
 	return;
     }
-    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
+    s = member(obj, "msgid", &len);
+    a.msgid = intern(r, s, len);
+    run_add(r, qid, qlen, a.msgid, a.ms);
 
     /* The recipient: normalised again (old trails), or its record id. */
     if ((rcpt = member(obj, "rcpt", &rlen)) != 0) {

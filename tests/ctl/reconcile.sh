@@ -24,10 +24,13 @@ TZ=UTC; export TZ
 D=$TMP/rl
 mkdir -p "$D"
 
-# rec TIME QID RCPTKEY RCPT DECISION REASON ACTION [MODE] - one audit line
+# rec TIME QID RCPTKEY RCPT DECISION REASON ACTION [MODE [MSGID]] - one audit
+# line; QID or MSGID "-": null; the Message-ID is <MSGID@org.example>, by
+# default <QID@org.example>
 rec() {
     qid=null; [ "$2" = - ] || qid="\"$2\""
-    printf '{"time":"%s","qid":%s,"msgid":"<%s@org.example>",' "$1" "$qid" "$2"
+    mid="\"<${9:-$2}@org.example>\""; [ "${9:-}" = - ] && mid=null
+    printf '{"time":"%s","qid":%s,"msgid":%s,' "$1" "$qid" "$mid"
     printf '"sender":"news@org.example","auth":null,"campaign":"spring",'
     printf '"purpose":"newsletter","basis":"consent","%s":"%s",' "$3" "$4"
     printf '"decision":"%s","reason":"%s","action":"%s","mode":"%s",' \
@@ -317,14 +320,20 @@ t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest
 # --- a short queue id used again months later ---------------------------------
 # The record that decides a delivery is the latest one made before it
 # (a minute's grace for clocks): a later message under the same id
-# neither clears an old delivery nor is judged by the old records.
+# neither clears an old delivery nor is judged by the old records; and
+# an earlier message's record (another Message-ID, or none) does not
+# count for a later delivery to someone the later message has no record
+# for (erin: allowed in June, not a recipient in December).
 {
-    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt bob@example.org deny withdrawn strip
-    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt bob@example.org allow consent accept
-    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept
-    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept
-    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt dave@example.org allow consent accept
-    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt dave@example.org deny suppressed strip
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt bob@example.org deny withdrawn strip enforce june
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt bob@example.org allow consent accept enforce dec
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept enforce dec
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept enforce june
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt dave@example.org allow consent accept enforce june
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt dave@example.org deny suppressed strip enforce dec
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt erin@example.org allow consent accept enforce june
+    rec 2026-06-01T09:00:00.000Z 7F8A9B0C1D rcpt erin@example.org allow consent accept enforce june2
+    rec 2026-12-03T05:00:00.000Z 7F8A9B0C1D rcpt alice@example.org allow consent accept enforce -
 } > "$D/n/audit.reuse"
 {
     pf 6E7F8A9B0C bob@example.org sent "Jun  1 09:00:01"
@@ -332,6 +341,9 @@ t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest
     pf 6E7F8A9B0C dave@example.org sent "Jun  1 09:00:01"
     pf 6E7F8A9B0C bob@example.org sent "Dec  3 05:00:00"
     pf 6E7F8A9B0C carol@example.org sent "Dec  3 05:00:01"
+    pf 6E7F8A9B0C erin@example.org sent "Dec  3 05:00:02"
+    pf 7F8A9B0C1D alice@example.org sent "Dec  3 05:00:02"
+    pf 7F8A9B0C1D erin@example.org sent "Dec  3 05:00:02"
 } > "$D/n/reuse"
 stamp "$D/n/reuse"
 t_run reconcile --maillog "$D/n/reuse" --audit-log "$D/n/audit.reuse"
@@ -339,7 +351,11 @@ t_rc 1 "a queue id used again: the old delivery is judged by its own record"
 t_has "2026-06-01 09:00:01Z 6E7F8A9B0C bob@example.org: deny withdrawn strip campaign=spring [$D/n/reuse:1]" \
     "a queue id used again: June's delivery to bob found, December's allow does not clear it"
 t_eq "$(grep -c "reuse:3\]" "$TMP/out")" 0 "a queue id used again: June's delivery to dave was allowed then"
-t_has "deliveries: 5 (5 of messages with audit records: 4 allowed, 1 not; 0 ordinary)" \
+t_has "2026-12-03 05:00:02Z 6E7F8A9B0C erin@example.org: no record [$D/n/reuse:6]" \
+    "a queue id used again: June's allow for erin does not clear December's delivery"
+t_has "2026-12-03 05:00:02Z 7F8A9B0C1D erin@example.org: no record [$D/n/reuse:8]" \
+    "a queue id used again: nor when December's message has no Message-ID"
+t_has "deliveries: 8 (8 of messages with audit records: 5 allowed, 3 not; 0 ordinary)" \
     "a queue id used again: each delivery judged by the record before it"
 
 # --- a torn audit record ------------------------------------------------------
