@@ -179,8 +179,12 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 	return;
     }
 
-    /* One finding per recipient of a message, however often logged. */
+    /*
+     * One finding per recipient of a message, however often logged; a
+     * queue id used again is another message.
+     */
     ctl_recon_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
+    cm_buf_printf(&r->key, "\1%ld", ctl_recon_message(r, m, ml->time));
     if ((sl = ctl_recon_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
 	return;
     sl->val = 1;

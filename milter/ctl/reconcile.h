@@ -132,6 +132,7 @@ extern long ctl_recon_lookup(recon *r, const char *qid, size_t qlen,
 extern long ctl_recon_near(recon *r, const char *qid, size_t qlen,
 			           const cm_ml_span *addr);
 extern long ctl_recon_pick(recon *r, long run, long head, long long t);
+extern long ctl_recon_message(recon *r, long run, long long t);
 extern void ctl_recon_text(recon *r, cm_buf *b);
 extern void ctl_recon_json(recon *r, cm_buf *b);
 

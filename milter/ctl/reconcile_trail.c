@@ -41,6 +41,11 @@
 /*	long	run;
 /*	long	head;
 /*	long long t;
+/*
+/*	long	ctl_recon_message(r, run, t)
+/*	recon	*r;
+/*	long	run;
+/*	long long t;
 /* DESCRIPTION
 /*	"consentctl reconcile" (ctl_reconcile.c) first reads the whole
 /*	audit trail into tables, then holds each delivery in the maillog
@@ -76,6 +81,11 @@
 /*	record is an earlier message's: another message (another
 /*	Message-ID, or none where it had one) left records under the
 /*	same queue id after it and by the delivery.
+/*
+/*	ctl_recon_message() names the message of a queue id (whose last
+/*	run is run) that a delivery logged at t belongs to: the run that
+/*	began last by then (or, when every run is later, last of all);
+/*	-1 when no record had a time.
 /* DIAGNOSTICS
 /*	Lack of memory ends the program (ctl_recon_oom()).
 /* LICENSE
@@ -293,6 +303,32 @@ long    ctl_recon_pick(recon *r, long run, long head, long long t)
     if (at < 0)
 	return (head);
     return (superseded(r, run, r->recs + at, until) ? -1 : at);
+}
+
+/* ctl_recon_message - the run of the message a delivery at t belongs to */
+
+long    ctl_recon_message(recon *r, long run, long long t)
+{
+    long long until = t * 1000 + RECON_GRACE_MS;
+    long    by = -1, last = -1;
+    const qrun *q;
+
+    /*
+     * A message's records are one run, after the run of those refused
+     * at RCPT, if any: the run that began last by the delivery. Records
+     * of messages without a Message-ID that follow one another under a
+     * queue id make one run: those messages are one here.
+     */
+    for (; run >= 0; run = q->next) {
+	q = r->runs + run;
+	if (q->first < 0)
+	    continue;
+	if (q->first <= until && (by < 0 || q->first > r->runs[by].first))
+	    by = run;
+	if (last < 0 || q->first > r->runs[last].first)
+	    last = run;
+    }
+    return (by >= 0 ? by : last);
 }
 
 /* ctl_recon_record - remember one audit line */

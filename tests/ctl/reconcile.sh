@@ -334,6 +334,7 @@ t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest
     rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt erin@example.org allow consent accept enforce june
     rec 2026-06-01T09:00:00.000Z 7F8A9B0C1D rcpt erin@example.org allow consent accept enforce june2
     rec 2026-12-03T05:00:00.000Z 7F8A9B0C1D rcpt alice@example.org allow consent accept enforce -
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt frank@example.org deny withdrawn strip enforce june
 } > "$D/n/audit.reuse"
 {
     pf 6E7F8A9B0C bob@example.org sent "Jun  1 09:00:01"
@@ -344,6 +345,9 @@ t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest
     pf 6E7F8A9B0C erin@example.org sent "Dec  3 05:00:02"
     pf 7F8A9B0C1D alice@example.org sent "Dec  3 05:00:02"
     pf 7F8A9B0C1D erin@example.org sent "Dec  3 05:00:02"
+    pf 6E7F8A9B0C frank@example.org sent "Jun  1 09:00:02"
+    pf 6E7F8A9B0C frank@example.org sent "Jun  1 09:00:03"
+    pf 6E7F8A9B0C frank@example.org sent "Dec  3 05:00:03"
 } > "$D/n/reuse"
 stamp "$D/n/reuse"
 t_run reconcile --maillog "$D/n/reuse" --audit-log "$D/n/audit.reuse"
@@ -355,7 +359,13 @@ t_has "2026-12-03 05:00:02Z 6E7F8A9B0C erin@example.org: no record [$D/n/reuse:6
     "a queue id used again: June's allow for erin does not clear December's delivery"
 t_has "2026-12-03 05:00:02Z 7F8A9B0C1D erin@example.org: no record [$D/n/reuse:8]" \
     "a queue id used again: nor when December's message has no Message-ID"
-t_has "deliveries: 8 (8 of messages with audit records: 5 allowed, 3 not; 0 ordinary)" \
+t_has "2026-06-01 09:00:02Z 6E7F8A9B0C frank@example.org: deny withdrawn strip campaign=spring [$D/n/reuse:9]" \
+    "a queue id used again: June's delivery to frank found"
+t_has "2026-12-03 05:00:03Z 6E7F8A9B0C frank@example.org: no record [$D/n/reuse:11]" \
+    "a queue id used again: December's delivery to frank is another finding"
+t_eq "$(grep -c ' frank@example.org: ' "$TMP/out")" 2 \
+    "a queue id used again: one finding per recipient of each message"
+t_has "deliveries: 11 (11 of messages with audit records: 5 allowed, 6 not; 0 ordinary)" \
     "a queue id used again: each delivery judged by the record before it"
 
 # --- a torn audit record ------------------------------------------------------
