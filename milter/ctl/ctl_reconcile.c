@@ -64,6 +64,14 @@
 /*	modification time; standard input last), whatever the order
 /*	they are named in.
 /*
+/*	Records written without a queue id (the MTA gave the milter no
+/*	{i} macro) but with a Message-ID are linked with the queue id
+/*	that the maillog gives with that Message-ID (Postfix cleanup's
+/*	"message-id=", sendmail's "msgid="), when that queue id has no
+/*	records of its own and is not a requeued message's: a finding
+/*	then says so. Records refused at RCPT before there was a queue
+/*	id have neither, and are never delivered.
+/*
 /*	Deliveries of messages without audit records are ordinary mail:
 /*	counted, never findings. Queue ids are matched as they are:
 /*	Postfix's short ids can come back after months, and ordinary
@@ -155,7 +163,8 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     r->deliveries++;
     /* A requeued message: the trail knows it by its first queue id. */
     if (ctl_recon_get(&r->qids, qid, qlen) < 0
-	&& (a = ctl_recon_get(&r->aliases, qid, qlen)) >= 0) {
+	&& (a = ctl_recon_get(&r->aliases, qid, qlen)) >= 0
+	&& r->alias_to[a] != 0) {
 	qid = was = r->alias_to[a];
 	qlen = strlen(qid);
     }
@@ -207,25 +216,12 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     f->where = ctl_recon_save(r, r->key.data, r->key.len);
 }
 
-/* requeue - a message requeued with a new queue id (postsuper -r) */
+/* alias - deliveries under a queue id are matched under another (NULL: not) */
 
-static void requeue(recon *r, const cm_ml_line *ml)
+static void alias(recon *r, const char *qid, size_t qlen, const char *first)
 {
-    const char *first;
-    long    v;
-    slot   *sl;
+    slot   *sl = ctl_recon_put(r, &r->aliases, qid, qlen);
 
-    /*
-     * Requeued more than once: every id leads to the first. The pickup
-     * line comes before the deliveries under the new id.
-     */
-    if ((v = ctl_recon_get(&r->aliases, ml->orig_id.ptr, ml->orig_id.len)) >= 0)
-	first = r->alias_to[v];
-    else
-	first = ctl_recon_save(r, ml->orig_id.ptr, ml->orig_id.len);
-    if (strlen(first) == ml->qid.len && memcmp(first, ml->qid.ptr, ml->qid.len) == 0)
-	return;
-    sl = ctl_recon_put(r, &r->aliases, ml->qid.ptr, ml->qid.len);
     if (sl->val < 0) {
 	if (r->naliases == r->aaliases) {
 	    r->aaliases = r->aaliases ? r->aaliases * 2 : 64;
@@ -235,6 +231,58 @@ static void requeue(recon *r, const cm_ml_line *ml)
 	sl->val = (long) r->naliases++;
     }
     r->alias_to[sl->val] = first;
+}
+
+/* requeue - a message requeued with a new queue id (postsuper -r) */
+
+static void requeue(recon *r, const cm_ml_line *ml)
+{
+    const char *first;
+    long    v;
+
+    /*
+     * Requeued more than once: every id leads to the first. The pickup
+     * line comes before the deliveries under the new id.
+     */
+    if ((v = ctl_recon_get(&r->aliases, ml->orig_id.ptr, ml->orig_id.len)) >= 0
+	&& r->alias_to[v] != 0)
+	first = r->alias_to[v];
+    else
+	first = ctl_recon_save(r, ml->orig_id.ptr, ml->orig_id.len);
+    if (strlen(first) == ml->qid.len && memcmp(first, ml->qid.ptr, ml->qid.len) == 0)
+	return;
+    alias(r, ml->qid.ptr, ml->qid.len, first);
+}
+
+/* msgid_link - a queue id for the records written without one */
+
+static void msgid_link(recon *r, const cm_ml_line *ml)
+{
+    long    v;
+
+    /*
+     * Those records are kept under "\2" and the Message-ID
+     * (reconcile_trail.c). The MTA logs a message's Message-ID with its
+     * queue id before delivering it: a queue id without records of its
+     * own, and not a requeued message's, is then theirs. A Message-ID
+     * used again links more messages: false alarms, never a missed
+     * finding, since only mail that would pass as ordinary is linked.
+     * A short queue id used again is another message: a link made
+     * for the earlier one is replaced, or undone.
+     */
+    if (ctl_recon_get(&r->qids, ml->qid.ptr, ml->qid.len) >= 0)
+	return;
+    if ((v = ctl_recon_get(&r->aliases, ml->qid.ptr, ml->qid.len)) >= 0
+	&& r->alias_to[v] != 0 && r->alias_to[v][0] != '\2')
+	return;
+    cm_buf_reset(&r->key);
+    cm_buf_addc(&r->key, '\2');
+    cm_buf_add(&r->key, ml->msgid.ptr, ml->msgid.len);
+    if (ctl_recon_get(&r->qids, r->key.data, r->key.len) >= 0)
+	alias(r, ml->qid.ptr, ml->qid.len,
+	      ctl_recon_put(r, &r->qids, r->key.data, r->key.len)->key);
+    else if (v >= 0)
+	r->alias_to[v] = 0;
 }
 
 /* oldest_first - order the maillogs by modification time (stable) */
@@ -306,6 +354,9 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
 	break;
     case CM_ML_REQUEUED:
 	requeue(r, ml);
+	break;
+    case CM_ML_MSGID:
+	msgid_link(r, ml);
 	break;
     default:
 	break;
@@ -580,6 +631,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 
     cm_buf_free(&out);
     cm_buf_free(&r.key);
+    cm_buf_free(&r.qkey);
     free(r.strings.slot);
     free(r.qids.slot);
     free(r.rcpts.slot);

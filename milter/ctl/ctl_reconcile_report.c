@@ -22,7 +22,8 @@
 /*	the damaged (malformed) audit records,
 /*	--since when given, one line per finding (time, queue id,
 /*	recipient as logged, what the trail said, the first queue id of
-/*	a requeued message, the maillog line), then
+/*	a requeued message or the Message-ID that linked a message to
+/*	records without a queue id, the maillog line), then
 /*	the counts, with the maillog lines not understood (in no known
 /*	format).
 /*
@@ -31,7 +32,8 @@
 /*	maillog_lines, audit_records, damaged_records, their first and
 /*	last times (RFC
 /*	3339), since, findings (time, qid, orig_qid of a requeued message
-/*	or null, rcpt, orig_to, trail_rcpt when
+/*	or null, linked_msgid (the Message-ID that linked the queue id
+/*	to records without one) or null, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
 /*	action, mode, campaign: null without a record; where), counts
 /*	(with not_understood) and unreadable_files.
@@ -149,8 +151,12 @@ void    ctl_recon_text(recon *r, cm_buf *b)
 	    cm_buf_printf(b, " (orig %s)", f->orig);
 	cm_buf_adds(b, ": ");
 	trail_text(r, b, f->rec, f->near);
-	if (f->was)
+	if (f->was && f->was[0] == '\2') {
+	    cm_buf_adds(b, "; linked by Message-ID ");
+	    cm_buf_add_text(b, f->was + 1, strlen(f->was + 1));
+	} else if (f->was) {
 	    cm_buf_printf(b, "; requeued from %s", f->was);
+	}
 	cm_buf_printf(b, " [%s]\n", f->where);
     }
     cm_buf_printf(b, "deliveries: %lld (%lld of messages with audit records: "
@@ -228,7 +234,9 @@ void    ctl_recon_json(recon *r, cm_buf *b)
 	cm_json_open(b);
 	json_time(b, "time", f->time);
 	cm_json_kv_str(b, "qid", f->qid);
-	cm_json_kv_str(b, "orig_qid", f->was);
+	cm_json_kv_str(b, "orig_qid", f->was && f->was[0] != '\2' ? f->was : 0);
+	cm_json_kv_str(b, "linked_msgid", f->was && f->was[0] == '\2' ?
+		       f->was + 1 : 0);
 	cm_json_kv_str(b, "rcpt", f->rcpt);
 	cm_json_kv_str(b, "orig_to", f->orig);
 	cm_json_kv_str(b, "trail_rcpt", f->near ? a->form : 0);

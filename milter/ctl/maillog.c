@@ -93,6 +93,10 @@
 /*	CM_ML_REQUEUED is a line of Postfix's pickup or cleanup that
 /*	gives a message's former queue id (orig_id=, a message requeued
 /*	with "postsuper -r"): qid is the new id, orig_id the old.
+/*	CM_ML_MSGID is a line that gives a message's Message-ID with its
+/*	queue id: Postfix's cleanup ("QID: message-id=VALUE", the header
+/*	value to the end of the line) and sendmail's "QID: from=<a>,
+/*	..., msgid=<VALUE>, ..." line; qid and msgid are set.
 /*	A crash leaves NUL bytes in a log file, with the next line
 /*	appended after them: when what follows the last NUL byte is a
 /*	log line, that is what is read, and out->skipped says how many
@@ -576,6 +580,58 @@ static cm_ml_kind requeued(const char *p, const char *end, cm_ml_line *out)
     return (CM_ML_REQUEUED);
 }
 
+/* message_id - "message-id=VALUE" of Postfix's cleanup */
+
+static cm_ml_kind message_id(const char *p, const char *end, cm_ml_line *out)
+{
+    /* The header value, white space trimmed, to the end of the line. */
+    if (end - p < 11 || memcmp(p, "message-id=", 11) != 0)
+	return (CM_ML_OTHER);
+    for (p += 11; p < end && (*p == ' ' || *p == '\t'); p++)
+	 /* void */ ;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+	end--;
+    if (p == end)
+	return (CM_ML_OTHER);
+    out->msgid.ptr = p;
+    out->msgid.len = end - p;
+    return (CM_ML_MSGID);
+}
+
+/* sm_msgid - "from=<a>, ..., msgid=<VALUE>, ..." of sendmail */
+
+static cm_ml_kind sm_msgid(const char *p, const char *end, cm_ml_line *out)
+{
+    const char *id, *e;
+    cm_ml_span addr;
+
+    /*
+     * After the sender address, which a client chooses and which could
+     * hold ", msgid=" itself. A Message-ID in angle brackets is taken
+     * with them (as the header has it), else up to the next field.
+     */
+    if (end - p < 6 || memcmp(p, "from=", 5) != 0)
+	return (CM_ML_OTHER);
+    if (p[5] == '<' && (p = angle(p + 5, end, &addr)) == 0)
+	return (CM_ML_OTHER);
+    if ((id = find(p, end, ", msgid=")) == 0)
+	return (CM_ML_OTHER);
+    id += 8;
+    if (id < end && *id == '<') {
+	if ((e = angle(id, end, &addr)) == 0)
+	    return (CM_ML_OTHER);
+    } else {
+	for (e = id; e < end && !(*e == ',' && (e + 1 == end || e[1] == ' '));
+	     e++)
+	     /* void */ ;
+    }
+    if (e == id)
+	return (CM_ML_OTHER);
+    out->msgid.ptr = id;
+    out->msgid.len = e - id;
+    return (CM_ML_MSGID);
+}
+
 /* field - the next field after a space at p; its end, or NULL */
 
 static const char *field(const char *p, const char *end, const char **start)
@@ -645,6 +701,8 @@ static cm_ml_kind parse_line(const char *text, size_t len, cm_ml_clock *clk,
     out->qid.len = 0;
     out->orig_id.ptr = 0;
     out->orig_id.len = 0;
+    out->msgid.ptr = 0;
+    out->msgid.len = 0;
 
     /* A line as sent to /dev/log starts with "<PRI>" (a capture). */
     if (len > 2 && text[0] == '<') {
@@ -700,6 +758,10 @@ static cm_ml_kind parse_line(const char *text, size_t len, cm_ml_clock *clk,
     for (agent = tag_end; agent > tag && agent[-1] != '/'; agent--)
 	 /* void */ ;
     if (end - p < 5 || memcmp(p, ": to=", 5) != 0) {
+	if (agent == tag ? sm_msgid(p + 2, end, out) == CM_ML_MSGID
+	    : (tag_end - agent == 7 && memcmp(agent, "cleanup", 7) == 0
+	       && message_id(p + 2, end, out) == CM_ML_MSGID))
+	    return (CM_ML_MSGID);
 	if (agent > tag && ((tag_end - agent == 6 && memcmp(agent, "pickup", 6) == 0)
 			    || (tag_end - agent == 7
 				&& memcmp(agent, "cleanup", 7) == 0)))

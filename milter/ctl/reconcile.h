@@ -78,7 +78,8 @@ typedef struct finding {
     long    rec;			/* arec index, -1: no record */
     int     near;			/* rec is for another form of rcpt */
     const char *where;			/* file:line */
-    const char *was;			/* requeued: the first queue id, or NULL */
+    const char *was;			/* requeued: the first queue id; linked
+					 * by Message-ID: "\2" and it; or NULL */
 } finding;
 
 /* One file and what was read from it. */
@@ -97,7 +98,8 @@ typedef struct recon {
     strtab  rcpts;			/* qid \1 a|i rcpt -> arec index */
     strtab  found;			/* qid \1 rcpt: findings so far */
     strtab  aliases;			/* requeued qid -> index in alias_to */
-    const char **alias_to;		/* the first queue id of the message */
+    const char **alias_to;		/* the first queue id of the message,
+					 * or "\2" Message-ID; NULL: none */
     size_t  naliases, aaliases;
     arec   *recs;
     size_t  nrecs, arecs;
@@ -114,6 +116,7 @@ typedef struct recon {
     long long since;			/* -1: none */
     int     unreadable;
     cm_buf  key;			/* scratch */
+    cm_buf  qkey;			/* scratch: "\2" Message-ID */
 } recon;
 
 extern void ctl_recon_oom(recon *r);

@@ -57,7 +57,10 @@
 /*	(kind "a" for a normalised address, "i" for a record id, "f"
 /*	for the form in which the MTA stores an address the client
 /*	wrote with a source route or a trailing dot), every record of a
-/*	recipient in a chain, newest first; it marks the queue id as
+/*	recipient in a chain, newest first (a record without a queue
+/*	id but with a Message-ID, as written when the MTA gave the
+/*	milter no {i}, under "\e2 msgid" in place of the queue id, for
+/*	ctl_reconcile.c to link); it marks the queue id as
 /*	one with audit records (the value in r->qids is its last run of
 /*	records with one Message-ID), and counts the rest.
 /*
@@ -365,12 +368,26 @@ void    ctl_recon_record(void *arg, const cm_jobject *obj, const char *where)
 	a.ms = ms;
 	ctl_recon_span(ms / 1000, &r->a_first, &r->a_last);
     }
-    if ((qid = member(obj, "qid", &qlen)) == 0 || qlen == 0) {
-	r->a_noqid++;				/* refused before a queue id */
-	return;
-    }
     s = member(obj, "msgid", &len);
     a.msgid = intern(r, s, len);
+    if ((qid = member(obj, "qid", &qlen)) == 0 || qlen == 0) {
+	r->a_noqid++;
+
+	/*
+	 * Refused at RCPT before Postfix gave the message a queue id: no
+	 * Message-ID yet, and never delivered. Records written when the
+	 * MTA passed no {i} have one, and their message would pass as
+	 * ordinary mail: they are kept under "\2" and the Message-ID,
+	 * for the queue id that the maillog gives with it.
+	 */
+	if (a.msgid == 0 || *a.msgid == 0)
+	    return;
+	cm_buf_reset(&r->qkey);
+	cm_buf_addc(&r->qkey, '\2');
+	cm_buf_adds(&r->qkey, a.msgid);
+	qid = r->qkey.data;
+	qlen = r->qkey.len;
+    }
     run_add(r, qid, qlen, a.msgid, a.ms);
 
     /* The recipient: normalised again (old trails), or its record id. */

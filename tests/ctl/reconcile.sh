@@ -368,6 +368,40 @@ t_eq "$(grep -c ' frank@example.org: ' "$TMP/out")" 2 \
 t_has "deliveries: 11 (11 of messages with audit records: 5 allowed, 6 not; 0 ordinary)" \
     "a queue id used again: each delivery judged by the record before it"
 
+# --- records without a queue id (the MTA gave the milter no {i}) ---------------
+# Linked through the Message-ID that the maillog gives with a queue id
+# (Postfix cleanup's message-id=, sendmail's msgid=); a queue id with
+# records of its own is not linked.
+{
+    rec 2026-12-03T05:25:49.100Z - rcpt alice@example.org allow consent accept enforce m-pf
+    rec 2026-12-03T05:25:49.100Z - rcpt bob@example.org deny withdrawn strip enforce m-pf
+    rec 2026-12-03T05:25:59.000Z - rcpt erin@example.org allow consent accept enforce m-sm
+    rec 2026-12-03T05:25:59.000Z - rcpt carol@example.org deny no-consent reject enforce -
+    rec 2026-12-03T05:25:49.100Z 9B0C1D2E3F rcpt bob@example.org allow consent accept enforce m-own
+    rec 2026-12-03T05:25:49.100Z - rcpt bob@example.org deny withdrawn strip enforce m-own
+} > "$D/n/audit.noqid"
+{
+    echo "Dec  3 05:25:49 relay postfix/cleanup[2001]: 8A9B0C1D2E: message-id=<m-pf@org.example>"
+    pf 8A9B0C1D2E alice@example.org sent
+    pf 8A9B0C1D2E bob@example.org sent
+    echo "Dec  3 05:25:59 relay sm-mta[3003]: 4B35e1Aa000999: from=<news@org.example>, size=612, class=0, nrcpts=2, msgid=<m-sm@org.example>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]"
+    sm 4B35e1Aa000999 '<erin@example.org>,<dave@example.org>' 'Sent (ok)'
+    echo "Dec  3 05:25:49 relay postfix/cleanup[2001]: 9B0C1D2E3F: message-id=<m-own@org.example>"
+    pf 9B0C1D2E3F bob@example.org sent
+} > "$D/n/noqid"
+stamp "$D/n/noqid"
+t_run reconcile --maillog "$D/n/noqid" --audit-log "$D/n/audit.noqid"
+t_rc 1 "records without a queue id: linked by Message-ID"
+t_has "2026-12-03 05:25:50Z 8A9B0C1D2E bob@example.org: deny withdrawn strip campaign=spring; linked by Message-ID <m-pf@org.example> [$D/n/noqid:3]" \
+    "no queue id: Postfix delivered bob, found through cleanup's message-id="
+t_has "2026-12-03 05:26:00Z 4B35e1Aa000999 dave@example.org: no record; linked by Message-ID <m-sm@org.example> [$D/n/noqid:5]" \
+    "no queue id: sendmail delivered dave, found through msgid="
+t_has "deliveries: 5 (5 of messages with audit records: 3 allowed, 2 not; 0 ordinary)" \
+    "no queue id: alice and erin allowed; a queue id with its own records not linked"
+t_run reconcile --maillog "$D/n/noqid" --audit-log "$D/n/audit.noqid" --json
+t_eq "$(printf '%s' "$out" | jq -r '[.findings[] | (.linked_msgid // "-") + " " + (.orig_qid // "-")] | join(",")')" \
+    "<m-pf@org.example> -,<m-sm@org.example> -" "no queue id: --json names the Message-ID"
+
 # --- a torn audit record ------------------------------------------------------
 printf '%s' '{"time":"2026-12-03T05:25:49.100Z","qid":"1A2B3C4D5E","msgid":"<m@x>","sender":"n@o.ex' > "$D/n/audit.torn"
 printf '\n' >> "$D/n/audit.torn"
