@@ -62,7 +62,8 @@
 /*	the new id has none of its own; the pickup line must be read
 /*	before them, so the maillogs are read oldest first (by
 /*	modification time; standard input last), whatever the order
-/*	they are named in.
+/*	they are named in. Standard input ("-") can be named once: the
+/*	trail is read first, and would leave an empty maillog.
 /*
 /*	Records written without a queue id (the MTA gave the milter no
 /*	{i} macro) but with a Message-ID are linked with the queue id
@@ -532,7 +533,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 {
     recon   r;
     char  **mlogs, **alogs, **list = 0;
-    int     nm = 0, na = 0, *np = 0, json = 0, i, status;
+    int     nm = 0, na = 0, *np = 0, json = 0, i, status, stdin_uses = 0;
     const char *since = 0;
     char   *buf;
     cm_ml_line *ml;
@@ -559,6 +560,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 	    ctl_error(c, "unknown option \"%s\"", argv[i]);
 	    break;
 	} else if (list) {
+	    stdin_uses += strcmp(argv[i], "-") == 0;
 	    list[(*np)++] = argv[i];
 	} else {
 	    ctl_error(c, "unexpected argument \"%s\"", argv[i]);
@@ -572,6 +574,18 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     if (i < argc || nm == 0) {
 	if (i == argc)
 	    ctl_error(c, "--maillog needs at least one file");
+	free(mlogs);
+	free(alogs);
+	return (ctl_usage(c, USAGE));
+    }
+
+    /*
+     * Whatever reads standard input first takes all of it: named again
+     * (the trail is read before the maillogs), "-" would be an empty
+     * log, and a maillog without lines is clean.
+     */
+    if (stdin_uses > 1) {
+	ctl_error(c, "standard input (\"-\") can be named only once");
 	free(mlogs);
 	free(alogs);
 	return (ctl_usage(c, USAGE));

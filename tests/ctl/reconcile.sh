@@ -317,6 +317,26 @@ t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordi
     "requeued across a rotation: no delivery counted as ordinary"
 t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest first: the older named first"
 
+# Standard input among the maillogs: read last, whatever its place.
+t_stdin() {
+    _in=$1; shift
+    "$CONSENTCTL" -c "$CONF" "$@" < "$_in" > "$TMP/out" 2> "$TMP/err"
+    rc=$?
+    out=$(cat "$TMP/out")
+    err=$(cat "$TMP/err")
+}
+t_stdin "$D/n/hold.0" reconcile --maillog - "$D/n/hold.1" --audit-log "$D/n/audit.hold"
+t_rc 1 "standard input among maillogs: checked"
+t_has "2026-12-03 05:10:02Z 4C1D92345A bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [-:2]" \
+    "standard input among maillogs: read after the named file, so the requeue is known"
+t_has "maillog:   $D/n/hold.1 (3 lines), - (4 lines)" "standard input: read last"
+# Read once: the trail is read first, and would leave an empty maillog.
+t_stdin "$D/n/hold" reconcile --maillog - --audit-log -
+t_rc 64 "standard input as maillog and audit log"
+t_errhas 'standard input ("-") can be named only once' "standard input twice: says why"
+t_stdin "$D/n/hold" reconcile --maillog - - --audit-log "$D/n/audit.hold"
+t_rc 64 "standard input twice among maillogs"
+
 # --- a short queue id used again months later ---------------------------------
 # The record that decides a delivery is the latest one made before it
 # (a minute's grace for clocks): a later message under the same id
