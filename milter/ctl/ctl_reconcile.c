@@ -99,7 +99,11 @@
 /*	lz4, or one of which no line is in a known log format), or the
 /*	trail is pseudonymised and no AddressKeyFile is configured.
 /*	Maillog lines in no known format are counted in the report (not
-/*	understood), the first few named in warnings.
+/*	understood), the first few named in warnings. A delivery line cut
+/*	short or malformed is counted and named; one of a message with
+/*	audit records, logged at or after --since, makes the report
+/*	incomplete (exit 65), unless it is the last line of a file and
+/*	has no newline (syslogd may be writing it as this reads).
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -149,12 +153,31 @@ static const char *safe(recon *r, const cm_ml_span *s)
     return (p);
 }
 
+/* trail_qid - the queue id the trail knows a message by; its run, or -1 */
+
+static long trail_qid(recon *r, const char **qid, size_t *qlen,
+		              const char **was)
+{
+    long    v;
+
+    /* A requeued message by its first id; a linked one by "\2" Message-ID. */
+    *was = 0;
+    if ((v = ctl_recon_get(&r->qids, *qid, *qlen)) >= 0)
+	return (v);
+    if ((v = ctl_recon_get(&r->aliases, *qid, *qlen)) < 0
+	|| r->alias_to[v] == 0)
+	return (-1);
+    *qid = *was = r->alias_to[v];
+    *qlen = strlen(*qid);
+    return (ctl_recon_get(&r->qids, *qid, *qlen));
+}
+
 /* delivery - check one delivered recipient */
 
 static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 		             const char *file, long long lineno)
 {
-    const char *qid = ml->qid.ptr, *was = 0;
+    const char *qid = ml->qid.ptr, *was;
     size_t  qlen = ml->qid.len;
     long    m, a, o = -1, n = -1;
     finding *f;
@@ -162,14 +185,7 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     char    where[64];
 
     r->deliveries++;
-    /* A requeued message: the trail knows it by its first queue id. */
-    if (ctl_recon_get(&r->qids, qid, qlen) < 0
-	&& (a = ctl_recon_get(&r->aliases, qid, qlen)) >= 0
-	&& r->alias_to[a] != 0) {
-	qid = was = r->alias_to[a];
-	qlen = strlen(qid);
-    }
-    if ((m = ctl_recon_get(&r->qids, qid, qlen)) < 0) {
+    if ((m = trail_qid(r, &qid, &qlen, &was)) < 0) {
 	r->ordinary++;
 	return;
     }
@@ -323,10 +339,12 @@ static void oldest_first(char **mlogs, int nm)
 /* line - one maillog line */
 
 static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
-		         cm_ml_line *ml, const char *file, long long lineno)
+		         cm_ml_line *ml, const char *file, long long lineno,
+		         int whole)
 {
     cm_ml_kind kind;
-    size_t  i;
+    const char *qid, *was;
+    size_t  i, qlen;
 
     r->m_lines++;
     if (len > 0 && text[len - 1] == '\r')
@@ -349,6 +367,21 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
 	if (r->broken++ < 5)
 	    ctl_error(r->c, "warning: %s:%lld: delivery line cut short or "
 		      "malformed: not counted", file, lineno);
+
+	/*
+	 * A message with audit records, delivered perhaps, to whom it
+	 * cannot be said: the report is incomplete, and must not pass
+	 * for clean (a syslogd that cuts lines at 1024 bytes, a long
+	 * orig_to= and relay=). Not the last line of a file when it has
+	 * no newline: syslogd may be writing it as this reads.
+	 */
+	qid = ml->qid.ptr;
+	qlen = ml->qid.len;
+	if (whole && (r->since < 0 || ml->time >= r->since)
+	    && trail_qid(r, &qid, &qlen, &was) >= 0
+	    && r->broken_audited++ < 5)
+	    ctl_error(r->c, "%s:%lld: a delivery line of a message with audit "
+		      "records cannot be read", file, lineno);
 	break;
     case CM_ML_NOT_SENT:
 	r->not_sent++;
@@ -433,7 +466,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
 		break;
 	    lineno++;
 	    if (!skipping)
-		line(r, buf + pos, nl - buf - pos, &clk, ml, path, lineno);
+		line(r, buf + pos, nl - buf - pos, &clk, ml, path, lineno, 1);
 	    else
 		r->m_lines++;
 	    skipping = 0;
@@ -441,7 +474,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
 	n = have - pos;
 	if (got <= 0 && n > 0 && !skipping) {	/* no newline at the end */
 	    lineno++;
-	    line(r, buf + pos, n, &clk, ml, path, lineno);
+	    line(r, buf + pos, n, &clk, ml, path, lineno, 0);
 	    n = 0;
 	} else if (n == READ_SIZE) {		/* a line longer than that */
 	    if (!skipping && r->broken++ < 5)
@@ -635,9 +668,15 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 		  "cannot be matched", r.a_pseudo);
 	r.unreadable++;
     }
+    if (r.broken_audited > 0)
+	ctl_error(c, "%lld delivery line(s) of messages with audit records "
+		  "could not be read: the report is incomplete",
+		  r.broken_audited);
     if (r.unreadable > 0) {
 	ctl_error(c, "%d log(s) could not be read or matched: the report is "
 		  "incomplete", r.unreadable);
+	status = CTL_EX_DATAERR;
+    } else if (r.broken_audited > 0) {
 	status = CTL_EX_DATAERR;
     } else {
 	status = r.nfinds > 0 ? CTL_EX_NO : CTL_EX_OK;

@@ -36,7 +36,9 @@
 /*	to records without one) or null, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
 /*	action, mode, campaign: null without a record; where), counts
-/*	(with not_understood) and unreadable_files.
+/*	(with not_understood, unreadable_lines and unreadable_audited:
+/*	the delivery lines of messages with audit records that could
+/*	not be read) and unreadable_files.
 /* DIAGNOSTICS
 /*	None: text from the logs is made printable (text) or escaped
 /*	(JSON).
@@ -167,7 +169,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
 	cm_buf_printf(b, "; %lld before --since", r->before_since);
     cm_buf_printf(b, "\nnot delivered (deferred, bounced...): %lld lines; "
 		  "unreadable: %lld lines (delivery lines cut short, lines "
-		  "over 1 MB)\n", r->not_sent, r->broken);
+		  "over 1 MB; %lld of messages with audit records)\n",
+		  r->not_sent, r->broken, r->broken_audited);
     cm_buf_printf(b, "not understood: %lld lines (not in a known log "
 		  "format: not read)\n", r->garbage);
     cm_buf_printf(b, "findings: %zu\n", r->nfinds);
@@ -259,6 +262,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
     cm_json_kv_int(b, "before_since", r->before_since);
     cm_json_kv_int(b, "not_sent", r->not_sent);
     cm_json_kv_int(b, "unreadable_lines", r->broken);
+    cm_json_kv_int(b, "unreadable_audited", r->broken_audited);
     cm_json_kv_int(b, "not_understood", r->garbage);
     cm_json_close(b);
     cm_json_kv_int(b, "unreadable_files", r->unreadable);

@@ -113,6 +113,7 @@ typedef struct recon {
     long long m_lines, a_records, a_noqid, a_pseudo, a_damaged;
     long long deliveries, audited, allowed, ordinary, not_sent, broken;
     long long garbage, before_since, truncated, nul_lines;
+    long long broken_audited;		/* of those, lines of audited messages */
     long long since;			/* -1: none */
     int     unreadable;
     cm_buf  key;			/* scratch */

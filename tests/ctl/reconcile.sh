@@ -140,6 +140,30 @@ t_errhas "maillog.bad:13: delivery line cut short or malformed" \
     "the cut line is named"
 t_eq "$(printf '%s\n' "$out" | grep -c '^2026-')" 5 "one line per finding"
 
+# Cut short inside a log (a syslogd that cuts lines at 1024 bytes, a long
+# orig_to= and relay=): a delivery of a message with audit records that
+# cannot be read leaves the report incomplete. A cut last line without
+# its newline (syslogd writing it as this reads) does not, as above.
+{
+    pf 1A2B3C4D5E alice@example.org sent
+    printf 'Dec  3 05:27:04 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, orig_to=<bob@example.org>, relay=mx.exa\n'
+    printf 'Dec  3 05:27:05 relay postfix/smtp[2002]: 2B3C4D5E6F: to=<carol@exa\n'
+} > "$D/cut"
+stamp "$D/cut"
+t_run reconcile --maillog "$D/cut"
+t_rc 65 "a delivery line of an audited message cut short: incomplete"
+t_errhas "$D/cut:2: a delivery line of a message with audit records cannot be read" \
+    "the cut line of an audited message is named"
+t_errhas "1 delivery line(s) of messages with audit records could not be read" \
+    "cut lines of audited messages are counted (not ordinary mail's)"
+t_has "unreadable: 2 lines (delivery lines cut short, lines over 1 MB; 1 of messages with audit records)" \
+    "the report counts them"
+t_run reconcile --maillog "$D/cut" --json
+t_eq "$(printf '%s' "$out" | jq -c '[.counts.unreadable_lines, .counts.unreadable_audited]')" \
+    "[2,1]" "--json: the cut lines, and those of audited messages"
+t_run reconcile --maillog "$D/cut" --since 2026-12-03T05:27:05Z
+t_rc 0 "a cut line before --since: not counted"
+
 t_run reconcile --maillog "$D/maillog.bad" --json
 t_rc 1 "--json: exit 1"
 t_eq "$(printf '%s' "$out" | jq -c '[.counts.findings, .counts.deliveries, .counts.ordinary, (.findings | map(.rcpt + "=" + (.decision // "none")) | join(","))]')" \
