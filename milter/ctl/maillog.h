@@ -9,7 +9,7 @@
 /* SYNOPSIS
 /*	#include "maillog.h"
 /* DESCRIPTION
-/*	See maillog.c.
+/*	See maillog.c and maillog_time.c.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
