@@ -31,9 +31,10 @@
 /*	with). A delivery matches a record for its to= address or for its
 /*	original recipient (Postfix orig_to=, sendmail ctladdr= of a
 /*	local user): the milter saw the recipient before any rewriting.
-/*	Postfix stores a recipient without the source route or trailing
-/*	dot that the client sent (and the milter saw): a record for such a
-/*	form counts for the stored one, and a finding without a record of
+/*	Postfix stores a recipient without the source route, trailing
+/*	dot or needless quotes ("bob"@example.org) that the client sent
+/*	(and the milter saw): a record for such a form counts for the
+/*	stored one (reconcile_trail.c), and a finding without a record of
 /*	its own shows it ("no record; for "bob@example.org." the trail
 /*	says deny ...").
 /*

@@ -56,13 +56,13 @@
 /*	recon): it keeps one audit record under "qid \e1 kind rcpt"
 /*	(kind "a" for a normalised address, "i" for a record id, "f"
 /*	for the form in which the MTA stores an address the client
-/*	wrote with a source route or a trailing dot), every record of a
-/*	recipient in a chain, newest first (a record without a queue
-/*	id but with a Message-ID, as written when the MTA gave the
-/*	milter no {i}, under "\e2 msgid" in place of the queue id, for
-/*	ctl_reconcile.c to link); it marks the queue id as
-/*	one with audit records (the value in r->qids is its last run of
-/*	records with one Message-ID), and counts the rest.
+/*	wrote with a source route, a trailing dot or needless quotes),
+/*	every record of a recipient in a chain, newest first (a record
+/*	without a queue id but with a Message-ID, as written when the
+/*	MTA gave the milter no {i}, under "\e2 msgid" in place of the
+/*	queue id, for ctl_reconcile.c to link); it marks the queue id
+/*	as one with audit records (the value in r->qids is its last run
+/*	of records with one Message-ID), and counts the rest.
 /*
 /*	ctl_recon_audit_file() returns the audit file of this name,
 /*	added when new.
@@ -102,6 +102,7 @@
 
 /* Application-specific. */
 
+#include "addrcanon.h"
 #include "address.h"
 #include "auditlog.h"
 #include "ctl.h"
@@ -162,26 +163,19 @@ void    ctl_recon_key(recon *r, const char *qid, size_t qlen, char kind,
     cm_buf_add(&r->key, addr, alen);
 }
 
-/* stored_form - the form in which an MTA may store a recipient */
+/* stored_form - the form in which the MTA stores a recipient; 0: the same */
 
-static size_t stored_form(const char *addr, size_t len, const char **out)
+static int stored_form(const char *addr, size_t len, char *out, size_t size)
 {
-    const char *colon;
-
     /*
-     * Postfix drops a source route (@relay:user@domain) and a trailing
-     * dot of the domain; the milter saw, and the trail holds, what the
-     * client sent. Such a record explains a delivery that has no record
-     * of its own: the report shows it.
+     * Postfix drops a source route (@relay:user@domain), a trailing dot
+     * of the domain and needless quotes ("bob"@example.org), as
+     * cm_addr_canonical() does for a sender; the milter saw, and the
+     * trail holds, what the client sent. Such a record explains a
+     * delivery that has no record of its own: the report shows it.
      */
-    *out = addr;
-    if (len > 0 && addr[0] == '@' && (colon = memchr(addr, ':', len)) != 0) {
-	len -= colon + 1 - addr;
-	*out = colon + 1;
-    }
-    while (len > 0 && (*out)[len - 1] == '.')
-	len--;
-    return (len);
+    return (cm_addr_canonical(addr, len, out, size) == CM_ADDR_OK
+	    && (strlen(out) != len || memcmp(out, addr, len) != 0));
 }
 
 /* rec_new - room for one more record */
@@ -342,6 +336,7 @@ void    ctl_recon_record(void *arg, const cm_jobject *obj, const char *where)
     const char *qid, *rcpt, *s, *colon;
     size_t  qlen, rlen, len = 0;
     char    norm[CM_ID_SIZE];
+    char    form[CM_ID_SIZE];
     char    kind = 'a';
     long long ms;
     arec    a;
@@ -424,9 +419,9 @@ void    ctl_recon_record(void *arg, const cm_jobject *obj, const char *where)
     }
     rec_new(r);
     sl->val = (long) r->nrecs;
-    if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
+    if (kind == 'a' && stored_form(rcpt, rlen, form, sizeof(form))) {
 	a.form = ctl_recon_save(r, rcpt, rlen);
-	ctl_recon_key(r, qid, qlen, 'f', s, len);
+	ctl_recon_key(r, qid, qlen, 'f', form, strlen(form));
 	ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
     }
     r->recs[r->nrecs++] = a;

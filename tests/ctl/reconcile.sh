@@ -186,11 +186,15 @@ mkdir -p "$D/f"
     rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt alice@example.org. allow consent accept
     rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt bob@example.org. deny withdrawn strip
     rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt @relay.example:carol@example.org deny no-consent strip
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt '\"dave\"@example.org' allow consent accept
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt '\"frank\".x@example.org' deny withdrawn strip
 } > "$D/f/audit.log"
 {
     pf 7A8B9C0D1E alice@example.org sent
     pf 7A8B9C0D1E bob@example.org sent
     pf 7A8B9C0D1E carol@example.org sent
+    pf 7A8B9C0D1E dave@example.org sent
+    pf 7A8B9C0D1E frank.x@example.org sent
 } > "$D/f/maillog"
 stamp "$D/f/maillog"
 t_run reconcile --maillog "$D/f/maillog" --audit-log "$D/f/audit.log"
@@ -199,7 +203,9 @@ t_has '7A8B9C0D1E bob@example.org: no record; for "bob@example.org." the trail s
     "trailing dot: the finding shows the form the trail has"
 t_has '7A8B9C0D1E carol@example.org: no record; for "@relay.example:carol@example.org" the trail says deny no-consent strip' \
     "source route: the finding shows the form the trail has"
-t_has "1 allowed, 2 not" "an allow for alice's trailing-dot form counts for her"
+t_has '7A8B9C0D1E frank.x@example.org: no record; for ""frank".x@example.org" the trail says deny withdrawn strip' \
+    "needless quotes (Postfix unquotes): the finding shows the form the trail has"
+t_has "2 allowed, 3 not" "an allow for alice's trailing-dot form and dave's quoted form counts"
 
 # --- pseudonymised trail -----------------------------------------------------
 printf 'reconcile-test-key' > "$TMP/addr.key"
