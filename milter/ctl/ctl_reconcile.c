@@ -31,9 +31,10 @@
 /*	with). A delivery matches a record for its to= address or for its
 /*	original recipient (Postfix orig_to=, sendmail ctladdr= of a
 /*	local user): the milter saw the recipient before any rewriting.
-/*	Postfix stores a recipient without the source route or trailing
-/*	dot that the client sent (and the milter saw): a record for such a
-/*	form counts for the stored one, and a finding without a record of
+/*	Postfix stores a recipient without the source route, trailing
+/*	dot or needless quotes ("bob"@example.org) that the client sent
+/*	(and the milter saw): a record for such a form counts for the
+/*	stored one (reconcile_trail.c), and a finding without a record of
 /*	its own shows it ("no record; for "bob@example.org." the trail
 /*	says deny ...").
 /*
@@ -46,9 +47,15 @@
 /*	When a recipient of a message has several records (a correcting
 /*	"action-failed" record, a retry under the same queue id, a
 /*	short queue id used again months later), the latest one made
-/*	before the delivery decides (up to RECON_GRACE_MS after its log
-/*	time, for clocks and whole seconds; when every record is later,
-/*	the latest); at the same millisecond, the one that is not "allow".
+/*	before the delivery decides (up to a minute after its log time,
+/*	for clocks and whole seconds; when every record is later, the
+/*	latest); at the same millisecond, the one that is not "allow"
+/*	(reconcile_trail.c). A record of an earlier message under the
+/*	same queue id (another Message-ID, or none where it had one,
+/*	recorded after it and by the delivery) is not one for the
+/*	delivery: June's allow for bob does not clear December's
+/*	delivery to bob under the same id, of a message without a
+/*	record for him.
 /*
 /*	A held message requeued with "postsuper -r" gets a new queue id;
 /*	Postfix's pickup logs the old one (orig_id=). Deliveries under
@@ -56,7 +63,16 @@
 /*	the new id has none of its own; the pickup line must be read
 /*	before them, so the maillogs are read oldest first (by
 /*	modification time; standard input last), whatever the order
-/*	they are named in.
+/*	they are named in. Standard input ("-") can be named once: the
+/*	trail is read first, and would leave an empty maillog.
+/*
+/*	Records written without a queue id (the MTA gave the milter no
+/*	{i} macro) but with a Message-ID are linked with the queue id
+/*	that the maillog gives with that Message-ID (Postfix cleanup's
+/*	"message-id=", sendmail's "msgid="), when that queue id has no
+/*	records of its own and is not a requeued message's: a finding
+/*	then says so. Records refused at RCPT before there was a queue
+/*	id have neither, and are never delivered.
 /*
 /*	Deliveries of messages without audit records are ordinary mail:
 /*	counted, never findings. Queue ids are matched as they are:
@@ -84,7 +100,11 @@
 /*	lz4, or one of which no line is in a known log format), or the
 /*	trail is pseudonymised and no AddressKeyFile is configured.
 /*	Maillog lines in no known format are counted in the report (not
-/*	understood), the first few named in warnings.
+/*	understood), the first few named in warnings. A delivery line cut
+/*	short or malformed is counted and named; one of a message with
+/*	audit records, logged at or after --since, makes the report
+/*	incomplete (exit 65), unless it is the last line of a file and
+/*	has no newline (syslogd may be writing it as this reads).
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -109,11 +129,9 @@
 
 /* Application-specific. */
 
-#include "address.h"
 #include "auditlog.h"
 #include "ctl.h"
 #include "escape.h"
-#include "jsonread.h"
 #include "maillog.h"
 #include "reconcile.h"
 #include "timeparse.h"
@@ -122,273 +140,6 @@
 		"[--since TIME] [--json]"
 
 #define READ_SIZE	(1024 * 1024)	/* also the longest maillog line */
-#define RECON_GRACE_MS	60000		/* a record after its delivery, by the clocks */
-
-/* intern - one copy of each field value */
-
-static const char *intern(recon *r, const char *s, size_t len)
-{
-    return (s ? ctl_recon_put(r, &r->strings, s, len)->key : 0);
-}
-
-/* member - a string member with its length; NULL when absent */
-
-static const char *member(const cm_jobject *obj, const char *key, size_t *len)
-{
-    const cm_jmember *m = cm_jobject_get(obj, key);
-
-    if (m == 0 || m->type != CM_JTYPE_STRING)
-	return (0);
-    *len = m->val_len;
-    return (m->val);
-}
-
-/* span - a time into the first/last pair */
-
-static void span(long long t, long long *first, long long *last)
-{
-    if (*first < 0 || t < *first)
-	*first = t;
-    if (*last < 0 || t > *last)
-	*last = t;
-}
-
-/* audit_file - the audit file of this name, added when new */
-
-static fileinfo *audit_file(recon *r, const char *name, size_t len)
-{
-    size_t  i;
-
-    /* Records come file by file: the last one nearly always matches. */
-    for (i = r->nafiles; i-- > 0;)
-	if (strlen(r->afiles[i].name) == len
-	    && memcmp(r->afiles[i].name, name, len) == 0)
-	    return (r->afiles + i);
-    if (r->nafiles == r->aafiles) {
-	r->aafiles = r->aafiles ? r->aafiles * 2 : 8;
-	r->afiles = ctl_recon_grow(r, r->afiles, r->aafiles, sizeof(*r->afiles));
-    }
-    r->afiles[r->nafiles].name = ctl_recon_save(r, name, len);
-    r->afiles[r->nafiles].count = 0;
-    return (r->afiles + r->nafiles++);
-}
-
-/* rcpt_key - "qid \1 kind addr" in r->key */
-
-static void rcpt_key(recon *r, const char *qid, size_t qlen, char kind,
-		             const char *addr, size_t alen)
-{
-    cm_buf_reset(&r->key);
-    cm_buf_add(&r->key, qid, qlen);
-    cm_buf_addc(&r->key, '\1');
-    cm_buf_addc(&r->key, kind);
-    cm_buf_add(&r->key, addr, alen);
-}
-
-/* stored_form - the form in which an MTA may store a recipient */
-
-static size_t stored_form(const char *addr, size_t len, const char **out)
-{
-    const char *colon;
-
-    /*
-     * Postfix drops a source route (@relay:user@domain) and a trailing
-     * dot of the domain; the milter saw, and the trail holds, what the
-     * client sent. Such a record explains a delivery that has no record
-     * of its own: the report shows it.
-     */
-    *out = addr;
-    if (len > 0 && addr[0] == '@' && (colon = memchr(addr, ':', len)) != 0) {
-	len -= colon + 1 - addr;
-	*out = colon + 1;
-    }
-    while (len > 0 && (*out)[len - 1] == '.')
-	len--;
-    return (len);
-}
-
-/* rec_new - room for one more record */
-
-static void rec_new(recon *r)
-{
-    if (r->nrecs == r->arecs) {
-	r->arecs = r->arecs ? r->arecs * 2 : 1024;
-	r->recs = ctl_recon_grow(r, r->recs, r->arecs, sizeof(*r->recs));
-    }
-}
-
-/* newer - does record a come after record b (at the same time, a refusal) */
-
-static int newer(const arec *a, const arec *b)
-{
-    return (a->ms > b->ms || (a->ms == b->ms && !a->allow && b->allow));
-}
-
-/* chain_add - one more record for a recipient of a queue id */
-
-static void chain_add(recon *r, long head, const arec *a)
-{
-    long    n, prev, at;
-
-    /*
-     * Newest first from head, which stays the head: the tables (the
-     * stored form's key too) point there. A newer record takes the
-     * head's place and the head moves down.
-     */
-    rec_new(r);
-    n = (long) r->nrecs++;
-    if (newer(a, r->recs + head)) {
-	r->recs[n] = r->recs[head];
-	r->recs[head] = *a;
-	r->recs[head].form = r->recs[n].form;
-	r->recs[head].older = n;
-	return;
-    }
-    for (prev = head, at = r->recs[head].older;
-	 at >= 0 && !newer(a, r->recs + at);
-	 prev = at, at = r->recs[at].older)
-	 /* void */ ;
-    r->recs[n] = *a;
-    r->recs[n].form = r->recs[head].form;
-    r->recs[n].older = at;
-    r->recs[prev].older = n;
-}
-
-/* pick - the record that decided a delivery at time t (seconds) */
-
-static long pick(recon *r, long head, long long t)
-{
-    long    at;
-
-    /*
-     * The latest one made before it: a short queue id comes back after
-     * a while, and a later message's records must neither clear an
-     * old delivery nor judge it. When every record is later (clocks
-     * apart by more than the grace), the latest, as for one record.
-     */
-    if (head < 0 || t < 0)
-	return (head);
-    for (at = head; at >= 0; at = r->recs[at].older)
-	if (r->recs[at].ms <= t * 1000 + RECON_GRACE_MS)
-	    return (at);
-    return (head);
-}
-
-/* audit_record - remember one audit line */
-
-static void audit_record(void *arg, const cm_jobject *obj, const char *where)
-{
-    recon  *r = arg;
-    const char *qid, *rcpt, *s, *colon;
-    size_t  qlen, rlen, len = 0;
-    char    norm[CM_ID_SIZE];
-    char    kind = 'a';
-    long long ms;
-    arec    a;
-    slot   *sl;
-
-    /*
-     * A torn line: not a record, but its queue id (when it survived)
-     * makes the message one with records, so that its deliveries are
-     * held against the trail rather than passed as ordinary mail.
-     */
-    if (cm_jobject_get(obj, "damaged") != 0) {
-	r->a_damaged++;
-	if ((qid = member(obj, "qid", &qlen)) != 0 && qlen > 0)
-	    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
-	return;
-    }
-    if ((colon = strrchr(where, ':')) == 0)
-	colon = where + strlen(where);
-    audit_file(r, where, colon - where)->count++;
-    r->a_records++;
-    memset(&a, 0, sizeof(a));
-    a.ms = -1;
-    if (ctl_audit_time(cm_jobject_string(obj, "time"), &ms) == 0) {
-	a.ms = ms;
-	span(ms / 1000, &r->a_first, &r->a_last);
-    }
-    if ((qid = member(obj, "qid", &qlen)) == 0 || qlen == 0) {
-	r->a_noqid++;				/* refused before a queue id */
-	return;
-    }
-    ctl_recon_put(r, &r->qids, qid, qlen)->val = 1;
-
-    /* The recipient: normalised again (old trails), or its record id. */
-    if ((rcpt = member(obj, "rcpt", &rlen)) != 0) {
-	if (cm_addr_normalise(rcpt, rlen, norm, sizeof(norm)) == CM_ADDR_OK) {
-	    rcpt = norm;
-	    rlen = strlen(norm);
-	}
-    } else if ((rcpt = member(obj, "rcpt_id", &rlen)) != 0) {
-	kind = 'i';
-	r->a_pseudo++;
-    } else {
-	return;					/* a MAIL-stage line */
-    }
-    s = member(obj, "decision", &len);
-    a.decision = intern(r, s, len);
-    a.allow = s != 0 && len == 5 && memcmp(s, "allow", 5) == 0;
-    s = member(obj, "reason", &len);
-    a.reason = intern(r, s, len);
-    s = member(obj, "action", &len);
-    a.action = intern(r, s, len);
-    s = member(obj, "mode", &len);
-    a.mode = intern(r, s, len);
-    s = member(obj, "campaign", &len);
-    a.campaign = intern(r, s, len);
-
-    /* Every record of the recipient is kept: see chain_add(). */
-    a.older = -1;
-    rcpt_key(r, qid, qlen, kind, rcpt, rlen);
-    sl = ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len);
-    if (sl->val >= 0) {
-	chain_add(r, sl->val, &a);
-	return;
-    }
-    rec_new(r);
-    sl->val = (long) r->nrecs;
-    if (kind == 'a' && (len = stored_form(rcpt, rlen, &s)) != rlen) {
-	a.form = ctl_recon_save(r, rcpt, rlen);
-	rcpt_key(r, qid, qlen, 'f', s, len);
-	ctl_recon_put(r, &r->rcpts, r->key.data, r->key.len)->val = (long) r->nrecs;
-    }
-    r->recs[r->nrecs++] = a;
-}
-
-/* lookup - the record of one logged address in a message, or -1 */
-
-static long lookup(recon *r, const char *qid, size_t qlen,
-		           const cm_ml_span *addr)
-{
-    char    norm[CM_ID_SIZE];
-    char    id[CM_ID_SIZE];
-    long    v;
-
-    if (addr->len == 0
-	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
-	return (-1);
-    rcpt_key(r, qid, qlen, 'a', norm, strlen(norm));
-    if ((v = ctl_recon_get(&r->rcpts, r->key.data, r->key.len)) >= 0 || r->c->key == 0)
-	return (v);
-    cm_addr_record_id(r->c->key, norm, strlen(norm), id, sizeof(id));
-    rcpt_key(r, qid, qlen, 'i', id, strlen(id));
-    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
-}
-
-/* near - a record of the message for another form of the address */
-
-static long near(recon *r, const char *qid, size_t qlen,
-		         const cm_ml_span *addr)
-{
-    char    norm[CM_ID_SIZE];
-
-    if (addr->len == 0
-	|| cm_addr_normalise(addr->ptr, addr->len, norm, sizeof(norm)) != CM_ADDR_OK)
-	return (-1);
-    rcpt_key(r, qid, qlen, 'f', norm, strlen(norm));
-    return (ctl_recon_get(&r->rcpts, r->key.data, r->key.len));
-}
 
 /* safe - logged bytes as printable text, saved */
 
@@ -403,44 +154,64 @@ static const char *safe(recon *r, const cm_ml_span *s)
     return (p);
 }
 
+/* trail_qid - the queue id the trail knows a message by; its run, or -1 */
+
+static long trail_qid(recon *r, const char **qid, size_t *qlen,
+		              const char **was)
+{
+    long    v;
+
+    /* A requeued message by its first id; a linked one by "\2" Message-ID. */
+    *was = 0;
+    if ((v = ctl_recon_get(&r->qids, *qid, *qlen)) >= 0)
+	return (v);
+    if ((v = ctl_recon_get(&r->aliases, *qid, *qlen)) < 0
+	|| r->alias_to[v] == 0)
+	return (-1);
+    *qid = *was = r->alias_to[v];
+    *qlen = strlen(*qid);
+    return (ctl_recon_get(&r->qids, *qid, *qlen));
+}
+
 /* delivery - check one delivered recipient */
 
 static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
 		             const char *file, long long lineno)
 {
-    const char *qid = ml->qid.ptr, *was = 0;
+    const char *qid = ml->qid.ptr, *was;
     size_t  qlen = ml->qid.len;
-    long    a, o = -1, n = -1;
+    long    m, a, o = -1, n = -1;
     finding *f;
     slot   *sl;
     char    where[64];
 
     r->deliveries++;
-    /* A requeued message: the trail knows it by its first queue id. */
-    if (ctl_recon_get(&r->qids, qid, qlen) < 0
-	&& (a = ctl_recon_get(&r->aliases, qid, qlen)) >= 0) {
-	qid = was = r->alias_to[a];
-	qlen = strlen(qid);
-    }
-    if (ctl_recon_get(&r->qids, qid, qlen) < 0) {
+    if ((m = trail_qid(r, &qid, &qlen, &was)) < 0) {
 	r->ordinary++;
 	return;
     }
     r->audited++;
-    a = pick(r, lookup(r, qid, qlen, &rc->addr), ml->time);
+    a = ctl_recon_pick(r, m, ctl_recon_lookup(r, qid, qlen, &rc->addr),
+		       ml->time);
     if (rc->orig.len > 0)
-	o = pick(r, lookup(r, qid, qlen, &rc->orig), ml->time);
+	o = ctl_recon_pick(r, m, ctl_recon_lookup(r, qid, qlen, &rc->orig),
+			   ml->time);
     /* The same mailbox, as the client wrote it (stored_form()). */
     if (a < 0 && o < 0)
-	n = pick(r, near(r, qid, qlen, &rc->addr), ml->time);
+	n = ctl_recon_pick(r, m, ctl_recon_near(r, qid, qlen, &rc->addr),
+			   ml->time);
     if ((a >= 0 && r->recs[a].allow) || (o >= 0 && r->recs[o].allow)
 	|| (n >= 0 && r->recs[n].allow)) {
 	r->allowed++;
 	return;
     }
 
-    /* One finding per recipient of a message, however often logged. */
-    rcpt_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
+    /*
+     * One finding per recipient of a message, however often logged; a
+     * queue id used again is another message.
+     */
+    ctl_recon_key(r, ml->qid.ptr, ml->qid.len, 'a', rc->addr.ptr, rc->addr.len);
+    cm_buf_printf(&r->key, "\1%ld", ctl_recon_message(r, m, ml->time));
     if ((sl = ctl_recon_put(r, &r->found, r->key.data, r->key.len))->val >= 0)
 	return;
     sl->val = 1;
@@ -463,25 +234,12 @@ static void delivery(recon *r, const cm_ml_line *ml, const cm_ml_rcpt *rc,
     f->where = ctl_recon_save(r, r->key.data, r->key.len);
 }
 
-/* requeue - a message requeued with a new queue id (postsuper -r) */
+/* alias - deliveries under a queue id are matched under another (NULL: not) */
 
-static void requeue(recon *r, const cm_ml_line *ml)
+static void alias(recon *r, const char *qid, size_t qlen, const char *first)
 {
-    const char *first;
-    long    v;
-    slot   *sl;
+    slot   *sl = ctl_recon_put(r, &r->aliases, qid, qlen);
 
-    /*
-     * Requeued more than once: every id leads to the first. The pickup
-     * line comes before the deliveries under the new id.
-     */
-    if ((v = ctl_recon_get(&r->aliases, ml->orig_id.ptr, ml->orig_id.len)) >= 0)
-	first = r->alias_to[v];
-    else
-	first = ctl_recon_save(r, ml->orig_id.ptr, ml->orig_id.len);
-    if (strlen(first) == ml->qid.len && memcmp(first, ml->qid.ptr, ml->qid.len) == 0)
-	return;
-    sl = ctl_recon_put(r, &r->aliases, ml->qid.ptr, ml->qid.len);
     if (sl->val < 0) {
 	if (r->naliases == r->aaliases) {
 	    r->aaliases = r->aaliases ? r->aaliases * 2 : 64;
@@ -491,6 +249,58 @@ static void requeue(recon *r, const cm_ml_line *ml)
 	sl->val = (long) r->naliases++;
     }
     r->alias_to[sl->val] = first;
+}
+
+/* requeue - a message requeued with a new queue id (postsuper -r) */
+
+static void requeue(recon *r, const cm_ml_line *ml)
+{
+    const char *first;
+    long    v;
+
+    /*
+     * Requeued more than once: every id leads to the first. The pickup
+     * line comes before the deliveries under the new id.
+     */
+    if ((v = ctl_recon_get(&r->aliases, ml->orig_id.ptr, ml->orig_id.len)) >= 0
+	&& r->alias_to[v] != 0)
+	first = r->alias_to[v];
+    else
+	first = ctl_recon_save(r, ml->orig_id.ptr, ml->orig_id.len);
+    if (strlen(first) == ml->qid.len && memcmp(first, ml->qid.ptr, ml->qid.len) == 0)
+	return;
+    alias(r, ml->qid.ptr, ml->qid.len, first);
+}
+
+/* msgid_link - a queue id for the records written without one */
+
+static void msgid_link(recon *r, const cm_ml_line *ml)
+{
+    long    v;
+
+    /*
+     * Those records are kept under "\2" and the Message-ID
+     * (reconcile_trail.c). The MTA logs a message's Message-ID with its
+     * queue id before delivering it: a queue id without records of its
+     * own, and not a requeued message's, is then theirs. A Message-ID
+     * used again links more messages: false alarms, never a missed
+     * finding, since only mail that would pass as ordinary is linked.
+     * A short queue id used again is another message: a link made
+     * for the earlier one is replaced, or undone.
+     */
+    if (ctl_recon_get(&r->qids, ml->qid.ptr, ml->qid.len) >= 0)
+	return;
+    if ((v = ctl_recon_get(&r->aliases, ml->qid.ptr, ml->qid.len)) >= 0
+	&& r->alias_to[v] != 0 && r->alias_to[v][0] != '\2')
+	return;
+    cm_buf_reset(&r->key);
+    cm_buf_addc(&r->key, '\2');
+    cm_buf_add(&r->key, ml->msgid.ptr, ml->msgid.len);
+    if (ctl_recon_get(&r->qids, r->key.data, r->key.len) >= 0)
+	alias(r, ml->qid.ptr, ml->qid.len,
+	      ctl_recon_put(r, &r->qids, r->key.data, r->key.len)->key);
+    else if (v >= 0)
+	r->alias_to[v] = 0;
 }
 
 /* oldest_first - order the maillogs by modification time (stable) */
@@ -530,10 +340,12 @@ static void oldest_first(char **mlogs, int nm)
 /* line - one maillog line */
 
 static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
-		         cm_ml_line *ml, const char *file, long long lineno)
+		         cm_ml_line *ml, const char *file, long long lineno,
+		         int whole)
 {
     cm_ml_kind kind;
-    size_t  i;
+    const char *qid, *was;
+    size_t  i, qlen;
 
     r->m_lines++;
     if (len > 0 && text[len - 1] == '\r')
@@ -556,6 +368,21 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
 	if (r->broken++ < 5)
 	    ctl_error(r->c, "warning: %s:%lld: delivery line cut short or "
 		      "malformed: not counted", file, lineno);
+
+	/*
+	 * A message with audit records, delivered perhaps, to whom it
+	 * cannot be said: the report is incomplete, and must not pass
+	 * for clean (a syslogd that cuts lines at 1024 bytes, a long
+	 * orig_to= and relay=). Not the last line of a file when it has
+	 * no newline: syslogd may be writing it as this reads.
+	 */
+	qid = ml->qid.ptr;
+	qlen = ml->qid.len;
+	if (whole && (r->since < 0 || ml->time >= r->since)
+	    && trail_qid(r, &qid, &qlen, &was) >= 0
+	    && r->broken_audited++ < 5)
+	    ctl_error(r->c, "%s:%lld: a delivery line of a message with audit "
+		      "records cannot be read", file, lineno);
 	break;
     case CM_ML_NOT_SENT:
 	r->not_sent++;
@@ -563,11 +390,14 @@ static void line(recon *r, const char *text, size_t len, cm_ml_clock *clk,
     case CM_ML_REQUEUED:
 	requeue(r, ml);
 	break;
+    case CM_ML_MSGID:
+	msgid_link(r, ml);
+	break;
     default:
 	break;
     }
     r->mfiles[r->nmfiles - 1].logged++;
-    span(ml->time, &r->m_first, &r->m_last);
+    ctl_recon_span(ml->time, &r->m_first, &r->m_last);
     if (kind != CM_ML_SENT)
 	return;
     if (ml->truncated && r->truncated++ < 5)
@@ -637,7 +467,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
 		break;
 	    lineno++;
 	    if (!skipping)
-		line(r, buf + pos, nl - buf - pos, &clk, ml, path, lineno);
+		line(r, buf + pos, nl - buf - pos, &clk, ml, path, lineno, 1);
 	    else
 		r->m_lines++;
 	    skipping = 0;
@@ -645,7 +475,7 @@ static void read_maillog(recon *r, const char *path, char *buf,
 	n = have - pos;
 	if (got <= 0 && n > 0 && !skipping) {	/* no newline at the end */
 	    lineno++;
-	    line(r, buf + pos, n, &clk, ml, path, lineno);
+	    line(r, buf + pos, n, &clk, ml, path, lineno, 0);
 	    n = 0;
 	} else if (n == READ_SIZE) {		/* a line longer than that */
 	    if (!skipping && r->broken++ < 5)
@@ -737,7 +567,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 {
     recon   r;
     char  **mlogs, **alogs, **list = 0;
-    int     nm = 0, na = 0, *np = 0, json = 0, i, status;
+    int     nm = 0, na = 0, *np = 0, json = 0, i, status, stdin_uses = 0;
     const char *since = 0;
     char   *buf;
     cm_ml_line *ml;
@@ -764,6 +594,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 	    ctl_error(c, "unknown option \"%s\"", argv[i]);
 	    break;
 	} else if (list) {
+	    stdin_uses += strcmp(argv[i], "-") == 0;
 	    list[(*np)++] = argv[i];
 	} else {
 	    ctl_error(c, "unexpected argument \"%s\"", argv[i]);
@@ -777,6 +608,18 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     if (i < argc || nm == 0) {
 	if (i == argc)
 	    ctl_error(c, "--maillog needs at least one file");
+	free(mlogs);
+	free(alogs);
+	return (ctl_usage(c, USAGE));
+    }
+
+    /*
+     * Whatever reads standard input first takes all of it: named again
+     * (the trail is read before the maillogs), "-" would be an empty
+     * log, and a maillog without lines is clean.
+     */
+    if (stdin_uses > 1) {
+	ctl_error(c, "standard input (\"-\") can be named only once");
 	free(mlogs);
 	free(alogs);
 	return (ctl_usage(c, USAGE));
@@ -798,11 +641,11 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 
     /* The trail first (a table of it), then the maillog streams by. */
     for (i = 0; i < na; i++)
-	(void) audit_file(&r, alogs[i], strlen(alogs[i]));
+	(void) ctl_recon_audit_file(&r, alogs[i], strlen(alogs[i]));
     if (na == 0)
-	(void) audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
+	(void) ctl_recon_audit_file(&r, c->cfg.audit_log, strlen(c->cfg.audit_log));
     r.unreadable += ctl_audit_read(c, alogs, na, 0, CTL_AUDIT_DAMAGED,
-				   audit_record, &r, 0);
+				   ctl_recon_record, &r, 0);
     if ((buf = malloc(READ_SIZE)) == 0 || (ml = malloc(sizeof(*ml))) == 0)
 	ctl_recon_oom(&r);
     oldest_first(mlogs, nm);
@@ -826,9 +669,15 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 		  "cannot be matched", r.a_pseudo);
 	r.unreadable++;
     }
+    if (r.broken_audited > 0)
+	ctl_error(c, "%lld delivery line(s) of messages with audit records "
+		  "could not be read: the report is incomplete",
+		  r.broken_audited);
     if (r.unreadable > 0) {
 	ctl_error(c, "%d log(s) could not be read or matched: the report is "
 		  "incomplete", r.unreadable);
+	status = CTL_EX_DATAERR;
+    } else if (r.broken_audited > 0) {
 	status = CTL_EX_DATAERR;
     } else {
 	status = r.nfinds > 0 ? CTL_EX_NO : CTL_EX_OK;
@@ -836,6 +685,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
 
     cm_buf_free(&out);
     cm_buf_free(&r.key);
+    cm_buf_free(&r.qkey);
     free(r.strings.slot);
     free(r.qids.slot);
     free(r.rcpts.slot);
@@ -843,6 +693,7 @@ int     ctl_reconcile(ctl *c, int argc, char **argv)
     free(r.aliases.slot);
     free(r.alias_to);
     free(r.recs);
+    free(r.runs);
     free(r.finds);
     free(r.mfiles);
     free(r.afiles);

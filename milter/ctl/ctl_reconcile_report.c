@@ -22,7 +22,8 @@
 /*	the damaged (malformed) audit records,
 /*	--since when given, one line per finding (time, queue id,
 /*	recipient as logged, what the trail said, the first queue id of
-/*	a requeued message, the maillog line), then
+/*	a requeued message or the Message-ID that linked a message to
+/*	records without a queue id, the maillog line), then
 /*	the counts, with the maillog lines not understood (in no known
 /*	format).
 /*
@@ -31,10 +32,13 @@
 /*	maillog_lines, audit_records, damaged_records, their first and
 /*	last times (RFC
 /*	3339), since, findings (time, qid, orig_qid of a requeued message
-/*	or null, rcpt, orig_to, trail_rcpt when
+/*	or null, linked_msgid (the Message-ID that linked the queue id
+/*	to records without one) or null, rcpt, orig_to, trail_rcpt when
 /*	the record is for another form of the address, decision, reason,
 /*	action, mode, campaign: null without a record; where), counts
-/*	(with not_understood) and unreadable_files.
+/*	(with not_understood, unreadable_lines and unreadable_audited:
+/*	the delivery lines of messages with audit records that could
+/*	not be read) and unreadable_files.
 /* DIAGNOSTICS
 /*	None: text from the logs is made printable (text) or escaped
 /*	(JSON).
@@ -149,8 +153,12 @@ void    ctl_recon_text(recon *r, cm_buf *b)
 	    cm_buf_printf(b, " (orig %s)", f->orig);
 	cm_buf_adds(b, ": ");
 	trail_text(r, b, f->rec, f->near);
-	if (f->was)
+	if (f->was && f->was[0] == '\2') {
+	    cm_buf_adds(b, "; linked by Message-ID ");
+	    cm_buf_add_text(b, f->was + 1, strlen(f->was + 1));
+	} else if (f->was) {
 	    cm_buf_printf(b, "; requeued from %s", f->was);
+	}
 	cm_buf_printf(b, " [%s]\n", f->where);
     }
     cm_buf_printf(b, "deliveries: %lld (%lld of messages with audit records: "
@@ -161,7 +169,8 @@ void    ctl_recon_text(recon *r, cm_buf *b)
 	cm_buf_printf(b, "; %lld before --since", r->before_since);
     cm_buf_printf(b, "\nnot delivered (deferred, bounced...): %lld lines; "
 		  "unreadable: %lld lines (delivery lines cut short, lines "
-		  "over 1 MB)\n", r->not_sent, r->broken);
+		  "over 1 MB; %lld of messages with audit records)\n",
+		  r->not_sent, r->broken, r->broken_audited);
     cm_buf_printf(b, "not understood: %lld lines (not in a known log "
 		  "format: not read)\n", r->garbage);
     cm_buf_printf(b, "findings: %zu\n", r->nfinds);
@@ -228,7 +237,9 @@ void    ctl_recon_json(recon *r, cm_buf *b)
 	cm_json_open(b);
 	json_time(b, "time", f->time);
 	cm_json_kv_str(b, "qid", f->qid);
-	cm_json_kv_str(b, "orig_qid", f->was);
+	cm_json_kv_str(b, "orig_qid", f->was && f->was[0] != '\2' ? f->was : 0);
+	cm_json_kv_str(b, "linked_msgid", f->was && f->was[0] == '\2' ?
+		       f->was + 1 : 0);
 	cm_json_kv_str(b, "rcpt", f->rcpt);
 	cm_json_kv_str(b, "orig_to", f->orig);
 	cm_json_kv_str(b, "trail_rcpt", f->near ? a->form : 0);
@@ -251,6 +262,7 @@ void    ctl_recon_json(recon *r, cm_buf *b)
     cm_json_kv_int(b, "before_since", r->before_since);
     cm_json_kv_int(b, "not_sent", r->not_sent);
     cm_json_kv_int(b, "unreadable_lines", r->broken);
+    cm_json_kv_int(b, "unreadable_audited", r->broken_audited);
     cm_json_kv_int(b, "not_understood", r->garbage);
     cm_json_close(b);
     cm_json_kv_int(b, "unreadable_files", r->unreadable);

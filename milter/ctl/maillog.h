@@ -9,7 +9,7 @@
 /* SYNOPSIS
 /*	#include "maillog.h"
 /* DESCRIPTION
-/*	See maillog.c.
+/*	See maillog.c and maillog_time.c.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -24,7 +24,8 @@ typedef enum cm_ml_kind {
     CM_ML_NOT_SENT,			/* delivery attempt: deferred, bounced... */
     CM_ML_SENT,				/* delivered: status=sent, stat=Sent */
     CM_ML_BROKEN,			/* "QID: to=" but cut or malformed */
-    CM_ML_REQUEUED			/* Postfix pickup: "QID: ... orig_id=" */
+    CM_ML_REQUEUED,			/* Postfix pickup: "QID: ... orig_id=" */
+    CM_ML_MSGID				/* "QID: message-id=", sendmail msgid= */
 } cm_ml_kind;
 
 typedef enum cm_ml_mta {
@@ -55,6 +56,7 @@ typedef struct cm_ml_line {
     cm_ml_mta mta;			/* for delivery lines */
     cm_ml_span qid;
     cm_ml_span orig_id;			/* CM_ML_REQUEUED: the former qid */
+    cm_ml_span msgid;			/* CM_ML_MSGID: the Message-ID */
     size_t  nrcpt;
     int     truncated;			/* recipients beyond CM_ML_RCPT_MAX */
     size_t  skipped;			/* bytes up to a NUL, not read */

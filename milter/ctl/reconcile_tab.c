@@ -30,6 +30,11 @@
 /*	strtab	*t;
 /*	const char *k;
 /*	size_t	len;
+/*
+/*	void	ctl_recon_span(t, first, last)
+/*	long long t;
+/*	long long *first;
+/*	long long *last;
 /* DESCRIPTION
 /*	The tables of one "consentctl reconcile" run (ctl_reconcile.c):
 /*	strings with a value, open addressing, keys copied into the
@@ -47,6 +52,9 @@
 /*
 /*	ctl_recon_put() returns the slot of a key, added with the value
 /*	-1 when new.
+/*
+/*	ctl_recon_span() widens the time span first..last (-1: empty)
+/*	to include t.
 /* DIAGNOSTICS
 /*	Lack of memory ends the program (exit 70).
 /* LICENSE
@@ -161,4 +169,14 @@ slot   *ctl_recon_put(recon *r, strtab *t, const char *k, size_t len)
 	t->used++;
     }
     return (s);
+}
+
+/* ctl_recon_span - a time into the first/last pair */
+
+void    ctl_recon_span(long long t, long long *first, long long *last)
+{
+    if (*first < 0 || t < *first)
+	*first = t;
+    if (*last < 0 || t > *last)
+	*last = t;
 }

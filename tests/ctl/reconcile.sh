@@ -24,10 +24,13 @@ TZ=UTC; export TZ
 D=$TMP/rl
 mkdir -p "$D"
 
-# rec TIME QID RCPTKEY RCPT DECISION REASON ACTION [MODE] - one audit line
+# rec TIME QID RCPTKEY RCPT DECISION REASON ACTION [MODE [MSGID]] - one audit
+# line; QID or MSGID "-": null; the Message-ID is <MSGID@org.example>, by
+# default <QID@org.example>
 rec() {
     qid=null; [ "$2" = - ] || qid="\"$2\""
-    printf '{"time":"%s","qid":%s,"msgid":"<%s@org.example>",' "$1" "$qid" "$2"
+    mid="\"<${9:-$2}@org.example>\""; [ "${9:-}" = - ] && mid=null
+    printf '{"time":"%s","qid":%s,"msgid":%s,' "$1" "$qid" "$mid"
     printf '"sender":"news@org.example","auth":null,"campaign":"spring",'
     printf '"purpose":"newsletter","basis":"consent","%s":"%s",' "$3" "$4"
     printf '"decision":"%s","reason":"%s","action":"%s","mode":"%s",' \
@@ -137,6 +140,30 @@ t_errhas "maillog.bad:13: delivery line cut short or malformed" \
     "the cut line is named"
 t_eq "$(printf '%s\n' "$out" | grep -c '^2026-')" 5 "one line per finding"
 
+# Cut short inside a log (a syslogd that cuts lines at 1024 bytes, a long
+# orig_to= and relay=): a delivery of a message with audit records that
+# cannot be read leaves the report incomplete. A cut last line without
+# its newline (syslogd writing it as this reads) does not, as above.
+{
+    pf 1A2B3C4D5E alice@example.org sent
+    printf 'Dec  3 05:27:04 relay postfix/smtp[2002]: 1A2B3C4D5E: to=<bob@example.org>, orig_to=<bob@example.org>, relay=mx.exa\n'
+    printf 'Dec  3 05:27:05 relay postfix/smtp[2002]: 2B3C4D5E6F: to=<carol@exa\n'
+} > "$D/cut"
+stamp "$D/cut"
+t_run reconcile --maillog "$D/cut"
+t_rc 65 "a delivery line of an audited message cut short: incomplete"
+t_errhas "$D/cut:2: a delivery line of a message with audit records cannot be read" \
+    "the cut line of an audited message is named"
+t_errhas "1 delivery line(s) of messages with audit records could not be read" \
+    "cut lines of audited messages are counted (not ordinary mail's)"
+t_has "unreadable: 2 lines (delivery lines cut short, lines over 1 MB; 1 of messages with audit records)" \
+    "the report counts them"
+t_run reconcile --maillog "$D/cut" --json
+t_eq "$(printf '%s' "$out" | jq -c '[.counts.unreadable_lines, .counts.unreadable_audited]')" \
+    "[2,1]" "--json: the cut lines, and those of audited messages"
+t_run reconcile --maillog "$D/cut" --since 2026-12-03T05:27:05Z
+t_rc 0 "a cut line before --since: not counted"
+
 t_run reconcile --maillog "$D/maillog.bad" --json
 t_rc 1 "--json: exit 1"
 t_eq "$(printf '%s' "$out" | jq -c '[.counts.findings, .counts.deliveries, .counts.ordinary, (.findings | map(.rcpt + "=" + (.decision // "none")) | join(","))]')" \
@@ -159,11 +186,15 @@ mkdir -p "$D/f"
     rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt alice@example.org. allow consent accept
     rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt bob@example.org. deny withdrawn strip
     rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt @relay.example:carol@example.org deny no-consent strip
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt '\"dave\"@example.org' allow consent accept
+    rec 2026-12-03T05:25:49.100Z 7A8B9C0D1E rcpt '\"frank\".x@example.org' deny withdrawn strip
 } > "$D/f/audit.log"
 {
     pf 7A8B9C0D1E alice@example.org sent
     pf 7A8B9C0D1E bob@example.org sent
     pf 7A8B9C0D1E carol@example.org sent
+    pf 7A8B9C0D1E dave@example.org sent
+    pf 7A8B9C0D1E frank.x@example.org sent
 } > "$D/f/maillog"
 stamp "$D/f/maillog"
 t_run reconcile --maillog "$D/f/maillog" --audit-log "$D/f/audit.log"
@@ -172,7 +203,9 @@ t_has '7A8B9C0D1E bob@example.org: no record; for "bob@example.org." the trail s
     "trailing dot: the finding shows the form the trail has"
 t_has '7A8B9C0D1E carol@example.org: no record; for "@relay.example:carol@example.org" the trail says deny no-consent strip' \
     "source route: the finding shows the form the trail has"
-t_has "1 allowed, 2 not" "an allow for alice's trailing-dot form counts for her"
+t_has '7A8B9C0D1E frank.x@example.org: no record; for ""frank".x@example.org" the trail says deny withdrawn strip' \
+    "needless quotes (Postfix unquotes): the finding shows the form the trail has"
+t_has "2 allowed, 3 not" "an allow for alice's trailing-dot form and dave's quoted form counts"
 
 # --- pseudonymised trail -----------------------------------------------------
 printf 'reconcile-test-key' > "$TMP/addr.key"
@@ -314,17 +347,44 @@ t_has "deliveries: 3 (3 of messages with audit records: 1 allowed, 2 not; 0 ordi
     "requeued across a rotation: no delivery counted as ordinary"
 t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest first: the older named first"
 
+# Standard input among the maillogs: read last, whatever its place.
+t_stdin() {
+    _in=$1; shift
+    "$CONSENTCTL" -c "$CONF" "$@" < "$_in" > "$TMP/out" 2> "$TMP/err"
+    rc=$?
+    out=$(cat "$TMP/out")
+    err=$(cat "$TMP/err")
+}
+t_stdin "$D/n/hold.0" reconcile --maillog - "$D/n/hold.1" --audit-log "$D/n/audit.hold"
+t_rc 1 "standard input among maillogs: checked"
+t_has "2026-12-03 05:10:02Z 4C1D92345A bob@example.org: deny withdrawn quarantine campaign=spring; requeued from 3F2A81234B [-:2]" \
+    "standard input among maillogs: read after the named file, so the requeue is known"
+t_has "maillog:   $D/n/hold.1 (3 lines), - (4 lines)" "standard input: read last"
+# Read once: the trail is read first, and would leave an empty maillog.
+t_stdin "$D/n/hold" reconcile --maillog - --audit-log -
+t_rc 64 "standard input as maillog and audit log"
+t_errhas 'standard input ("-") can be named only once' "standard input twice: says why"
+t_stdin "$D/n/hold" reconcile --maillog - - --audit-log "$D/n/audit.hold"
+t_rc 64 "standard input twice among maillogs"
+
 # --- a short queue id used again months later ---------------------------------
 # The record that decides a delivery is the latest one made before it
 # (a minute's grace for clocks): a later message under the same id
-# neither clears an old delivery nor is judged by the old records.
+# neither clears an old delivery nor is judged by the old records; and
+# an earlier message's record (another Message-ID, or none) does not
+# count for a later delivery to someone the later message has no record
+# for (erin: allowed in June, not a recipient in December).
 {
-    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt bob@example.org deny withdrawn strip
-    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt bob@example.org allow consent accept
-    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept
-    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept
-    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt dave@example.org allow consent accept
-    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt dave@example.org deny suppressed strip
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt bob@example.org deny withdrawn strip enforce june
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt bob@example.org allow consent accept enforce dec
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept enforce dec
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt carol@example.org allow consent accept enforce june
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt dave@example.org allow consent accept enforce june
+    rec 2026-12-03T05:00:00.000Z 6E7F8A9B0C rcpt dave@example.org deny suppressed strip enforce dec
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt erin@example.org allow consent accept enforce june
+    rec 2026-06-01T09:00:00.000Z 7F8A9B0C1D rcpt erin@example.org allow consent accept enforce june2
+    rec 2026-12-03T05:00:00.000Z 7F8A9B0C1D rcpt alice@example.org allow consent accept enforce -
+    rec 2026-06-01T09:00:00.000Z 6E7F8A9B0C rcpt frank@example.org deny withdrawn strip enforce june
 } > "$D/n/audit.reuse"
 {
     pf 6E7F8A9B0C bob@example.org sent "Jun  1 09:00:01"
@@ -332,6 +392,12 @@ t_has "maillog:   $D/n/hold.1 (3 lines), $D/n/hold.0" "the files are read oldest
     pf 6E7F8A9B0C dave@example.org sent "Jun  1 09:00:01"
     pf 6E7F8A9B0C bob@example.org sent "Dec  3 05:00:00"
     pf 6E7F8A9B0C carol@example.org sent "Dec  3 05:00:01"
+    pf 6E7F8A9B0C erin@example.org sent "Dec  3 05:00:02"
+    pf 7F8A9B0C1D alice@example.org sent "Dec  3 05:00:02"
+    pf 7F8A9B0C1D erin@example.org sent "Dec  3 05:00:02"
+    pf 6E7F8A9B0C frank@example.org sent "Jun  1 09:00:02"
+    pf 6E7F8A9B0C frank@example.org sent "Jun  1 09:00:03"
+    pf 6E7F8A9B0C frank@example.org sent "Dec  3 05:00:03"
 } > "$D/n/reuse"
 stamp "$D/n/reuse"
 t_run reconcile --maillog "$D/n/reuse" --audit-log "$D/n/audit.reuse"
@@ -339,8 +405,52 @@ t_rc 1 "a queue id used again: the old delivery is judged by its own record"
 t_has "2026-06-01 09:00:01Z 6E7F8A9B0C bob@example.org: deny withdrawn strip campaign=spring [$D/n/reuse:1]" \
     "a queue id used again: June's delivery to bob found, December's allow does not clear it"
 t_eq "$(grep -c "reuse:3\]" "$TMP/out")" 0 "a queue id used again: June's delivery to dave was allowed then"
-t_has "deliveries: 5 (5 of messages with audit records: 4 allowed, 1 not; 0 ordinary)" \
+t_has "2026-12-03 05:00:02Z 6E7F8A9B0C erin@example.org: no record [$D/n/reuse:6]" \
+    "a queue id used again: June's allow for erin does not clear December's delivery"
+t_has "2026-12-03 05:00:02Z 7F8A9B0C1D erin@example.org: no record [$D/n/reuse:8]" \
+    "a queue id used again: nor when December's message has no Message-ID"
+t_has "2026-06-01 09:00:02Z 6E7F8A9B0C frank@example.org: deny withdrawn strip campaign=spring [$D/n/reuse:9]" \
+    "a queue id used again: June's delivery to frank found"
+t_has "2026-12-03 05:00:03Z 6E7F8A9B0C frank@example.org: no record [$D/n/reuse:11]" \
+    "a queue id used again: December's delivery to frank is another finding"
+t_eq "$(grep -c ' frank@example.org: ' "$TMP/out")" 2 \
+    "a queue id used again: one finding per recipient of each message"
+t_has "deliveries: 11 (11 of messages with audit records: 5 allowed, 6 not; 0 ordinary)" \
     "a queue id used again: each delivery judged by the record before it"
+
+# --- records without a queue id (the MTA gave the milter no {i}) ---------------
+# Linked through the Message-ID that the maillog gives with a queue id
+# (Postfix cleanup's message-id=, sendmail's msgid=); a queue id with
+# records of its own is not linked.
+{
+    rec 2026-12-03T05:25:49.100Z - rcpt alice@example.org allow consent accept enforce m-pf
+    rec 2026-12-03T05:25:49.100Z - rcpt bob@example.org deny withdrawn strip enforce m-pf
+    rec 2026-12-03T05:25:59.000Z - rcpt erin@example.org allow consent accept enforce m-sm
+    rec 2026-12-03T05:25:59.000Z - rcpt carol@example.org deny no-consent reject enforce -
+    rec 2026-12-03T05:25:49.100Z 9B0C1D2E3F rcpt bob@example.org allow consent accept enforce m-own
+    rec 2026-12-03T05:25:49.100Z - rcpt bob@example.org deny withdrawn strip enforce m-own
+} > "$D/n/audit.noqid"
+{
+    echo "Dec  3 05:25:49 relay postfix/cleanup[2001]: 8A9B0C1D2E: message-id=<m-pf@org.example>"
+    pf 8A9B0C1D2E alice@example.org sent
+    pf 8A9B0C1D2E bob@example.org sent
+    echo "Dec  3 05:25:59 relay sm-mta[3003]: 4B35e1Aa000999: from=<news@org.example>, size=612, class=0, nrcpts=2, msgid=<m-sm@org.example>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]"
+    sm 4B35e1Aa000999 '<erin@example.org>,<dave@example.org>' 'Sent (ok)'
+    echo "Dec  3 05:25:49 relay postfix/cleanup[2001]: 9B0C1D2E3F: message-id=<m-own@org.example>"
+    pf 9B0C1D2E3F bob@example.org sent
+} > "$D/n/noqid"
+stamp "$D/n/noqid"
+t_run reconcile --maillog "$D/n/noqid" --audit-log "$D/n/audit.noqid"
+t_rc 1 "records without a queue id: linked by Message-ID"
+t_has "2026-12-03 05:25:50Z 8A9B0C1D2E bob@example.org: deny withdrawn strip campaign=spring; linked by Message-ID <m-pf@org.example> [$D/n/noqid:3]" \
+    "no queue id: Postfix delivered bob, found through cleanup's message-id="
+t_has "2026-12-03 05:26:00Z 4B35e1Aa000999 dave@example.org: no record; linked by Message-ID <m-sm@org.example> [$D/n/noqid:5]" \
+    "no queue id: sendmail delivered dave, found through msgid="
+t_has "deliveries: 5 (5 of messages with audit records: 3 allowed, 2 not; 0 ordinary)" \
+    "no queue id: alice and erin allowed; a queue id with its own records not linked"
+t_run reconcile --maillog "$D/n/noqid" --audit-log "$D/n/audit.noqid" --json
+t_eq "$(printf '%s' "$out" | jq -r '[.findings[] | (.linked_msgid // "-") + " " + (.orig_qid // "-")] | join(",")')" \
+    "<m-pf@org.example> -,<m-sm@org.example> -" "no queue id: --json names the Message-ID"
 
 # --- a torn audit record ------------------------------------------------------
 printf '%s' '{"time":"2026-12-03T05:25:49.100Z","qid":"1A2B3C4D5E","msgid":"<m@x>","sender":"n@o.ex' > "$D/n/audit.torn"

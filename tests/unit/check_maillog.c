@@ -11,7 +11,8 @@
 /*	zero-padded day), local with orig_to=, relay/smtp, lmtp, virtual
 /*	and pipe; quoted local parts with ">" and "," inside; deferred,
 /*	bounced and qmgr lines that are not deliveries; pickup's
-/*	orig_id= of a requeued message; sendmail lists of
+/*	orig_id= of a requeued message; the Message-ID of cleanup's
+/*	message-id= and sendmail's msgid=; sendmail lists of
 /*	several recipients, "[more]" continuations, names, quoted commas,
 /*	a local user known by ctladdr=, Deferred and queued, a line as
 /*	sent to /dev/log (<PRI>, no host); RFC 3339
@@ -176,8 +177,6 @@ START_TEST(test_postfix_other)
 	"relay=none, delay=0, delays=0/0/0/0, dsn=5.0.0, status=bounced (x)",
 	"Dec  3 05:40:01 mx postfix/discard[6]: 3F2A81234B: to=<a@example.org>, "
 	"relay=none, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (discarded)",
-	"Dec 03 05:25:49 relay postfix-cmtest/cleanup[4897]: 0DFA8A74D62: "
-	"message-id=<smtp-1@cmtest.invalid>",
 	"Dec 03 05:25:49 relay postfix-cmtest/cleanup[4897]: A74D2A74BB1: "
 	"milter-reject: END-OF-MESSAGE from localhost[127.0.0.1]: 5.7.1 not "
 	"sent; from=<o@org.example> to=<carol@example.org> proto=ESMTP",
@@ -381,6 +380,10 @@ START_TEST(test_mutated)
 	"delay=00:00:01, stat=Sent (ok)",
 	"<22>2026-12-03T05:40:01.1+00:00 mx postfix/local[2001]: 3F2A81234B: "
 	"to=<\"b\\\"x\"@mx>, orig_to=<B@X>, relay=local, status=sent (ok)",
+	"Dec  3 05:26:00 relay sm-mta[3003]: 4B35e1Aa000123: from=<\"n,\"@o>, "
+	"size=612, class=0, nrcpts=2, msgid=<r-2@cmtest.invalid>, proto=ESMTP",
+	"Dec 03 05:25:49 relay postfix/cleanup[4897]: 0DFA8A74D62: "
+	"message-id=<smtp-1@cmtest.invalid>",
     0};
     char    buf[512];
     unsigned long seed = 12345;
@@ -393,7 +396,7 @@ START_TEST(test_mutated)
      * and cuts: whatever comes out, every span points into the line.
      */
     for (n = 0; n < 200000; n++) {
-	s = (int) (n % 4);
+	s = (int) (n % 6);
 	len = strlen(seeds[s]);
 	memcpy(buf, seeds[s], len);
 	for (k = 0; k < 1 + n % 5; k++) {
@@ -405,6 +408,11 @@ START_TEST(test_mutated)
 	if ((seed >> 40) % 3 == 0)
 	    len = (seed >> 8) % (len + 1);
 	kind = parse(buf, len);
+	if (kind == CM_ML_MSGID) {
+	    ck_assert(inside(&ml.qid, buf, len));
+	    ck_assert_uint_ge(ml.msgid.len, 1);
+	    ck_assert(inside(&ml.msgid, buf, len));
+	}
 	if (kind != CM_ML_SENT && kind != CM_ML_NOT_SENT)
 	    continue;
 	ck_assert(inside(&ml.qid, buf, len));
@@ -514,6 +522,45 @@ START_TEST(test_requeued)
 }
 END_TEST
 
+START_TEST(test_msgid)
+{
+    static const char *other[] = {
+	"Dec  3 05:10:01 relay postfix/qmgr[1]: 0DFA8A74D62: message-id=<m@x>",
+	"Dec  3 05:10:01 relay postfix/cleanup[1]: 0DFA8A74D62: message-id=",
+	"Dec  3 05:10:01 relay postfix/cleanup[1]: 0DFA8A74D62: "
+	"resent-message-id=<m@x>",
+	"Dec  3 05:10:01 relay sm-mta[1]: 4B35e1Aa000123: from=<n@o.example>, "
+	"size=1, class=0, nrcpts=1, proto=ESMTP",
+	/* Inside the sender address it is not the MTA's word. */
+	"Dec  3 05:10:01 relay sm-mta[1]: 4B35e1Aa000123: "
+	"from=<\"x, msgid=<m@x>\"@o.example>, size=1, class=0, nrcpts=1",
+	"Dec  3 05:10:01 relay sm-mta[1]: 4B35e1Aa000123: from=<n@o.example>, "
+	"size=1, class=0, nrcpts=1, msgid=<m@x, proto=ESMTP",
+	0,
+    };
+    int     i;
+
+    ck_assert_int_eq(parse(LIT("Dec 03 05:25:49 relay postfix-cmtest/cleanup"
+	    "[4897]: 0DFA8A74D62: message-id=<smtp-1@cmtest.invalid> ")),
+		     CM_ML_MSGID);
+    span_is(&ml.qid, "0DFA8A74D62");
+    span_is(&ml.msgid, "<smtp-1@cmtest.invalid>");
+    ck_assert_int_eq(parse(LIT("Dec  3 05:26:00 relay sm-mta[3003]: "
+	    "4B35e1Aa000123: from=<news@org.example>, size=612, class=0, "
+	    "nrcpts=2, msgid=<r-2@cmtest.invalid>, proto=ESMTP, daemon=MTA, "
+	    "relay=localhost [127.0.0.1]")), CM_ML_MSGID);
+    span_is(&ml.qid, "4B35e1Aa000123");
+    span_is(&ml.msgid, "<r-2@cmtest.invalid>");
+    ck_assert_int_eq(parse(LIT("Dec  3 05:26:00 relay sendmail[3003]: "
+	    "4B35e1Aa000123: from=n, size=612, class=0, nrcpts=2, "
+	    "msgid=bare@x, proto=ESMTP")), CM_ML_MSGID);
+    span_is(&ml.msgid, "bare@x");
+    for (i = 0; other[i]; i++)
+	ck_assert_msg(parse(other[i], strlen(other[i])) == CM_ML_OTHER,
+		      "not OTHER: %s", other[i]);
+}
+END_TEST
+
 /* at - the time of a syslog stamp with a clock at ref */
 
 static long long at(const char *stamp, long long ref)
@@ -557,6 +604,7 @@ static Suite *maillog_suite(void)
     tcase_add_test(tc, test_postfix_not_sent);
     tcase_add_test(tc, test_postfix_other);
     tcase_add_test(tc, test_requeued);
+    tcase_add_test(tc, test_msgid);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("sendmail");
