@@ -113,7 +113,10 @@ static void print_verdict(ctl *c, const cm_msg_facts *m,
     printf(")\n");
     switch (v->row) {
     case 1:
-	printf("  %s\n", m->store_error ? "the consent store could not be read"
+	printf("  %s\n", m->store_invalid ? "the campaign's record cannot be "
+	       "read (consentctl campaign show says why); the daemon defers "
+	       "its mail until it is mended, whatever OnError says"
+	       : m->store_error ? "the consent store could not be read"
 	       : "this address's records cannot be read (a key of the "
 	       "wrong type)");
 	break;
@@ -202,10 +205,13 @@ int     ctl_check(ctl *c, int argc, char **argv)
      * does; a malformed id is never looked up (row 4).
      */
     if (cm_campaign_id_valid(pos[1])) {
-	if ((st = cm_store_create(&c->cfg, err, sizeof(err))) == 0
-	    || cm_store_fetch(st, pos[1], &camp, &rcpt, 1, err,
-			      sizeof(err)) != 0)
+	if ((st = cm_store_create(&c->cfg, err, sizeof(err))) == 0)
 	    m.store_error = 1;
+	else if ((status = cm_store_fetch(st, pos[1], &camp, &rcpt, 1, err,
+					  sizeof(err))) != 0) {
+	    m.store_error = 1;
+	    m.store_invalid = (status == CM_STORE_INVALID);
+	}
 	cm_store_destroy(st);
     }
     cm_policy_decide(&c->cfg, &m, &rcpt.facts, &rcpt.record, &v);
@@ -214,7 +220,10 @@ int     ctl_check(ctl *c, int argc, char **argv)
     cm_campaign_clear(&camp);
     cm_rcpt_free(&rcpt);
     cm_buf_free(&sender);
-    if (m.store_error) {
+    /* Redis answered: the decision (tempfail) is the answer, exit 1. */
+    if (m.store_invalid)
+	ctl_error(c, "%s", err);
+    else if (m.store_error) {
 	ctl_error(c, "consent store unavailable: %s", err);
 	return (CTL_EX_UNAVAILABLE);
     }

@@ -154,7 +154,7 @@ void cm_session_reset(cm_session *s)
     s->sender = s->auth = s->hdr_campaign = s->msgid = s->from = 0;
     s->env_campaign[0] = 0;
     s->env_mapped = 0;
-    s->store_error = s->bulk_hint = s->active = 0;
+    s->store_error = s->store_invalid = s->bulk_hint = s->active = 0;
     s->mail_deferred = 0;
     s->own_headers[0] = s->own_headers[1] = 0;
     s->sender_unsure = 0;
@@ -282,6 +282,7 @@ void cm_session_facts(const cm_session *s, const char *campaign,
 {
     cm_msg_facts_fill(m, campaign, record, s->sender, s->auth);
     m->store_error = s->store_error;
+    m->store_invalid = s->store_invalid;
     m->campaign_bad = (campaign != 0 && campaign == s->hdr_campaign
 		       && s->hdr_campaign_conflict);
     /* Recipients refused for MaxRecipients were sent all the same. */
@@ -416,6 +417,7 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
     char    canon[CM_ID_SIZE];
     char    err[512];
     int     found = 0;
+    int     rc;
     cm_addr_status status;
     cm_verdict v;
 
@@ -475,10 +477,12 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 	     */
 	    s->env_mapped = 1;
 	    if (cm_campaign_id_valid(s->env_campaign)
-		&& cm_store_fetch(eng->store, s->env_campaign,
-				  &s->env_record, 0, 0,
-				  err, sizeof(err)) != 0)
+		&& (rc = cm_store_fetch(eng->store, s->env_campaign,
+					&s->env_record, 0, 0,
+					err, sizeof(err))) != 0) {
 		s->store_error = 1;
+		s->store_invalid = (rc == CM_STORE_INVALID);
+	    }
 	}
     }
     if (!s->store_error)
@@ -492,10 +496,13 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
      * end of the message with store_error set. Mode dry-run writes the
      * line that enforce mode writes, and lets the transaction through
      * without deciding anything more about it (mail_deferred): enforce
-     * mode would see no recipient and no message.
+     * mode would see no recipient and no message. A campaign record
+     * that Redis returned and nobody can read is no outage: OnError
+     * accept does not let its mail through (cm_policy_message()).
      */
     cm_log(LOG_WARNING, "consent store: %s", err);
-    if (s->non_smtp || eng->cfg->on_error == CM_ONERR_ACCEPT)
+    if (s->non_smtp
+	|| (eng->cfg->on_error == CM_ONERR_ACCEPT && !s->store_invalid))
 	return (CM_REPLY_CONTINUE);
     memset(&v, 0, sizeof(v));
     v.decision = CM_DECISION_TEMPFAIL;
@@ -511,7 +518,9 @@ cm_reply cm_on_mail(cm_session *s, void *mta, const char *sender,
 	s->mail_deferred = 1;
 	return (CM_REPLY_CONTINUE);
     }
-    (void) eng->ops->setreply(mta, "451", "4.7.1",
+    (void) eng->ops->setreply(mta, "451", "4.7.1", s->store_invalid ?
+			      "not sent: store-error (the campaign's record "
+			      "cannot be read, try again later)" :
 			      "not sent: store-error (consent store "
 			      "unavailable, try again later)");
     cm_session_reset(s);

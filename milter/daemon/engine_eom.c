@@ -195,6 +195,7 @@ static void decide_all(cm_session *s, const char *campaign,
     const char *fetch_id = 0;
     int     redo = 0;
     int     fetch = 0;
+    int     status;
     cm_msg_facts m;
     size_t  i;
 
@@ -242,8 +243,10 @@ static void decide_all(cm_session *s, const char *campaign,
      */
     if (campaign != 0 && !m.store_error && cm_campaign_id_valid(campaign)
 	&& !m.campaign_bad && (fetch_id != 0 || fetch)) {
-	if (fetch_records(s, fetch_id, &hdr_record) != 0)
+	if ((status = fetch_records(s, fetch_id, &hdr_record)) != 0) {
 	    m.store_error = 1;
+	    m.store_invalid = (status == CM_STORE_INVALID);
+	}
     } else if (redo) {
 	for (i = 0; i < s->nrcpt; i++)
 	    if (!s->rcpts[i].refused)

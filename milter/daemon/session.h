@@ -34,6 +34,7 @@ struct cm_session {
     char   *sender;			/* normalised, or made safe */
     char   *auth;			/* SASL login, or NULL */
     int     store_error;		/* lookups at MAIL failed */
+    int     store_invalid;		/* ...on an unreadable campaign record */
     int     mail_deferred;		/* dry-run: enforce deferred MAIL */
     int     sender_unsure;		/* sender unmapped in the copy only */
     int     env_mapped;			/* Psender: exists: env_campaign holds

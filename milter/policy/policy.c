@@ -183,6 +183,14 @@ int     cm_policy_message(const cm_config *cfg, const cm_msg_facts *msg,
      * The order of these tests is the order of the rows in DESIGN.md
      * section 5: the first row that matches decides.
      */
+    /*
+     * Row 1. OnError accept is a choice for while Redis cannot be read;
+     * a campaign record that Redis returned and nobody can read (a
+     * status of "Closed", no purpose) is no outage, and letting its
+     * campaign through unchecked would reach the withdrawn too.
+     */
+    if (msg->store_error && msg->store_invalid)
+	return (verdict(out, 1, CM_DECISION_TEMPFAIL, "store-error"));
     if (msg->store_error)
 	return (store_error_verdict(cfg, out, "store-error"));	/* row 1 */
     if (msg->plugin_error)

@@ -82,6 +82,9 @@ typedef struct cm_rcpt_record {
 /* What is known about the message, whoever the recipient. */
 typedef struct cm_msg_facts {
     int     store_error;		/* sender or campaign lookup failed */
+    int     store_invalid;		/* ...because Redis returned a campaign
+					 * record nobody can read: row 1,
+					 * tempfail whatever OnError says */
     const char *campaign;		/* campaign id, or NULL: none */
     int     campaign_bad;		/* malformed whatever it says */
     int     bulk;			/* looks like bulk mail */

@@ -165,6 +165,13 @@
 /*	AUTH failed: WRONGPASS ...", or a key and what is wrong with it.
 /*	In keys and values, bytes outside printable ASCII, " and \e are
 /*	shown as \exNN. After an error, outputs own no memory.
+/*
+/*	cm_store_fetch() returns CM_STORE_INVALID, also with a reason in
+/*	err, when Redis answered and the campaign's record cannot be read
+/*	(a status, basis or max_age_days it does not know, no purpose, a
+/*	hash of the wrong shape): not an outage, so the consent cache is
+/*	not emptied and the caller must not treat it as one (row 1, but
+/*	never OnError accept).
 /* BUGS
 /*	A write to a connection that Redis closed raises SIGPIPE. The
 /*	process must ignore that signal: smfi_main() does so for the
@@ -529,7 +536,7 @@ int     cm_store_fetch_rcpts(cm_store *st, const cm_campaign *camp,
 			             cm_rcpt *rcpts, size_t count,
 			             char *err, size_t errlen)
 {
-    struct fetch_req req = {st, 0, 0, camp, rcpts, count, 1, 0, 0};
+    struct fetch_req req = {st, 0, 0, camp, rcpts, count, 1, 0, 0, 0};
 
     store_fetch_reset(&req, 0);
     /* Without a campaign lookup, the caller's purpose names the field. */
@@ -551,7 +558,7 @@ int     cm_store_fetch(cm_store *st, const char *campaign_id,
 		               size_t count, char *err, size_t errlen)
 {
     struct fetch_req req = {st, campaign_id, camp, camp, rcpts, count, 0,
-    0, 0};
+    0, 0, 0};
     long long since = 0;
     int     status;
 

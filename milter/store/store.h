@@ -31,6 +31,9 @@ typedef struct cm_store cm_store;
 
 #define CM_STORE_CACHE	(1 << 0)	/* campaign and sender answers, 1 s */
 
+/* cm_store_fetch(): Redis answered, the campaign's record is unreadable. */
+#define CM_STORE_INVALID	(-2)
+
 extern cm_store *cm_store_create(const cm_config *cfg, char *err, size_t errlen);
 extern cm_store *cm_store_create_flags(const cm_config *cfg, int flags,
 				               char *err, size_t errlen);

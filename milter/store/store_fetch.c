@@ -69,7 +69,9 @@
 /*	one part of a recipient's record.
 /* DIAGNOSTICS
 /*	store_fetch_run() returns -1 with a reason in err, its outputs
-/*	emptied and the consent cache emptied (store_cache_doubt()).
+/*	emptied and the consent cache emptied (store_cache_doubt()); or
+/*	CM_STORE_INVALID, the cache kept, when Redis returned a campaign
+/*	record that cannot be read (req->invalid).
 /*	store_fetch_key() returns -1 when out of memory.
 /* SEE ALSO
 /*	store(3), the store's interface.
@@ -290,8 +292,11 @@ static int campaign_parse(struct fetch_req *req, const redisReply *r,
 {
     char    why[CM_STORE_ERRSZ];
 
-    if (cm_record_campaign(r, req->camp_out, why, sizeof(why)) < 0)
+    if (cm_record_campaign(r, req->camp_out, why, sizeof(why)) < 0) {
+	/* An error reply (LOADING, NOAUTH...) is an outage; the rest not. */
+	req->invalid = (r->type != REDIS_REPLY_ERROR);
 	return (store_key_error(kb, err, errlen, "%s", why));
+    }
     req->fill = req->camp_out->found;
     return (CM_XCHG_OK);
 }
@@ -487,6 +492,9 @@ int     store_fetch_run(cm_store *st, struct fetch_req *req, char *err,
     }
     if (cm_redis_timed_run(st->pool, fetch_exchange, req, err, errlen) != 0) {
 	fetch_reset_all(req);
+	/* A record that cannot be read is no sign that Redis lost track. */
+	if (req->invalid)
+	    return (CM_STORE_INVALID);
 	store_cache_doubt(st);
 	return (-1);
     }

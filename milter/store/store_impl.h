@@ -104,6 +104,8 @@ struct fetch_req {
     int     fill;			/* campaign known: fill in records */
     cm_ccache *cc;			/* or NULL: no consent cache now */
     cc_slot *slot;			/* with cc: one per command */
+    int     invalid;			/* Redis returned an unreadable
+					 * campaign record (CM_STORE_INVALID) */
 };
 
 

@@ -230,6 +230,16 @@ t_redis HSET cm:campaign:broken basis consent > /dev/null
 t_run campaign show broken
 t_rc 65 "show: a record the daemon cannot use"
 t_has "problem:      the daemon cannot use this record" "show: the problem is named"
+# check on it: Redis answered, so no outage (exit 69) and never OnError
+# accept: the daemon defers such a campaign's mail until it is mended.
+case_check "check: unreadable campaign record" 1 "tempfail: store-error" \
+    alice@example.org broken
+t_has "the campaign's record cannot be read" "check: unreadable record said"
+t_errhas "cm:campaign:broken" "check: the key, on stderr"
+t_conf "OnError accept"
+case_check "check: unreadable campaign record, OnError accept" 1 \
+    "tempfail: store-error" alice@example.org broken
+t_conf
 
 # --- pause, resume, close -------------------------------------------------
 t_run campaign pause autumn

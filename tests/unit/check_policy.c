@@ -650,6 +650,19 @@ START_TEST(test_on_error_accept)
 }
 END_TEST
 
+/* An unreadable campaign record is no outage: OnError accept or not. */
+
+START_TEST(test_on_error_accept_invalid_record)
+{
+    cfg.on_error = CM_ONERR_ACCEPT;
+    msg.store_error = 1;
+    msg.store_invalid = 1;
+    EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
+    cfg.on_error = CM_ONERR_TEMPFAIL;
+    EXPECT(decide(), CM_DECISION_TEMPFAIL, "store-error", 1);
+}
+END_TEST
+
 START_TEST(test_on_error_default)
 {
     ck_assert_int_eq(cfg.on_error, CM_ONERR_TEMPFAIL);
@@ -992,6 +1005,7 @@ static Suite *policy_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_on_error_default);
     tcase_add_test(tc, test_on_error_accept);
+    tcase_add_test(tc, test_on_error_accept_invalid_record);
     tcase_add_test(tc, test_bulk_values);
     suite_add_tcase(s, tc);
 

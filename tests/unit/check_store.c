@@ -363,8 +363,9 @@ START_TEST(test_campaign_bad)
     db(c, "HSET", "cm:consent:alice@example.org", "offers", "granted",
        "offers:src", "form", (char *) 0);
 
+    /* Redis answered: an unreadable record, not an outage. */
     ck_assert_int_eq(cm_store_fetch(st, "bad", &camp, r, 1,
-				    err, sizeof(err)), -1);
+				    err, sizeof(err)), CM_STORE_INVALID);
     ck_assert_msg(strstr(err, bc->err) != 0, "got '%s', want '%s'", err, bc->err);
     /* Nothing is left behind that needs freeing. */
     ck_assert_int_eq(camp.found, 0);
@@ -802,7 +803,7 @@ START_TEST(test_error_escaping)
     db(c, "HSET", "\x1b[31m" "campaign:c1", "purpose", "offers", "status",
        "\x7f\xff", (char *) 0);
     ck_assert_int_eq(cm_store_fetch(st, "c1", &camp, 0, 0,
-				    err, sizeof(err)), -1);
+				    err, sizeof(err)), CM_STORE_INVALID);
     ck_assert_str_eq(err, "\\x1b[31mcampaign:c1: field \"status\" has bad "
 		     "value \"\\x7f\\xff\"");
     redisFree(c);
@@ -1515,14 +1516,28 @@ START_TEST(test_cache_errors)
     cm_store *st = open_cached(redis_sock, 0);
     redisContext *c = db_connect(redis_sock);
     char    campaign[CM_CAMPAIGN_ID_MAX + 1];
+    cm_store_cache_state cs, cs2;
     cm_campaign camp;
     char    err[512];
     int     found;
 
-    /* Store errors are never cached: a repair works at once. */
+    /*
+     * Store errors are never cached: a repair works at once. An
+     * unreadable record is no sign that Redis lost track: the consent
+     * cache is kept. A key of the wrong type is an error reply: row 1.
+     */
+    fetch_ok(st, "spring", &camp, 0, 0);
+    cm_campaign_clear(&camp);
+    cm_store_cache_info(st, &cs);
     db(c, "HSET", "cm:campaign:spring", "purpose", "Bad Purpose", (char *) 0);
     ck_assert_int_eq(cm_store_fetch(st, "spring", &camp, 0, 0, err,
+				    sizeof(err)), CM_STORE_INVALID);
+    cm_store_cache_info(st, &cs2);
+    ck_assert_int_eq(cs2.flushes, cs.flushes);
+    db(c, "SET", "cm:campaign:wrongtype", "x", (char *) 0);
+    ck_assert_int_eq(cm_store_fetch(st, "wrongtype", &camp, 0, 0, err,
 				    sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "WRONGTYPE") != 0, "got '%s'", err);
     db(c, "HSET", "cm:campaign:spring", "purpose", "offers", (char *) 0);
     fetch_ok(st, "spring", &camp, 0, 0);
     ck_assert_int_eq(camp.found, 1);
