@@ -53,7 +53,9 @@
 /*	is down). A failed plugin is treated like an unreadable consent
 /*	store: the message gets the OnError action (by default 451, the
 /*	MTA retries later) with the reason "plugin-error"; nothing passes
-/*	unchecked. A plugin that simply finds the message wanting says so
+/*	unchecked. A failed connect hook counts for every message of its
+/*	SMTP session: the plugin's check of the client was made for none
+/*	of them. A plugin that simply finds the message wanting says so
 /*	with host->veto(), not with CM_PLUGIN_FAIL.
 /*
 /*	What a plugin can do to a message (host functions):

@@ -15,7 +15,8 @@
 /*	the redis-server of tests/lib/redis.sh: a veto at end of message
 /*	rejects recipients already accepted at RCPT, a marketing-only
 /*	veto spares a service campaign, a failing hook tempfails with
-/*	"plugin-error", set_campaign() makes ordinary mail a campaign,
+/*	"plugin-error" (a failed connect hook: every message of the
+/*	session), set_campaign() makes ordinary mail a campaign,
 /*	audit keys and headers arrive where they should.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
@@ -296,6 +297,36 @@ START_TEST(failing_hook_tempfails)
 }
 END_TEST
 
+START_TEST(failing_connect_tempfails)
+{
+    cm_session *s;
+    int     i;
+
+    /*
+     * The connect hook runs before any message; its failure must not be
+     * forgotten when the first message starts (it was: MAIL reset it).
+     * The check of the client was made for none of the session's
+     * messages, so each of them is deferred.
+     */
+    start("fixture.Fail connect\n");
+    s = cm_session_new(&eng, 0);
+    cm_on_connect(s, &mta, "client.example", "192.0.2.7");
+    for (i = 0; i < 2; i++) {
+	mta_record_reset(&mta);
+	(void) cm_on_mail(s, &mta, "<shop@org.example>", 0);
+	(void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+	cm_on_header(s, &mta, "X-Campaign-ID", "spring");
+	ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_TEMPFAIL);
+	ck_assert_str_eq(mta.rcode, "451");
+	ck_assert_str_eq(mta.text, "<alice@example.org>: not sent: "
+			 "plugin-error (campaign spring)");
+    }
+    AUDIT_HAS("\"decision\":\"tempfail\",\"reason\":\"plugin-error\"");
+    cm_session_free(s);
+    stop();
+}
+END_TEST
+
 START_TEST(set_campaign_and_header)
 {
     cm_session *s;
@@ -366,6 +397,7 @@ int     main(void)
     tcase_add_test(host_tc, veto_after_rcpt);
     tcase_add_test(host_tc, veto_marketing_spares_service);
     tcase_add_test(host_tc, failing_hook_tempfails);
+    tcase_add_test(host_tc, failing_connect_tempfails);
     tcase_add_test(host_tc, set_campaign_and_header);
     tcase_add_test(host_tc, no_stale_plugin_state);
     suite_add_tcase(suite, host_tc);
