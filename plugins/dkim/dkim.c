@@ -71,7 +71,7 @@
 
 #include "consent-milter-plugin.h"
 
-#define SIGNED_HDR_MAX	64		/* header fields one signature covers */
+#define SIGNED_HDR_GUESS 64		/* fields one signature covers, usually */
 
 typedef enum dkim_require {
     REQUIRE_CAMPAIGN_HEADER, REQUIRE_MARKETING, REQUIRE_NONE
@@ -325,11 +325,11 @@ static int dp_body(void *state, cm_plugin_msg *m,
 static int covers_campaign(const dkim_state *st, DKIM *dkim, DKIM_SIGINFO *sig,
 			           int fields)
 {
-    size_t  hdrlen = 1024;
-    unsigned nhdrs;
-    unsigned char *hdrs = 0;
-    unsigned char *grown;
     size_t  clen = strlen(st->campaign_header);
+    size_t  rowlen = clen + 2;		/* the name and what follows it */
+    unsigned nhdrs = SIGNED_HDR_GUESS;
+    unsigned alloc;
+    unsigned char *hdrs = 0;
     const char *h;
     int     covered = 0;
     DKIM_STAT status;
@@ -337,25 +337,29 @@ static int covers_campaign(const dkim_state *st, DKIM *dkim, DKIM_SIGINFO *sig,
 
     /*
      * dkim_sig_getsignedhdrs() returns the fields a *passing* signature
-     * covers (dkim_sig_hdrsigned() would say yes for a failed one), in
-     * a rectangular array; a field longer than a row asks for more.
+     * covers (dkim_sig_hdrsigned() would say yes for a failed one), one
+     * per row, each cut to the row's length: only the name is needed.
+     * When the signature's h= names more fields than there are rows, it
+     * says how many and returns NORESOURCE: ask again with that many.
+     * (A fixed number of rows made a signature of many fields, h= with
+     * oversigned names, never cover the campaign header.)
      */
     for (;;) {
-	nhdrs = SIGNED_HDR_MAX;
-	if ((grown = realloc(hdrs, hdrlen * SIGNED_HDR_MAX)) == 0) {
-	    free(hdrs);
+	alloc = nhdrs;
+	free(hdrs);
+	if ((hdrs = calloc(alloc, rowlen)) == 0)
 	    return (-1);
-	}
-	hdrs = grown;
-	memset(hdrs, 0, hdrlen * SIGNED_HDR_MAX);
-	status = dkim_sig_getsignedhdrs(dkim, sig, hdrs, hdrlen, &nhdrs);
-	if (status != DKIM_STAT_NORESOURCE || hdrlen >= 256 * 1024)
+	status = dkim_sig_getsignedhdrs(dkim, sig, hdrs, rowlen, &nhdrs);
+	if (status != DKIM_STAT_NORESOURCE || nhdrs <= alloc)
 	    break;
-	hdrlen *= 4;
+    }
+    if (status == DKIM_STAT_NORESOURCE) {
+	free(hdrs);
+	return (-1);
     }
     if (status == DKIM_STAT_OK) {
-	for (i = 0; i < nhdrs && i < SIGNED_HDR_MAX; i++) {
-	    h = (const char *) hdrs + i * hdrlen;
+	for (i = 0; i < nhdrs && i < alloc; i++) {
+	    h = (const char *) hdrs + i * rowlen;
 	    if (strncasecmp(h, st->campaign_header, clen) == 0
 		&& (h[clen] == ':' || h[clen] == ' ' || h[clen] == '\t'))
 		covered++;

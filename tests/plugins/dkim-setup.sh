@@ -54,6 +54,12 @@ base spring | "$SIGN" -d org.example -s s1 -k org.example.key \
     -h from:subject > msg/uncovered.eml
 base spring | "$SIGN" -d evil.example -s s1 -k evil.example.key \
     > msg/untrusted.eml
+
+# A signature over many fields: h= names 70 X-Tag fields before the
+# campaign header, more than a fixed table of 64 signed fields held.
+base spring | awk 'NR == 1 { for (i = 1; i <= 70; i++) print "X-Tag: " i }
+    { print }' | "$SIGN" -d org.example -s s1 -k org.example.key \
+    -h from:subject:x-tag:x-campaign-id > msg/many-fields.eml
 sed 's/the spring newsletter\./the summer newsletter./' msg/good.eml \
     > msg/tampered-body.eml
 sed 's/^X-Campaign-ID: spring$/X-Campaign-ID: receipts/' msg/good.eml \

@@ -68,6 +68,15 @@ mt.disconnect(conn)
 t.eq(dkim_of("alice@example.org", "simple").result, "pass",
      "simple/simple: dkim pass")
 
+-- A signature over many fields (73 in h=, 70 of them X-Tag) covers the
+-- campaign header as well as one over three.
+reply, conn = send("many-fields.eml", "QD3")
+t.eq(reply, SMFIR_ACCEPT, "many signed fields: accepted")
+mt.disconnect(conn)
+d = dkim_of("alice@example.org", "many fields")
+t.eq(d.result, "pass", "many signed fields: dkim pass")
+t.eq(d.campaign_signed, "yes", "many signed fields: campaign header signed")
+
 -- Everything else: the campaign claim is not backed.
 local bad = {
     { "unsigned.eml", "none", "no signature at all" },
