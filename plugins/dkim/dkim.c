@@ -31,8 +31,11 @@
 /*	its campaign was found. none: verify and log, never veto.
 /* .IP "dkim.KeyFile PATH"
 /*	Public keys from a file instead of DNS (air-gapped relays,
-/*	tests): lines "selector._domainkey.domain v=DKIM1; k=rsa; p=...".
-/*	Unset: keys come from DNS.
+/*	tests): lines "selector._domainkey.domain v=DKIM1; k=rsa; p=...";
+/*	empty lines and lines that start with "#" are skipped. The file
+/*	is read once, by init, while the daemon is still root (it may be
+/*	root's alone); a change takes a restart. Unset: keys come from
+/*	DNS.
 /* .PP
 /*	Audit keys: "result" (pass, fail or none: the best signature),
 /*	"domain", "selector" (of that signature), "campaign_signed" (yes,
@@ -46,7 +49,8 @@
 /*	common choice) does not depend on either.
 /* DIAGNOSTICS
 /*	init fails on a bad Require value, a missing TrustedDomains, or
-/*	a KeyFile that cannot be read. A message whose keys cannot be
+/*	a KeyFile that cannot be read or has a line without a key record
+/*	(naming the file and the line). A message whose keys cannot be
 /*	fetched (DNS failure) or that libopendkim cannot process for
 /*	lack of resources fails the hook: the message is retried later.
 /* LICENSE
@@ -61,7 +65,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* Utility library. */
 
@@ -72,15 +75,25 @@
 #include "consent-milter-plugin.h"
 
 #define SIGNED_HDR_GUESS 64		/* fields one signature covers, usually */
+#define KEY_RECORD_MAX	1024		/* libopendkim's key buffer, less NUL */
+#define KEY_NAME_MAX	255		/* selector._domainkey.domain */
 
 typedef enum dkim_require {
     REQUIRE_CAMPAIGN_HEADER, REQUIRE_MARKETING, REQUIRE_NONE
 } dkim_require;
 
+/* One line of KeyFile. */
+typedef struct dkim_key {
+    char   *name;			/* selector._domainkey.domain */
+    char   *record;			/* v=DKIM1; k=rsa; p=... */
+} dkim_key;
+
 /* Read-only after init. */
 typedef struct dkim_state {
     const cm_plugin_host *host;
     DKIM_LIB *lib;
+    dkim_key *keys;			/* KeyFile, or none: DNS */
+    size_t  nkeys;
     char   *trusted;			/* ",dom1,dom2," lower case */
     char   *campaign_header;		/* CampaignHeader */
     dkim_require require;
@@ -136,6 +149,126 @@ static int is_trusted(const dkim_state *st, const char *domain)
     return (0);
 }
 
+/* is_space - white space between the name and the record of a key line */
+
+static int is_space(int ch)
+{
+    return (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'
+	    || ch == '\v' || ch == '\f');
+}
+
+/*
+ * load_keys - read KeyFile into memory, at init
+ *
+ * libopendkim's own file method (DKIM_QUERY_FILE) opens the file for
+ * every signature, after the daemon has dropped root: a key file that
+ * is root's alone, as secrets and trust anchors should be, then fails
+ * every signature with KEYFAIL, and every signed message is deferred
+ * while "consent-milter -n", run as root, says all is well. So the file
+ * is read here, once, and key_lookup() serves it. Lines are those that
+ * the file method reads: "name record", name and record separated by
+ * white space; "#" starts a comment line.
+ */
+static int load_keys(dkim_state *st, const char *name, const char *path,
+		             char *err, size_t errlen)
+{
+    FILE   *fp;
+    char   *line = 0;
+    size_t  cap = 0;
+    ssize_t len;
+    char   *cp;
+    char   *end;
+    char   *rec;
+    dkim_key *grown;
+    size_t  alloc = 0;
+    int     lineno = 0;
+    int     status = -1;
+
+    if ((fp = fopen(path, "r")) == 0) {
+	(void) snprintf(err, errlen, "%s.KeyFile %.200s: cannot read it: %m",
+			name, path);
+	return (-1);
+    }
+    while ((len = getline(&line, &cap, fp)) >= 0) {
+	lineno++;
+	for (end = line + len; end > line && is_space(end[-1]); end--)
+	     /* void */ ;
+	*end = 0;
+	for (cp = line; is_space(*cp); cp++)
+	     /* void */ ;
+	if (*cp == 0 || *line == '#')
+	    continue;
+	for (rec = cp; *rec && !is_space(*rec); rec++)
+	     /* void */ ;
+	if (*rec != 0)
+	    *rec++ = 0;
+	while (is_space(*rec))
+	    rec++;
+	if (*rec == 0 || strlen(cp) > KEY_NAME_MAX
+	    || strlen(rec) > KEY_RECORD_MAX) {
+	    (void) snprintf(err, errlen, "%s.KeyFile %.200s:%d: %s", name,
+			    path, lineno, *rec == 0 ? "no key record after "
+			    "the name" : strlen(cp) > KEY_NAME_MAX ?
+			    "name longer than 255 bytes" :
+			    "key record longer than 1024 bytes");
+	    goto out;
+	}
+	if (st->nkeys == alloc) {
+	    alloc = alloc ? 2 * alloc : 8;
+	    if ((grown = realloc(st->keys, alloc * sizeof(*grown))) == 0)
+		goto oom;
+	    st->keys = grown;
+	}
+	st->keys[st->nkeys].name = strdup(cp);
+	st->keys[st->nkeys].record = strdup(rec);
+	st->nkeys++;
+	if (st->keys[st->nkeys - 1].name == 0
+	    || st->keys[st->nkeys - 1].record == 0)
+	    goto oom;
+    }
+    if (ferror(fp)) {
+	(void) snprintf(err, errlen, "%s.KeyFile %.200s: read error: %m",
+			name, path);
+	goto out;
+    }
+    status = 0;
+    goto out;
+oom:
+    (void) snprintf(err, errlen, "out of memory");
+out:
+    free(line);
+    (void) fclose(fp);
+    return (status);
+}
+
+/* key_lookup - libopendkim asks for a key: from KeyFile, in memory */
+
+static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
+			              size_t buflen)
+{
+    const dkim_state *st = dkim_get_user_context(dkim);
+    const char *selector = (const char *) dkim_sig_getselector(sig);
+    const char *domain = (const char *) dkim_sig_getdomain(sig);
+    char    name[KEY_NAME_MAX + 2];
+    size_t  len;
+    size_t  i;
+
+    if (st == 0 || selector == 0 || domain == 0)
+	return (DKIM_CBSTAT_ERROR);
+    len = snprintf(name, sizeof(name), "%s._domainkey.%s", selector, domain);
+    if (len >= sizeof(name))
+	return (DKIM_CBSTAT_NOTFOUND);
+    for (i = 0; i < st->nkeys; i++) {
+	if (strcasecmp(st->keys[i].name, name) != 0)
+	    continue;
+	if ((len = strlen(st->keys[i].record)) >= buflen)
+	    return (DKIM_CBSTAT_ERROR);
+	memcpy(buf, st->keys[i].record, len + 1);
+	return (DKIM_CBSTAT_CONTINUE);
+    }
+    return (DKIM_CBSTAT_NOTFOUND);
+}
+
 /* dp_init - options, and the libopendkim handle */
 
 static int dp_init(const cm_plugin_host *host,
@@ -145,7 +278,6 @@ static int dp_init(const cm_plugin_host *host,
     dkim_state *st;
     const char *v;
     const char *keyfile;
-    int     method = DKIM_QUERY_FILE;
 
     if ((st = calloc(1, sizeof(*st))) == 0) {
 	(void) snprintf(err, errlen, "out of memory");
@@ -182,22 +314,16 @@ static int dp_init(const cm_plugin_host *host,
 	return (CM_PLUGIN_FAIL);
     }
     keyfile = host->option(init, "KeyFile");
-    if (keyfile != 0 && access(keyfile, R_OK) != 0) {
-	(void) snprintf(err, errlen, "%s.KeyFile %.200s: cannot read it",
-			init->name, keyfile);
+    if (keyfile != 0 && load_keys(st, init->name, keyfile, err, errlen) != 0)
 	return (CM_PLUGIN_FAIL);
-    }
     if ((st->lib = dkim_init(0, 0)) == 0) {
 	(void) snprintf(err, errlen, "libopendkim: cannot initialise");
 	return (CM_PLUGIN_FAIL);
     }
-    if (keyfile != 0
-	&& (dkim_options(st->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD,
-			 &method, sizeof(method)) != DKIM_STAT_OK
-	    || dkim_options(st->lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO,
-			    (void *) keyfile, strlen(keyfile)) != DKIM_STAT_OK)) {
-	(void) snprintf(err, errlen, "%s.KeyFile: libopendkim refused it",
-			init->name);
+    if (keyfile != 0 && dkim_set_key_lookup(st->lib, key_lookup)
+	!= DKIM_STAT_OK) {
+	(void) snprintf(err, errlen, "%s.KeyFile: libopendkim refused the "
+			"key lookup", init->name);
 	return (CM_PLUGIN_FAIL);
     }
     return (CM_PLUGIN_OK);
@@ -208,11 +334,17 @@ static int dp_init(const cm_plugin_host *host,
 static void dp_fini(void *state)
 {
     dkim_state *st = state;
+    size_t  i;
 
     if (st == 0)
 	return;
     if (st->lib != 0)
 	dkim_close(st->lib);
+    for (i = 0; i < st->nkeys; i++) {
+	free(st->keys[i].name);
+	free(st->keys[i].record);
+    }
+    free(st->keys);
     free(st->trusted);
     free(st->campaign_header);
     free(st);
@@ -238,6 +370,8 @@ static dkim_msg *msg_get(const dkim_state *st, cm_plugin_msg *m)
 	free(dm);
 	return (0);
     }
+    /* For key_lookup(), which libopendkim calls with the handle alone. */
+    (void) dkim_set_user_context(dm->dkim, (void *) st);
     *slot = dm;
     return (dm);
 }
