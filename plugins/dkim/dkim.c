@@ -49,8 +49,11 @@
 /*	common choice) does not depend on either.
 /* DIAGNOSTICS
 /*	init fails on a bad Require value, a missing TrustedDomains, or
-/*	a KeyFile that cannot be read or has a line without a key record
-/*	(naming the file and the line). A message whose keys cannot be
+/*	a KeyFile that cannot be read, or that has a line without a key
+/*	record or whose record's p= is missing or not base64 (naming the
+/*	file and the line): a key that cannot be decoded would fail every
+/*	signature it should verify, and every campaign message would be
+/*	refused for good. A message whose keys cannot be
 /*	fetched (DNS failure) or that libopendkim cannot process for
 /*	lack of resources fails the hook: the message is retried later.
 /* LICENSE
@@ -157,6 +160,59 @@ static int is_space(int ch)
 	    || ch == '\v' || ch == '\f');
 }
 
+/* key_bad - what is wrong with a key record's p= tag, or NULL */
+
+static const char *key_bad(const char *rec)
+{
+    const char *cp = rec;
+    const char *name;
+    size_t  nlen;
+    size_t  data = 0;
+    size_t  pad = 0;
+
+    /* tag-list (RFC 6376 section 3.2): name = value; ... */
+    for (;;) {
+	while (is_space(*cp))
+	    cp++;
+	name = cp;
+	while (*cp && *cp != '=' && *cp != ';' && !is_space(*cp))
+	    cp++;
+	nlen = cp - name;
+	while (is_space(*cp))
+	    cp++;
+	if (*cp != '=') {
+	    if (*cp == 0)
+		return ("no p= tag (the public key)");
+	    if (*cp++ == ';' && nlen == 0)
+		continue;
+	    return ("a tag without \"=\"");
+	}
+	cp++;
+	if (nlen == 1 && *name == 'p')
+	    break;
+	cp += strcspn(cp, ";");
+	if (*cp == 0)
+	    return ("no p= tag (the public key)");
+	cp++;
+    }
+
+    /* The value: base64, white space allowed; empty: a revoked key. */
+    for (; *cp && *cp != ';'; cp++) {
+	if (is_space(*cp))
+	    continue;
+	if (*cp == '=')
+	    pad++;
+	else if (pad == 0 && strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+				   "opqrstuvwxyz0123456789+/", *cp) != 0)
+	    data++;
+	else
+	    return ("p= is not base64");
+    }
+    if (pad > 2 || (data + pad) % 4 != 0 || (data == 0 && pad > 0))
+	return ("p= is not base64");
+    return (0);
+}
+
 /*
  * load_keys - read KeyFile into memory, at init
  *
@@ -180,6 +236,7 @@ static int load_keys(dkim_state *st, const char *name, const char *path,
     char   *end;
     char   *rec;
     dkim_key *grown;
+    const char *why = 0;
     size_t  alloc = 0;
     int     lineno = 0;
     int     status = -1;
@@ -205,12 +262,13 @@ static int load_keys(dkim_state *st, const char *name, const char *path,
 	while (is_space(*rec))
 	    rec++;
 	if (*rec == 0 || strlen(cp) > KEY_NAME_MAX
-	    || strlen(rec) > KEY_RECORD_MAX) {
+	    || strlen(rec) > KEY_RECORD_MAX || (why = key_bad(rec)) != 0) {
 	    (void) snprintf(err, errlen, "%s.KeyFile %.200s:%d: %s", name,
 			    path, lineno, *rec == 0 ? "no key record after "
 			    "the name" : strlen(cp) > KEY_NAME_MAX ?
 			    "name longer than 255 bytes" :
-			    "key record longer than 1024 bytes");
+			    strlen(rec) > KEY_RECORD_MAX ?
+			    "key record longer than 1024 bytes" : why);
 	    goto out;
 	}
 	if (st->nkeys == alloc) {

@@ -7,7 +7,8 @@
 /*	The loader must refuse, naming the plugin and the line, what the
 /*	daemon cannot run with: a missing file, a shared object without
 /*	the descriptor, another API version, an undeclared option, a
-/*	failed init. The fixture plugins are built by make check
+/*	failed init (the dkim plugin: a KeyFile line whose key cannot be
+/*	decoded). The fixture plugins are built by make check
 /*	(tests/unit/plugin_fixture.c; $CM_BUILDDIR/tests/unit/.libs).
 /*
 /*	The host tests drive the engine with the fixture plugin loaded,
@@ -128,6 +129,52 @@ START_TEST(second_plugin_fails)
     /* The first one loaded fine; the second stops everything. */
     refused("Plugin fixture fixture.so\nPlugin old fixture_badapi.so\n",
 	    "test.conf:2: Plugin: plugin \"old\"");
+}
+END_TEST
+
+/* key_file_refused - the dkim plugin with this KeyFile must not start */
+
+static void key_file_refused(const char *keys, const char *want)
+{
+    const char *tmp = getenv("CM_TEST_TMPDIR");
+    const char *pdir = getenv("CM_PLUGINDIR");
+    char    path[512];
+    char    text[2048];
+    char    full[1024];
+    FILE   *fp;
+
+    ck_assert_msg(tmp != 0 && pdir != 0, "run me from make check");
+    (void) snprintf(path, sizeof(path), "%s/dkim-keys.txt", tmp);
+    ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+    ck_assert_int_ge(fputs(keys, fp), 0);
+    ck_assert_int_eq(fclose(fp), 0);
+    (void) snprintf(text, sizeof(text), "Plugin dkim %s/dkim.so\n"
+		    "dkim.TrustedDomains org.example\ndkim.KeyFile %s\n",
+		    pdir, path);
+    (void) snprintf(full, sizeof(full), "cannot start: dkim.KeyFile %s%s",
+		    path, want);
+    refused(text, full);
+}
+
+START_TEST(dkim_key_file)
+{
+    /*
+     * A key that cannot be decoded fails every signature it should
+     * verify: every campaign message would be refused for good, while
+     * the start said nothing. It is refused at start, with the line.
+     */
+    key_file_refused("# offline keys\n\n"
+		     "s1._domainkey.org.example v=DKIM1; k=rsa; p=MIIBIjAN\n"
+		     "s2._domainkey.org.example v=DKIM1; k=rsa; p=MIIB!jAN\n",
+		     ":4: p= is not base64");
+    key_file_refused("s1._domainkey.org.example v=DKIM1; k=rsa; p=MIIBIjA\n",
+		     ":1: p= is not base64");
+    key_file_refused("s1._domainkey.org.example v=DKIM1; k=rsa; p=MI=BIjAN\n",
+		     ":1: p= is not base64");
+    key_file_refused("s1._domainkey.org.example v=DKIM1; k=rsa\n",
+		     ":1: no p= tag (the public key)");
+    key_file_refused("s1._domainkey.org.example\n",
+		     ":1: no key record after the name");
 }
 END_TEST
 
@@ -392,6 +439,7 @@ int     main(void)
     tcase_add_test(load_tc, unknown_option);
     tcase_add_test(load_tc, second_plugin_fails);
     tcase_add_test(load_tc, loads_from_libdir);
+    tcase_add_test(load_tc, dkim_key_file);
     suite_add_tcase(suite, load_tc);
     tcase_add_unchecked_fixture(host_tc, setup_dirs, 0);
     tcase_add_test(host_tc, veto_after_rcpt);
