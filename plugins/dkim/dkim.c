@@ -25,7 +25,11 @@
 /*	every field of that name in the message, else every recipient is
 /*	denied with "campaign-unauthenticated" (any campaign basis: the
 /*	forged claim is usually "service"). A second, unsigned copy of
-/*	the field, above or below the signed one, fails the check.
+/*	the field, above or below the signed one, fails the check. A
+/*	signature with a body length limit (l=) vouches for nothing: what
+/*	follows the signed part of the body is anyone's (RFC 6376
+/*	section 8.2), so a receipt signed with l= could carry a
+/*	fundraising appeal under its signed "service" header.
 /*	marketing: the above, and also every marketing message (basis
 /*	consent) needs a passing signature of a trusted domain, however
 /*	its campaign was found. none: verify and log, never veto.
@@ -39,8 +43,10 @@
 /* .PP
 /*	Audit keys: "result" (pass, fail or none: the best signature),
 /*	"domain", "selector" (of that signature), "campaign_signed" (yes,
-/*	no; only when there is a campaign header), and "error" with
-/*	libopendkim's reason for a failed signature.
+/*	no; only when there is a campaign header), "error" with
+/*	libopendkim's reason for a failed signature, and "unused" with
+/*	the reason a passing signature of a trusted domain does not count
+/*	("body-length": it has l=).
 /*
 /*	The header value that libmilter hands over lacks the space after
 /*	the colon and may use bare LF in folded lines; the plugin puts
@@ -561,6 +567,19 @@ static int covers_campaign(const dkim_state *st, DKIM *dkim, DKIM_SIGINFO *sig,
     return (covered >= fields && fields > 0);
 }
 
+/* unusable - why a passing signature cannot vouch for the message, or NULL */
+
+static const char *unusable(DKIM *dkim, DKIM_SIGINFO *sig)
+{
+    ssize_t signlen = -1;
+
+    /* l=: the rest of the body is unsigned, and could be anything. */
+    if (dkim_sig_getcanonlen(dkim, sig, 0, 0, &signlen) != DKIM_STAT_OK
+	|| signlen != (ssize_t) -1)
+	return ("body-length");
+    return (0);
+}
+
 /* dp_eom - verify, judge, and account */
 
 static int dp_eom(void *state, cm_plugin_msg *m)
@@ -580,6 +599,8 @@ static int dp_eom(void *state, cm_plugin_msg *m)
     int     i;
     DKIM_STAT status;
     const char *domain;
+    const char *why;
+    const char *best_why = 0;
 
     if ((dm = msg_get(st, m)) == 0)
 	return (CM_PLUGIN_FAIL);
@@ -603,7 +624,9 @@ static int dp_eom(void *state, cm_plugin_msg *m)
 	pass = DKIM_SIG_CHECK(sigs[i]);
 	domain = (const char *) dkim_sig_getdomain(sigs[i]);
 	rank = pass ? 1 : 0;
-	if (pass && domain != 0 && is_trusted(st, domain)) {
+	why = 0;
+	if (pass && domain != 0 && is_trusted(st, domain)
+	    && (why = unusable(dm->dkim, sigs[i])) == 0) {
 	    trusted_pass = 1;
 	    rank = 2;
 	    if (dm->campaign_fields > 0) {
@@ -619,6 +642,7 @@ static int dp_eom(void *state, cm_plugin_msg *m)
 	if (rank > best_rank) {
 	    best_rank = rank;
 	    best = sigs[i];
+	    best_why = why;
 	}
     }
     if (host->audit(m, "result", best == 0 ? "none" :
@@ -631,6 +655,7 @@ static int dp_eom(void *state, cm_plugin_msg *m)
 	|| (best != 0 && !DKIM_SIG_CHECK(best)
 	    && host->audit(m, "error",
 		      dkim_sig_geterrorstr(dkim_sig_geterror(best))) != 0)
+	|| (best_why != 0 && host->audit(m, "unused", best_why) != 0)
 	|| (dm->campaign_fields > 0
 	    && host->audit(m, "campaign_signed",
 			   campaign_signed ? "yes" : "no") != 0))

@@ -55,6 +55,13 @@ base spring | "$SIGN" -d org.example -s s1 -k org.example.key \
 base spring | "$SIGN" -d evil.example -s s1 -k evil.example.key \
     > msg/untrusted.eml
 
+# A body length limit (l=): as signed, and with text appended below
+# the signed part, which still verifies.
+base spring | "$SIGN" -d org.example -s s1 -k org.example.key -l \
+    > msg/length.eml
+{ cat msg/length.eml; echo "Donate now: https://appeal.example/"; } \
+    > msg/length-appended.eml
+
 # A signature over many fields: h= names 70 X-Tag fields before the
 # campaign header, more than a fixed table of 64 signed fields held.
 base spring | awk 'NR == 1 { for (i = 1; i <= 70; i++) print "X-Tag: " i }

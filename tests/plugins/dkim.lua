@@ -94,6 +94,10 @@ local bad = {
     { "tampered-header.eml", "fail", "a campaign header changed after signing" },
     { "added-below.eml", "pass", "a second copy added below the signed one" },
     { "added-above.eml", "pass", "a second copy added above the signed one" },
+    { "length.eml", "pass", "a signature with a body length limit (l=)",
+      "body-length" },
+    { "length-appended.eml", "pass", "text appended below an l= signature",
+      "body-length" },
 }
 for i, case in ipairs(bad) do
     local file, result, what = case[1], case[2], case[3]
@@ -112,6 +116,7 @@ for i, case in ipairs(bad) do
     d = dkim_of("alice@example.org", what)
     t.eq(d.result, result, what .. ": dkim result")
     t.eq(d.campaign_signed, "no", what .. ": campaign header not signed")
+    t.eq(d.unused, case[4], what .. ": why the signature does not count")
 end
 t.eq(dkim_of("alice@example.org", "added above").domain, "org.example",
      "added above: the passing signature is still reported")
