@@ -29,7 +29,9 @@
 /*	signature with a body length limit (l=) vouches for nothing: what
 /*	follows the signed part of the body is anyone's (RFC 6376
 /*	section 8.2), so a receipt signed with l= could carry a
-/*	fundraising appeal under its signed "service" header.
+/*	fundraising appeal under its signed "service" header. Nor does a
+/*	signature whose key says the domain is testing (t=y): verifiers
+/*	must treat such mail as unsigned (RFC 6376 section 3.6.1).
 /*	marketing: the above, and also every marketing message (basis
 /*	consent) needs a passing signature of a trusted domain, however
 /*	its campaign was found. none: verify and log, never veto.
@@ -46,7 +48,7 @@
 /*	no; only when there is a campaign header), "error" with
 /*	libopendkim's reason for a failed signature, and "unused" with
 /*	the reason a passing signature of a trusted domain does not count
-/*	("body-length": it has l=).
+/*	("body-length": it has l=; "testing-key": its key has t=y).
 /*
 /*	The header value that libmilter hands over lacks the space after
 /*	the colon and may use bare LF in folded lines; the plugin puts
@@ -573,6 +575,9 @@ static const char *unusable(DKIM *dkim, DKIM_SIGINFO *sig)
 {
     ssize_t signlen = -1;
 
+    /* t=y: the domain tests DKIM; its mail counts as unsigned. */
+    if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_TESTKEY) != 0)
+	return ("testing-key");
     /* l=: the rest of the body is unsigned, and could be anything. */
     if (dkim_sig_getcanonlen(dkim, sig, 0, 0, &signlen) != DKIM_STAT_OK
 	|| signlen != (ssize_t) -1)

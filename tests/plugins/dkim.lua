@@ -98,6 +98,8 @@ local bad = {
       "body-length" },
     { "length-appended.eml", "pass", "text appended below an l= signature",
       "body-length" },
+    { "testing.eml", "pass", "a signature whose key is in testing mode (t=y)",
+      "testing-key" },
 }
 for i, case in ipairs(bad) do
     local file, result, what = case[1], case[2], case[3]
