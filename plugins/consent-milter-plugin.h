@@ -23,7 +23,10 @@
 /*
 /*	in file order, before it opens its socket, and refuses to start
 /*	(naming the plugin and the configuration line) when the file is
-/*	missing, the descriptor is absent, its api_version is not
+/*	missing or another user may change it (it is loaded as root:
+/*	owned by root or the daemon's user, not writable by others, in a
+/*	directory others may not write unless sticky), the descriptor is
+/*	absent, its api_version is not
 /*	CM_PLUGIN_API_VERSION, an option is not in its options list, or
 /*	init() fails.
 /*

@@ -6,8 +6,8 @@
 /* DESCRIPTION
 /*	The loader must refuse, naming the plugin and the line, what the
 /*	daemon cannot run with: a missing file, a shared object without
-/*	the descriptor, another API version, an undeclared option, a
-/*	failed init (the dkim plugin: a KeyFile line whose key cannot be
+/*	the descriptor, another API version, a file that others may
+/*	change, an undeclared option, a failed init (the dkim plugin: a KeyFile line whose key cannot be
 /*	decoded). The fixture plugins are built by make check
 /*	(tests/unit/plugin_fixture.c; $CM_BUILDDIR/tests/unit/.libs).
 /*
@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,6 +176,60 @@ START_TEST(dkim_key_file)
 		     ":1: no p= tag (the public key)");
     key_file_refused("s1._domainkey.org.example\n",
 		     ":1: no key record after the name");
+}
+END_TEST
+
+/* copy_file - copy a file, for a plugin in a place of the test's choosing */
+
+static void copy_file(const char *from, const char *to)
+{
+    char    buf[8192];
+    FILE   *in;
+    FILE   *out;
+    size_t  n;
+
+    ck_assert_ptr_nonnull(in = fopen(from, "rb"));
+    ck_assert_ptr_nonnull(out = fopen(to, "wb"));
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+	ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    (void) fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+START_TEST(unsafe_file)
+{
+    const char *tmp = getenv("CM_TEST_TMPDIR");
+    char    dir[512];
+    char    so[600];
+    char    src[600];
+    char    text[1024];
+    char    err[1024];
+    cm_plugins *set;
+
+    /*
+     * The shared object runs as root: one that another user may write,
+     * or replace through its directory, is that user's code as root.
+     */
+    ck_assert_msg(tmp != 0, "run me from make check");
+    (void) snprintf(dir, sizeof(dir), "%s/plugdir", tmp);
+    (void) snprintf(so, sizeof(so), "%s/fixture.so", dir);
+    (void) snprintf(src, sizeof(src), "%s/fixture.so", libdir);
+    (void) snprintf(text, sizeof(text), "Plugin fixture %s\n", so);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    copy_file(src, so);
+    ck_assert_int_eq(chmod(so, 0646), 0);
+    refused(text, "fixture.so: writable by others (mode 0646): run chmod "
+	    "o-w on it");
+    ck_assert_int_eq(chmod(so, 0644), 0);
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    refused(text, "fixture.so: in a directory that others may write");
+
+    /* The sticky bit keeps others from replacing what is not theirs. */
+    ck_assert_int_eq(chmod(dir, 01777), 0);
+    set = load(text, err, sizeof(err));
+    ck_assert_msg(set != 0, "%s", err);
+    cm_plugins_unload(set);
+    cm_config_free(&cfg);
 }
 END_TEST
 
@@ -440,6 +495,7 @@ int     main(void)
     tcase_add_test(load_tc, second_plugin_fails);
     tcase_add_test(load_tc, loads_from_libdir);
     tcase_add_test(load_tc, dkim_key_file);
+    tcase_add_test(load_tc, unsafe_file);
     suite_add_tcase(suite, load_tc);
     tcase_add_unchecked_fixture(host_tc, setup_dirs, 0);
     tcase_add_test(host_tc, veto_after_rcpt);
