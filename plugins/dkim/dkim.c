@@ -57,13 +57,14 @@
 /*	common choice) does not depend on either.
 /* DIAGNOSTICS
 /*	init fails on a bad Require value, a missing TrustedDomains, or
-/*	a KeyFile that cannot be read, or that has a line without a key
-/*	record or whose record's p= is missing or not base64 (naming the
-/*	file and the line): a key that cannot be decoded would fail every
-/*	signature it should verify, and every campaign message would be
-/*	refused for good. A message whose keys cannot be
-/*	fetched (DNS failure) or that libopendkim cannot process for
-/*	lack of resources fails the hook: the message is retried later.
+/*	a KeyFile that cannot be read, that others may write (anyone
+/*	could add a key and sign as a trusted domain), or that has a line
+/*	without a key record or whose record's p= is missing or not
+/*	base64 (naming the file and the line): a key that cannot be
+/*	decoded would fail every signature it should verify, and every
+/*	campaign message would be refused for good. A message whose keys
+/*	cannot be fetched (DNS failure) or that libopendkim cannot process
+/*	for lack of resources fails the hook: the message is retried later.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -76,6 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* Utility library. */
 
@@ -248,10 +250,29 @@ static int load_keys(dkim_state *st, const char *name, const char *path,
     size_t  alloc = 0;
     int     lineno = 0;
     int     status = -1;
+    struct stat sb;
 
     if ((fp = fopen(path, "r")) == 0) {
 	(void) snprintf(err, errlen, "%s.KeyFile %.200s: cannot read it: %m",
 			name, path);
+	return (-1);
+    }
+
+    /*
+     * The keys decide whose signatures vouch for a campaign: a file that
+     * any local user may add a line to lets anyone sign as a trusted
+     * domain. (Readable by all is fine: these are public keys.)
+     */
+    if (fstat(fileno(fp), &sb) != 0) {
+	(void) snprintf(err, errlen, "%s.KeyFile %.200s: %m", name, path);
+	(void) fclose(fp);
+	return (-1);
+    }
+    if ((sb.st_mode & S_IWOTH) != 0) {
+	(void) snprintf(err, errlen, "%s.KeyFile %.200s: writable by others "
+			"(mode %04o): run chmod o-w on it", name, path,
+			(unsigned) (sb.st_mode & 07777));
+	(void) fclose(fp);
 	return (-1);
     }
     while ((len = getline(&line, &cap, fp)) >= 0) {

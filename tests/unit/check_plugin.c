@@ -135,7 +135,8 @@ END_TEST
 
 /* key_file_refused - the dkim plugin with this KeyFile must not start */
 
-static void key_file_refused(const char *keys, const char *want)
+static void key_file_mode_refused(const char *keys, mode_t mode,
+				          const char *want)
 {
     const char *tmp = getenv("CM_TEST_TMPDIR");
     const char *pdir = getenv("CM_PLUGINDIR");
@@ -149,12 +150,18 @@ static void key_file_refused(const char *keys, const char *want)
     ck_assert_ptr_nonnull(fp = fopen(path, "w"));
     ck_assert_int_ge(fputs(keys, fp), 0);
     ck_assert_int_eq(fclose(fp), 0);
+    ck_assert_int_eq(chmod(path, mode), 0);
     (void) snprintf(text, sizeof(text), "Plugin dkim %s/dkim.so\n"
 		    "dkim.TrustedDomains org.example\ndkim.KeyFile %s\n",
 		    pdir, path);
     (void) snprintf(full, sizeof(full), "cannot start: dkim.KeyFile %s%s",
 		    path, want);
     refused(text, full);
+}
+
+static void key_file_refused(const char *keys, const char *want)
+{
+    key_file_mode_refused(keys, 0644, want);
 }
 
 START_TEST(dkim_key_file)
@@ -176,6 +183,15 @@ START_TEST(dkim_key_file)
 		     ":1: no p= tag (the public key)");
     key_file_refused("s1._domainkey.org.example\n",
 		     ":1: no key record after the name");
+
+    /*
+     * The keys decide whose signatures vouch for a campaign: a file
+     * that any local user may add a key to lets anyone sign as a
+     * trusted domain.
+     */
+    key_file_mode_refused("s1._domainkey.org.example v=DKIM1; k=rsa; "
+			  "p=MIIBIjAN\n", 0646, ": writable by others "
+			  "(mode 0646): run chmod o-w on it");
 }
 END_TEST
 
