@@ -38,10 +38,12 @@
 /* .IP "dkim.KeyFile PATH"
 /*	Public keys from a file instead of DNS (air-gapped relays,
 /*	tests): lines "selector._domainkey.domain v=DKIM1; k=rsa; p=...";
-/*	empty lines and lines that start with "#" are skipped. The file
-/*	is read once, by init, while the daemon is still root (it may be
-/*	root's alone); a change takes a restart. Unset: keys come from
-/*	DNS.
+/*	empty lines and lines that start with "#" are skipped; CRLF line
+/*	ends and a UTF-8 byte order mark at the start are allowed, a name
+/*	with a byte that no DNS name has (a non-breaking space pasted for
+/*	a space) stops the start. The file is read once, by init, while
+/*	the daemon is still root (it may be root's alone); a change takes
+/*	a restart. Unset: keys come from DNS.
 /* .PP
 /*	Audit keys: "result" (pass, fail or none: the best signature),
 /*	"domain", "selector" (of that signature), "campaign_signed" (yes,
@@ -170,6 +172,21 @@ static int is_space(int ch)
 	    || ch == '\v' || ch == '\f');
 }
 
+/*
+ * key_name_ok - selector._domainkey.domain, in the bytes of DNS names
+ *
+ * A name that could never be asked for is a mistake, often invisible:
+ * a non-breaking space (0xa0 in cp1252, c2 a0 in UTF-8) pasted where
+ * the space should be makes the whole line one name, and the key is
+ * never found.
+ */
+static int key_name_ok(const char *name)
+{
+    return (name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"
+			"STUVWXYZ0123456789.-_")] == 0
+	    && strstr(name, "._domainkey.") > name);
+}
+
 /* key_bad - what is wrong with a key record's p= tag, or NULL */
 
 static const char *key_bad(const char *rec)
@@ -246,7 +263,7 @@ static int load_keys(dkim_state *st, const char *name, const char *path,
     char   *end;
     char   *rec;
     dkim_key *grown;
-    const char *why = 0;
+    const char *why;
     size_t  alloc = 0;
     int     lineno = 0;
     int     status = -1;
@@ -276,7 +293,9 @@ static int load_keys(dkim_state *st, const char *name, const char *path,
 	return (-1);
     }
     while ((len = getline(&line, &cap, fp)) >= 0) {
-	lineno++;
+	/* A byte order mark, as editors on Windows write: not the name. */
+	if (++lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+	    memmove(line, line + 3, (len -= 3) + 1);
 	for (end = line + len; end > line && is_space(end[-1]); end--)
 	     /* void */ ;
 	*end = 0;
@@ -290,14 +309,15 @@ static int load_keys(dkim_state *st, const char *name, const char *path,
 	    *rec++ = 0;
 	while (is_space(*rec))
 	    rec++;
-	if (*rec == 0 || strlen(cp) > KEY_NAME_MAX
-	    || strlen(rec) > KEY_RECORD_MAX || (why = key_bad(rec)) != 0) {
+	why = *rec == 0 ? "no key record after the name" :
+	    strlen(cp) > KEY_NAME_MAX ? "name longer than 255 bytes" :
+	    !key_name_ok(cp) ? "the name is not selector._domainkey.domain "
+	    "in letters, digits, '.', '-' and '_'" :
+	    strlen(rec) > KEY_RECORD_MAX ? "key record longer than 1024 "
+	    "bytes" : key_bad(rec);
+	if (why != 0) {
 	    (void) snprintf(err, errlen, "%s.KeyFile %.200s:%d: %s", name,
-			    path, lineno, *rec == 0 ? "no key record after "
-			    "the name" : strlen(cp) > KEY_NAME_MAX ?
-			    "name longer than 255 bytes" :
-			    strlen(rec) > KEY_RECORD_MAX ?
-			    "key record longer than 1024 bytes" : why);
+			    path, lineno, why);
 	    goto out;
 	}
 	if (st->nkeys == alloc) {

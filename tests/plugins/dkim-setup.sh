@@ -18,15 +18,18 @@ cd "$CM_TMP"
 mkdir -p msg
 
 # key DOMAIN SELECTOR [FILE [TAGS]] - a private key in FILE.key (default
-# DOMAIN.key), and its line in keys.txt, with TAGS in the record
+# DOMAIN.key), and its line in keys.txt, with TAGS in the record. The
+# lines end in CRLF and the file starts with a byte order mark, as an
+# editor on Windows saves it: the keys must be found all the same.
 key() {
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 	-out "${3:-$1}.key" 2>/dev/null
     chmod 600 "${3:-$1}.key"
     pub=$(openssl pkey -in "${3:-$1}.key" -pubout -outform DER | base64 -w0)
-    echo "$2._domainkey.$1 v=DKIM1;${4:+ $4;} k=rsa; p=$pub" >> keys.txt
+    printf '%s\r\n' "$2._domainkey.$1 v=DKIM1;${4:+ $4;} k=rsa; p=$pub" \
+	>> keys.txt
 }
-: > keys.txt
+printf '\357\273\277' > keys.txt
 key org.example s1
 key evil.example s1
 key org.example s2 testing "t=y"		# the domain is testing DKIM

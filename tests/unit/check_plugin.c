@@ -184,6 +184,11 @@ START_TEST(dkim_key_file)
     key_file_refused("s1._domainkey.org.example\n",
 		     ":1: no key record after the name");
 
+    /* A non-breaking space (cp1252 0xa0) where a space should be. */
+    key_file_refused("s1._domainkey.org.example\xa0v=DKIM1; k=rsa; "
+		     "p=MIIBIjAN\n", ":1: the name is not selector."
+		     "_domainkey.domain in letters, digits, '.', '-' and '_'");
+
     /*
      * The keys decide whose signatures vouch for a campaign: a file
      * that any local user may add a key to lets anyone sign as a
