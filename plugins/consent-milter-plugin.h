@@ -23,7 +23,10 @@
 /*
 /*	in file order, before it opens its socket, and refuses to start
 /*	(naming the plugin and the configuration line) when the file is
-/*	missing, the descriptor is absent, its api_version is not
+/*	missing or another user may change it (it is loaded as root:
+/*	owned by root or the daemon's user, not writable by others, in a
+/*	directory others may not write unless sticky), the descriptor is
+/*	absent, its api_version is not
 /*	CM_PLUGIN_API_VERSION, an option is not in its options list, or
 /*	init() fails.
 /*
@@ -53,7 +56,9 @@
 /*	is down). A failed plugin is treated like an unreadable consent
 /*	store: the message gets the OnError action (by default 451, the
 /*	MTA retries later) with the reason "plugin-error"; nothing passes
-/*	unchecked. A plugin that simply finds the message wanting says so
+/*	unchecked. A failed connect hook counts for every message of its
+/*	SMTP session: the plugin's check of the client was made for none
+/*	of them. A plugin that simply finds the message wanting says so
 /*	with host->veto(), not with CM_PLUGIN_FAIL.
 /*
 /*	What a plugin can do to a message (host functions):

@@ -36,6 +36,8 @@
 /*
 /*	The first plugin whose hook fails marks the message failed; hooks
 /*	still run (a later one may veto), but the engine tempfails it.
+/*	A connect hook that fails marks every message of its session: the
+/*	plugin's check of the client was not made for any of them.
 /*
 /*	cm_pmsg_audit_json() returns the "plugins" object of the audit
 /*	record, or NULL when no plugin added a key. cm_pmsg_add_headers()
@@ -111,6 +113,7 @@ struct cm_plugin_msg {
     int     veto_marketing_only;
     const char *veto_plugin;		/* who vetoed first */
     const char *failed;
+    const char *connect_failed;		/* a connect hook failed: session */
     pm_list audit;
     pm_list headers;
     cm_buf  json;
@@ -454,7 +457,14 @@ void    cm_pmsg_connect(cm_plugin_msg *m, void *mta, const char *name,
     (void) snprintf(m->client_addr, sizeof(m->client_addr), "%s",
 		    addr ? addr : "");
     RUN_HOOK(m, connect, (SLOT(m)->state, m));
-    /* A connect hook failure is for the first message to carry. */
+
+    /*
+     * The session's messages start with cm_pmsg_reset(), which would
+     * forget this failure: it is kept apart, and every message of the
+     * session carries it (the check of the client was not made).
+     */
+    m->connect_failed = m->failed;
+    m->failed = 0;
 }
 
 /* cm_pmsg_envfrom - MAIL FROM: a new message */
@@ -560,7 +570,7 @@ void    cm_pmsg_reset(cm_plugin_msg *m)
     m->veto[0] = 0;
     m->veto_marketing_only = 0;
     m->veto_plugin = 0;
-    m->failed = 0;
+    m->failed = m->connect_failed;
     list_clear(&m->audit);
     list_clear(&m->headers);
     cm_buf_reset(&m->json);

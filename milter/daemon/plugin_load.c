@@ -26,7 +26,10 @@
 /* DIAGNOSTICS
 /*	cm_plugins_load() returns NULL with one line in err, of the form
 /*	"FILE:LINE: Plugin: plugin "name": reason", for: a file that is
-/*	missing or cannot be loaded, a shared object without the
+/*	missing or cannot be loaded, a file that another user may change
+/*	(owned by someone but root or the daemon's user, writable by
+/*	others, or in a directory that others may write without the
+/*	sticky bit: its code would run as root), a shared object without the
 /*	consent_milter_plugin descriptor, a descriptor of another API
 /*	version, an option that the plugin does not declare (named by
 /*	its own line), and an init() that fails (with the plugin's own
@@ -46,6 +49,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Application-specific. */
 
@@ -126,6 +130,57 @@ static int check_options(const cm_config *cfg, const cm_plugin_conf *pc,
     return (0);
 }
 
+/*
+ * unsafe_file - why another user could change this code, or NULL
+ *
+ * The shared object is loaded and its init() run as root, before the
+ * daemon drops privileges. So whoever may replace it, or write it, may
+ * run code as root: it must belong to root or to us, others may not
+ * write it, and its directory (of the file itself, symbolic links
+ * resolved) may not be writable by others unless sticky.
+ */
+static const char *unsafe_file(const char *real, const struct stat *st,
+			               char *why, size_t len)
+{
+    struct stat dst;
+    char   *dir;
+    char   *slash;
+
+    if (st->st_uid != 0 && st->st_uid != geteuid()) {
+	(void) snprintf(why, len, "%s: owned by uid %ld, not root: another "
+			"user could change code that runs as root", real,
+			(long) st->st_uid);
+	return (why);
+    }
+    if (st->st_mode & S_IWOTH) {
+	(void) snprintf(why, len, "%s: writable by others (mode %04o): "
+			"run chmod o-w on it", real,
+			(unsigned) (st->st_mode & 07777));
+	return (why);
+    }
+    if ((dir = strdup(real)) == 0) {
+	(void) snprintf(why, len, "out of memory");
+	return (why);
+    }
+    /* realpath(3) made it absolute: there is a slash. */
+    slash = strrchr(dir, '/');
+    slash[slash == dir ? 1 : 0] = 0;
+    if (stat(dir, &dst) != 0) {
+	(void) snprintf(why, len, "%s: %s", dir, strerror(errno));
+	free(dir);
+	return (why);
+    }
+    if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX)) {
+	(void) snprintf(why, len, "%s: in a directory that others may write "
+			"(%s, mode %04o)", real, dir,
+			(unsigned) (dst.st_mode & 07777));
+	free(dir);
+	return (why);
+    }
+    free(dir);
+    return (0);
+}
+
 /* load_one - open, check and start one plugin */
 
 static int load_one(const cm_config *cfg, const cm_plugin_conf *pc,
@@ -137,6 +192,7 @@ static int load_one(const cm_config *cfg, const cm_plugin_conf *pc,
     cm_plugin_init init;
     load_ctx ctx;
     char    why[512];
+    char   *real;
     size_t  len;
 
     slot->name = strdup(pc->name);
@@ -158,7 +214,21 @@ static int load_one(const cm_config *cfg, const cm_plugin_conf *pc,
 	fail(err, errlen, cfg, pc, "%s: %s", slot->path, strerror(errno));
 	return (-1);
     }
-    if ((slot->handle = dlopen(slot->path, RTLD_NOW | RTLD_LOCAL)) == 0) {
+    if ((real = realpath(slot->path, 0)) == 0 || stat(real, &st) != 0) {
+	fail(err, errlen, cfg, pc, "%s: %s", slot->path, strerror(errno));
+	free(real);
+	return (-1);
+    }
+    if (unsafe_file(real, &st, why, sizeof(why)) != 0) {
+	fail(err, errlen, cfg, pc, "%s", why);
+	free(real);
+	return (-1);
+    }
+
+    /* The path that was checked: no link in it to swap afterwards. */
+    slot->handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    free(real);
+    if (slot->handle == 0) {
 	fail(err, errlen, cfg, pc, "cannot load: %s", dlerror());
 	return (-1);
     }

@@ -14,6 +14,9 @@
 /*	(RFC 8058). This plugin checks each message for:
 /* .IP "a From field with a parseable address"
 /*	exactly one address of the form local@domain (in <> or bare).
+/*	Quoted strings and comments (RFC 5322) are read as such: a
+/*	display name "Shop <Sale>" or a comment "(the <best> club)" does
+/*	not make the address unparseable.
 /* .IP "a List-Unsubscribe field (RFC 2369)"
 /*	with at least one <mailto:...> or <https://...> URI; http: does
 /*	not count (a plain-text link is not a safe opt-out).
@@ -154,25 +157,100 @@ static int address_ok(const char *addr, size_t len)
 	    && memchr(at + 1, '@', addr + len - at - 1) == 0);
 }
 
-/* from_parses - the address of a From value: <addr> or bare addr */
+/*
+ * strip_comments - the value without its comments, or NULL
+ *
+ * RFC 5322 comments, "(...)" and nested, may stand between the parts of
+ * a From value and may hold anything, "<" and "@" included; so may a
+ * quoted string (a display name "Shop <Sale>", a quoted local part),
+ * which is kept, quotes and all. A comment becomes one space. NULL: a
+ * comment or quoted string that is not closed, or no memory (*oom).
+ */
+static char *strip_comments(const char *value, int *oom)
+{
+    char   *out;
+    char   *op;
+    const char *cp;
+    int     depth = 0;
+    int     quoted = 0;
+
+    *oom = 0;
+    if ((out = malloc(strlen(value) + 1)) == 0) {
+	*oom = 1;
+	return (0);
+    }
+    for (op = out, cp = value; *cp; cp++) {
+	if (*cp == '\\' && cp[1] != 0 && (quoted || depth > 0)) {
+	    if (depth == 0) {
+		*op++ = cp[0];
+		*op++ = cp[1];
+	    }
+	    cp++;
+	} else if (depth == 0 && *cp == '"') {
+	    quoted = !quoted;
+	    *op++ = *cp;
+	} else if (!quoted && *cp == '(') {
+	    depth++;
+	} else if (depth > 0 && *cp == ')') {
+	    if (--depth == 0)
+		*op++ = ' ';
+	} else if (depth == 0) {
+	    *op++ = *cp;
+	}
+    }
+    *op = 0;
+    if (depth > 0 || quoted) {
+	free(out);
+	return (0);
+    }
+    return (out);
+}
+
+/* unquoted_chr - the first ch outside a quoted string, or NULL */
+
+static const char *unquoted_chr(const char *s, int ch)
+{
+    int     quoted = 0;
+
+    for (; *s; s++) {
+	if (*s == '\\' && quoted && s[1] != 0)
+	    s++;
+	else if (*s == '"')
+	    quoted = !quoted;
+	else if (!quoted && *s == ch)
+	    return (s);
+    }
+    return (0);
+}
+
+/* from_parses - the address of a From value: <addr> or bare addr; -1: oom */
 
 static int from_parses(const char *value)
 {
+    char   *bare;
+    const char *cp;
     const char *lt;
     const char *gt;
     const char *end;
+    int     oom;
+    int     ok;
 
-    if ((lt = strchr(value, '<')) != 0) {
-	if ((gt = strchr(lt, '>')) == 0 || strchr(gt + 1, '<') != 0)
-	    return (0);			/* unclosed, or a list */
-	return (address_ok(lt + 1, gt - lt - 1));
+    if ((bare = strip_comments(value, &oom)) == 0)
+	return (oom ? -1 : 0);
+    if ((lt = unquoted_chr(bare, '<')) != 0) {
+	/* Unclosed, or a list: not one address. */
+	ok = ((gt = strchr(lt, '>')) != 0 && unquoted_chr(gt + 1, '<') == 0
+	      && address_ok(lt + 1, gt - lt - 1));
+    } else {
+	for (cp = bare; is_fws(*cp); cp++)
+	     /* void */ ;
+	end = cp + strlen(cp);
+	while (end > cp && is_fws(end[-1]))
+	    end--;
+	ok = address_ok(cp, end - cp);
     }
-    while (is_fws(*value))
-	value++;
-    end = value + strlen(value);
-    while (end > value && is_fws(end[-1]))
-	end--;
-    return (address_ok(value, end - value));
+    free(bare);
+    return (ok);
 }
 
 /* scan_uris - note the usable URIs of a List-Unsubscribe value */
@@ -230,8 +308,8 @@ static int optout_header(void *state, cm_plugin_msg *m, const char *name,
 	return (CM_PLUGIN_FAIL);
     om = *slot;
     if (strcasecmp(name, "From") == 0) {
-	if (om->from_count++ == 0)
-	    om->from_ok = from_parses(value);
+	if (om->from_count++ == 0 && (om->from_ok = from_parses(value)) < 0)
+	    return (CM_PLUGIN_FAIL);
     } else if (strcasecmp(name, "List-Unsubscribe") == 0) {
 	scan_uris(om, value);
     } else if (one_click_ok(value)) {

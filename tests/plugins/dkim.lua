@@ -42,6 +42,13 @@ end
 t.main(function()
 t.seed()
 
+-- The key file was read at start, while the daemon could (as root, it
+-- may be root's alone). Gone now, as it is to a daemon that dropped
+-- privileges, it must not be needed again: libopendkim's own file
+-- method opened it for every signature, and every signed message was
+-- deferred.
+os.remove(os.getenv("CM_TMP") .. "/keys.txt")
+
 -- Signed by a trusted domain, covering the header: consent decides.
 local reply, conn = send("good.eml", "QD1",
                          { "<alice@example.org>", "<bob@example.org>" })
@@ -68,6 +75,15 @@ mt.disconnect(conn)
 t.eq(dkim_of("alice@example.org", "simple").result, "pass",
      "simple/simple: dkim pass")
 
+-- A signature over many fields (73 in h=, 70 of them X-Tag) covers the
+-- campaign header as well as one over three.
+reply, conn = send("many-fields.eml", "QD3")
+t.eq(reply, SMFIR_ACCEPT, "many signed fields: accepted")
+mt.disconnect(conn)
+d = dkim_of("alice@example.org", "many fields")
+t.eq(d.result, "pass", "many signed fields: dkim pass")
+t.eq(d.campaign_signed, "yes", "many signed fields: campaign header signed")
+
 -- Everything else: the campaign claim is not backed.
 local bad = {
     { "unsigned.eml", "none", "no signature at all" },
@@ -78,6 +94,12 @@ local bad = {
     { "tampered-header.eml", "fail", "a campaign header changed after signing" },
     { "added-below.eml", "pass", "a second copy added below the signed one" },
     { "added-above.eml", "pass", "a second copy added above the signed one" },
+    { "length.eml", "pass", "a signature with a body length limit (l=)",
+      "body-length" },
+    { "length-appended.eml", "pass", "text appended below an l= signature",
+      "body-length" },
+    { "testing.eml", "pass", "a signature whose key is in testing mode (t=y)",
+      "testing-key" },
 }
 for i, case in ipairs(bad) do
     local file, result, what = case[1], case[2], case[3]
@@ -96,6 +118,7 @@ for i, case in ipairs(bad) do
     d = dkim_of("alice@example.org", what)
     t.eq(d.result, result, what .. ": dkim result")
     t.eq(d.campaign_signed, "no", what .. ": campaign header not signed")
+    t.eq(d.unused, case[4], what .. ": why the signature does not count")
 end
 t.eq(dkim_of("alice@example.org", "added above").domain, "org.example",
      "added above: the passing signature is still reported")

@@ -5,7 +5,7 @@
 /*	sign a test message with libopendkim
 /* SYNOPSIS
 /*	dkimsign -d domain -s selector -k keyfile [-h hdr1:hdr2...]
-/*		[-c simple|relaxed] < message > signed
+/*		[-c simple|relaxed] [-l] < message > signed
 /* DESCRIPTION
 /*	The dkim plugin tests sign their messages with libopendkim's own
 /*	signing API, using keys that the test generates, so that no
@@ -16,7 +16,7 @@
 /*
 /*	-h names the header fields to sign (default: from:subject:
 /*	x-campaign-id), -c the header and body canonicalisation (default
-/*	relaxed).
+/*	relaxed); -l adds a body length tag (l=) that covers the body.
 /* DIAGNOSTICS
 /*	Exit status 2 with a message on bad usage or unreadable input,
 /*	1 when libopendkim refuses to sign.
@@ -79,7 +79,7 @@ static char *to_crlf(const char *in, size_t len, size_t *outlen)
 static void usage(void)
 {
     fprintf(stderr, "usage: dkimsign -d domain -s selector -k keyfile "
-	    "[-h hdr:hdr...] [-c simple|relaxed] < message\n");
+	    "[-h hdr:hdr...] [-c simple|relaxed] [-l] < message\n");
     exit(2);
 }
 
@@ -105,8 +105,9 @@ int     main(int argc, char **argv)
     size_t  keylen, rawlen, msglen, siglen, i;
     int     nh = 0;
     int     ch;
+    unsigned flags = DKIM_LIBFLAGS_NONE;
 
-    while ((ch = getopt(argc, argv, "d:s:k:h:c:")) != -1) {
+    while ((ch = getopt(argc, argv, "d:s:k:h:c:l")) != -1) {
 	switch (ch) {
 	case 'd':
 	    domain = optarg;
@@ -120,6 +121,9 @@ int     main(int argc, char **argv)
 	case 'h':
 	    free(hdrlist);
 	    hdrlist = strdup(optarg);
+	    break;
+	case 'l':
+	    flags |= DKIM_LIBFLAGS_SIGNLEN;
 	    break;
 	case 'c':
 	    if (strcmp(optarg, "simple") == 0)
@@ -152,7 +156,9 @@ int     main(int argc, char **argv)
     if ((lib = dkim_init(0, 0)) == 0
 	/* The list itself is the data, and its size that of a pointer. */
 	|| dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
-			(void *) signhdrs, sizeof(char **)) != DKIM_STAT_OK) {
+			(void *) signhdrs, sizeof(char **)) != DKIM_STAT_OK
+	|| dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
+			sizeof(flags)) != DKIM_STAT_OK) {
 	fprintf(stderr, "dkimsign: cannot set up libopendkim\n");
 	return (1);
     }

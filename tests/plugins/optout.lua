@@ -44,6 +44,13 @@ local ok = {
                 "<http://org.example/u>,\n\t<mailto:u@org.example>" } },
       "mailto", "a folded list whose second URI is usable" },
     { { { "From", "news@org.example" }, MAILTO }, "mailto", "a bare From address" },
+    -- RFC 5322: quoted display names and comments may hold <, >, @.
+    { { { "From", '"Shop <Sale>" <news@org.example>' }, MAILTO }, "mailto",
+      "a quoted display name with angle brackets" },
+    { { { "From", "news@org.example (Membership)" }, MAILTO }, "mailto",
+      "a bare address with a comment" },
+    { { { "From", "Membership (the <best> club) <news@org.example>" }, MAILTO },
+      "mailto", "a comment with angle brackets" },
 }
 for i, case in ipairs(ok) do
     local reply, conn = send("spring", case[1], "QO" .. i)
@@ -71,6 +78,10 @@ local bad = {
     { { { "From", "" }, MAILTO }, "unparseable", "mailto", "an empty From" },
     { { FROM, { "From", "other@org.example" }, MAILTO }, "repeated", "mailto",
       "two From fields" },
+    { { { "From", '"Shop" <news@org.example>, <other@org.example>' }, MAILTO },
+      "unparseable", "mailto", "two addresses in one From" },
+    { { { "From", "Membership (unclosed <news@org.example>" }, MAILTO },
+      "unparseable", "mailto", "an unclosed comment" },
 }
 for i, case in ipairs(bad) do
     local what = case[4]

@@ -6,8 +6,9 @@
 /* DESCRIPTION
 /*	The loader must refuse, naming the plugin and the line, what the
 /*	daemon cannot run with: a missing file, a shared object without
-/*	the descriptor, another API version, an undeclared option, a
-/*	failed init. The fixture plugins are built by make check
+/*	the descriptor, another API version, a file that others may
+/*	change, an undeclared option, a failed init (the dkim plugin: a KeyFile line whose key cannot be
+/*	decoded). The fixture plugins are built by make check
 /*	(tests/unit/plugin_fixture.c; $CM_BUILDDIR/tests/unit/.libs).
 /*
 /*	The host tests drive the engine with the fixture plugin loaded,
@@ -15,7 +16,8 @@
 /*	the redis-server of tests/lib/redis.sh: a veto at end of message
 /*	rejects recipients already accepted at RCPT, a marketing-only
 /*	veto spares a service campaign, a failing hook tempfails with
-/*	"plugin-error", set_campaign() makes ordinary mail a campaign,
+/*	"plugin-error" (a failed connect hook: every message of the
+/*	session), set_campaign() makes ordinary mail a campaign,
 /*	audit keys and headers arrive where they should.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,6 +130,127 @@ START_TEST(second_plugin_fails)
     /* The first one loaded fine; the second stops everything. */
     refused("Plugin fixture fixture.so\nPlugin old fixture_badapi.so\n",
 	    "test.conf:2: Plugin: plugin \"old\"");
+}
+END_TEST
+
+/* key_file_refused - the dkim plugin with this KeyFile must not start */
+
+static void key_file_mode_refused(const char *keys, mode_t mode,
+				          const char *want)
+{
+    const char *tmp = getenv("CM_TEST_TMPDIR");
+    const char *pdir = getenv("CM_PLUGINDIR");
+    char    path[512];
+    char    text[2048];
+    char    full[1024];
+    FILE   *fp;
+
+    ck_assert_msg(tmp != 0 && pdir != 0, "run me from make check");
+    (void) snprintf(path, sizeof(path), "%s/dkim-keys.txt", tmp);
+    ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+    ck_assert_int_ge(fputs(keys, fp), 0);
+    ck_assert_int_eq(fclose(fp), 0);
+    ck_assert_int_eq(chmod(path, mode), 0);
+    (void) snprintf(text, sizeof(text), "Plugin dkim %s/dkim.so\n"
+		    "dkim.TrustedDomains org.example\ndkim.KeyFile %s\n",
+		    pdir, path);
+    (void) snprintf(full, sizeof(full), "cannot start: dkim.KeyFile %s%s",
+		    path, want);
+    refused(text, full);
+}
+
+static void key_file_refused(const char *keys, const char *want)
+{
+    key_file_mode_refused(keys, 0644, want);
+}
+
+START_TEST(dkim_key_file)
+{
+    /*
+     * A key that cannot be decoded fails every signature it should
+     * verify: every campaign message would be refused for good, while
+     * the start said nothing. It is refused at start, with the line.
+     */
+    key_file_refused("# offline keys\n\n"
+		     "s1._domainkey.org.example v=DKIM1; k=rsa; p=MIIBIjAN\n"
+		     "s2._domainkey.org.example v=DKIM1; k=rsa; p=MIIB!jAN\n",
+		     ":4: p= is not base64");
+    key_file_refused("s1._domainkey.org.example v=DKIM1; k=rsa; p=MIIBIjA\n",
+		     ":1: p= is not base64");
+    key_file_refused("s1._domainkey.org.example v=DKIM1; k=rsa; p=MI=BIjAN\n",
+		     ":1: p= is not base64");
+    key_file_refused("s1._domainkey.org.example v=DKIM1; k=rsa\n",
+		     ":1: no p= tag (the public key)");
+    key_file_refused("s1._domainkey.org.example\n",
+		     ":1: no key record after the name");
+
+    /* A non-breaking space (cp1252 0xa0) where a space should be. */
+    key_file_refused("s1._domainkey.org.example\xa0v=DKIM1; k=rsa; "
+		     "p=MIIBIjAN\n", ":1: the name is not selector."
+		     "_domainkey.domain in letters, digits, '.', '-' and '_'");
+
+    /*
+     * The keys decide whose signatures vouch for a campaign: a file
+     * that any local user may add a key to lets anyone sign as a
+     * trusted domain.
+     */
+    key_file_mode_refused("s1._domainkey.org.example v=DKIM1; k=rsa; "
+			  "p=MIIBIjAN\n", 0646, ": writable by others "
+			  "(mode 0646): run chmod o-w on it");
+}
+END_TEST
+
+/* copy_file - copy a file, for a plugin in a place of the test's choosing */
+
+static void copy_file(const char *from, const char *to)
+{
+    char    buf[8192];
+    FILE   *in;
+    FILE   *out;
+    size_t  n;
+
+    ck_assert_ptr_nonnull(in = fopen(from, "rb"));
+    ck_assert_ptr_nonnull(out = fopen(to, "wb"));
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+	ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    (void) fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+START_TEST(unsafe_file)
+{
+    const char *tmp = getenv("CM_TEST_TMPDIR");
+    char    dir[512];
+    char    so[600];
+    char    src[600];
+    char    text[1024];
+    char    err[1024];
+    cm_plugins *set;
+
+    /*
+     * The shared object runs as root: one that another user may write,
+     * or replace through its directory, is that user's code as root.
+     */
+    ck_assert_msg(tmp != 0, "run me from make check");
+    (void) snprintf(dir, sizeof(dir), "%s/plugdir", tmp);
+    (void) snprintf(so, sizeof(so), "%s/fixture.so", dir);
+    (void) snprintf(src, sizeof(src), "%s/fixture.so", libdir);
+    (void) snprintf(text, sizeof(text), "Plugin fixture %s\n", so);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    copy_file(src, so);
+    ck_assert_int_eq(chmod(so, 0646), 0);
+    refused(text, "fixture.so: writable by others (mode 0646): run chmod "
+	    "o-w on it");
+    ck_assert_int_eq(chmod(so, 0644), 0);
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    refused(text, "fixture.so: in a directory that others may write");
+
+    /* The sticky bit keeps others from replacing what is not theirs. */
+    ck_assert_int_eq(chmod(dir, 01777), 0);
+    set = load(text, err, sizeof(err));
+    ck_assert_msg(set != 0, "%s", err);
+    cm_plugins_unload(set);
+    cm_config_free(&cfg);
 }
 END_TEST
 
@@ -296,6 +420,36 @@ START_TEST(failing_hook_tempfails)
 }
 END_TEST
 
+START_TEST(failing_connect_tempfails)
+{
+    cm_session *s;
+    int     i;
+
+    /*
+     * The connect hook runs before any message; its failure must not be
+     * forgotten when the first message starts (it was: MAIL reset it).
+     * The check of the client was made for none of the session's
+     * messages, so each of them is deferred.
+     */
+    start("fixture.Fail connect\n");
+    s = cm_session_new(&eng, 0);
+    cm_on_connect(s, &mta, "client.example", "192.0.2.7");
+    for (i = 0; i < 2; i++) {
+	mta_record_reset(&mta);
+	(void) cm_on_mail(s, &mta, "<shop@org.example>", 0);
+	(void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+	cm_on_header(s, &mta, "X-Campaign-ID", "spring");
+	ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_TEMPFAIL);
+	ck_assert_str_eq(mta.rcode, "451");
+	ck_assert_str_eq(mta.text, "<alice@example.org>: not sent: "
+			 "plugin-error (campaign spring)");
+    }
+    AUDIT_HAS("\"decision\":\"tempfail\",\"reason\":\"plugin-error\"");
+    cm_session_free(s);
+    stop();
+}
+END_TEST
+
 START_TEST(set_campaign_and_header)
 {
     cm_session *s;
@@ -361,11 +515,14 @@ int     main(void)
     tcase_add_test(load_tc, unknown_option);
     tcase_add_test(load_tc, second_plugin_fails);
     tcase_add_test(load_tc, loads_from_libdir);
+    tcase_add_test(load_tc, dkim_key_file);
+    tcase_add_test(load_tc, unsafe_file);
     suite_add_tcase(suite, load_tc);
     tcase_add_unchecked_fixture(host_tc, setup_dirs, 0);
     tcase_add_test(host_tc, veto_after_rcpt);
     tcase_add_test(host_tc, veto_marketing_spares_service);
     tcase_add_test(host_tc, failing_hook_tempfails);
+    tcase_add_test(host_tc, failing_connect_tempfails);
     tcase_add_test(host_tc, set_campaign_and_header);
     tcase_add_test(host_tc, no_stale_plugin_state);
     suite_add_tcase(suite, host_tc);

@@ -15,7 +15,7 @@
 /*	fixture.FailInit TEXT (init fails with that reason),
 /*	fixture.Veto REASON and fixture.Scope any|marketing (veto at
 /*	end of message), fixture.Campaign ID (set_campaign with "how"
-/*	"fixture"), fixture.Fail eom (the eom hook fails),
+/*	"fixture"), fixture.Fail eom|connect (that hook fails),
 /*	fixture.Header yes (adds X-Fixture: rcpts=N). It counts the
 /*	body bytes it sees into the audit key "body".
 /* LICENSE
@@ -42,6 +42,7 @@ typedef struct fixture {
     int     scope;
     const char *campaign;
     int     fail_eom;
+    int     fail_connect;
     int     header;
 } fixture;
 
@@ -76,6 +77,7 @@ static int fx_init(const cm_plugin_host *host, const cm_plugin_init *init,
     fx->campaign = opt(host, init, "Campaign");
     v = host->option(init, "Fail");
     fx->fail_eom = (v && strcasecmp(v, "eom") == 0);
+    fx->fail_connect = (v && strcasecmp(v, "connect") == 0);
     v = host->option(init, "Header");
     fx->header = (v && strcasecmp(v, "yes") == 0);
     return (CM_PLUGIN_OK);
@@ -88,6 +90,14 @@ static void fx_fini(void *state)
     free((void *) fx->veto);
     free((void *) fx->campaign);
     free(fx);
+}
+
+static int fx_connect(void *state, cm_plugin_msg *m)
+{
+    fixture *fx = state;
+
+    (void) m;
+    return (fx->fail_connect ? CM_PLUGIN_FAIL : CM_PLUGIN_OK);
 }
 
 static int fx_body(void *state, cm_plugin_msg *m, const unsigned char *chunk,
@@ -139,7 +149,7 @@ static const char *const fx_options[] = {
 
 const cm_plugin consent_milter_plugin = {
     FIXTURE_API, "fixture", "0", fx_options, CM_PLUGIN_WANT_BODY,
-    fx_init, fx_fini, 0, 0, 0, 0, 0, fx_body, fx_eom, fx_reset,
+    fx_init, fx_fini, fx_connect, 0, 0, 0, 0, fx_body, fx_eom, fx_reset,
 };
 
 #else
