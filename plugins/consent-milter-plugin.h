@@ -66,7 +66,9 @@
 /*	Names the campaign of the message; it overrides the campaign
 /*	header and the envelope sender's campaign. "how" says how the
 /*	plugin knows (e.g. "dkim:example.org"); it is written to the
-/*	audit trail.
+/*	audit trail. Called again, the last call counts, in the audit
+/*	trail too (one "campaign" key; "campaign_auth" only if that call
+/*	gave a "how").
 /* .IP "mark_bulk(m)"
 /*	The message is bulk mail (DESIGN.md section 4): without a
 /*	campaign it gets the UnidentifiedBulk action.

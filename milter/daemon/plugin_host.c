@@ -269,6 +269,50 @@ static int refuse(const cm_plugin_msg *m, const char *call, const char *why)
     return (-1);
 }
 
+/* audit_put - set a key of the current plugin's audit object */
+
+static int audit_put(cm_plugin_msg *m, const char *key, const char *value)
+{
+    size_t  i;
+    pm_item *it;
+    char   *copy = 0;
+
+    cm_buf_reset(&m->json);
+
+    /* A key given twice keeps its place and takes the new value. */
+    for (i = 0; i < m->audit.count; i++) {
+	it = m->audit.item + i;
+	if (it->plugin == m->cur && strcmp(it->key, key) == 0) {
+	    if (value != 0 && (copy = strdup(value)) == 0)
+		return (-1);
+	    free(it->value);
+	    it->value = copy;
+	    return (0);
+	}
+    }
+    return (list_add(&m->audit, m->cur, key, value));
+}
+
+/* audit_drop - take a key out of the current plugin's audit object */
+
+static void audit_drop(cm_plugin_msg *m, const char *key)
+{
+    pm_list *l = &m->audit;
+    size_t  i;
+
+    cm_buf_reset(&m->json);
+    for (i = 0; i < l->count; i++) {
+	if (l->item[i].plugin == m->cur && strcmp(l->item[i].key, key) == 0) {
+	    free(l->item[i].key);
+	    free(l->item[i].value);
+	    memmove(l->item + i, l->item + i + 1,
+		    (l->count - i - 1) * sizeof(*l->item));
+	    l->count--;
+	    return;
+	}
+    }
+}
+
 /* host_set_campaign - the plugin names the campaign */
 
 static int host_set_campaign(cm_plugin_msg *m, const char *id, const char *how)
@@ -283,13 +327,20 @@ static int host_set_campaign(cm_plugin_msg *m, const char *id, const char *how)
 	return (refuse(m, "set_campaign", "bad \"how\" text"));
     if ((copy = strdup(id)) == 0)
 	return (-1);
-    cm_buf_reset(&m->json);
     free(m->campaign);
     m->campaign = copy;
-    if (list_add(&m->audit, m->cur, "campaign", id) != 0
-	|| (how != 0 && list_add(&m->audit, m->cur, "campaign_auth", how) != 0))
+
+    /*
+     * Called again, the plugin changed its mind: one "campaign" key, and
+     * no "campaign_auth" left over from the campaign it replaced.
+     */
+    if (audit_put(m, "campaign", id) != 0)
 	return (-1);
-    return (0);
+    if (how == 0) {
+	audit_drop(m, "campaign_auth");
+	return (0);
+    }
+    return (audit_put(m, "campaign_auth", how));
 }
 
 /* host_mark_bulk - the message is bulk mail */
@@ -324,30 +375,12 @@ static int host_veto(cm_plugin_msg *m, int scope, const char *reason)
 
 static int host_audit(cm_plugin_msg *m, const char *key, const char *value)
 {
-    size_t  i;
-    pm_item *it;
-    char   *copy = 0;
-
     if (!chars_ok(key, KEY_MAX, "abcdefghijklmnopqrstuvwxyz"
 		  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"))
 	return (refuse(m, "audit", "key must be [A-Za-z0-9_-], 1..32 bytes"));
     if (value != 0 && strnlen(value, VALUE_MAX + 1) > VALUE_MAX)
 	return (refuse(m, "audit", "value longer than 1024 bytes"));
-
-    cm_buf_reset(&m->json);
-
-    /* A key given twice keeps its place and takes the new value. */
-    for (i = 0; i < m->audit.count; i++) {
-	it = m->audit.item + i;
-	if (it->plugin == m->cur && strcmp(it->key, key) == 0) {
-	    if (value != 0 && (copy = strdup(value)) == 0)
-		return (-1);
-	    free(it->value);
-	    it->value = copy;
-	    return (0);
-	}
-    }
-    return (list_add(&m->audit, m->cur, key, value));
+    return (audit_put(m, key, value));
 }
 
 /* host_add_header - a header field for the delivered message */

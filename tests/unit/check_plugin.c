@@ -120,8 +120,8 @@ START_TEST(unknown_option)
 {
     refused("Plugin fixture fixture.so\nfixture.Veto x\nfixture.Bogus 1\n",
 	    "test.conf:3: fixture.Bogus: unknown option of plugin "
-	    "\"fixture\" (it knows: FailInit, Veto, Scope, Campaign, Fail, "
-	    "Header)");
+	    "\"fixture\" (it knows: FailInit, Veto, Scope, Campaign, "
+	    "Campaign2, Fail, Header)");
 }
 END_TEST
 
@@ -476,6 +476,25 @@ START_TEST(set_campaign_and_header)
 }
 END_TEST
 
+/* A plugin that names a campaign twice: one key, no stale "how". */
+
+START_TEST(set_campaign_twice)
+{
+    cm_session *s;
+
+    start("fixture.Campaign receipts\nfixture.Campaign2 spring\n");
+    s = cm_session_new(&eng, 0);
+    (void) cm_on_mail(s, &mta, "<someone@org.example>", 0);
+    (void) cm_on_rcpt(s, &mta, "<alice@example.org>");
+    ck_assert_int_eq(cm_on_eom(s, &mta), CM_REPLY_ACCEPT);
+    AUDIT_HAS("\"plugins\":{\"fixture\":{\"body\":\"0\",\"campaign\":"
+	      "\"spring\"}}");
+    AUDIT_HAS("\"campaign\":\"spring\",\"purpose\":\"newsletter\"");
+    cm_session_free(s);
+    stop();
+}
+END_TEST
+
 START_TEST(no_stale_plugin_state)
 {
     cm_session *s;
@@ -524,6 +543,7 @@ int     main(void)
     tcase_add_test(host_tc, failing_hook_tempfails);
     tcase_add_test(host_tc, failing_connect_tempfails);
     tcase_add_test(host_tc, set_campaign_and_header);
+    tcase_add_test(host_tc, set_campaign_twice);
     tcase_add_test(host_tc, no_stale_plugin_state);
     suite_add_tcase(suite, host_tc);
     sr = srunner_create(suite);

@@ -15,7 +15,8 @@
 /*	fixture.FailInit TEXT (init fails with that reason),
 /*	fixture.Veto REASON and fixture.Scope any|marketing (veto at
 /*	end of message), fixture.Campaign ID (set_campaign with "how"
-/*	"fixture"), fixture.Fail eom|connect (that hook fails),
+/*	"fixture"; fixture.Campaign2 ID: then again, without "how"),
+/*	fixture.Fail eom|connect (that hook fails),
 /*	fixture.Header yes (adds X-Fixture: rcpts=N). It counts the
 /*	body bytes it sees into the audit key "body".
 /* LICENSE
@@ -41,6 +42,7 @@ typedef struct fixture {
     const char *veto;
     int     scope;
     const char *campaign;
+    const char *campaign2;
     int     fail_eom;
     int     fail_connect;
     int     header;
@@ -75,6 +77,7 @@ static int fx_init(const cm_plugin_host *host, const cm_plugin_init *init,
     fx->scope = (v && strcasecmp(v, "marketing") == 0) ?
 	CM_VETO_MARKETING : CM_VETO_ANY;
     fx->campaign = opt(host, init, "Campaign");
+    fx->campaign2 = opt(host, init, "Campaign2");
     v = host->option(init, "Fail");
     fx->fail_eom = (v && strcasecmp(v, "eom") == 0);
     fx->fail_connect = (v && strcasecmp(v, "connect") == 0);
@@ -89,6 +92,7 @@ static void fx_fini(void *state)
 
     free((void *) fx->veto);
     free((void *) fx->campaign);
+    free((void *) fx->campaign2);
     free(fx);
 }
 
@@ -128,6 +132,8 @@ static int fx_eom(void *state, cm_plugin_msg *m)
 	return (CM_PLUGIN_FAIL);
     if (fx->campaign && h->set_campaign(m, fx->campaign, "fixture") != 0)
 	return (CM_PLUGIN_FAIL);
+    if (fx->campaign2 && h->set_campaign(m, fx->campaign2, 0) != 0)
+	return (CM_PLUGIN_FAIL);
     if (fx->veto && h->veto(m, fx->scope, fx->veto) != 0)
 	return (CM_PLUGIN_FAIL);
     (void) snprintf(text, sizeof(text), "rcpts=%zu", h->rcpt_count(m));
@@ -144,7 +150,7 @@ static void fx_reset(void *state, cm_plugin_msg *m)
 }
 
 static const char *const fx_options[] = {
-    "FailInit", "Veto", "Scope", "Campaign", "Fail", "Header", 0
+    "FailInit", "Veto", "Scope", "Campaign", "Campaign2", "Fail", "Header", 0
 };
 
 const cm_plugin consent_milter_plugin = {
