@@ -21,7 +21,12 @@
 /* DIAGNOSTICS
 /*	Exit status (a contract, DESIGN.md section 10): 0 success, 1 "no"
 /*	(check: deny or tempfail; reconcile: findings), 64 usage, 65 bad
-/*	input data, 69 the store is unavailable.
+/*	input data, 69 the store is unavailable. A configuration (or
+/*	AddressKeyFile) that cannot be read is 64, except for the verbs
+/*	that Postfix pipe transports run, mail-unsubscribe and feedback:
+/*	for them it is 75 (EX_TEMPFAIL), as for their other failures that
+/*	an admin must fix; with 64 Postfix would bounce the message, and
+/*	the opt-out or complaint in it would be lost.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -195,6 +200,13 @@ static int help(ctl *c, FILE *fp, int status)
     return (status);
 }
 
+/* pipe_verb - a verb run by a Postfix pipe transport */
+
+static int pipe_verb(const struct verb *v)
+{
+    return (v->fn == ctl_mail_unsubscribe || v->fn == ctl_feedback);
+}
+
 /* default_actor - the Unix login running the tool */
 
 static const char *default_actor(void)
@@ -248,20 +260,22 @@ int     main(int argc, char **argv)
 
     /*
      * A verb's --help works without a configuration; everything else
-     * needs it, as the daemon does.
+     * needs it, as the daemon does. A pipe transport's message must
+     * wait for the admin, not bounce: what it carries is an opt-out.
      */
     if (!ctl_want_help(argc - i, argv + i)) {
+	status = pipe_verb(v) ? CTL_EX_TEMPFAIL : CTL_EX_USAGE;
 	cm_config_init(&c.cfg);
 	if (cm_config_load(&c.cfg, c.config_file, err, sizeof(err)) != 0) {
 	    ctl_error(&c, "%s", err);
-	    return (CTL_EX_USAGE);
+	    return (status);
 	}
 	if (c.cfg.address_key_file != 0
 	    && (c.key = cm_addrkey_load(c.cfg.address_key_file, err,
 					sizeof(err))) == 0) {
 	    ctl_error(&c, "AddressKeyFile %s", err);
 	    cm_config_free(&c.cfg);
-	    return (CTL_EX_USAGE);
+	    return (status);
 	}
     }
     if (c.actor == 0)

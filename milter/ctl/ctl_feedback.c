@@ -34,7 +34,8 @@
 /*	(logged: a bounce would go to the provider, who can do nothing
 /*	about it); 65 not an ARF report (the reason is printed: wrong
 /*	address for the feedback transport?); 64 usage; 75 (EX_TEMPFAIL)
-/*	the store or the audit trail is unavailable: Postfix tries again.
+/*	the store or the audit trail is unavailable, or the configuration
+/*	(consentctl.c) or a key file cannot be read: Postfix tries again.
 /* SEE ALSO
 /*	arf(3), optout(3); RFC 5965.
 /* LICENSE

@@ -56,8 +56,9 @@
 /*	already withdrawn, or a token that is not ours or not valid
 /*	(accepted and dropped, with a log line: no bounce tells a forger
 /*	anything); 64 usage; 75 (EX_TEMPFAIL) the store or the audit
-/*	trail is unavailable, so that Postfix keeps the message and tries
-/*	again: nothing is lost.
+/*	trail is unavailable, or the configuration (consentctl.c) or a
+/*	key file cannot be read, so that Postfix keeps the message and
+/*	tries again: nothing is lost.
 /* SEE ALSO
 /*	optout(3), unsubtoken(3); contrib/postfix/README, the transport.
 /* LICENSE

@@ -26,6 +26,13 @@
 /*	An address emailN with emailN_is_bad true is suppressed at the
 /*	time of the import (a bounce: it does not take mail). Booleans
 /*	are true/false, yes/no or 1/0.
+/* .PP
+/*	A file whose header has none of the columns that carry consent
+/*	(email_opt_in, do_not_contact, unsubscribed_at, emailN_is_bad)
+/*	is refused: it is no people export (another tool's file, given
+/*	the wrong --from), every row of it would give no event, and the
+/*	opt-outs it holds in columns of other names would vanish with
+/*	exit status 0.
 /* LICENSE
 /*	BSD 3-Clause licence, see the file LICENSE.
 /*	Copyright (c) 2026 the consent-milter authors.
@@ -55,11 +62,33 @@ static const char *const names[N_COUNT + 1] = {
 
 static int nb_header(imp_source *s, char **f, size_t nf, cm_buf *why)
 {
+    static const int consent[] = {N_OPT_IN, N_DNC, N_UNSUB_AT,
+    N_B1, N_B2, N_B3, N_B4};
+    size_t  i;
+
     if (s->o->purpose == 0) {
 	cm_buf_adds(why, "--from nationbuilder needs --purpose P");
 	return (0);
     }
-    return (imp_header_find(s, f, nf, names, s->col, 1u << N_EMAIL, why));
+    if (!imp_header_find(s, f, nf, names, s->col, 1u << N_EMAIL, why))
+	return (0);
+
+    /*
+     * Only email is required: the export has the columns the user
+     * chose. But "email" is every tool's column name, and a file with
+     * no column that carries consent gives no event for any row:
+     * another tool's unsubscribe list, read with this --from, would be
+     * dropped without a word.
+     */
+    for (i = 0; i < sizeof(consent) / sizeof(consent[0]); i++)
+	if (s->col[consent[i]] >= 0)
+	    return (1);
+    cm_buf_adds(why, "header: no consent column (email_opt_in, "
+		"do_not_contact, unsubscribed_at or emailN_is_bad): not a "
+		"NationBuilder people export, and its opt-outs would be "
+		"lost; another tool's file wants its own --from (or "
+		"--from columns)");
+    return (0);
 }
 
 /* flag - a boolean: 1 true, 0 false or empty, -1 neither */

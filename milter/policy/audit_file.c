@@ -41,8 +41,13 @@
 /*	is cut back to its size before the write. With do_fsync the
 /*	records are on disk before it returns, or else they are removed
 /*	again. A file found ending in a torn line (a crash mid-write) gets
-/*	a newline before the next record. The daemon must be the only
-/*	writer of its AuditLog file. When the file written to turns out
+/*	a newline before the next record. Other programs may append to
+/*	the same file (consentctl's pipe transports, several at once;
+/*	consent-unsubscribe): every writer holds a write lock on the file
+/*	(fcntl(2), the whole file) from its write until the write is
+/*	known good or cut back, so that a cut never takes away what
+/*	another wrote meanwhile, and an open looks for a torn line under
+/*	a read lock. When the file written to turns out
 /*	to have no name any more (removed, or another file renamed over
 /*	it, without SIGHUP), the path is opened again and the records are
 /*	written there too: the trail is the file that has the name.
@@ -96,6 +101,17 @@
 #include "log.h"
 #include "metrics.h"
 
+/*
+ * The writers' lock: per open file description where the system has
+ * it (Linux), so that it also keeps apart two handles of one process
+ * (the tests) and survives the close of another descriptor of the file.
+ */
+#ifdef F_OFD_SETLKW
+#define AUDIT_LOCK_WAIT	F_OFD_SETLKW
+#else
+#define AUDIT_LOCK_WAIT	F_SETLKW
+#endif
+
 /* Messages in one write; check_audit_batch2 builds this file with 2. */
 #ifndef AUDIT_BATCH_MAX
 #define AUDIT_BATCH_MAX	64
@@ -144,12 +160,30 @@ struct cm_audit {
     int     do_fsync;
     pthread_mutex_t lock;		/* protects what follows; no I/O */
     int     torn;			/* the file may end in a torn line */
+    int     nolock_said;		/* no lock on this file: logged */
     int     writing;			/* a leader is writing */
     int     pausing;			/* a reopen waits: hand over nothing */
     pthread_cond_t idle;		/* writing went to 0 */
     audit_waiter *queue;		/* waiting for the next write */
     audit_waiter **queue_tail;
 };
+
+/* trail_lock - take (F_WRLCK, F_RDLCK) or drop (F_UNLCK) the writers' lock */
+
+static int trail_lock(int fd, short type)
+{
+    struct flock fl;
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 0;				/* to the end, however it grows */
+    while (fcntl(fd, AUDIT_LOCK_WAIT, &fl) < 0)
+	if (errno != EINTR)
+	    return (-1);
+    return (0);
+}
 
 /* open_log - open the log file for appending */
 
@@ -201,16 +235,19 @@ static int open_log(const char *path, int *torn, char *err, size_t errlen)
 	/*
 	 * Does the file end in a torn line (a crash in the middle of a
 	 * write)? The descriptor is write-only: look through another one,
-	 * if it is the same file. A file that cannot be read is taken to
-	 * be whole.
+	 * if it is the same file, under a read lock, so that the write
+	 * of another program, not yet whole or cut back, is not taken for
+	 * one (closing the descriptor drops the lock). A file that cannot
+	 * be read is taken to be whole.
 	 */
 	*torn = 0;
-	if (S_ISREG(st.st_mode) && st.st_size > 0
+	if (S_ISREG(st.st_mode)
 	    && (rd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK
 			  | O_NOFOLLOW)) >= 0) {
+	    (void) trail_lock(rd, F_RDLCK);
 	    if (fstat(rd, &rst) == 0 && rst.st_dev == st.st_dev
-		&& rst.st_ino == st.st_ino
-		&& pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+		&& rst.st_ino == st.st_ino && rst.st_size > 0
+		&& pread(rd, &last, 1, rst.st_size - 1) == 1 && last != '\n')
 		*torn = 1;
 	    (void) close(rd);
 	}
@@ -349,8 +386,9 @@ static void roll_back(cm_audit *audit, size_t done, const char *what,
 
     /*
      * The file is opened O_APPEND and written only by the leader of
-     * the moment (this one), so the done bytes are its last ones now:
-     * its size before the write is its size now less those. Taken here,
+     * the moment (this one), which holds the writers' lock against
+     * other programs, so the done bytes are its last ones now: its
+     * size before the write is its size now less those. Taken here,
      * on the rare failure, and not before every write: one system call
      * less for every batch.
      */
@@ -399,6 +437,8 @@ static int write_records(cm_audit *audit, audit_waiter *batch)
     audit_waiter *w;
     size_t  done = 0;
     int     n = 0;
+    int     locked;
+    int     ret = 0;
 
     /*
      * One writev(2) for every record of the batch and their newlines,
@@ -407,13 +447,27 @@ static int write_records(cm_audit *audit, audit_waiter *batch)
      * to the size before the write), so the file never keeps a torn
      * line that would swallow the next record, nor records of a message
      * that is then deferred. Only the leader writes, and a reopen waits
-     * for it, so no other record can land between the write and the
-     * truncation, and the descriptor stays (the daemon must be the
-     * only writer of the file). A file that ends in a torn line anyway
-     * (a crash, a failed truncation) gets a newline first, so that it
-     * spoils no record of ours. The leader alone reads and sets torn
-     * and fd while it writes: a reopen waits for it.
+     * for it, so no other record of ours can land between the write
+     * and the truncation, and the descriptor stays. A file that ends
+     * in a torn line anyway (a crash, a failed truncation) gets a
+     * newline first, so that it spoils no record of ours. The leader
+     * alone reads and sets torn and fd while it writes: a reopen waits
+     * for it.
+     *
+     * Other programs append to the file too (consentctl's pipe
+     * transports, several at once; consent-unsubscribe): "its size now
+     * less what we wrote" is the size before our write only while none
+     * of them wrote in between. So every writer holds the writers' lock
+     * from its write until the write is known good or cut back. Where
+     * the file system has no locks, it is written as before, and that
+     * is said once.
      */
+    if (!(locked = (trail_lock(audit->fd, F_WRLCK) == 0))
+	&& !audit->nolock_said) {
+	cm_log(LOG_WARNING, "AuditLog %s: cannot lock the file (%s): "
+	       "written without the lock", audit->path, strerror(errno));
+	audit->nolock_said = 1;
+    }
     if (audit->torn) {
 	iov[n].iov_base = (void *) "\n";
 	iov[n++].iov_len = 1;
@@ -426,15 +480,17 @@ static int write_records(cm_audit *audit, audit_waiter *batch)
     }
     if (write_all(audit->fd, iov, n, &done) < 0) {
 	roll_back(audit, done, "write", errno);
-	return (-1);
-    }
-    if (audit->do_fsync && fsync(audit->fd) < 0) {
+	ret = -1;
+    } else if (audit->do_fsync && fsync(audit->fd) < 0) {
 	/* Not known to be on disk: the callers will not act on it. */
 	roll_back(audit, done, "fsync", errno);
-	return (-1);
+	ret = -1;
+    } else {
+	audit->torn = 0;
     }
-    audit->torn = 0;
-    return (0);
+    if (locked)
+	(void) trail_lock(audit->fd, F_UNLCK);
+    return (ret);
 }
 
 /* write_again - the file went: reopen AuditLog, write the batch there */

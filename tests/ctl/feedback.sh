@@ -107,9 +107,21 @@ else
     echo "# skipped: not root"
 fi
 
-echo "--- store down: 75"
+echo "--- a configuration that cannot be read: 75, not a bounce"
 t_run grant carol@example.org news
 sed 's/user@example.com/carol@example.org/' "$ARF/rfc5965-example.eml" > "$TMP/carol.eml"
+good=$CONF
+CONF=$TMP/missing.conf
+feed "$TMP/carol.eml"
+t_rc 75 "no configuration file: EX_TEMPFAIL"
+CONF=$TMP/unknown-key.conf
+{ cat "$good"; echo "NoSuchKey yes"; } > "$CONF"
+feed "$TMP/carol.eml"
+t_rc 75 "an unknown key: EX_TEMPFAIL"
+CONF=$good
+t_eq "$(t_redis EXISTS cm:suppress:carol@example.org)" 0 "nothing written"
+
+echo "--- store down: 75"
 sed -i "s|^Redis .*|Redis unix:$TMP/nothing.sock|" "$CONF"
 feed "$TMP/carol.eml"
 t_rc 75 "store down: EX_TEMPFAIL"

@@ -585,6 +585,16 @@ t_eq "$(t_redis EXISTS cm:suppress:nby@example.org cm:suppress:nby2@example.org)
     "DNC: email and email2 suppressed"
 t_eq "$(t_redis HGET cm:consent:nbz@example.org news)" withdrawn "opt-out: email withdrawn"
 t_eq "$(t_redis HGET cm:consent:nbz1@example.org news)" withdrawn "opt-out: email1 withdrawn"
+# Another tool's file with the wrong --from: its opt-outs must not vanish.
+printf 'email,created\r\nnbgone@example.org,1600000000\r\n' > global_unsubscribes.csv
+t_run grant nbgone@example.org news --at 1500000000
+t_run import --from nationbuilder --purpose news global_unsubscribes.csv
+t_rc 65 "nationbuilder: a SendGrid unsubscribe list is refused"
+t_errhas 'global_unsubscribes.csv:1: header: no consent column' "the header named"
+t_eq "$(t_redis HGET cm:consent:nbgone@example.org news)" granted "nothing applied"
+t_run import --from sendgrid global_unsubscribes.csv
+t_rc 0 "the right --from suppresses"
+t_eq "$(t_redis EXISTS cm:suppress:nbgone@example.org)" 1 "nbgone suppressed"
 printf 'email,email1,email_opt_in,do_not_contact,unsubscribed_at\r\n,,false,true,2022-01-01 00:00:00\r\n' > nb-noaddr.csv
 t_run import --from nationbuilder --purpose news nb-noaddr.csv
 t_rc 65 "nationbuilder: opt-out without an address"

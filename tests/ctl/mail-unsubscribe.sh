@@ -7,7 +7,8 @@
 # withdraws (history, evidence, actor mailto, audit line), a replay and
 # an upper-cased address change nothing and exit 0, a forged or foreign
 # token and an address without a token exit 0 with nothing written (no
-# oracle), a store that is down exits 75 (EX_TEMPFAIL: Postfix retries).
+# oracle), a store that is down or a configuration that cannot be read
+# exits 75 (EX_TEMPFAIL: Postfix retries).
 
 . "$CM_SRCDIR/tests/ctl/lib.sh"
 
@@ -91,6 +92,27 @@ cp "$TMP/good.conf" "$CONF"
 mail "$bobrcpt" bob@example.org
 t_rc 0 "the retry withdraws"
 t_eq "$(t_redis HGET cm:consent:bob@example.org news)" withdrawn "bob withdrawn on retry"
+
+echo "--- a configuration that cannot be read: 75, the message waits"
+# Postfix bounces a pipe command's 64 (EX_USAGE): the opt-out would go
+# back to the person instead of waiting for the admin to fix the file.
+good=$CONF
+CONF=$TMP/missing.conf
+mail "$rcpt" alice@example.org
+t_rc 75 "no configuration file: EX_TEMPFAIL, not a bounce"
+t_errhas "missing.conf" "the file named"
+CONF=$TMP/unknown-key.conf
+{ cat "$good"; echo "NoSuchKey yes"; } > "$CONF"
+mail "$rcpt" alice@example.org
+t_rc 75 "an unknown key: EX_TEMPFAIL"
+CONF=$TMP/no-addresskey.conf
+{ cat "$good"; echo "AddressKeyFile $TMP/no-such.key"; } > "$CONF"
+mail "$rcpt" alice@example.org
+t_rc 75 "AddressKeyFile unreadable: EX_TEMPFAIL"
+CONF=$good
+"$CONSENTCTL" -c "$TMP/missing.conf" show alice@example.org > /dev/null 2>&1
+rc=$?
+t_rc 64 "other verbs: still 64"
 
 echo "--- usage"
 t_run mail-unsubscribe

@@ -13,7 +13,9 @@
 /*	always one JSON object (checked with a small JSON parser), and
 /*	the log file: appends, reopen after rotation, errors that name
 /*	the file, a message's records whole or not at all (a short write
-/*	is cut off again; a torn tail left by a crash spoils no record),
+/*	is cut off again, and never takes with it the record another
+/*	program appended meanwhile; a torn tail left by a crash spoils no
+/*	record),
 /*	whole lines from concurrent writers, and with AuditLog none one
 /*	syslog message per record, read back from a private /dev/log.
 /* DIAGNOSTICS
@@ -1261,6 +1263,101 @@ START_TEST(test_file_records_whole_or_none)
 }
 END_TEST
 
+/*
+ * test_file_other_writer's SIGXFSZ handler: the disk filled in the middle
+ * of a write. Before the writer cuts back, another program's writer is
+ * let go (a byte on its pipe) and given time to append its record. Once,
+ * and only while armed: every write past the limit raises the signal,
+ * Check's own records and log lines too.
+ */
+static volatile sig_atomic_t other_go = -1;
+
+static void let_other_write(int sig)
+{
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    int     saved = errno;
+    int     fd = other_go;
+
+    (void) sig;
+    if (fd < 0)
+	return;
+    other_go = -1;
+    if (write(fd, "x", 1) != 1)
+	_exit(3);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	 /* void */ ;
+    errno = saved;
+}
+
+START_TEST(test_file_other_writer)
+{
+    char    path[256];
+    char    err[256] = "";
+    const char *three = "{\"n\":2}\n{\"n\":3}\n{\"n\":4}";
+    cm_audit *a;
+    cm_audit *b;
+    struct rlimit old;
+    struct rlimit small;
+    struct sigaction sa;
+    struct sigaction was;
+    int     go[2];
+    int     status;
+    int     limited;
+    int     ret;
+    pid_t   pid;
+    char    ch;
+
+    /*
+     * Another program appends to the same file (consentctl's pipe
+     * transports, several at once, beside the daemon). A full disk cuts
+     * this writer's records back to the size before its write: that
+     * must not take the other's record, written meanwhile, nor leave
+     * half of ours.
+     */
+    a = cm_audit_open(in_tmp(path, sizeof(path), "audit.log"), 0,
+		      err, sizeof(err));
+    ck_assert_msg(a != 0, "%s", err);
+    cm_log_init("check_audit", 0, 0);
+    ck_assert_int_eq(put(a, "{\"n\":1}"), 0);
+    ck_assert_int_eq(pipe(go), 0);
+    ck_assert_int_ge(pid = fork(), 0);
+    if (pid == 0) {
+	(void) close(go[1]);
+	if ((b = cm_audit_open(path, 0, err, sizeof(err))) == 0
+	    || read(go[0], &ch, 1) != 1)
+	    _exit(2);
+	_exit(put(b, "{\"other\":1}") == 0 ? 0 : 1);
+    }
+    (void) close(go[0]);
+
+    /*
+     * As in test_file_records_whole_or_none: 10 bytes, then EFBIG. No
+     * ck_assert while the limit holds: Check records each in a file.
+     */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = let_other_write;
+    (void) sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGXFSZ, &sa, &was), 0);
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 18;
+    limited = setrlimit(RLIMIT_FSIZE, &small);
+    other_go = go[1];
+    ret = cm_audit_write(a, three, strlen(three));
+    other_go = -1;
+    (void) setrlimit(RLIMIT_FSIZE, &old);
+    (void) sigaction(SIGXFSZ, &was, 0);
+    (void) close(go[1]);
+    ck_assert_int_eq(limited, 0);
+    ck_assert_int_eq(ret, -1);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the other writer failed: status %#x", status);
+    expect_file(path, "{\"n\":1}\n{\"other\":1}\n");
+    cm_audit_close(a);
+}
+END_TEST
+
 START_TEST(test_file_torn_tail)
 {
     char    path[256];
@@ -1879,6 +1976,7 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, test_file_reopen_error);
     tcase_add_test(tc, test_file_write_error);
     tcase_add_test(tc, test_file_records_whole_or_none);
+    tcase_add_test(tc, test_file_other_writer);
     tcase_add_test(tc, test_file_torn_tail);
     tcase_add_test(tc, test_file_links_as_root);
     tcase_add_test(tc, test_file_reopen_link_as_root);
