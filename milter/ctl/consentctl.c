@@ -268,6 +268,7 @@ int     main(int argc, char **argv)
 	cm_config_init(&c.cfg);
 	if (cm_config_load(&c.cfg, c.config_file, err, sizeof(err)) != 0) {
 	    ctl_error(&c, "%s", err);
+	    cm_config_free(&c.cfg);		/* what init and the good lines set */
 	    return (status);
 	}
 	if (c.cfg.address_key_file != 0
