@@ -195,6 +195,33 @@ t_eq "$(pf_audit_msg "<smtp-8@cmtest.invalid>" judy@example.org decision reason 
 t_eq "$(grep -cE 'to=<(ivan|judy)@example.org>.*status=sent' "$PF_MAILLOG")" 0 \
     "Postfix never delivered to ivan or judy"
 
+# --- 8. a campaign record nobody can read: OnError accept does not help ----
+# Redis answered, so it is no outage (DESIGN.md section 5, row 1): the
+# typo "Closed" must not send the campaign to bob, who withdrew.
+pf_milter_stop || t_notok "daemon stopped for OnError accept"
+pf_milter_conf "OnError accept"
+pf_milter_start
+pf_redis HSET cm:campaign:spring status Closed > /dev/null
+pf_swaks --from news@org.example --to alice@example.org,bob@example.org \
+    --header "Message-Id: <smtp-9@cmtest.invalid>"
+t_eq "$(pf_swaks_reply 'MAIL FROM:<news@org.example>')" \
+    "451 4.7.1 not sent: store-error (the campaign's record cannot be read, try again later)" \
+    "unreadable envelope campaign: 451 at MAIL, OnError accept or not"
+pf_redis HSET cm:campaign:spring status active > /dev/null
+pf_redis HSET cm:campaign:summer purpose newsletter status stopped > /dev/null
+pf_swaks --from office@org.example --to alice@example.org,bob@example.org \
+    --header "X-Campaign-ID: summer" \
+    --header "Message-Id: <smtp-10@cmtest.invalid>"
+t_eq "$(pf_swaks_reply '.')" \
+    "451 4.7.1 not sent: store-error (campaign summer)" \
+    "unreadable header campaign: 451 at end of data"
+pf_wait_queue_empty
+t_eq "$(pf_sink_rcpts_of "<smtp-9@cmtest.invalid>")$(pf_sink_rcpts_of "<smtp-10@cmtest.invalid>")" \
+    "" "unreadable campaign records: nothing delivered"
+t_eq "$(pf_audit_msg "<smtp-10@cmtest.invalid>" bob@example.org decision reason action)" \
+    "tempfail store-error tempfail" "header campaign: bob's record says tempfail"
+pf_redis DEL cm:campaign:summer > /dev/null
+
 # --- the end: no milter trouble in Postfix's log; the daemon stops cleanly -
 t_eq "$(grep -c 'warning:.*milter' "$PF_MAILLOG")" 0 "no milter warning in the maillog"
 pf_reconcile
